@@ -1,0 +1,63 @@
+"""The registry of assessment kinds: the seam paths and certification rules read through.
+
+A kind subclasses `AssessmentKind` and registers with `@register_kind`. Rules never touch a
+kind's tables: they ask the kind for `AssessmentResult`s.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class UnknownAssessmentKind(LookupError):
+    """No kind is registered under this key (e.g. its package is not installed)."""
+
+    def __init__(self, key: str):
+        super().__init__(f"no assessment kind is registered as {key!r}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """What a finished attempt, grade or cycle yields: score 0–100, pass/fail, and the
+    score it evidences per competency code."""
+
+    score: Decimal
+    passed: bool
+    competency_scores: dict[str, Decimal] = field(default_factory=dict)
+
+
+class AssessmentKind:
+    """Base class of a kind. Subclasses set `key` and `label` and implement `result`."""
+
+    key: str = ""
+    label: str = ""
+
+    def result(self, session, source_id: int) -> AssessmentResult | None:
+        """The result of one finished attempt/grade/cycle, or None if it has none yet."""
+        raise NotImplementedError
+
+
+_KINDS: dict[str, type[AssessmentKind]] = {}
+
+
+def register_kind(cls: type[AssessmentKind]) -> type[AssessmentKind]:
+    """Class decorator: add a kind; refuses an empty or duplicate key."""
+    if not cls.key:
+        raise ValueError(f"{cls.__name__} has no key")
+    if cls.key in _KINDS and _KINDS[cls.key] is not cls:
+        raise ValueError(f"assessment kind {cls.key!r} is already registered")
+    _KINDS[cls.key] = cls
+    return cls
+
+
+def get_kind(key: str) -> type[AssessmentKind]:
+    """The kind registered as `key`; raises UnknownAssessmentKind otherwise."""
+    try:
+        return _KINDS[key]
+    except KeyError:
+        raise UnknownAssessmentKind(key) from None
+
+
+def registered_kinds() -> dict[str, type[AssessmentKind]]:
+    """All registered kinds by key."""
+    return dict(_KINDS)

@@ -1,0 +1,1 @@
+"""Certificates: rules engine, awards, PDF rendering, verification, expiry."""

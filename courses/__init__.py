@@ -1,0 +1,1 @@
+"""Courses: catalogue, lessons, enrolment and progress (the training half of each path)."""

@@ -1,0 +1,5 @@
+"""The shell and shared core of the certification LMS."""
+
+from lms.app import create_app
+
+__all__ = ["create_app"]

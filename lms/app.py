@@ -1,0 +1,173 @@
+"""The application factory: binds extensions, blueprints, error pages and CLI; nothing else."""
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from lms import database, i18n, policy
+from lms.config import load_config
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A strict policy is affordable because every asset is vendored and no template inlines script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app. `config` overrides every other source (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = database.sqlite_engine_options(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        options.update(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "people.login"
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every models module so the metadata (and Alembic) sees all tables."""
+    import lms.audit  # noqa: F401
+    import lms.competencies.models  # noqa: F401
+    import lms.paths.models  # noqa: F401
+    import lms.people.models  # noqa: F401
+
+
+def _load_user(session_id: str):
+    """Flask-Login loader: the session holds "id:version"; a stale version ends the session."""
+    from lms.people.models import Person
+
+    person_id, _, version = session_id.partition(":")
+    if not person_id.isdigit() or not version.isdigit():
+        return None
+    person = db.session.get(Person, int(person_id))
+    if person is None or not person.active or person.session_version != int(version):
+        return None
+    return person
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.competencies.views import bp as competencies_bp
+    from lms.home import bp as home_bp
+    from lms.paths.views import bp as paths_bp
+    from lms.people.views import bp as people_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(competencies_bp)
+    app.register_blueprint(paths_bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(code: int):
+        def handler(error):
+            return render_template(f"errors/{code}.html", error=error), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, page(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(SchemaOutOfDate)
+    def schema_error(error):
+        return render_template("errors/schema.html", message=str(error)), 503
+
+
+def _register_request_hooks(app: Flask) -> None:
+    schema_ok = {"checked": not app.config["CHECK_SCHEMA"]}
+
+    @app.before_request
+    def refuse_out_of_date_schema():
+        # Checked once per process; a deploy restarts the workers after `db upgrade`.
+        if not schema_ok["checked"]:
+            check_schema(db.engine)
+            schema_ok["checked"] = True
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def _kind_label(key: str) -> str:
+    """An assessment kind's label; pages survive a kind whose package is not installed."""
+    from flask_babel import gettext
+
+    from assessments.registry import UnknownAssessmentKind, get_kind
+
+    try:
+        return str(get_kind(key).label)
+    except UnknownAssessmentKind:
+        return gettext("%(kind)s (not installed)", kind=key)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from lms.people.forms import ROLE_LABELS
+    from lms.people.models import ROLES
+
+    @app.context_processor
+    def helpers():
+        return {
+            "kind_label": _kind_label,
+            "role_labels": lambda person: [ROLE_LABELS[r] for r in ROLES if r in person.roles],
+            "may": lambda action, obj=None: policy.may(current_user, action, obj),
+            "language_names": i18n.LANGUAGE_NAMES,
+            "current_language": i18n.current_language(),
+        }
+
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = lambda value: (
+        format_decimal(value) if value is not None else ""
+    )

@@ -1,0 +1,41 @@
+"""One append-only audit log used by every package."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms import clock
+from lms.database import UTCDateTime
+from lms.extensions import db
+
+
+class AuditEntry(db.Model):
+    """Who did what to which object, when, and why. Rows are only ever added."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str] = mapped_column(String(60))
+    object_id: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor = relationship("Person")
+
+
+def record(actor, action: str, obj, reason: str = "", **details) -> AuditEntry:
+    """Append an audit entry for `action` on `obj` by `actor` (None for the system)."""
+    entry = AuditEntry(
+        at=clock.now(),
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=str(getattr(obj, "id", obj)),
+        reason=reason,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,1 @@
+"""The competency framework: areas, competencies, the proficiency scale and the matrix."""

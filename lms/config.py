@@ -1,0 +1,71 @@
+"""Deployment settings: defaults here, then instance/config.py, then the environment.
+
+Settings that admins change at run time (weights, pass marks, SLAs) are data, not config.
+"""
+
+import os
+from pathlib import Path
+
+
+class Config:
+    SECRET_KEY = "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI = ""  # filled by load_config: DATABASE_URL or instance/lms.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+    REDIS_URL = ""
+    # Flask-Limiter keeps its counters here; Redis makes them shared by every worker.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed-login throttle: this many failures in the window lock the account / address.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    PASSWORD_RESET_MAX_AGE_SECONDS = 72 * 3600
+    CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    LANGUAGES = ("en", "zh_Hans_CN")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions are versioned
+    # Refuse to serve when the database is behind the migrations (see lms.schema).
+    CHECK_SCHEMA = True
+
+
+def load_config(app, overrides: dict | None) -> None:
+    """Fill app.config: class defaults, instance/config.py, the environment, then overrides."""
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in ("SECRET_KEY", "REDIS_URL"):
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("LMS_INSECURE_COOKIES") == "1":
+        # Local HTTP demo only: browsers drop Secure cookies on http://127.0.0.1 in some setups.
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+    if overrides:
+        app.config.update(overrides)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def normalise_database_url(url: str) -> str:
+    """Send plain postgres:// URLs to psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

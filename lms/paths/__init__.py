@@ -1,0 +1,1 @@
+"""Certification paths (tiers) as data."""

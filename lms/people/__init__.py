@@ -1,0 +1,1 @@
+"""People: accounts, roles, teams, authentication and CSV onboarding."""

@@ -1,0 +1,81 @@
+"""Signing in: credential check and the failed-login throttle.
+
+Failures are counted per account and per address in a store every worker shares: Redis when
+REDIS_URL is set (through the `limits` library), otherwise the database.
+"""
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import delete, func, or_, select
+
+from lms import clock
+from lms.errors import DomainError
+from lms.people.models import LoginFailure, Person
+
+
+class LoginThrottled(DomainError):
+    """Too many failed sign-ins for this account or address."""
+
+
+class FailureCounter:
+    """Counts failed sign-ins per key within a moving window."""
+
+    def __init__(self, session, redis_url: str, window_seconds: int):
+        self.session = session
+        self.window = window_seconds
+        self._limiter = None
+        if redis_url:
+            self._limiter = MovingWindowRateLimiter(storage_from_string(redis_url))
+
+    def count(self, key: str, limit: int) -> bool:
+        """True while `key` has fewer than `limit` failures in the window."""
+        if self._limiter is not None:
+            return self._limiter.test(RateLimitItemPerSecond(limit, self.window), "login", key)
+        since = clock.now() - timedelta(seconds=self.window)
+        failures = self.session.scalar(
+            select(func.count()).where(LoginFailure.key == key, LoginFailure.at >= since)
+        )
+        return failures < limit
+
+    def add(self, key: str, limit: int) -> None:
+        if self._limiter is not None:
+            self._limiter.hit(RateLimitItemPerSecond(limit, self.window), "login", key)
+            return
+        self.session.add(LoginFailure(key=key, at=clock.now()))
+        # Old rows are useless to the throttle; trim them as we go.
+        self.session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.at < clock.now() - timedelta(seconds=self.window * 2)
+            )
+        )
+
+
+def authenticate(session, config, login: str, password: str, address: str) -> Person:
+    """The active person with this email or employee ID and password. Refuses wrong
+    credentials, deactivated accounts and throttled accounts/addresses with one message each;
+    the caller commits so failures are counted even when this raises."""
+    counter = FailureCounter(session, config["REDIS_URL"], config["LOGIN_FAILURE_WINDOW_SECONDS"])
+    login = login.strip()
+    account_key, address_key = f"account:{login.lower()}", f"address:{address}"
+    per_account = config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    per_address = config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    if not counter.count(account_key, per_account) or not counter.count(address_key, per_address):
+        raise LoginThrottled(
+            _("Too many failed sign-ins. Wait %(minutes)d minutes and try again.",
+              minutes=config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
+        )
+    person = session.scalar(
+        select(Person).where(or_(func.lower(Person.email) == login.lower(),
+                                 Person.employee_id == login))
+    )
+    if person is None or not person.check_password(password):
+        counter.add(account_key, per_account)
+        counter.add(address_key, per_address)
+        raise DomainError(_("Email/employee ID or password is not correct."))
+    if not person.active:
+        raise DomainError(_("This account has been deactivated. Contact HR."))
+    return person

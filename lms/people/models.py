@@ -1,0 +1,121 @@
+"""People, their roles and teams."""
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms import clock
+from lms.database import UTCDateTime
+from lms.extensions import db
+
+ROLES = ("agent", "mentor", "manager", "hr", "admin")
+
+
+class Team(db.Model):
+    """A team or department. Departments hold teams through `parent`."""
+
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped["Team | None"] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
+
+
+class PersonRole(db.Model):
+    """One role held by one person; a person may hold several."""
+
+    __tablename__ = "person_role"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('agent', 'mentor', 'manager', 'hr', 'admin')", name="known_role"
+        ),
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class Person(UserMixin, db.Model):
+    """Anyone with an account. `employee_id` is the key HR systems use."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("email"), UniqueConstraint("employee_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    hire_date: Mapped[date | None]
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("certification_path.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Bumped on logout, password change and deactivation: every older session cookie then
+    # carries a stale version and is refused by the user loader.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    team: Mapped[Team | None] = relationship()
+    manager: Mapped["Person | None"] = relationship(
+        remote_side=[id], foreign_keys=[manager_id]
+    )
+    mentor: Mapped["Person | None"] = relationship(remote_side=[id], foreign_keys=[mentor_id])
+    tier = relationship("CertificationPath")
+    role_rows: Mapped[list[PersonRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the person holds any of `roles`."""
+        return any(r.role in roles for r in self.role_rows)
+
+    def set_roles(self, roles: set[str] | list[str]) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        keep = [r for r in self.role_rows if r.role in roles]
+        have = {r.role for r in keep}
+        self.role_rows = keep + [PersonRole(role=r) for r in ROLES if r in roles and r not in have]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    # Flask-Login: the session stores "id:version", so bumping the version ends old sessions.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<Person {self.employee_id}>"
+
+
+class LoginFailure(db.Model):
+    """A failed login, kept for the throttle when no Redis is configured (shared by all
+    workers through the database)."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,208 @@
+"""Bulk onboarding from CSV: a dry run that reports every bad line, then all-or-nothing import.
+
+Columns (header row required, order free): employee_id, name, email, team, manager_employee_id,
+mentor_employee_id, hire_date (YYYY-MM-DD), tier (path code), roles (e.g. "agent;mentor").
+Only employee_id, name and email are required.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms import audit
+from lms.errors import DomainError
+from lms.people.models import ROLES, Person, Team
+from lms.people.services import PersonData, create_person, normalise_email
+
+REQUIRED_COLUMNS = ("employee_id", "name", "email")
+OPTIONAL_COLUMNS = ("team", "manager_employee_id", "mentor_employee_id", "hire_date", "tier",
+                    "roles")
+
+
+@dataclass
+class RowProblem:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do: the rows that are ready, and every problem by line number."""
+
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+
+def decode_csv(raw: bytes, max_bytes: int) -> str:
+    """The file's text; refuses oversized and non-UTF-8 files (a UTF-8 BOM is allowed)."""
+    if len(raw) > max_bytes:
+        raise DomainError(_("The file is larger than %(kb)d KB.", kb=max_bytes // 1024))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DomainError(
+            _("The file is not UTF-8 text (first bad byte on line %(line)d). Save it as "
+              "\"CSV UTF-8\" and try again.", line=line)
+        ) from None
+
+
+def plan_import(session, text: str) -> ImportPlan:
+    """Check every line against the database and the rest of the file; changes nothing."""
+    plan = ImportPlan()
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        plan.problems.append(RowProblem(1, _("Missing column(s): %(cols)s.",
+                                             cols=", ".join(missing))))
+        return plan
+    unknown = [h for h in header if h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        plan.problems.append(RowProblem(1, _("Unknown column(s): %(cols)s.",
+                                             cols=", ".join(unknown))))
+        return plan
+    reader.fieldnames = header
+    teams = {t.name.lower(): t for t in session.scalars(select(Team).where(Team.active))}
+    from lms.paths.models import CertificationPath
+
+    tiers = {p.code.lower(): p for p in session.scalars(select(CertificationPath))}
+    seen_ids: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    file_people: dict[str, dict] = {}
+    for record in reader:
+        line = reader.line_num
+        if None in record:
+            plan.problems.append(RowProblem(line, _("This line has more fields than the header.")))
+            continue
+        values = {k: (v or "").strip() for k, v in record.items()}
+        if not any(values.values()):
+            continue
+        errors = _row_errors(session, values, teams, tiers, seen_ids, seen_emails, line)
+        if errors:
+            plan.problems.extend(RowProblem(line, e) for e in errors)
+        else:
+            plan.rows.append((line, values))
+            file_people[values["employee_id"]] = values
+        seen_ids.setdefault(values["employee_id"], line)
+        seen_emails.setdefault(normalise_email(values["email"]), line)
+    # Managers and mentors may be existing people or people earlier or later in the same file.
+    for line, values in plan.rows:
+        for column in ("manager_employee_id", "mentor_employee_id"):
+            ref = values.get(column, "")
+            if ref and ref not in file_people and not session.scalar(
+                select(Person.id).where(Person.employee_id == ref, Person.active)
+            ):
+                plan.problems.append(RowProblem(
+                    line, _("%(column)s %(ref)s is not an active person or a row of this file.",
+                            column=column, ref=ref)))
+            if ref and ref == values["employee_id"]:
+                plan.problems.append(RowProblem(line, _("A person cannot be their own manager "
+                                                        "or mentor.")))
+    plan.problems.extend(_manager_loops(plan.rows))
+    plan.problems.sort(key=lambda p: p.line)
+    if not plan.rows and not plan.problems:
+        plan.problems.append(RowProblem(1, _("The file has no people in it.")))
+    return plan
+
+
+def _row_errors(session, values, teams, tiers, seen_ids, seen_emails, line) -> list[str]:
+    errors = []
+    for column in REQUIRED_COLUMNS:
+        if not values.get(column):
+            errors.append(_("%(column)s is empty.", column=column))
+    eid, email = values.get("employee_id", ""), normalise_email(values.get("email", ""))
+    if len(eid) > 40 or len(values.get("name", "")) > 200 or len(email) > 254:
+        errors.append(_("A value is too long."))
+    if eid in seen_ids:
+        errors.append(_("Employee ID %(id)s also appears on line %(line)d.", id=eid,
+                        line=seen_ids[eid]))
+    elif eid and session.scalar(select(Person.id).where(Person.employee_id == eid)):
+        errors.append(_("Employee ID %(id)s already exists.", id=eid))
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        errors.append(_("%(email)s is not an email address.", email=values["email"]))
+    elif email in seen_emails:
+        errors.append(_("Email %(email)s also appears on line %(line)d.", email=email,
+                        line=seen_emails[email]))
+    elif email and session.scalar(select(Person.id).where(func.lower(Person.email) == email)):
+        errors.append(_("Email %(email)s already exists.", email=email))
+    if values.get("team") and values["team"].lower() not in teams:
+        errors.append(_("Unknown team %(team)s.", team=values["team"]))
+    if values.get("tier") and values["tier"].lower() not in tiers:
+        errors.append(_("Unknown tier %(tier)s.", tier=values["tier"]))
+    if values.get("hire_date"):
+        try:
+            date.fromisoformat(values["hire_date"])
+        except ValueError:
+            errors.append(_("hire_date %(value)s is not a date like 2026-03-01.",
+                            value=values["hire_date"]))
+    roles = _roles(values)
+    if set(roles) - set(ROLES):
+        errors.append(_("Unknown role(s): %(roles)s.",
+                        roles=", ".join(sorted(set(roles) - set(ROLES)))))
+    elif set(roles) & {"admin", "hr"}:
+        errors.append(_("The HR and administrator roles cannot be granted by import."))
+    return errors
+
+
+def _roles(values) -> tuple[str, ...]:
+    raw = values.get("roles", "") or "agent"
+    return tuple(r.strip().lower() for r in raw.replace(",", ";").split(";") if r.strip())
+
+
+def _manager_loops(rows) -> list[RowProblem]:
+    """Rows whose manager chain inside the file comes back to them."""
+    manager_of = {v["employee_id"]: v.get("manager_employee_id", "") for _, v in rows}
+    problems = []
+    for line, values in rows:
+        seen, current = set(), values["employee_id"]
+        while manager_of.get(current):
+            current = manager_of[current]
+            if current == values["employee_id"]:
+                problems.append(RowProblem(line, _("The managers in this file form a loop.")))
+                break
+            if current in seen:
+                break
+            seen.add(current)
+    return problems
+
+
+def run_import(session, actor, text: str) -> int:
+    """Import every row or none: re-plans, refuses on any problem, then creates people."""
+    plan = plan_import(session, text)
+    if not plan.ok:
+        raise DomainError(_("The file has problems; nothing was imported."))
+    teams = {t.name.lower(): t for t in session.scalars(select(Team))}
+    from lms.paths.models import CertificationPath
+
+    tiers = {p.code.lower(): p for p in session.scalars(select(CertificationPath))}
+    created: dict[str, Person] = {}
+    for _line, values in plan.rows:
+        created[values["employee_id"]] = create_person(session, actor, PersonData(
+            employee_id=values["employee_id"], name=values["name"], email=values["email"],
+            team_id=teams[values["team"].lower()].id if values.get("team") else None,
+            hire_date=date.fromisoformat(values["hire_date"]) if values.get("hire_date") else None,
+            tier_id=tiers[values["tier"].lower()].id if values.get("tier") else None,
+            roles=_roles(values),
+        ))
+    # Second pass: references may point at people created later in the file.
+    for _line, values in plan.rows:
+        person = created[values["employee_id"]]
+        for column, attribute in (("manager_employee_id", "manager_id"),
+                                  ("mentor_employee_id", "mentor_id")):
+            ref = values.get(column)
+            if ref:
+                other = created.get(ref) or session.scalar(
+                    select(Person).where(Person.employee_id == ref))
+                setattr(person, attribute, other.id)
+    session.flush()
+    audit.record(actor, "people.import", actor, count=len(created))
+    return len(created)

@@ -1,0 +1,248 @@
+"""People and teams: the state-changing operations. Callers own the commit."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from lms import audit
+from lms.errors import DomainError
+from lms.people.models import ROLES, Person, Team
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass
+class PersonData:
+    """The editable fields of a person, as plain values (already parsed)."""
+
+    employee_id: str
+    name: str
+    email: str
+    team_id: int | None = None
+    manager_id: int | None = None
+    mentor_id: int | None = None
+    hire_date: date | None = None
+    tier_id: int | None = None
+    roles: tuple[str, ...] = ("agent",)
+    locale: str | None = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_person_data(session, data: PersonData, person: Person | None) -> None:
+    """Refuse duplicates, unknown references and manager loops, naming the field."""
+    own_id = person.id if person else None
+    if not data.employee_id.strip():
+        raise DomainError(_("Employee ID is required."), "employee_id")
+    if not data.name.strip():
+        raise DomainError(_("Name is required."), "name")
+    taken = session.scalar(
+        select(Person.id).where(Person.employee_id == data.employee_id.strip())
+    )
+    if taken is not None and taken != own_id:
+        raise DomainError(
+            _("Employee ID %(id)s is already in use.", id=data.employee_id), "employee_id"
+        )
+    taken = session.scalar(
+        select(Person.id).where(func.lower(Person.email) == normalise_email(data.email))
+    )
+    if taken is not None and taken != own_id:
+        raise DomainError(_("Email %(email)s is already in use.", email=data.email), "email")
+    if not data.roles:
+        raise DomainError(_("Choose at least one role."), "roles")
+    if set(data.roles) - set(ROLES):
+        raise DomainError(_("Unknown role."), "roles")
+    if data.team_id is not None:
+        team = session.get(Team, data.team_id)
+        if team is None or not team.active:
+            raise DomainError(_("Unknown or inactive team."), "team_id")
+    for field in ("manager_id", "mentor_id"):
+        other_id = getattr(data, field)
+        if other_id is None:
+            continue
+        other = session.get(Person, other_id)
+        if other is None or not other.active:
+            raise DomainError(_("Unknown or inactive person."), field)
+        if other_id == own_id:
+            raise DomainError(_("A person cannot be their own manager or mentor."), field)
+    if person is not None and data.manager_id is not None:
+        if _manages_indirectly(session, person.id, data.manager_id):
+            raise DomainError(
+                _("That would make a loop: the chosen manager reports to this person."),
+                "manager_id",
+            )
+    if data.tier_id is not None:
+        from lms.paths.models import CertificationPath
+
+        if session.get(CertificationPath, data.tier_id) is None:
+            raise DomainError(_("Unknown tier."), "tier_id")
+
+
+def _manages_indirectly(session, person_id: int, candidate_manager_id: int) -> bool:
+    """True when `person_id` sits above `candidate_manager_id` in the reporting line."""
+    seen: set[int] = set()
+    current = session.get(Person, candidate_manager_id)
+    while current is not None and current.manager_id is not None:
+        if current.manager_id == person_id:
+            return True
+        if current.manager_id in seen:
+            return True
+        seen.add(current.manager_id)
+        current = session.get(Person, current.manager_id)
+    return False
+
+
+def _apply(person: Person, data: PersonData) -> None:
+    person.employee_id = data.employee_id.strip()
+    person.name = data.name.strip()
+    person.email = normalise_email(data.email)
+    person.team_id = data.team_id
+    person.manager_id = data.manager_id
+    person.mentor_id = data.mentor_id
+    person.hire_date = data.hire_date
+    person.tier_id = data.tier_id
+    person.locale = data.locale
+    person.set_roles(set(data.roles))
+
+
+def create_person(session, actor: Person | None, data: PersonData, password: str | None = None):
+    """Add a person; refuses duplicates, unknown references and weak passwords."""
+    _check_person_data(session, data, None)
+    person = Person()
+    _apply(person, data)
+    if password is not None:
+        _check_password_strength(password)
+        person.set_password(password)
+    session.add(person)
+    session.flush()
+    audit.record(actor, "person.create", person, employee_id=person.employee_id)
+    return person
+
+
+def update_person(session, actor: Person, person: Person, data: PersonData) -> Person:
+    """Change a person's details and roles; refuses what create_person refuses, and loops."""
+    _check_person_data(session, data, person)
+    before = {"roles": sorted(person.roles), "manager_id": person.manager_id}
+    _apply(person, data)
+    session.flush()
+    audit.record(
+        actor, "person.update", person, before=before,
+        after={"roles": sorted(person.roles), "manager_id": person.manager_id},
+    )
+    return person
+
+
+def set_active(session, actor: Person, person: Person, active: bool, reason: str = "") -> None:
+    """Deactivate (ends every session; never deletes) or reactivate a person."""
+    if not active and actor.id == person.id:
+        raise DomainError(_("You cannot deactivate your own account."))
+    if person.active == active:
+        return
+    person.active = active
+    person.session_version += 1
+    session.flush()
+    audit.record(actor, "person.activate" if active else "person.deactivate", person, reason)
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("Passwords need at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "new_password"
+        )
+
+
+def change_password(session, person: Person, current: str, new: str) -> None:
+    """Change one's own password; ends every other session of the person."""
+    if not person.check_password(current):
+        raise DomainError(_("The current password is not correct."), "current_password")
+    set_password(session, person, new)
+    audit.record(person, "person.change_password", person)
+
+
+def set_password(session, person: Person, new: str) -> None:
+    """Set a new password and end all existing sessions."""
+    _check_password_strength(new)
+    person.set_password(new)
+    person.session_version += 1
+    session.flush()
+
+
+def end_sessions(session, person: Person) -> None:
+    """Invalidate every session cookie the person has (used on logout)."""
+    person.session_version += 1
+    session.flush()
+
+
+# Password reset links, issued by an admin. The token carries the session version, which the
+# reset bumps, so a link works once; it also expires.
+_RESET_SALT = "password-reset"
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_RESET_SALT)
+
+
+def issue_reset_token(session, actor: Person, person: Person, secret_key: str) -> str:
+    """A signed, expiring, one-time password-reset token for `person`."""
+    if not person.active:
+        raise DomainError(_("Reactivate the account before issuing a reset link."))
+    audit.record(actor, "person.issue_reset_link", person)
+    return _serializer(secret_key).dumps({"id": person.id, "v": person.session_version})
+
+
+def person_for_reset_token(session, token: str, secret_key: str, max_age: int) -> Person:
+    """The person a valid reset token names; refuses expired, used or tampered tokens."""
+    try:
+        payload = _serializer(secret_key).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError(
+            _("This reset link has expired. Ask an administrator for a new one.")
+        ) from None
+    except BadSignature:
+        raise DomainError(_("This reset link is not valid.")) from None
+    person = session.get(Person, payload.get("id"))
+    if person is None or not person.active or person.session_version != payload.get("v"):
+        raise DomainError(_("This reset link has already been used or is no longer valid."))
+    return person
+
+
+# Teams
+
+
+def save_team(session, actor: Person, team: Team | None, name: str, description: str,
+              parent_id: int | None) -> Team:
+    """Create (team=None) or rename a team; refuses duplicate names and parent loops."""
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Name is required."), "name")
+    clash = session.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
+    if clash is not None and (team is None or clash != team.id):
+        raise DomainError(_("A team named %(name)s already exists.", name=name), "name")
+    if parent_id is not None:
+        parent = session.get(Team, parent_id)
+        if parent is None:
+            raise DomainError(_("Unknown team."), "parent_id")
+        node = parent
+        while node is not None:
+            if team is not None and node.id == team.id:
+                raise DomainError(_("A team cannot sit inside itself."), "parent_id")
+            node = node.parent
+    created = team is None
+    team = team or Team()
+    team.name, team.description, team.parent_id = name, description.strip(), parent_id
+    session.add(team)
+    session.flush()
+    audit.record(actor, "team.create" if created else "team.update", team, name=name)
+    return team
+
+
+def set_team_active(session, actor: Person, team: Team, active: bool) -> None:
+    """Deactivate or reactivate a team; its people keep their history."""
+    team.active = active
+    session.flush()
+    audit.record(actor, "team.activate" if active else "team.deactivate", team)

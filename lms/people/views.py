@@ -1,0 +1,412 @@
+"""Sign-in, account, people and team screens. Thin: parse, call a service, commit, render."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+
+from lms.errors import DomainError
+from lms.extensions import db, limiter
+from lms.forms import apply_domain_error
+from lms.i18n import LANGUAGE_NAMES
+from lms.paths.models import CertificationPath
+from lms.people import auth, services
+from lms.people.forms import (
+    ActiveForm,
+    ChangePasswordForm,
+    ImportForm,
+    LanguageForm,
+    LoginForm,
+    PersonForm,
+    ResetPasswordForm,
+    TeamForm,
+)
+from lms.people.models import Person, Team
+from lms.policy import authorize, require, visible_people_filter
+
+bp = Blueprint("people", __name__)
+PAGE_SIZE = 50
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            person = auth.authenticate(
+                db.session, current_app.config, form.login.data, form.password.data,
+                request.remote_addr or "unknown",
+            )
+        except DomainError as error:
+            db.session.commit()  # keep the failure count
+            form.form_errors.append(error.message)
+        else:
+            session.clear()
+            login_user(person)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("people/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    services.end_sessions(db.session, current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("people.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    password_form = ChangePasswordForm(prefix="pw")
+    language_form = _language_form()
+    if request.method == "POST" and "pw-current_password" in request.form:
+        if password_form.validate_on_submit():
+            try:
+                services.change_password(
+                    db.session, current_user, password_form.current_password.data,
+                    password_form.new_password.data,
+                )
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_error(password_form, error)
+            else:
+                db.session.commit()
+                # The version bump ended every session, this one included: sign in again here.
+                login_user(current_user)
+                flash(_("Your password has been changed. Other sessions were signed out."),
+                      "success")
+                return redirect(url_for("people.account"))
+    return render_template(
+        "people/account.html", password_form=password_form, language_form=language_form
+    )
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm(prefix="lang")
+    form.locale.choices = [("", _("Browser default"))] + list(LANGUAGE_NAMES.items())
+    if request.method == "GET":
+        form.locale.data = (current_user.locale if current_user.is_authenticated
+                            else session.get("locale")) or ""
+    return form
+
+
+@bp.post("/language")
+def set_language():
+    form = _language_form()
+    if not form.validate_on_submit():
+        abort(400)
+    locale = form.locale.data or None
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute")
+def reset_password(token: str):
+    config = current_app.config
+    try:
+        person = services.person_for_reset_token(
+            db.session, token, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+        )
+    except DomainError as error:
+        return render_template("people/reset_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(db.session, person, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password is set. Sign in with it now."), "success")
+            return redirect(url_for("people.login"))
+    return render_template("people/reset.html", form=form, person=person)
+
+
+# People
+
+
+@bp.get("/people")
+@require("people.list")
+def people_list():
+    query = request.args.get("q", "").strip()
+    team_id = request.args.get("team", type=int)
+    show_inactive = request.args.get("inactive") == "1"
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = select(Person).where(visible_people_filter(current_user))
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(or_(func.lower(Person.name).like(like),
+                              func.lower(Person.email).like(like),
+                              func.lower(Person.employee_id).like(like)))
+    if team_id:
+        stmt = stmt.where(Person.team_id == team_id)
+    if not show_inactive:
+        stmt = stmt.where(Person.active.is_(True))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    people = db.session.scalars(
+        stmt.order_by(Person.name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        .options(*_person_list_loads())
+    ).all()
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    return render_template(
+        "people/list.html", people=people, teams=teams, total=total, page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), query=query, team_id=team_id,
+        show_inactive=show_inactive,
+    )
+
+
+def _person_list_loads():
+    from sqlalchemy.orm import joinedload
+
+    return (joinedload(Person.team), joinedload(Person.manager), joinedload(Person.tier))
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person_detail(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    authorize("person.view", person)
+    return render_template("people/detail.html", person=person, active_form=ActiveForm())
+
+
+def _person_form(person: Person | None = None) -> PersonForm:
+    form = PersonForm(obj=person) if person else PersonForm()
+    if person is not None and request.method == "GET":
+        form.roles.data = sorted(person.roles)
+    active_people = select(Person).where(Person.active.is_(True)).order_by(Person.name)
+    form.team_id.set_choices(
+        (t.id, t.name) for t in db.session.scalars(
+            select(Team).where(Team.active.is_(True)).order_by(Team.name))
+    )
+    others = [p for p in db.session.scalars(active_people) if person is None or p.id != person.id]
+    form.manager_id.set_choices(
+        (p.id, f"{p.name} ({p.employee_id})")
+        for p in others if p.has_role("manager", "admin", "hr")
+    )
+    form.mentor_id.set_choices(
+        (p.id, f"{p.name} ({p.employee_id})") for p in others if p.has_role("mentor")
+    )
+    form.tier_id.set_choices(
+        (p.id, p.tr("name")) for p in db.session.scalars(
+            select(CertificationPath).order_by(CertificationPath.position))
+    )
+    return form
+
+
+def _person_data(form: PersonForm) -> services.PersonData:
+    return services.PersonData(
+        employee_id=form.employee_id.data, name=form.name.data, email=form.email.data,
+        team_id=form.team_id.data, manager_id=form.manager_id.data,
+        mentor_id=form.mentor_id.data, hire_date=form.hire_date.data,
+        tier_id=form.tier_id.data, roles=tuple(form.roles.data or ()),
+    )
+
+
+@bp.route("/admin/people/new", methods=["GET", "POST"])
+@require("people.manage")
+def person_new():
+    form = _person_form()
+    if form.validate_on_submit():
+        data = _person_data(form)
+        try:
+            _check_role_grant(set(data.roles), set())
+            person = services.create_person(
+                db.session, current_user, data, form.password.data or None
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been added.", name=person.name), "success")
+            return redirect(url_for("people.person_detail", person_id=person.id))
+    return render_template("people/form.html", form=form, person=None)
+
+
+def _check_role_grant(new_roles: set[str], old_roles: set[str]) -> None:
+    """HR may manage agents, mentors and managers; only admins grant or remove hr/admin."""
+    from lms.policy import may
+
+    changed = new_roles ^ old_roles
+    if changed & {"hr", "admin"} and not may(current_user, "people.set_roles"):
+        raise DomainError(_("Only an administrator can grant or remove the HR and "
+                            "administrator roles."), "roles")
+
+
+@bp.route("/admin/people/<int:person_id>/edit", methods=["GET", "POST"])
+@require("people.manage")
+def person_edit(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form = _person_form(person)
+    del form.password
+    if form.validate_on_submit():
+        try:
+            _check_role_grant(set(form.roles.data or ()), set(person.roles))
+            data = _person_data(form)
+            data.locale = person.locale
+            services.update_person(db.session, current_user, person, data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("people.person_detail", person_id=person.id))
+    return render_template("people/form.html", form=form, person=person)
+
+
+@bp.post("/admin/people/<int:person_id>/active")
+@require("people.manage")
+def person_set_active(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    activate = request.form.get("active") == "1"
+    try:
+        if person.has_role("admin", "hr"):
+            _check_role_grant(set(), {"admin"})
+        services.set_active(db.session, current_user, person, activate, form.reason.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been reactivated.", name=person.name) if activate
+              else _("%(name)s has been deactivated.", name=person.name), "success")
+    return redirect(url_for("people.person_detail", person_id=person.id))
+
+
+@bp.post("/admin/people/<int:person_id>/reset-link")
+@require("people.reset_password")
+def person_reset_link(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        token = services.issue_reset_token(
+            db.session, current_user, person, current_app.config["SECRET_KEY"]
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("people.person_detail", person_id=person.id))
+    db.session.commit()
+    link = url_for("people.reset_password", token=token, _external=True)
+    return render_template("people/reset_link.html", person=person, link=link)
+
+
+# Teams
+
+
+@bp.get("/admin/teams")
+@require("teams.manage")
+def teams():
+    rows = db.session.execute(
+        select(Team, func.count(Person.id))
+        .outerjoin(Person, (Person.team_id == Team.id) & Person.active.is_(True))
+        .group_by(Team.id).order_by(Team.name)
+    ).all()
+    return render_template("people/teams.html", rows=rows)
+
+
+@bp.route("/admin/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
+@bp.route("/admin/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@require("teams.manage")
+def team_form(team_id: int | None):
+    team = db.get_or_404(Team, team_id) if team_id else None
+    form = TeamForm(obj=team)
+    form.parent_id.set_choices(
+        (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
+        if team is None or t.id != team.id
+    )
+    if form.validate_on_submit():
+        try:
+            saved = services.save_team(
+                db.session, current_user, team, form.name.data, form.description.data or "",
+                form.parent_id.data,
+            )
+            if saved.active != form.active.data:
+                services.set_team_active(db.session, current_user, saved, form.active.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Team saved."), "success")
+            return redirect(url_for("people.teams"))
+    return render_template("people/team_form.html", form=form, team=team)
+
+
+# Bulk onboarding
+
+
+@bp.route("/admin/people/import", methods=["GET", "POST"])
+@require("people.import")
+def import_people():
+    """Upload → dry-run preview (every bad line listed); confirm posts the same text back,
+    which is checked again in full before anything is written."""
+    from lms.people import onboarding
+
+    form = ImportForm()
+    max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]
+    if request.method == "POST" and request.form.get("confirm") == "1":
+        confirm = FlaskForm()
+        if not confirm.validate_on_submit():
+            abort(400)
+        text = request.form.get("csv_text", "")
+        try:
+            onboarding.decode_csv(text.encode("utf-8"), max_bytes)
+            count = onboarding.run_import(db.session, current_user, text)
+        except DomainError as error:
+            db.session.rollback()
+            plan = onboarding.plan_import(db.session, text)
+            return render_template("people/import.html", form=form, plan=plan, text=text,
+                                   error=error.message), 400
+        db.session.commit()
+        flash(ngettext("%(num)d person imported.", "%(num)d people imported.", count), "success")
+        return redirect(url_for("people.people_list"))
+    if form.validate_on_submit():
+        try:
+            text = onboarding.decode_csv(form.file.data.read(max_bytes + 1), max_bytes)
+        except DomainError as error:
+            apply_domain_error(form, DomainError(error.message, "file"))
+            return render_template("people/import.html", form=form, plan=None), 400
+        plan = onboarding.plan_import(db.session, text)
+        db.session.rollback()
+        return render_template("people/import.html", form=form, plan=plan, text=text,
+                               confirm_form=FlaskForm())
+    return render_template("people/import.html", form=form, plan=None)

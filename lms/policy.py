@@ -1,0 +1,110 @@
+"""Every permission decision: "may this person do X (to that object)?".
+
+Views, the API and templates ask here and nowhere else. Actions are plain strings; an unknown
+action is refused, so a typo fails closed.
+"""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+# Actions that depend on roles alone.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "people.manage": frozenset({"admin", "hr"}),
+    "people.import": frozenset({"admin", "hr"}),
+    "people.reset_password": frozenset({"admin"}),
+    "people.set_roles": frozenset({"admin"}),
+    "teams.manage": frozenset({"admin", "hr"}),
+    "framework.manage": frozenset({"admin"}),
+    "paths.manage": frozenset({"admin"}),
+    "audit.view": frozenset({"admin"}),
+    "people.list": frozenset({"admin", "hr", "manager", "mentor"}),
+}
+# Actions every signed-in, active person may take.
+SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage"})
+
+
+def may(actor, action: str, obj=None) -> bool:
+    """True when `actor` may perform `action` (on `obj` where the action names one)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if action in SIGNED_IN_ACTIONS:
+        return True
+    if action in ROLE_ACTIONS:
+        return actor.has_role(*ROLE_ACTIONS[action])
+    if action == "person.view":
+        return obj is not None and _may_view_person(actor, obj)
+    return False
+
+
+def _may_view_person(actor, person) -> bool:
+    """Self, HR and admins; a manager for anyone below them; a mentor for their mentees."""
+    if actor.id == person.id or actor.has_role("admin", "hr"):
+        return True
+    if actor.has_role("mentor") and person.mentor_id == actor.id:
+        return True
+    if actor.has_role("manager"):
+        return is_in_reporting_line(person, actor)
+    return False
+
+
+def is_in_reporting_line(person, manager) -> bool:
+    """True when `manager` is `person`'s manager, or their manager's manager, and so on."""
+    seen = set()
+    current = person.manager
+    while current is not None and current.id not in seen:
+        if current.id == manager.id:
+            return True
+        seen.add(current.id)
+        current = current.manager
+    return False
+
+
+def authorize(action: str, obj=None) -> None:
+    """Abort with 403 unless the current user may perform `action` on `obj`."""
+    if not may(current_user, action, obj):
+        abort(403)
+
+
+def require(action: str):
+    """View decorator for role-only actions: 401 → login when signed out, else 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from lms.extensions import login_manager
+
+                return login_manager.unauthorized()
+            authorize(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def visible_people_filter(actor):
+    """A SQL condition on Person selecting whom `actor` may see in lists (same rule as
+    person.view; a manager's reporting line is resolved in Python, lines are short)."""
+    from sqlalchemy import false, or_, select, true
+
+    from lms.extensions import db
+    from lms.people.models import Person
+
+    if actor.has_role("admin", "hr"):
+        return true()
+    conditions = [Person.id == actor.id]
+    if actor.has_role("mentor"):
+        conditions.append(Person.mentor_id == actor.id)
+    if actor.has_role("manager"):
+        reports, frontier = set(), {actor.id}
+        while frontier:
+            frontier = set(
+                db.session.scalars(select(Person.id).where(Person.manager_id.in_(frontier)))
+            ) - reports
+            reports |= frontier
+        if reports:
+            conditions.append(Person.id.in_(reports))
+    return or_(*conditions) if conditions else false()

@@ -1,0 +1,33 @@
+"""Is the database at the migrations' head? The app refuses to serve when it is not."""
+
+from pathlib import Path
+
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+UPGRADE_COMMAND = "flask --app lms db upgrade"
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is missing migrations; the message names the command to run."""
+
+
+def head_revisions() -> set[str]:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
+def check_schema(engine) -> None:
+    """Raise SchemaOutOfDate unless the database's revision is the migrations' head."""
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = head_revisions()
+    if current != heads:
+        state = ", ".join(sorted(current)) or "no schema"
+        raise SchemaOutOfDate(
+            f"The database schema is out of date (database: {state}; code: "
+            f"{', '.join(sorted(heads))}). Run `{UPGRADE_COMMAND}` and start again."
+        )
