@@ -12,6 +12,8 @@ from lms.database import UTCDateTime
 from lms.extensions import db
 
 ROLES = ("agent", "mentor", "manager", "hr", "admin")
+# Werkzeug's scrypt; the test suite swaps in a cheap method through monkeypatch.
+PASSWORD_HASH_METHOD = "scrypt"
 
 
 class Team(db.Model):
@@ -94,7 +96,7 @@ class Person(UserMixin, db.Model):
         self.role_rows = keep + [PersonRole(role=r) for r in ROLES if r in roles and r not in have]
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
