@@ -1,8 +1,12 @@
 """Database plumbing shared by every package: SQLite tuning and column types."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -22,13 +26,39 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_writing: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Mark work outside a request (a job, a command) as a writer: its SQLite transactions then
+    begin IMMEDIATE like those of POST requests."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def _wants_write_lock() -> bool:
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return _writing.get()
+
+
 @event.listens_for(Engine, "begin")
-def _begin_immediate(conn) -> None:
-    """Start SQLite transactions IMMEDIATE: the write lock is taken up front and waits out the
-    busy timeout, instead of a read transaction failing with "database is locked" when it later
-    tries to write while another worker holds the lock."""
+def _begin(conn) -> None:
+    """Writers start SQLite transactions IMMEDIATE: the write lock is taken up front and waits
+    out the busy timeout. A deferred transaction that reads first and writes later cannot wait:
+    if another worker committed meanwhile, SQLite fails it at once with "database is locked".
+
+    Who is a writer: requests with unsafe methods (POST and friends), and code inside
+    `writing()`. Safe-method requests only read (no view writes on GET), so they begin
+    DEFERRED and, with WAL, never block or wait for writers.
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
 def sqlite_engine_options(busy_timeout_ms: int) -> dict:

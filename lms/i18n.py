@@ -4,7 +4,7 @@ Interface strings go through Flask-Babel catalogues. Admin-entered data (compete
 names) carries its own translations in a JSON column, read through `Translated.tr`.
 """
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import JSON
@@ -16,6 +16,8 @@ LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文"}
 def select_locale() -> str:
     """The person's chosen language, else the one picked this session, else the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

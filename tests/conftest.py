@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from lms import clock, create_app
@@ -82,9 +83,26 @@ def _reset_clock():
     clock.freeze(None)
 
 
+class FreshContextClient(FlaskClient):
+    """Runs every request in its own app context, as a real server does.
+
+    Tests hold an app context open for their own db.session; without this, requests would
+    share it (and `g`, where Flask-Login caches the user) with the test and with each other.
+    After the request the test's session forgets what it had loaded, so the next read sees
+    what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.rollback()
+        return response
+
+
 @pytest.fixture
 def app(app_config, postgres_database):
     app = create_app(app_config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if postgres_database is None:
             _db.create_all()
