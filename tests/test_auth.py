@@ -169,7 +169,7 @@ def test_failed_logins_lock_the_address_across_accounts(throttle_config, client,
     assert "Too many failed sign-ins" in page
 
 
-def test_throttle_shared_through_redis(throttle_config, make_person):
+def test_throttle_shared_through_redis(throttle_config, make_person, db):
     """With REDIS_URL the counters live in Redis, so every worker process sees them."""
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
@@ -189,3 +189,6 @@ def test_throttle_shared_through_redis(throttle_config, make_person):
     ).get_data(as_text=True)
     assert "Too many failed sign-ins" in page
     redis.Redis.from_url(url).flushdb()
+    for extra_app in (first, second):
+        with extra_app.app_context():
+            db.engine.dispose()
