@@ -2,13 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """SelectChoice objects from (value, label) pairs (WTForms 3.3+ declares options so)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
 
 
 class OptionalIdField(SelectField):
-    """A select of database ids with an empty first choice meaning None."""
+    """A select of database ids with an empty first choice meaning None. A posted id that is
+    not among the choices (a tampered form) fails validation with "Not a valid choice"."""
 
     def __init__(self, label=None, validators=None, blank_label=None, **kwargs):
-        super().__init__(label, validators, coerce=self._coerce, **kwargs)
+        super().__init__(label, validators, coerce=self._coerce, choices=[], **kwargs)
         self.blank_label = blank_label or _l("— none —")
 
     @staticmethod
@@ -19,18 +26,7 @@ class OptionalIdField(SelectField):
 
     def set_choices(self, pairs) -> None:
         """`pairs` of (id, label); the blank choice is added first."""
-        self.choices = [("", self.blank_label)] + [(str(i), label) for i, label in pairs]
-
-    def pre_validate(self, form):
-        # Accept the blank choice and any listed id; anything else is a tampered post.
-        if self.data is None:
-            return
-        super().pre_validate(form)
-
-    def iter_choices(self):
-        for value, label in self.choices:
-            selected = (self.data is None and value == "") or value == str(self.data)
-            yield (value, label, selected, {})
+        self.choices = [SelectChoice("", self.blank_label)] + choices(pairs)
 
 
 def apply_domain_error(form, error) -> None:

@@ -169,7 +169,7 @@ def make_person(app):
         data = PersonData(
             employee_id=fields.pop("employee_id", f"T{n:05d}"),
             name=name or f"Person {n}",
-            email=fields.pop("email", f"person{n}@example.test"),
+            email=fields.pop("email", f"person{n}@example.com"),
             roles=tuple(roles),
             hire_date=fields.pop("hire_date", date(2026, 1, 5)),
             **fields,

@@ -10,17 +10,17 @@ from lms.people.models import Person
 
 
 def test_login_by_email_or_employee_id(client, auth, make_person):
-    make_person(employee_id="E777", email="ana@example.test")
-    assert auth.login("ANA@example.test").status_code == 302
+    make_person(employee_id="E777", email="ana@example.com")
+    assert auth.login("ANA@example.com").status_code == 302
     auth.logout()
     assert auth.login("E777").status_code == 302
 
 
 def test_wrong_password_gives_one_message(client, auth, make_person):
-    make_person(email="ana@example.test")
-    page = auth.login("ana@example.test", "nope").get_data(as_text=True)
+    make_person(email="ana@example.com")
+    page = auth.login("ana@example.com", "nope").get_data(as_text=True)
     assert "password is not correct" in page
-    page = auth.login("nobody@example.test", "nope").get_data(as_text=True)
+    page = auth.login("nobody@example.com", "nope").get_data(as_text=True)
     assert "password is not correct" in page
 
 
@@ -149,7 +149,7 @@ def throttle_config(app_config):
 
 
 def test_failed_logins_lock_the_account(throttle_config, client, auth, make_person):
-    person = make_person(email="ana@example.test")
+    person = make_person(email="ana@example.com")
     for _ in range(3):
         auth.login(person, "wrong-password")
     page = auth.login(person).get_data(as_text=True)
@@ -164,7 +164,7 @@ def test_failed_logins_lock_the_address_across_accounts(throttle_config, client,
                                                        make_person):
     victim = make_person()
     for n in range(5):
-        auth.login(f"guess{n}@example.test", "wrong-password")
+        auth.login(f"guess{n}@example.com", "wrong-password")
     page = auth.login(victim).get_data(as_text=True)
     assert "Too many failed sign-ins" in page
 

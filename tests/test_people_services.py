@@ -17,13 +17,13 @@ def count(db, model):
 def test_create_person_normalises_and_audits(db, make_team):
     team = make_team("Hotline")
     person = services.create_person(db.session, None, PersonData(
-        employee_id=" E1 ", name="  欧阳娜娜 ", email="Nana@Example.TEST", team_id=team.id,
+        employee_id=" E1 ", name="  欧阳娜娜 ", email="Nana@Example.COM", team_id=team.id,
         roles=("agent", "mentor"),
     ), "a-long-password")
     db.session.commit()
     assert person.employee_id == "E1"
     assert person.name == "欧阳娜娜"
-    assert person.email == "nana@example.test"
+    assert person.email == "nana@example.com"
     assert person.roles == {"agent", "mentor"}
     assert person.check_password("a-long-password")
     assert not person.check_password("wrong")
@@ -36,18 +36,19 @@ def test_create_person_normalises_and_audits(db, make_team):
     ("change", "field"),
     [
         ({"employee_id": "DUP"}, "employee_id"),
-        ({"email": "TAKEN@example.test"}, "email"),
+        ({"email": "TAKEN@example.com"}, "email"),
         ({"team_id": 9999}, "team_id"),
         ({"manager_id": 9999}, "manager_id"),
         ({"tier_id": 9999}, "tier_id"),
         ({"roles": ()}, "roles"),
         ({"name": "   "}, "name"),
+        ({"email": "not-an-address"}, "email"),
     ],
 )
 def test_create_person_refuses_bad_data(db, make_person, change, field):
-    make_person(employee_id="DUP", email="taken@example.test")
+    make_person(employee_id="DUP", email="taken@example.com")
     before = count(db, Person)
-    data = PersonData(employee_id="NEW", name="New", email="new@example.test")
+    data = PersonData(employee_id="NEW", name="New", email="new@example.com")
     for key, value in change.items():
         setattr(data, key, value)
     with pytest.raises(DomainError) as raised:
@@ -59,7 +60,7 @@ def test_create_person_refuses_bad_data(db, make_person, change, field):
 
 def test_short_password_refused(db):
     with pytest.raises(DomainError, match="at least 10"):
-        services.create_person(db.session, None, PersonData("E9", "N", "n@example.test"), "short")
+        services.create_person(db.session, None, PersonData("E9", "N", "n@example.com"), "short")
 
 
 def test_manager_loop_refused(db, make_person):

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.forms import OptionalIdField
+from lms.forms import OptionalIdField, choices
 from lms.people.models import ROLES
 
 ROLE_LABELS = {
@@ -71,7 +71,7 @@ class PersonForm(FlaskForm):
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
     tier_id = OptionalIdField(_l("Current tier"))
     roles = MultiCheckboxField(
-        _l("Roles"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+        _l("Roles"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES),
         validators=[DataRequired(message=_l("Choose at least one role."))],
     )
     password = PasswordField(

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from lms import audit
 from lms.errors import DomainError
 from lms.people.models import ROLES, Person, Team
-from lms.people.services import PersonData, create_person, normalise_email
+from lms.people.services import PersonData, create_person, is_email, normalise_email
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email")
 OPTIONAL_COLUMNS = ("team", "manager_employee_id", "mentor_employee_id", "hire_date", "tier",
@@ -127,7 +127,7 @@ def _row_errors(session, values, teams, tiers, seen_ids, seen_emails, line) -> l
                         line=seen_ids[eid]))
     elif eid and session.scalar(select(Person.id).where(Person.employee_id == eid)):
         errors.append(_("Employee ID %(id)s already exists.", id=eid))
-    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+    if email and not is_email(email):
         errors.append(_("%(email)s is not an email address.", email=values["email"]))
     elif email in seen_emails:
         errors.append(_("Email %(email)s also appears on line %(line)d.", email=email,

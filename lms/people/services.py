@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -34,6 +35,15 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def is_email(text: str) -> bool:
+    """The same rule as the person form: email-validator's syntax check, no DNS look-up."""
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def _check_person_data(session, data: PersonData, person: Person | None) -> None:
     """Refuse duplicates, unknown references and manager loops, naming the field."""
     own_id = person.id if person else None
@@ -48,6 +58,8 @@ def _check_person_data(session, data: PersonData, person: Person | None) -> None
         raise DomainError(
             _("Employee ID %(id)s is already in use.", id=data.employee_id), "employee_id"
         )
+    if not is_email(normalise_email(data.email)):
+        raise DomainError(_("%(email)s is not an email address.", email=data.email), "email")
     taken = session.scalar(
         select(Person.id).where(func.lower(Person.email) == normalise_email(data.email))
     )

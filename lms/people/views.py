@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 
 from lms.errors import DomainError
 from lms.extensions import db, limiter
-from lms.forms import apply_domain_error
+from lms.forms import apply_domain_error, choices
 from lms.i18n import LANGUAGE_NAMES
 from lms.paths.models import CertificationPath
 from lms.people import auth, services
@@ -110,7 +110,7 @@ def account():
 
 def _language_form() -> LanguageForm:
     form = LanguageForm(prefix="lang")
-    form.locale.choices = [("", _("Browser default"))] + list(LANGUAGE_NAMES.items())
+    form.locale.choices = choices([("", _("Browser default")), *LANGUAGE_NAMES.items()])
     if request.method == "GET":
         form.locale.data = (current_user.locale if current_user.is_authenticated
                             else session.get("locale")) or ""
