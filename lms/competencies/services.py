@@ -1,8 +1,10 @@
 """The competency framework and matrix: reading and editing. Callers own the commit."""
 
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -111,3 +113,219 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
     session.flush()
     audit.record(actor, "matrix.set", path, competency=competency.code, before=before,
                  after=level)
+
+
+# Editing the framework and the scale.
+
+ZH = "zh_Hans_CN"  # the second interface language (lms.i18n.LANGUAGE_NAMES)
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+CODE_MAX = 40
+POSITION_MAX = 9999
+MIN_LEVELS = 2
+MAX_LEVELS = 10
+
+
+@dataclass
+class AreaData:
+    """The editable fields of a competency area, as plain values."""
+
+    code: str
+    name: str
+    description: str = ""
+    name_zh: str = ""
+    description_zh: str = ""
+    position: int = 0
+
+
+@dataclass
+class CompetencyData:
+    """The editable fields of a competency, as plain values."""
+
+    area_id: int | None
+    code: str
+    name: str
+    description: str = ""
+    name_zh: str = ""
+    description_zh: str = ""
+    position: int = 0
+    active: bool = True
+
+
+@dataclass
+class LevelData:
+    """The wording of one step of the proficiency scale, in English and Chinese."""
+
+    name: str
+    description: str = ""
+    name_zh: str = ""
+    description_zh: str = ""
+
+
+def _clean_code(code: str) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise DomainError(_("Code is required."), "code")
+    if len(code) > CODE_MAX or not CODE_PATTERN.match(code):
+        raise DomainError(
+            _("Codes use letters, digits, hyphens and underscores (at most %(n)d characters), "
+              "for example COMM-LISTEN.", n=CODE_MAX), "code")
+    return code
+
+
+def _clean_text(text: str | None, field: str, max_length: int, required: bool = False) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise DomainError(_("This field is required."), field)
+    if len(text) > max_length:
+        raise DomainError(_("At most %(n)d characters.", n=max_length), field)
+    return text
+
+
+def _check_position(position: int | None) -> int:
+    if position is None or not 0 <= position <= POSITION_MAX:
+        raise DomainError(
+            _("Position must be a whole number from 0 to %(max)d.", max=POSITION_MAX), "position"
+        )
+    return position
+
+
+def _apply(obj, values: dict, translations: dict[str, str]) -> dict[str, list]:
+    """Set columns and Chinese translations; returns {field: [before, after]} of what changed."""
+    changes: dict[str, list] = {}
+    for field, value in values.items():
+        before = getattr(obj, field, None)
+        if before != value:
+            changes[field] = [before, value]
+            setattr(obj, field, value)
+    current = (obj.translations or {}).get(ZH, {})
+    for field, text in translations.items():
+        before = current.get(field, "")
+        if before != text:
+            changes[f"{field}_{ZH}"] = [before, text]
+            obj.set_translation(ZH, field, text)
+    return changes
+
+
+def _code_taken(session, model, code: str, own_id: int | None) -> bool:
+    clash = session.scalar(select(model.id).where(func.lower(model.code) == code.lower()))
+    return clash is not None and clash != own_id
+
+
+def save_area(session, actor, area: CompetencyArea | None, data: AreaData) -> CompetencyArea:
+    """Create (area=None) or change an area; refuses a missing name, a malformed or duplicate
+    code (case-insensitive) and positions outside 0–9999."""
+    code = _clean_code(data.code)
+    name = _clean_text(data.name, "name", 120, required=True)
+    values = {
+        "code": code, "name": name, "position": _check_position(data.position),
+        "description": _clean_text(data.description, "description", 2000),
+    }
+    translations = {
+        "name": _clean_text(data.name_zh, "name_zh", 120),
+        "description": _clean_text(data.description_zh, "description_zh", 2000),
+    }
+    if _code_taken(session, CompetencyArea, code, area.id if area else None):
+        raise DomainError(_("An area with the code %(code)s already exists.", code=code), "code")
+    created = area is None
+    if created:
+        area = CompetencyArea(translations={})
+        session.add(area)
+    changes = _apply(area, values, translations)
+    session.flush()
+    audit.record(actor, "framework.area_create" if created else "framework.area_update", area,
+                 changes=changes)
+    return area
+
+
+def save_competency(session, actor, competency: Competency | None,
+                    data: CompetencyData) -> Competency:
+    """Create (competency=None) or change a competency, including (de)activating it; never
+    deletes. Refuses an unknown area, a missing name and a malformed or duplicate code."""
+    code = _clean_code(data.code)
+    name = _clean_text(data.name, "name", 120, required=True)
+    area = session.get(CompetencyArea, data.area_id) if data.area_id is not None else None
+    if area is None:
+        raise DomainError(_("Choose an area."), "area_id")
+    values = {
+        "area_id": area.id, "code": code, "name": name,
+        "position": _check_position(data.position),
+        "description": _clean_text(data.description, "description", 2000),
+        "active": bool(data.active),
+    }
+    translations = {
+        "name": _clean_text(data.name_zh, "name_zh", 120),
+        "description": _clean_text(data.description_zh, "description_zh", 2000),
+    }
+    if _code_taken(session, Competency, code, competency.id if competency else None):
+        raise DomainError(
+            _("A competency with the code %(code)s already exists.", code=code), "code"
+        )
+    created = competency is None
+    if created:
+        competency = Competency(translations={})
+        session.add(competency)
+    changes = _apply(competency, values, translations)
+    session.flush()
+    if created:
+        action = "framework.competency_create"
+    elif "active" in changes:
+        action = ("framework.competency_activate" if competency.active
+                  else "framework.competency_deactivate")
+    else:
+        action = "framework.competency_update"
+    audit.record(actor, action, competency, changes=changes)
+    return competency
+
+
+def _level_values(data: LevelData) -> tuple[dict, dict]:
+    return (
+        {"name": _clean_text(data.name, "name", 80, required=True),
+         "description": _clean_text(data.description, "description", 2000)},
+        {"name": _clean_text(data.name_zh, "name_zh", 80),
+         "description": _clean_text(data.description_zh, "description_zh", 2000)},
+    )
+
+
+def save_level(session, actor, level: ProficiencyLevel, data: LevelData) -> ProficiencyLevel:
+    """Reword one step of the scale (its number never changes); refuses a missing name."""
+    values, translations = _level_values(data)
+    changes = _apply(level, values, translations)
+    session.flush()
+    audit.record(actor, "framework.level_update", level, changes=changes)
+    return level
+
+
+def add_level(session, actor, data: LevelData) -> ProficiencyLevel:
+    """Add a step above the current top of the scale; refuses a scale of more than 10 steps."""
+    values, translations = _level_values(data)
+    top = session.scalar(select(func.max(ProficiencyLevel.level))) or 0
+    if top >= MAX_LEVELS:
+        raise DomainError(_("The scale has at most %(n)d levels.", n=MAX_LEVELS))
+    level = ProficiencyLevel(level=top + 1, translations={})
+    session.add(level)
+    changes = _apply(level, values, translations)
+    session.flush()
+    audit.record(actor, "framework.level_add", level, changes=changes)
+    return level
+
+
+def remove_top_level(session, actor) -> int:
+    """Remove the top step of the scale and return its number; refuses while the matrix
+    requires that level anywhere, and keeps at least two levels."""
+    levels = scale(session)
+    if len(levels) <= MIN_LEVELS:
+        raise DomainError(_("The scale needs at least %(n)d levels.", n=MIN_LEVELS))
+    top = levels[-1]
+    used = session.scalar(select(func.count()).select_from(MatrixRequirement)
+                          .where(MatrixRequirement.required_level == top.level))
+    if used:
+        raise DomainError(ngettext(
+            "Level %(level)s is still required in %(num)d cell of the competency matrix; "
+            "lower that requirement first.",
+            "Level %(level)s is still required in %(num)d cells of the competency matrix; "
+            "lower those requirements first.", used, level=top.level))
+    number = top.level
+    audit.record(actor, "framework.level_remove", top, name=top.name)
+    session.delete(top)
+    session.flush()
+    return number

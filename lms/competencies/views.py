@@ -1,14 +1,18 @@
 """The competency matrix page (everyone) and the framework admin screens."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from lms.competencies import services
-from lms.competencies.models import Competency
+from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm, load_translations
+from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.forms import apply_domain_error
 from lms.policy import require
 
 bp = Blueprint("competencies", __name__)
@@ -67,3 +71,144 @@ def matrix_edit():
     )
 
 
+# Framework admin: areas, competencies, the scale.
+
+
+@bp.get("/admin/framework")
+@require("framework.manage")
+def admin_framework():
+    return render_template(
+        "competencies/admin_framework.html", areas=services.framework(db.session),
+        scale=services.scale(db.session), remove_form=FlaskForm(),
+    )
+
+
+@bp.route("/admin/framework/areas/new", methods=["GET", "POST"], defaults={"area_id": None})
+@bp.route("/admin/framework/areas/<int:area_id>/edit", methods=["GET", "POST"])
+@require("framework.manage")
+def area_form(area_id: int | None):
+    area = db.get_or_404(CompetencyArea, area_id) if area_id else None
+    form = AreaForm(obj=area)
+    if area is not None and request.method == "GET":
+        load_translations(form, area)
+    if form.validate_on_submit():
+        data = services.AreaData(
+            code=form.code.data, name=form.name.data, name_zh=form.name_zh.data or "",
+            description=form.description.data or "",
+            description_zh=form.description_zh.data or "", position=form.position.data,
+        )
+        try:
+            saved = services.save_area(db.session, current_user, area, data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Area %(code)s saved.", code=saved.code), "success")
+            return redirect(url_for("competencies.admin_framework"))
+    title = _("Edit area %(code)s", code=area.code) if area else _("Add a competency area")
+    return _form_page(form, title)
+
+
+@bp.route("/admin/framework/competencies/new", methods=["GET", "POST"],
+          defaults={"competency_id": None})
+@bp.route("/admin/framework/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
+@require("framework.manage")
+def competency_form(competency_id: int | None):
+    competency = db.get_or_404(Competency, competency_id) if competency_id else None
+    form = CompetencyForm(obj=competency)
+    form.area_id.choices = [
+        SelectChoice(str(a.id), f"{a.code} · {a.tr('name')}") for a in db.session.scalars(
+            select(CompetencyArea).order_by(CompetencyArea.position, CompetencyArea.code))
+    ]
+    if request.method == "GET":
+        if competency is not None:
+            load_translations(form, competency)
+        else:
+            form.area_id.data = request.args.get("area", type=int)
+    if form.validate_on_submit():
+        data = services.CompetencyData(
+            area_id=form.area_id.data, code=form.code.data, name=form.name.data,
+            name_zh=form.name_zh.data or "", description=form.description.data or "",
+            description_zh=form.description_zh.data or "", position=form.position.data,
+            active=form.active.data,
+        )
+        try:
+            saved = services.save_competency(db.session, current_user, competency, data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Competency %(code)s saved.", code=saved.code), "success")
+            return redirect(url_for("competencies.admin_framework"))
+    title = (_("Edit competency %(code)s", code=competency.code) if competency
+             else _("Add a competency"))
+    return _form_page(form, title)
+
+
+def _level_data(form: LevelForm) -> services.LevelData:
+    return services.LevelData(
+        name=form.name.data, name_zh=form.name_zh.data or "",
+        description=form.description.data or "", description_zh=form.description_zh.data or "",
+    )
+
+
+@bp.route("/admin/framework/scale/<int:level>/edit", methods=["GET", "POST"])
+@require("framework.manage")
+def level_form(level: int):
+    row = db.get_or_404(ProficiencyLevel, level)
+    form = LevelForm(obj=row)
+    if request.method == "GET":
+        load_translations(form, row)
+    if form.validate_on_submit():
+        try:
+            services.save_level(db.session, current_user, row, _level_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Level %(level)d saved.", level=level), "success")
+            return redirect(url_for("competencies.admin_framework"))
+    return _form_page(form, _("Edit level %(level)d of the scale", level=level))
+
+
+@bp.route("/admin/framework/scale/new", methods=["GET", "POST"])
+@require("framework.manage")
+def level_add():
+    form = LevelForm()
+    if form.validate_on_submit():
+        try:
+            added = services.add_level(db.session, current_user, _level_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Level %(level)d added at the top of the scale.", level=added.level),
+                  "success")
+            return redirect(url_for("competencies.admin_framework"))
+    return _form_page(form, _("Add a level at the top of the scale"))
+
+
+@bp.post("/admin/framework/scale/remove-top")
+@require("framework.manage")
+def level_remove_top():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        number = services.remove_top_level(db.session, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Level %(level)d has been removed from the scale.", level=number), "success")
+    return redirect(url_for("competencies.admin_framework"))
+
+
+def _form_page(form, title: str):
+    """The shared admin form page; 400 when a post was refused, so tests and tools see it."""
+    status = 400 if request.method == "POST" else 200
+    return render_template("competencies/form.html", form=form, title=title), status
