@@ -121,6 +121,24 @@ def app(app_config, postgres_database):
 
 
 @pytest.fixture
+def make_app(app):
+    """make_app(config) -> another app on the same database (a second worker, other settings);
+    its connections are closed after the test."""
+    made = []
+
+    def make(config: dict):
+        extra = create_app(config)
+        extra.test_client_class = FreshContextClient
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app):
     return _db
 

@@ -169,7 +169,7 @@ def test_failed_logins_lock_the_address_across_accounts(throttle_config, client,
     assert "Too many failed sign-ins" in page
 
 
-def test_throttle_shared_through_redis(throttle_config, make_person, db):
+def test_throttle_shared_through_redis(throttle_config, make_person, make_app):
     """With REDIS_URL the counters live in Redis, so every worker process sees them."""
     redis = pytest.importorskip("redis")
     url = "redis://127.0.0.1:6379/15"
@@ -177,11 +177,9 @@ def test_throttle_shared_through_redis(throttle_config, make_person, db):
         redis.Redis.from_url(url).flushdb()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    from lms import create_app
-
     throttle_config["REDIS_URL"] = url
     person = make_person()
-    first, second = create_app(dict(throttle_config)), create_app(dict(throttle_config))
+    first, second = make_app(dict(throttle_config)), make_app(dict(throttle_config))
     for _ in range(3):
         first.test_client().post("/login", data={"login": person.email, "password": "bad"})
     page = second.test_client().post(
@@ -189,6 +187,3 @@ def test_throttle_shared_through_redis(throttle_config, make_person, db):
     ).get_data(as_text=True)
     assert "Too many failed sign-ins" in page
     redis.Redis.from_url(url).flushdb()
-    for extra_app in (first, second):
-        with extra_app.app_context():
-            db.engine.dispose()

@@ -1,0 +1,65 @@
+"""Migrations: `upgrade` on an empty database matches the models, and the app refuses to serve
+an out-of-date schema."""
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from lms import create_app
+from lms.extensions import db
+from lms.schema import SchemaOutOfDate, check_schema
+
+
+@pytest.fixture
+def empty_app(app_config, postgres_database, tmp_path):
+    """An app on a database with no tables at all (a second PostgreSQL database if needed)."""
+    config = dict(app_config)
+    admin = None
+    if postgres_database is not None:
+        url = sa.engine.make_url(postgres_database[0])
+        name = url.database + "_mig"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        config["SQLALCHEMY_DATABASE_URI"] = url.set(database=name).render_as_string(False)
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    config["CHECK_SCHEMA"] = True
+    app = create_app(config)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if admin is not None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def test_upgrade_matches_models(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert diff == []
+        check_schema(db.engine)  # at head: no error
+
+
+def test_downgrade_to_base_and_back(empty_app):
+    with empty_app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            assert "person" not in sa.inspect(connection).get_table_names()
+        upgrade()
+
+
+def test_app_refuses_to_serve_an_out_of_date_schema(empty_app):
+    with empty_app.app_context():
+        with pytest.raises(SchemaOutOfDate, match="flask --app lms db upgrade"):
+            check_schema(db.engine)
+    response = empty_app.test_client().get("/login")
+    assert response.status_code == 503
+    assert "flask --app lms db upgrade" in response.get_data(as_text=True)

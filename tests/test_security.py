@@ -1,0 +1,71 @@
+"""Headers, cookies, CSRF and error pages."""
+
+import pytest
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_production_cookie_flags(app_config, make_person, make_app):
+    app = make_app(dict(app_config, SESSION_COOKIE_SECURE=True))
+    person = make_person()
+    response = app.test_client().post(
+        "/login", data={"login": person.email, "password": "correct-horse-battery"},
+        base_url="https://localhost",
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" in response.headers
+
+
+@pytest.fixture
+def csrf_config(app_config):
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
+def test_forms_without_csrf_token_are_refused(csrf_config, client, make_person, db):
+    person = make_person()
+    response = client.post("/login", data={"login": person.email,
+                                           "password": "correct-horse-battery"})
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_logout_without_csrf_token_is_refused(csrf_config, client, make_person):
+    import re
+
+    person = make_person()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"login": person.email, "password": "correct-horse-battery",
+                                "csrf_token": token})
+    assert client.get("/account").status_code == 200
+    response = client.post("/logout")
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
+    assert client.get("/account").status_code == 200
+
+
+def test_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_friendly_500(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)
