@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The demo in one command, from a fresh clone: a virtualenv, the package, the database schema,
+# the demo organisation (only into a database without people), then the site on
+# http://127.0.0.1:5000 (PORT to change it). Set DATABASE_URL to use PostgreSQL instead of
+# instance/lms.sqlite3. Ctrl-C stops the site; running the script again keeps the data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+PORT=${PORT:-5000}
+# Plain http on localhost: the session cookie must not be marked Secure.
+export LMS_INSECURE_COOKIES=1
+
+if [ ! -x .venv/bin/python ]; then
+    echo "==> Creating .venv"
+    "$PYTHON" -m venv .venv
+fi
+echo "==> Installing the application into .venv"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+
+if compgen -G "lms/translations/*/LC_MESSAGES/*.po" > /dev/null; then
+    echo "==> Compiling the interface translations"
+    .venv/bin/pybabel -q compile -d lms/translations
+fi
+
+echo "==> Bringing the database schema up to date"
+.venv/bin/flask --app lms db upgrade
+
+people=$(.venv/bin/python - <<'PY'
+from sqlalchemy import func, select
+
+from lms import create_app
+from lms.extensions import db
+from lms.people.models import Person
+
+with create_app().app_context():
+    print(db.session.scalar(select(func.count()).select_from(Person)))
+PY
+)
+
+if [ "$people" = "0" ]; then
+    echo "==> Creating the demo organisation"
+    .venv/bin/flask --app lms seed-demo
+else
+    password=$(.venv/bin/python -c "from lms.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)")
+    echo "==> The database already has $people people; the demo is not seeded again."
+    echo "If it is the demo database, sign in with any of these (password '$password'):"
+    for role in admin hr manager mentor agent; do
+        printf '  %-8s %s@demo.example\n' "$role" "$role"
+    done
+    echo "(To start the demo over: .venv/bin/flask --app lms seed-demo --force, which ERASES all data.)"
+fi
+
+echo
+echo "==> Service Academy on http://127.0.0.1:$PORT  (Ctrl-C to stop)"
+exec .venv/bin/flask --app lms run --host 127.0.0.1 --port "$PORT"

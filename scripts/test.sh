@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Every check, in one command: the virtualenv with the dev tools, axe-core for the browser
+# suite, Chromium, the translations, ruff, the whole pytest suite on SQLite, then again on
+# PostgreSQL when one answers (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
+# Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+CHROMIUM=/usr/bin/chromium
+TEST_DATABASE_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nscripts/test.sh: %s\n' "$*" >&2; exit 1; }
+as_root_with_apt() { [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; }
+apt_install() {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" < /dev/null \
+        || { DEBIAN_FRONTEND=noninteractive apt-get update < /dev/null \
+             && DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" < /dev/null; }
+}
+
+run_pytest() {
+    local label=$1 status=0
+    shift
+    step "pytest on $label"
+    "$@" .venv/bin/python -m pytest -q || status=$?
+    if [ "$status" = 5 ]; then
+        fail "pytest on $label collected no tests"
+    elif [ "$status" != 0 ]; then
+        fail "pytest on $label failed (exit $status)"
+    fi
+}
+
+SECONDS=0
+
+step "Python environment (.venv) with the dev tools"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+step "axe-core for the browser suite (npm)"
+if ! command -v npm > /dev/null; then
+    if as_root_with_apt; then
+        apt_install npm
+    else
+        fail "npm is missing: install Node.js and npm (apt-get install npm), then run me again"
+    fi
+fi
+npm ci --no-audit --no-fund
+[ -f node_modules/axe-core/axe.min.js ] || fail "npm ci did not install node_modules/axe-core"
+
+step "Chromium for the browser suite"
+if [ ! -x "$CHROMIUM" ]; then
+    if as_root_with_apt; then
+        apt_install chromium
+    fi
+    [ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing: apt-get install chromium"
+fi
+"$CHROMIUM" --version 2> /dev/null || true
+
+if compgen -G "lms/translations/*/LC_MESSAGES/*.po" > /dev/null; then
+    step "Compiling the interface translations"
+    .venv/bin/pybabel compile -d lms/translations
+fi
+
+step "ruff"
+.venv/bin/ruff check .
+
+run_pytest SQLite env -u DATABASE_URL
+
+# Reachable and accepting us? Prints host:port either way.
+if where=$(.venv/bin/python - "$TEST_DATABASE_URL" <<'PY'
+import sys
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+url = make_url(sys.argv[1]).set(drivername="postgresql")
+print(f"{url.host or 'localhost'}:{url.port or 5432}")
+try:
+    psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=5).close()
+except psycopg.Error as error:
+    print(str(error).strip().splitlines()[0] if str(error).strip() else error, file=sys.stderr)
+    sys.exit(1)
+PY
+); then
+    run_pytest "PostgreSQL ($where)" env DATABASE_URL="$TEST_DATABASE_URL"
+else
+    echo "PostgreSQL not reachable on $where: skipping the PostgreSQL run"
+fi
+
+printf '\nAll checks passed in %dm%02ds.\n' $((SECONDS / 60)) $((SECONDS % 60))

@@ -1,0 +1,180 @@
+"""Page helpers for the browser journeys: every navigation goes through `AuditedPage`, which
+checks the new document with axe-core; selectors live here, not in the tests."""
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, Response, expect
+
+from lms.demo import DEMO_PASSWORD
+from tests.e2e.accessibility import audit, describe
+
+DEMO_LOGINS = {
+    "admin": "admin@demo.example",
+    "hr": "hr@demo.example",
+    "manager": "manager@demo.example",
+    "mentor": "mentor@demo.example",
+    "agent": "agent@demo.example",
+}
+
+
+class AuditedPage:
+    """A Playwright page whose every navigation is followed by an accessibility check.
+
+    Main-frame navigations are counted; a navigation that did not go through one of these
+    methods (and so was not audited) fails the test at the next step or at the end.
+    """
+
+    def __init__(self, page: Page, base_url: str, axe_source: str):
+        self.raw = page
+        self.base_url = base_url.rstrip("/")
+        self._axe_source = axe_source
+        self._navigations = 0
+        self._audited = 0
+        self.visited: list[str] = []
+        page.on("framenavigated", self._count)
+
+    def _count(self, frame) -> None:
+        if frame == self.raw.main_frame:
+            self._navigations += 1
+
+    def assert_all_audited(self) -> None:
+        if self._navigations != self._audited:
+            pytest.fail(f"{self.raw.url} was reached without an accessibility check; navigate "
+                        "through AuditedPage (goto/click/submit/back).", pytrace=False)
+
+    def audit(self) -> None:
+        """Check the current document with axe; fails on serious or critical violations."""
+        self.raw.wait_for_load_state("load")
+        violations = audit(self.raw, self._axe_source)
+        self._audited = self._navigations
+        self.visited.append(self.path)
+        if violations:
+            report = describe(self.raw.url, violations)
+            print(report)
+            pytest.fail(report, pytrace=False)
+
+    @property
+    def path(self) -> str:
+        """The current URL without the server's origin (path and query)."""
+        return self.raw.url.removeprefix(self.base_url) or "/"
+
+    def goto(self, path: str, status: int = 200) -> Response:
+        """Open `path` (relative to the live server) and expect the final response `status`."""
+        self.assert_all_audited()
+        response = self.raw.goto(self.base_url + path)
+        assert response is not None
+        assert response.status == status, f"{path}: HTTP {response.status}, expected {status}"
+        self.audit()
+        return response
+
+    def click(self, target: Locator) -> None:
+        """Click a link or submit button that leads to a new page, then audit that page."""
+        self.assert_all_audited()
+        with self.raw.expect_navigation():
+            target.click()
+        self.audit()
+
+    def back(self) -> None:
+        """The browser's back button."""
+        self.assert_all_audited()
+        self.raw.go_back()
+        self.audit()
+
+    def heading(self) -> Locator:
+        return self.raw.get_by_role("heading", level=1)
+
+    def html_lang(self) -> str | None:
+        return self.raw.locator("html").get_attribute("lang")
+
+
+# Sign-in and navigation
+
+
+def sign_in(page: AuditedPage, login: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill the sign-in form (the page must show it) and submit."""
+    page.raw.locator('input[name="login"]').fill(login)
+    page.raw.locator('input[name="password"]').fill(password)
+    page.click(page.raw.locator("main form button[type=submit]"))
+
+
+def login_as(page: AuditedPage, role: str) -> None:
+    """Sign in with the demo log-in for `role` and land on the home page."""
+    page.goto("/login")
+    sign_in(page, DEMO_LOGINS[role])
+    expect(page.raw).to_have_url(re.compile(r"/$"))
+    expect(page.raw.locator(".account-link")).to_be_visible()
+
+
+def sign_out(page: AuditedPage) -> None:
+    """Press "Sign out" in the header."""
+    page.click(page.raw.locator('form[action="/logout"] button[type=submit]'))
+
+
+def on_login_page(page: AuditedPage) -> bool:
+    return page.raw.url.startswith(page.base_url + "/login") and page.raw.locator(
+        'input[name="password"]').count() == 1
+
+
+def main_nav(page: AuditedPage) -> Locator:
+    return page.raw.locator('header nav[aria-label="Main"]')
+
+
+def nav_links(page: AuditedPage) -> dict[str, str]:
+    """The main navigation's links as {text: href}, in order."""
+    pairs = main_nav(page).locator("a").evaluate_all(
+        "links => links.map(a => [a.textContent.trim(), a.getAttribute('href')])"
+    )
+    return dict(pairs)
+
+
+def follow_nav_link(page: AuditedPage, href: str) -> None:
+    page.click(main_nav(page).locator(f'a[href="{href}"]'))
+
+
+def open_account(page: AuditedPage) -> None:
+    page.click(page.raw.locator(".account-link"))
+
+
+# Language
+
+
+def switch_language(page: AuditedPage, language_name: str) -> None:
+    """Choose a language by its own name (e.g. "简体中文") in the header switcher."""
+    form = page.raw.locator("form.language-form")
+    form.locator("select").select_option(label=language_name)
+    page.click(form.locator("button[type=submit]"))
+
+
+# People and CSV onboarding
+
+
+def upload_people_csv(page: AuditedPage, text: str, filename: str = "people.csv") -> None:
+    """On the import page: choose a CSV file with `text` and ask for the preview."""
+    form = page.raw.locator('main form[enctype="multipart/form-data"]')
+    form.locator('input[type="file"]').set_input_files(
+        files=[{"name": filename, "mimeType": "text/csv", "buffer": text.encode("utf-8")}]
+    )
+    page.click(form.locator("button[type=submit]"))
+
+
+def confirm_import(page: AuditedPage) -> None:
+    page.click(page.raw.locator('main form input[name="confirm"] >> xpath=..')
+               .locator("button[type=submit]"))
+
+
+def import_problems(page: AuditedPage) -> list[tuple[int, str]]:
+    """The (line, message) rows of the import's problem table."""
+    rows = page.raw.locator('section[aria-labelledby="problems-heading"] tbody tr')
+    return [(int(r.locator("td").nth(0).inner_text()), r.locator("td").nth(1).inner_text())
+            for r in rows.all()]
+
+
+def search_people(page: AuditedPage, query: str) -> None:
+    form = page.raw.locator('main form[role="search"]')
+    form.locator('input[name="q"]').fill(query)
+    page.click(form.locator("button[type=submit]"))
+
+
+def flash_messages(page: AuditedPage) -> list[str]:
+    return [t.strip() for t in page.raw.locator(".flashes .flash").all_inner_texts()]
