@@ -1,0 +1,62 @@
+"""The Flask CLI: seed-demo, seed-defaults, create-admin."""
+
+from sqlalchemy import func, select
+
+from lms.competencies.models import Competency, MatrixRequirement
+from lms.paths.models import CertificationPath
+from lms.people.models import Person
+
+
+def count(db, model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_demo_builds_the_organisation(runner, db):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@demo.example" in result.output and "agent@demo.example" in result.output
+    people = db.session.scalars(select(Person)).all()
+    assert 35 <= len(people) <= 50
+    for role in ("agent", "mentor", "manager", "hr", "admin"):
+        assert any(p.has_role(role) for p in people), role
+    names = " ".join(p.name for p in people)
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in names)  # CJK
+    assert any("\u0600" <= ch <= "\u06ff" for ch in names)  # Arabic
+    assert any("\u0400" <= ch <= "\u04ff" for ch in names)  # Cyrillic
+    codes = [p.code for p in db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position))]
+    assert codes == ["NEWHIRE", "SENIOR", "MANAGER"]
+    assert count(db, MatrixRequirement) > 3 * 15
+    senior = db.session.scalar(select(CertificationPath).where(CertificationPath.code == "SENIOR"))
+    assert senior.prerequisite.code == "NEWHIRE"
+    assert sum(s.weight for s in senior.slots) == 100
+    assert senior.tr("name") == "Senior agent — specialist certification"
+
+
+def test_seed_demo_refuses_real_data_unless_forced(runner, db, make_person):
+    make_person(name="Real Person")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "--force" in result.output
+    assert count(db, Person) == 1
+    result = runner.invoke(args=["seed-demo", "--force"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Person).where(Person.name == "Real Person")) is None
+
+
+def test_seed_defaults_is_idempotent(runner, db):
+    assert runner.invoke(args=["seed-defaults"]).exit_code == 0
+    first = count(db, Competency), count(db, MatrixRequirement)
+    assert runner.invoke(args=["seed-defaults"]).exit_code == 0
+    assert (count(db, Competency), count(db, MatrixRequirement)) == first
+
+
+def test_create_admin(runner, db):
+    args = ["create-admin", "--employee-id", "A1", "--name", "Root", "--email",
+            "root@example.com", "--password", "long-enough-password"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(select(Person).where(Person.employee_id == "A1"))
+    assert admin.roles == {"admin"}
+    again = runner.invoke(args=args)
+    assert again.exit_code != 0 and "already in use" in again.output
