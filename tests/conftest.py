@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
@@ -95,7 +96,8 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        _db.session.rollback()
+        if has_app_context():  # the test's own context (absent in worker threads)
+            _db.session.rollback()
         return response
 
 
