@@ -151,3 +151,22 @@ def test_five_hundred_new_hires(db, org):
     assert onboarding.run_import(db.session, None, HEADER + rows) == 500
     db.session.commit()
     assert people_count(db) == 501
+
+
+def test_dry_run_query_count_does_not_grow_with_rows(db, org):
+    from sqlalchemy import event
+
+    def queries(rows: int) -> int:
+        text = HEADER + "".join(
+            f"Q{rows}-{i},Name {i},q{rows}-{i}@example.com,Hotline,M1,,2026-11-02,NEWHIRE,agent\n"
+            for i in range(rows))
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert onboarding.plan_import(db.session, text).ok
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert queries(5) == queries(200)

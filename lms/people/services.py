@@ -109,7 +109,8 @@ def _manages_indirectly(session, person_id: int, candidate_manager_id: int) -> b
     return False
 
 
-def _apply(person: Person, data: PersonData) -> None:
+def apply_person_data(person: Person, data: PersonData) -> None:
+    """Copy already-checked fields onto `person` (no validation: callers check first)."""
     person.employee_id = data.employee_id.strip()
     person.name = data.name.strip()
     person.email = normalise_email(data.email)
@@ -126,7 +127,7 @@ def create_person(session, actor: Person | None, data: PersonData, password: str
     """Add a person; refuses duplicates, unknown references and weak passwords."""
     _check_person_data(session, data, None)
     person = Person()
-    _apply(person, data)
+    apply_person_data(person, data)
     if password is not None:
         _check_password_strength(password)
         person.set_password(password)
@@ -140,7 +141,7 @@ def update_person(session, actor: Person, person: Person, data: PersonData) -> P
     """Change a person's details and roles; refuses what create_person refuses, and loops."""
     _check_person_data(session, data, person)
     before = {"roles": sorted(person.roles), "manager_id": person.manager_id}
-    _apply(person, data)
+    apply_person_data(person, data)
     session.flush()
     audit.record(
         actor, "person.update", person, before=before,
