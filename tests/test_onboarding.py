@@ -161,6 +161,7 @@ def test_dry_run_query_count_does_not_grow_with_rows(db, org):
             f"Q{rows}-{i},Name {i},q{rows}-{i}@example.com,Hotline,M1,,2026-11-02,NEWHIRE,agent\n"
             for i in range(rows))
         statements = []
+        db.session.rollback()  # each measurement starts its own transaction
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
