@@ -53,4 +53,5 @@ fi
 
 echo
 echo "==> Service Academy on http://127.0.0.1:$PORT  (Ctrl-C to stop)"
-exec .venv/bin/flask --app lms run --host 127.0.0.1 --port "$PORT"
+exec .venv/bin/gunicorn --workers 2 --threads 4 --bind "127.0.0.1:$PORT" \
+    --access-logfile - wsgi:app
