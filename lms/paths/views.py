@@ -1,10 +1,17 @@
 """Certification path pages (everyone) and their admin screens."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
 
+from lms.errors import DomainError
 from lms.extensions import db
+from lms.forms import apply_domain_error
 from lms.paths import services
-from lms.paths.models import CertificationPath
+from lms.paths.forms import SlotForm, load_translations, path_form_for, weight_fields
+from lms.paths.models import AssessmentSlot, CertificationPath
 from lms.policy import require
 
 bp = Blueprint("paths", __name__)
@@ -26,3 +33,129 @@ def detail(path_id: int):
     return render_template(
         "paths/detail.html", path=path, areas=framework(db.session), required=required,
     )
+
+
+# Admin
+
+
+def _registered_kinds() -> dict:
+    from assessments.registry import registered_kinds
+
+    return registered_kinds()
+
+
+@bp.get("/admin/paths")
+@require("paths.manage")
+def admin_paths():
+    return render_template(
+        "paths/admin_list.html", paths=services.ordered_paths(db.session, include_inactive=True),
+    )
+
+
+@bp.route("/admin/paths/new", methods=["GET", "POST"], defaults={"path_id": None})
+@bp.route("/admin/paths/<int:path_id>/edit", methods=["GET", "POST"])
+@require("paths.manage")
+def path_form(path_id: int | None):
+    path = db.get_or_404(CertificationPath, path_id) if path_id else None
+    slots = list(path.slots) if path else []
+    form = path_form_for(slots)(obj=path)
+    form.prerequisite_id.set_choices(
+        (p.id, p.tr("name") if p.active else _("%(path)s (deactivated)", path=p.tr("name")))
+        for p in db.session.scalars(
+            select(CertificationPath).order_by(CertificationPath.position, CertificationPath.code))
+        if path is None or p.id != path.id
+    )
+    if path is not None and request.method == "GET":
+        load_translations(form, path)
+        for slot in slots:
+            form[f"weight_{slot.id}"].data = slot.weight
+    if form.validate_on_submit():
+        data = services.PathData(
+            code=form.code.data, name=form.name.data, name_zh=form.name_zh.data or "",
+            description=form.description.data or "",
+            description_zh=form.description_zh.data or "", position=form.position.data,
+            prerequisite_id=form.prerequisite_id.data,
+            validity_months=form.validity_months.data, training_days=form.training_days.data,
+            requires_mentor=form.requires_mentor.data,
+            composite_pass_mark=form.composite_pass_mark.data, active=form.active.data,
+        )
+        weights = {slot.id: form[f"weight_{slot.id}"].data for slot in slots}
+        try:
+            saved = services.save_path(db.session, current_user, path, data, weights)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            if path is None:
+                flash(_("%(path)s has been added. Now add its assessments.",
+                        path=saved.tr("name")), "success")
+                return redirect(url_for("paths.path_form", path_id=saved.id))
+            flash(_("%(path)s has been saved.", path=saved.tr("name")), "success")
+            return redirect(url_for("paths.admin_paths"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "paths/path_form.html", form=form, path=path, weights=weight_fields(form),
+        kinds=_registered_kinds(), remove_form=FlaskForm(),
+    ), status
+
+
+def _slot_or_404(path: CertificationPath, slot_id: int) -> AssessmentSlot:
+    slot = db.get_or_404(AssessmentSlot, slot_id)
+    if slot.path_id != path.id:
+        abort(404)
+    return slot
+
+
+@bp.route("/admin/paths/<int:path_id>/slots/new", methods=["GET", "POST"],
+          defaults={"slot_id": None})
+@bp.route("/admin/paths/<int:path_id>/slots/<int:slot_id>/edit", methods=["GET", "POST"])
+@require("paths.manage")
+def slot_form(path_id: int, slot_id: int | None):
+    path = db.get_or_404(CertificationPath, path_id)
+    slot = _slot_or_404(path, slot_id) if slot_id else None
+    form = SlotForm(obj=slot)
+    if slot is None and request.method == "GET":
+        form.position.data = max((s.position for s in path.slots), default=-1) + 1
+    kinds = _registered_kinds()
+    if form.validate_on_submit():
+        data = services.SlotData(
+            code=form.code.data, label=form.label.data, kind=form.kind.data,
+            weight=form.weight.data, pass_mark=form.pass_mark.data, position=form.position.data,
+        )
+        try:
+            saved = services.save_slot(db.session, current_user, path, slot, data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(slot)s has been saved.", slot=saved.label), "success")
+            if saved.kind not in kinds:
+                flash(_("No assessment kind is registered as %(kind)s yet. The slot is kept, "
+                        "but cannot be assessed until that kind is installed.",
+                        kind=saved.kind), "info")
+            return redirect(url_for("paths.path_form", path_id=path.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "paths/slot_form.html", form=form, path=path, slot=slot, kinds=kinds,
+    ), status
+
+
+@bp.post("/admin/paths/<int:path_id>/slots/<int:slot_id>/remove")
+@require("paths.manage")
+def slot_remove(path_id: int, slot_id: int):
+    path = db.get_or_404(CertificationPath, path_id)
+    slot = _slot_or_404(path, slot_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    label = slot.label
+    try:
+        services.remove_slot(db.session, current_user, slot)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(slot)s has been removed.", slot=label), "success")
+    return redirect(url_for("paths.path_form", path_id=path.id))
