@@ -5,14 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from lms.competencies import services
 from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm, load_translations
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.forms import apply_domain_error
+from lms.forms import apply_domain_error, choices
 from lms.policy import require
 
 bp = Blueprint("competencies", __name__)
@@ -117,10 +116,10 @@ def area_form(area_id: int | None):
 def competency_form(competency_id: int | None):
     competency = db.get_or_404(Competency, competency_id) if competency_id else None
     form = CompetencyForm(obj=competency)
-    form.area_id.choices = [
-        SelectChoice(str(a.id), f"{a.code} · {a.tr('name')}") for a in db.session.scalars(
+    form.area_id.choices = choices(
+        (a.id, f"{a.code} · {a.tr('name')}") for a in db.session.scalars(
             select(CompetencyArea).order_by(CompetencyArea.position, CompetencyArea.code))
-    ]
+    )
     if request.method == "GET":
         if competency is not None:
             load_translations(form, competency)
