@@ -60,8 +60,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every models module so the metadata (and Alembic) sees all tables."""
+    import courses.models  # noqa: F401
     import lms.audit  # noqa: F401
+    import lms.competencies.evidence  # noqa: F401
     import lms.competencies.models  # noqa: F401
+    import lms.notifications.models  # noqa: F401
     import lms.paths.models  # noqa: F401
     import lms.people.models  # noqa: F401
 

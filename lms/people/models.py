@@ -62,6 +62,8 @@ class Person(UserMixin, db.Model):
     hire_date: Mapped[date | None]
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("certification_path.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The author right: mentors (and admins, always) who may create and edit courses.
+    can_author: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Bumped on logout, password change and deactivation: every older session cookie then

@@ -1,0 +1,42 @@
+"""In-app notifications and the e-mail outbox."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms import clock
+from lms.database import UTCDateTime
+from lms.extensions import db
+
+
+class Notification(db.Model):
+    """A message in a person's in-app list. `dedupe_key` makes a reminder send only once."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("person_id", "dedupe_key"),
+        Index("ix_notification_person_read", "person_id", "read_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxEmail(db.Model):
+    """An e-mail: sent through SMTP when configured, otherwise kept here for admins to read."""
+
+    __tablename__ = "outbox_email"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(Text, default="")
