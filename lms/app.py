@@ -114,6 +114,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from flask_login import current_user
+
     schema_ok = {"checked": not app.config["CHECK_SCHEMA"]}
 
     @app.before_request
@@ -132,6 +134,9 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
+        if current_user.is_authenticated:
+            # Personal pages must not be served from a cache after sign-out (Back button).
+            response.headers.setdefault("Cache-Control", "no-store")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

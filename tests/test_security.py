@@ -69,3 +69,17 @@ def test_friendly_500(app, client, monkeypatch):
     response = client.get("/boom")
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
+
+
+def test_signed_in_pages_are_not_cached(client, auth, make_person):
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    auth.login(make_person())
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
+
+
+def test_language_chosen_before_sign_in_survives_it(client, make_person):
+    person = make_person()
+    client.post("/language", data={"lang-locale": "zh_Hans_CN"})
+    client.post("/login", data={"login": person.email, "password": "correct-horse-battery"})
+    page = client.get("/account").get_data(as_text=True)
+    assert '<html lang="zh-Hans"' in page

@@ -63,7 +63,11 @@ def login():
             db.session.commit()  # keep the failure count
             form.form_errors.append(error.message)
         else:
+            # A fresh session on sign-in (no fixation), keeping the language picked before it.
+            locale = session.get("locale")
             session.clear()
+            if locale:
+                session["locale"] = locale
             login_user(person)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
