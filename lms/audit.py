@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
@@ -26,6 +26,14 @@ class AuditEntry(db.Model):
     actor = relationship("Person")
 
 
+def _object_id(obj) -> str:
+    """The object's primary key as text (composite keys joined by '/')."""
+    state = inspect(obj, raiseerr=False)
+    if state is not None and state.identity is not None:
+        return "/".join(str(part) for part in state.identity)
+    return str(getattr(obj, "id", obj))
+
+
 def record(actor, action: str, obj, reason: str = "", **details) -> AuditEntry:
     """Append an audit entry for `action` on `obj` by `actor` (None for the system)."""
     entry = AuditEntry(
@@ -33,7 +41,7 @@ def record(actor, action: str, obj, reason: str = "", **details) -> AuditEntry:
         actor_id=actor.id if actor is not None else None,
         action=action,
         object_type=type(obj).__name__,
-        object_id=str(getattr(obj, "id", obj)),
+        object_id=_object_id(obj),
         reason=reason,
         details=details,
     )

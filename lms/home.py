@@ -14,10 +14,11 @@ bp = Blueprint("home", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("people.login"))
-    from lms.competencies.services import matrix_row_for
+    from lms.competencies.services import heat, matrix_row_for
 
     me = current_user
-    context = {"matrix_row": matrix_row_for(db.session, me) if me.tier_id else None}
+    context = {"matrix_row": matrix_row_for(db.session, me) if me.tier_id else None,
+               "heat": heat}
     if me.has_role("mentor"):
         context["mentees"] = db.session.scalars(
             select(Person).where(Person.mentor_id == me.id, Person.active.is_(True))

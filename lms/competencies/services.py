@@ -73,17 +73,23 @@ def matrix(session) -> tuple[list[CertificationPath], dict[tuple[int, int], int]
 
 
 def matrix_row_for(session, person) -> list[MatrixCell]:
-    """The person's tier requirements beside their evidenced levels (none recorded yet:
-    evidence arrives with the assessment kinds)."""
+    """The person's tier requirements beside their evidenced levels (from the profile)."""
     if person.tier_id is None:
         return []
+    from lms.competencies.evidence import profiles
+
     rows = session.execute(
         select(Competency, MatrixRequirement.required_level)
         .join(MatrixRequirement, MatrixRequirement.competency_id == Competency.id)
         .where(MatrixRequirement.path_id == person.tier_id, Competency.active.is_(True))
         .order_by(Competency.position, Competency.code)
     ).all()
-    return [MatrixCell(competency=c, required=level, actual=None) for c, level in rows]
+    profile = profiles(session, [person.id])[person.id]
+    return [
+        MatrixCell(competency=c, required=level,
+                   actual=profile[c.id].level if c.id in profile else None)
+        for c, level in rows
+    ]
 
 
 def set_requirement(session, actor, path: CertificationPath, competency: Competency,
