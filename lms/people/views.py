@@ -103,7 +103,7 @@ def account():
             else:
                 db.session.commit()
                 # The version bump ended every session, this one included: sign in again here.
-                login_user(current_user)
+                login_user(current_user._get_current_object())
                 flash(_("Your password has been changed. Other sessions were signed out."),
                       "success")
                 return redirect(url_for("people.account"))
