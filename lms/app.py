@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every models module so the metadata (and Alembic) sees all tables."""
+    import assessments.quiz.models  # noqa: F401
     import courses.models  # noqa: F401
     import lms.audit  # noqa: F401
     import lms.competencies.evidence  # noqa: F401

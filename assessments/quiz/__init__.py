@@ -1,0 +1,1 @@
+"""The quiz/exam assessment kind: question banks, quizzes, timed attempts, grading."""
