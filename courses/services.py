@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from courses.models import Course, CourseModule, CourseVersion, Lesson
+from courses.models import Course, CourseModule, CourseVersion, Lesson, LessonAttachment
 from lms import audit, clock
 from lms.errors import DomainError
 
@@ -71,6 +71,7 @@ def draft(session, actor, course: Course) -> CourseVersion:
     if current is not None and current.is_draft:
         return current
     copy = CourseVersion(course=course, number=(current.number if current else 0) + 1)
+    session.add(copy)  # before the copying loop, whose lazy loads autoflush
     if current is not None:
         for module in current.modules:
             new_module = CourseModule(key=module.key, title=module.title,
@@ -83,9 +84,12 @@ def draft(session, actor, course: Course) -> CourseVersion:
                     content_hash=lesson.content_hash,
                     translations=dict(lesson.translations or {}),
                     recomplete_from_version=lesson.recomplete_from_version,
+                    # Files are stored by content, so the copy shares them.
+                    attachments=[LessonAttachment(
+                        filename=a.filename, sha256=a.sha256, content_type=a.content_type,
+                        size=a.size) for a in lesson.attachments],
                 ))
             copy.modules.append(new_module)
-    session.add(copy)
     session.flush()
     audit.record(actor, "course.draft", course, version=copy.number)
     return copy

@@ -84,6 +84,7 @@ def _load_user(session_id: str):
 
 
 def _register_blueprints(app: Flask) -> None:
+    from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
     from lms.paths.views import bp as paths_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(competencies_bp)
     app.register_blueprint(paths_bp)
+    app.register_blueprint(courses_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -22,7 +22,11 @@ class Config:
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     PASSWORD_RESET_MAX_AGE_SECONDS = 72 * 3600
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
-    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    # Lesson attachments: the largest file accepted, and where files live (outside the web
+    # root; empty means instance/storage). Requests may be a little larger than a file.
+    ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
+    STORAGE_DIR = ""
+    MAX_CONTENT_LENGTH = 52 * 1024 * 1024
     LANGUAGES = ("en", "zh_Hans_CN")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -40,7 +44,7 @@ def load_config(app, overrides: dict | None) -> None:
     """Fill app.config: class defaults, instance/config.py, the environment, then overrides."""
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
-    for key in ("SECRET_KEY", "REDIS_URL"):
+    for key in ("SECRET_KEY", "REDIS_URL", "STORAGE_DIR"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
     if os.environ.get("DATABASE_URL"):
@@ -58,6 +62,12 @@ def load_config(app, overrides: dict | None) -> None:
         )
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config["STORAGE_DIR"]:
+        app.config["STORAGE_DIR"] = str(Path(app.instance_path) / "storage")
+    # An upload of the largest allowed attachment, plus the form around it, must get through.
+    app.config["MAX_CONTENT_LENGTH"] = max(
+        app.config["MAX_CONTENT_LENGTH"], app.config["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
     )
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]

@@ -20,6 +20,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "paths.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
     "people.list": frozenset({"admin", "hr", "manager", "mentor"}),
+    "courses.manage_authors": frozenset({"admin"}),
 }
 # Actions every signed-in, active person may take.
 SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage"})
@@ -35,7 +36,37 @@ def may(actor, action: str, obj=None) -> bool:
         return actor.has_role(*ROLE_ACTIONS[action])
     if action == "person.view":
         return obj is not None and _may_view_person(actor, obj)
+    if action == "courses.author":
+        return may_author(actor)
+    if action == "courses.read_attachment":
+        return obj is not None and _may_read_attachment(actor, obj)
     return False
+
+
+def may_author(actor) -> bool:
+    """Admins always; mentors only while they hold the author right (`can_author`)."""
+    return actor.has_role("admin") or (actor.has_role("mentor") and bool(actor.can_author))
+
+
+def _may_read_attachment(actor, attachment) -> bool:
+    """Authors (who may edit every course) and admins; otherwise only people enrolled (not
+    withdrawn) in the course, and only for files of a published version."""
+    if may_author(actor):
+        return True
+    from sqlalchemy import select
+
+    from courses.models import Enrollment
+    from lms.extensions import db
+
+    version = attachment.lesson.module.version
+    if version.is_draft:
+        return False
+    return db.session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.person_id == actor.id, Enrollment.course_id == version.course_id,
+            Enrollment.withdrawn.is_(False),
+        )
+    ) is not None
 
 
 def _may_view_person(actor, person) -> bool:

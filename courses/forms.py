@@ -1,0 +1,83 @@
+"""Forms for the authoring screens. Forms parse types and lengths; the rules (unique codes,
+loops, draft-only edits, upload checks) live in courses.authoring."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from courses.authoring import BODY_MAX, DUE_DAYS_MAX, SUMMARY_MAX, TITLE_MAX
+from lms.people.forms import MultiCheckboxField
+
+CHINESE = {"lang": "zh-Hans"}
+
+
+class CourseForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=TITLE_MAX)],
+                           render_kw=CHINESE)
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=SUMMARY_MAX)])
+    summary_zh = TextAreaField(_l("Summary in Chinese"),
+                               validators=[Optional(), Length(max=SUMMARY_MAX)],
+                               render_kw=CHINESE)
+    self_enrol = BooleanField(_l("Anyone may enrol themself (an optional course)"))
+    competency_ids = MultiCheckboxField(_l("Competencies it trains"), coerce=int, choices=[])
+    prerequisite_ids = MultiCheckboxField(_l("Courses to complete first"), coerce=int,
+                                          choices=[])
+
+
+def course_form_for(paths) -> type[CourseForm]:
+    """CourseForm plus, per certification path, whether the course belongs to it
+    (`path_<id>`), whether it is required there (`required_<id>`) and the days until due
+    (`due_<id>`)."""
+
+    class CourseFormWithPaths(CourseForm):
+        pass
+
+    for path in paths:
+        setattr(CourseFormWithPaths, f"path_{path.id}", BooleanField(_l("Part of this tier")))
+        setattr(CourseFormWithPaths, f"required_{path.id}",
+                BooleanField(_l("Required for this tier"), default=True))
+        setattr(CourseFormWithPaths, f"due_{path.id}", IntegerField(
+            _l("Due this many days after enrolment (empty: no due date)"),
+            validators=[Optional(), NumberRange(min=1, max=DUE_DAYS_MAX)],
+        ))
+    return CourseFormWithPaths
+
+
+class ModuleForm(FlaskForm):
+    title = StringField(_l("Module title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title_zh = StringField(_l("Module title in Chinese"),
+                           validators=[Optional(), Length(max=TITLE_MAX)], render_kw=CHINESE)
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=TITLE_MAX)],
+                           render_kw=CHINESE)
+    body = TextAreaField(_l("Lesson text (Markdown)"),
+                         validators=[Optional(), Length(max=BODY_MAX)],
+                         render_kw={"rows": 22, "class": "markdown-source"})
+    minutes = IntegerField(_l("Estimated minutes"), default=10,
+                           validators=[InputRequired(), NumberRange(min=1, max=600)])
+
+
+class PreviewForm(FlaskForm):
+    body = TextAreaField(_l("Lesson text (Markdown)"),
+                         validators=[Optional(), Length(max=BODY_MAX)])
+
+
+class PublishForm(FlaskForm):
+    notes = TextAreaField(_l("What changed (shown in the version history)"),
+                          validators=[Optional(), Length(max=4000)])
+    recomplete = MultiCheckboxField(_l("Require re-completion"), choices=[])
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
