@@ -12,6 +12,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_defaults_command)
     app.cli.add_command(create_admin_command)
+    from courses.cli import export_course_command, import_course_command
+    app.cli.add_command(import_course_command)
+    app.cli.add_command(export_course_command)
 
 
 def _has_people() -> bool:
@@ -45,6 +48,9 @@ def seed_demo_command(force: bool) -> None:
                f"{DEMO_PASSWORD!r}):")
     for login in logins:
         click.echo(f"  {login.role:<8} {login.email:<28} {login.name}")
+    from courses.models import Course
+    codes = db.session.scalars(select(Course.code).order_by(Course.id))
+    click.echo("Starter courses imported and published: " + ", ".join(codes))
 
 
 @click.command("seed-defaults")

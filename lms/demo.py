@@ -6,6 +6,7 @@ Built through the same services the screens and tests use.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from courses.content_files import import_starter_courses
 from lms.defaults import install_defaults
 from lms.people.models import Person, Team
 from lms.people.services import PersonData, create_person, save_team
@@ -109,6 +110,8 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     add("E0199", "Tom Leaver", "leaver", "Online Chat", ("agent",), "NEWHIRE", "E0012", None, 400)
     by_eid["E0199"].active = False
     session.flush()
+    # The three starter courses, published; enrolment follows from each person's tier.
+    import_starter_courses(session)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),
