@@ -41,7 +41,7 @@ def course_form_for(paths) -> type[CourseForm]:
         setattr(CourseFormWithPaths, f"required_{path.id}",
                 BooleanField(_l("Required for this tier"), default=True))
         setattr(CourseFormWithPaths, f"due_{path.id}", IntegerField(
-            _l("Due this many days after enrolment (empty: no due date)"),
+            _l("Days until due"),
             validators=[Optional(), NumberRange(min=1, max=DUE_DAYS_MAX)],
         ))
     return CourseFormWithPaths

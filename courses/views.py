@@ -350,6 +350,8 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
     if lesson is not None and request.method == "GET":
         form.title_zh.data = (lesson.translations or {}).get(ZH, {}).get("title", "")
     preview = None
+    if lesson is not None and request.method == "GET":
+        preview = render_markdown(lesson.body)
     if request.method == "POST" and request.form.get("action") == "preview":
         form.validate_on_submit()  # show field errors beside the preview
         preview = render_markdown(form.body.data or "")

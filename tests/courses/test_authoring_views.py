@@ -175,6 +175,9 @@ def test_preview_renders_without_saving_and_without_javascript(client, admin, db
     db.session.expire_all()
     assert db.session.get(Lesson, lesson.id).body == before
     assert "js/markdown-preview.js" in text and "<script>" not in text
+    # Opening the editor shows the saved text rendered.
+    page = client.get(f"/author/lessons/{lesson.id}/edit").get_data(as_text=True)
+    assert "<h1>Greeting</h1>" in page.split('id="lesson-preview"', 1)[1]
 
 
 @pytest.mark.parametrize("where", ["preview button", "preview endpoint", "lesson page"])
