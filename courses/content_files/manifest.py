@@ -342,6 +342,7 @@ class _ManifestReader:
 
 
 def find_course(session, code: str) -> Course | None:
+    """The course with this code, compared without regard to case (as create_course does)."""
     return session.scalar(select(Course).where(func.lower(Course.code) == code.lower()))
 
 
