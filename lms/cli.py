@@ -15,6 +15,8 @@ def register_cli(app: Flask) -> None:
     from courses.cli import export_course_command, import_course_command
     app.cli.add_command(import_course_command)
     app.cli.add_command(export_course_command)
+    from assessments.quiz.cli import register_bank_commands
+    register_bank_commands(app)
 
 
 def _has_people() -> bool:

@@ -1,0 +1,90 @@
+"""`flask --app lms import-gift FILE --category NAME`, `import-aiken`, `export-gift`."""
+
+from pathlib import Path
+
+import click
+
+from lms.errors import DomainError
+from lms.extensions import db
+
+
+def _target(category: str | None, create: bool):
+    from assessments.quiz import bank
+
+    if not category:
+        return None
+    try:
+        path = bank.parse_category_path(category)
+    except DomainError as error:
+        raise click.BadParameter(error.message, param_hint="--category") from None
+    if create:
+        return bank.ensure_category(db.session, None, path)
+    found = bank.find_category(db.session, path)
+    if found is None:
+        raise click.BadParameter(f"no category {' › '.join(path)!r} in the bank",
+                                 param_hint="--category")
+    return found
+
+
+def _import(reader, file: Path, category: str | None) -> None:
+    from assessments.quiz import bank
+
+    try:
+        text = bank.decode_upload(file.read_bytes())
+        result = reader(db.session, None, text, _target(category, create=True))
+    except bank.ImportRefused as error:
+        db.session.rollback()
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(f"{file}: {error.message}\n{lines}") from None
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {error.message}") from None
+    db.session.commit()
+    click.echo(f"Imported {len(result.questions)} questions"
+               + (f" and created {len(result.categories_created)} categories"
+                  if result.categories_created else "") + ".")
+
+
+@click.command("import-gift")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--category", help="Category for questions before any $CATEGORY line "
+                                 "(a/b/c; created when missing).")
+def import_gift_command(file: Path, category: str | None) -> None:
+    """Import a Moodle GIFT file into the question bank (all or nothing)."""
+    from assessments.quiz.gift import import_gift
+
+    _import(import_gift, file, category)
+
+
+@click.command("import-aiken")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--category", required=True, help="Category to put the questions in (a/b/c; "
+                                                "created when missing).")
+def import_aiken_command(file: Path, category: str) -> None:
+    """Import an Aiken file (single-choice questions) into the question bank."""
+    from assessments.quiz.aiken import import_aiken
+
+    _import(import_aiken, file, category)
+
+
+@click.command("export-gift")
+@click.option("--category", required=True, help="Category to export (a/b/c), with its "
+                                                "subcategories.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def export_gift_command(category: str, output: Path | None) -> None:
+    """Export a category of the question bank as GIFT."""
+    from assessments.quiz.gift import export_gift
+
+    text = export_gift(db.session, _target(category, create=False))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")
+
+
+def register_bank_commands(app) -> None:
+    """Add the question bank's commands to the app's CLI."""
+    for command in (import_gift_command, import_aiken_command, export_gift_command):
+        app.cli.add_command(command)
