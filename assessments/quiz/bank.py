@@ -695,6 +695,8 @@ DEMO_COMPETENCIES = {
     ("Product knowledge", "Points and loyalty"): ("PROD-POLICY",),
     ("Emotion management",): ("EMO-CALM", "EMO-DEESC"),
     ("Complaint handling (five steps)",): ("SOLVE-5STEP", "SOLVE-FCR"),
+    # Essays, kept apart so that random draws from the category above stay automatic.
+    ("Complaint handling (five steps)", "Written cases"): ("SOLVE-5STEP", "SOLVE-CASE"),
     ("Digital tools",): ("DIGI-CRM", "DIGI-TICKET", "DIGI-QA"),
 }
 

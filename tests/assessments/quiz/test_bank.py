@@ -14,6 +14,7 @@ from assessments.quiz.models import (
     AttemptQuestion,
     Question,
     QuestionCategory,
+    QuestionVersion,
     Quiz,
 )
 from lms import clock
@@ -342,3 +343,32 @@ def test_plain_text_survives_markdown():
     html = str(bank.question_html(bank.plain_to_markdown("1. *Not* a list\n# not a heading")))
     assert "1. *Not* a list" in html and "# not a heading" in html
     assert "<ol" not in html and "<em>" not in html and "<h1>" not in html
+
+
+# The demo bank
+
+
+def test_demo_bank_is_a_real_exam_bank(db, defaults):
+    categories = bank.install_demo_bank(db.session)
+    db.session.commit()
+    assert set(categories) == {
+        "Service etiquette", "Product knowledge", "Product knowledge › Returns and refunds",
+        "Product knowledge › Points and loyalty", "Emotion management",
+        "Complaint handling (five steps)", "Complaint handling (five steps) › Written cases",
+        "Digital tools"}
+    versions = [bank.current_version(q) for q in db.session.scalars(select(Question))]
+    assert len(versions) >= 40
+    assert {v.qtype for v in versions} == set(QUESTION_TYPES)
+    untagged = [v.name for v in versions if not v.question.competency_links]
+    assert untagged == []
+    for label, category in categories.items():
+        questions = [v for _q, v in bank.questions_in(db.session, category)]
+        if label.endswith("Written cases"):
+            assert {v.qtype for v in questions} == {"essay"}
+        else:
+            # Random draws from these categories are graded automatically.
+            assert len(questions) >= 5 and "essay" not in {v.qtype for v in questions}, label
+    # Installing again changes nothing.
+    assert bank.install_demo_bank(db.session) == categories
+    assert count(db, Question) == len(versions)
+    assert count(db, QuestionVersion) == len(versions)
