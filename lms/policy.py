@@ -21,6 +21,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"admin"}),
     "people.list": frozenset({"admin", "hr", "manager", "mentor"}),
     "courses.manage_authors": frozenset({"admin"}),
+    # The essay grading queue: mentors see their mentees' attempts, admins everyone's.
+    "quiz.grading_queue": frozenset({"admin", "mentor"}),
+    # Accommodations for a whole team (mentors set them for their mentees only).
+    "quiz.override_teams": frozenset({"admin", "hr"}),
 }
 # Actions every signed-in, active person may take.
 SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage"})
@@ -40,6 +44,34 @@ def may(actor, action: str, obj=None) -> bool:
         return may_author(actor)
     if action == "courses.read_attachment":
         return obj is not None and _may_read_attachment(actor, obj)
+    if action.startswith("quiz."):
+        return _may_quiz(actor, action, obj)
+    return False
+
+
+def _may_quiz(actor, action: str, obj) -> bool:
+    """Quiz actions. quiz.author: set up quizzes (the course author right). quiz.override (obj:
+    a Person, a Team, or None for "anyone at all"): HR and admins for anyone, mentors for their
+    mentees only. quiz.take (obj: Quiz): published quizzes. quiz.attempt (obj: Attempt): one's
+    own only. quiz.grade (obj: the Person whose attempt it is): admins, and mentors for their
+    mentees."""
+    if action == "quiz.author":
+        return may_author(actor)
+    if action == "quiz.override":
+        if actor.has_role("admin", "hr"):
+            return True
+        if not actor.has_role("mentor"):
+            return False
+        return obj is None or getattr(obj, "mentor_id", None) == actor.id
+    if action == "quiz.take":
+        return obj is not None and obj.published
+    if action == "quiz.attempt":
+        return obj is not None and obj.person_id == actor.id
+    if action == "quiz.grade":
+        if obj is None:
+            return False
+        return actor.has_role("admin") or (actor.has_role("mentor")
+                                           and obj.mentor_id == actor.id)
     return False
 
 

@@ -1,0 +1,67 @@
+"""The quiz as an assessment kind: what paths and certification rules read.
+
+`result(session, attempt_id)` is one attempt's result; `person_result(session, quiz_id,
+person_id)` is the person's grade on a quiz by its grading method (highest, last, first,
+average). Both first apply the deadline to an overdue attempt (so a result never waits for the
+learner to come back); callers own the commit.
+"""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from assessments.quiz import attempts, grading
+from assessments.quiz.models import Attempt, Quiz
+from assessments.registry import AssessmentKind, AssessmentResult, register_kind
+from lms.competencies.models import Competency
+
+
+def _codes(session, scores: dict[int, Decimal]) -> dict[str, Decimal]:
+    if not scores:
+        return {}
+    codes = dict(session.execute(select(Competency.id, Competency.code)
+                                 .where(Competency.id.in_(scores))).all())
+    return {codes[cid]: score for cid, score in scores.items() if cid in codes}
+
+
+@register_kind
+class QuizKind(AssessmentKind):
+    key = "quiz"
+    label = _l("Quiz or exam")
+
+    def result(self, session, source_id: int) -> AssessmentResult | None:
+        """The result of one attempt: None while it is open, abandoned or has ungraded
+        essays."""
+        attempt = session.get(Attempt, source_id)
+        if attempt is None:
+            return None
+        if attempt.state in attempts.OPEN_STATES:
+            attempts.finish_overdue(session, [attempt.id])
+        if attempt.state != "finished" or attempt.score is None:
+            return None
+        return AssessmentResult(
+            score=attempt.score, passed=bool(attempt.passed),
+            competency_scores=_codes(session, grading.competency_scores(session, attempt)))
+
+    def person_result(self, session, quiz_id: int, person_id: int) -> AssessmentResult | None:
+        """A person's grade on a quiz (grading method applied); None before any graded
+        attempt. Competency scores come from the attempt(s) the grade rests on (averaged
+        for "average")."""
+        quiz = session.get(Quiz, quiz_id)
+        if quiz is None:
+            return None
+        attempts.finish_overdue(session, attempts.overdue_attempt_ids(
+            session, person_id=person_id, quiz_id=quiz.id))
+        grade = grading.quiz_grade(session, quiz, person_id)
+        if grade.score is None:
+            return None
+        totals: dict[int, list[Decimal]] = {}
+        for attempt_id in grade.attempt_ids:
+            attempt = session.get(Attempt, attempt_id)
+            for cid, score in grading.competency_scores(session, attempt).items():
+                totals.setdefault(cid, []).append(score)
+        scores = {cid: grading.exact_score(sum(found, Decimal(0)), Decimal(100) * len(found))
+                  for cid, found in totals.items()}
+        return AssessmentResult(score=grade.score, passed=bool(grade.passed),
+                                competency_scores=_codes(session, scores))
