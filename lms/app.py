@@ -84,6 +84,10 @@ def _load_user(session_id: str):
 
 
 def _register_blueprints(app: Flask) -> None:
+    import assessments.quiz.attempt_views  # noqa: F401  (routes join the quiz blueprint)
+    import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
+    import assessments.quiz.quiz_views  # noqa: F401
+    from assessments.quiz.blueprint import bp as quiz_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
@@ -95,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(competencies_bp)
     app.register_blueprint(paths_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(quiz_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

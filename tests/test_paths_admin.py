@@ -350,11 +350,11 @@ def test_admin_rebalances_the_composite_in_one_save(as_admin, db, defaults):
 def test_admin_adds_edits_and_removes_a_slot(as_admin, db, defaults):
     newhire = defaults["NEWHIRE"]
     response = as_admin.post(f"/admin/paths/{newhire.id}/slots/new", data={
-        "code": "ORAL", "label": "Oral exam", "kind": "quiz", "pass_mark": "70",
+        "code": "ORAL", "label": "Oral exam", "kind": "oralexam", "pass_mark": "70",
         "position": "2"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Oral exam has been saved." in page
-    assert "No assessment kind is registered as quiz yet." in page
+    assert "No assessment kind is registered as oralexam yet." in page
     added = slot(db.session.get(CertificationPath, newhire.id), "ORAL")
     assert added.pass_mark == Decimal("70")
     response = as_admin.post(f"/admin/paths/{newhire.id}/slots/{added.id}/edit", data={
@@ -371,12 +371,14 @@ def test_admin_adds_edits_and_removes_a_slot(as_admin, db, defaults):
     assert db.session.get(AssessmentSlot, added_id) is None
 
 
-def test_slot_form_notes_an_unregistered_kind(as_admin, defaults):
+def test_slot_form_notes_an_unregistered_kind(as_admin, db, defaults):
     newhire = defaults["NEWHIRE"]
     exam = slot(newhire, "EXAM")
+    exam.kind = "oralexam"  # no package registers this kind
+    db.session.commit()
     page = as_admin.get(f"/admin/paths/{newhire.id}/slots/{exam.id}/edit").get_data(
         as_text=True)
-    assert "No assessment kind is registered as quiz yet." in page
+    assert "No assessment kind is registered as oralexam yet." in page
 
 
 def test_a_slot_of_another_path_is_not_found(as_admin, defaults):
