@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
+    from lms.notifications.views import bp as notifications_bp
     from lms.paths.views import bp as paths_bp
     from lms.people.views import bp as people_bp
 
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(competencies_bp)
     app.register_blueprint(paths_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(quiz_bp)
 
 

@@ -12,6 +12,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_defaults_command)
     app.cli.add_command(create_admin_command)
+    from lms.notifications.cli import send_reminders_command
+
+    app.cli.add_command(send_reminders_command)
     from courses.cli import export_course_command, import_course_command
     app.cli.add_command(import_course_command)
     app.cli.add_command(export_course_command)

@@ -38,6 +38,16 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions are versioned
     # Refuse to serve when the database is behind the migrations (see lms.schema).
     CHECK_SCHEMA = True
+    # Outgoing e-mail. Without SMTP_HOST mail stays in the outbox (admins read it in the app).
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USER = ""
+    SMTP_PASSWORD = ""
+    SMTP_FROM = "academy@localhost"
+    SMTP_STARTTLS = True
+    SMTP_TIMEOUT = 20
+    # The site's address as people reach it, for links in e-mail sent outside a request.
+    PUBLIC_URL = ""
 
 
 def load_config(app, overrides: dict | None) -> None:
@@ -49,6 +59,7 @@ def load_config(app, overrides: dict | None) -> None:
             app.config[key] = os.environ[key]
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    _load_smtp_environment(app.config)
     if os.environ.get("LMS_INSECURE_COOKIES") == "1":
         # Local HTTP demo only: browsers drop Secure cookies on http://127.0.0.1 in some setups.
         app.config["SESSION_COOKIE_SECURE"] = False
@@ -71,6 +82,17 @@ def load_config(app, overrides: dict | None) -> None:
     )
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def _load_smtp_environment(config) -> None:
+    for key in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "PUBLIC_URL"):
+        if os.environ.get(key):
+            config[key] = os.environ[key]
+    if os.environ.get("SMTP_PORT"):
+        config["SMTP_PORT"] = int(os.environ["SMTP_PORT"])
+    if os.environ.get("SMTP_STARTTLS"):
+        config["SMTP_STARTTLS"] = os.environ["SMTP_STARTTLS"].strip().lower() in (
+            "1", "true", "yes", "on")
 
 
 def normalise_database_url(url: str) -> str:

@@ -20,6 +20,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "paths.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
     "people.list": frozenset({"admin", "hr", "manager", "mentor"}),
+    # Learning progress tables: managers (their line), mentors (mentees), HR and admins (all).
+    "team.progress": frozenset({"admin", "hr", "manager", "mentor"}),
+    # Enrol a whole team; the members enrolled are those courses.enrol_others allows.
+    "courses.enrol_team": frozenset({"admin", "hr", "manager"}),
+    "notifications.outbox": frozenset({"admin"}),
     "courses.manage_authors": frozenset({"admin"}),
     # The essay grading queue: mentors see their mentees' attempts, admins everyone's.
     "quiz.grading_queue": frozenset({"admin", "mentor"}),
@@ -27,7 +32,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "quiz.override_teams": frozenset({"admin", "hr"}),
 }
 # Actions every signed-in, active person may take.
-SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage"})
+SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage", "courses.browse",
+                               "notifications.view"})
 
 
 def may(actor, action: str, obj=None) -> bool:
@@ -40,6 +46,14 @@ def may(actor, action: str, obj=None) -> bool:
         return actor.has_role(*ROLE_ACTIONS[action])
     if action == "person.view":
         return obj is not None and _may_view_person(actor, obj)
+    if action == "courses.enrol_others":
+        return _may_enrol_others(actor, obj)
+    if action == "courses.learn":
+        # obj: the actor's enrolment in the course (or None). Only one's own, not withdrawn.
+        return obj is not None and obj.person_id == actor.id and not obj.withdrawn
+    if action == "courses.self_enrol":
+        return obj is not None and obj.self_enrol and obj.published_version > 0 \
+            and obj.status == "published"
     if action == "courses.author":
         return may_author(actor)
     if action == "courses.read_attachment":
@@ -99,6 +113,22 @@ def _may_read_attachment(actor, attachment) -> bool:
             Enrollment.withdrawn.is_(False),
         )
     ) is not None
+
+
+def _may_enrol_others(actor, person) -> bool:
+    """HR and admins enrol anyone; managers their reporting line; mentors their mentees.
+    Without a person: whether the actor may enrol anybody at all (to offer the screen)."""
+    if actor.has_role("admin", "hr"):
+        return person is None or person.active
+    if not actor.has_role("manager", "mentor"):
+        return False
+    if person is None:
+        return True
+    if not person.active or person.id == actor.id:
+        return False
+    if actor.has_role("mentor") and person.mentor_id == actor.id:
+        return True
+    return actor.has_role("manager") and is_in_reporting_line(person, actor)
 
 
 def _may_view_person(actor, person) -> bool:

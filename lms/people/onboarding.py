@@ -17,6 +17,7 @@ from lms import audit
 from lms.errors import DomainError
 from lms.people.models import ROLES, Person, Team
 from lms.people.services import PersonData, apply_person_data, is_email, normalise_email
+from lms.people.signals import tier_changed
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email")
 OPTIONAL_COLUMNS = ("team", "manager_employee_id", "mentor_employee_id", "hire_date", "tier",
@@ -227,4 +228,7 @@ def run_import(session, actor, text: str) -> int:
                      via="csv-import")
     audit.record(actor, "people.import", actor, count=len(created))
     session.flush()
+    placed = [person for person in created.values() if person.tier_id is not None]
+    if placed:
+        tier_changed.send(session, actor=actor, people=placed)
     return len(created)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms import audit
 from lms.errors import DomainError
 from lms.people.models import ROLES, Person, Team
+from lms.people.signals import tier_changed
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -134,6 +135,8 @@ def create_person(session, actor: Person | None, data: PersonData, password: str
     session.add(person)
     session.flush()
     audit.record(actor, "person.create", person, employee_id=person.employee_id)
+    if person.tier_id is not None:
+        tier_changed.send(session, actor=actor, people=[person])
     return person
 
 
@@ -141,12 +144,15 @@ def update_person(session, actor: Person, person: Person, data: PersonData) -> P
     """Change a person's details and roles; refuses what create_person refuses, and loops."""
     _check_person_data(session, data, person)
     before = {"roles": sorted(person.roles), "manager_id": person.manager_id}
+    tier_before = person.tier_id
     apply_person_data(person, data)
     session.flush()
     audit.record(
         actor, "person.update", person, before=before,
         after={"roles": sorted(person.roles), "manager_id": person.manager_id},
     )
+    if person.tier_id is not None and person.tier_id != tier_before:
+        tier_changed.send(session, actor=actor, people=[person])
     return person
 
 

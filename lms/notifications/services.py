@@ -1,0 +1,199 @@
+"""Notifications: the in-app list and e-mail. Callers own the commit.
+
+`notify` writes a Notification and an OutboxEmail in the caller's transaction. When SMTP is
+configured (SMTP_HOST), the e-mails of a transaction are sent right after it commits, so no
+database transaction is held open while talking to the mail server; a failure is written on
+the row and `flask --app lms send-reminders` tries again. Without SMTP the outbox is where the
+mail stays, for admins to read at /admin/outbox.
+
+Reminders: packages register a reminder source (a function taking a session and today's date
+that calls `notify` with a dedupe key); the `send-reminders` command runs them all.
+"""
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app, has_app_context, has_request_context, request
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from lms import clock
+from lms.notifications.models import Notification, OutboxEmail
+
+# session.info key: ids of outbox rows written in the current transaction.
+_PENDING = "lms_outbox_pending"
+# A failed send is tried again by the reminders command for this long.
+RETRY_WINDOW = timedelta(days=2)
+
+ReminderSource = Callable[[Session, date], int]
+_reminder_sources: list[ReminderSource] = []
+
+
+def notify(session, person, kind: str, subject: str, body: str, link: str = "",
+           dedupe_key: str | None = None) -> Notification | None:
+    """Put a message in `person`'s in-app list and queue it as e-mail. With a `dedupe_key`
+    the same message is sent at most once per person (returns None when it already was)."""
+    if dedupe_key is not None and session.scalar(
+        select(Notification.id).where(Notification.person_id == person.id,
+                                      Notification.dedupe_key == dedupe_key)
+    ) is not None:
+        return None
+    notification = Notification(person_id=person.id, kind=kind, subject=subject[:300],
+                                body=body, link=link, dedupe_key=dedupe_key,
+                                created_at=clock.now())
+    session.add(notification)
+    if person.email:
+        email = OutboxEmail(to_address=person.email, subject=subject[:300],
+                            body=_email_body(body, link), created_at=clock.now())
+        session.add(email)
+        session.flush()
+        session.info.setdefault(_PENDING, []).append(email.id)
+    else:
+        session.flush()
+    return notification
+
+
+def _email_body(body: str, link: str) -> str:
+    if not link:
+        return body
+    return f"{body}\n\n{_absolute(link)}\n"
+
+
+def _absolute(link: str) -> str:
+    """Links are stored as site paths; e-mail needs the whole address."""
+    base = current_app.config.get("PUBLIC_URL", "") if has_app_context() else ""
+    if not base and has_request_context():
+        base = request.host_url
+    return base.rstrip("/") + link if base and link.startswith("/") else link
+
+
+def unread_count(session, person_id: int) -> int:
+    """How many of the person's notifications are unread (one indexed count)."""
+    return session.scalar(
+        select(func.count()).select_from(Notification)
+        .where(Notification.person_id == person_id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(session, person, notification_id: int) -> Notification | None:
+    """Mark one of the person's own notifications read; None when it is not theirs."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.person_id != person.id:
+        return None
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        session.flush()
+    return notification
+
+
+def mark_all_read(session, person) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.person_id == person.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    return result.rowcount or 0
+
+
+# Reminders
+
+
+def reminder_source(function: ReminderSource) -> ReminderSource:
+    """Register a reminder source for the send-reminders command (refuses duplicates)."""
+    if function in _reminder_sources:
+        raise ValueError(f"reminder source {function.__name__} is already registered")
+    _reminder_sources.append(function)
+    return function
+
+
+def send_reminders(session, today: date) -> int:
+    """Run every registered reminder source; returns how many notifications were made."""
+    return sum(source(session, today) for source in _reminder_sources)
+
+
+# E-mail delivery
+
+
+def smtp_configured(config) -> bool:
+    return bool(config.get("SMTP_HOST"))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_after_commit(session) -> None:
+    ids = session.info.pop(_PENDING, None)
+    if ids and has_app_context() and smtp_configured(current_app.config):
+        deliver(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def deliver(ids: list[int]) -> int:
+    """Send the outbox rows `ids` that are still unsent; returns how many went out. Reads and
+    writes in two short transactions of their own, with the SMTP conversation between."""
+    from lms.extensions import db
+
+    with Session(db.engine) as reader:
+        rows = [(r.id, r.to_address, r.subject, r.body) for r in reader.scalars(
+            select(OutboxEmail).where(OutboxEmail.id.in_(ids), OutboxEmail.sent_at.is_(None))
+        )]
+    if not rows:
+        return 0
+    results = _send(current_app.config, rows)
+    with Session(db.engine) as writer:
+        for outbox_id, error in results.items():
+            writer.execute(
+                update(OutboxEmail).where(OutboxEmail.id == outbox_id).values(
+                    sent_at=None if error else clock.now(), error=error or "")
+            )
+        writer.commit()
+    return sum(1 for error in results.values() if not error)
+
+
+def retry_failed(session) -> list[int]:
+    """Ids of recent e-mails whose sending failed, for `deliver` after the caller commits."""
+    return list(session.scalars(
+        select(OutboxEmail.id).where(
+            OutboxEmail.sent_at.is_(None), OutboxEmail.error != "",
+            OutboxEmail.created_at >= clock.now() - RETRY_WINDOW,
+        )
+    ))
+
+
+def _send(config, rows) -> dict[int, str]:
+    """{outbox id: error text or ""} after one SMTP session for all rows."""
+    results: dict[int, str] = {}
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                          timeout=config["SMTP_TIMEOUT"]) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            for outbox_id, to_address, subject, body in rows:
+                try:
+                    smtp.send_message(_message(config, to_address, subject, body))
+                    results[outbox_id] = ""
+                except smtplib.SMTPException as error:
+                    results[outbox_id] = f"{type(error).__name__}: {error}"[:1000]
+    except (OSError, smtplib.SMTPException) as error:
+        for outbox_id, *_ in rows:
+            results.setdefault(outbox_id, f"{type(error).__name__}: {error}"[:1000])
+    return results
+
+
+def _message(config, to_address: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = config["SMTP_FROM"]
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)
+    message.set_content(body)
+    return message

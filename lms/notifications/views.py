@@ -1,0 +1,96 @@
+"""The in-app notification list, the unread count in the header, and the admins' outbox."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.notifications import services
+from lms.notifications.models import Notification, OutboxEmail
+from lms.policy import require
+
+bp = Blueprint("notifications", __name__)
+PAGE_SIZE = 50
+
+
+@bp.app_context_processor
+def unread_notifications():
+    """`unread_notifications()` for the header: one indexed count, only when a page asks."""
+
+    def count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return services.unread_count(db.session, current_user.id)
+
+    return {"unread_notifications": count}
+
+
+def _safe_link(link: str) -> str | None:
+    """Only same-site paths are followed (no open redirect through a stored link)."""
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return None
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+@bp.get("/notifications")
+@require("notifications.view")
+def index():
+    stmt = select(Notification).where(Notification.person_id == current_user.id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = _page()
+    items = db.session.scalars(
+        stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template("notifications/index.html", items=items, total=total, page=page,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+                           form=FlaskForm(), safe_link=_safe_link)
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@require("notifications.view")
+def mark_read(notification_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    notification = services.mark_read(db.session, current_user, notification_id)
+    if notification is None:
+        abort(404)
+    db.session.commit()
+    link = _safe_link(notification.link)
+    if request.form.get("open") == "1" and link:
+        return redirect(link)
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/read-all")
+@require("notifications.view")
+def mark_all_read():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    count = services.mark_all_read(db.session, current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.",
+                   count), "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.get("/admin/outbox")
+@require("notifications.outbox")
+def outbox():
+    total = db.session.scalar(select(func.count()).select_from(OutboxEmail))
+    page = _page()
+    emails = db.session.scalars(
+        select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "notifications/outbox.html", emails=emails, total=total, page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        smtp_host=current_app.config["SMTP_HOST"],
+    )
