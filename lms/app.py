@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.attempt_views  # noqa: F401  (routes join the quiz blueprint)
     import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
     import assessments.quiz.quiz_views  # noqa: F401
+    import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp

@@ -112,6 +112,7 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     session.flush()
     # The three starter courses, published; enrolment follows from each person's tier.
     import_starter_courses(session)
+    _seed_learning(session, by_eid, today)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),
@@ -119,3 +120,56 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
+
+
+# (employee id, lessons completed in each of their tier's required courses, days overdue).
+# E0101 is the demo agent: part-way through, with the rest to do in the demo.
+PROGRESS = [("E0101", 2, 0), ("E0102", 99, 0), ("E0103", 5, 0), ("E0105", 1, 4),
+            ("E0106", 0, 2), ("E0109", 3, 0), ("E0110", 99, 0), ("E0117", 4, 0),
+            ("E0020", 3, 0), ("E0021", 99, 0), ("E0104", 2, 0)]
+
+
+def _seed_learning(session, by_eid: dict[str, Person], today: date) -> None:
+    """Enrol everyone in their tier's required courses (none when no course is published for
+    it), then give some people progress: lessons done, one course completed, some overdue."""
+    from sqlalchemy import select
+
+    from courses import enrolment, progress
+    from courses.models import Enrollment
+    from lms import clock
+
+    def complete(person, course, lessons) -> None:
+        for lesson in lessons:
+            # Most people take a little less than the estimate.
+            opened = progress.OpenedLesson(at=clock.now() - timedelta(minutes=lesson.minutes * .8),
+                                           content_hash=lesson.content_hash)
+            progress.complete_lesson(session, person, course, lesson.key, opened=opened)
+
+    def history(person, course, done: set[int]) -> None:
+        """Senior people completed the earlier tiers' courses (prerequisites first)."""
+        for link in course.prerequisite_links:
+            if link.requires_id not in done:
+                history(person, link.requires, done)
+                enrolment.enrol_people(session, None, [person], link.requires,
+                                       send_notice=False)
+                modules = progress.outline(session, [link.requires_id])[link.requires_id]
+                complete(person, link.requires, progress.lessons_of(modules))
+                done.add(link.requires_id)
+
+    people = [p for p in by_eid.values() if p.active]
+    enrolment.enrol_in_path_courses(session, None, people)
+    for person in people:
+        done: set[int] = set()
+        for enrollment in session.scalars(select(Enrollment).where(
+                Enrollment.person_id == person.id)).all():
+            history(person, enrollment.course, done)
+    for eid, lessons_done, days_overdue in PROGRESS:
+        person = by_eid[eid]
+        enrollments = session.scalars(select(Enrollment).where(
+            Enrollment.person_id == person.id, Enrollment.source == "path")).all()
+        for enrollment in enrollments:
+            if days_overdue:
+                enrollment.due_date = today - timedelta(days=days_overdue)
+            modules = progress.outline(session, [enrollment.course_id])[enrollment.course_id]
+            complete(person, enrollment.course, progress.lessons_of(modules)[:lessons_done])
+    session.flush()

@@ -1,0 +1,154 @@
+"""Time the team progress page for a manager of N agents (default 500) on one team.
+
+    python benchmarks/team_page.py [--agents 500] [--runs 20]
+
+Runs in-process on a fresh SQLite file (or a throwaway PostgreSQL database when DATABASE_URL
+names a server): the default framework and the starter courses, N agents imported by CSV onto
+the new-hire tier (so the path enrols them), each with some lessons done, a few overdue. Then
+GET /team?team=… as their manager, first and last page (50 people a page), timed over --runs
+requests after two warm-ups, and once more with all N people on one page for headroom;
+prints p50/p95 and the SQL statements per request.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+PASSWORD = "benchmark-password"
+
+
+def build(session, agents: int) -> tuple[str, int]:
+    """The organisation; returns the manager's e-mail and the team id."""
+    from sqlalchemy import select
+
+    from courses import progress
+    from courses.content_files import import_starter_courses
+    from courses.models import Enrollment
+    from lms import clock
+    from lms.defaults import install_defaults
+    from lms.people import onboarding
+    from lms.people.models import Person
+    from lms.people.services import PersonData, create_person, save_team
+
+    install_defaults(session)
+    import_starter_courses(session)
+    team = save_team(session, None, None, "Hotline — benchmark", "", None)
+    manager = create_person(session, None, PersonData(
+        employee_id="M0001", name="Bench Manager", email="manager@bench.example",
+        team_id=team.id, roles=("manager",)), PASSWORD)
+    rows = "".join(f"B{i:05d},坐席 {i:03d},agent{i}@bench.example,{team.name},M0001,NEWHIRE\n"
+                   for i in range(agents))
+    onboarding.run_import(session, None, "employee_id,name,email,team,manager_employee_id,"
+                                         "tier\n" + rows)
+    enrollments = session.scalars(select(Enrollment).order_by(Enrollment.person_id)).all()
+    people = {p.id: p for p in session.scalars(select(Person))}
+    for n, enrollment in enumerate(enrollments):
+        modules = progress.outline(session, [enrollment.course_id])[enrollment.course_id]
+        for lesson in progress.lessons_of(modules)[: n % 9]:
+            progress.complete_lesson(session, people[enrollment.person_id], enrollment.course,
+                                     lesson.key, opened=progress.OpenedLesson(
+                                         clock.now() - timedelta(minutes=7), lesson.content_hash))
+        if n % 10 == 3:
+            enrollment.due_date = clock.today() - timedelta(days=2)
+    session.commit()
+    return manager.email, team.id
+
+
+def timed(client, url: str, runs: int) -> list[float]:
+    for _ in range(2):
+        assert client.get(url).status_code == 200
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return times
+
+
+def statements(app, client, url: str) -> int:
+    from sqlalchemy import event
+
+    from lms.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    from concurrent_writes import ScratchPostgres
+
+    from lms import create_app
+    from lms.extensions import db
+
+    scratch = None
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        scratch = ScratchPostgres(os.environ["DATABASE_URL"])
+        url = scratch.url
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
+                      "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False,
+                      "STORAGE_DIR": tempfile.mkdtemp(prefix="lms-bench-files-")})
+    try:
+        with app.app_context():
+            db.create_all()
+            started = time.perf_counter()
+            email, team_id = build(db.session, args.agents)
+            built = time.perf_counter() - started
+            db.session.remove()
+        client = app.test_client()
+        response = client.post("/login", data={"login": email, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
+        last = (args.agents + 49) // 50
+        results = {}
+        for label, page in (("first page", 1), ("last page", last)):
+            page_url = f"/team?team={team_id}&page={page}"
+            results[label] = (timed(client, page_url, args.runs),
+                              statements(app, client, page_url))
+        # Headroom: the whole team as one table (the page size is a module constant).
+        import courses.learning_views as learning_views
+
+        learning_views.TEAM_PAGE_SIZE = args.agents
+        page_url = f"/team?team={team_id}"
+        results[f"all {args.agents} on one page"] = (timed(client, page_url, args.runs),
+                                                     statements(app, client, page_url))
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if scratch is not None:
+            scratch.drop()
+    backend = url.split(":", 1)[0]
+    print(f"backend={backend} agents={args.agents} (built in {built:.1f}s), 50 people a page")
+    for label, (times, queries) in results.items():
+        times.sort()
+        p95 = times[max(int(round(0.95 * len(times))) - 1, 0)]
+        print(f"  /team {label}: p50={statistics.median(times):.1f}ms p95={p95:.1f}ms "
+              f"over {len(times)} runs, {queries} SQL statements")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
