@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from lms import database, i18n, policy
 from lms.config import load_config
@@ -118,6 +119,13 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(IntegrityError)
+    def concurrent_change(error):
+        # Two requests racing to create the same row (double-clicks, two tabs): the database's
+        # unique constraints decide; the loser gets a page that says so, not a crash.
+        db.session.rollback()
+        return render_template("errors/409.html"), 409
 
     @app.errorhandler(SchemaOutOfDate)
     def schema_error(error):

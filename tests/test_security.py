@@ -83,3 +83,17 @@ def test_language_chosen_before_sign_in_survives_it(client, make_person):
     client.post("/login", data={"login": person.email, "password": "correct-horse-battery"})
     page = client.get("/account").get_data(as_text=True)
     assert '<html lang="zh-Hans"' in page
+
+
+def test_a_lost_race_on_a_unique_row_gets_the_409_page(app, client, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+
+    @app.post("/race")
+    def race():
+        raise IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed"))
+
+    response = client.post("/race")
+    assert response.status_code == 409
+    assert "Changed at the same moment" in response.get_data(as_text=True)
