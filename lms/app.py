@@ -86,6 +86,7 @@ def _load_user(session_id: str):
 
 def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.attempt_views  # noqa: F401  (routes join the quiz blueprint)
+    import assessments.quiz.bank_views  # noqa: F401
     import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
     import assessments.quiz.quiz_views  # noqa: F401
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
