@@ -116,6 +116,22 @@ def test_multi_line_questions_and_comments():
     assert questions[0].lines == {"options-0": 6, "options-1": 7, "text": 2}
 
 
+def test_moodle_exports_and_windows_line_ends():
+    source = ("// question: 0  name: Switch category to $course$/top/Default/Refunds\r\n"
+              "$CATEGORY: $course$/top/Default/Refunds\r\n"
+              "// question: 12  name: Window\r\n"
+              "::Window::[moodle]Within 7 days?{\r\n"
+              "\t=Yes#Right\\nindeed.\r\n"
+              "\t~No\r\n"
+              "}\r\n")
+    questions, problems = gift.parse_gift(source)
+    assert problems == []
+    (parsed,) = questions
+    assert parsed.category == ("Default", "Refunds") and parsed.line == 4
+    assert parsed.question.name == "Window" and parsed.question.text == "Within 7 days?"
+    assert parsed.question.data["options"][0]["feedback"] == "Right\nindeed."
+
+
 FILE = textwrap.dedent("""\
     // Questions before any category go to the target.
     ::Loose:: A loose question {T}
