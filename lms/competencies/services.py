@@ -1,6 +1,5 @@
 """The competency framework and matrix: reading and editing. Callers own the commit."""
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from lms.competencies.models import (
 )
 from lms.errors import DomainError
 from lms.paths.models import CertificationPath
+from lms.validation import clean_code, clean_text
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,6 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
 # Editing the framework and the scale.
 
 ZH = "zh_Hans_CN"  # the second interface language (lms.i18n.LANGUAGE_NAMES)
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-CODE_MAX = 40
 POSITION_MAX = 9999
 MIN_LEVELS = 2
 MAX_LEVELS = 10
@@ -167,26 +165,6 @@ class LevelData:
     description_zh: str = ""
 
 
-def _clean_code(code: str) -> str:
-    code = (code or "").strip()
-    if not code:
-        raise DomainError(_("Code is required."), "code")
-    if len(code) > CODE_MAX or not CODE_PATTERN.match(code):
-        raise DomainError(
-            _("Codes use letters, digits, hyphens and underscores (at most %(n)d characters), "
-              "for example COMM-LISTEN.", n=CODE_MAX), "code")
-    return code
-
-
-def _clean_text(text: str | None, field: str, max_length: int, required: bool = False) -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(_("This field is required."), field)
-    if len(text) > max_length:
-        raise DomainError(_("At most %(n)d characters.", n=max_length), field)
-    return text
-
-
 def _check_position(position: int | None) -> int:
     if position is None or not 0 <= position <= POSITION_MAX:
         raise DomainError(
@@ -220,15 +198,15 @@ def _code_taken(session, model, code: str, own_id: int | None) -> bool:
 def save_area(session, actor, area: CompetencyArea | None, data: AreaData) -> CompetencyArea:
     """Create (area=None) or change an area; refuses a missing name, a malformed or duplicate
     code (case-insensitive) and positions outside 0–9999."""
-    code = _clean_code(data.code)
-    name = _clean_text(data.name, "name", 120, required=True)
+    code = clean_code(data.code, "COMM-LISTEN")
+    name = clean_text(data.name, "name", 120, required=True)
     values = {
         "code": code, "name": name, "position": _check_position(data.position),
-        "description": _clean_text(data.description, "description", 2000),
+        "description": clean_text(data.description, "description", 2000),
     }
     translations = {
-        "name": _clean_text(data.name_zh, "name_zh", 120),
-        "description": _clean_text(data.description_zh, "description_zh", 2000),
+        "name": clean_text(data.name_zh, "name_zh", 120),
+        "description": clean_text(data.description_zh, "description_zh", 2000),
     }
     if _code_taken(session, CompetencyArea, code, area.id if area else None):
         raise DomainError(_("An area with the code %(code)s already exists.", code=code), "code")
@@ -247,20 +225,20 @@ def save_competency(session, actor, competency: Competency | None,
                     data: CompetencyData) -> Competency:
     """Create (competency=None) or change a competency, including (de)activating it; never
     deletes. Refuses an unknown area, a missing name and a malformed or duplicate code."""
-    code = _clean_code(data.code)
-    name = _clean_text(data.name, "name", 120, required=True)
+    code = clean_code(data.code, "COMM-LISTEN")
+    name = clean_text(data.name, "name", 120, required=True)
     area = session.get(CompetencyArea, data.area_id) if data.area_id is not None else None
     if area is None:
         raise DomainError(_("Choose an area."), "area_id")
     values = {
         "area_id": area.id, "code": code, "name": name,
         "position": _check_position(data.position),
-        "description": _clean_text(data.description, "description", 2000),
+        "description": clean_text(data.description, "description", 2000),
         "active": bool(data.active),
     }
     translations = {
-        "name": _clean_text(data.name_zh, "name_zh", 120),
-        "description": _clean_text(data.description_zh, "description_zh", 2000),
+        "name": clean_text(data.name_zh, "name_zh", 120),
+        "description": clean_text(data.description_zh, "description_zh", 2000),
     }
     if _code_taken(session, Competency, code, competency.id if competency else None):
         raise DomainError(
@@ -285,10 +263,10 @@ def save_competency(session, actor, competency: Competency | None,
 
 def _level_values(data: LevelData) -> tuple[dict, dict]:
     return (
-        {"name": _clean_text(data.name, "name", 80, required=True),
-         "description": _clean_text(data.description, "description", 2000)},
-        {"name": _clean_text(data.name_zh, "name_zh", 80),
-         "description": _clean_text(data.description_zh, "description_zh", 2000)},
+        {"name": clean_text(data.name, "name", 80, required=True),
+         "description": clean_text(data.description, "description", 2000)},
+        {"name": clean_text(data.name_zh, "name_zh", 80),
+         "description": clean_text(data.description_zh, "description_zh", 2000)},
     )
 
 

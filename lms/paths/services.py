@@ -16,11 +16,10 @@ from sqlalchemy.orm import selectinload
 from lms import audit
 from lms.errors import DomainError
 from lms.paths.models import AssessmentSlot, CertificationPath
+from lms.validation import CODE_MAX, clean_code, clean_text
 
 ZH = "zh_Hans_CN"  # the second interface language (lms.i18n.LANGUAGE_NAMES)
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-CODE_MAX = 40
 POSITION_MAX = 9999
 VALIDITY_MONTHS = (1, 120)
 TRAINING_DAYS_MAX = 365
@@ -63,26 +62,6 @@ class SlotData:
     weight: Decimal | None = None
     pass_mark: Decimal | None = None
     position: int = 0
-
-
-def _clean_code(code: str) -> str:
-    code = (code or "").strip()
-    if not code:
-        raise DomainError(_("Code is required."), "code")
-    if len(code) > CODE_MAX or not CODE_PATTERN.match(code):
-        raise DomainError(
-            _("Codes use letters, digits, hyphens and underscores (at most %(n)d characters), "
-              "for example SENIOR.", n=CODE_MAX), "code")
-    return code
-
-
-def _clean_text(text: str | None, field: str, max_length: int, required: bool = False) -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(_("This field is required."), field)
-    if len(text) > max_length:
-        raise DomainError(_("At most %(n)d characters.", n=max_length), field)
-    return text
 
 
 def _whole_number(value: int | None, field: str, low: int, high: int) -> int:
@@ -172,11 +151,11 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
     (`weights` by slot id). Refuses duplicate codes, prerequisite loops, validity outside 1–120
     months, marks outside 0–100, weights that do not add up to 100 under a composite pass
     mark, and deactivating a path that active paths still require."""
-    code = _clean_code(data.code)
+    code = clean_code(data.code, "SENIOR")
     values = {
         "code": code,
-        "name": _clean_text(data.name, "name", 120, required=True),
-        "description": _clean_text(data.description, "description", 4000),
+        "name": clean_text(data.name, "name", 120, required=True),
+        "description": clean_text(data.description, "description", 4000),
         "position": _whole_number(data.position, "position", 0, POSITION_MAX),
         "validity_months": _whole_number(data.validity_months, "validity_months",
                                          *VALIDITY_MONTHS),
@@ -187,8 +166,8 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
         "active": bool(data.active),
     }
     translations = {
-        "name": _clean_text(data.name_zh, "name_zh", 120),
-        "description": _clean_text(data.description_zh, "description_zh", 4000),
+        "name": clean_text(data.name_zh, "name_zh", 120),
+        "description": clean_text(data.description_zh, "description_zh", 4000),
     }
     clash = session.scalar(select(CertificationPath.id)
                            .where(func.lower(CertificationPath.code) == code.lower()))
@@ -239,7 +218,7 @@ def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | No
     path's composite (its weights must add up to 100 when it has a composite pass mark)."""
     if slot is not None and slot.path_id != path.id:
         raise DomainError(_("Unknown assessment slot."))
-    code = _clean_code(data.code)
+    code = clean_code(data.code, "SENIOR")
     kind = (data.kind or "").strip()
     if not kind:
         raise DomainError(_("Kind is required."), "kind")
@@ -248,7 +227,7 @@ def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | No
                             "with a letter (for example roleplay)."), "kind")
     values = {
         "code": code,
-        "label": _clean_text(data.label, "label", 120, required=True),
+        "label": clean_text(data.label, "label", 120, required=True),
         "kind": kind,
         "weight": check_mark(data.weight, "weight"),
         "pass_mark": check_mark(data.pass_mark, "pass_mark"),
