@@ -174,6 +174,12 @@ def _kind_label(key: str) -> str:
         return gettext("%(kind)s (not installed)", kind=key)
 
 
+def _join_list(items) -> str:
+    """A list for running text: "a, b" in English, "a、b" in Chinese (the enumeration comma)."""
+    separator = "、" if i18n.current_language().startswith("zh") else ", "
+    return separator.join(str(item) for item in items)
+
+
 def _register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
@@ -196,6 +202,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
+    app.jinja_env.filters["join_words"] = _join_list
     app.jinja_env.filters["number"] = lambda value: (
         format_decimal(value) if value is not None else ""
     )

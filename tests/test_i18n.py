@@ -227,3 +227,10 @@ def test_dates_are_formatted_for_the_locale(app):
     assert english != chinese
     assert "Mar" in english
     assert "2026年3月1日" in chinese
+
+
+def test_lists_use_the_enumeration_comma_in_chinese(client, auth, make_person):
+    person = make_person(roles=("agent", "mentor"), locale="zh_Hans_CN")
+    auth.login(person)
+    page = client.get(f"/people/{person.id}").get_data(as_text=True)
+    assert "坐席、导师" in page
