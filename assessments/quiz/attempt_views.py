@@ -68,15 +68,28 @@ def _own_attempt(attempt_id: int) -> Attempt:
 def my_quizzes():
     _finish_overdue_for(current_user)
     quizzes = db.session.scalars(quiz_list_query(published_only=True)).all()
-    rows = []
+    exams, checks = [], []
     for quiz in quizzes:
         grade = grading.quiz_grade(db.session, quiz, current_user.id)
         past = attempts.attempts_of(db.session, quiz, current_user.id)
         if not review.grade_visible(review.reviewable(db.session, quiz, current_user, past)):
             grade = grading.QuizGrade(None, None)
-        rows.append((quiz, grade, attempts.current_attempt(db.session, quiz, current_user.id),
-                     bool(past)))
-    return render_template("assessments/quiz/take/list.html", rows=rows)
+        (checks if quiz.lesson_key else exams).append(
+            (quiz, grade, attempts.current_attempt(db.session, quiz, current_user.id),
+             bool(past)))
+    return render_template("assessments/quiz/take/list.html", exams=exams, checks=checks,
+                           courses=_course_titles({q.course_id for q, *_rest in checks}))
+
+
+def _course_titles(course_ids: set) -> dict[int, str]:
+    """{course id: title in the reader's language} for the knowledge checks' courses."""
+    from courses.models import Course
+
+    ids = {cid for cid in course_ids if cid is not None}
+    if not ids:
+        return {}
+    return {c.id: c.tr("title") for c in db.session.scalars(
+        select(Course).where(Course.id.in_(ids)))}
 
 
 @bp.get("/quizzes/<int:quiz_id>")
@@ -156,9 +169,10 @@ def _save_posted(attempt_id: int) -> dict[int, int]:
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
 def save(attempt_id: int):
-    db.get_or_404(Attempt, attempt_id)
     try:
         _save_posted(attempt_id)
+    except NotFound:
+        abort(404)
     except AnswerRefused as refused:
         flash(refused.message, "error")
         if refused.reason == "not_yours":
@@ -171,19 +185,18 @@ def save(attempt_id: int):
     if request.form.get("action") == "finish":
         return redirect(url_for("quiz.summary", attempt_id=attempt_id))
     flash(_("Your answers are saved."), "success")
-    page = request.form.get("return_to", "")
-    anchor = page[1:] if page.startswith("#q") and page[2:].isdigit() else None
-    return redirect(url_for("quiz.attempt_page", attempt_id=attempt_id, _anchor=anchor))
+    return redirect(url_for("quiz.attempt_page", attempt_id=attempt_id))
 
 
 @bp.post("/attempts/<int:attempt_id>/autosave")
 @login_required
 def autosave(attempt_id: int):
     """The autosave script's endpoint: the same fields as the form, a JSON answer."""
-    if db.session.get(Attempt, attempt_id) is None:
-        return jsonify(ok=False, message=_("That attempt does not exist.")), 404
     try:
         sequences = _save_posted(attempt_id)
+    except NotFound as missing:
+        db.session.rollback()
+        return jsonify(ok=False, reason="not_found", message=missing.message), 404
     except AnswerRefused as refused:
         attempt = db.session.get(Attempt, attempt_id)
         body = {"ok": False, "reason": refused.reason, "message": refused.message}

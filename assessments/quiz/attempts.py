@@ -20,11 +20,9 @@ The rules, in one place:
 - Submitting twice, or from two tabs, grades once; a finished attempt never changes, except by
   a deliberate regrade or an essay grade (see grading).
 
-Responses are stored in this shape (None: not answered), the shape `scoring` reads:
-    single {"choice": id} · multiple {"choices": [id, …]} · truefalse {"answer": bool}
-    shortanswer, numerical, essay {"text": str} · matching {"matches": {pair id: pair id}}
-Callers own the commit; when `AnswerRefused` is raised, commit anyway (it keeps the audit entry
-and any overdue finish, and nothing else changed).
+Responses are stored as `responses` describes (the shape `scoring` reads). Callers own the
+commit; when `AnswerRefused` is raised, commit anyway (it keeps the audit entry and any overdue
+finish, and nothing else changed).
 """
 
 import random
@@ -34,23 +32,21 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from assessments.quiz import grading
 from assessments.quiz.models import (
     Attempt,
     AttemptQuestion,
-    Question,
     QuestionVersion,
     Quiz,
 )
 from assessments.quiz.quizzes import drawable_questions, rules_for
+from assessments.quiz.responses import normalise_response, option_order
 from lms import audit, clock, policy
 from lms.errors import DomainError, NotFound
 from lms.people.models import Person
 
-TEXT_MAX = 255
-ESSAY_MAX = 20_000
 OPEN_STATES = ("in_progress", "overdue")
 
 
@@ -222,34 +218,6 @@ def _draw_questions(session, quiz: Quiz, rng: random.Random) -> list[AttemptQues
     return questions
 
 
-def option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> list[str]:
-    """The order the learner sees a question's options (matching: its answer choices) in."""
-    if version.qtype in ("single", "multiple"):
-        ids = [option["id"] for option in version.data.get("options", [])]
-    elif version.qtype == "matching":
-        ids = [choice_id for choice_id, _text in matching_choices(version)]
-    else:
-        return []
-    if shuffle:
-        rng.shuffle(ids)
-    return ids
-
-
-def matching_choices(version: QuestionVersion) -> list[tuple[str, str]]:
-    """A matching question's answer choices as (id, text): one per distinct answer text (the
-    first pair having it lends its id), distractor pairs without a prompt included."""
-    seen: dict[str, str] = {}
-    for pair in version.data.get("pairs", []):
-        seen.setdefault(pair["answer"], pair["id"])
-    return [(choice_id, text) for text, choice_id in seen.items()]
-
-
-def matching_prompts(version: QuestionVersion) -> list[tuple[str, str]]:
-    """A matching question's prompts as (pair id, prompt text); distractors have none."""
-    return [(pair["id"], pair["prompt"]) for pair in version.data.get("pairs", [])
-            if (pair.get("prompt") or "").strip()]
-
-
 # The deadline
 
 
@@ -348,9 +316,11 @@ def save_answers(session, person: Person, attempt_id: int,
         raise _refuse(session, person, attempt, message,
                       "time_up" if attempt.state != "finished" else "finished",
                       slots=[a.slot for a in answers])
+    slots = sorted({a.slot for a in answers})
     by_slot = {aq.slot: aq for aq in session.scalars(
-        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-        .options(selectinload(AttemptQuestion.version)))}
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
+                                      AttemptQuestion.slot.in_(slots))
+        .options(joinedload(AttemptQuestion.version)))}
     changes: list[tuple[AttemptQuestion, dict | None]] = []
     stale: list[int] = []
     for answer in answers:
@@ -390,73 +360,6 @@ def save_answers(session, person: Person, attempt_id: int,
     return {answer.slot: by_slot[answer.slot].sequence for answer in answers}
 
 
-def _invalid(message: str | None = None) -> DomainError:
-    return DomainError(message or _("That answer is not one of this question's options; "
-                                    "nothing was saved. Reload the page and try again."))
-
-
-def _one(raw) -> str | None:
-    """One posted value: a string, or a list of at most one string (a form field)."""
-    if raw is None or isinstance(raw, str):
-        return raw
-    if isinstance(raw, list) and len(raw) <= 1 and all(isinstance(v, str) for v in raw):
-        return raw[0] if raw else None
-    raise _invalid()
-
-
-def normalise_response(aq: AttemptQuestion, raw) -> dict | None:
-    """The stored form of a posted raw answer for this question (None: not answered).
-    Refuses option ids that are not this question's and over-long text."""
-    version = aq.version
-    qtype = version.qtype
-    if qtype == "multiple":
-        picked = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else \
-            [] if raw is None else None
-        if picked is None or any(not isinstance(p, str) for p in picked):
-            raise _invalid()
-        picked = [p for p in picked if p != ""]
-        if any(p not in aq.option_order for p in picked) or len(set(picked)) != len(picked):
-            raise _invalid()
-        order = {option_id: n for n, option_id in enumerate(aq.option_order)}
-        return {"choices": sorted(picked, key=order.__getitem__)} if picked else None
-    if qtype == "matching":
-        if raw is None or raw == []:
-            return None
-        if not isinstance(raw, dict):
-            raise _invalid()
-        prompts = {pair_id for pair_id, _text in matching_prompts(version)}
-        matches = {}
-        for prompt_id, choice_id in raw.items():
-            if prompt_id not in prompts or not isinstance(choice_id, str) \
-                    or (choice_id and choice_id not in aq.option_order):
-                raise _invalid()
-            if choice_id:
-                matches[prompt_id] = choice_id
-        return {"matches": dict(sorted(matches.items()))} if matches else None
-    value = _one(raw)
-    if qtype == "single":
-        if value is None or value == "":
-            return None
-        if value not in aq.option_order:
-            raise _invalid()
-        return {"choice": value}
-    if qtype == "truefalse":
-        if value is None or value == "":
-            return None
-        if value not in ("true", "false"):
-            raise _invalid()
-        return {"answer": value == "true"}
-    if qtype in ("shortanswer", "numerical", "essay"):
-        if value is None:
-            return None
-        limit = ESSAY_MAX if qtype == "essay" else TEXT_MAX
-        if len(value) > limit:
-            raise _invalid(_("That answer is too long (at most %(n)d characters).", n=limit))
-        text = value.replace("\r\n", "\n") if qtype == "essay" else value.strip()
-        return {"text": text} if text.strip() else None
-    raise _invalid()
-
-
 # Submitting
 
 
@@ -493,7 +396,3 @@ def load_attempt(session, attempt_id: int) -> Attempt:
     if attempt is None:
         raise NotFound(_("That attempt does not exist."))
     return attempt
-
-
-def question_of(session, version: QuestionVersion) -> Question:
-    return session.get(Question, version.question_id)

@@ -254,7 +254,7 @@ def regrade(session, actor, quiz: Quiz, old: QuestionVersion, new: QuestionVersi
 
 def _carry_order(order: list, new: QuestionVersion) -> list:
     """Keep the learner's option order for options still there; new options go last."""
-    from assessments.quiz.attempts import matching_choices
+    from assessments.quiz.responses import matching_choices
 
     if new.qtype in ("single", "multiple"):
         ids = [option["id"] for option in new.data.get("options", [])]

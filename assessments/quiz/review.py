@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from assessments.quiz.attempts import OPEN_STATES, matching_choices, matching_prompts
+from assessments.quiz.attempts import OPEN_STATES
 from assessments.quiz.models import REVIEW_ITEMS, Attempt, AttemptQuestion
 from assessments.quiz.quizzes import rules_for
+from assessments.quiz.responses import matching_choices, matching_prompts
 from lms import clock
 from lms.people.models import Person
 
@@ -66,7 +68,7 @@ class QuestionView:
     slot: int
     qtype: str
     name: str
-    text: str
+    text: Markup
     mark: Decimal
     sequence: int
     response: dict | None
@@ -90,7 +92,7 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
     version = aq.version
     data = version.data or {}
     view = QuestionView(slot=aq.slot, qtype=version.qtype, name=version.name,
-                        text=version.text, mark=aq.mark, sequence=aq.sequence,
+                        text=_html(version.text), mark=aq.mark, sequence=aq.sequence,
                         response=aq.response if with_response else None,
                         show_response=with_response)
     if version.qtype in ("single", "multiple"):
@@ -113,10 +115,18 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
     if "right_answers" in items:
         view.right_answers = right_answers(aq)
     if "feedback" in items:
-        view.feedback = response_feedback(aq)
-        view.general_feedback = version.general_feedback or ""
+        view.feedback = [_html(text) for text in response_feedback(aq)]
+        view.general_feedback = _html(version.general_feedback) if version.general_feedback \
+            else ""
         view.grader_comment = aq.feedback or ""
     return view
+
+
+def _html(markdown: str) -> Markup:
+    """Question text and feedback are Markdown (see the bank); shown as sanitised HTML."""
+    from assessments.quiz.bank import question_html
+
+    return question_html(markdown)
 
 
 def _fraction(value) -> Decimal:
