@@ -20,6 +20,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(export_course_command)
     from assessments.quiz.cli import register_bank_commands
     register_bank_commands(app)
+    from assessments.quiz.attempt_cli import finish_overdue_attempts_command
+    app.cli.add_command(finish_overdue_attempts_command)
 
 
 def _has_people() -> bool:

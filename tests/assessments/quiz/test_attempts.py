@@ -336,3 +336,19 @@ def test_starting_again_after_the_deadline_finishes_the_old_attempt_first(db, ma
     db.session.commit()
     assert second.id != first.id and second.number == 2
     assert db.session.get(Attempt, first.id).state == "finished"
+
+
+def test_the_sweeper_command(db, runner, make_quiz, agent):
+    quiz = make_quiz(time_limit_seconds=600)
+    attempt = attempts.start_attempt(db.session, agent, quiz)
+    db.session.commit()
+    _save(db, agent, attempt, ("refund-days", "a"))
+    result = runner.invoke(args=["finish-overdue-attempts"])
+    assert result.exit_code == 0 and "0 overdue attempt(s) finished." in result.output
+    clock.freeze(T0 + timedelta(minutes=10))
+    result = runner.invoke(args=["finish-overdue-attempts"])
+    assert result.exit_code == 0 and "1 overdue attempt(s) finished." in result.output
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert attempt.state == "finished" and attempt.score is not None
+    assert _slot(attempt, "refund-days").response == {"choice": "a"}
