@@ -6,6 +6,7 @@ Built through the same services the screens and tests use.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from assessments.quiz.demo_exam import install_demo_quizzes
 from courses.content_files import import_starter_courses
 from lms.defaults import install_defaults
 from lms.people.models import Person, Team
@@ -112,6 +113,8 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     session.flush()
     # The three starter courses, published; enrolment follows from each person's tier.
     import_starter_courses(session)
+    # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
+    install_demo_quizzes(session)
     _seed_learning(session, by_eid, today)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),

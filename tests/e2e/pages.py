@@ -178,3 +178,48 @@ def search_people(page: AuditedPage, query: str) -> None:
 
 def flash_messages(page: AuditedPage) -> list[str]:
     return [t.strip() for t in page.raw.locator(".flashes .flash").all_inner_texts()]
+
+
+# Quizzes and exams
+
+
+def question(page: AuditedPage, slot: int) -> Locator:
+    """The fieldset of question `slot` on the attempt page."""
+    return page.raw.locator(f"fieldset#q{slot}")
+
+
+def answer_question(page: AuditedPage, slot: int, qtype: str, answer) -> None:
+    """Give an answer the way a learner does: click the options, type, pick from lists.
+    `answer`: an option id, a list of ids (multiple), "true"/"false", text, or
+    {prompt id: choice id} (matching)."""
+    fieldset = question(page, slot)
+    if qtype in ("single", "truefalse"):
+        fieldset.locator(f'input[type="radio"][value="{answer}"]').check()
+    elif qtype == "multiple":
+        for option in answer:
+            fieldset.locator(f'input[type="checkbox"][value="{option}"]').check()
+    elif qtype == "matching":
+        for prompt, choice in answer.items():
+            fieldset.locator(f'select[name="q{slot}.{prompt}"]').select_option(choice)
+    else:
+        fieldset.locator(f'[name="q{slot}"]').fill(answer)
+
+
+def expect_saved(page: AuditedPage, slot: int) -> None:
+    """Wait until the autosave script reports the question's answer saved on the server."""
+    expect(question(page, slot).locator("[data-save-status]")).to_have_text("Saved")
+
+
+def answered_value(page: AuditedPage, slot: int, qtype: str):
+    """What the page shows as the answer to question `slot` (the inverse of answer_question)."""
+    fieldset = question(page, slot)
+    if qtype in ("single", "truefalse"):
+        checked = fieldset.locator('input[type="radio"]:checked')
+        return checked.get_attribute("value") if checked.count() else None
+    if qtype == "multiple":
+        return sorted(box.get_attribute("value")
+                      for box in fieldset.locator('input[type="checkbox"]:checked').all())
+    if qtype == "matching":
+        return {select.get_attribute("name").split(".", 1)[1]: select.input_value()
+                for select in fieldset.locator("select").all()}
+    return fieldset.locator(f'[name="q{slot}"]').input_value()

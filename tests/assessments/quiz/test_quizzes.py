@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assessments.quiz import attempts, quizzes
 from assessments.quiz.models import Attempt, QuestionVersion, Quiz
@@ -211,3 +211,22 @@ def test_results_and_regrade_pages(db, client, bank, make_quiz, agent, admin_per
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Attempt, attempt.id).score == 100
+
+
+def test_the_demo_exam_and_knowledge_checks(db, defaults):
+    from assessments.quiz.demo_exam import EXAM_TITLE, install_demo_quizzes
+    from courses.content_files import import_starter_courses
+
+    import_starter_courses(db.session)
+    exam = install_demo_quizzes(db.session)
+    db.session.commit()
+    assert (exam.title, exam.published, exam.pass_mark, exam.time_limit_seconds,
+            exam.attempts_allowed, exam.closed_book) == (
+        EXAM_TITLE, True, Decimal("80"), 45 * 60, 2, True)
+    assert quizzes.question_count(exam) == 30
+    assert exam.review_options["immediately"] == ["score", "responses", "feedback"]
+    checks = db.session.scalars(select(Quiz).where(Quiz.lesson_key.is_not(None))).all()
+    assert len(checks) == 21 and all(c.published and c.course_id for c in checks)
+    # Running it again changes nothing.
+    assert install_demo_quizzes(db.session).id == exam.id
+    assert db.session.scalar(select(func.count()).select_from(Quiz)) == 22

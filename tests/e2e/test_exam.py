@@ -1,0 +1,131 @@
+"""The new hire takes the demo exam in the browser: answers saved as they are given, a reload in
+the middle keeps them, a first attempt fails, the second passes, and the review shows what the
+exam's review options allow (score, answers, feedback; not the right answers)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from assessments.quiz.demo_exam import EXAM_TITLE
+from assessments.quiz.models import Attempt, AttemptQuestion
+from assessments.quiz.responses import matching_choices, matching_prompts
+from lms.extensions import db
+from tests.e2e.pages import (
+    answer_question,
+    answered_value,
+    expect_saved,
+    flash_messages,
+    follow_nav_link,
+    login_as,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def right_answer(aq: AttemptQuestion):
+    """The answer that earns full marks, in the form `answer_question` takes."""
+    version, data = aq.version, aq.version.data
+    if version.qtype == "single":
+        return next(o["id"] for o in data["options"] if float(o["fraction"]) == 1)
+    if version.qtype == "multiple":
+        return [o["id"] for o in data["options"] if float(o["fraction"]) > 0]
+    if version.qtype == "truefalse":
+        return "true" if data["answer"] else "false"
+    if version.qtype == "shortanswer":
+        best = next(a["text"] for a in data["answers"] if float(a["fraction"]) == 1)
+        return re.sub(r"(?<!\\)\*", "", best).replace("\\*", "*")
+    if version.qtype == "numerical":
+        return next(a["value"] for a in data["answers"]
+                    if float(a["fraction"]) == 1 and a["value"] != "*")
+    if version.qtype == "matching":
+        choice_of = {text: choice_id for choice_id, text in matching_choices(version)}
+        answers = {p["id"]: p["answer"] for p in data["pairs"]}
+        return {pid: choice_of[answers[pid]] for pid, _prompt in matching_prompts(version)}
+    raise AssertionError(f"the exam should not hold {version.qtype} questions")
+
+
+def questions_of(page) -> list[AttemptQuestion]:
+    """The questions of the attempt the page shows, read from the database."""
+    attempt_id = int(re.search(r"/attempts/(\d+)", page.path).group(1))
+    db.session.remove()
+    found = db.session.scalars(select(AttemptQuestion).where(
+        AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.slot)).all()
+    for aq in found:
+        aq.version  # noqa: B018  (load it before the session ends)
+    db.session.remove()
+    return found
+
+
+def open_exam(page) -> None:
+    follow_nav_link(page, "/quizzes")
+    expect(page.heading()).to_have_text("Quizzes and exams")
+    page.click(page.raw.get_by_role("link", name=EXAM_TITLE))
+    expect(page.heading()).to_contain_text(EXAM_TITLE)
+
+
+def submit_attempt(page) -> None:
+    page.click(page.raw.get_by_role("button", name="Finish attempt…"))
+    expect(page.heading()).to_have_text("Summary of your attempt")
+    page.click(page.raw.get_by_role("button", name="Submit all and finish"))
+    expect(page.heading()).to_contain_text("Review of attempt")
+
+
+def test_new_hire_fails_then_passes_the_exam(page, demo):
+    login_as(page, "agent")
+    open_exam(page)
+    expect(page.raw.locator("main")).to_contain_text("Closed book")
+    page.click(page.raw.get_by_role("button", name="Start attempt 1"))
+    questions = questions_of(page)
+    assert len(questions) == 30
+    assert "RIGHT" not in page.raw.content()  # no keys on the page (see the view tests)
+
+    # Attempt 1: the first eight right, saved as they are given; then a reload.
+    for aq in questions[:8]:
+        answer_question(page, aq.slot, aq.version.qtype, right_answer(aq))
+        expect_saved(page, aq.slot)
+    page.goto(page.path)
+    for aq in questions[:8]:
+        expected = right_answer(aq)
+        shown = answered_value(page, aq.slot, aq.version.qtype)
+        if aq.version.qtype == "multiple":
+            expected = sorted(expected)
+        elif aq.version.qtype == "matching":
+            shown = {k: v for k, v in shown.items() if v}
+        assert shown == expected, (aq.slot, aq.version.qtype)
+    assert answered_value(page, questions[8].slot, questions[8].version.qtype) in (
+        None, "", [], {p: "" for p, _t in matching_prompts(questions[8].version)})
+    submit_attempt(page)
+    main = page.raw.locator("main")
+    expect(main).to_contain_text("Not passed")
+    expect(main).to_contain_text("Your answer")
+    expect(main).to_contain_text("Feedback")
+    expect(main.get_by_role("heading", name="Right answer")).to_have_count(0)
+
+    # Attempt 2: everything right; half saved with the Save button, half as given.
+    page.click(page.raw.get_by_role("link", name="Back to the quiz"))
+    page.click(page.raw.get_by_role("button", name="Start attempt 2"))
+    questions = questions_of(page)
+    for aq in questions[:15]:
+        answer_question(page, aq.slot, aq.version.qtype, right_answer(aq))
+        expect_saved(page, aq.slot)
+    page.click(page.raw.get_by_role("button", name="Save answers"))
+    assert "Your answers are saved." in flash_messages(page)
+    for aq in questions[15:]:
+        answer_question(page, aq.slot, aq.version.qtype, right_answer(aq))
+    submit_attempt(page)
+    expect(main).to_contain_text("100.0 %")
+    expect(main).to_contain_text("Passed")
+
+    db.session.remove()
+    finished = db.session.scalars(select(Attempt).order_by(Attempt.number)).all()
+    assert [(a.number, a.state, a.passed) for a in finished] == [
+        (1, "finished", False), (2, "finished", True)]
+    assert finished[0].score < 80
+    db.session.remove()
+
+    # The quiz page now shows the grade and no more attempts.
+    page.click(page.raw.get_by_role("link", name="Back to the quiz"))
+    expect(main).to_contain_text("100.0 % — passed")
+    expect(main).to_contain_text("You have used all 2 attempts.")
