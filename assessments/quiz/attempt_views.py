@@ -68,15 +68,19 @@ def _own_attempt(attempt_id: int) -> Attempt:
 def my_quizzes():
     _finish_overdue_for(current_user)
     quizzes = db.session.scalars(quiz_list_query(published_only=True)).all()
+    mine: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.person_id == current_user.id).order_by(Attempt.number)):
+        mine.setdefault(attempt.quiz_id, []).append(attempt)
     exams, checks = [], []
     for quiz in quizzes:
-        grade = grading.quiz_grade(db.session, quiz, current_user.id)
-        past = attempts.attempts_of(db.session, quiz, current_user.id)
-        if not review.grade_visible(review.reviewable(db.session, quiz, current_user, past)):
-            grade = grading.QuizGrade(None, None)
-        (checks if quiz.lesson_key else exams).append(
-            (quiz, grade, attempts.current_attempt(db.session, quiz, current_user.id),
-             bool(past)))
+        past = mine.get(quiz.id, [])
+        grade = grading.QuizGrade(None, None)
+        if any(a.state == "finished" for a in past) and review.grade_visible(
+                review.reviewable(db.session, quiz, current_user, past)):
+            grade = grading.grade_from(quiz, past)
+        open_attempt = next((a for a in past if a.state in attempts.OPEN_STATES), None)
+        (checks if quiz.lesson_key else exams).append((quiz, grade, open_attempt, bool(past)))
     return render_template("assessments/quiz/take/list.html", exams=exams, checks=checks,
                            courses=_course_titles({q.course_id for q, *_rest in checks}))
 
@@ -108,7 +112,18 @@ def quiz_page(quiz_id: int):
         open_attempt=attempts.current_attempt(db.session, quiz, current_user.id),
         availability=attempts.availability(db.session, quiz, current_user),
         grade=grade if review.grade_visible(allowed) else grading.QuizGrade(None, None),
-        count=question_count(quiz), form=SubmitForm())
+        count=question_count(quiz), form=SubmitForm(), lesson=_lesson_of(quiz))
+
+
+def _lesson_of(quiz: Quiz):
+    """The published lesson a knowledge check belongs to (for a link back), or None."""
+    if not quiz.lesson_key or quiz.course_id is None:
+        return None
+    from courses.models import Course
+    from courses.progress import current_lesson
+
+    course = db.session.get(Course, quiz.course_id)
+    return current_lesson(db.session, course, quiz.lesson_key) if course is not None else None
 
 
 @bp.post("/quizzes/<int:quiz_id>/start")
@@ -141,7 +156,7 @@ def attempt_page(attempt_id: int):
     items = review.allowed_items(db.session, attempt, current_user)
     return render_template(
         "assessments/quiz/take/attempt.html", attempt=attempt, quiz=attempt.quiz,
-        questions=[review.question_view(aq, items) for aq in attempt.questions],
+        questions=[review.question_view(aq, items, during=True) for aq in attempt.questions],
         seconds_left=_seconds_left(attempt))
 
 
@@ -157,6 +172,10 @@ def _save_posted(attempt_id: int) -> dict[int, int]:
         answers = posted_answers(request.form)
     except MalformedPost:
         abort(400)
+    # Saves are the hottest write path. Nothing is read after this commit but the signed-in
+    # person (language, headers); keeping them loaded saves a second transaction, which on
+    # SQLite would queue for the write lock again.
+    db.session().expire_on_commit = False
     try:
         sequences = attempts.save_answers(db.session, current_user, attempt_id, answers)
     except AnswerRefused:

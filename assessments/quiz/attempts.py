@@ -41,7 +41,7 @@ from assessments.quiz.models import (
     QuestionVersion,
     Quiz,
 )
-from assessments.quiz.quizzes import drawable_questions, rules_for
+from assessments.quiz.quizzes import Rules, drawable_pools, rules_for
 from assessments.quiz.responses import normalise_response, option_order
 from lms import audit, clock, policy
 from lms.errors import DomainError, NotFound
@@ -105,6 +105,7 @@ class Availability:
     message: str = ""
     attempts_used: int = 0
     attempts_allowed: int = 0
+    rules: Rules | None = None
 
 
 def availability(session, quiz: Quiz, person: Person, now: datetime | None = None) \
@@ -116,7 +117,7 @@ def availability(session, quiz: Quiz, person: Person, now: datetime | None = Non
     used = len(past)
 
     def refuse(message: str) -> Availability:
-        return Availability(False, message, used, rules.attempts_allowed)
+        return Availability(False, message, used, rules.attempts_allowed, rules)
 
     if not quiz.published:
         return refuse(_("This quiz is not open to learners."))
@@ -132,7 +133,7 @@ def availability(session, quiz: Quiz, person: Person, now: datetime | None = Non
         ready = max(finished) + timedelta(seconds=quiz.attempt_wait_seconds)
         if now < ready:
             return refuse(_("You may start your next attempt on %(when)s.", when=_when(ready)))
-    return Availability(True, "", used, rules.attempts_allowed)
+    return Availability(True, "", used, rules.attempts_allowed, rules)
 
 
 def _when(moment: datetime) -> str:
@@ -159,7 +160,7 @@ def start_attempt(session, person: Person, quiz: Quiz, rng: random.Random | None
     allowed = availability(session, quiz, person, now)
     if not allowed.allowed:
         raise DomainError(allowed.message)
-    rules = rules_for(session, quiz, person)
+    rules = allowed.rules
     deadline = None
     if rules.time_limit_seconds:
         deadline = now + timedelta(seconds=rules.time_limit_seconds)
@@ -191,11 +192,12 @@ def _draw_questions(session, quiz: Quiz, rng: random.Random) -> list[AttemptQues
     fixed = {item.question_id for item in quiz.items if item.question_id is not None}
     taken: set[int] = set(fixed)
     picks: list[tuple[int, object]] = []  # (question id, quiz item)
+    pools = drawable_pools(session, [item for item in quiz.items if item.question_id is None])
     for item in quiz.items:
         if item.question_id is not None:
             picks.append((item.question_id, item))
             continue
-        pool = [qid for qid in drawable_questions(session, item) if qid not in taken]
+        pool = [qid for qid in pools[item.id] if qid not in taken]
         if len(pool) < item.draw_count:
             raise DomainError(_("This quiz cannot be started: one of its random draws has too "
                                 "few questions. Please tell the quiz's author."))

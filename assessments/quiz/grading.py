@@ -280,9 +280,15 @@ class QuizGrade:
 def quiz_grade(session, quiz: Quiz, person_id: int) -> QuizGrade:
     """The grade the quiz's grading method gives over the person's graded attempts. For
     "first" and "last" an attempt still waiting for an essay grade means no grade yet."""
-    finished = list(session.scalars(select(Attempt).where(
+    return grade_from(quiz, session.scalars(select(Attempt).where(
         Attempt.quiz_id == quiz.id, Attempt.person_id == person_id,
-        Attempt.state == "finished").order_by(Attempt.number)))
+        Attempt.state == "finished")))
+
+
+def grade_from(quiz: Quiz, attempts) -> QuizGrade:
+    """`quiz_grade` over attempts already loaded (of one person; others than finished are
+    ignored)."""
+    finished = sorted((a for a in attempts if a.state == "finished"), key=lambda a: a.number)
     graded = [a for a in finished if a.score is not None]
     method = quiz.grading_method
     if method in ("first", "last"):

@@ -205,11 +205,21 @@ def category_ids(session, category_id: int, include_subcategories: bool) -> list
 
 def drawable_questions(session, item: QuizItem) -> list[int]:
     """Ids of the questions a random draw may pick: live (not archived, with a version)."""
-    ids = category_ids(session, item.category_id, item.include_subcategories)
-    return list(session.scalars(
-        select(Question.id).where(Question.category_id.in_(ids), Question.archived.is_(False),
-                                  Question.id.in_(select(QuestionVersion.question_id)))
-        .order_by(Question.id)))
+    return drawable_pools(session, [item])[item.id]
+
+
+def drawable_pools(session, items: list[QuizItem]) -> dict[int, list[int]]:
+    """{item id: drawable question ids} for several draws, in one query."""
+    wanted = {item.id: set(category_ids(session, item.category_id, item.include_subcategories))
+              for item in items}
+    everything = set().union(*wanted.values()) if wanted else set()
+    rows = session.execute(
+        select(Question.id, Question.category_id).where(
+            Question.category_id.in_(everything), Question.archived.is_(False),
+            Question.id.in_(select(QuestionVersion.question_id)))
+        .order_by(Question.id)).all() if everything else []
+    return {item_id: [qid for qid, cid in rows if cid in categories]
+            for item_id, categories in wanted.items()}
 
 
 def add_draw(session, actor, quiz: Quiz, category_id: int, count: int,
@@ -417,3 +427,10 @@ def quiz_list_query(published_only: bool = False):
     if published_only:
         stmt = stmt.where(Quiz.published.is_(True))
     return stmt
+
+
+def knowledge_check_for(session, lesson_key: str) -> Quiz | None:
+    """The published knowledge check of a lesson (by its stable key), if it has one."""
+    return session.scalar(select(Quiz).where(Quiz.lesson_key == lesson_key,
+                                             Quiz.published.is_(True))
+                          .order_by(Quiz.id).limit(1))

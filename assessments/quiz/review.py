@@ -11,6 +11,7 @@ into the page's data, so it cannot leak into the HTML or JSON.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -87,9 +88,19 @@ class QuestionView:
 
 
 def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
-                  with_response: bool = True) -> QuestionView:
-    """A page's view of one attempt question; `items` are the review items allowed."""
+                  with_response: bool = True, during: bool = False) -> QuestionView:
+    """A page's view of one attempt question; `items` are the review items allowed. While
+    the attempt is open (`during`) they apply only to answered questions, and the score is
+    what the saved answer would earn (essays wait for their grader)."""
     version = aq.version
+    fraction = aq.fraction
+    if during:
+        if aq.response is None:
+            items = frozenset()
+        elif "score" in items:
+            from assessments.quiz.grading import fraction_for
+
+            fraction = fraction_for(version, aq.response)
     data = version.data or {}
     view = QuestionView(slot=aq.slot, qtype=version.qtype, name=version.name,
                         text=_html(version.text), mark=aq.mark, sequence=aq.sequence,
@@ -106,11 +117,10 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
         view.choices = [(cid, texts[cid]) for cid in aq.option_order if cid in texts]
     elif version.qtype == "essay":
         view.response_hint = data.get("response_hint", "")
-    if "score" in items and aq.fraction is not None:
-        view.earned = Decimal(aq.fraction) * aq.mark
-        view.state = ("correct" if aq.fraction >= 1 else "wrong" if aq.fraction <= 0
-                      else "partial")
-    elif "score" in items:
+    if "score" in items and fraction is not None:
+        view.earned = Decimal(fraction) * aq.mark
+        view.state = "correct" if fraction >= 1 else "wrong" if fraction <= 0 else "partial"
+    elif "score" in items and not during:
         view.state = "pending"
     if "right_answers" in items:
         view.right_answers = right_answers(aq)
@@ -122,8 +132,10 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
     return view
 
 
+@lru_cache(maxsize=2048)
 def _html(markdown: str) -> Markup:
-    """Question text and feedback are Markdown (see the bank); shown as sanitised HTML."""
+    """Question text and feedback are Markdown (see the bank); shown as sanitised HTML.
+    Cached per process: an exam shows the same few hundred texts to everyone taking it."""
     from assessments.quiz.bank import question_html
 
     return question_html(markdown)

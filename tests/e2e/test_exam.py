@@ -129,3 +129,26 @@ def test_new_hire_fails_then_passes_the_exam(page, demo):
     page.click(page.raw.get_by_role("link", name="Back to the quiz"))
     expect(main).to_contain_text("100.0 % — passed")
     expect(main).to_contain_text("You have used all 2 attempts.")
+
+
+def test_passing_a_knowledge_check_completes_its_lesson(page, demo):
+    login_as(page, "agent")
+    # The demo agent has done the first two lessons of the course, not this third one.
+    follow_nav_link(page, "/quizzes")
+    page.click(page.raw.get_by_role("link", name="Knowledge check: Tone on the phone and in chat"))
+    lesson_link = page.raw.get_by_role("link", name="Tone on the phone and in chat", exact=True)
+    page.click(lesson_link)
+    expect(page.raw.get_by_role("button", name="Mark complete")).to_be_visible()
+    page.back()
+    page.click(page.raw.get_by_role("button", name="Start attempt 1"))
+    for aq in questions_of(page):
+        answer_question(page, aq.slot, aq.version.qtype, right_answer(aq))
+        expect_saved(page, aq.slot)
+    submit_attempt(page)
+    main = page.raw.locator("main")
+    expect(main).to_contain_text("Passed")
+    expect(main.get_by_role("heading", name="Right answer").first).to_be_visible()
+    page.click(page.raw.get_by_role("link", name="Back to the quiz"))
+    page.click(lesson_link)
+    expect(page.heading()).to_have_text("Tone on the phone and in chat")
+    expect(main).to_contain_text("You have completed this lesson")

@@ -365,3 +365,19 @@ def test_csrf_is_required_for_autosave(db, make_app, database_url, make_quiz, ag
     with_header = client.post(f"/attempts/{attempt.id}/autosave", data=_field(aq, "a"),
                               headers={"X-CSRFToken": token()})
     assert with_header.status_code == 200
+
+
+def test_during_the_attempt_only_answered_questions_show_what_is_allowed(db, signed_in,
+                                                                        make_quiz):
+    client = signed_in
+    quiz = make_quiz(questions=("refund-days", "points-expire"),
+                     review_options={"during": ["score", "feedback", "right_answers"]})
+    attempt_id = _start(client, quiz)
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    _no_secrets(html)
+    day = _slots(db, attempt_id)["refund-days"]
+    client.post(f"/attempts/{attempt_id}", data=_field(day, "b") | {"action": "save"})
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "WRONG-30" in html and "GENERAL-REFUND-FEEDBACK" in html
+    assert "Incorrect" in html and "Right answer: Seven days" in html
+    assert "TF-RIGHT" not in html and "TF-WRONG" not in html  # not answered yet

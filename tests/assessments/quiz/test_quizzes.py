@@ -230,3 +230,17 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     # Running it again changes nothing.
     assert install_demo_quizzes(db.session).id == exam.id
     assert db.session.scalar(select(func.count()).select_from(Quiz)) == 22
+
+
+def test_knowledge_check_for_a_lesson(db, make_quiz):
+    from courses.content_files import import_starter_courses
+    from courses.models import Lesson
+
+    import_starter_courses(db.session)
+    db.session.commit()
+    key = db.session.scalar(select(Lesson.key).where(Lesson.title == "Greeting and closing"))
+    assert quizzes.knowledge_check_for(db.session, key) is None
+    check = make_quiz(lesson_key=key, publish=False)
+    assert quizzes.knowledge_check_for(db.session, key) is None
+    quizzes.publish(db.session, None, check)
+    assert quizzes.knowledge_check_for(db.session, key) == check
