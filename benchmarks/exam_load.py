@@ -1,0 +1,388 @@
+"""Exam load: N agents (default 200) start the same 30-question timed exam at the same moment,
+save every answer through the autosave endpoint, and submit — against gunicorn, as deployed.
+
+    python benchmarks/exam_load.py [--agents 200] [--workers 4] [--threads 1] [--think 2.0]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/exam_load.py
+
+Works in a throwaway database (a fresh SQLite file, or a scratch database on the PostgreSQL
+server DATABASE_URL names): migrations, the default framework, the demo question bank and the
+demo "New-hire closed-book exam" (30 random questions, 45 minutes), and N agents. Every agent
+signs in first; then all start at once (a barrier), answer each question with a random valid
+answer after a think time (uniform 0.5–1.5 × --think seconds; 0 for a flat-out run), each
+answer posted on its own with its sequence and CSRF token as the page's script does, and
+submit. Reports p50/p95/p99 of starts, saves and submits, throughput, errors, and checks the
+database afterwards: one attempt per agent, every acknowledged answer stored exactly as sent
+(lost), no question saved more often than it was answered (duplicated), every attempt graded.
+Exit status 1 when anything was lost, duplicated or failed.
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from concurrent_writes import ScratchPostgres, free_port  # noqa: E402
+
+PASSWORD = "exam-load-password"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def build(agents: int) -> int:
+    """Seed the scratch database (DATABASE_URL in the environment); returns the exam's id."""
+    from lms import create_app
+    from lms.extensions import db
+    from lms.people import models as people_models
+
+    # Setup only: the load is not about password hashing (gunicorn checks any method).
+    people_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    app = create_app({"CHECK_SCHEMA": False})
+    with app.app_context():
+        from assessments.quiz.demo_exam import build_exam
+        from lms.defaults import install_defaults
+        from lms.people.services import PersonData, create_person, save_team
+
+        paths = install_defaults(db.session)
+        team = save_team(db.session, None, None, "Exam hall", "", None)
+        for n in range(agents):
+            create_person(db.session, None, PersonData(
+                employee_id=f"L{n:05d}", name=f"坐席 {n:03d}", email=f"agent{n}@load.example",
+                team_id=team.id, tier_id=paths["NEWHIRE"].id, roles=("agent",)), PASSWORD)
+        exam = build_exam(db.session)
+        db.session.commit()
+        exam_id = exam.id
+        db.session.remove()
+        db.engine.dispose()
+    return exam_id
+
+
+class AttemptPage(HTMLParser):
+    """The attempt form's questions: {slot: {"seq", "kind", "values", "selects"}}."""
+
+    def __init__(self):
+        super().__init__()
+        self.questions: dict[int, dict] = {}
+        self.slot: int | None = None
+        self.select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "fieldset" and a.get("data-slot"):
+            self.slot = int(a["data-slot"])
+            self.questions[self.slot] = {"kind": None, "values": [], "selects": {}}
+        elif self.slot is None:
+            return
+        elif tag == "input" and a.get("name", "").startswith("seq"):
+            self.questions[self.slot]["seq"] = int(a["value"])
+        elif tag == "input" and a.get("type") in ("radio", "checkbox"):
+            self.questions[self.slot]["kind"] = a["type"]
+            self.questions[self.slot]["values"].append(a["value"])
+        elif tag in ("input", "textarea") and a.get("name") == f"q{self.slot}":
+            self.questions[self.slot]["kind"] = "text"
+        elif tag == "select":
+            self.questions[self.slot]["kind"] = "matching"
+            self.select = a["name"]
+            self.questions[self.slot]["selects"][self.select] = []
+        elif tag == "option" and self.select and a.get("value"):
+            self.questions[self.slot]["selects"][self.select].append(a["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "fieldset":
+            self.slot = None
+        elif tag == "select":
+            self.select = None
+
+
+def choose(slot: int, question: dict, rng: random.Random) -> tuple[dict, object]:
+    """A random valid answer: (form fields, the response the server should store)."""
+    name, kind = f"q{slot}", question["kind"]
+    if kind == "radio":
+        value = rng.choice(question["values"])
+        expected = ({"answer": value == "true"} if set(question["values"]) == {"true", "false"}
+                    else {"choice": value})
+        return {name: value}, expected
+    if kind == "checkbox":
+        picked = rng.sample(question["values"], rng.randint(1, len(question["values"])))
+        return {name: picked}, {"choices": sorted(picked)}
+    if kind == "matching":
+        fields = {select: rng.choice(options) for select, options in question["selects"].items()}
+        return fields, {"matches": {k.split(".", 1)[1]: v for k, v in sorted(fields.items())}}
+    text = str(rng.randint(1, 500))
+    return {name: text}, {"text": text}
+
+
+@dataclass
+class Agent:
+    email: str
+    timings: dict[str, list[float]] = field(default_factory=lambda: {
+        "start": [], "save": [], "submit": []})
+    save_moments: list[float] = field(default_factory=list)  # when each save was sent
+    errors: list[str] = field(default_factory=list)
+    acknowledged: dict[int, object] = field(default_factory=dict)  # slot → expected response
+    attempt_id: int | None = None
+    started_at: float = 0.0
+
+
+class Browser:
+    """One agent's cookies and requests: plain HTTP/1.1 over asyncio streams (one connection
+    per request, as gunicorn's sync workers close each one), so a single client thread can
+    drive hundreds of agents without stealing the server's CPU."""
+
+    def __init__(self, port: int, number: int):
+        self.port = port
+        # Each agent from its own loopback address, as from its own desk: the sign-in rate
+        # limit counts per address.
+        self.source = f"127.0.{1 + number // 250}.{1 + number % 250}"
+        self.cookies: dict[str, str] = {}
+
+    async def request(self, method: str, path: str, fields=None, headers=None):
+        body = urllib.parse.urlencode(fields, doseq=True).encode() if fields is not None \
+            else b""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
+                 "Connection: close", f"Content-Length: {len(body)}"]
+        if self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        if fields is not None:
+            lines.append("Content-Type: application/x-www-form-urlencoded")
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port,
+                                                       local_addr=(self.source, 0))
+        try:
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+            await writer.drain()
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            status = int(head[0].split()[1])
+            found = [line.split(":", 1) for line in head[1:] if ":" in line]
+            length = next((int(v) for k, v in found if k.lower() == "content-length"), None)
+            data = await (reader.readexactly(length) if length is not None else reader.read())
+        finally:
+            writer.close()
+        elapsed = time.perf_counter() - started
+        location = ""
+        for key, value in found:
+            if key.lower() == "set-cookie":
+                name, _, rest = value.strip().partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+            elif key.lower() == "location":
+                location = value.strip()
+        return status, location, data.decode(), elapsed
+
+
+async def run_agent(agent: Agent, port: int, exam_id: int, barrier: asyncio.Barrier,
+                    think: float, seed: int) -> None:
+    rng = random.Random(seed)
+    browser = Browser(port, seed)
+    try:
+        _, _, page, _ = await browser.request("GET", "/login")
+        token = TOKEN.search(page).group(1)
+        status, _, _, _ = await browser.request("POST", "/login", {
+            "csrf_token": token, "login": agent.email, "password": PASSWORD})
+        assert status == 302, f"sign-in: {status}"
+        _, _, page, _ = await browser.request("GET", f"/quizzes/{exam_id}")
+        token = TOKEN.search(page).group(1)
+    except Exception as error:  # noqa: BLE001  (reported, not raised)
+        agent.errors.append(f"setup: {error}")
+    await barrier.wait()
+    if agent.errors:
+        return
+    try:
+        status, location, _, elapsed = await browser.request(
+            "POST", f"/quizzes/{exam_id}/start", {"csrf_token": token})
+        agent.timings["start"].append(elapsed)
+        match = re.search(r"/attempts/(\d+)$", location)
+        if status != 302 or not match:
+            agent.errors.append(f"start: {status} {location}")
+            return
+        agent.attempt_id = int(match.group(1))
+        status, _, page, _ = await browser.request("GET", f"/attempts/{agent.attempt_id}")
+        agent.started_at = time.perf_counter()
+        token = TOKEN.search(page).group(1)
+        parser = AttemptPage()
+        parser.feed(page)
+        for slot, question in sorted(parser.questions.items()):
+            if think:
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+            fields, expected = choose(slot, question, rng)
+            fields[f"seq{slot}"] = question["seq"]
+            agent.save_moments.append(time.perf_counter())
+            status, _, body, elapsed = await browser.request(
+                "POST", f"/attempts/{agent.attempt_id}/autosave", fields,
+                {"X-CSRFToken": token, "Accept": "application/json"})
+            agent.timings["save"].append(elapsed)
+            if status == 200 and json.loads(body)["ok"]:
+                agent.acknowledged[slot] = expected
+            else:
+                agent.errors.append(f"save {slot}: {status} {body[:120]}")
+        status, _, _, elapsed = await browser.request(
+            "POST", f"/attempts/{agent.attempt_id}/submit", {"csrf_token": token})
+        agent.timings["submit"].append(elapsed)
+        if status != 302:
+            agent.errors.append(f"submit: {status}")
+    except Exception as error:  # noqa: BLE001
+        agent.errors.append(f"{type(error).__name__}: {error}")
+
+
+async def run_agents(agents: list[Agent], port: int, exam_id: int, think: float) -> float:
+    """Every agent signs in, then all start together; returns the seconds from the start."""
+    barrier = asyncio.Barrier(len(agents) + 1)
+    tasks = [asyncio.create_task(run_agent(agent, port, exam_id, barrier, think, n))
+             for n, agent in enumerate(agents)]
+    await barrier.wait()
+    started = time.perf_counter()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - started
+
+
+def check_database(agents: list[Agent], exam_id: int) -> dict[str, int]:
+    """Compare what the server acknowledged with what the database holds."""
+    from sqlalchemy import func, select
+
+    from assessments.quiz.models import Attempt, AttemptQuestion
+    from lms import create_app
+    from lms.extensions import db
+    from lms.people.models import Person
+
+    app = create_app({"CHECK_SCHEMA": False})
+    with app.app_context():
+        attempts = db.session.execute(
+            select(Person.email, Attempt.id, Attempt.state, Attempt.score)
+            .join(Attempt, Attempt.person_id == Person.id)
+            .where(Attempt.quiz_id == exam_id)).all()
+        per_person: dict[str, list] = {}
+        for email, attempt_id, state, score in attempts:
+            per_person.setdefault(email, []).append((attempt_id, state, score))
+        stored = {(aq.attempt_id, aq.slot): aq for aq in db.session.scalars(
+            select(AttemptQuestion).join(Attempt).where(Attempt.quiz_id == exam_id))}
+        lost = duplicated = sent = 0
+        for agent in agents:
+            for slot, expected in agent.acknowledged.items():
+                sent += 1
+                aq = stored.get((agent.attempt_id, slot))
+                response = aq.response if aq is not None else None
+                if response is not None and "choices" in response:
+                    response = {"choices": sorted(response["choices"])}
+                if response != expected:
+                    lost += 1
+                elif aq.sequence != 1:
+                    duplicated += 1
+        saved = sum(1 for aq in stored.values() if aq.response is not None)
+        result = {
+            "answers_sent": sent, "answers_saved": saved, "lost": lost,
+            "duplicated": duplicated,
+            "attempts": len(attempts),
+            "agents_with_two_attempts": sum(1 for v in per_person.values() if len(v) > 1),
+            "not_finished": sum(1 for row in attempts if row.state != "finished"),
+            "not_graded": sum(1 for row in attempts if row.score is None),
+            "max_sequence": max((aq.sequence for aq in stored.values()), default=0),
+            "questions": db.session.scalar(select(func.count()).select_from(AttemptQuestion)),
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "n=0"
+    ordered = sorted(values)
+
+    def at(p: float) -> float:
+        return ordered[min(int(len(ordered) * p), len(ordered) - 1)] * 1000
+
+    return (f"n={len(ordered)} p50={statistics.median(ordered) * 1000:.1f}ms "
+            f"p95={at(0.95):.1f}ms p99={at(0.99):.1f}ms max={ordered[-1] * 1000:.0f}ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds between answers (0: flat out)")
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="lms-exam-load-")
+    env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="exam-load")
+    scratch = None
+    if env.get("DATABASE_URL", "").startswith("postgres"):
+        scratch = ScratchPostgres(env["DATABASE_URL"])
+        env["DATABASE_URL"] = scratch.url
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp}/exam.sqlite3"
+    os.environ["DATABASE_URL"] = env["DATABASE_URL"]
+    os.environ["SECRET_KEY"] = env["SECRET_KEY"]
+    server = None
+    try:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "lms", "db", "upgrade"],
+                       env=env, cwd=ROOT, check=True, capture_output=True)
+        exam_id = build(args.agents)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads",
+             str(args.threads), "-b", f"127.0.0.1:{port}", "--backlog", "2048",
+             "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
+        for _ in range(150):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        agents = [Agent(f"agent{n}@load.example") for n in range(args.agents)]
+        load_before = os.getloadavg()[0]
+        elapsed = asyncio.run(run_agents(agents, port, exam_id, args.think))
+        load_after = os.getloadavg()[0]
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    try:
+        checked = check_database(agents, exam_id)
+    finally:
+        if scratch is not None:
+            scratch.drop()
+    timings = {kind: [t for a in agents for t in a.timings[kind]]
+               for kind in ("start", "save", "submit")}
+    requests = sum(len(v) for v in timings.values())
+    errors = [e for a in agents for e in a.errors]
+    backend = env["DATABASE_URL"].split(":", 1)[0]
+    print(f"backend={backend} agents={args.agents} gunicorn workers={args.workers} "
+          f"threads={args.threads} think={args.think}s cpus={os.cpu_count()} "
+          f"load average {load_before:.1f} before, {load_after:.1f} after (other work on the "
+          "machine skews the figures)")
+    print(f"elapsed={elapsed:.1f}s throughput={requests / elapsed:.0f} req/s "
+          f"(saves {len(timings['save']) / elapsed:.0f}/s) errors={len(errors)}")
+    for kind in ("start", "save", "submit"):
+        print(f"{kind:<7} {percentiles(timings[kind])}")
+    # Saves sent once every agent had its attempt page (after the burst of starts at once).
+    all_started = max((a.started_at for a in agents), default=0.0)
+    steady = [t for a in agents for sent, t in zip(a.save_moments, a.timings["save"],
+                                                   strict=True) if sent > all_started]
+    print(f"saves once every attempt page was open: {percentiles(steady)}")
+    print("database: " + " ".join(f"{k}={v}" for k, v in checked.items()))
+    for error in errors[:10]:
+        print("  error:", error)
+    bad = (errors or checked["lost"] or checked["duplicated"] or checked["not_finished"]
+           or checked["agents_with_two_attempts"] or checked["attempts"] != args.agents)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
