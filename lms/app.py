@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -134,8 +134,6 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from flask_login import current_user
-
     schema_ok = {"checked": not app.config["CHECK_SCHEMA"]}
 
     @app.before_request
@@ -154,8 +152,11 @@ def _register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
-        if current_user.is_authenticated:
+        if session.get("_user_id"):
             # Personal pages must not be served from a cache after sign-out (Back button).
+            # Read from the session cookie, not current_user: after a view's commit the
+            # person is expired and touching it would open a second transaction (on SQLite,
+            # another wait for the write lock) on every signed-in POST.
             response.headers.setdefault("Cache-Control", "no-store")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

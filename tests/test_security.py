@@ -97,3 +97,31 @@ def test_a_lost_race_on_a_unique_row_gets_the_409_page(app, client, monkeypatch)
     response = client.post("/race")
     assert response.status_code == 409
     assert "Changed at the same moment" in response.get_data(as_text=True)
+
+
+def test_no_store_header_costs_no_database_work_after_a_post(app, client, auth, make_person):
+    """The header is decided from the session: a signed-in POST runs no query after the
+    view's own work just to set it."""
+    from sqlalchemy import event
+
+    from lms.extensions import db as _db
+
+    statements = []
+
+    @app.post("/touch")
+    def touch():
+        statements.clear()  # count only what happens after the view
+        return "ok"
+
+    auth.login(make_person())
+    with app.app_context():
+        engine = _db.engine
+
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.post("/touch")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert statements == []

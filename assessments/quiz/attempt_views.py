@@ -173,7 +173,7 @@ def _save_posted(attempt_id: int) -> dict[int, int]:
     except MalformedPost:
         abort(400)
     # Saves are the hottest write path. Nothing is read after this commit but the signed-in
-    # person (language, headers); keeping them loaded saves a second transaction, which on
+    # person (their language); keeping them loaded saves a second transaction, which on
     # SQLite would queue for the write lock again.
     db.session().expire_on_commit = False
     try:
