@@ -36,6 +36,18 @@ class AssessmentKind:
         """The result of one finished attempt/grade/cycle, or None if it has none yet."""
         raise NotImplementedError
 
+    def person_result(self, session, reference: str | None,
+                      person_id: int) -> AssessmentResult | None:
+        """The person's current result for what a path slot names by `reference` (a quiz id,
+        a scenario id, a 360 rater group… each kind documents its own; None or "" means the
+        kind's default, e.g. the latest result of any instance). None while there is none."""
+        raise NotImplementedError
+
+    def references(self, session) -> list[tuple[str, str]]:
+        """The (reference, label) choices an admin may give a slot of this kind; [] when the
+        kind takes no reference."""
+        return []
+
 
 _KINDS: dict[str, type[AssessmentKind]] = {}
 

@@ -1,8 +1,8 @@
 """The quiz as an assessment kind: what paths and certification rules read.
 
-`result(session, attempt_id)` is one attempt's result; `person_result(session, quiz_id,
-person_id)` is the person's grade on a quiz by its grading method (highest, last, first,
-average). Both first apply the deadline to an overdue attempt (so a result never waits for the
+`result(session, attempt_id)` is one attempt's result; `person_result(session, reference,
+person_id)` (the reference is the quiz id) is the person's grade on a quiz by its grading
+method (highest, last, first, average). Both first apply the deadline to an overdue attempt (so a result never waits for the
 learner to come back); callers own the commit.
 """
 
@@ -44,11 +44,14 @@ class QuizKind(AssessmentKind):
             score=attempt.score, passed=bool(attempt.passed),
             competency_scores=_codes(session, grading.competency_scores(session, attempt)))
 
-    def person_result(self, session, quiz_id: int, person_id: int) -> AssessmentResult | None:
-        """A person's grade on a quiz (grading method applied); None before any graded
-        attempt. Competency scores come from the attempt(s) the grade rests on (averaged
-        for "average")."""
-        quiz = session.get(Quiz, quiz_id)
+    def person_result(self, session, reference, person_id: int) -> AssessmentResult | None:
+        """A person's grade on a quiz (reference: its id; grading method applied); None before
+        any graded attempt or for an unknown quiz. Competency scores come from the attempt(s)
+        the grade rests on (averaged for "average")."""
+        try:
+            quiz = session.get(Quiz, int(reference))
+        except (TypeError, ValueError):
+            return None
         if quiz is None:
             return None
         attempts.finish_overdue(session, attempts.overdue_attempt_ids(
@@ -65,3 +68,8 @@ class QuizKind(AssessmentKind):
                   for cid, found in totals.items()}
         return AssessmentResult(score=grade.score, passed=bool(grade.passed),
                                 competency_scores=_codes(session, scores))
+
+    def references(self, session) -> list[tuple[str, str]]:
+        """Every quiz, by title."""
+        quizzes = session.scalars(select(Quiz).order_by(Quiz.title, Quiz.id))
+        return [(str(q.id), q.title) for q in quizzes]

@@ -73,3 +73,15 @@ def test_person_result_follows_the_grading_method(db, make_quiz, agent):
     result = kind.person_result(db.session, quiz.id, agent.id)
     assert result.score == Decimal("75") and result.passed
     assert result.competency_scores == {"PROD-POLICY": Decimal("75")}
+
+
+def test_person_result_of_an_unknown_or_malformed_reference_is_none(db, agent):
+    kind = QuizKind()
+    assert kind.person_result(db.session, "999999", agent.id) is None
+    assert kind.person_result(db.session, "not-a-number", agent.id) is None
+    assert kind.person_result(db.session, None, agent.id) is None
+
+
+def test_references_list_every_quiz_by_id(db, make_quiz):
+    quiz = make_quiz()
+    assert (str(quiz.id), quiz.title) in QuizKind().references(db.session)
