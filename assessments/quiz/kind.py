@@ -2,8 +2,8 @@
 
 `result(session, attempt_id)` is one attempt's result; `person_result(session, reference,
 person_id)` (the reference is the quiz id) is the person's grade on a quiz by its grading
-method (highest, last, first, average). Both first apply the deadline to an overdue attempt (so a result never waits for the
-learner to come back); callers own the commit.
+method (highest, last, first, average). Both first apply the deadline to an overdue attempt
+(so a result never waits for the learner to come back); callers own the commit.
 """
 
 from decimal import Decimal
