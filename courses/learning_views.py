@@ -243,6 +243,7 @@ def _lesson_context(course: Course, lesson_key: str):
 @bp.get("/courses/<int:course_id>/lessons/<lesson_key>")
 @login_required
 def lesson_page(course_id: int, lesson_key: str):
+    from courses.lesson_links import lesson_links
     from courses.markdown import render_markdown
 
     course = _published_course(course_id)
@@ -260,6 +261,7 @@ def lesson_page(course_id: int, lesson_key: str):
         form=form, previous=lessons[index - 1] if index else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         done=lesson.key in standing.done_keys,
+        links=[] if missing else lesson_links(db.session, current_user, course, lesson),
     )
 
 

@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.attempt_views  # noqa: F401  (routes join the quiz blueprint)
     import assessments.quiz.bank_views  # noqa: F401
     import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
+    import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
     import assessments.quiz.quiz_views  # noqa: F401
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
