@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check, in one command: the virtualenv with the dev tools, axe-core for the browser
-# suite, Chromium, the translations, ruff, the whole pytest suite on SQLite, then again on
-# PostgreSQL when one answers (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
+# suite, Chromium, the translations, ruff, the whole pytest suite on SQLite and, side by side,
+# on PostgreSQL when one answers (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,11 +19,21 @@ apt_install() {
              && DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" < /dev/null; }
 }
 
-run_pytest() {
-    local label=$1 status=0
-    shift
+# Runs pytest with a label into a log file; the exit status lands in LOG.rc.
+start_pytest() {
+    local label=$1 log=$2
+    shift 2
+    printf '\n==> pytest on %s (log: %s)\n' "$label" "$log"
+    ( status=0; "$@" .venv/bin/python -m pytest -q -p no:cacheprovider > "$log" 2>&1 || status=$?
+      echo "$status" > "$log.rc" ) &
+}
+
+# Prints a finished run's log and fails on its exit status (5: it collected nothing).
+check_pytest() {
+    local label=$1 log=$2 status
     step "pytest on $label"
-    "$@" .venv/bin/python -m pytest -q || status=$?
+    cat "$log"
+    status=$(cat "$log.rc")
     if [ "$status" = 5 ]; then
         fail "pytest on $label collected no tests"
     elif [ "$status" != 0 ]; then
@@ -67,7 +77,10 @@ fi
 step "ruff"
 .venv/bin/ruff check .
 
-run_pytest SQLite env -u DATABASE_URL
+# The SQLite and PostgreSQL runs go side by side (one core each); their logs print in turn.
+LOGS=$(mktemp -d)
+start_pytest SQLite "$LOGS/sqlite.log" env -u DATABASE_URL
+PG_LABEL=""
 
 # Reachable and accepting us? Prints host:port either way.
 if where=$(.venv/bin/python - "$TEST_DATABASE_URL" <<'PY'
@@ -85,9 +98,15 @@ except psycopg.Error as error:
     sys.exit(1)
 PY
 ); then
-    run_pytest "PostgreSQL ($where)" env DATABASE_URL="$TEST_DATABASE_URL"
+    PG_LABEL="PostgreSQL ($where)"
+    start_pytest "$PG_LABEL" "$LOGS/postgresql.log" env DATABASE_URL="$TEST_DATABASE_URL"
 else
     echo "PostgreSQL not reachable on $where: skipping the PostgreSQL run"
+fi
+wait
+check_pytest SQLite "$LOGS/sqlite.log"
+if [ -n "$PG_LABEL" ]; then
+    check_pytest "$PG_LABEL" "$LOGS/postgresql.log"
 fi
 
 printf '\nAll checks passed in %dm%02ds.\n' $((SECONDS / 60)) $((SECONDS % 60))
