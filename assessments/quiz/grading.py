@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
+from assessments.signals import result_recorded
 from lms import audit, clock, policy
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import ProficiencyLevel
@@ -149,6 +150,7 @@ def write_evidence(session, attempt: Attempt) -> list[Evidence]:
     scores = competency_scores(session, attempt)
     if not scores:
         session.flush()
+        _announce(session, attempt)
         return []
     low, high = session.execute(select(func.min(ProficiencyLevel.level),
                                        func.max(ProficiencyLevel.level))).one()
@@ -161,7 +163,14 @@ def write_evidence(session, attempt: Attempt) -> list[Evidence]:
             for cid, score in sorted(scores.items())]
     session.add_all(rows)
     session.flush()
+    _announce(session, attempt)
     return rows
+
+
+def _announce(session, attempt: Attempt) -> None:
+    # The certification engine re-evaluates the person's paths on this signal.
+    result_recorded.send(EVIDENCE_KIND, session=session, person_id=attempt.person_id,
+                         source_id=attempt.id)
 
 
 # Essays
