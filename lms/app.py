@@ -91,9 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
     import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
     import assessments.quiz.quiz_views  # noqa: F401
+    import assessments.roleplay.author_views  # noqa: F401  (routes join the role-play blueprint)
+    import assessments.roleplay.grading_views  # noqa: F401
     import assessments.roleplay.kind  # noqa: F401  (registers the "roleplay" assessment kind)
+    import assessments.roleplay.take_views  # noqa: F401
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
+    from assessments.roleplay.blueprint import bp as roleplay_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
@@ -108,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(roleplay_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -27,6 +27,12 @@ def small_rubric(session, title="Complaint call"):
     ])
 
 
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    """Recordings and attachments go to the test's own storage folder."""
+    return {**app_config, "STORAGE_DIR": str(tmp_path / "storage")}
+
+
 @dataclass
 class World:
     agent: object

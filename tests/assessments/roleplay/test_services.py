@@ -397,3 +397,24 @@ def test_mentor_played_chat(world):
 def test_overdue_not_due_yet(world):
     assert submissions.due_at(Submission(scenario=world.scenario)) is None
     assert timedelta(hours=world.scenario.sla_hours) == timedelta(hours=24)
+
+
+def test_queue_marks_overdue_by_the_clock_and_reminds_once(world, chat_submission):
+    from assessments.roleplay import queue
+
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    sub = chat_submission()
+    rows = queue.queue_for(S, world.mentor)
+    assert [(r.submission.id, r.role, r.overdue) for r in rows] == [(sub.id, "primary", False)]
+    assert queue.overdue_feedback(S, clock.today()) == 0
+    clock.freeze(datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
+    rows = queue.queue_for(S, world.mentor)
+    assert rows[0].overdue and rows[0].age_hours == 25
+    lead_rows = queue.queue_for(S, world.manager)
+    assert [(r.role, r.overdue) for r in lead_rows] == [("lead", True)]
+    assert queue.queue_for(S, world.mentor2) == []
+    told = queue.overdue_feedback(S, clock.today())
+    assert told == 3  # the mentor, their manager, the admin
+    assert queue.overdue_feedback(S, clock.today()) == 0
+    grading.save_grade(S, world.mentor, sub, ratings_for(sub, [3, 3, 3]), release=True)
+    assert queue.queue_for(S, world.mentor) == []
