@@ -116,6 +116,7 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
     install_demo_quizzes(session)
     _seed_learning(session, by_eid, today)
+    _seed_roleplays(session, by_eid)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),
@@ -123,6 +124,17 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
+
+
+def _seed_roleplays(session, by_eid: dict[str, Person]) -> None:
+    """The role-play scenarios and rubric library, and submissions at every stage."""
+    from flask import current_app, has_app_context
+
+    from assessments.roleplay.demo_content import install_demo_roleplays, seed_demo_submissions
+
+    storage_dir = current_app.config["STORAGE_DIR"] if has_app_context() else None
+    install_demo_roleplays(session, storage_dir)
+    seed_demo_submissions(session, by_eid, storage_dir)
 
 
 # (employee id, lessons completed in each of their tier's required courses, days overdue).

@@ -418,3 +418,20 @@ def test_queue_marks_overdue_by_the_clock_and_reminds_once(world, chat_submissio
     assert queue.overdue_feedback(S, clock.today()) == 0
     grading.save_grade(S, world.mentor, sub, ratings_for(sub, [3, 3, 3]), release=True)
     assert queue.queue_for(S, world.mentor) == []
+
+
+def test_demo_content_installs_once_and_plays(app, defaults):
+    from assessments.roleplay.demo_content import install_demo_roleplays
+
+    made = install_demo_roleplays(S, app.config["STORAGE_DIR"])
+    again = install_demo_roleplays(S, app.config["STORAGE_DIR"])
+    assert made.keys() == again.keys() and len(made) == 6
+    returns = made["Refund transparency on a return"]
+    assert returns.attachments[0].content_type == "application/pdf"
+    assert all(s.published and s.script for s in made.values())
+    assert scripted_first_line(made["Smart band will not sync"]) == \
+        "Thank you... at least someone listens. Ticket 88231, by the way."
+
+
+def scripted_first_line(scenario):
+    return submissions.scripted_reply(scenario, 1, "I'm so sorry about this.")
