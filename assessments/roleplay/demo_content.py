@@ -13,6 +13,7 @@ from sqlalchemy import select
 from assessments.roleplay import rubrics, scenarios
 from assessments.roleplay.models import Rubric, Scenario
 from assessments.roleplay.rubrics import CriterionData, LevelData
+from lms.competencies.models import Competency
 from lms.paths.models import CertificationPath
 
 LEVEL_NAMES = ("Not shown", "Partly", "Solid", "Excellent")
@@ -241,12 +242,17 @@ def install_demo_roleplays(session, storage_dir: str | None = None) -> dict[str,
          turns, attach) in SCENARIOS:
         scenario = session.scalar(select(Scenario).where(Scenario.title == title))
         if scenario is None:
+            codes = {code for c in by_rubric[rubric_title].current.criteria
+                     for code in c.competency_codes}
+            competency_ids = list(session.scalars(select(Competency.id).where(
+                Competency.code.in_(codes)).order_by(Competency.code)))
             scenario = scenarios.save_scenario(session, None, None, scenarios.ScenarioData(
                 title=title, title_zh=zh, rubric_id=by_rubric[rubric_title].id,
                 path_id=paths[tier].id if tier in paths else None, persona=persona,
                 situation=situation, customer_knows=knows, customer_wants=wants,
                 agent_goal=goal, opening_message=opening,
-                pass_mark=Decimal(80) if tier == "NEWHIRE" else Decimal(60)))
+                pass_mark=Decimal(80) if tier == "NEWHIRE" else Decimal(60),
+                competency_ids=competency_ids))
             scenarios.set_script(session, None, scenario, [
                 scenarios.TurnData(reply, list(branches)) for reply, branches in turns])
             if attach and storage_dir:
@@ -305,6 +311,10 @@ DEMO_SUBMISSIONS = [
        "Practise the analyse step: ask what changed before suggesting a fix."),
       ("second", "E0024", [0, 0, 1, 0, 1, 2, 1], "Repeated the advice that failed four times.",
        "Listen first; acknowledge the five contacts before solving.")]),
+    ("E0108", "Refund transparency on a return",
+     ["I'm sorry for the wait, Ms Lin. Could you give me the return tracking number?",
+      "It arrived 6 working days ago; refunds take 7, so it reaches your card tomorrow."],
+     20, []),
     ("E0109", "Smart band will not sync",
      ["Have you tried restarting?", "OK, I'll open a new ticket."], 70,
      [("primary", "E0025", [1, 0, 1, 1, 2, 2, 0], "Missed the history and closed abruptly.",
@@ -354,6 +364,11 @@ def seed_demo_submissions(session, by_eid: dict, storage_dir: str | None) -> Non
         session.flush()
         if sub.grades:
             grading.write_evidence(session, sub)
+    # A chat whose customer the demo mentor plays, waiting for her next line.
+    chat = submissions.start_chat(session, by_eid["E0102"],
+                                  made["Loyalty points rule changed without notice"], "mentor")
+    submissions.post_message(session, by_eid["E0102"], chat,
+                             "I'm sorry nobody told you, Mr Chen. May I check your membership?")
     if storage_dir:
         scenario = made["Refund transparency on a return"]
         calibration = agreement.create_calibration(

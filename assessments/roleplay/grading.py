@@ -251,16 +251,17 @@ def competency_scores(grade: Grade) -> dict[str, Decimal]:
     return scoring.competency_scores(grade.rubric_version.criteria, _levels(grade))
 
 
-def weak_competencies(session, grade: Grade, pass_mark: Decimal) -> list[tuple[Competency,
-                                                                               Decimal]]:
-    """The competencies a grade scores below the pass mark, weakest first (for the
-    improvement note)."""
+def weak_competencies(session, grade: Grade, pass_mark: Decimal,
+                      limit: int = 5) -> list[tuple[Competency, Decimal]]:
+    """The (at most `limit`) competencies a grade scores lowest below the pass mark, weakest
+    first: the improvement plan's focus."""
     scores = {code: s for code, s in competency_scores(grade).items()
               if s is not None and s < pass_mark}
     if not scores:
         return []
     found = session.scalars(select(Competency).where(Competency.code.in_(scores))).all()
-    return sorted(((c, scores[c.code]) for c in found), key=lambda pair: (pair[1], pair[0].code))
+    return sorted(((c, scores[c.code]) for c in found),
+                  key=lambda pair: (pair[1], pair[0].code))[:limit]
 
 
 def write_evidence(session, submission: Submission) -> list[Evidence]:
