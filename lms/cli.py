@@ -22,6 +22,9 @@ def register_cli(app: Flask) -> None:
     register_bank_commands(app)
     from assessments.quiz.attempt_cli import finish_overdue_attempts_command
     app.cli.add_command(finish_overdue_attempts_command)
+    from assessments.roleplay.cli import export_rubric_command, import_rubric_command
+    app.cli.add_command(import_rubric_command)
+    app.cli.add_command(export_rubric_command)
 
 
 def _has_people() -> bool:

@@ -137,7 +137,7 @@ class ScenarioForm(FlaskForm):
     agreement_threshold = DecimalField(
         _l("Moderate when two grades differ by more than (points)"), default=Decimal(15),
         places=None, validators=[InputRequired(), NumberRange(0, 100)])
-    upload_max_mb = IntegerField(_l("Largest recording (MB)"), default=200,
+    upload_max_mb = IntegerField(_l("Largest recording (MB)"), default=50,
                                  validators=[InputRequired(), NumberRange(1, 2048)])
     competency_ids = MultiCheckboxField(_l("Competencies it evidences"), coerce=int,
                                         choices=[])

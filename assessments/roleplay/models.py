@@ -118,7 +118,7 @@ class Scenario(db.Model):
     calibration_share: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("10"))
     # Two grades whose scores differ by more than this many points go to a lead to moderate.
     agreement_threshold: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("15"))
-    upload_max_mb: Mapped[int] = mapped_column(default=200)
+    upload_max_mb: Mapped[int] = mapped_column(default=50)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     rubric: Mapped[Rubric] = relationship()

@@ -46,7 +46,7 @@ class ScenarioData:
     sla_hours: int = 24
     calibration_share: Decimal = Decimal("10")
     agreement_threshold: Decimal = Decimal("15")
-    upload_max_mb: int = 200
+    upload_max_mb: int = 50
     competency_ids: list[int] = field(default_factory=list)
 
 

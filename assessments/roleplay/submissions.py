@@ -276,8 +276,18 @@ def store_recording(storage_dir: str, filename: str, stream: BinaryIO,
     return name, stored.sha256, found["type"], stored.size
 
 
+def upload_limit(scenario: Scenario, request_max_bytes: int | None = None) -> int:
+    """The largest recording accepted for `scenario`, in bytes: its own limit, never more
+    than the deployment lets a request carry (MAX_CONTENT_LENGTH less room for the form)."""
+    limit = scenario.upload_max_mb * 1024 * 1024
+    if request_max_bytes:
+        limit = min(limit, request_max_bytes - 64 * 1024)
+    return limit
+
+
 def submit_recording(session, actor, scenario: Scenario, filename: str, stream: BinaryIO,
-                     notes: str, storage_dir: str) -> Submission:
+                     notes: str, storage_dir: str,
+                     request_max_bytes: int | None = None) -> Submission:
     """An uploaded recording with optional notes, handed in at once. Refuses what the retry
     rules forbid, files over the scenario's limit and files that are not recordings."""
     notes = (notes or "").strip()
@@ -287,7 +297,7 @@ def submit_recording(session, actor, scenario: Scenario, filename: str, stream: 
     if scenario.published and scenario.allow_upload and not state.allowed:
         raise DomainError(state.reason)
     name, sha, content_type, size = store_recording(
-        storage_dir, filename, stream, scenario.upload_max_mb * 1024 * 1024)
+        storage_dir, filename, stream, upload_limit(scenario, request_max_bytes))
     submission = _new_submission(session, scenario, actor, "upload", actor)
     submission.notes = notes
     submission.recording_filename, submission.recording_sha256 = name, sha

@@ -206,7 +206,8 @@ def upload(scenario_id: int):
                 raise DomainError(_("Choose a recording to upload."), "recording")
             sub = submissions.submit_recording(
                 db.session, current_user, scenario, file.filename, file.stream,
-                form.notes.data or "", current_app.config["STORAGE_DIR"])
+                form.notes.data or "", current_app.config["STORAGE_DIR"],
+                current_app.config["MAX_CONTENT_LENGTH"])
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -218,7 +219,9 @@ def upload(scenario_id: int):
             return redirect(url_for("roleplay.submission_page", submission_id=sub.id))
     elif request.method == "POST":
         status = 422
+    limit = submissions.upload_limit(scenario, current_app.config["MAX_CONTENT_LENGTH"])
     return render_template("assessments/roleplay/upload.html", scenario=scenario, form=form,
+                           limit_mb=f"{limit / 1024 / 1024:.0f}",
                            availability=submissions.availability(db.session, scenario,
                                                                  current_user)), status
 

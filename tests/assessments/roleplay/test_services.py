@@ -435,3 +435,26 @@ def test_demo_content_installs_once_and_plays(app, defaults):
 
 def scripted_first_line(scenario):
     return submissions.scripted_reply(scenario, 1, "I'm so sorry about this.")
+
+
+def test_rubric_cli_round_trip(runner, world, tmp_path):
+    exported = runner.invoke(args=["export-rubric", str(world.rubric.id)])
+    assert exported.exit_code == 0 and "Listen and soothe" in exported.output
+    path = tmp_path / "scorecard.csv"
+    path.write_text(exported.output, encoding="utf-8")
+    made = runner.invoke(args=["import-rubric", str(path), "--title", "QA scorecard 质检"])
+    assert made.exit_code == 0, made.output
+    assert "3 criteria" in made.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("criterion,level,points\nEmpathy,Low,x\n", encoding="utf-8")
+    refused = runner.invoke(args=["import-rubric", str(bad), "--rubric-id",
+                                  str(world.rubric.id)])
+    assert refused.exit_code != 0 and "line 2" in refused.output
+    assert runner.invoke(args=["export-rubric", "999"]).exit_code != 0
+
+
+def test_upload_limit_never_exceeds_the_request_limit(world):
+    world.scenario.upload_max_mb = 500
+    assert submissions.upload_limit(world.scenario, 52 * 1024 * 1024) < 52 * 1024 * 1024
+    world.scenario.upload_max_mb = 10
+    assert submissions.upload_limit(world.scenario, 52 * 1024 * 1024) == 10 * 1024 * 1024
