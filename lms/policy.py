@@ -157,6 +157,29 @@ def is_roleplay_lead(actor, submission) -> bool:
                for person in (submission.person, submission.mentor))
 
 
+def roleplay_lead_filter(actor, person_column, mentor_column):
+    """A SQL condition selecting the submissions `actor` leads (same rule as
+    `is_roleplay_lead`, the reporting line resolved once): true for admins, false for
+    people who lead nothing."""
+    from sqlalchemy import false, or_, select, true
+
+    from lms.extensions import db
+    from lms.people.models import Person
+
+    if actor.has_role("admin"):
+        return true()
+    if not actor.has_role("manager"):
+        return false()
+    reports, frontier = set(), {actor.id}
+    while frontier:
+        frontier = set(db.session.scalars(
+            select(Person.id).where(Person.manager_id.in_(frontier)))) - reports
+        reports |= frontier
+    if not reports:
+        return false()
+    return or_(person_column.in_(reports), mentor_column.in_(reports))
+
+
 def may_author(actor) -> bool:
     """Admins always; mentors only while they hold the author right (`can_author`)."""
     return actor.has_role("admin") or (actor.has_role("mentor") and bool(actor.can_author))

@@ -29,11 +29,9 @@ from lms.policy import authorize, may, require
 @require("roleplay.queue")
 def queue_page():
     rows = queue.queue_for(db.session, current_user)
-    reassign = ReassignForm(formdata=None)
-    reassign.mentor_id.choices = choices((m.id, m.name) for m in queue.mentors(db.session))
-    return render_template("assessments/roleplay/queue.html", rows=rows, reassign=reassign,
-                           post_form=PostForm(),
-                           is_lead=may(current_user, "roleplay.lead"))
+    led = queue.led_queue(db.session, current_user, request.args.get("page", 1, type=int)) \
+        if may(current_user, "roleplay.lead") else None
+    return render_template("assessments/roleplay/queue.html", rows=rows, led=led)
 
 
 def _gradable(submission_id: int) -> tuple[Submission, str | None]:

@@ -1,21 +1,21 @@
 """The grading queue and the overdue-feedback reminders.
 
 A mentor's queue: submissions they grade (primary, not yet graded; or second, their blind
-grade not yet released) and mentor-played chats waiting for their customer lines. A lead's
-queue adds every open submission they lead, the unassigned ones and those to moderate.
-Oldest first, each with its age against the scenario's feedback SLA.
+grade not yet released) and mentor-played chats waiting for their customer lines. Leads also
+get, page by page, every open submission they lead (unassigned ones included) and those to
+moderate. Oldest first, each with its age against the scenario's feedback SLA.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from assessments.roleplay import submissions as subs
-from assessments.roleplay.models import Grade, Submission
+from assessments.roleplay.models import Grade, Scenario, Submission
 from lms import clock, policy
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person
@@ -37,7 +37,8 @@ def _load(stmt):
 
 
 def queue_for(session, actor, now: datetime | None = None) -> list[QueueRow]:
-    """The actor's queue (see the module docstring); [] for people without one."""
+    """The actor's own work: submissions they grade (primary, not yet graded; or second,
+    their blind grade not yet released) and mentor-played chats waiting for their lines."""
     now = now or clock.now()
     open_states = Submission.state.in_(subs.OPEN_STATES)
     mine = session.scalars(_load(select(Submission).where(
@@ -46,14 +47,12 @@ def queue_for(session, actor, now: datetime | None = None) -> list[QueueRow]:
         or_(open_states, Submission.second_mentor_id == actor.id))
         .order_by(Submission.submitted_at, Submission.id))).all()
     rows: list[QueueRow] = []
-    seen: set[int] = set()
     for submission in mine:
         own_grade = next((g for g in submission.grades if g.grader_id == actor.id
                           and g.role in ("primary", "second")), None)
         if submission.state == "in_progress":
             if submission.customer_side == "mentor" and submission.mentor_id == actor.id:
                 rows.append(_row(submission, "customer", now, False))
-                seen.add(submission.id)
             continue
         role = "primary" if submission.mentor_id == actor.id else "second"
         if role == "primary" and submission.state == "graded":
@@ -61,20 +60,48 @@ def queue_for(session, actor, now: datetime | None = None) -> list[QueueRow]:
         if role == "second" and own_grade is not None and own_grade.state == "released":
             continue
         rows.append(_row(submission, role, now, own_grade is not None))
-        seen.add(submission.id)
-    if policy.may(actor, "roleplay.lead"):
-        led = session.scalars(_load(select(Submission).where(
-            Submission.is_reference.is_(False),
-            or_(Submission.state == "submitted", Submission.needs_moderation.is_(True)))
-            .order_by(Submission.submitted_at, Submission.id))).all()
-        for submission in led:
-            if submission.id in seen or not policy.may(actor, "roleplay.lead", submission):
-                continue
-            role = "moderation" if submission.needs_moderation else "lead"
-            rows.append(_row(submission, role, now, False))
     rows.sort(key=lambda r: (r.role == "customer", r.submission.submitted_at or now,
                              r.submission.id))
     return rows
+
+
+@dataclass(frozen=True)
+class LedQueue:
+    rows: list[QueueRow]
+    total: int
+    overdue: int
+    unassigned: int
+    page: int
+    pages: int
+
+
+def led_queue(session, actor, page: int = 1, per_page: int = 50,
+              now: datetime | None = None) -> LedQueue:
+    """The submissions a lead leads that wait for a grade or a moderation (other than their
+    own work), those to moderate first, then oldest first; one page of them, with counts of
+    all (overdue, unassigned)."""
+    now = now or clock.now()
+    condition = and_(
+        Submission.is_reference.is_(False),
+        or_(Submission.state == "submitted", Submission.needs_moderation.is_(True)),
+        or_(Submission.mentor_id.is_(None), Submission.mentor_id != actor.id),
+        or_(Submission.second_mentor_id.is_(None), Submission.second_mentor_id != actor.id),
+        policy.roleplay_lead_filter(actor, Submission.person_id, Submission.mentor_id))
+    summary = session.execute(
+        select(Submission.submitted_at, Scenario.sla_hours, Submission.state,
+               Submission.mentor_id)
+        .join(Scenario, Scenario.id == Submission.scenario_id).where(condition)).all()
+    overdue = sum(1 for at, hours, state, _m in summary if state == "submitted" and at
+                  and now > at + timedelta(hours=hours))
+    unassigned = sum(1 for _a, _h, _s, mentor_id in summary if mentor_id is None)
+    pages = max((len(summary) + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    found = session.scalars(_load(select(Submission).where(condition).order_by(
+        Submission.needs_moderation.desc(), Submission.submitted_at, Submission.id)
+        .limit(per_page).offset((page - 1) * per_page))).all()
+    rows = [_row(s, "moderation" if s.needs_moderation else "lead", now, False)
+            for s in found]
+    return LedQueue(rows, len(summary), overdue, unassigned, page, pages)
 
 
 def _row(submission: Submission, role: str, now: datetime, draft: bool) -> QueueRow:

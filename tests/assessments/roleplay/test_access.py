@@ -90,4 +90,20 @@ def test_queue_query_count_does_not_grow(client, auth, world, make_person, who):
         page = client.get("/roleplays/queue").get_data(as_text=True)
     assert page.count("/grade") >= 12
     assert len(many) == len(few)
-    assert len(queue.queue_for(db.session, actor)) == 12
+    if who == "mentor":
+        assert len(queue.queue_for(db.session, actor)) == 12
+    else:
+        assert queue.led_queue(db.session, actor).total == 12
+
+
+def test_led_queue_pages_and_filters_by_reporting_line(world, chat_submission, make_person):
+    for _ in range(3):
+        chat_submission(make_person(roles=("agent",), team_id=world.agent.team_id))
+    outsider = make_person(roles=("agent",))   # no team, no manager, no mentor
+    chat_submission(outsider)
+    everyone = queue.led_queue(db.session, world.admin, per_page=2)
+    assert (everyone.total, everyone.pages, everyone.unassigned) == (4, 2, 1)
+    assert len(queue.led_queue(db.session, world.admin, page=2, per_page=2).rows) == 2
+    # The manager leads the team's mentors' work, not the outsider's.
+    assert queue.led_queue(db.session, world.manager).total == 3
+    assert queue.led_queue(db.session, make_person(roles=("manager",))).total == 0

@@ -410,8 +410,11 @@ def test_queue_marks_overdue_by_the_clock_and_reminds_once(world, chat_submissio
     clock.freeze(datetime(2026, 3, 3, 10, 0, tzinfo=UTC))
     rows = queue.queue_for(S, world.mentor)
     assert rows[0].overdue and rows[0].age_hours == 25
-    lead_rows = queue.queue_for(S, world.manager)
-    assert [(r.role, r.overdue) for r in lead_rows] == [("lead", True)]
+    assert queue.queue_for(S, world.manager) == []
+    led = queue.led_queue(S, world.manager)
+    assert [(r.role, r.overdue) for r in led.rows] == [("lead", True)]
+    assert (led.total, led.overdue, led.unassigned) == (1, 1, 0)
+    assert queue.led_queue(S, world.mentor).total == 0
     assert queue.queue_for(S, world.mentor2) == []
     told = queue.overdue_feedback(S, clock.today())
     assert told == 3  # the mentor, their manager, the admin
