@@ -276,3 +276,47 @@ def test_mentor_plays_the_customer(client, auth, world):
                 data={"text": "It still does not sync!", "seen": "1"})
     data = client.get(f"/roleplays/submissions/{sub.id}/transcript").get_json()
     assert data["count"] == 2 and "It still does not sync!" in data["html"]
+
+
+def test_queue_page_marks_overdue_by_the_clock(client, auth, world, chat_submission):
+    from datetime import UTC, datetime
+
+    from lms import clock
+
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    sub = chat_submission()
+    auth.login(world.mentor)
+    page = client.get("/roleplays/queue").get_data(as_text=True)
+    assert "row-overdue" not in page and world.agent.name in page
+    clock.freeze(datetime(2026, 3, 3, 9, 30, tzinfo=UTC))
+    page = client.get("/roleplays/queue").get_data(as_text=True)
+    assert "row-overdue" in page and "24.5 h" in page
+    grade = client.get(f"/roleplays/submissions/{sub.id}/grade").get_data(as_text=True)
+    assert "Overdue: feedback was due" in grade
+
+
+def test_transcript_and_messages_of_others_are_hidden(client, auth, world, chat_submission):
+    sub = chat_submission()
+    auth.login(world.other_agent)
+    assert client.get(f"/roleplays/submissions/{sub.id}/transcript").status_code == 404
+    assert client.post(f"/roleplays/submissions/{sub.id}/messages",
+                       data={"text": "hi"}).status_code == 404
+    assert client.post(f"/roleplays/submissions/{sub.id}/submit").status_code == 404
+    assert client.get("/roleplays/submissions/999999").status_code == 404
+
+
+def test_oversized_recording_is_refused_with_a_message(client, auth, world):
+    world.scenario.upload_max_mb = 1
+    db.session.commit()
+    auth.login(world.agent)
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    # About 1.2 MB, encoded in memory (the test client would spool it to a temporary file).
+    boundary, body = encode_multipart({"recording": FileStorage(io.BytesIO(MP3 * 500),
+                                                                "call.mp3")})
+    response = client.post(f"/roleplays/scenarios/{world.scenario.id}/upload", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 422 and "larger than the 1 MB" in response.get_data(
+        as_text=True)
+    assert S.scalar(select(func.count()).select_from(Submission)) == 0
