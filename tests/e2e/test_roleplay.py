@@ -61,6 +61,9 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     page.click(row.get_by_role("link", name=re.compile("Open")))
     expect(page.raw.locator(".chat")).to_contain_text("Bluetooth permission")
     rate_every_criterion(page, 0, "Clear and warm.")
+    # The script previews the score as levels are chosen; the server's is the one stored.
+    expect(page.raw.locator("#grade-form .live-score")).to_contain_text(
+        "100.0 (pass mark 80.0) — pass")
     press_grade_button(page, "Save draft")
     expect(page.raw.locator(".score-line")).to_contain_text("100.0")
     rate_every_criterion(page, 1)  # one level below the best everywhere: 66.7, a fail
