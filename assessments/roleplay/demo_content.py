@@ -16,7 +16,7 @@ from assessments.roleplay.rubrics import CriterionData, LevelData
 from lms.competencies.models import Competency
 from lms.paths.models import CertificationPath
 
-LEVEL_NAMES = ("Not shown", "Partly", "Solid", "Excellent")
+LEVEL_NAMES = ("Not shown 未体现", "Partly 部分做到", "Solid 良好", "Excellent 优秀")
 
 
 def _levels(*descriptors: str) -> list[LevelData]:
@@ -25,45 +25,46 @@ def _levels(*descriptors: str) -> list[LevelData]:
 
 
 # (title, weight, competency codes, four level descriptors, lowest first)
-LISTEN = ("Listen: let the customer tell it", 1, ["COMM-LISTEN", "SOLVE-5STEP"], (
+LISTEN = ("Listen: let the customer tell it · 倾听", 1, ["COMM-LISTEN", "SOLVE-5STEP"], (
     "Interrupts or jumps to a solution.", "Listens, but misses key facts.",
     "Lets the customer finish and confirms the facts.",
     "Confirms facts and feelings in the customer's own words."))
-SOOTHE = ("Soothe: acknowledge and apologise", 1, ["COMM-EMPATHY", "SOLVE-5STEP"], (
+SOOTHE = ("Soothe: acknowledge and apologise · 安抚", 1, ["COMM-EMPATHY", "SOLVE-5STEP"], (
     "No acknowledgement; defends the company.", "A scripted apology only.",
     "Acknowledges the inconvenience sincerely.",
     "Names the customer's feeling and takes ownership."))
-ANALYSE = ("Analyse: find the real cause", 1, ["SOLVE-CASE", "SOLVE-5STEP"], (
+ANALYSE = ("Analyse: find the real cause · 分析", 1, ["SOLVE-CASE", "SOLVE-5STEP"], (
     "No questions asked.", "Asks questions, but not the decisive one.",
     "Asks targeted questions and checks the history.",
     "Finds the root cause, including what went wrong before."))
-SOLVE = ("Solve: a concrete resolution", 2, ["SOLVE-FCR", "SOLVE-5STEP"], (
+SOLVE = ("Solve: a concrete resolution · 解决", 2, ["SOLVE-FCR", "SOLVE-5STEP"], (
     "No solution or a wrong one.", "A partial fix; the customer must call again.",
     "Resolves the issue within policy.",
     "Resolves it first time and prevents a repeat."))
-FOLLOW = ("Follow up: commit and confirm", 1, ["SOLVE-5STEP", "DIGI-TICKET"], (
+FOLLOW = ("Follow up: commit and confirm · 跟进", 1, ["SOLVE-5STEP", "DIGI-TICKET"], (
     "No follow-up.", "Vague promise (\"someone will call\").",
     "A dated follow-up recorded on the ticket.",
     "A dated follow-up, owner named, customer agrees the channel."))
-EMPATHY = ("Empathy in words and tone", 1, ["COMM-EMPATHY", "COMM-TONE"], (
+EMPATHY = ("Empathy in words and tone · 同理心", 1, ["COMM-EMPATHY", "COMM-TONE"], (
     "Cold or dismissive.", "Polite but mechanical.", "Warm, patient and personal.",
     "Warm throughout, adapts to the customer's mood."))
-ACCURACY = ("Accurate product and policy information", 2, ["PROD-POLICY", "PROD-LINES"], (
+ACCURACY = ("Accurate product and policy information · 产品与政策信息准确", 2,
+            ["PROD-POLICY", "PROD-LINES"], (
     "Wrong information given.", "Mostly right, with a misleading detail.",
     "Correct and complete.", "Correct, complete, and explains the why."))
-CALM = ("Emotion control under pressure", 1, ["EMO-CALM", "EMO-DEESC"], (
+CALM = ("Emotion control under pressure · 情绪控制", 1, ["EMO-CALM", "EMO-DEESC"], (
     "Argues or raises the voice.", "Stays polite but gets defensive.",
     "Stays calm and brings the tension down.",
     "Calm throughout; the customer ends calmer than they began."))
-CLOSE = ("Clean close: summary and next steps", 1, ["ETQ-GREET", "COMM-CLEAR"], (
+CLOSE = ("Clean close: summary and next steps · 规范结束", 1, ["ETQ-GREET", "COMM-CLEAR"], (
     "Ends abruptly.", "Closes without a summary.",
     "Summarises the outcome and the next steps.",
     "Summary, next steps, checks nothing is left, thanks the customer."))
-COACH = ("Coaching conversation", 2, ["LEAD-COACH"], (
+COACH = ("Coaching conversation · 辅导谈话", 2, ["LEAD-COACH"], (
     "Blames or lectures.", "Tells the agent what to do.",
     "Asks, listens and agrees one improvement.",
     "Agent finds the improvement themselves; a practice plan is agreed."))
-DATA = ("Uses the facts (QA scores, recordings)", 1, ["LEAD-DATA", "DIGI-QA"], (
+DATA = ("Uses the facts (QA scores, recordings) · 用事实说话", 1, ["LEAD-DATA", "DIGI-QA"], (
     "No facts used.", "Mentions numbers without meaning.",
     "Uses the QA score and the call to make a point.",
     "Links the facts to the customer impact and a PDCA follow-up."))
@@ -370,13 +371,15 @@ def seed_demo_submissions(session, by_eid: dict, storage_dir: str | None) -> Non
     submissions.post_message(session, by_eid["E0102"], chat,
                              "I'm sorry nobody told you, Mr Chen. May I check your membership?")
     if storage_dir:
-        scenario = made["Refund transparency on a return"]
+        scenario = made["Four hours, three centres, three answers"]
         calibration = agreement.create_calibration(
-            session, by_eid["E0001"], scenario, "Calibration: refund call (demo recording)",
-            "reference-refund-call.wav", io.BytesIO(demo_wav()),
+            session, by_eid["E0001"], scenario,
+            "Calibration: the four-hour return complaint · 校准：四小时退货投诉",
+            "reference-return-complaint.wav", io.BytesIO(demo_wav()),
             "A stand-in tone: upload a real reference call for your own sessions.",
             storage_dir)
-        for eid, ranks in (("E0020", [3]), ("E0021", [1])):
+        for eid, ranks in (("E0020", [3, 3, 2, 2, 3]), ("E0021", [2, 3, 1, 2, 3]),
+                           ("E0024", [3, 2, 2, 1, 3])):
             grading.save_grade(session, by_eid[eid], calibration.submission,
                                ratings(calibration.submission, ranks), release=True)
     session.flush()
