@@ -92,8 +92,13 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
     import assessments.quiz.quiz_views  # noqa: F401
     import assessments.review360.kind  # noqa: F401  (registers the "review360" kind)
+    import assessments.review360.questionnaire_views  # noqa: F401  (join the 360 blueprint)
+    import assessments.review360.respond_views  # noqa: F401
+    import assessments.review360.results_views  # noqa: F401
+    import assessments.review360.views  # noqa: F401
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
+    from assessments.review360.blueprint import bp as review360_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
@@ -108,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(review360_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

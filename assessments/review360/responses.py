@@ -44,6 +44,11 @@ def _check_rater(actor, rater: Rater, external: bool) -> None:
                             date=rater.subject.cycle.opens_on.isoformat()))
 
 
+def check_may_answer(actor, rater: Rater, external: bool = False) -> None:
+    """Raise the DomainError that would refuse this rater's answers now (see `save`)."""
+    _check_rater(actor, rater, external)
+
+
 def parse_answers(rater: Rater, posted: dict[str, str]) -> dict[int, ParsedAnswer]:
     """Check posted answers against the rater's questionnaire (see the module docstring)."""
     version = rater.subject.version
