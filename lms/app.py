@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.quiz_views  # noqa: F401
     import assessments.review360.kind  # noqa: F401  (registers the "review360" kind)
     import assessments.review360.questionnaire_views  # noqa: F401  (join the 360 blueprint)
+    import assessments.review360.reminders  # noqa: F401  (a send-reminders source)
     import assessments.review360.respond_views  # noqa: F401
     import assessments.review360.results_views  # noqa: F401
     import assessments.review360.views  # noqa: F401

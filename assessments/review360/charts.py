@@ -44,18 +44,19 @@ def _short(text: str, limit: int = 22) -> str:
 
 
 def radar(title: str, axes: list[str], series: list[Series], label_id: str = "radar",
-          size: int = 460) -> Markup:
+          radius: int = 150) -> Markup:
     """A radar (spider) chart: one axis per competency, rings at 25/50/75/100, one polygon
-    per series (gaps where a value is missing are joined through the centre line)."""
-    centre = size / 2
-    radius = size / 2 - 90
+    per series through the axes that have a value; the legend sits below."""
+    width = 2 * radius + 380
+    centre_x, centre_y = width / 2, radius + 40
+    height = int(centre_y + radius + 40 + 16 * len(series))
     n = max(len(axes), 3)
     body = []
 
     def point(index: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * index / n
         r = radius * value / 100
-        return centre + r * math.cos(angle), centre + r * math.sin(angle)
+        return centre_x + r * math.cos(angle), centre_y + r * math.sin(angle)
 
     for ring in (25, 50, 75, 100):
         pts = " ".join(f"{_num(x)},{_num(y)}" for x, y in (point(i, ring) for i in range(n)))
@@ -65,23 +66,24 @@ def radar(title: str, axes: list[str], series: list[Series], label_id: str = "ra
                     f'font-size="10">{ring}</text>')
     for index, name in enumerate(axes):
         x, y = point(index, 100)
-        body.append(f'<line x1="{_num(centre)}" y1="{_num(centre)}" x2="{_num(x)}" '
+        body.append(f'<line x1="{_num(centre_x)}" y1="{_num(centre_y)}" x2="{_num(x)}" '
                     f'y2="{_num(y)}" stroke="#dddddd" stroke-width="1"/>')
-        lx, ly = point(index, 118)
-        anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
+        lx, ly = point(index, 112)
+        anchor = "middle" if abs(lx - centre_x) < 10 else (
+            "start" if lx > centre_x else "end")
         body.append(f'<text x="{_num(lx)}" y="{_num(ly + 4)}" text-anchor="{anchor}" '
-                    f'fill="#222222">{escape(_short(name))}</text>')
+                    f'fill="#222222">{escape(_short(name, 24))}</text>')
     for item in series:
         pts = [point(i, float(v)) for i, v in enumerate(item.values) if v is not None]
         if not pts:
             continue
         joined = " ".join(f"{_num(x)},{_num(y)}" for x, y in pts)
-        body.append(f'<polygon points="{joined}" fill="{item.colour}" fill-opacity="0.12" '
+        body.append(f'<polygon points="{joined}" fill="{item.colour}" fill-opacity="0.10" '
                     f'stroke="{item.colour}" stroke-width="2"/>')
         for x, y in pts:
             body.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3" fill="{item.colour}"/>')
-    body += _legend(series, 10, size - 14 * len(series) - 4)
-    return _svg(size, size, title, body, label_id)
+    body += _legend(series, 20, centre_y + radius + 36)
+    return _svg(width, height, title, body, label_id)
 
 
 def _legend(series: list[Series], x: float, y: float) -> list[str]:
@@ -99,7 +101,7 @@ def bars(title: str, labels: list[str], series: list[Series], label_id: str = "b
          width: int = 640) -> Markup:
     """Horizontal grouped bars: one block per label (competency), one bar per series, with a
     0–100 axis and the value written at the end of each bar."""
-    left, right, bar, gap = 190, 50, 11, 10
+    left, right, bar, gap = 190, 50, 9, 8
     block = bar * max(len(series), 1) + gap
     top = 24
     height = top + block * len(labels) + 20 + 14 * len(series) + 10

@@ -117,7 +117,7 @@ def seed_demo_cycles(session, today: date) -> None:
         title="Q3 360 review — senior agents", opens_on=today - timedelta(days=30),
         closes_on=today))
     subjects = cycles.add_subjects(session, hr, past, [people[e].id for e in PAST_SUBJECTS])
-    for subject in subjects:
+    for number, subject in enumerate(subjects):
         eid = subject.person.employee_id
         for peer in PAST_SUBJECTS[eid]:
             nominations.propose(session, hr, subject, "peer", people[peer].id)
@@ -125,7 +125,7 @@ def seed_demo_cycles(session, today: date) -> None:
             nominations.propose(session, hr, subject, "customer", name=name,
                                 email=email.replace("@", f"+{eid.lower()}{index}@"))
         nominations.approve(session, hr, subject)
-        _answer_all(session, subject, shift=int(eid[-1]) % 2)
+        _answer_all(session, subject, shift=number)
     cycles.close_cycle(session, hr, past)
 
     current = cycles.create_cycle(session, hr, cycles.CycleData(

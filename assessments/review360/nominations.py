@@ -241,6 +241,11 @@ def resend_link(session, actor, rater: Rater) -> SentLink:
     return link
 
 
+def send_new_link(session, rater: Rater) -> SentLink:
+    """A reminder's new link for an external rater who has not answered (the system)."""
+    return _send_link(session, rater)
+
+
 class DeadLink(DomainError):
     """A link that is unknown, used or expired; `reason` says which."""
 

@@ -22,21 +22,25 @@ class Charts:
 
 
 def build_charts(report: SubjectReport, title_radar: str, title_bars: str,
-                 weighted_label: str) -> Charts:
-    """The radar (weighted, self, and each shown group) and the bars per competency."""
-    if not report.competencies:
+                 labels: dict[str, str]) -> Charts:
+    """The radar (weighted, self and others: the gaps) and the bars (each shown group and
+    the weighted score, per competency). `labels`: "weighted", "self", "others" names."""
+    if not report.competencies or report.overall is None:
         return Charts(None, None)
     names = [c.competency.tr("name") for c in report.competencies]
-    series = [Series(weighted_label, tuple(c.weighted for c in report.competencies),
-                     PALETTE[0])]
+    radar_series = [
+        Series(labels["weighted"], tuple(c.weighted for c in report.competencies), PALETTE[0]),
+        Series(labels["self"], tuple(c.self_score for c in report.competencies), PALETTE[1]),
+        Series(labels["others"], tuple(c.others for c in report.competencies), PALETTE[2]),
+    ]
+    bar_series = [Series(labels["weighted"], radar_series[0].values, PALETTE[0])]
     for index, group in enumerate(report.shown_groups, start=1):
-        series.append(Series(group.label, tuple(c.group_scores.get(group.group)
-                                                for c in report.competencies),
-                             PALETTE[index % len(PALETTE)]))
-    if all(all(v is None for v in s.values) for s in series):
-        return Charts(None, None)
-    return Charts(charts.radar(title_radar, names, series, label_id=f"radar-{report.subject_id}"),
-                  charts.bars(title_bars, names, series, label_id=f"bars-{report.subject_id}"))
+        bar_series.append(Series(group.label, tuple(c.group_scores.get(group.group)
+                                                    for c in report.competencies),
+                                 PALETTE[index % len(PALETTE)]))
+    return Charts(
+        charts.radar(title_radar, names, radar_series, label_id=f"radar-{report.subject_id}"),
+        charts.bars(title_bars, names, bar_series, label_id=f"bars-{report.subject_id}"))
 
 
 def report_pdf(report: SubjectReport, chart_set: Charts, language: str) -> bytes:

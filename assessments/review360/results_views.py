@@ -25,7 +25,8 @@ def _report(subject_id: int):
 def _charts(report):
     return report_module.build_charts(
         report, _("Competency profile of %(name)s", name=report.person_name),
-        _("Scores per competency and rater group"), _("Weighted"))
+        _("Scores per competency and rater group"),
+        {"weighted": _("Weighted"), "self": _("Self"), "others": _("Others (weighted)")})
 
 
 @bp.get("/subjects/<int:subject_id>/results")

@@ -223,3 +223,20 @@ def answered_value(page: AuditedPage, slot: int, qtype: str):
         return {select.get_attribute("name").split(".", 1)[1]: select.input_value()
                 for select in fieldset.locator("select").all()}
     return fieldset.locator(f'[name="q{slot}"]').input_value()
+
+
+# 360 feedback
+
+
+def answer_360(page: AuditedPage, value: int) -> None:
+    """On a 360 questionnaire: choose `value` for every statement, then submit."""
+    for fieldset in page.raw.locator("main form fieldset.question").all():
+        fieldset.locator(f'input[type="radio"][value="{value}"]').check()
+    page.click(page.raw.locator('main form button[name="intent"][value="submit"]'))
+
+
+def external_links(page: AuditedPage) -> list[str]:
+    """The one-time links shown after approving nominations (as site paths)."""
+    values = page.raw.locator("input[data-external-link]").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    return [value.removeprefix(page.base_url) for value in values]
