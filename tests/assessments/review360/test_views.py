@@ -208,3 +208,29 @@ def test_pages_render_in_chinese(world, client, auth, path):
     response = client.get(path)
     assert response.status_code == 200
     assert 'lang="zh-Hans"' in response.get_data(as_text=True)
+
+
+def test_cycle_page_costs_the_same_whatever_the_number_of_people(world, app, client, auth,
+                                                                 make_person):
+    from sqlalchemy import event
+
+    def count(url):
+        statements = []
+        engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    nominate_and_approve(world)
+    auth.login(world.hr)
+    url = f"/360/cycles/{world.cycle.id}"
+    few = count(url)
+    more = [make_person(name=f"Extra {n}", manager_id=world.manager.id) for n in range(4)]
+    cycles.add_subjects(db.session, world.hr, db.session.get(type(world.cycle), world.cycle.id),
+                        [p.id for p in more])
+    db.session.commit()
+    assert count(url) == few
