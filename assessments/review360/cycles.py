@@ -51,6 +51,13 @@ def opens_at(cycle: Cycle) -> datetime:
     return datetime.combine(cycle.opens_on, time(0), tzinfo=UTC)
 
 
+def link_expiry(cycle: Cycle, sent_at: datetime) -> datetime:
+    """When an external link sent at `sent_at` dies: `link_days` after sending (counted from
+    the opening day when sent before it), and never after the close."""
+    start = max(sent_at, opens_at(cycle))
+    return min(start + timedelta(days=cycle.link_days), closes_at(cycle))
+
+
 def accepting_responses(cycle: Cycle, now: datetime | None = None) -> bool:
     """True while raters may answer: open dates reached, not past the close, not closed."""
     now = now or clock.now()
@@ -136,11 +143,10 @@ def extend_cycle(session, actor, cycle: Cycle, closes_on: date) -> None:
                             date=cycle.closes_on.isoformat()), "closes_on")
     previous = cycle.closes_on
     cycle.closes_on = closes_on
-    end = closes_at(cycle)
     for rater in session.scalars(select(Rater).join(Subject).where(
             Subject.cycle_id == cycle.id, Rater.token_hash.is_not(None))):
         if rater.invited_at is not None:
-            rater.token_expires_at = min(rater.invited_at + timedelta(days=cycle.link_days), end)
+            rater.token_expires_at = link_expiry(cycle, rater.invited_at)
     session.flush()
     audit.record(actor, "review360.cycle_extend", cycle, previous=previous.isoformat(),
                  closes_on=closes_on.isoformat())

@@ -4,14 +4,14 @@ every rater: people through their notifications, external raters (customers, mys
 shoppers) by e-mail with a one-time link. Callers own the commit.
 
 Links: a random token (`secrets.token_urlsafe`, 256 bits) whose SHA-256 hash alone is stored;
-it expires `link_days` after sending and never after the cycle's close, and it dies when its
-rater submits. Sending a new link replaces the old one.
+it expires `link_days` after sending (or after the opening day, if sent before it) and never
+after the cycle's close, and it dies when its rater submits. Sending a new link replaces the
+old one.
 """
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -213,7 +213,7 @@ def _send_link(session, rater: Rater) -> SentLink:
     cycle = rater.subject.cycle
     now = clock.now()
     rater.token_hash = hash_token(token)
-    rater.token_expires_at = min(now + timedelta(days=cycle.link_days), cycles.closes_at(cycle))
+    rater.token_expires_at = cycles.link_expiry(cycle, now)
     rater.invited_at = now
     session.flush()
     queue_email(session, rater.external_email,
@@ -247,10 +247,12 @@ def send_new_link(session, rater: Rater) -> SentLink:
 
 
 class DeadLink(DomainError):
-    """A link that is unknown, used or expired; `reason` says which."""
+    """A link that is unknown, used, expired or not open yet; `reason` says which."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, opens_on=None):
         messages = {
+            "not_open": _("This questionnaire opens on %(date)s. Please come back then.",
+                          date=opens_on.isoformat() if opens_on else ""),
             "unknown": _("This link is not valid. Check that you copied all of it."),
             "used": _("This questionnaire has already been answered. Thank you!"),
             "expired": _("This link has expired. If you still want to answer, ask the person "
@@ -271,7 +273,10 @@ def rater_for_token(session, token: str) -> Rater:
     if rater.submitted:
         raise DeadLink("used")
     now = clock.now()
+    cycle = rater.subject.cycle
+    if not cycle.closed and now < cycles.opens_at(cycle):
+        raise DeadLink("not_open", cycle.opens_on)
     if (rater.token_expires_at is None or now >= rater.token_expires_at
-            or not cycles.accepting_responses(rater.subject.cycle, now)):
+            or not cycles.accepting_responses(cycle, now)):
         raise DeadLink("expired")
     return rater

@@ -79,7 +79,7 @@ def respond_external(token: str):
     try:
         rater = nominations.rater_for_token(db.session, token)
     except nominations.DeadLink as dead:
-        status = {"used": 200, "expired": 410, "unknown": 404}[dead.reason]
+        status = {"used": 200, "not_open": 200, "expired": 410, "unknown": 404}[dead.reason]
         return render_template("assessments/review360/link_dead.html", message=dead.message,
                                reason=dead.reason), status
     action = url_for("review360.respond_external", token=token)

@@ -108,3 +108,50 @@ def test_progress_counts_only(world, db):
     assert table["peer"] == (3, 1)
     assert table["customer"] == (3, 0)
     assert table["self"] == (1, 0)
+
+
+def test_a_manager_is_rated_by_direct_reports_instead_of_customers(world):
+    from assessments.review360 import nominations
+    from lms.errors import DomainError
+
+    hr = world.hr
+    cycle = world.cycle
+    subject, = cycles.add_subjects(db.session, hr, cycle, [world.manager.id])
+    assert subject.rated_as_manager
+    assert subject.version.questionnaire.tier == "manager"
+    reports = [r for r in subject.raters if r.group == "direct_report"]
+    assert len(reports) == 6  # the subject person and the five peers report to 王芳
+    with pytest.raises(DomainError, match="does not rate this person"):
+        nominations.propose(db.session, hr, subject, "customer", name="X", email="x@y.example")
+    nominations.approve(db.session, hr, subject)
+    db.session.commit()
+    items = [i for i in subject.version.items if i.kind == "rating"]
+    for rater in subject.raters:
+        if rater.group == "direct_report" or rater.group == "self":
+            from assessments.review360 import responses
+
+            responses.save(db.session, rater.person, rater,
+                           {str(i.id): "3" for i in items}, submit=True)
+    cycles.close_cycle(db.session, hr, cycle)
+    db.session.commit()
+    kind = get_kind("review360")()
+    assert kind.person_result(db.session, "direct_report", world.manager.id).score == 50
+    assert kind.person_result(db.session, "customer", world.manager.id) is None
+    # self 50 × 10 and direct reports 50 × 40: the manager's own manager did not answer.
+    assert kind.person_result(db.session, "", world.manager.id).score == 50
+
+
+def test_links_wait_for_the_opening_day(world):
+    from datetime import UTC, date, datetime
+
+    from assessments.review360 import nominations
+    from lms import clock
+
+    world.cycle.opens_on = date(2026, 10, 20)
+    db.session.commit()
+    nominate_and_approve(world)
+    with pytest.raises(nominations.DeadLink) as early:
+        nominations.rater_for_token(db.session, world.links["c0@customer.example"])
+    assert early.value.reason == "not_open"
+    clock.freeze(datetime(2026, 10, 20, 0, 0, tzinfo=UTC))
+    assert nominations.rater_for_token(db.session, world.links["c0@customer.example"])
