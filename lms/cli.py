@@ -25,6 +25,12 @@ def register_cli(app: Flask) -> None:
     from assessments.roleplay.cli import export_rubric_command, import_rubric_command
     app.cli.add_command(import_rubric_command)
     app.cli.add_command(export_rubric_command)
+    from assessments.review360.cli import (
+        install_questionnaires_command,
+        send_360_reminders_command,
+    )
+    app.cli.add_command(send_360_reminders_command)
+    app.cli.add_command(install_questionnaires_command)
 
 
 def _has_people() -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from assessments.quiz.demo_exam import install_demo_quizzes
+from assessments.review360.demo_content import seed_demo_cycles
 from courses.content_files import import_starter_courses
 from lms.defaults import install_defaults
 from lms.people.models import Person, Team
@@ -117,6 +118,8 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     install_demo_quizzes(session)
     _seed_learning(session, by_eid, today)
     _seed_roleplays(session, by_eid)
+    # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
+    seed_demo_cycles(session, today)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),

@@ -30,6 +30,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "quiz.grading_queue": frozenset({"admin", "mentor"}),
     # Accommodations for a whole team (mentors set them for their mentees only).
     "quiz.override_teams": frozenset({"admin", "hr"}),
+    # 360 cycles (open, configure, extend, close, override nominations) and questionnaires.
+    "review360.manage": frozenset({"admin", "hr"}),
+    "review360.questionnaires": frozenset({"admin"}),
 }
 # Actions every signed-in, active person may take.
 SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage", "courses.browse",
@@ -62,6 +65,8 @@ def may(actor, action: str, obj=None) -> bool:
         return _may_quiz(actor, action, obj)
     if action.startswith("roleplay."):
         return _may_roleplay(actor, action, obj)
+    if action.startswith("review360."):
+        return _may_review360(actor, action, obj)
     return False
 
 
@@ -178,6 +183,33 @@ def roleplay_lead_filter(actor, person_column, mentor_column):
     if not reports:
         return false()
     return or_(person_column.in_(reports), mentor_column.in_(reports))
+
+
+def _may_review360(actor, action: str, obj) -> bool:
+    """360 actions. review360.mine: one's own tasks and results page. review360.nominate (obj:
+    Subject): the subject while their list is open; their manager (reporting line) until the
+    cycle closes; HR and admins. review360.approve (obj: Subject): the manager's line, HR and
+    admins. review360.respond (obj: Rater): one's own invitation only. review360.results (obj:
+    Subject): once the cycle is closed, the subject, their manager's line, HR and admins."""
+    if action == "review360.mine":
+        return True
+    if obj is None:
+        return False
+    if action == "review360.respond":
+        return obj.person_id == actor.id
+    subject_person = obj.person
+    is_hr = actor.has_role("admin", "hr")
+    line_manager = actor.has_role("manager") and is_in_reporting_line(subject_person, actor)
+    if action == "review360.nominate":
+        if obj.cycle.closed:
+            return False
+        own = subject_person.id == actor.id and obj.nomination_state == "open"
+        return own or is_hr or line_manager
+    if action == "review360.approve":
+        return not obj.cycle.closed and (is_hr or line_manager)
+    if action == "review360.results":
+        return obj.cycle.closed and (subject_person.id == actor.id or is_hr or line_manager)
+    return False
 
 
 def may_author(actor) -> bool:

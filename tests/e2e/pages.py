@@ -263,3 +263,18 @@ def rate_every_criterion(page: AuditedPage, rank_from_top: int, comment: str = "
 
 def press_grade_button(page: AuditedPage, label: str, form: str = "#grade-form") -> None:
     page.click(page.raw.locator(f"{form} button", has_text=label))
+# 360 feedback
+
+
+def answer_360(page: AuditedPage, value: int) -> None:
+    """On a 360 questionnaire: choose `value` for every statement, then submit."""
+    for fieldset in page.raw.locator("main form fieldset.question").all():
+        fieldset.locator(f'input[type="radio"][value="{value}"]').check()
+    page.click(page.raw.locator('main form button[name="intent"][value="submit"]'))
+
+
+def external_links(page: AuditedPage) -> list[str]:
+    """The one-time links shown after approving nominations (as site paths)."""
+    values = page.raw.locator("input[data-external-link]").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    return [value.removeprefix(page.base_url) for value in values]
