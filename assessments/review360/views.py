@@ -311,9 +311,10 @@ def subject_approve(subject_id: int):
         return redirect(url_for("review360.subject_detail", subject_id=subject.id))
     db.session.commit()
     flash(_("Nominations approved; the raters are invited."), "success")
-    if not links:
+    if not links or not may("review360.manage"):
+        # Links reach customers by e-mail; a manager never sees them (they could answer in a
+        # customer's place). HR sees them this once, to pass on if an e-mail fails.
         return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-    # The external links are shown this once (they are stored only as hashes).
     return render_template("assessments/review360/links_sent.html", subject=subject,
                            links=links)
 

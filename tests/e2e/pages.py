@@ -272,9 +272,3 @@ def answer_360(page: AuditedPage, value: int) -> None:
         fieldset.locator(f'input[type="radio"][value="{value}"]').check()
     page.click(page.raw.locator('main form button[name="intent"][value="submit"]'))
 
-
-def external_links(page: AuditedPage) -> list[str]:
-    """The one-time links shown after approving nominations (as site paths)."""
-    values = page.raw.locator("input[data-external-link]").evaluate_all(
-        "inputs => inputs.map(i => i.value)")
-    return [value.removeprefix(page.base_url) for value in values]

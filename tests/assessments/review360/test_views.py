@@ -53,11 +53,29 @@ def test_subject_nominates_and_manager_approves_through_pages(world, client, aut
     auth.logout()
     auth.login(world.manager)
     response = client.post(url + "/approve")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200 and page.count("/360/r/") == 3
+    assert response.status_code == 302
+    # The manager is not shown the customers' links (they go by e-mail only).
+    assert "/360/r/" not in client.get(url).get_data(as_text=True)
     db.session.expire_all()
     raters = db.session.query(Rater).filter_by(subject_id=world.subject.id).all()
     assert len(raters) == 8 and {r.state for r in raters} == {"invited"}
+
+
+def test_hr_sees_the_links_once_when_approving(world, client, auth):
+    from assessments.review360 import nominations
+
+    for peer in world.peers[:3]:
+        nominations.propose(db.session, world.subject_person, world.subject, "peer", peer.id)
+    nominations.propose(db.session, world.subject_person, world.subject, "customer",
+                        name="Kunde", email="k@customer.example")
+    db.session.commit()
+    auth.login(world.hr)
+    page = client.post(f"/360/subjects/{world.subject.id}/approve").get_data(as_text=True)
+    assert page.count("/360/r/") == 1
+    rater = world.rater("customer", email="k@customer.example")
+    token = re.search(r"/360/r/([A-Za-z0-9_-]+)", page).group(1)
+    db.session.refresh(rater)
+    assert rater.token_hash == nominations.hash_token(token)
 
 
 def test_outsiders_are_refused_everywhere(world, client, auth):
