@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Import every models module so the metadata (and Alembic) sees all tables."""
     import assessments.quiz.models  # noqa: F401
+    import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import lms.audit  # noqa: F401
     import lms.competencies.evidence  # noqa: F401
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
     import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
     import assessments.quiz.quiz_views  # noqa: F401
+    import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
     from courses.views import bp as courses_bp
