@@ -9,6 +9,7 @@ Colours are checked as #rrggbb before they reach the stylesheet.
 
 import base64
 import re
+from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
 
 import filetype
@@ -34,71 +35,9 @@ TEMPLATE_MAX = 60_000
 # The font stack goes into the stylesheet: a trusted constant, so not HTML-escaped.
 FONT = Markup(PDF_FONT_STACK)
 
-DEFAULT_TEMPLATE = """<!doctype html>
-<html lang="{{ lang }}">
-<head><meta charset="utf-8"><title>{{ labels.certificate }} {{ serial }}</title>
-<style>
-@page { size: A4 landscape; margin: 0; }
-body { margin: 0; font-family: {{ font }}; color: #222; }
-.sheet { box-sizing: border-box; height: 210mm; padding: 14mm 18mm;
-         border: 5mm solid {{ primary }}; outline: 1mm solid {{ accent }};
-         outline-offset: -8mm; position: relative; }
-header { display: flex; justify-content: space-between; align-items: center; }
-.logo { max-height: 18mm; max-width: 60mm; }
-.org { font-size: 11pt; color: {{ primary }}; letter-spacing: .08em; text-transform: uppercase; }
-h1 { font-size: 30pt; color: {{ primary }}; margin: 6mm 0 1mm; font-weight: 700; }
-.awarded { font-size: 12pt; margin: 0; }
-.holder { font-size: 26pt; margin: 3mm 0; border-bottom: .6mm solid {{ accent }};
-          display: inline-block; padding: 0 6mm 1mm; }
-.path { font-size: 15pt; margin: 1mm 0 4mm; }
-.main { display: flex; gap: 10mm; }
-.facts { flex: 1; font-size: 10pt; }
-table { border-collapse: collapse; width: 100%; font-size: 9pt; }
-th, td { text-align: left; padding: .8mm 2mm; border-bottom: .2mm solid #ccc; }
-th { color: {{ primary }}; }
-td.level { text-align: center; }
-.side { width: 48mm; text-align: center; font-size: 8pt; }
-.qr { width: 40mm; height: 40mm; }
-footer { position: absolute; bottom: 14mm; left: 18mm; right: 18mm; display: flex;
-         justify-content: space-between; align-items: flex-end; font-size: 9pt; }
-.signature { max-height: 16mm; display: block; }
-.serial { font-family: monospace; }
-</style></head>
-<body><div class="sheet">
-<header>
-  {% if logo %}<img class="logo" src="{{ logo }}" alt="">{% else %}<span></span>{% endif %}
-  <span class="org">{{ organisation }}</span>
-</header>
-<h1>{{ labels.certificate }}</h1>
-<p class="awarded">{{ labels.awarded_to }}</p>
-<p class="holder">{{ holder_name }}</p>
-<p class="path">{{ path_name }}{% if tier %} · {{ tier }}{% endif %}</p>
-<div class="main">
-  <div class="facts">
-    <p>{{ labels.issued_on }}: <strong>{{ issued_on }}</strong> &nbsp;
-       {{ labels.valid_until }}: <strong>{{ expires_on }}</strong> &nbsp;
-       {{ labels.serial }}: <strong class="serial">{{ serial }}</strong></p>
-    {% if composite %}<p>{{ labels.composite }}: <strong>{{ composite }}</strong>
-      {% for c in components %} · {{ c.label }} {{ c.score }}{% endfor %}</p>
-    {% elif components %}<p>{% for c in components %}{{ c.label }}: <strong>{{ c.score }}</strong>{% if not loop.last %} · {% endif %}{% endfor %}</p>{% endif %}
-    {% if competencies %}
-    <table><thead><tr><th>{{ labels.competency }}</th><th>{{ labels.level }}</th>
-      <th>{{ labels.required }}</th></tr></thead><tbody>
-    {% for c in competencies %}<tr><td>{{ c.name }}</td><td class="level">{{ c.level }}</td>
-      <td class="level">{{ c.required }}</td></tr>{% endfor %}
-    </tbody></table>
-    {% endif %}
-  </div>
-  <div class="side"><img class="qr" src="{{ qr }}" alt=""><br>{{ labels.verify }}<br>
-    <span class="serial">{{ verify_url }}</span></div>
-</div>
-<footer>
-  <div>{% if signature %}<img class="signature" src="{{ signature }}" alt="">{% endif %}
-    {{ signatory_name }}{% if signatory_title %}, {{ signatory_title }}{% endif %}</div>
-  <div>{% if revision > 1 %}{{ labels.revision }} {{ revision }}{% endif %}</div>
-</footer>
-</div></body></html>
-"""
+# The template a fresh installation starts from (admins restyle it on the design screen).
+DEFAULT_TEMPLATE = (Path(__file__).with_name("certificate_template.html")
+                    .read_text(encoding="utf-8"))
 
 
 def design(session) -> CertificateDesign:
@@ -278,8 +217,8 @@ def certificate_pdf(session, certificate: Certificate,
 
 def transcript_pdf(session, person) -> bytes:
     """One person's transcript: courses, assessment results by path, certificates."""
-    from courses.models import Enrollment
     from certificates.models import CertificationEvaluation
+    from courses.models import Enrollment
 
     enrollments = session.scalars(select(Enrollment).where(
         Enrollment.person_id == person.id, Enrollment.withdrawn.is_(False))
