@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from certificates import rules
+from certificates import badges, rules
 from certificates.models import (
     AwardApproval,
     Certificate,
@@ -228,6 +228,7 @@ def issue(session, actor, person: Person, path: CertificationPath,
         break
     else:
         raise DomainError(_("The certificate could not be numbered; try again."))
+    badges.issuer_key(session)  # made with the first certificate, so GETs never write
     session.add(CertificateEvent(certificate=certificate, actor_id=actor.id if actor else None,
                                  action="issued", at=clock.now(),
                                  details={"rules_version": version.number,

@@ -8,10 +8,11 @@ issuer's published key. The header carries `alg: EdDSA`, a `kid` naming the key 
 issuer's JWKS, and the public key itself as `jwk`; the payload is the credential plus the
 registered claims the format asks for (iss, jti, nbf, exp).
 
-The issuer key is Ed25519, generated once and stored with its private half encrypted (PKCS#8,
-passphrase BADGE_KEY_PASSPHRASE, else SECRET_KEY); only the public half is ever served (JWKS
-and issuer profile at stable URLs). `credentialStatus` points at the issuer's revocation list
-(type 1EdTechRevocationList), which lists revoked credentials the moment HR revokes.
+The issuer key is Ed25519, generated once (with the first certificate) and stored with its
+private half encrypted (PKCS#8, passphrase BADGE_KEY_PASSPHRASE, else SECRET_KEY); only the
+public half is ever served (JWKS and issuer profile at stable URLs). `credentialStatus`
+points at the issuer's revocation list (type 1EdTechRevocationList), which lists revoked
+credentials the moment HR revokes.
 """
 
 import base64
@@ -88,7 +89,9 @@ def public_jwk(key: IssuerKey) -> dict:
 
 
 def jwks(session) -> dict:
-    return {"keys": [public_jwk(issuer_key(session))]}
+    """The published key set (empty until the first certificate made the key)."""
+    key = session.get(IssuerKey, 1)
+    return {"keys": [public_jwk(key)] if key is not None else []}
 
 
 def issuer_id() -> str:

@@ -9,8 +9,8 @@ Colours are checked as #rrggbb before they reach the stylesheet.
 
 import base64
 import re
-from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import filetype
 import segno

@@ -100,12 +100,17 @@ def snapshot(session, path: CertificationPath) -> dict:
     }
 
 
+def digest_of(document: dict) -> str:
+    """The SHA-256 of a snapshot's canonical JSON (sorted keys): equal rules, equal digest."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False)
+                          .encode()).hexdigest()
+
+
 def rules_version(session, path: CertificationPath, document: dict | None = None) -> RulesVersion:
     """The version of `path`'s current rules: the existing one with the same content, or a new
     number (flushed)."""
     document = document if document is not None else snapshot(session, path)
-    digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False)
-                            .encode()).hexdigest()
+    digest = digest_of(document)
     found = session.scalar(select(RulesVersion).where(RulesVersion.path_id == path.id,
                                                       RulesVersion.digest == digest))
     if found is not None:

@@ -92,8 +92,10 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
     import assessments.quiz.quiz_views  # noqa: F401
     import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
+    import certificates.reminders  # noqa: F401  (expiry reminders join send-reminders)
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
+    from certificates.views import bp as certificates_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
@@ -108,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

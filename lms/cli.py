@@ -22,6 +22,8 @@ def register_cli(app: Flask) -> None:
     register_bank_commands(app)
     from assessments.quiz.attempt_cli import finish_overdue_attempts_command
     app.cli.add_command(finish_overdue_attempts_command)
+    from certificates.cli import register as register_certificate_commands
+    register_certificate_commands(app)
 
 
 def _has_people() -> bool:

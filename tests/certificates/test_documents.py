@@ -193,8 +193,8 @@ def test_badge_status_follows_revocation(db, certificate):
     assert badges.verify_badge(db.session, token).state == "expired"
 
 
-def test_issuer_key_is_made_once(db):
-    first = badges.issuer_key(db.session)
+def test_issuer_key_is_made_once(db, certificate):
+    first = db.session.get(IssuerKey, 1)
     db.session.commit()
     assert badges.issuer_key(db.session).kid == first.kid
     assert badges.issuer_profile(db.session)["type"] == ["Profile"]
