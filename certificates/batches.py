@@ -55,7 +55,7 @@ def create_batch(session, actor, action: str, team_id: int | None,
                              created_at=clock.now())
     session.add(batch)
     session.flush()
-    audit.record(actor, "certificate.batch", batch, action=action, team_id=team_id,
+    audit.record(actor, "certificate.batch", batch, batch_action=action, team_id=team_id,
                  path_id=path_id)
     return batch
 
@@ -209,24 +209,30 @@ def _in_thread(app, batch_id: int) -> None:
         db.session.remove()
 
 
-def start(batch: CertificateBatch) -> str:
-    """Queue the batch (after the caller committed it): on RQ when REDIS_URL is set, else in
-    a thread. Returns "rq" or "thread"."""
+def start(batch_id: int) -> str:
+    """Queue the batch (after the caller committed it, and without touching the session
+    again: on SQLite a POST's next transaction would hold the write lock the job needs): on
+    RQ when REDIS_URL is set, else in a thread. Returns "rq" or "thread"."""
     url = current_app.config.get("REDIS_URL")
     if url:
         from redis import Redis
         from rq import Queue
 
-        Queue(QUEUE, connection=Redis.from_url(url)).enqueue(
-            run_batch_job, batch.id, job_timeout=3 * 3600)
+        Queue(queue_name(), connection=Redis.from_url(url)).enqueue(
+            run_batch_job, batch_id, job_timeout=3 * 3600)
         return "rq"
     app = current_app._get_current_object()
-    thread = threading.Thread(target=_in_thread, args=(app, batch.id), daemon=True,
-                              name=f"certificate-batch-{batch.id}")
+    thread = threading.Thread(target=_in_thread, args=(app, batch_id), daemon=True,
+                              name=f"certificate-batch-{batch_id}")
     thread.start()
     if app.config.get("TESTING"):
         thread.join()  # tests read the finished batch
     return "thread"
+
+
+def queue_name() -> str:
+    """The RQ queue (CERTIFICATE_QUEUE, default "certificates")."""
+    return current_app.config.get("CERTIFICATE_QUEUE") or QUEUE
 
 
 def progress_json(batch: CertificateBatch) -> dict:

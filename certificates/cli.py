@@ -55,13 +55,13 @@ def certificates_worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
-    from certificates.batches import QUEUE
+    from certificates.batches import queue_name
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: batches run in the web process.")
     connection = Redis.from_url(url)
-    Worker([Queue(QUEUE, connection=connection)], connection=connection).work(burst=burst)
+    Worker([Queue(queue_name(), connection=connection)], connection=connection).work(burst=burst)
 
 
 def register(app) -> None:

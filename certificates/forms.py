@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.forms import OptionalIdField
+from lms.forms import OptionalIdField, choices
 
 
 class ReasonForm(FlaskForm):
@@ -26,8 +26,8 @@ class NameCorrectionForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")),
-                                                   ("decline", _l("Decline"))],
+    decision = RadioField(_l("Decision"), choices=choices([("approve", _l("Approve")),
+                                                           ("decline", _l("Decline"))]),
                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (required to decline)"), validators=[Length(max=2000)])
 
@@ -78,9 +78,9 @@ class BadgeCheckForm(FlaskForm):
 
 
 class BatchForm(FlaskForm):
-    action = RadioField(_l("What to do"), choices=[
+    action = RadioField(_l("What to do"), choices=choices([
         ("issue", _l("Evaluate and issue the certificates people have earned")),
-        ("render", _l("Re-render the valid certificates"))], default="issue",
+        ("render", _l("Re-render the valid certificates"))]), default="issue",
         validators=[InputRequired()])
     team_id = OptionalIdField(_l("Team"), blank_label=_l("— any team —"))
     path_id = OptionalIdField(_l("Tier"), blank_label=_l("— any tier —"))

@@ -423,9 +423,10 @@ def batch_list():
             db.session.rollback()
             apply_domain_error(form, error)
         else:
+            batch_id = batch.id
             db.session.commit()
-            batches.start(batch)
-            return redirect(url_for("certificates.batch_page", batch_id=batch.id))
+            batches.start(batch_id)
+            return redirect(url_for("certificates.batch_page", batch_id=batch_id))
     items = db.session.scalars(select(CertificateBatch).order_by(
         CertificateBatch.id.desc()).limit(20)).all()
     return render_template("certificates/batches.html", form=form, items=items), \

@@ -15,7 +15,7 @@
     bar.value = data.percent;
     bar.textContent = data.percent + " %";
     text.textContent = status.getAttribute("data-steps")
-      .replace("%(done)d", data.done).replace("%(total)d", data.total);
+      .replace("{done}", data.done).replace("{total}", data.total);
     status.textContent = status.getAttribute("data-" + data.status) || data.status;
     if (data.status === "done") { download.hidden = false; }
     if (data.finished) { refresh.hidden = true; }
