@@ -116,6 +116,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
     install_demo_quizzes(session)
     _seed_learning(session, by_eid, today)
+    # Certification: rules settings, the design, an exam passed, everyone evaluated.
+    from certificates.demo import install_demo_certification
+    install_demo_certification(session, by_eid)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),
