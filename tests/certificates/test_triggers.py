@@ -49,8 +49,7 @@ def test_a_slot_naming_an_unknown_quiz_is_not_available(db, make_path, make_pers
 
 
 def test_a_tier_change_evaluates(db, make_path, make_person, scores):
-    from lms.people.services import update_person
-    from lms.people.services import PersonData
+    from lms.people.services import PersonData, update_person
 
     path = make_path("TIERED")
     person = make_person()
