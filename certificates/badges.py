@@ -227,7 +227,8 @@ def verify_badge(session, token: str) -> BadgeCheck:
     code = found_id.rsplit("/badges/", 1)[-1] if isinstance(found_id, str) \
         and "/badges/" in found_id else None
     certificate = session.scalar(select(Certificate).where(Certificate.verify_code == code)) \
-        if code else None
+        if code and code.isascii() and code.replace("-", "").replace("_", "").isalnum() \
+        and len(code) <= 64 else None
     if certificate is None:
         return BadgeCheck("invalid")
     if certificate.status == "revoked":

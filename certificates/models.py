@@ -74,7 +74,8 @@ class RulesVersion(db.Model):
     issued under."""
 
     __tablename__ = "rules_version"
-    __table_args__ = (UniqueConstraint("path_id", "number"), UniqueConstraint("path_id", "digest"))
+    __table_args__ = (UniqueConstraint("path_id", "number", name="uq_rules_version_number"),
+                      UniqueConstraint("path_id", "digest", name="uq_rules_version_digest"))
     id: Mapped[int] = mapped_column(primary_key=True)
     path_id: Mapped[int] = mapped_column(
         ForeignKey("certification_path.id", ondelete="CASCADE"))

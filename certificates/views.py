@@ -3,6 +3,7 @@ changes, approvals, path settings, the design, batches; and the public verificat
 and Open Badges documents."""
 
 import json
+import re
 
 from flask import (
     Blueprint,
@@ -49,6 +50,8 @@ from lms.policy import authorize, require
 
 bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "30 per minute"
+# secrets.token_urlsafe's alphabet; codes are 24 characters (18 random bytes).
+CODE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @bp.context_processor
@@ -472,13 +475,18 @@ def verify_form():
                            badge_form=BadgeCheckForm(formdata=None))
 
 
+def by_code(code: str) -> Certificate | None:
+    """The certificate with this verification code; malformed codes (other characters, NUL
+    bytes, wrong length) are simply not found, without a query."""
+    if not CODE.fullmatch(code or ""):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.verify_code == code))
+
+
 @bp.get("/verify/<path:code>")
 @limiter.limit(VERIFY_LIMIT)
 def verify(code: str):
-    certificate = None
-    if len(code) <= 64:
-        certificate = db.session.scalar(select(Certificate).where(
-            Certificate.verify_code == code))
+    certificate = by_code(code)
     if certificate is None:
         return render_template("certificates/verify_result.html", certificate=None), 404
     return render_template("certificates/verify_result.html", certificate=certificate,
@@ -546,8 +554,7 @@ def achievement(code: str):
 @bp.get("/badges/<code>")
 @limiter.limit(VERIFY_LIMIT)
 def public_badge(code: str):
-    certificate = db.session.scalar(select(Certificate).where(
-        Certificate.verify_code == code)) if len(code) <= 64 else None
+    certificate = by_code(code)
     if certificate is None:
         abort(404)
     return Response(badges.signed_credential(db.session, certificate),

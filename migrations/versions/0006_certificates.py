@@ -63,8 +63,8 @@ def upgrade():
     sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['path_id'], ['certification_path.id'], name=op.f('fk_rules_version_path_id_certification_path'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rules_version')),
-    sa.UniqueConstraint('path_id', 'digest', name=op.f('uq_rules_version_path_id')),
-    sa.UniqueConstraint('path_id', 'number', name=op.f('uq_rules_version_path_id'))
+    sa.UniqueConstraint('path_id', 'digest', name='uq_rules_version_digest'),
+    sa.UniqueConstraint('path_id', 'number', name='uq_rules_version_number')
     )
     op.create_table('certificate',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -135,7 +135,7 @@ def test_verification_page(db, client, world):
     assert "刘洋 &lt;script&gt;x&lt;/script&gt;" in text and "New hire basic" in text
     assert world["holder"].email not in text and world["holder"].employee_id not in text
     for bad in (world["code"][:-1], world["code"] + "x", "x" * 500, "../../etc/passwd",
-                "%00", world["code"].upper()):
+                "%00", "\x00", world["code"][:-2] + "%00", world["code"].upper()):
         response = client.get(f"/verify/{bad}")
         assert response.status_code == 404, bad
         assert "Not found" in response.get_data(as_text=True)
