@@ -138,9 +138,12 @@ def slot_form(path_id: int, slot_id: int | None):
                         kind=saved.kind), "info")
             return redirect(url_for("paths.path_form", path_id=path.id))
     status = 400 if request.method == "POST" else 200
+    references = _references(form.kind.data)
+    if references:
+        form.reference.render_kw = {"list": "reference-choices"}
     return render_template(
         "paths/slot_form.html", form=form, path=path, slot=slot, kinds=kinds,
-        references=_references(form.kind.data),
+        references=references,
     ), status
 
 

@@ -346,3 +346,25 @@ def test_batch_on_rq_with_a_real_worker(app, db, make_person, world):
     assert batch.total == batch.done == 1
     with zipfile.ZipFile(batches.zip_path(batch)) as archive:
         assert archive.namelist() == ["manifest.csv", f"{world['certificate'].serial}.pdf"]
+
+
+def test_slot_reference_is_edited_on_the_path(db, client, auth, make_person, defaults):
+    from assessments.quiz.demo_exam import build_exam
+    from lms.paths.models import AssessmentSlot
+
+    exam = build_exam(db.session)
+    db.session.commit()
+    admin = make_person(roles=("admin",))
+    auth.login(admin)
+    slot = db.session.scalar(select(AssessmentSlot).where(AssessmentSlot.code == "PRACTICAL"))
+    assert slot.reference == "tier:NEWHIRE"  # the default paths name what they read
+    exam_slot = db.session.scalar(select(AssessmentSlot).where(AssessmentSlot.code == "EXAM"))
+    url = f"/admin/paths/{exam_slot.path_id}/slots/{exam_slot.id}/edit"
+    page = client.get(url).get_data(as_text=True)
+    assert 'list="reference-choices"' in page and "New-hire closed-book exam" in page
+    form = {"code": "EXAM", "label": "Closed-book exam", "kind": "quiz", "pass_mark": "80",
+            "position": "0"}
+    assert client.post(url, data={**form, "reference": "x" * 201}).status_code == 400
+    assert client.post(url, data={**form, "reference": str(exam.id)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AssessmentSlot, exam_slot.id).reference == str(exam.id)
