@@ -4,14 +4,16 @@ downloads them as one zip (the PDFs plus a manifest.csv).
 A batch runs as a background job: on RQ (queue "certificates") when REDIS_URL is set — run
 `flask --app lms certificates-worker` beside the web workers — otherwise in a thread of the
 web process. The job records its progress on the batch row, committed every few
-certificates, so any worker can report it. PDFs render in a pool of processes
-(CERTIFICATE_RENDER_PROCESSES, default: the machine's cores) once a batch is large enough
-to pay for starting them; the zip is written in the storage directory.
+certificates, so any worker can report it. Certificates render in chunks of CHUNK pages as
+one WeasyPrint document each, split into one PDF per certificate (see render_chunk), in a
+pool of processes (CERTIFICATE_RENDER_PROCESSES, default: the machine's cores) once a batch
+is large enough to pay for starting them; the zip is written in the storage directory.
 """
 
 import csv
 import io
 import os
+import re
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,7 +38,8 @@ from lms.people.models import Person, Team
 
 QUEUE = "certificates"
 PROGRESS_EVERY = 10
-POOL_FROM = 24  # below this many certificates, starting processes costs more than it saves
+POOL_FROM = 40  # below this many certificates, starting processes costs more than it saves
+_BODY = re.compile(r"(<body[^>]*>)(.*)</body>", re.S | re.I)
 
 
 def create_batch(session, actor, action: str, team_id: int | None,
@@ -100,9 +104,47 @@ def _processes() -> int:
     return int(configured) if configured else (os.cpu_count() or 1)
 
 
+CHUNK = 20  # certificates laid out as one WeasyPrint document, then split into files
+
+
+def _single_pages(pages: list[str]) -> list[bytes]:
+    return [html_to_pdf(html) for html in pages]
+
+
+def render_chunk(pages: list[str]) -> list[bytes]:
+    """PDFs of certificate documents that share one design, rendered as ONE WeasyPrint
+    document (the stylesheet parsed and the fonts subset once: about three times faster
+    than one document each) and split into a PDF per certificate. Falls back to one
+    document each when the template has no <body> or a certificate does not take exactly
+    one page."""
+    if len(pages) < 2:
+        return _single_pages(pages)
+    bodies = []
+    for html in pages:
+        match = _BODY.search(html)
+        if match is None:
+            return _single_pages(pages)
+        bodies.append(match.group(2))
+    first = _BODY.search(pages[0])
+    combined = (pages[0][:first.start()] + first.group(1)
+                + "".join(f'<div style="break-after: page">{body}</div>' for body in bodies)
+                + "</body></html>")
+    reader = PdfReader(io.BytesIO(html_to_pdf(combined)))
+    if len(reader.pages) != len(pages):
+        return _single_pages(pages)
+    files = []
+    for page in reader.pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        files.append(buffer.getvalue())
+    return files
+
+
 def render_zip(session, batch: CertificateBatch, certificates: list[Certificate],
                progress=None) -> Path:
-    """Render every certificate into the batch's zip; `progress(n)` after each one."""
+    """Render every certificate into the batch's zip; `progress(n)` after each chunk."""
     target = zip_path(batch)
     target.parent.mkdir(parents=True, exist_ok=True)
     look = documents.design(session)
@@ -115,24 +157,27 @@ def render_zip(session, batch: CertificateBatch, certificates: list[Certificate]
         writer.writerow([c.serial, c.person.employee_id, c.holder_name, c.path_name,
                          c.issued_on.isoformat(), c.expires_on.isoformat(),
                          documents.verify_url(c)])
+    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
+    htmls = [[html for _serial, html in chunk] for chunk in chunks]
     partial = target.with_suffix(".part")
-    processes = _processes()
+    processes = min(_processes(), len(chunks))
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("manifest.csv", manifest.getvalue())
+
+        def store(rendered) -> None:
+            done = 0
+            for chunk, pdfs in zip(chunks, rendered, strict=True):
+                for (serial, _html), pdf in zip(chunk, pdfs, strict=True):
+                    archive.writestr(f"{serial}.pdf", pdf)
+                done += len(chunk)
+                if progress:
+                    progress(done)
+
         if processes > 1 and len(pages) >= POOL_FROM:
             with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-                rendered = pool.map(html_to_pdf, [html for _serial, html in pages],
-                                    chunksize=4)
-                for n, ((serial, _html), pdf) in enumerate(zip(pages, rendered,
-                                                               strict=True), start=1):
-                    archive.writestr(f"{serial}.pdf", pdf)
-                    if progress:
-                        progress(n)
+                store(pool.map(render_chunk, htmls))
         else:
-            for n, (serial, html) in enumerate(pages, start=1):
-                archive.writestr(f"{serial}.pdf", html_to_pdf(html))
-                if progress:
-                    progress(n)
+            store(map(render_chunk, htmls))
     partial.replace(target)
     return target
 
@@ -171,9 +216,8 @@ def run_batch(batch_id: int) -> None:
             session.commit()
 
             def progress(n: int) -> None:
-                if n % PROGRESS_EVERY == 0 or n == len(certificates):
-                    batch.done = offset + n
-                    session.commit()
+                batch.done = offset + n
+                session.commit()
 
             render_zip(session, batch, certificates, progress)
             batch.done = batch.total
