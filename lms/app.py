@@ -62,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Import every models module so the metadata (and Alembic) sees all tables."""
     import assessments.quiz.models  # noqa: F401
+    import assessments.review360.models  # noqa: F401
+    import assessments.roleplay.models  # noqa: F401
     import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import lms.audit  # noqa: F401
@@ -91,10 +93,22 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
     import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
     import assessments.quiz.quiz_views  # noqa: F401
+    import assessments.review360.kind  # noqa: F401  (registers the "review360" kind)
+    import assessments.review360.questionnaire_views  # noqa: F401  (join the 360 blueprint)
+    import assessments.review360.reminders  # noqa: F401  (a send-reminders source)
+    import assessments.review360.respond_views  # noqa: F401
+    import assessments.review360.results_views  # noqa: F401
+    import assessments.review360.views  # noqa: F401
+    import assessments.roleplay.author_views  # noqa: F401  (routes join the role-play blueprint)
+    import assessments.roleplay.grading_views  # noqa: F401
+    import assessments.roleplay.kind  # noqa: F401  (registers the "roleplay" assessment kind)
+    import assessments.roleplay.take_views  # noqa: F401
     import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
     import certificates.reminders  # noqa: F401  (expiry reminders join send-reminders)
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
+    from assessments.review360.blueprint import bp as review360_bp
+    from assessments.roleplay.blueprint import bp as roleplay_bp
     from certificates.views import bp as certificates_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
@@ -110,6 +124,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(quiz_bp)
+    app.register_blueprint(roleplay_bp)
+    app.register_blueprint(review360_bp)
     app.register_blueprint(certificates_bp)
 
 

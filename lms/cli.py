@@ -22,6 +22,15 @@ def register_cli(app: Flask) -> None:
     register_bank_commands(app)
     from assessments.quiz.attempt_cli import finish_overdue_attempts_command
     app.cli.add_command(finish_overdue_attempts_command)
+    from assessments.roleplay.cli import export_rubric_command, import_rubric_command
+    app.cli.add_command(import_rubric_command)
+    app.cli.add_command(export_rubric_command)
+    from assessments.review360.cli import (
+        install_questionnaires_command,
+        send_360_reminders_command,
+    )
+    app.cli.add_command(send_360_reminders_command)
+    app.cli.add_command(install_questionnaires_command)
     from certificates.cli import register as register_certificate_commands
     register_certificate_commands(app)
 

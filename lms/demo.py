@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from assessments.quiz.demo_exam import install_demo_quizzes
+from assessments.review360.demo_content import seed_demo_cycles
 from courses.content_files import import_starter_courses
 from lms.defaults import install_defaults
 from lms.people.models import Person, Team
@@ -116,6 +117,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
     install_demo_quizzes(session)
     _seed_learning(session, by_eid, today)
+    _seed_roleplays(session, by_eid)
+    # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
+    seed_demo_cycles(session, today)
     # Certification: rules settings, the design, an exam passed, everyone evaluated.
     from certificates.demo import install_demo_certification
     install_demo_certification(session, by_eid)
@@ -126,6 +130,17 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
+
+
+def _seed_roleplays(session, by_eid: dict[str, Person]) -> None:
+    """The role-play scenarios and rubric library, and submissions at every stage."""
+    from flask import current_app, has_app_context
+
+    from assessments.roleplay.demo_content import install_demo_roleplays, seed_demo_submissions
+
+    storage_dir = current_app.config["STORAGE_DIR"] if has_app_context() else None
+    install_demo_roleplays(session, storage_dir)
+    seed_demo_submissions(session, by_eid, storage_dir)
 
 
 # (employee id, lessons completed in each of their tier's required courses, days overdue).

@@ -30,6 +30,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "quiz.grading_queue": frozenset({"admin", "mentor"}),
     # Accommodations for a whole team (mentors set them for their mentees only).
     "quiz.override_teams": frozenset({"admin", "hr"}),
+    # 360 cycles (open, configure, extend, close, override nominations) and questionnaires.
+    "review360.manage": frozenset({"admin", "hr"}),
+    "review360.questionnaires": frozenset({"admin"}),
 }
 # Actions every signed-in, active person may take.
 SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage", "courses.browse",
@@ -60,6 +63,10 @@ def may(actor, action: str, obj=None) -> bool:
         return obj is not None and _may_read_attachment(actor, obj)
     if action.startswith("quiz."):
         return _may_quiz(actor, action, obj)
+    if action.startswith("roleplay."):
+        return _may_roleplay(actor, action, obj)
+    if action.startswith("review360."):
+        return _may_review360(actor, action, obj)
     if action.startswith("certificates."):
         return _may_certificates(actor, action, obj)
     return False
@@ -114,6 +121,122 @@ def _may_quiz(actor, action: str, obj) -> bool:
             return False
         return actor.has_role("admin") or (actor.has_role("mentor")
                                            and obj.mentor_id == actor.id)
+    return False
+
+
+def _may_roleplay(actor, action: str, obj) -> bool:
+    """Role-play actions. Leads are admins, and managers for submissions whose agent or
+    assigned mentor is in their reporting line (see `is_roleplay_lead`).
+    roleplay.author: scenarios and rubrics (the course author right). roleplay.take (obj:
+    Scenario): published ones. roleplay.own (obj: Submission): the agent's own (never a
+    calibration reference). roleplay.view (obj: Submission): the agent, the assigned mentors,
+    leads; every mentor for a calibration reference. roleplay.grade (obj: Submission): the
+    assigned primary or second mentor, never the agent; any mentor for a reference recording.
+    roleplay.customer (obj: Submission): the assigned mentor of a mentor-played chat.
+    roleplay.lead (obj: Submission, or None for "leads anything"). roleplay.moderate (obj:
+    Submission): a lead who is neither the agent nor one of its graders. roleplay.live (obj:
+    the agent): admins, the agent's mentor or a mentor of their team, managers for their line.
+    roleplay.queue: mentors and leads. roleplay.agreement / roleplay.calibrate: leads."""
+    if action == "roleplay.author":
+        return may_author(actor)
+    if action == "roleplay.queue":
+        return actor.has_role("mentor", "admin", "manager")
+    if action in ("roleplay.agreement", "roleplay.calibrate"):
+        return actor.has_role("admin", "manager")
+    if obj is None:
+        return action == "roleplay.lead" and actor.has_role("admin", "manager")
+    if action == "roleplay.take":
+        return bool(obj.published)
+    if action == "roleplay.live":
+        if actor.id == obj.id or not obj.active:
+            return False
+        if actor.has_role("admin"):
+            return True
+        if actor.has_role("mentor") and (obj.mentor_id == actor.id or (
+                obj.team_id is not None and obj.team_id == actor.team_id)):
+            return True
+        return actor.has_role("manager") and is_in_reporting_line(obj, actor)
+    if action == "roleplay.own":
+        return obj.person_id == actor.id and not obj.is_reference
+    if action == "roleplay.lead":
+        return is_roleplay_lead(actor, obj)
+    if action == "roleplay.view":
+        if obj.is_reference:
+            return actor.has_role("mentor") or is_roleplay_lead(actor, obj)
+        return actor.id in (obj.person_id, obj.mentor_id, obj.second_mentor_id) \
+            or is_roleplay_lead(actor, obj)
+    if action == "roleplay.grade":
+        if not actor.has_role("mentor") or actor.id == obj.person_id:
+            return False
+        return obj.is_reference or actor.id in (obj.mentor_id, obj.second_mentor_id)
+    if action == "roleplay.customer":
+        return obj.customer_side == "mentor" and obj.mentor_id == actor.id \
+            and actor.id != obj.person_id
+    if action == "roleplay.moderate":
+        graders = {g.grader_id for g in obj.grades if g.role in ("primary", "second")}
+        return is_roleplay_lead(actor, obj) and actor.id != obj.person_id \
+            and actor.id not in graders
+    return False
+
+
+def is_roleplay_lead(actor, submission) -> bool:
+    """Admins lead every submission; a manager leads those whose agent or assigned mentor is
+    in their reporting line (a mentor's manager reassigns and moderates that mentor's work)."""
+    if actor.has_role("admin"):
+        return True
+    if not actor.has_role("manager"):
+        return False
+    return any(person is not None and is_in_reporting_line(person, actor)
+               for person in (submission.person, submission.mentor))
+
+
+def roleplay_lead_filter(actor, person_column, mentor_column):
+    """A SQL condition selecting the submissions `actor` leads (same rule as
+    `is_roleplay_lead`, the reporting line resolved once): true for admins, false for
+    people who lead nothing."""
+    from sqlalchemy import false, or_, select, true
+
+    from lms.extensions import db
+    from lms.people.models import Person
+
+    if actor.has_role("admin"):
+        return true()
+    if not actor.has_role("manager"):
+        return false()
+    reports, frontier = set(), {actor.id}
+    while frontier:
+        frontier = set(db.session.scalars(
+            select(Person.id).where(Person.manager_id.in_(frontier)))) - reports
+        reports |= frontier
+    if not reports:
+        return false()
+    return or_(person_column.in_(reports), mentor_column.in_(reports))
+
+
+def _may_review360(actor, action: str, obj) -> bool:
+    """360 actions. review360.mine: one's own tasks and results page. review360.nominate (obj:
+    Subject): the subject while their list is open; their manager (reporting line) until the
+    cycle closes; HR and admins. review360.approve (obj: Subject): the manager's line, HR and
+    admins. review360.respond (obj: Rater): one's own invitation only. review360.results (obj:
+    Subject): once the cycle is closed, the subject, their manager's line, HR and admins."""
+    if action == "review360.mine":
+        return True
+    if obj is None:
+        return False
+    if action == "review360.respond":
+        return obj.person_id == actor.id
+    subject_person = obj.person
+    is_hr = actor.has_role("admin", "hr")
+    line_manager = actor.has_role("manager") and is_in_reporting_line(subject_person, actor)
+    if action == "review360.nominate":
+        if obj.cycle.closed:
+            return False
+        own = subject_person.id == actor.id and obj.nomination_state == "open"
+        return own or is_hr or line_manager
+    if action == "review360.approve":
+        return not obj.cycle.closed and (is_hr or line_manager)
+    if action == "review360.results":
+        return obj.cycle.closed and (subject_person.id == actor.id or is_hr or line_manager)
     return False
 
 

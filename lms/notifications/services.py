@@ -57,6 +57,18 @@ def notify(session, person, kind: str, subject: str, body: str, link: str = "",
     return notification
 
 
+def queue_email(session, to_address: str, subject: str, body: str,
+                link: str = "") -> OutboxEmail:
+    """Queue an e-mail to an address without an account (an external 360 rater); sent after
+    the caller's commit like `notify`'s."""
+    email = OutboxEmail(to_address=to_address, subject=subject[:300],
+                        body=_email_body(body, link), created_at=clock.now())
+    session.add(email)
+    session.flush()
+    session.info.setdefault(_PENDING, []).append(email.id)
+    return email
+
+
 def _email_body(body: str, link: str) -> str:
     if not link:
         return body

@@ -225,6 +225,59 @@ def answered_value(page: AuditedPage, slot: int, qtype: str):
     return fieldset.locator(f'[name="q{slot}"]').input_value()
 
 
+# Role-plays
+
+
+def start_scripted_chat(page: AuditedPage, scenario_title: str) -> None:
+    """From the role-play list: open a scenario and start a chat with the scripted customer."""
+    page.click(page.raw.locator("main").get_by_role("link", name=scenario_title))
+    page.raw.locator('select[name="customer_side"]').select_option("script")
+    page.click(page.raw.locator("main form button[type=submit]", has_text="Start the typed chat"))
+
+
+def chat_lines(page: AuditedPage) -> list[str]:
+    """The transcript's message texts, in order."""
+    return [t.strip() for t in page.raw.locator(".chat .chat-text").all_inner_texts()]
+
+
+def send_chat(page: AuditedPage, text: str) -> None:
+    page.raw.locator(".chat-form textarea").fill(text)
+    page.click(page.raw.locator(".chat-form button[type=submit]"))
+
+
+def submit_roleplay(page: AuditedPage) -> None:
+    page.click(page.raw.locator(".submit-form button[type=submit]"))
+
+
+def rate_every_criterion(page: AuditedPage, rank_from_top: int, comment: str = "",
+                         form: str = "#grade-form") -> None:
+    """On the grading screen: pick the level `rank_from_top` below the best for every
+    criterion (0: the best level) and write a comment on each."""
+    criteria = page.raw.locator(f"{form} fieldset.criterion")
+    for index in range(criteria.count()):
+        radios = criteria.nth(index).locator('input[type="radio"]')
+        radios.nth(radios.count() - 1 - rank_from_top).check()
+        if comment:
+            criteria.nth(index).locator("textarea").fill(comment)
+
+
+def press_grade_button(page: AuditedPage, label: str, form: str = "#grade-form") -> None:
+    page.click(page.raw.locator(f"{form} button", has_text=label))
+# 360 feedback
+
+
+def answer_360(page: AuditedPage, value: int) -> None:
+    """On a 360 questionnaire: choose `value` for every statement, then submit."""
+    for fieldset in page.raw.locator("main form fieldset.question").all():
+        fieldset.locator(f'input[type="radio"][value="{value}"]').check()
+    page.click(page.raw.locator('main form button[name="intent"][value="submit"]'))
+
+
+def external_links(page: AuditedPage) -> list[str]:
+    """The one-time links shown after approving nominations (as site paths)."""
+    values = page.raw.locator("input[data-external-link]").evaluate_all(
+        "inputs => inputs.map(i => i.value)")
+    return [value.removeprefix(page.base_url) for value in values]
 # Certificates
 
 

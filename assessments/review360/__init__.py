@@ -1,0 +1,1 @@
+"""360-degree evaluations: questionnaires, cycles, nominations, raters, aggregation."""

@@ -1,0 +1,106 @@
+"""Forms of the 360 screens. They parse types and lengths; the rules live in the services."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from assessments.review360.cycles import DEFAULT_MIN_RATERS, DEFAULT_WEIGHTS, CycleData
+from assessments.review360.groups import GROUP_LABELS
+from assessments.review360.models import GROUPS
+from lms.forms import OptionalIdField, choices
+from lms.people.forms import MultiCheckboxField
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token (close, approve, submit, withdraw…)."""
+
+
+def _weight(group: str) -> DecimalField:
+    return DecimalField(_l("Weight of %(group)s (%%)", group=GROUP_LABELS[group]),
+                        places=None, default=DEFAULT_WEIGHTS[group],
+                        validators=[InputRequired(), NumberRange(0, 100)])
+
+
+def _minimum(group: str) -> IntegerField:
+    return IntegerField(_l("Minimum raters: %(group)s", group=GROUP_LABELS[group]),
+                        default=DEFAULT_MIN_RATERS[group],
+                        validators=[InputRequired(), NumberRange(0, 50)])
+
+
+class CycleForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
+    closes_on = DateField(_l("Closes on (answers are taken through this day)"),
+                          validators=[DataRequired()])
+    anonymity_threshold = IntegerField(
+        _l("Anonymity threshold (responses a group needs before it is shown)"), default=3,
+        validators=[InputRequired(), NumberRange(2, 20)])
+    pass_mark = DecimalField(_l("Pass mark of the weighted score"), places=None, default=80,
+                             validators=[InputRequired(), NumberRange(0, 100)])
+    link_days = IntegerField(_l("Days an external rater's link stays valid"), default=14,
+                             validators=[InputRequired(), NumberRange(1, 90)])
+    weight_self = _weight("self")
+    weight_manager = _weight("manager")
+    weight_peer = _weight("peer")
+    weight_customer = _weight("customer")
+    weight_direct_report = _weight("direct_report")
+    min_self = _minimum("self")
+    min_manager = _minimum("manager")
+    min_peer = _minimum("peer")
+    min_customer = _minimum("customer")
+    min_direct_report = _minimum("direct_report")
+
+    def load(self, cycle) -> None:
+        for name in ("title", "opens_on", "closes_on", "anonymity_threshold", "pass_mark",
+                     "link_days"):
+            getattr(self, name).data = getattr(cycle, name)
+        for row in cycle.groups:
+            getattr(self, f"weight_{row.group}").data = row.weight.normalize()
+            getattr(self, f"min_{row.group}").data = row.min_raters
+
+    def data_for_service(self) -> CycleData:
+        return CycleData(
+            title=self.title.data, opens_on=self.opens_on.data, closes_on=self.closes_on.data,
+            anonymity_threshold=self.anonymity_threshold.data, pass_mark=self.pass_mark.data,
+            link_days=self.link_days.data,
+            weights={g: getattr(self, f"weight_{g}").data for g in GROUPS},
+            min_raters={g: getattr(self, f"min_{g}").data for g in GROUPS})
+
+
+class AddSubjectsForm(FlaskForm):
+    people = SelectMultipleField(_l("People to evaluate"), coerce=int,
+                                 validators=[DataRequired(_l("Choose at least one person."))])
+
+
+class ExtendForm(FlaskForm):
+    closes_on = DateField(_l("New closing date"), validators=[DataRequired()])
+
+
+class ColleagueForm(FlaskForm):
+    group = SelectField(_l("As"), validators=[DataRequired()])
+    person_id = OptionalIdField(_l("Colleague"), validators=[DataRequired(
+        _l("Choose a colleague."))], blank_label=_l("— choose —"))
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Customer's name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Customer's e-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class ItemForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=choices([
+        ("rating", _l("Behavioural statement, rated on the scale")),
+        ("comment", _l("Open comment question"))]))
+    text = TextAreaField(_l("Text (English)"), validators=[DataRequired(), Length(max=1000)])
+    text_zh = TextAreaField(_l("Text (Chinese)"), validators=[Optional(), Length(max=1000)])
+    competencies = MultiCheckboxField(_l("Competencies it evidences"), coerce=int)

@@ -1,0 +1,1 @@
+"""The role-play assessment kind: scenarios, rubrics, submissions, grading queue, calibration."""

@@ -1,0 +1,153 @@
+"""Time the role-play grading queue and the agreement figures for a large contact centre.
+
+    python benchmarks/roleplay_queue.py [--agents 1000] [--mentors 20] [--runs 10]
+
+In-process on a fresh SQLite file (or a throwaway PostgreSQL database when DATABASE_URL names
+a server): the default framework and the demo rubrics and scenarios, one team of --mentors
+mentors and --agents agents (each the mentee of one mentor), each agent with one submitted
+scripted chat; every tenth one blind double-graded and released by two mentors. Then
+GET /roleplays/queue as a mentor and as an admin (who leads every open submission), and
+GET /roleplays/agreement as the admin; p50/p95 over --runs requests after a warm-up, and the
+SQL statements per request.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+PASSWORD = "benchmark-password"
+
+
+def build(session, agents: int, mentors: int, storage_dir: str) -> dict[str, str]:
+    from assessments.roleplay import grading, submissions
+    from assessments.roleplay.demo_content import install_demo_roleplays
+    from assessments.roleplay.grading import RatingInput
+    from lms.defaults import install_defaults
+    from lms.people.services import PersonData, create_person, save_team
+
+    paths = install_defaults(session)
+    scenario = install_demo_roleplays(session, storage_dir)["Smart band will not sync"]
+    team = save_team(session, None, None, "Hotline — benchmark", "", None)
+    admin = create_person(session, None, PersonData(
+        employee_id="A0001", name="Bench Admin", email="admin@bench.example",
+        roles=("admin",)), PASSWORD)
+    guides = [create_person(session, None, PersonData(
+        employee_id=f"M{i:04d}", name=f"导师 {i:02d}", email=f"mentor{i}@bench.example",
+        team_id=team.id, roles=("mentor",)), PASSWORD) for i in range(mentors)]
+    session.flush()
+    for i in range(agents):
+        agent = create_person(session, None, PersonData(
+            employee_id=f"B{i:05d}", name=f"坐席 {i:04d}", email=f"agent{i}@bench.example",
+            team_id=team.id, mentor_id=guides[i % mentors].id, tier_id=paths["NEWHIRE"].id,
+            roles=("agent",)), None)
+        sub = submissions.start_chat(session, agent, scenario, "script")
+        submissions.post_message(session, agent, sub, "I'm so sorry, may I have the ticket?")
+        submissions.submit(session, agent, sub)
+        if i % 10 == 0:
+            second = guides[(i + 1) % mentors]
+            if sub.second_mentor_id is None:
+                submissions.ask_second_grade(session, None, sub, second)
+            for mentor_id, shift in ((sub.mentor_id, 0), (sub.second_mentor_id, i % 2)):
+                grader = session.get(type(agent), mentor_id)
+                ratings = {c.id: RatingInput(c.levels[max(len(c.levels) - 1 - shift - n % 2,
+                                                          0)].id)
+                           for n, c in enumerate(sub.rubric_version.criteria)}
+                grading.save_grade(session, grader, sub, ratings, note="Practise the close.",
+                                   release=True)
+        if i % 200 == 199:
+            session.commit()
+    session.commit()
+    return {"mentor": guides[0].email, "admin": admin.email}
+
+
+def timed(client, url: str, runs: int) -> list[float]:
+    assert client.get(url).status_code == 200
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return times
+
+
+def statements(app, client, url: str) -> int:
+    from sqlalchemy import event
+
+    from lms.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--mentors", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    from concurrent_writes import ScratchPostgres
+
+    from lms import create_app
+    from lms.extensions import db
+
+    scratch = None
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        scratch = ScratchPostgres(os.environ["DATABASE_URL"])
+        url = scratch.url
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
+    storage = tempfile.mkdtemp(prefix="lms-bench-files-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
+                      "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, "STORAGE_DIR": storage})
+    results = {}
+    try:
+        with app.app_context():
+            db.create_all()
+            started = time.perf_counter()
+            logins = build(db.session, args.agents, args.mentors, storage)
+            built = time.perf_counter() - started
+            db.session.remove()
+        for who, page in (("mentor", "/roleplays/queue"), ("admin", "/roleplays/queue"),
+                          ("admin", "/roleplays/agreement")):
+            client = app.test_client()
+            response = client.post("/login", data={"login": logins[who],
+                                                   "password": PASSWORD})
+            assert response.status_code == 302, response.status_code
+            results[f"{page} as {who}"] = (timed(client, page, args.runs),
+                                           statements(app, client, page))
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if scratch is not None:
+            scratch.drop()
+    backend = url.split(":", 1)[0]
+    print(f"backend={backend} agents={args.agents} mentors={args.mentors} "
+          f"(built in {built:.1f}s), every tenth double-graded")
+    for label, (times, queries) in results.items():
+        times.sort()
+        p95 = times[max(int(round(0.95 * len(times))) - 1, 0)]
+        print(f"  {label}: p50={statistics.median(times):.1f}ms p95={p95:.1f}ms "
+              f"over {len(times)} runs, {queries} SQL statements")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
