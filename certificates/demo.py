@@ -78,6 +78,35 @@ def sit_exam(session, person: Person, quiz: Quiz, wrong: int = 0) -> None:
     attempts.submit(session, person, attempt.id)
 
 
+SECOND_ROLEPLAY = "Four hours, three centres, three answers"
+SECOND_LINES = [
+    "I'm truly sorry, Ms Zhao: three centres and four hours is not the service you deserve.",
+    "I see why the answers differed: two centres used last year's policy. Here is today's.",
+    "With your receipt and within 30 days the return is accepted; I'll process it now and "
+    "email you the confirmation. I'll call you on Friday to check the refund has arrived."]
+
+
+def _second_roleplay(session, person: Person, mentor: Person) -> None:
+    """A second role-play for the demo new hire, graded at the top level of every criterion
+    by her mentor and released (tone and case analysis are evidenced by this scenario)."""
+    from assessments.roleplay import grading, submissions
+    from assessments.roleplay.grading import RatingInput
+    from assessments.roleplay.models import Scenario
+
+    scenario = session.scalar(select(Scenario).where(Scenario.title == SECOND_ROLEPLAY))
+    if scenario is None:
+        return
+    sub = submissions.start_chat(session, person, scenario, "script")
+    for line in SECOND_LINES:
+        submissions.post_message(session, person, sub, line)
+    submissions.submit(session, person, sub)
+    sub.mentor_id = mentor.id
+    ratings = {c.id: RatingInput(max(c.levels, key=lambda level: level.points).id)
+               for c in sub.rubric_version.criteria}
+    grading.save_grade(session, mentor, sub, ratings, "Owned the failure, fixed the policy "
+                       "confusion and closed with a clear follow-up.", "", release=True)
+
+
 def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
     """See the module docstring."""
     paths = {p.code: p for p in session.scalars(select(CertificationPath))}
@@ -99,6 +128,7 @@ def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
         accent_colour="#c9a227", organisation="Service Academy 服务学院",
         signatory_name="Sophie Martin", signatory_title="Head of HR")
     sit_exam(session, by_eid[EXAM_PASSED], exam)
+    _second_roleplay(session, by_eid[EXAM_PASSED], by_eid["E0020"])
     sit_exam(session, by_eid["E0103"], exam, wrong=9)  # 70 %: close, but not yet
     for person in session.scalars(select(Person).where(Person.active.is_(True))
                                   .order_by(Person.id)):

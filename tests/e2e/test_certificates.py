@@ -31,10 +31,10 @@ PRACTICAL_COMPETENCIES = ("COMM-LISTEN", "COMM-EMPATHY", "COMM-TONE", "COMM-CLEA
 
 @pytest.fixture
 def practical(app, db, demo, monkeypatch):
-    """The new hire's practical role-play. With the role-play kind installed the demo's own
-    graded role-play is used; without it (the package is built separately), a test-only
-    stand-in under the same key gives her a 90 and the evidence a graded role-play writes,
-    for this test only."""
+    """The new hire's practical role-play: with the role-play kind installed, the demo's own
+    graded role-plays (plus a stand-in 360 observation of her tone, which no demo rubric
+    evidences); without it, a test-only stand-in under its key gives her a 90 and the
+    evidence a graded role-play writes, for this test only."""
     from decimal import Decimal
 
     from sqlalchemy import select
@@ -45,25 +45,30 @@ def practical(app, db, demo, monkeypatch):
     from lms.competencies.models import Competency
     from lms.people.models import Person
 
-    if "roleplay" in registry.registered_kinds():
-        return
     person = db.session.scalar(select(Person).where(Person.email == NEW_HIRE))
+    codes = PRACTICAL_COMPETENCIES
+    if "roleplay" in registry.registered_kinds():
+        # The demo's new-hire scorecard evidences no tone criterion; in the product a 360
+        # does. Stand in for that one 360 observation.
+        codes, kind = ("COMM-TONE",), "review360"
+    else:
+        kind = "roleplay"
 
-    class StandInRoleplay(registry.AssessmentKind):
-        key = "roleplay"
-        label = "Role-play (test stand-in)"
+        class StandInRoleplay(registry.AssessmentKind):
+            key = "roleplay"
+            label = "Role-play (test stand-in)"
 
-        def person_result(self, session, reference, person_id):
-            if person_id != person.id:
-                return None
-            return registry.AssessmentResult(score=Decimal("90"), passed=True)
+            def person_result(self, session, reference, person_id):
+                if person_id != person.id:
+                    return None
+                return registry.AssessmentResult(score=Decimal("90"), passed=True)
 
-    monkeypatch.setitem(registry._KINDS, "roleplay", StandInRoleplay)
-    for code in PRACTICAL_COMPETENCIES:
+        monkeypatch.setitem(registry._KINDS, "roleplay", StandInRoleplay)
+    for code in codes:
         competency = db.session.scalar(select(Competency).where(Competency.code == code))
         db.session.add(Evidence(person_id=person.id, competency_id=competency.id,
                                 level=Decimal("4.6"), score=Decimal("90"),
-                                source_kind="roleplay", source_id="stand-in",
+                                source_kind=kind, source_id="stand-in",
                                 observed_at=clock.now()))
     evaluate_person(db.session, person)
     db.session.commit()
