@@ -31,6 +31,7 @@ from courses.models import (
     LessonCompletion,
     PathCourse,
 )
+from courses.signals import course_completed
 from lms import audit, clock, policy
 from lms.competencies.evidence import profiles
 from lms.competencies.models import Competency, MatrixRequirement
@@ -297,6 +298,8 @@ def complete_lesson(session, person, course: Course, lesson_key: str, method: st
         enrollment.completed_version = course.published_version
         audit.record(person, "course.complete", enrollment, course=course.code,
                      version=course.published_version)
+        session.flush()
+        course_completed.send(session, person_id=person.id, course_id=course.id)
     session.flush()
     return completion
 

@@ -64,6 +64,7 @@ def _import_models() -> None:
     import assessments.quiz.models  # noqa: F401
     import assessments.review360.models  # noqa: F401
     import assessments.roleplay.models  # noqa: F401
+    import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
     import lms.audit  # noqa: F401
     import lms.competencies.evidence  # noqa: F401
@@ -102,10 +103,13 @@ def _register_blueprints(app: Flask) -> None:
     import assessments.roleplay.grading_views  # noqa: F401
     import assessments.roleplay.kind  # noqa: F401  (registers the "roleplay" assessment kind)
     import assessments.roleplay.take_views  # noqa: F401
+    import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
+    import certificates.reminders  # noqa: F401  (expiry reminders join send-reminders)
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
     from assessments.quiz.blueprint import bp as quiz_bp
     from assessments.review360.blueprint import bp as review360_bp
     from assessments.roleplay.blueprint import bp as roleplay_bp
+    from certificates.views import bp as certificates_bp
     from courses.views import bp as courses_bp
     from lms.competencies.views import bp as competencies_bp
     from lms.home import bp as home_bp
@@ -122,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(quiz_bp)
     app.register_blueprint(roleplay_bp)
     app.register_blueprint(review360_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -31,6 +31,8 @@ def register_cli(app: Flask) -> None:
     )
     app.cli.add_command(send_360_reminders_command)
     app.cli.add_command(install_questionnaires_command)
+    from certificates.cli import register as register_certificate_commands
+    register_certificate_commands(app)
 
 
 def _has_people() -> bool:

@@ -123,6 +123,12 @@ PATHS = [
      ]),
 ]
 
+# What each default slot reads (AssessmentSlot.reference): role-plays by the tier of their
+# scenarios, 360s by rater group. The demo points EXAM at its new-hire exam quiz.
+SLOT_REFERENCES = {("NEWHIRE", "PRACTICAL"): "tier:NEWHIRE", ("SENIOR", "CASE"): "tier:SENIOR",
+                   ("SENIOR", "CUSTOMER"): "customer", ("MANAGER", "LEADERSHIP"): "tier:MANAGER",
+                   ("MANAGER", "TEAM"): "direct_report"}
+
 # Required level per tier, by competency code: (new hire, senior, manager).
 MATRIX = {
     "COMM-LISTEN": (3, 4, 4), "COMM-EMPATHY": (3, 4, 4), "COMM-TONE": (3, 4, 4),
@@ -174,7 +180,8 @@ def install_defaults(session) -> dict[str, CertificationPath]:
             path.set_translation(ZH, "description", zh_description)
             for s_pos, (s_code, label, kind, weight, mark) in enumerate(slots):
                 path.slots.append(AssessmentSlot(code=s_code, label=label, kind=kind,
-                                                 weight=weight, pass_mark=mark, position=s_pos))
+                                                 weight=weight, pass_mark=mark, position=s_pos,
+                                                 reference=SLOT_REFERENCES.get((code, s_code))))
             session.add(path)
         paths[code] = previous = path
     session.flush()

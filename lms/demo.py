@@ -120,6 +120,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     _seed_roleplays(session, by_eid)
     # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
     seed_demo_cycles(session, today)
+    # Certification: rules settings, the design, an exam passed, everyone evaluated.
+    from certificates.demo import install_demo_certification
+    install_demo_certification(session, by_eid)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),

@@ -76,3 +76,5 @@ class SlotForm(FlaskForm):
     pass_mark = DecimalField(_l("Own pass mark (0–100; empty when only the composite counts)"),
                              places=None, validators=[Optional()], render_kw=MARK)
     position = IntegerField(_l("Position"), default=0, validators=[InputRequired()])
+    reference = StringField(_l("Reference (what the kind reads; empty for its default)"),
+                            validators=[Length(max=200)])

@@ -50,5 +50,8 @@ class AssessmentSlot(db.Model):
     # Own pass mark (0–100), or None when only the composite counts.
     pass_mark: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     position: Mapped[int] = mapped_column(default=0)
+    # What the slot reads, in its kind's terms (a quiz id, "scenario:<id>", "tier:<CODE>", a
+    # 360 rater group…); None or "": the kind's default (see AssessmentKind.person_result).
+    reference: Mapped[str | None] = mapped_column(String(200))
 
     path: Mapped[CertificationPath] = relationship(back_populates="slots")

@@ -62,6 +62,7 @@ class SlotData:
     weight: Decimal | None = None
     pass_mark: Decimal | None = None
     position: int = 0
+    reference: str = ""
 
 
 def _whole_number(value: int | None, field: str, low: int, high: int) -> int:
@@ -232,6 +233,7 @@ def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | No
         "weight": check_mark(data.weight, "weight"),
         "pass_mark": check_mark(data.pass_mark, "pass_mark"),
         "position": _whole_number(data.position, "position", 0, POSITION_MAX),
+        "reference": clean_text(data.reference, "reference", 200) or None,
     }
     others = [s for s in path.slots if slot is None or s.id != slot.id]
     if any(s.code.lower() == code.lower() for s in others):

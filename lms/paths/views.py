@@ -122,6 +122,7 @@ def slot_form(path_id: int, slot_id: int | None):
         data = services.SlotData(
             code=form.code.data, label=form.label.data, kind=form.kind.data,
             weight=form.weight.data, pass_mark=form.pass_mark.data, position=form.position.data,
+            reference=form.reference.data or "",
         )
         try:
             saved = services.save_slot(db.session, current_user, path, slot, data)
@@ -137,9 +138,23 @@ def slot_form(path_id: int, slot_id: int | None):
                         kind=saved.kind), "info")
             return redirect(url_for("paths.path_form", path_id=path.id))
     status = 400 if request.method == "POST" else 200
+    references = _references(form.kind.data)
+    if references:
+        form.reference.render_kw = {"list": "reference-choices"}
     return render_template(
         "paths/slot_form.html", form=form, path=path, slot=slot, kinds=kinds,
+        references=references,
     ), status
+
+
+def _references(kind_key: str | None) -> list[tuple[str, str]]:
+    """The references the slot's kind offers (none when the kind is not installed)."""
+    from assessments.registry import UnknownAssessmentKind, get_kind
+
+    try:
+        return get_kind(kind_key or "")().references(db.session)
+    except UnknownAssessmentKind:
+        return []
 
 
 @bp.post("/admin/paths/<int:path_id>/slots/<int:slot_id>/remove")

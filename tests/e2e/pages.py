@@ -272,3 +272,34 @@ def answer_360(page: AuditedPage, value: int) -> None:
         fieldset.locator(f'input[type="radio"][value="{value}"]').check()
     page.click(page.raw.locator('main form button[name="intent"][value="submit"]'))
 
+
+# Certificates
+
+
+def certificate_rows(page: AuditedPage) -> Locator:
+    """The rows of the certificates table on a certification page."""
+    return page.raw.locator("main table tbody tr")
+
+
+def open_certificate(page: AuditedPage, serial: str) -> None:
+    page.click(page.raw.get_by_role("link", name=serial, exact=True))
+
+
+def download(page: AuditedPage, link_text: str) -> bytes:
+    """Click a download link on the page; returns the file's bytes (no navigation)."""
+    with page.raw.expect_download() as info:
+        page.raw.get_by_role("link", name=link_text, exact=True).click()
+    path = info.value.path()
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def verification_path(page: AuditedPage) -> str:
+    """The verification page's path from the certificate page."""
+    href = page.raw.locator('dd a[href*="/verify/"]').get_attribute("href")
+    return "/verify/" + href.rsplit("/verify/", 1)[1]
+
+
+def revoke_certificate(page: AuditedPage, reason: str) -> None:
+    page.raw.get_by_label("Reason").first.fill(reason)
+    page.click(page.raw.get_by_role("button", name="Revoke the certificate"))

@@ -1,0 +1,70 @@
+"""`flask --app lms …` commands of the certificates package."""
+
+import click
+from sqlalchemy import select
+
+from lms import clock
+from lms.database import writing
+from lms.extensions import db
+
+
+@click.command("evaluate-certifications")
+@click.option("--person", "employee_ids", multiple=True,
+              help="Employee id to evaluate (repeatable); default: everyone active.")
+def evaluate_certifications_command(employee_ids: tuple[str, ...]) -> None:
+    """Evaluate the certification rules for people, awarding what they have earned."""
+    from certificates.awards import evaluate_person
+    from certificates.models import Certificate
+    from lms.people.models import Person
+
+    with writing():
+        stmt = select(Person).where(Person.active.is_(True)).order_by(Person.id)
+        if employee_ids:
+            stmt = stmt.where(Person.employee_id.in_(employee_ids))
+        people = db.session.scalars(stmt).all()
+        if employee_ids and len(people) != len(set(employee_ids)):
+            known = {p.employee_id for p in people}
+            raise click.ClickException("Unknown or inactive employee ids: " + ", ".join(
+                sorted(set(employee_ids) - known)))
+        before = db.session.query(Certificate).count()
+        for n, person in enumerate(people, start=1):
+            evaluate_person(db.session, person)
+            if n % 50 == 0:
+                db.session.commit()
+        db.session.commit()
+        issued = db.session.query(Certificate).count() - before
+    click.echo(f"Evaluated {len(people)} people; {issued} certificates issued.")
+
+
+@click.command("send-expiry-reminders")
+def send_expiry_reminders_command() -> None:
+    """Send the 60/30/7-day certificate expiry reminders (each once)."""
+    from certificates.reminders import expiry_reminders
+
+    with writing():
+        made = expiry_reminders(db.session, clock.today())
+        db.session.commit()  # e-mail goes out after the commit when SMTP is configured
+    click.echo(f"{made} expiry reminders sent.")
+
+
+@click.command("certificates-worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def certificates_worker_command(burst: bool) -> None:
+    """Run an RQ worker for certificate batches (needs REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from certificates.batches import queue_name
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: batches run in the web process.")
+    connection = Redis.from_url(url)
+    Worker([Queue(queue_name(), connection=connection)], connection=connection).work(burst=burst)
+
+
+def register(app) -> None:
+    app.cli.add_command(evaluate_certifications_command)
+    app.cli.add_command(send_expiry_reminders_command)
+    app.cli.add_command(certificates_worker_command)

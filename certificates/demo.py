@@ -1,0 +1,136 @@
+"""The demo's certification: slot references, a shorter re-exam as the new-hire
+recertification route, approval for the senior and manager tiers, the certificate design,
+a new hire (陈静) who sat the closed-book exam and passed, and every active person's rules
+evaluated (which issues what people have earned). Built through the services the screens
+use; callers own the commit."""
+
+import random
+import re
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from assessments.quiz import attempts, quizzes
+from assessments.quiz.attempts import PostedAnswer
+from assessments.quiz.demo_exam import EXAM_DRAWS, _category_id, build_exam
+from assessments.quiz.models import Quiz
+from assessments.quiz.responses import matching_choices, matching_prompts
+from certificates import awards, documents, services
+from lms.paths.models import CertificationPath
+from lms.people.models import Person
+
+REEXAM_TITLE = "New-hire recertification re-exam"
+REEXAM_DESCRIPTION = (
+    "The shorter yearly re-exam for agents who hold the new-hire certificate: fifteen "
+    "questions on this year's product and policy changes, etiquette and complaint handling. "
+    "You need 80 % to recertify.")
+# The demo new hire who has done everything the exam asks (the journey's holder).
+EXAM_PASSED = "E0102"
+
+
+def build_reexam(session) -> Quiz:
+    """The recertification re-exam (15 questions, 25 minutes, 2 attempts), published once."""
+    found = session.scalar(select(Quiz).where(Quiz.title == REEXAM_TITLE))
+    if found is not None:
+        return found
+    quiz = quizzes.save_quiz(session, None, None, quizzes.QuizData(
+        title=REEXAM_TITLE, description=REEXAM_DESCRIPTION, time_limit_seconds=25 * 60,
+        attempts_allowed=2, grading_method="highest", pass_mark=Decimal("80"),
+        closed_book=True, shuffle_options=True, overdue_handling="autosubmit"))
+    for path, count in EXAM_DRAWS:
+        quizzes.add_draw(session, None, quiz, _category_id(session, path), (count + 1) // 2)
+    quizzes.publish(session, None, quiz)
+    return quiz
+
+
+def _right_answer(aq):
+    """The answer that earns full marks (automatically graded types only)."""
+    version, data = aq.version, aq.version.data
+    if version.qtype == "single":
+        return next(o["id"] for o in data["options"] if Decimal(o["fraction"]) == 1)
+    if version.qtype == "multiple":
+        return [o["id"] for o in data["options"] if Decimal(o["fraction"]) > 0]
+    if version.qtype == "truefalse":
+        return "true" if data["answer"] else "false"
+    if version.qtype == "shortanswer":
+        best = next(a["text"] for a in data["answers"] if Decimal(a["fraction"]) == 1)
+        return re.sub(r"(?<!\\)\*", "", best).replace("\\*", "*")
+    if version.qtype == "numerical":
+        return next(a["value"] for a in data["answers"]
+                    if Decimal(a["fraction"]) == 1 and a["value"] != "*")
+    if version.qtype == "matching":
+        choice_of = {text: choice_id for choice_id, text in matching_choices(version)}
+        answers = {p["id"]: p["answer"] for p in data["pairs"]}
+        return {pid: choice_of[answers[pid]] for pid, _prompt in matching_prompts(version)}
+    return None
+
+
+def sit_exam(session, person: Person, quiz: Quiz, wrong: int = 0) -> None:
+    """`person` takes the quiz through the attempt services, answering all but `wrong`
+    questions right, and submits (which records evidence and re-evaluates them)."""
+    attempt = attempts.start_attempt(session, person, quiz, rng=random.Random(person.id))
+    posted = []
+    for n, aq in enumerate(attempt.questions):
+        answer = _right_answer(aq)
+        if answer is not None and n >= wrong:
+            posted.append(PostedAnswer(aq.slot, aq.sequence, answer))
+    attempts.save_answers(session, person, attempt.id, posted)
+    attempts.submit(session, person, attempt.id)
+
+
+SECOND_ROLEPLAY = "Four hours, three centres, three answers"
+SECOND_LINES = [
+    "I'm truly sorry, Ms Zhao: three centres and four hours is not the service you deserve.",
+    "I see why the answers differed: two centres used last year's policy. Here is today's.",
+    "With your receipt and within 30 days the return is accepted; I'll process it now and "
+    "email you the confirmation. I'll call you on Friday to check the refund has arrived."]
+
+
+def _second_roleplay(session, person: Person, mentor: Person) -> None:
+    """A second role-play for the demo new hire, graded at the top level of every criterion
+    by her mentor and released (tone and case analysis are evidenced by this scenario)."""
+    from assessments.roleplay import grading, submissions
+    from assessments.roleplay.grading import RatingInput
+    from assessments.roleplay.models import Scenario
+
+    scenario = session.scalar(select(Scenario).where(Scenario.title == SECOND_ROLEPLAY))
+    if scenario is None:
+        return
+    sub = submissions.start_chat(session, person, scenario, "script")
+    for line in SECOND_LINES:
+        submissions.post_message(session, person, sub, line)
+    submissions.submit(session, person, sub)
+    sub.mentor_id = mentor.id
+    ratings = {c.id: RatingInput(max(c.levels, key=lambda level: level.points).id)
+               for c in sub.rubric_version.criteria}
+    grading.save_grade(session, mentor, sub, ratings, "Owned the failure, fixed the policy "
+                       "confusion and closed with a clear follow-up.", "", release=True)
+
+
+def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
+    """See the module docstring."""
+    paths = {p.code: p for p in session.scalars(select(CertificationPath))}
+    exam, reexam = build_exam(session), build_reexam(session)
+    newhire = paths["NEWHIRE"]
+    for slot in newhire.slots:
+        if slot.code == "EXAM":
+            slot.reference = str(exam.id)
+    services.save_settings(session, None, newhire, services.SettingsData(
+        recert_window_days=60, recert_grace_days=90, recert_requires_matrix=False))
+    services.add_recert_slot(session, None, newhire, "REEXAM", "Recertification re-exam",
+                             "quiz", str(reexam.id), Decimal("80"))
+    services.save_settings(session, None, paths["SENIOR"], services.SettingsData(
+        require_approval=True))
+    services.save_settings(session, None, paths["MANAGER"], services.SettingsData(
+        require_approval=True, approver_id=by_eid["E0010"].id))
+    documents.save_design(
+        session, None, template=documents.DEFAULT_TEMPLATE, primary_colour="#1f4e79",
+        accent_colour="#c9a227", organisation="Service Academy 服务学院",
+        signatory_name="Sophie Martin", signatory_title="Head of HR")
+    sit_exam(session, by_eid[EXAM_PASSED], exam)
+    _second_roleplay(session, by_eid[EXAM_PASSED], by_eid["E0020"])
+    sit_exam(session, by_eid["E0103"], exam, wrong=9)  # 70 %: close, but not yet
+    for person in session.scalars(select(Person).where(Person.active.is_(True))
+                                  .order_by(Person.id)):
+        awards.evaluate_person(session, person)
+    session.flush()

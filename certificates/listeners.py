@@ -1,0 +1,33 @@
+"""What makes the engine run: a recorded assessment result, a completed course, a tier
+change. Each receiver evaluates the people concerned inside the sender's transaction (it
+flushes, never commits). Imported once by the app factory."""
+
+from assessments.signals import result_recorded
+from certificates.awards import evaluate_person
+from courses.signals import course_completed
+from lms.people.models import Person
+from lms.people.signals import tier_changed
+
+
+def _evaluate(session, person_id: int, actor=None) -> None:
+    person = session.get(Person, person_id)
+    if person is not None:
+        evaluate_person(session, person, actor)
+
+
+@result_recorded.connect
+def _on_result(kind_key, session=None, person_id=None, source_id=None, **_extra) -> None:
+    if session is not None and person_id is not None:
+        _evaluate(session, person_id)
+
+
+@course_completed.connect
+def _on_course(session, person_id=None, course_id=None, **_extra) -> None:
+    if person_id is not None:
+        _evaluate(session, person_id)
+
+
+@tier_changed.connect
+def _on_tier(session, actor=None, people=(), **_extra) -> None:
+    for person in people:
+        evaluate_person(session, person, actor)

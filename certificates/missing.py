@@ -1,0 +1,53 @@
+"""The wording of missing items, chosen when read so it follows the reader's language.
+
+Evaluations store what is missing as {"code": …, "params": {…}}; names of paths, courses and
+competencies are stored in English and Chinese (params "x" and "x_zh").
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+from lms.i18n import current_language
+
+
+def _name(params: dict, key: str) -> str:
+    if current_language().startswith("zh") and params.get(f"{key}_zh"):
+        return params[f"{key}_zh"]
+    return str(params.get(key, ""))
+
+
+def _score(value) -> str:
+    # Shown to one decimal, half up, as everywhere else; the rule compared the exact value.
+    exact = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return format_decimal(exact, format="0.0")
+
+
+def describe(item: dict) -> str:
+    """One missing item in the current language ("Product knowledge 3/4 required")."""
+    code, params = item.get("code"), item.get("params") or {}
+    if code == "course":
+        return _("Course not completed: %(course)s", course=_name(params, "course"))
+    if code == "unavailable":
+        return _("%(slot)s not yet available", slot=params.get("slot", ""))
+    if code == "kind_missing":
+        return _("%(slot)s not available (this assessment is not installed)",
+                 slot=params.get("slot", ""))
+    if code == "below":
+        return _("%(slot)s %(score)s, %(mark)s required", slot=params.get("slot", ""),
+                 score=_score(params["score"]), mark=_score(params["mark"]))
+    if code == "composite_below":
+        return _("Composite score %(score)s, %(mark)s required",
+                 score=_score(params["score"]), mark=_score(params["mark"]))
+    if code == "level":
+        return _("%(competency)s %(level)s/%(required)s required",
+                 competency=_name(params, "competency"), level=params.get("level", 0),
+                 required=params.get("required", 0))
+    if code == "prerequisite":
+        return _("A valid %(path)s certificate is required", path=_name(params, "path"))
+    return str(code)
+
+
+def describe_all(items) -> tuple[str, ...]:
+    return tuple(describe(item) for item in items or ())
