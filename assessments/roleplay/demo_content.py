@@ -86,7 +86,7 @@ RUBRICS = [
     ("Clean close", "Summary and next steps.", [CLOSE]),
     ("New-hire practical scorecard", "The practical role-play of the new-hire certification: "
      "the five steps, empathy, accuracy, emotion control and the close.",
-     [LISTEN, SOOTHE, SOLVE, FOLLOW, ACCURACY, CALM, CLOSE]),
+     [LISTEN, SOOTHE, SOLVE, FOLLOW, EMPATHY, ACCURACY, CALM, CLOSE]),
     ("Specialist case scorecard", "Senior agents: case analysis and resolution of complex "
      "contacts.", [ANALYSE, SOLVE, ACCURACY, FOLLOW, CALM]),
     ("Leadership coaching scorecard", "Managers: coaching an agent after a complaint.",
@@ -291,7 +291,7 @@ DEMO_SUBMISSIONS = [
      ["I'm sorry you've had to contact us five times, Ms Zhao. May I have the ticket number?",
       "Thank you. After the update, could you check the app's Bluetooth permission?",
       "Great. I've noted the fix on ticket 88231; shall I follow up on Friday?"], 50,
-     [("primary", "E0020", [3, 3, 3, 2, 3, 3, 2], "Warm, accurate and resolved first time.",
+     [("primary", "E0020", [3, 3, 3, 2, 3, 3, 3, 2], "Warm, accurate and resolved first time.",
        "")]),
     ("E0103", "Loyalty points rule changed without notice",
      ["I understand how frustrating that is, Mr Chen.",
@@ -308,9 +308,9 @@ DEMO_SUBMISSIONS = [
       ("second", "E0024", [3, 2, 2, 3, 3], "Strong; the analysis could go deeper.", "")]),
     ("E0106", "Smart band will not sync",
      ["Please restart your phone.", "Then reinstall the app."], 60,
-     [("primary", "E0020", [2, 2, 2, 2, 2, 2, 2], "Polite, but the fix was generic.",
+     [("primary", "E0020", [2, 2, 2, 2, 2, 2, 2, 2], "Polite, but the fix was generic.",
        "Practise the analyse step: ask what changed before suggesting a fix."),
-      ("second", "E0024", [0, 0, 1, 0, 1, 2, 1], "Repeated the advice that failed four times.",
+      ("second", "E0024", [0, 0, 1, 0, 0, 1, 2, 1], "Repeated the advice that failed four times.",
        "Listen first; acknowledge the five contacts before solving.")]),
     ("E0108", "Refund transparency on a return",
      ["I'm sorry for the wait, Ms Lin. Could you give me the return tracking number?",
@@ -318,7 +318,7 @@ DEMO_SUBMISSIONS = [
      20, []),
     ("E0109", "Smart band will not sync",
      ["Have you tried restarting?", "OK, I'll open a new ticket."], 70,
-     [("primary", "E0025", [1, 0, 1, 1, 2, 2, 0], "Missed the history and closed abruptly.",
+     [("primary", "E0025", [1, 0, 1, 1, 1, 2, 2, 0], "Missed the history and closed abruptly.",
        "Soothe before you solve, and always summarise the next steps at the close.")]),
 ]
 

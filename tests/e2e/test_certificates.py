@@ -8,7 +8,6 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from lms import clock
 from tests.e2e.pages import (
     certificate_rows,
     download,
@@ -24,57 +23,9 @@ from tests.e2e.pages import (
 )
 
 pytestmark = pytest.mark.e2e
-NEW_HIRE = "agent02@demo.example"  # 陈静: courses done, exam and practical passed in the demo
-PRACTICAL_COMPETENCIES = ("COMM-LISTEN", "COMM-EMPATHY", "COMM-TONE", "COMM-CLEAR",
-                          "SOLVE-CASE")
-
-
-@pytest.fixture
-def practical(app, db, demo, monkeypatch):
-    """The new hire's practical role-play: with the role-play kind installed, the demo's own
-    graded role-plays (plus a stand-in 360 observation of her tone, which no demo rubric
-    evidences); without it, a test-only stand-in under its key gives her a 90 and the
-    evidence a graded role-play writes, for this test only."""
-    from decimal import Decimal
-
-    from sqlalchemy import select
-
-    from assessments import registry
-    from certificates.awards import evaluate_person
-    from lms.competencies.evidence import Evidence
-    from lms.competencies.models import Competency
-    from lms.people.models import Person
-
-    person = db.session.scalar(select(Person).where(Person.email == NEW_HIRE))
-    codes = PRACTICAL_COMPETENCIES
-    if "roleplay" in registry.registered_kinds():
-        # The demo's new-hire scorecard evidences no tone criterion; in the product a 360
-        # does. Stand in for that one 360 observation.
-        codes, kind = ("COMM-TONE",), "review360"
-    else:
-        kind = "roleplay"
-
-        class StandInRoleplay(registry.AssessmentKind):
-            key = "roleplay"
-            label = "Role-play (test stand-in)"
-
-            def person_result(self, session, reference, person_id):
-                if person_id != person.id:
-                    return None
-                return registry.AssessmentResult(score=Decimal("90"), passed=True)
-
-        monkeypatch.setitem(registry._KINDS, "roleplay", StandInRoleplay)
-    for code in codes:
-        competency = db.session.scalar(select(Competency).where(Competency.code == code))
-        db.session.add(Evidence(person_id=person.id, competency_id=competency.id,
-                                level=Decimal("4.6"), score=Decimal("90"),
-                                source_kind=kind, source_id="stand-in",
-                                observed_at=clock.now()))
-    evaluate_person(db.session, person)
-    db.session.commit()
-    db.session.remove()
-
-
+# 陈静: the demo has her courses done, the exam and the practical role-play passed, and
+# evaluates everyone, so she holds the new-hire certificate from the start.
+NEW_HIRE = "agent02@demo.example"
 def pdf_text(tmp_path, data: bytes) -> str:
     target = tmp_path / "certificate.pdf"
     target.write_bytes(data)
@@ -82,7 +33,7 @@ def pdf_text(tmp_path, data: bytes) -> str:
                           capture_output=True, text=True).stdout
 
 
-def test_new_hire_certificate_verified_then_revoked(practical, page, demo, tmp_path):
+def test_new_hire_certificate_verified_then_revoked(page, demo, tmp_path):
     page.goto("/login")
     sign_in(page, NEW_HIRE)
     follow_nav_link(page, "/certificates")
