@@ -113,5 +113,5 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     pair = page.raw.locator("table", has_text="Per pair of mentors").locator(
         "tbody tr", has_text="Анна Смирнова")
     expect(pair).to_contain_text("李娜")
-    expect(pair.locator("td").nth(1)).to_have_text("7")      # seven criteria rated by both
+    expect(pair.locator("td").nth(1)).to_have_text("8")      # eight criteria rated by both
     expect(pair.locator("td").nth(3)).to_have_text("100.0 %")  # all within one level
