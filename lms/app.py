@@ -106,6 +106,12 @@ def _register_blueprints(app: Flask) -> None:
     import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
     import certificates.reminders  # noqa: F401  (expiry reminders join send-reminders)
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
+    import lms.reports.api_views  # noqa: F401  (the report routes join the two blueprints)
+    import lms.reports.audit_views  # noqa: F401
+    import lms.reports.dashboard_views  # noqa: F401
+    import lms.reports.heatmap_views  # noqa: F401
+    import lms.reports.pack_views  # noqa: F401
+    import lms.reports.token_views  # noqa: F401
     from assessments.quiz.blueprint import bp as quiz_bp
     from assessments.review360.blueprint import bp as review360_bp
     from assessments.roleplay.blueprint import bp as roleplay_bp
@@ -116,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.notifications.views import bp as notifications_bp
     from lms.paths.views import bp as paths_bp
     from lms.people.views import bp as people_bp
+    from lms.reports.blueprint import api_bp
+    from lms.reports.blueprint import bp as reports_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(people_bp)
@@ -127,6 +135,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(roleplay_bp)
     app.register_blueprint(review360_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(reports_bp)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

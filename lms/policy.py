@@ -33,6 +33,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # 360 cycles (open, configure, extend, close, override nominations) and questionnaires.
     "review360.manage": frozenset({"admin", "hr"}),
     "review360.questionnaires": frozenset({"admin"}),
+    # HR reports (dashboard, heat map, exports): who sees whom is `report_scope`, so a manager
+    # reads their line, a mentor their mentees; agents have their own pages instead.
+    "reports.view": frozenset({"admin", "hr", "manager", "mentor"}),
+    # Personal access tokens for the read API (created for a person, seeing what they see).
+    "api_tokens.manage": frozenset({"admin"}),
 }
 # Actions every signed-in, active person may take.
 SIGNED_IN_ACTIONS = frozenset({"matrix.view", "paths.view", "account.manage", "courses.browse",
@@ -69,6 +74,9 @@ def may(actor, action: str, obj=None) -> bool:
         return _may_review360(actor, action, obj)
     if action.startswith("certificates."):
         return _may_certificates(actor, action, obj)
+    if action == "reports.person":
+        # A person's report page, evidence and review pack: whoever may view the person.
+        return obj is not None and _may_view_person(actor, obj)
     return False
 
 
@@ -352,3 +360,10 @@ def visible_people_filter(actor):
         if reports:
             conditions.append(Person.id.in_(reports))
     return or_(*conditions) if conditions else false()
+
+
+def report_scope(actor):
+    """A SQL condition on Person selecting whom `actor` may see in reports, exports, review
+    packs and the API: HR and admins everyone, managers their reporting line, mentors their
+    mentees, anyone themselves (the person.view rule, one place)."""
+    return visible_people_filter(actor)

@@ -1,0 +1,3 @@
+"""(filled in by issue #8 work)"""
+
+from lms.reports.blueprint import bp  # noqa: F401
