@@ -63,8 +63,12 @@ def profiles(session, person_ids: list[int]) -> dict[int, dict[int, ProfileEntry
     """{person_id: {competency_id: ProfileEntry}} for many people in one query."""
     if not person_ids:
         return {}
-    grouped: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
-    for row in session.scalars(select(Evidence).where(Evidence.person_id.in_(person_ids))):
+    grouped: dict[tuple[int, int], list] = defaultdict(list)
+    E = Evidence
+    # Plain rows, not entities: reports read the profiles of thousands of people at a time.
+    for row in session.execute(
+            select(E.id, E.person_id, E.competency_id, E.level, E.weight, E.source_kind,
+                   E.observed_at).where(E.person_id.in_(person_ids))):
         grouped[(row.person_id, row.competency_id)].append(row)
     result: dict[int, dict[int, ProfileEntry]] = {pid: {} for pid in person_ids}
     for (person_id, competency_id), rows in grouped.items():
