@@ -19,8 +19,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validators=[Optional()], choices=[])
     object_type = SelectField(_l("Object type"), validators=[Optional()], choices=[])
     object_id = StringField(_l("Object ID"), validators=[Optional(), Length(max=60)])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("Date from"), validators=[Optional()])
+    date_to = DateField(_l("Date to"), validators=[Optional()])
     reason = StringField(_l("Reason contains"), validators=[Optional(), Length(max=200)])
 
     def set_choices(self, actions: list[tuple[str, str]], object_types: list[str]) -> None:

@@ -43,7 +43,7 @@ def object_url(entry) -> str | None:
 def _parse_filters() -> tuple[AuditFilterForm, audit_log.AuditFilters | None]:
     """The filter form bound to the query string, and the filters (None when invalid)."""
     form = AuditFilterForm(formdata=request.args)
-    form.set_choices(audit_log.action_choices(db.session), audit_log.object_types(db.session))
+    form.set_choices(audit_log.action_choices(), audit_log.object_types())
     if not form.validate():
         return form, None
     return form, audit_log.AuditFilters(

@@ -3,6 +3,7 @@ bad input, access and the query count."""
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -177,6 +178,18 @@ def test_csv_lines(db, log):
     assert revoked["reason"] == "'" + HYPERLINK
     assert "s3cret" not in revoked["details"] and '"p"' not in revoked["details"]
     assert '"serial": "-SA-1"' in revoked["details"]  # inside JSON: starts with "{"
+
+
+def test_csv_details_stay_readable_json(db, make_person):
+    admin = make_person(roles=("admin",))
+    audit.record(admin, "team.update", admin, "", name="上海热线", count=3)
+    audit.record(admin, "team.update", admin, "", note="refresh_token rotated", level=2)
+    db.session.commit()
+    _, rows = _csv("".join(audit_log.csv_lines(db.session, AuditFilters(action="team.update"),
+                                               datetime(2026, 4, 1, tzinfo=UTC))))
+    assert [json.loads(r["details"]) for r in rows] == [
+        {"note": "refresh_token rotated", "level": 2}, {"name": "上海热线", "count": 3}]
+    assert "上海热线" in rows[1]["details"]  # not \\u-escaped
 
 
 def test_csv_system_actor_and_no_filters(db, log):
