@@ -1,5 +1,7 @@
 """The audit log for admins: who changed what, when and why; filtered on screen and as CSV."""
 
+from zoneinfo import ZoneInfo
+
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_babel import get_timezone
 from werkzeug.routing import BuildError
@@ -50,7 +52,9 @@ def _parse_filters() -> tuple[AuditFilterForm, audit_log.AuditFilters | None]:
         actor=(form.actor.data or "").strip(), action=form.action.data or "",
         object_type=form.object_type.data or "", object_id=(form.object_id.data or "").strip(),
         date_from=form.date_from.data, date_to=form.date_to.data,
-        reason=(form.reason.data or "").strip(), tz=get_timezone(),
+        reason=(form.reason.data or "").strip(),
+        # Flask-Babel hands out pytz zones; datetime arithmetic needs a zoneinfo one.
+        tz=ZoneInfo(str(get_timezone())),
     )
 
 

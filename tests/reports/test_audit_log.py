@@ -16,6 +16,7 @@ from lms.audit import AuditEntry
 from lms.reports import audit_log
 from lms.reports.audit_log import AuditFilters
 from lms.reports.spreadsheet import safe_cell
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -316,3 +317,21 @@ def test_signed_out_goes_to_login(client):
     for url in ("/reports/audit", "/reports/audit.csv"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_page_dates_follow_the_app_timezone(app_config, make_app, make_person, db):
+    # 15:57 UTC on 10 March is 23:57 in Shanghai: still 10 March there (a pytz zone used
+    # naively would put the day's start at 15:54 UTC and wrongly count it as 11 March).
+    admin = make_person(roles=("admin",))
+    db.session.execute(delete(AuditEntry))
+    clock.freeze(datetime(2026, 3, 10, 15, 57, tzinfo=UTC))
+    audit.record(admin, "team.update", admin, "late evening in Shanghai")
+    clock.freeze(None)
+    db.session.commit()
+    shanghai = make_app({**app_config, "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai"})
+    client = shanghai.test_client()
+    client.post("/login", data={"login": admin.email, "password": PASSWORD})
+    html = client.get("/reports/audit?date_from=2026-03-11").get_data(as_text=True)
+    assert "0 entries" in html and "When (Asia/Shanghai)" in html
+    html = client.get("/reports/audit?date_to=2026-03-10").get_data(as_text=True)
+    assert "1 entry" in html and "11:57:00" in html
