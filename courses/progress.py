@@ -505,3 +505,19 @@ def team_rows(session, people) -> tuple[list[Course], list[TeamRow]]:
         percent = sum(s.done for s in counted) * 100 // total if total else 0
         rows.append(TeamRow(person, cells, percent, overdue.get(person.id, 0)))
     return list(columns.values()), rows
+
+
+def overdue_counts(session, person_ids, today: date | None = None) -> dict[int, int]:
+    """{person_id: number of enrolments past their due date and not completed} in one query
+    (the same rule as CourseProgress.overdue); people with none are left out."""
+    ids = {int(pid) for pid in person_ids}
+    if not ids:
+        return {}
+    today = today or clock.today()
+    E = Enrollment
+    stmt = (select(E.person_id, func.count()).where(
+        E.withdrawn.is_(False), E.completed_at.is_(None), E.due_date.is_not(None),
+        E.due_date < today).group_by(E.person_id))
+    if len(ids) <= 1000:
+        stmt = stmt.where(E.person_id.in_(ids))
+    return {pid: n for pid, n in session.execute(stmt) if pid in ids}

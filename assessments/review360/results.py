@@ -30,13 +30,14 @@ The numbers, exactly:
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from assessments.review360 import groups as rater_groups
-from assessments.review360.models import Rater, Response, Subject, SubjectScore
+from assessments.review360.models import Cycle, Rater, Response, Subject, SubjectScore
 from assessments.signals import result_recorded
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import Competency, ProficiencyLevel
@@ -337,3 +338,32 @@ def progress(session, cycle) -> dict[int, dict[str, tuple[int, int]]]:
     for subject_id, group, invited, submitted in rows:
         table[subject_id][group] = (int(invited or 0), int(submitted or 0))
     return dict(table)
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    person_id: int
+    score: Decimal            # weighted overall 0–100, exact (only qualifying groups count)
+    cycle_title: str
+    closed_at: datetime
+
+
+def latest_scores(session, person_ids) -> dict[int, LatestScore]:
+    """Each person's weighted overall score from their latest closed cycle, in one query
+    (people without one are left out). Only the stored weighted score is read, which already
+    leaves out groups under their anonymity threshold, so reports can show it to anyone who
+    may see the person."""
+    ids = {int(pid) for pid in person_ids}
+    if not ids:
+        return {}
+    stmt = (select(Subject.person_id, Subject.score, Subject.id, Cycle.title, Cycle.closed_at)
+            .join(Cycle, Cycle.id == Subject.cycle_id)
+            .where(Cycle.closed_at.is_not(None), Subject.score.is_not(None))
+            .order_by(Cycle.closed_at, Subject.id))
+    if len(ids) <= 1000:
+        stmt = stmt.where(Subject.person_id.in_(ids))
+    latest: dict[int, LatestScore] = {}
+    for person_id, score, _id, title, closed_at in session.execute(stmt):
+        if person_id in ids:
+            latest[person_id] = LatestScore(person_id, Decimal(score), title, closed_at)
+    return latest
