@@ -74,7 +74,7 @@ def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *
     grid line per whole step, one polyline per series (broken where a value is None), a
     marker with a tooltip per point and a legend below. Values outside the axis are clipped
     to it."""
-    left, right, top = 48, 16, 16
+    left, right, top = 48, 32, 16
     bottom_axis = top + plot_height
     legend_top = bottom_axis + 40
     columns = 3

@@ -4,8 +4,9 @@ Thin: the filter form (choices limited to the reader's scope), then `lms.reports
 A team or person outside the reader's scope is a 404, so ids reveal nothing.
 """
 
+from babel.dates import format_skeleton
 from flask import abort, render_template, request
-from flask_babel import format_date
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,12 +23,17 @@ _FIELDS = ("team", "manager", "tier", "path", "status", "hired_from", "hired_to"
            "expiring_within", "include_inactive")
 
 
+def month_label(day) -> str:
+    """A month as people read it in the current language ("Jan 26", "26年1月")."""
+    return format_skeleton("yyMMM", day, locale=get_locale())
+
+
 def trend_chart(trend: heatmap.Trend, team_name: str):
     """The team's trend as an SVG line chart (levels on the proficiency scale)."""
     from lms.competencies.services import scale
 
     levels = [lvl.level for lvl in scale(db.session)] or [1, 5]
-    labels = [format_date(end, "MMM yy") for end in trend.months]
+    labels = [month_label(end) for end in trend.months]
     return charts.line_chart(
         _("Average evidenced level of %(team)s per competency area", team=team_name),
         _("Monthly points over the last twelve months: each area's average level, from "
@@ -62,6 +68,7 @@ def heatmap_page():
     query = filters.query_args()
     query.pop("team", None)
     return render_template("reports/heatmap/team.html", team=team, people=people,
+                           month_label=month_label,
                            trend=trend, chart=trend_chart(trend, team.name) if trend.areas
                            else None, query=query, errors=[], **context)
 

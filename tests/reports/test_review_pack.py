@@ -92,7 +92,7 @@ def test_who_may_have_whose_pack(client, auth, world, actor, target, status):
 
 
 def test_pack_renders_in_the_readers_language(client, auth, db, world):
-    world.hr.language = "zh_Hans_CN"
+    world.hr.locale = "zh_Hans_CN"
     db.session.commit()
     auth.login(world.hr)
     text = _pdf_text(client.get(f"/reports/people/{world.a1.id}/review-pack.pdf").data)
