@@ -125,3 +125,12 @@ def test_team_zip_holds_the_readers_scope_only(client, auth, world):
     auth.login(world.hr)
     status, packs = _zip(client, f"/reports/teams/{world.team_b.id}/review-packs.zip")
     assert "B0001-Bravo-Person.pdf" in packs
+
+
+def test_names_with_markup_print_as_text_in_body_and_footer(client, auth, db, world):
+    world.a2.name = "Zoë <b>O'Connor</b> & Co"
+    db.session.commit()
+    auth.login(world.hr)
+    text = _pdf_text(client.get(f"/reports/people/{world.a2.id}/review-pack.pdf").data)
+    assert text.count("Zoë <b>O'Connor</b> & Co · A0002") >= 2   # heading and page footer
+    assert "&#39;" not in text and "&amp;" not in text
