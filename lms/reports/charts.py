@@ -43,6 +43,16 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _fit(text: str, pixels: float, size: int = 12) -> str:
+    """`text` cut with an ellipsis to about `pixels` wide (wide CJK glyphs count double)."""
+    used = 0.0
+    for index, char in enumerate(text):
+        used += size if ord(char) >= 0x2E80 else size * 0.58
+        if used > pixels:
+            return text[: max(index - 1, 1)] + "…"
+    return text
+
+
 def _svg(width: int, height: int, title: str, desc: str, body: list[str],
          label_id: str) -> Markup:
     label_id = escape(label_id, quote=True)
@@ -134,8 +144,9 @@ def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *
         body.append(f'<line x1="{_num(lx)}" y1="{_num(ly)}" x2="{_num(lx + 22)}" '
                     f'y2="{_num(ly)}" stroke="{colour}" stroke-width="2"{dash_attr}/>')
         body.append(_marker(marker, lx + 11, ly, colour, item.name))
+        room = (width - left - right) / columns - 36
         body.append(f'<text x="{_num(lx + 28)}" y="{_num(ly + 4)}" fill="#222222">'
-                    f'{escape(_short(item.name, 34))}</text>')
+                    f'{escape(_fit(item.name, room))}</text>')
     return _svg(width, int(height), title, desc, body, label_id)
 
 

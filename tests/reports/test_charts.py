@@ -64,3 +64,12 @@ def test_data_url_round_trips():
     url = charts.data_url(svg)
     assert url.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(url.split(",", 1)[1]).decode() == str(svg)
+
+
+def test_long_legend_names_are_cut_but_kept_whole_in_the_tooltip():
+    name = "Problem solving and complaint handling, first-contact resolution"
+    root = _parse(charts.line_chart("t", "d", ["a"], [charts.Line(name, (3,))],
+                                    y_min=0, y_max=5))
+    legend = [t for t in _texts(root) if t.startswith("Problem")]
+    assert legend and legend[0].endswith("…") and len(legend[0]) < len(name)
+    assert any(name in "".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}title"))
