@@ -22,8 +22,9 @@ only per-team sums, so memory stays bounded for a large organisation.
 
 Trend (the team page): for each of the last twelve month ends (the current month up to
 today), each person's profile is replayed as it stood then — the same profile policy
-(`evidence.level_from`: latest row per source kind, weighted mean) over the evidence rows
-observed up to that moment. A competency area's point is the mean of the exact (unrounded)
+(latest row per source kind, weighted mean) over the evidence rows observed before the next
+day begins (`profiles(as_of=…)`, so the policy has one home).
+A competency area's point is the mean of the exact (unrounded)
 levels of every (person, competency of the area) pair that had evidence by then; a month with
 none is a gap in the line. People who left the team are not replayed: the line describes the
 team as it is now.
@@ -38,7 +39,7 @@ from sqlalchemy import select
 
 from assessments.registry import UnknownAssessmentKind, get_kind
 from lms import clock
-from lms.competencies.evidence import Evidence, level_from, profiles
+from lms.competencies.evidence import Evidence, profiles
 from lms.competencies.models import Competency, CompetencyArea, MatrixRequirement
 from lms.competencies.services import heat
 from lms.reports import rows as report_rows
@@ -209,30 +210,22 @@ class Trend:
 
 def team_trend(session, person_ids: list[int], *, today: date | None = None,
                months: int = TREND_MONTHS) -> Trend:
-    """The average evidenced level per competency area at each month end (module docstring),
-    from one read of the people's evidence."""
+    """The average evidenced level per competency area at each month end (module docstring):
+    one `profiles(as_of=…)` read per month (per 1,000 people), whatever the team's size."""
     today = today or clock.today()
     ends = month_ends(today, months)
     area_of = {c.id: c.area_id for c in report_rows.competencies(session)}
-    grouped: dict[tuple[int, int], list] = defaultdict(list)
-    E = Evidence
-    for start in range(0, len(person_ids), 1000):
-        for row in session.execute(
-                select(E.id, E.person_id, E.competency_id, E.level, E.weight, E.source_kind,
-                       E.observed_at).where(E.person_id.in_(person_ids[start:start + 1000]))):
-            if row.competency_id in area_of:
-                grouped[(row.person_id, row.competency_id)].append(row)
-    bounds = [datetime.combine(end + timedelta(days=1), time(), UTC) for end in ends]
     sums: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(ends))
     counts: dict[int, list[int]] = defaultdict(lambda: [0] * len(ends))
-    for (_person, cid), found in grouped.items():
-        found.sort(key=lambda r: (r.observed_at, r.id))
-        area = area_of[cid]
-        for index, bound in enumerate(bounds):
-            upto = [r for r in found if r.observed_at < bound]
-            if upto:
-                sums[area][index] += level_from(upto)
-                counts[area][index] += 1
+    for index, end in enumerate(ends):
+        bound = datetime.combine(end + timedelta(days=1), time(), UTC)
+        for start in range(0, len(person_ids), 1000):
+            held = profiles(session, person_ids[start:start + 1000], as_of=bound)
+            for entries in held.values():
+                for cid, entry in entries.items():
+                    if cid in area_of:
+                        sums[area_of[cid]][index] += entry.exact
+                        counts[area_of[cid]][index] += 1
     areas = [a for a in session.scalars(select(CompetencyArea).order_by(
         CompetencyArea.position, CompetencyArea.code)) if a.id in counts]
     values = {a.id: [sums[a.id][i] / counts[a.id][i] if counts[a.id][i] else None
