@@ -80,13 +80,13 @@ def _marker(kind: str, x: float, y: float, colour: str, tip: str) -> str:
 def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *,
                y_min: int, y_max: int, y_label: str = "", label_id: str = "trend",
                width: int = 760, plot_height: int = 240) -> Markup:
-    """A line chart: x labels evenly spaced (e.g. months), a y axis from y_min to y_max with a
-    grid line per whole step, one polyline per series (broken where a value is None), a
-    marker with a tooltip per point and a legend below. Values outside the axis are clipped
-    to it."""
+    """A line chart: x labels evenly spaced (e.g. months; a "\n" starts a second line),
+    a y axis from y_min to y_max with a grid line per whole step, one polyline per series
+    (broken where a value is None), a marker with a tooltip per point and a legend below.
+    Values outside the axis are clipped to it."""
     left, right, top = 48, 32, 16
     bottom_axis = top + plot_height
-    legend_top = bottom_axis + 40
+    legend_top = bottom_axis + 52
     columns = 3
     legend_rows = (len(series) + columns - 1) // columns
     height = legend_top + 18 * legend_rows + 8
@@ -114,8 +114,11 @@ def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *
                     f'{escape(y_label)}</text>')
     for index, label in enumerate(x_labels):
         x = x_at(index)
+        # A label may hold two lines ("Jan" / "2026"), so months stay short and apart.
+        lines = "".join(f'<tspan x="{_num(x)}" dy="{0 if n == 0 else 13}">{escape(part)}</tspan>'
+                        for n, part in enumerate(label.split("\n")))
         body.append(f'<text x="{_num(x)}" y="{bottom_axis + 18}" text-anchor="middle" '
-                    f'fill="#3d4555" font-size="11">{escape(label)}</text>')
+                    f'fill="#3d4555" font-size="11">{lines}</text>')
     for number, item in enumerate(series):
         colour = PALETTE[number % len(PALETTE)]
         dash = DASHES[number % len(DASHES)]

@@ -33,7 +33,10 @@ def trend_chart(trend: heatmap.Trend, team_name: str):
     from lms.competencies.services import scale
 
     levels = [lvl.level for lvl in scale(db.session)] or [1, 5]
-    labels = [month_label(end) for end in trend.months]
+    # The month, with its year below it on the first point and on each January.
+    labels = [format_skeleton("MMM", end, locale=get_locale())
+              + (f"\n{end.year}" if index == 0 or end.month == 1 else "")
+              for index, end in enumerate(trend.months)]
     return charts.line_chart(
         _("Average evidenced level of %(team)s per competency area", team=team_name),
         _("Monthly points over the last twelve months: each area's average level, from "

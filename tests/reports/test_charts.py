@@ -73,3 +73,10 @@ def test_long_legend_names_are_cut_but_kept_whole_in_the_tooltip():
     legend = [t for t in _texts(root) if t.startswith("Problem")]
     assert legend and legend[0].endswith("…") and len(legend[0]) < len(name)
     assert any(name in "".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}title"))
+
+
+def test_two_line_x_labels():
+    root = _parse(charts.line_chart("t", "d", ["Dec\n2025", "Jan\n2026"],
+                                    [charts.Line("s", (1, 2))], y_min=0, y_max=5))
+    spans = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}tspan")]
+    assert spans == ["Dec", "2025", "Jan", "2026"]
