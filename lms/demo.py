@@ -123,6 +123,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     # Certification: rules settings, the design, an exam passed, everyone evaluated.
     from certificates.demo import install_demo_certification
     install_demo_certification(session, by_eid)
+    # Twelve months of evidence history behind the real results (the heat map's trend).
+    from lms.reports.demo import seed_evidence_history
+    seed_evidence_history(session, today)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),

@@ -22,6 +22,13 @@ ROUTES = [
     ("GET", "/admin/matrix", ("admin",)),
     ("GET", "/reports/audit", ("admin",)),
     ("GET", "/reports/audit.csv", ("admin",)),
+    ("GET", "/reports/heatmap", ("mentor", "manager", "hr", "admin")),
+]
+
+# Person reports: whoever may view the person; anyone else gets 404 (no existence leak).
+PERSON_ROUTES = [
+    "/reports/people/{other}/evidence",
+    "/reports/people/{other}/review-pack.pdf",
 ]
 
 
@@ -49,6 +56,36 @@ def test_signed_out_goes_to_login(client, world, method, url, allowed):
     response = client.open(url.format(**world), method=method)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", PERSON_ROUTES)
+def test_person_report_access_table(client, auth, make_person, world, role, url):
+    actor = make_person(roles=(role,))
+    auth.login(actor)
+    assert client.get(url.format(other=actor.id)).status_code == 200  # oneself
+    response = client.get(url.format(**world))
+    assert response.status_code == (200 if role in ("hr", "admin") else 404)
+    assert client.get(url.format(other=999999)).status_code == 404
+
+
+@pytest.mark.parametrize("url", PERSON_ROUTES + ["/reports/teams/1/review-packs.zip"])
+def test_person_reports_signed_out_go_to_login(client, world, url):
+    response = client.get(url.format(**world))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_team_packs_access(client, auth, make_person, make_team, role):
+    team = make_team()
+    member = make_person(name="Team Member", team_id=team.id)
+    actor = make_person(roles=(role,))
+    auth.login(actor)
+    with client.get(f"/reports/teams/{team.id}/review-packs.zip") as response:
+        # reports.view for the route; then only a team with people in the reader's scope.
+        expected = {"agent": 403, "mentor": 404, "manager": 404}.get(role, 200)
+        assert response.status_code == expected
+    assert member.team_id == team.id
 
 
 def test_agent_cannot_read_another_agent_by_id(client, auth, make_person):

@@ -45,8 +45,10 @@ class ProfileEntry:
     sources: tuple[str, ...]
 
 
-def profiles(session, person_ids: list[int]) -> dict[int, dict[int, ProfileEntry]]:
-    """{person_id: {competency_id: ProfileEntry}} for many people in one query.
+def profiles(session, person_ids: list[int], *,
+             as_of: datetime | None = None) -> dict[int, dict[int, ProfileEntry]]:
+    """{person_id: {competency_id: ProfileEntry}} for many people in one query; with `as_of`,
+    the profiles as they stood then (only evidence observed before it: the heat map's trend).
 
     The database applies the policy's first step and sums (a window function picks the
     latest row of each source kind, so history never leaves it; sums kept to 8 places);
@@ -59,7 +61,8 @@ def profiles(session, person_ids: list[int]) -> dict[int, dict[int, ProfileEntry
         func.row_number().over(
             partition_by=(E.person_id, E.competency_id, E.source_kind),
             order_by=(E.observed_at.desc(), E.id.desc())).label("rank"),
-    ).where(E.person_id.in_(person_ids)).subquery()
+    ).where(E.person_id.in_(person_ids),
+            *([E.observed_at < as_of] if as_of is not None else [])).subquery()
     exact_sum = Numeric(24, 8)
     latest = (select(ranked.c.person_id, ranked.c.competency_id,
                      func.sum(ranked.c.level * ranked.c.weight, type_=exact_sum),

@@ -1,0 +1,205 @@
+"""Server-side SVG charts of the reports: a trend line chart and level-against-required bars.
+
+Pure functions: plain data in, an SVG string (Markup) out, so the same markup shows on a page
+(inline, under the strict Content-Security-Policy: presentation attributes only, no scripts,
+no style attributes) and prints in a PDF (as a data: URL, see `data_url`). Every chart has a
+<title> and a <desc>, text labels for its axes and a legend in words, so it reads without
+colour; series differ by dash pattern and marker too. Every label is escaped. The font stack
+is the PDF's (Noto CJK first), so Chinese names render in both places.
+"""
+
+import base64
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
+
+from markupsafe import Markup
+
+from assessments.review360.charts import PALETTE
+from lms.pdf import PDF_FONT_STACK
+
+FONT = escape(PDF_FONT_STACK, quote=True)
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2")
+MARKERS = ("circle", "square", "diamond")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart: a name (legend) and one value per x label (None: a gap)."""
+
+    name: str
+    values: tuple[Decimal | float | None, ...]
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _shown(value) -> str:
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fit(text: str, pixels: float, size: int = 12) -> str:
+    """`text` cut with an ellipsis to about `pixels` wide (wide CJK glyphs count double)."""
+    used = 0.0
+    for index, char in enumerate(text):
+        used += size if ord(char) >= 0x2E80 else size * 0.58
+        if used > pixels:
+            return text[: max(index - 1, 1)] + "…"
+    return text
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: list[str],
+         label_id: str) -> Markup:
+    label_id = escape(label_id, quote=True)
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" '
+        f'aria-labelledby="{label_id}-title {label_id}-desc" '
+        f'font-family="{FONT}" font-size="12">'
+        f'<title id="{label_id}-title">{escape(title)}</title>'
+        f'<desc id="{label_id}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>")
+
+
+def _marker(kind: str, x: float, y: float, colour: str, tip: str) -> str:
+    tip = f"<title>{escape(tip)}</title>"
+    if kind == "square":
+        return (f'<rect x="{_num(x - 3.5)}" y="{_num(y - 3.5)}" width="7" height="7" '
+                f'fill="{colour}">{tip}</rect>')
+    if kind == "diamond":
+        return (f'<polygon points="{_num(x)},{_num(y - 4.5)} {_num(x + 4.5)},{_num(y)} '
+                f'{_num(x)},{_num(y + 4.5)} {_num(x - 4.5)},{_num(y)}" fill="{colour}">'
+                f'{tip}</polygon>')
+    return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3.5" fill="{colour}">{tip}</circle>'
+
+
+def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *,
+               y_min: int, y_max: int, y_label: str = "", label_id: str = "trend",
+               width: int = 760, plot_height: int = 240) -> Markup:
+    """A line chart: x labels evenly spaced (e.g. months; a "\n" starts a second line),
+    a y axis from y_min to y_max with a grid line per whole step, one polyline per series
+    (broken where a value is None), a marker with a tooltip per point and a legend below.
+    Values outside the axis are clipped to it."""
+    left, right, top = 48, 32, 16
+    bottom_axis = top + plot_height
+    legend_top = bottom_axis + 52
+    columns = 3
+    legend_rows = (len(series) + columns - 1) // columns
+    height = legend_top + 18 * legend_rows + 8
+    span = max(y_max - y_min, 1)
+    count = max(len(x_labels), 1)
+    step_x = (width - left - right) / max(count - 1, 1)
+
+    def x_at(index: int) -> float:
+        return left + (index * step_x if count > 1 else (width - left - right) / 2)
+
+    def y_at(value) -> float:
+        clipped = min(max(float(value), y_min), y_max)
+        return bottom_axis - (clipped - y_min) * plot_height / span
+
+    body = []
+    for tick in range(y_min, y_max + 1):
+        y = y_at(tick)
+        body.append(f'<line x1="{left}" y1="{_num(y)}" x2="{width - right}" y2="{_num(y)}" '
+                    f'stroke="#d0d4da" stroke-width="1"/>')
+        body.append(f'<text x="{left - 8}" y="{_num(y + 4)}" text-anchor="end" '
+                    f'fill="#3d4555">{tick}</text>')
+    if y_label:
+        body.append(f'<text x="12" y="{_num(top + plot_height / 2)}" text-anchor="middle" '
+                    f'fill="#3d4555" transform="rotate(-90 12 {_num(top + plot_height / 2)})">'
+                    f'{escape(y_label)}</text>')
+    for index, label in enumerate(x_labels):
+        x = x_at(index)
+        # A label may hold two lines ("Jan" / "2026"), so months stay short and apart.
+        lines = "".join(f'<tspan x="{_num(x)}" dy="{0 if n == 0 else 13}">{escape(part)}</tspan>'
+                        for n, part in enumerate(label.split("\n")))
+        body.append(f'<text x="{_num(x)}" y="{bottom_axis + 18}" text-anchor="middle" '
+                    f'fill="#3d4555" font-size="11">{lines}</text>')
+    for number, item in enumerate(series):
+        colour = PALETTE[number % len(PALETTE)]
+        dash = DASHES[number % len(DASHES)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        runs: list[list[tuple[float, float]]] = [[]]
+        points = []
+        for index, value in enumerate(item.values[:count]):
+            if value is None:
+                runs.append([])
+                continue
+            xy = (x_at(index), y_at(value))
+            runs[-1].append(xy)
+            points.append((index, value, xy))
+        for run in runs:
+            if len(run) > 1:
+                joined = " ".join(f"{_num(x)},{_num(y)}" for x, y in run)
+                body.append(f'<polyline points="{joined}" fill="none" stroke="{colour}" '
+                            f'stroke-width="2"{dash_attr}/>')
+        marker = MARKERS[number % len(MARKERS)]
+        for index, value, (x, y) in points:
+            body.append(_marker(marker, x, y, colour,
+                                f"{item.name}, {x_labels[index]}: {_shown(value)}"))
+        column, row = number % columns, number // columns
+        lx = left + column * (width - left - right) / columns
+        ly = legend_top + row * 18
+        body.append(f'<line x1="{_num(lx)}" y1="{_num(ly)}" x2="{_num(lx + 22)}" '
+                    f'y2="{_num(ly)}" stroke="{colour}" stroke-width="2"{dash_attr}/>')
+        body.append(_marker(marker, lx + 11, ly, colour, item.name))
+        room = (width - left - right) / columns - 36
+        body.append(f'<text x="{_num(lx + 28)}" y="{_num(ly + 4)}" fill="#222222">'
+                    f'{escape(_fit(item.name, room))}</text>')
+    return _svg(width, int(height), title, desc, body, label_id)
+
+
+def level_bars(title: str, desc: str, labels: list[str], levels: list[int | None],
+               required: list[int | None], *, scale_max: int, label_id: str = "levels",
+               width: int = 640, level_label: str = "", required_label: str = "") -> Markup:
+    """Horizontal bars: one per label (competency), its length the evidenced level on
+    0..scale_max, a black tick at the required level, and "level / required" in words at the
+    end of the row (a missing level is written "–")."""
+    left, right, bar, gap, top = 200, 70, 12, 8, 24
+    rows = len(labels)
+    height = top + rows * (bar + gap) + 34
+    unit = (width - left - right) / max(scale_max, 1)
+    body = []
+    for tick in range(0, scale_max + 1):
+        x = left + tick * unit
+        body.append(f'<line x1="{_num(x)}" y1="{top - 6}" x2="{_num(x)}" '
+                    f'y2="{top + rows * (bar + gap)}" stroke="#d0d4da"/>')
+        body.append(f'<text x="{_num(x)}" y="{top - 10}" text-anchor="middle" '
+                    f'fill="#3d4555" font-size="10">{tick}</text>')
+    for row, label in enumerate(labels):
+        y = top + row * (bar + gap)
+        level, needs = levels[row], required[row]
+        body.append(f'<text x="{left - 8}" y="{_num(y + bar - 2)}" text-anchor="end" '
+                    f'fill="#222222">{escape(_short(label, 28))}</text>')
+        if level:
+            body.append(f'<rect x="{left}" y="{y}" width="{_num(level * unit)}" '
+                        f'height="{bar}" fill="{PALETTE[0]}"/>')
+        if needs:
+            x = left + needs * unit
+            body.append(f'<line x1="{_num(x)}" y1="{y - 3}" x2="{_num(x)}" '
+                        f'y2="{y + bar + 3}" stroke="#000000" stroke-width="3"/>')
+        words = f"{level if level is not None else '–'} / {needs if needs is not None else '–'}"
+        body.append(f'<text x="{width - right + 8}" y="{_num(y + bar - 2)}" '
+                    f'fill="#222222">{escape(words)}</text>')
+    legend_y = top + rows * (bar + gap) + 16
+    if level_label:
+        body.append(f'<rect x="{left}" y="{legend_y - 9}" width="12" height="10" '
+                    f'fill="{PALETTE[0]}"/>')
+        body.append(f'<text x="{left + 18}" y="{legend_y}" fill="#222222">'
+                    f'{escape(level_label)}</text>')
+    if required_label:
+        x = left + 180
+        body.append(f'<line x1="{x + 6}" y1="{legend_y - 11}" x2="{x + 6}" y2="{legend_y + 2}" '
+                    f'stroke="#000000" stroke-width="3"/>')
+        body.append(f'<text x="{x + 16}" y="{legend_y}" fill="#222222">'
+                    f'{escape(required_label)}</text>')
+    return _svg(width, int(height), title, desc, body, label_id)
+
+
+def data_url(svg: str) -> str:
+    """The chart as a data: URL, for the PDF (whose fetcher loads nothing else)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(str(svg).encode()).decode()
