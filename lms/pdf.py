@@ -4,14 +4,17 @@ Every package that prints (certificates, transcripts, 360 reports, review packs)
 `html_to_pdf`, so one fetcher decides what a document may load: only `data:` URLs (images,
 QR codes and charts are embedded by the caller). `file:` and network URLs are refused, so an
 admin-edited template or a name with markup cannot read the server's files or call out.
-Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk).
+Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk) and
+Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's names.
 """
 
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-# Noto CJK carries Latin glyphs too; DejaVu is the fallback for scripts Noto CJK lacks.
-PDF_FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "DejaVu Sans", sans-serif'
+# Noto CJK carries Latin, Greek and Cyrillic too; the script fonts cover what it lacks.
+PDF_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "Noto Sans Thai", '
+                  '"Noto Sans Devanagari", "Noto Sans Arabic", "Noto Sans Hebrew", '
+                  '"DejaVu Sans", sans-serif')
 
 
 class RefusedResource(ValueError):
