@@ -180,7 +180,8 @@ def _get(summary: str, scope: str | None, schema: str, parameters=(), errors=(),
         "summary": summary,
         "parameters": [{"$ref": f"#/components/parameters/{p}"} for p in parameters],
         "responses": {"200": _ok(schema, summary),
-                      **_errors(*sorted({"401", "403", "429", *errors}))},
+                      **_errors(*sorted({"401", "429", *errors,
+                                         *(("403",) if scope else ())}))},
         "security": [{"bearer": []}],
     }
     if description or scope:
