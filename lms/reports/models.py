@@ -1,6 +1,6 @@
 """Report tables: personal access tokens for the read API."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +37,11 @@ class ApiToken(db.Model):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+    @property
+    def valid_until(self) -> date | None:
+        """The last day the token works (it expires at the midnight after it, UTC)."""
+        return (self.expires_at - timedelta(microseconds=1)).date() if self.expires_at else None
 
     def status(self, now: datetime) -> str:
         """"revoked", "expired" or "active" at `now`."""

@@ -11,7 +11,7 @@ from lms.reports.tokens import SCOPES
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("What the token is for, e.g. \u201cHR system sync\u201d."))
     person = OptionalIdField(_l("Reads as"), validators=[DataRequired()],
                              blank_label=_l("— choose a person —"),
