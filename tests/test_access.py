@@ -20,6 +20,8 @@ ROUTES = [
     ("GET", "/admin/teams", ("hr", "admin")),
     ("GET", "/admin/teams/new", ("hr", "admin")),
     ("GET", "/admin/matrix", ("admin",)),
+    ("GET", "/reports/audit", ("admin",)),
+    ("GET", "/reports/audit.csv", ("admin",)),
     ("GET", "/reports/api-tokens", ("admin",)),
     ("GET", "/reports/api-tokens/new", ("admin",)),
 ]
