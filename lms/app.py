@@ -72,6 +72,7 @@ def _import_models() -> None:
     import lms.notifications.models  # noqa: F401
     import lms.paths.models  # noqa: F401
     import lms.people.models  # noqa: F401
+    import lms.reports.models  # noqa: F401
 
 
 def _load_user(session_id: str):

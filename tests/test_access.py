@@ -23,6 +23,8 @@ ROUTES = [
     ("GET", "/reports/audit", ("admin",)),
     ("GET", "/reports/audit.csv", ("admin",)),
     ("GET", "/reports/heatmap", ("mentor", "manager", "hr", "admin")),
+    ("GET", "/reports/api-tokens", ("admin",)),
+    ("GET", "/reports/api-tokens/new", ("admin",)),
 ]
 
 # Person reports: whoever may view the person; anyone else gets 404 (no existence leak).

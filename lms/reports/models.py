@@ -1,0 +1,52 @@
+"""Report tables: personal access tokens for the read API."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms import clock
+from lms.database import UTCDateTime
+from lms.extensions import db
+
+
+class ApiToken(db.Model):
+    """A personal access token for /api/v1, created by an admin for a person: it reads exactly
+    what that person may see (`policy.report_scope`), limited to its scopes. Only the SHA-256
+    of the token is stored; the plaintext is shown once, when it is created."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    # Space-separated scope names ("people:read certifications:read").
+    scopes: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The token's last characters, so an admin can tell tokens apart ("lms_pat_…x7Qa").
+    hint: Mapped[str] = mapped_column(String(8))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once a minute per token (see tokens.touch), never on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person = relationship("Person", foreign_keys=[person_id])
+    created_by = relationship("Person", foreign_keys=[created_by_id])
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+    @property
+    def valid_until(self) -> date | None:
+        """The last day the token works (it expires at the midnight after it, UTC)."""
+        return (self.expires_at - timedelta(microseconds=1)).date() if self.expires_at else None
+
+    def status(self, now: datetime) -> str:
+        """"revoked", "expired" or "active" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
