@@ -20,6 +20,9 @@ ROUTES = [
     ("GET", "/admin/teams", ("hr", "admin")),
     ("GET", "/admin/teams/new", ("hr", "admin")),
     ("GET", "/admin/matrix", ("admin",)),
+    ("GET", "/reports/", ("mentor", "manager", "hr", "admin")),
+    ("GET", "/reports/export.csv", ("mentor", "manager", "hr", "admin")),
+    ("GET", "/reports/export.xlsx", ("mentor", "manager", "hr", "admin")),
 ]
 
 
