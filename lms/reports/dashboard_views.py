@@ -1,9 +1,10 @@
 """The certification status dashboard and its CSV/XLSX downloads (thin: see rows, exports)."""
 
+import contextlib
 import os
 import tempfile
 
-from flask import Response, abort, render_template, request, send_file, stream_with_context
+from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
 from certificates.documents import display_score
@@ -16,6 +17,7 @@ from lms.reports.blueprint import bp
 from lms.reports.filters import SORTS, filter_form, filters_from, form_errors
 
 PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters():
@@ -125,11 +127,23 @@ def export_xlsx():
     try:
         exports.write_xlsx(db.session, policy.report_scope(current_user), filters,
                            clock.now(), path)
-        response = send_file(path, as_attachment=True, download_name=_filename("xlsx"),
-                             mimetype="application/vnd.openxmlformats-officedocument"
-                                      ".spreadsheetml.sheet", max_age=0)
     except BaseException:
         os.remove(path)
         raise
-    response.call_on_close(lambda: os.remove(path))
+
+    def chunks():
+        # Opened only when the body is sent, so an unread response leaves no file open.
+        with open(path, "rb") as workbook:
+            while block := workbook.read(64 * 1024):
+                yield block
+
+    response = Response(chunks(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{_filename("xlsx")}"',
+        "Content-Length": str(os.path.getsize(path))})
+    response.call_on_close(lambda: _remove(path))
     return response
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)

@@ -79,8 +79,8 @@ def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_or
 
     response = client.get("/reports/export.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"].endswith(
-        f'filename=certification-status-{today}.xlsx')
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="certification-status-{today}.xlsx"'
     book = _xlsx(response.data)
     response.close()
     assert book.sheetnames == ["Certification status", "Competency matrix", "About"]
