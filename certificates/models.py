@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
@@ -105,6 +106,9 @@ class CertificationEvaluation(db.Model):
     missing: Mapped[list] = mapped_column(JSON, default=list)
     composite: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
     components: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Some rule met or some result in (percent > 0, or a component scored): the difference
+    # between "in progress" and "not started", kept as a column so reports can filter on it.
+    started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     rules_version_id: Mapped[int] = mapped_column(ForeignKey("rules_version.id"))
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

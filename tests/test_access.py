@@ -23,6 +23,8 @@ ROUTES = [
     ("GET", "/reports/", ("mentor", "manager", "hr", "admin")),
     ("GET", "/reports/export.csv", ("mentor", "manager", "hr", "admin")),
     ("GET", "/reports/export.xlsx", ("mentor", "manager", "hr", "admin")),
+    ("GET", "/reports/audit", ("admin",)),
+    ("GET", "/reports/audit.csv", ("admin",)),
 ]
 
 

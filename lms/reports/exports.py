@@ -82,9 +82,9 @@ class _Layout:
         out = [row.employee_id, row.name, row.email, row.team, row.manager_employee_id,
                row.manager, tier, row.hire_date, row.active]
         for path in self.paths:
-            standing = row.standing(path.id)
+            standing = detail.standings.get(path.id)
             if standing is None:
-                out += [row.status(path.id), 0, None, None, None, None]
+                out += ["not_started", 0, None, None, None, None]
                 out += [None] * len(self.slots[path.id])
                 continue
             out += [standing.status, standing.percent, "; ".join(standing.missing) or None,

@@ -4,23 +4,25 @@ Two stages, each in a constant number of queries whatever the number of people:
 
 - `report_people(session, scope, filters)`: who is in the report — the people `scope` (a SQL
   condition on Person, from `policy.report_scope`) selects, narrowed by the filters, with
-  their team, manager, tier and certification standing per path; sorted. Status and expiry
-  filters and sorting need every person's standing, so this stage reads it for all of them
-  (three queries; see `certificates.standing`).
-- `details(session, rows)`: the heavier columns — competency profile against the tier's
-  required levels, latest 360 score, overdue training — for one page or one export batch.
+  their team, manager, tier and standing on the report path (status, dates, composite,
+  computed by the database: `certificates.standing.status_columns`); sorted. One query.
+- `details(session, rows)`: the heavier columns — every path's full standing (missing items,
+  components), competency profile against the tier's required levels, latest 360 score,
+  overdue training — for one page or one export batch.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import aliased
 
 from assessments.review360.results import LatestScore, latest_scores
-from certificates.standing import PathStanding, standings
+from certificates.models import Certificate
+from certificates.standing import PathStanding, join_status, standings
 from courses.progress import overdue_counts
 from lms import clock
 from lms.competencies.evidence import ProfileEntry, profiles
@@ -37,6 +39,9 @@ BATCH = 500
 
 @dataclass
 class PersonRow:
+    """One person in a report, with their standing on the report's path: the filter's path,
+    else their own tier (None when neither). Other paths' standings are in `details`."""
+
     id: int
     employee_id: str
     name: str
@@ -50,22 +55,11 @@ class PersonRow:
     manager_employee_id: str | None
     mentor_id: int | None
     tier_id: int | None
-    standings: dict[int, PathStanding] = field(default_factory=dict)
-
-    def standing(self, path_id: int | None) -> PathStanding | None:
-        return self.standings.get(path_id) if path_id is not None else None
-
-    def status(self, path_id: int | None) -> str | None:
-        """The status on `path_id` ("not_started" with nothing recorded), None without a
-        path."""
-        if path_id is None:
-            return None
-        held = self.standings.get(path_id)
-        return held.status if held else "not_started"
-
-    @property
-    def tier_standing(self) -> PathStanding | None:
-        return self.standing(self.tier_id)
+    path_id: int | None
+    status: str | None
+    issued_on: date | None
+    expires_on: date | None
+    composite: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -87,6 +81,8 @@ class PersonDetail:
     competencies: dict[int, CompetencyLine]
     review360: LatestScore | None
     overdue: int
+    # The full standing per path: missing items (current language) and component scores.
+    standings: dict[int, PathStanding]
 
 
 def paths(session) -> list[CertificationPath]:
@@ -115,37 +111,43 @@ def _line_of(session, manager_id: int) -> set[int]:
     return reports
 
 
-def _sort_key(sort: str, path_of):
-    """Sort keys put missing values last in either order (see report_people)."""
-    order = {s: i for i, s in enumerate(("expired", "revoked", "expiring", "pending_approval",
-                                         "in_progress", "not_started", "certified"))}
+_STATUS_ORDER = {s: i for i, s in enumerate((
+    "expired", "revoked", "expiring", "pending_approval", "in_progress", "not_started",
+    "certified"))}
+_SORT_KEYS = {
+    "name": lambda r: r.name.casefold(),
+    "employee_id": lambda r: r.employee_id,
+    "team": lambda r: (r.team or "").casefold() or None,
+    "tier": lambda r: r.tier_id,
+    "status": lambda r: _STATUS_ORDER.get(r.status),
+    "expires_on": lambda r: r.expires_on,
+    "composite": lambda r: r.composite,
+    "hire_date": lambda r: r.hire_date,
+}
 
-    def key(row: PersonRow):
-        standing = row.standing(path_of(row))
-        value = {
-            "name": row.name.casefold(), "employee_id": row.employee_id,
-            "team": (row.team or "").casefold() or None, "tier": row.tier_id,
-            "status": order.get(row.status(path_of(row))) if path_of(row) else None,
-            "expires_on": standing.expires_on if standing else None,
-            "composite": standing.composite if standing else None,
-            "hire_date": row.hire_date,
-        }[sort]
-        return value
-    return key
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def report_people(session, scope, filters: ReportFilters, *, today: date | None = None,
                   expiring_days: int = EXPIRING_DAYS) -> list[PersonRow]:
-    """Everyone `scope` selects, filtered and sorted, with their standing per path, in a
-    constant number of queries (plus one per level of a manager filter's line)."""
+    """Everyone `scope` selects, filtered and sorted (people without a value to sort by
+    last, in either order), with their standing on the report path computed by the
+    database: one query, plus one per level of a manager filter's line."""
     today = today or clock.today()
     manager = aliased(Person)
-    stmt = (select(Person.id, Person.employee_id, Person.name, Person.email, Person.active,
-                   Person.hire_date, Person.team_id, Team.name, Person.manager_id,
-                   manager.name, manager.employee_id, Person.mentor_id, Person.tier_id)
-            .outerjoin(Team, Team.id == Person.team_id)
-            .outerjoin(manager, manager.id == Person.manager_id)
-            .where(scope))
+    path = literal(filters.path_id) if filters.path_id is not None else Person.tier_id
+    stmt = (select(Person.id).outerjoin(Team, Team.id == Person.team_id)
+            .outerjoin(manager, manager.id == Person.manager_id))
+    stmt, standing = join_status(stmt, Person.id, path, today=today,
+                                 expiring_within_days=expiring_days)
+    stmt = stmt.with_only_columns(
+        Person.id, Person.employee_id, Person.name, Person.email, Person.active,
+        Person.hire_date, Person.team_id, Team.name, Person.manager_id, manager.name,
+        manager.employee_id, Person.mentor_id, Person.tier_id, path, standing.status,
+        standing.issued_on, standing.expires_on, standing.composite,
+        maintain_column_froms=True).where(scope)
     if not filters.include_inactive:
         stmt = stmt.where(Person.active.is_(True))
     if filters.team_id is not None:
@@ -160,39 +162,43 @@ def report_people(session, scope, filters: ReportFilters, *, today: date | None 
         stmt = stmt.where(Person.hire_date >= filters.hired_from)
     if filters.hired_to is not None:
         stmt = stmt.where(Person.hire_date <= filters.hired_to)
-    rows = [PersonRow(*values) for values in session.execute(stmt)]
-    held = standings(session, [r.id for r in rows], today=today,
-                     expiring_within_days=expiring_days)
-    for row in rows:
-        row.standings = held.get(row.id, {})
-
-    def path_of(row: PersonRow) -> int | None:
-        return filters.path_id if filters.path_id is not None else row.tier_id
-
-    if filters.status is not None:
-        rows = [r for r in rows if path_of(r) is not None and r.status(path_of(r))
-                == filters.status]
     if filters.expiring_within is not None:
         horizon = today + timedelta(days=filters.expiring_within)
-        rows = [r for r in rows if any(
-            s.status in ("certified", "expiring") and s.expires_on is not None
-            and s.expires_on <= horizon for s in r.standings.values())]
-    key = _sort_key(filters.sort, path_of)
-    present = [r for r in rows if key(r) is not None]
-    absent = [r for r in rows if key(r) is None]
-    present.sort(key=lambda r: (key(r), r.name.casefold(), r.id), reverse=filters.descending)
-    absent.sort(key=lambda r: (r.name.casefold(), r.id))
-    return present + absent
+        stmt = stmt.where(select(Certificate.id).where(
+            Certificate.person_id == Person.id, Certificate.status == "valid",
+            Certificate.expires_on >= today, Certificate.expires_on <= horizon).exists())
+    if filters.status is not None:
+        stmt = stmt.where(standing.status == filters.status)
+    rows = []
+    # Core execution: tens of thousands of plain rows, no ORM entities.
+    for values in session.connection().execute(stmt):
+        row = PersonRow(*values)
+        row.composite = _decimal(row.composite)
+        if isinstance(row.expires_on, str):  # SQLite returns dates from COALESCE as text
+            row.expires_on = date.fromisoformat(row.expires_on)
+        if isinstance(row.issued_on, str):
+            row.issued_on = date.fromisoformat(row.issued_on)
+        rows.append(row)
+    key = _SORT_KEYS[filters.sort]
+    keyed = [((key(r), r.name.casefold(), r.id), r) for r in rows]
+    present = [k for k in keyed if k[0][0] is not None]
+    absent = [k for k in keyed if k[0][0] is None]
+    present.sort(key=itemgetter(0), reverse=filters.descending)
+    absent.sort(key=lambda k: k[0][1:])
+    return [row for _key, row in present + absent]
 
 
-def details(session, rows: list[PersonRow], *,
-            today: date | None = None) -> dict[int, PersonDetail]:
+def details(session, rows: list[PersonRow], *, today: date | None = None,
+            expiring_days: int = EXPIRING_DAYS) -> dict[int, PersonDetail]:
     """{person_id: PersonDetail} for `rows` (a page or a batch, up to about 1,000 people) in
-    four queries: profiles, required levels, latest 360 scores and overdue enrolments."""
+    seven queries: profiles, required levels, latest 360 scores, overdue enrolments and the
+    full standings (three)."""
     ids = [r.id for r in rows]
     if not ids:
         return {}
+    today = today or clock.today()
     held = profiles(session, ids)
+    full = standings(session, ids, today=today, expiring_within_days=expiring_days)
     required: dict[int, dict[int, int]] = defaultdict(dict)
     tiers = {r.tier_id for r in rows if r.tier_id is not None}
     if tiers:
@@ -216,7 +222,8 @@ def details(session, rows: list[PersonRow], *,
             for cid in set(profile) | set(needs)
         }
         result[row.id] = PersonDetail(competencies=lines, review360=scores.get(row.id),
-                                      overdue=overdue.get(row.id, 0))
+                                      overdue=overdue.get(row.id, 0),
+                                      standings=full.get(row.id, {}))
     return result
 
 
@@ -232,13 +239,14 @@ class TeamTotal:
     team: str | None
     people: int
     with_tier: int
-    certified: int          # certified (or expiring) on their own tier's path
+    certified: int          # certified (or expiring) on the report path
     expiring: int
-    overdue_paths: int      # expired or revoked on their own tier's path
+    lapsed: int             # expired or revoked on the report path
 
     @property
     def completion_rate(self) -> int | None:
-        """Percent of people with a tier who hold its certificate, rounded down."""
+        """Percent of people with a report path (their tier, or the filter's path) who hold
+        its certificate, rounded down."""
         return self.certified * 100 // self.with_tier if self.with_tier else None
 
 
@@ -249,12 +257,12 @@ def team_totals(rows: list[PersonRow]) -> tuple[list[TeamTotal], TeamTotal]:
         buckets[row.team_id].append(row)
 
     def total(team_id, team, members) -> TeamTotal:
-        statuses = [r.status(r.tier_id) for r in members if r.tier_id is not None]
+        statuses = [r.status for r in members if r.path_id is not None]
         return TeamTotal(
             team_id=team_id, team=team, people=len(members), with_tier=len(statuses),
             certified=sum(s in ("certified", "expiring") for s in statuses),
             expiring=sum(s == "expiring" for s in statuses),
-            overdue_paths=sum(s in ("expired", "revoked") for s in statuses))
+            lapsed=sum(s in ("expired", "revoked") for s in statuses))
 
     teams = [total(team_id, members[0].team, members) for team_id, members in buckets.items()]
     teams.sort(key=lambda t: (t.team is None, (t.team or "").casefold()))

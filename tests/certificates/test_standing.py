@@ -90,6 +90,34 @@ def test_every_status(db, make_path, make_person, scores):
     # "expiring" follows the window asked for.
     assert standings(db.session, [expiring.id], expiring_within_days=10,
                      today=date(2026, 3, 2))[expiring.id][path.id].status == "certified"
+    # The database's version of the rule (what report lists filter and sort on) agrees.
+    for window in (60, 10):
+        sql = _sql_standing(db, ids, path.id, window)
+        python = standings(db.session, ids, today=date(2026, 3, 2),
+                           expiring_within_days=window)
+        for pid in ids:
+            held = python[pid][path.id]
+            assert sql[pid] == (held.status, held.issued_on, held.expires_on,
+                                held.composite), pid
+
+
+def _sql_standing(db, ids, path_id, window):
+    from sqlalchemy import literal, select
+
+    from certificates.standing import join_status
+    from lms.people.models import Person
+
+    stmt, columns = join_status(select(Person.id), Person.id, literal(path_id),
+                                today=date(2026, 3, 2), expiring_within_days=window)
+
+    def day(value):
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+    return {pid: (status, day(issued), day(expires),
+                  None if composite is None else Decimal(str(composite)))
+            for pid, status, issued, expires, composite in db.session.execute(
+                stmt.add_columns(columns.status, columns.issued_on, columns.expires_on,
+                                 columns.composite).where(Person.id.in_(ids)))}
 
 
 def test_constant_number_of_queries(db, make_path, make_person, scores):

@@ -1,0 +1,107 @@
+"""Time the HR reports for a large organisation: exports, dashboard and heat map.
+
+    python benchmarks/hr_export.py [--people 20000] [--runs 10]
+
+Builds the organisation of benchmarks/hr_org.py (default 20,000 people with full histories)
+on a fresh SQLite file, or a throwaway PostgreSQL database when DATABASE_URL names a server.
+Then:
+
+- CSV and XLSX exports of everyone through `flask export-certifications`, each in a fresh
+  process, so its peak resident memory (ru_maxrss) is the export's own, not the build's;
+- the HR dashboard (first page, last page, a status filter sorted by expiry) and a
+  manager's dashboard: p50/p95 over --runs requests after warm-ups, and the SQL statements
+  per page;
+- the heat map of all teams.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _harness import PASSWORD, scratch_app, signed_in, statements, summary, timed  # noqa: E402
+
+
+def export_once(url: str, fmt: str, output: str) -> dict:
+    """In this (fresh) process: one export of everyone; its time, peak memory and size."""
+    from lms import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False})
+    started = time.perf_counter()
+    result = app.test_cli_runner().invoke(
+        args=["export-certifications", "--format", fmt, "-o", output])
+    seconds = time.perf_counter() - started
+    if result.exit_code != 0:
+        raise SystemExit(f"export failed: {result.output}")
+    return {"seconds": seconds, "max_rss_mb": resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024, "bytes": os.path.getsize(output)}
+
+
+def run_export(url: str, fmt: str) -> dict:
+    with tempfile.TemporaryDirectory() as scratch:
+        output = os.path.join(scratch, f"export.{fmt}")
+        done = subprocess.run(
+            [sys.executable, __file__, "--export-only", fmt, "--database-url", url,
+             "--output", output], check=True, capture_output=True, text=True,
+            env={**os.environ, "DATABASE_URL": url})
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--export-only", choices=("csv", "xlsx"))
+    parser.add_argument("--database-url")
+    parser.add_argument("--output")
+    args = parser.parse_args()
+    if args.export_only:
+        print(json.dumps(export_once(args.database_url, args.export_only, args.output)))
+        return 0
+
+    import hr_org
+    from werkzeug.security import generate_password_hash
+
+    from lms.extensions import db
+
+    with scratch_app() as (app, backend):
+        with app.app_context():
+            started = time.perf_counter()
+            logins = hr_org.build(db.session, args.people,
+                                  generate_password_hash(PASSWORD, method="scrypt"))
+            built = time.perf_counter() - started
+            url = db.engine.url.render_as_string(hide_password=False)
+            db.session.remove()
+        exports = {fmt: run_export(url, fmt) for fmt in ("csv", "xlsx")}
+        hr = signed_in(app, logins["hr"])
+        manager = signed_in(app, logins["manager"])
+        last = (args.people + 49) // 50
+        pages = {
+            "HR dashboard, first page": (hr, "/reports/"),
+            "HR dashboard, last page": (hr, f"/reports/?page={last}"),
+            "HR dashboard, expiring, by expiry": (hr, "/reports/?status=expiring&sort=expires_on"),
+            "manager's dashboard (one team)": (manager, "/reports/"),
+            "HR heat map, all teams": (hr, "/reports/heatmap"),
+        }
+        results = {label: (timed(client, url_, args.runs), statements(app, client, url_))
+                   for label, (client, url_) in pages.items()}
+    print(f"backend={backend} people={args.people} (built in {built:.1f}s)")
+    for fmt, figures in exports.items():
+        print(f"  export {fmt}: {figures['seconds']:.1f}s, peak RSS "
+              f"{figures['max_rss_mb']:.0f} MB, {figures['bytes'] / 1e6:.1f} MB written")
+    for label, (times, queries) in results.items():
+        print(f"  {label}: {summary(times)}, {queries} SQL statements")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
