@@ -33,6 +33,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(install_questionnaires_command)
     from certificates.cli import register as register_certificate_commands
     register_certificate_commands(app)
+    from lms.reports.cli import register as register_report_commands
+    register_report_commands(app)
 
 
 def _has_people() -> bool:

@@ -1,0 +1,225 @@
+"""CSV and XLSX exports and the export-certifications command: scope, columns, types,
+formula injection, filters stated."""
+
+import csv
+import io
+from datetime import date, datetime
+
+import openpyxl
+from sqlalchemy import true
+
+from lms import clock, policy
+from lms.demo import DEMO_PASSWORD
+from lms.reports import exports
+from lms.reports.filters import ReportFilters
+
+FIXED_COLUMNS = ["employee_id", "name", "email", "team", "manager_employee_id", "manager",
+                 "tier", "hire_date", "active"]
+
+
+def _login(auth, person):
+    auth.login(person, password=DEMO_PASSWORD)
+
+
+def _csv(text: str):
+    """(preamble lines, header, rows as dicts) of a CSV export."""
+    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert lines[0][0] == "as_of" and lines[1][0] == "filters" and lines[2] == []
+    header = lines[3]
+    return lines[:2], header, [dict(zip(header, row, strict=True)) for row in lines[4:]]
+
+
+def _xlsx(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _download(client, url: str, **kwargs):
+    """The XLSX download's bytes, the response closed (which deletes the temporary file)."""
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, response.status_code
+    data = response.data
+    response.close()
+    return data
+
+
+def _sheet_ids(book) -> set[str]:
+    sheet = book["Certification status"]
+    return {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
+
+
+def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_org):
+    _login(auth, demo_org["E0002"])
+    active = {p.employee_id for p in demo_org.values() if p.active}
+    response = client.get("/reports/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    today = clock.today().isoformat()
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="certification-status-{today}.csv"'
+    preamble, header, rows = _csv(response.get_data(as_text=True))
+    assert datetime.fromisoformat(preamble[0][1]).tzinfo is not None
+    assert preamble[1] == ["filters", "none"]
+    assert header[:9] == FIXED_COLUMNS
+    for column in ("NEWHIRE_status", "NEWHIRE_percent", "NEWHIRE_missing", "NEWHIRE_issued_on",
+                   "NEWHIRE_expires_on", "NEWHIRE_composite", "NEWHIRE_EXAM",
+                   "COMM-LISTEN_level", "COMM-LISTEN_required", "review360_score",
+                   "review360_cycle", "overdue_courses"):
+        assert column in header
+    assert header[-3:] == ["review360_score", "review360_cycle", "overdue_courses"]
+    assert {r["employee_id"] for r in rows} == active
+    certified = next(r for r in rows if r["employee_id"] == "E0102")
+    assert certified["NEWHIRE_status"] == "certified" and certified["tier"] == "NEWHIRE"
+    assert date.fromisoformat(certified["NEWHIRE_expires_on"]) > clock.today()
+    assert float(certified["NEWHIRE_EXAM"]) > 0         # component scores, exact
+    assert certified["NEWHIRE_composite"] == ""         # the demo's new-hire path has none
+    statuses = {r["NEWHIRE_status"] for r in rows}
+    assert statuses <= {"not_started", "in_progress", "pending_approval", "certified",
+                        "expiring", "expired", "revoked"}
+    # 360 anonymity: the weighted score only; nothing per rater group or rater.
+    assert not [c for c in header if "rater" in c or "group" in c]
+
+    response = client.get("/reports/export.xlsx")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="certification-status-{today}.xlsx"'
+    book = _xlsx(response.data)
+    response.close()
+    assert book.sheetnames == ["Certification status", "Competency matrix", "About"]
+    sheet = book["Certification status"]
+    names = [c.value for c in sheet[1]]
+    assert names == header
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+    assert _sheet_ids(book) == active
+    by_id = {row[0]: dict(zip(names, row, strict=True))
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    held = by_id["E0102"]
+    assert isinstance(held["hire_date"], datetime)
+    assert isinstance(held["NEWHIRE_expires_on"], datetime)
+    assert isinstance(held["NEWHIRE_percent"], int | float)
+    assert isinstance(held["NEWHIRE_EXAM"], int | float)
+    assert isinstance(held["NEWHIRE_PRACTICAL"], float)
+    assert held["active"] is True and held["NEWHIRE_status"] == "certified"
+    matrix = book["Competency matrix"]
+    assert [c.value for c in matrix[1]][:2] == ["competency", "name"]
+    assert "NEWHIRE" in [c.value for c in matrix[1]]
+    assert any(isinstance(v, int | float) for row in matrix.iter_rows(min_row=2, values_only=True)
+               for v in row[2:])
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert about["filters"] == "none" and about["people"] == len(active)
+    assert "as_of" in (book.properties.description or "")
+
+
+def test_manager_and_mentor_export_only_their_people(client, auth, demo_org):
+    manager = demo_org["E0011"]
+    _login(auth, manager)
+    _, _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
+    ids = {r["employee_id"] for r in rows}
+    assert "E0101" in ids and "E0109" not in ids
+    assert all(e == "E0011" or policy.is_in_reporting_line(demo_org[e], manager) for e in ids)
+    xlsx_ids = _sheet_ids(_xlsx(_download(client, "/reports/export.xlsx")))
+    assert xlsx_ids == ids
+    # Filtered: the filters are stated, in the request's language.
+    hotline = demo_org["E0101"].team_id
+    preamble, _, rows = _csv(client.get("/reports/export.csv", query_string={
+        "team": hotline, "status": "in_progress"}).get_data(as_text=True))
+    assert preamble[1][1].startswith("Team: Hotline")
+    assert "Status: In progress" in preamble[1][1]
+    assert rows and all(r["team"].startswith("Hotline") for r in rows)
+    auth.logout()
+    mentor = demo_org["E0021"]
+    _login(auth, mentor)
+    mentees = {"E0021"} | {p.employee_id for p in demo_org.values()
+                           if p.mentor_id == mentor.id and p.active}
+    _, _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
+    assert {r["employee_id"] for r in rows} == mentees
+    assert _sheet_ids(_xlsx(_download(client, "/reports/export.xlsx"))) == mentees
+
+
+def test_formula_injection_is_neutralised(client, auth, make_person, make_team):
+    team = make_team("@Team")
+    make_person(name='=HYPERLINK("http://x")', employee_id="X0001", team_id=team.id)
+    make_person(name="+1-2", employee_id="X0002")
+    make_person(name="-3", employee_id="X0003", email="minus@example.com")
+    make_person(name="@SUM(A1)", employee_id="X0004")
+    _login(auth, make_person(roles=("hr",), password=DEMO_PASSWORD, name="HR Person"))
+    text = client.get("/reports/export.csv").get_data(as_text=True)
+    _, _, rows = _csv(text)
+    names = {r["employee_id"]: r["name"] for r in rows}
+    assert names["X0001"] == "'=HYPERLINK(\"http://x\")"
+    assert names["X0002"] == "'+1-2" and names["X0003"] == "'-3"
+    assert names["X0004"] == "'@SUM(A1)"
+    assert next(r for r in rows if r["employee_id"] == "X0001")["team"] == "'@Team"
+    book = _xlsx(_download(client, "/reports/export.xlsx"))
+    sheet = book["Certification status"]
+    cells = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
+    assert cells["X0001"].data_type == "s"
+    assert cells["X0001"].value == "'=HYPERLINK(\"http://x\")"
+    assert cells["X0002"].value == "'+1-2" and cells["X0002"].data_type == "s"
+    # Team filter descriptions are text cells too.
+    preamble, _, _ = _csv(client.get("/reports/export.csv", query_string={
+        "team": team.id}).get_data(as_text=True))
+    assert preamble[1][1] == "Team: @Team"   # not at the start of the cell: harmless
+
+
+def test_neutralised_leaves_numbers_and_plain_text():
+    assert exports._neutralised(-5) == -5
+    assert exports._neutralised("Anna") == "Anna"
+    assert exports._neutralised("=1+1") == "'=1+1"
+    assert exports._neutralised("\rx") == "'\rx"
+
+
+def test_csv_reads_details_batch_by_batch(db, make_person, monkeypatch, count_queries):
+    for n in range(7):
+        make_person(name=f"Batch {n}", employee_id=f"Q{n:04d}")
+    calls = []
+    real = exports.report_rows.details
+
+    def spy(session, rows, **kwargs):
+        calls.append(len(rows))
+        return real(session, rows, **kwargs)
+
+    monkeypatch.setattr(exports.report_rows, "details", spy)
+    monkeypatch.setattr(exports.report_rows, "BATCH", 3)
+    monkeypatch.setattr(exports.report_rows, "batches",
+                        lambda rows, size=3: (rows[i:i + 3] for i in range(0, len(rows), 3)))
+    lines = exports.csv_lines(db.session, true(), ReportFilters(), clock.now())
+    assert next(lines).startswith("as_of,")
+    assert calls == []                          # nothing read before it is asked for
+    rest = list(lines)
+    assert calls == [3, 3, 1] and len(rest) == 3 + 7
+
+
+def test_cli_exports_with_filters_and_refuses_bad_options(runner, demo_org, tmp_path):
+    target = tmp_path / "out.csv"
+    result = runner.invoke(args=["export-certifications", "--format", "csv", "-o", str(target),
+                                 "--as", "E0011", "--status", "in_progress"])
+    assert result.exit_code == 0, result.output
+    _, _, rows = _csv(target.read_text(encoding="utf-8"))
+    manager = demo_org["E0011"]
+    assert rows and all(r["employee_id"] == "E0011" or policy.is_in_reporting_line(
+        demo_org[r["employee_id"]], manager) for r in rows)
+    assert f"Exported {len(rows)} people" in result.output
+    workbook = tmp_path / "out.xlsx"
+    result = runner.invoke(args=["export-certifications", "--format", "xlsx", "-o",
+                                 str(workbook), "--team", "Hotline — Shanghai", "--tier",
+                                 "newhire", "--include-inactive"])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(workbook)
+    ids = _sheet_ids(book)
+    assert ids and all(demo_org[e].team.name == "Hotline — Shanghai" for e in ids)
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert "Hotline" in about["filters"] and "New hire" in about["filters"]
+    bad = [
+        ["--status", "sacked"], ["--hired-from", "yesterday"], ["--team", "Nowhere"],
+        ["--manager", "E9999"], ["--tier", "NOPE"], ["--expiring-within", "-1"],
+        ["--as", "E0101"],                                     # an agent may not read reports
+        ["--as", "E0011", "--team", "Online Chat"],            # not in 王芳's line
+        ["--hired-from", "2026-05-01", "--hired-to", "2026-01-01"],
+    ]
+    for options in bad:
+        missing = tmp_path / "never.csv"
+        result = runner.invoke(args=["export-certifications", "--format", "csv", "-o",
+                                     str(missing), *options])
+        assert result.exit_code != 0, options
+        assert "Error" in result.output, options
+        assert not missing.exists() and not (tmp_path / "never.csv.part").exists()
