@@ -105,7 +105,7 @@ def test_a_manager_sees_only_their_line_everywhere(page, app, demo):
             (f"/reports/?team={teams[CHAT]}", 400),
             (f"/reports/export.csv?team={teams[CHAT]}", 400),
             (f"/reports/export.xlsx?team={teams[CHAT]}", 400),
-            (f"/reports/heatmap?team={teams[CHAT]}", 400),
+            (f"/reports/heatmap?team={teams[CHAT]}", 404),
             (f"/reports/people/{chat_agent_id}/evidence", 404),
             (f"/reports/people/{chat_agent_id}/review-pack.pdf", 404),
             (f"/reports/teams/{teams[CHAT]}/review-packs.zip", 404)):
