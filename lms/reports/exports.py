@@ -23,18 +23,10 @@ from lms.competencies.services import matrix
 from lms.paths.models import CertificationPath
 from lms.reports import rows as report_rows
 from lms.reports.filters import ReportFilters
+from lms.reports.spreadsheet import safe_cell
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Columns 1 and 2 (employee ID, name) stay in view when an XLSX sheet scrolls sideways.
 _FROZEN_COLUMNS = 2
-
-
-def _neutralised(value):
-    """`value` with a leading apostrophe when it is text a spreadsheet would run as a
-    formula; anything else unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -123,7 +115,7 @@ def _csv_text(value) -> str:
         return format(value.normalize(), "f")
     if isinstance(value, date):
         return value.isoformat()
-    return str(_neutralised(value)) if isinstance(value, str) else str(value)
+    return str(safe_cell(value)) if isinstance(value, str) else str(value)
 
 
 def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterator[str]:
@@ -141,7 +133,7 @@ def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterat
 
     layout = _Layout(session)
     yield line(["as_of", as_of.isoformat(timespec="seconds")])
-    yield line(["filters", _neutralised(describe_filters(session, filters))])
+    yield line(["filters", safe_cell(describe_filters(session, filters))])
     yield line([])
     yield line([c.name for c in layout.columns])
     for row, detail in _people(session, scope, filters, as_of):
@@ -188,7 +180,7 @@ def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) 
     about.set_column(0, 0, 14)
     about.set_column(1, 1, 60)
     about.write_row(0, 0, ["as_of", as_of.isoformat(timespec="seconds")])
-    about.write_row(1, 0, ["filters", _neutralised(described)])
+    about.write_row(1, 0, ["filters", safe_cell(described)])
     about.write_row(2, 0, ["people", written])
     about.write_row(3, 0, ["columns", _("Described in the HR reports guide (Exports).")])
     workbook.close()
@@ -207,7 +199,7 @@ def _write_cell(sheet, row: int, col: int, kind: str, value, dated, decimal) -> 
     elif kind == "bool":
         sheet.write_boolean(row, col, bool(value))
     else:
-        sheet.write_string(row, col, _neutralised(str(value)))
+        sheet.write_string(row, col, safe_cell(str(value)))
 
 
 def _write_matrix(session, sheet, header) -> None:
@@ -218,8 +210,8 @@ def _write_matrix(session, sheet, header) -> None:
     sheet.write_row(0, 0, ["competency", "name"] + [p.code for p in paths], header)
     sheet.freeze_panes(1, 2)
     for r, competency in enumerate(report_rows.competencies(session), start=1):
-        sheet.write_string(r, 0, _neutralised(competency.code))
-        sheet.write_string(r, 1, _neutralised(competency.tr("name")))
+        sheet.write_string(r, 0, safe_cell(competency.code))
+        sheet.write_string(r, 1, safe_cell(competency.tr("name")))
         for c, path in enumerate(paths, start=2):
             level = required.get((competency.id, path.id))
             if level is not None:
