@@ -81,8 +81,8 @@ def main() -> int:
     parser.add_argument("--subjects", type=int, default=200)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
+    from _harness import statements
     from concurrent_writes import ScratchPostgres
-    from team_page import statements
 
     from assessments.review360 import cycles
     from assessments.review360.models import Cycle

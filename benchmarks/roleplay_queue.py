@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-PASSWORD = "benchmark-password"
+from _harness import PASSWORD, statements, timed  # noqa: E402
 
 
 def build(session, agents: int, mentors: int, storage_dir: str) -> dict[str, str]:
@@ -68,34 +68,6 @@ def build(session, agents: int, mentors: int, storage_dir: str) -> dict[str, str
     return {"mentor": guides[0].email, "admin": admin.email}
 
 
-def timed(client, url: str, runs: int) -> list[float]:
-    assert client.get(url).status_code == 200
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return times
-
-
-def statements(app, client, url: str) -> int:
-    from sqlalchemy import event
-
-    from lms.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=1000)
@@ -131,7 +103,7 @@ def main() -> int:
             response = client.post("/login", data={"login": logins[who],
                                                    "password": PASSWORD})
             assert response.status_code == 302, response.status_code
-            results[f"{page} as {who}"] = (timed(client, page, args.runs),
+            results[f"{page} as {who}"] = (timed(client, page, args.runs, warm_ups=1),
                                            statements(app, client, page))
         with app.app_context():
             db.engine.dispose()

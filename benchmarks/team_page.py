@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-PASSWORD = "benchmark-password"
+from _harness import PASSWORD, statements, timed  # noqa: E402
 
 
 def build(session, agents: int) -> tuple[str, int]:
@@ -61,35 +61,6 @@ def build(session, agents: int) -> tuple[str, int]:
             enrollment.due_date = clock.today() - timedelta(days=2)
     session.commit()
     return manager.email, team.id
-
-
-def timed(client, url: str, runs: int) -> list[float]:
-    for _ in range(2):
-        assert client.get(url).status_code == 200
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return times
-
-
-def statements(app, client, url: str) -> int:
-    from sqlalchemy import event
-
-    from lms.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from lms import clock, create_app
@@ -216,3 +217,27 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while active (BEGIN/SAVEPOINT excluded)."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._hit)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            self.count += 1
+
+
+@pytest.fixture
+def count_queries(db):
+    """count_queries() -> a context manager whose .count is the statements sent inside."""
+    return lambda: QueryCounter(db.engine)

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import event
 
 from certificates import awards
 from certificates.models import CertificationSettings
 from certificates.standing import STATUSES, PathStanding, standings
 from lms import clock
+from tests.conftest import QueryCounter
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -19,22 +19,6 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _frozen():
     clock.freeze(T0)
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._hit)
-
-    def _hit(self, conn, cursor, statement, *args):
-        if not statement.startswith("BEGIN"):
-            self.count += 1
 
 
 def _run(db, person):
