@@ -35,6 +35,7 @@ HIDDEN = "[hidden]"
 
 # The areas an action name starts with ("certificate.revoked" is in "certificate.").
 ACTION_AREAS = {
+    "api_token.": _l("API tokens"),
     "certificate.": _l("Certificates"),
     "certification.": _l("Certification rules"),
     "course.": _l("Courses"),
@@ -55,6 +56,8 @@ ACTION_AREAS = {
 # Every action a service records (tests/reports/test_audit_log.py checks the list against the
 # audit.record calls in the code, so a new action without a label fails there).
 ACTION_LABELS = {
+    "api_token.create": _l("API token created"),
+    "api_token.revoke": _l("API token revoked"),
     "certificate.approval_requested": _l("Certificate approval requested"),
     "certificate.approve": _l("Certificate request approved"),
     "certificate.batch": _l("Certificate batch started"),
