@@ -18,6 +18,7 @@ from lms.competencies import services as framework_services
 from lms.competencies.evidence import profiles
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
+from lms.reports.rows import narrow_people
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 # Certificates ending within this many days show as "expiring" (as on the HR dashboard).
@@ -132,16 +133,6 @@ def parse_query(session, args, secret_key: str, allowed: frozenset[str]) -> Peop
         path_id=_path_id(session, args, "path"), status=status)
 
 
-def _line_of(session, manager_id: int) -> set[int]:
-    """Everyone below `manager_id`, however deep (one query per level; lines are short)."""
-    reports, frontier = set(), {manager_id}
-    while frontier:
-        frontier = set(session.scalars(
-            select(Person.id).where(Person.manager_id.in_(frontier)))) - reports
-        reports |= frontier
-    return reports
-
-
 def _people_statement(session, scope, query: PeopleQuery):
     """People `scope` selects, filtered, in keyset order, with team, manager and tier."""
     manager, tier = aliased(Person), aliased(CertificationPath)
@@ -156,19 +147,9 @@ def _people_statement(session, scope, query: PeopleQuery):
             .where(scope))
     if query.active is not None:
         stmt = stmt.where(Person.active.is_(query.active))
-    if query.team_id is not None:
-        # A department takes in the teams under it (as on the HR dashboard).
-        stmt = stmt.where(or_(Person.team_id == query.team_id, Person.team_id.in_(
-            select(Team.id).where(Team.parent_id == query.team_id))))
-    if query.manager_id is not None:
-        stmt = stmt.where(Person.id.in_(_line_of(session, query.manager_id)))
-    if query.tier_id is not None:
-        stmt = stmt.where(Person.tier_id == query.tier_id)
-    if query.hired_from is not None:
-        stmt = stmt.where(Person.hire_date >= query.hired_from)
-    if query.hired_to is not None:
-        stmt = stmt.where(Person.hire_date <= query.hired_to)
-    return stmt
+    return narrow_people(session, stmt, team_id=query.team_id, manager_id=query.manager_id,
+                         tier_id=query.tier_id, hired_from=query.hired_from,
+                         hired_to=query.hired_to)
 
 
 def _after(stmt, after: tuple[str, int] | None):

@@ -101,6 +101,25 @@ def competencies(session) -> list[Competency]:
                   Competency.code)))
 
 
+def narrow_people(session, stmt, *, team_id=None, manager_id=None, tier_id=None,
+                  hired_from=None, hired_to=None):
+    """`stmt` (over Person) narrowed by the people filters the reports and the API share: a
+    team (a department takes in the teams under it), a manager's whole line, a tier and a
+    hire-date range; None leaves a filter out."""
+    if team_id is not None:
+        stmt = stmt.where(or_(Person.team_id == team_id, Person.team_id.in_(
+            select(Team.id).where(Team.parent_id == team_id))))
+    if manager_id is not None:
+        stmt = stmt.where(Person.id.in_(_line_of(session, manager_id)))
+    if tier_id is not None:
+        stmt = stmt.where(Person.tier_id == tier_id)
+    if hired_from is not None:
+        stmt = stmt.where(Person.hire_date >= hired_from)
+    if hired_to is not None:
+        stmt = stmt.where(Person.hire_date <= hired_to)
+    return stmt
+
+
 def _line_of(session, manager_id: int) -> set[int]:
     """Everyone below `manager_id`, however deep (one query per level; lines are short)."""
     reports, frontier = set(), {manager_id}
@@ -150,18 +169,9 @@ def report_people(session, scope, filters: ReportFilters, *, today: date | None 
         maintain_column_froms=True).where(scope)
     if not filters.include_inactive:
         stmt = stmt.where(Person.active.is_(True))
-    if filters.team_id is not None:
-        # A department takes in the teams under it.
-        stmt = stmt.where(or_(Person.team_id == filters.team_id, Person.team_id.in_(
-            select(Team.id).where(Team.parent_id == filters.team_id))))
-    if filters.manager_id is not None:
-        stmt = stmt.where(Person.id.in_(_line_of(session, filters.manager_id)))
-    if filters.tier_id is not None:
-        stmt = stmt.where(Person.tier_id == filters.tier_id)
-    if filters.hired_from is not None:
-        stmt = stmt.where(Person.hire_date >= filters.hired_from)
-    if filters.hired_to is not None:
-        stmt = stmt.where(Person.hire_date <= filters.hired_to)
+    stmt = narrow_people(session, stmt, team_id=filters.team_id,
+                         manager_id=filters.manager_id, tier_id=filters.tier_id,
+                         hired_from=filters.hired_from, hired_to=filters.hired_to)
     if filters.expiring_within is not None:
         horizon = today + timedelta(days=filters.expiring_within)
         stmt = stmt.where(select(Certificate.id).where(
