@@ -107,6 +107,20 @@ def test_with_smtp_mail_is_sent_after_commit(db, make_person, smtp):
     assert mail.sent_at is not None and mail.error == ""
 
 
+def test_a_confidential_mail_loses_its_link_once_sent(db, smtp):
+    """A one-time link goes out once; the stored copy keeps the text without it."""
+    services.queue_email(db.session, "kunde@customer.example", "Feedback", "Dear customer,",
+                         "/360/r/SECRET-TOKEN", confidential=True)
+    db.session.commit()
+    (message,) = smtp.messages
+    assert "https://academy.example.com/360/r/SECRET-TOKEN" in message.get_content()
+    db.session.expire_all()
+    mail = db.session.scalar(select(OutboxEmail))
+    assert mail.sent_at is not None and mail.confidential
+    assert "SECRET-TOKEN" not in mail.body
+    assert mail.body == f"Dear customer,\n\n{services.LINK_REMOVED}\n"
+
+
 def test_rolled_back_notifications_send_nothing(db, make_person, smtp):
     agent = make_person()
     services.notify(db.session, agent, "test", "Never", "", "")

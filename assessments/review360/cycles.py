@@ -8,6 +8,7 @@ defaults are the domain brief's: customers 40, peers 30, manager 20, self 10, an
 reports 40 in the customers' place for managers.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,6 +29,12 @@ DEFAULT_WEIGHTS = {"self": Decimal(10), "manager": Decimal(20), "peer": Decimal(
 DEFAULT_MIN_RATERS = {"self": 1, "manager": 1, "peer": 3, "direct_report": 3, "customer": 3}
 DEFAULT_THRESHOLD = 3
 MAX_THRESHOLD = 20
+# Public mail providers: many unrelated customers have addresses there, so a subject may have
+# several external raters on one of them (anywhere else, one per domain; see `nominations`).
+DEFAULT_SHARED_DOMAINS = ("gmail.com outlook.com hotmail.com live.com yahoo.com icloud.com "
+                          "qq.com foxmail.com 163.com 126.com sina.com sohu.com aliyun.com")
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+                            r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 
 
 @dataclass
@@ -40,6 +47,27 @@ class CycleData:
     link_days: int = 14
     weights: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     min_raters: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_RATERS))
+    shared_domains: str = DEFAULT_SHARED_DOMAINS
+
+
+def parse_domains(text: str) -> list[str]:
+    """Mail domains from text separated by spaces, commas or new lines, lower-cased and
+    without repeats; refuses anything that is not a domain name."""
+    domains = []
+    for word in re.split(r"[\s,;]+", (text or "").strip().lower()):
+        if not word:
+            continue
+        word = word.removeprefix("@")
+        if not DOMAIN_PATTERN.match(word):
+            raise DomainError(_("“%(domain)s” is not a mail domain.", domain=word[:60]),
+                              "shared_domains")
+        if word not in domains:
+            domains.append(word)
+    return domains
+
+
+def shared_domains(cycle: Cycle) -> frozenset[str]:
+    return frozenset((cycle.shared_domains or "").split())
 
 
 def closes_at(cycle: Cycle) -> datetime:
@@ -77,6 +105,7 @@ def _check(data: CycleData) -> CycleData:
         raise DomainError(_("The pass mark is between 0 and 100."), "pass_mark")
     if not 1 <= int(data.link_days) <= 90:
         raise DomainError(_("Links live between 1 and 90 days."), "link_days")
+    data.shared_domains = " ".join(parse_domains(data.shared_domains))
     for group in GROUPS:
         weight = data.weights.get(group)
         if weight is None or not Decimal(0) <= weight <= Decimal(100):
@@ -99,6 +128,7 @@ def _apply(cycle: Cycle, data: CycleData) -> None:
     cycle.anonymity_threshold = int(data.anonymity_threshold)
     cycle.pass_mark = data.pass_mark
     cycle.link_days = int(data.link_days)
+    cycle.shared_domains = data.shared_domains
     for group in GROUPS:
         row = cycle.group(group)
         if row is None:

@@ -98,6 +98,8 @@ DEMO_CUSTOMERS = [("Li Wei 李伟", "li.wei@customer.example"),
                   ("Hannah Schmidt", "h.schmidt@customer.example"),
                   ("陈晓华", "chen.xh@customer.example"),
                   ("Ravi Patel", "ravi.patel@customer.example")]
+# The demo customers all have addresses at one (made-up) provider.
+DEMO_SHARED_DOMAINS = f"{cycles.DEFAULT_SHARED_DOMAINS} customer.example"
 PAST_SUBJECTS = {"E0108": ("E0102", "E0107", "E0123", "E0126"),
                  "E0112": ("E0109", "E0111", "E0113", "E0124")}
 PAST_RATINGS = [4, 5, 4, 3, 5, 4, 4, 3, 4, 5, 4]
@@ -115,7 +117,7 @@ def seed_demo_cycles(session, today: date) -> None:
     hr = people["E0002"]
     past = cycles.create_cycle(session, hr, cycles.CycleData(
         title="Q3 360 review — senior agents", opens_on=today - timedelta(days=30),
-        closes_on=today))
+        closes_on=today, shared_domains=DEMO_SHARED_DOMAINS))
     subjects = cycles.add_subjects(session, hr, past, [people[e].id for e in PAST_SUBJECTS])
     for number, subject in enumerate(subjects):
         eid = subject.person.employee_id
@@ -130,13 +132,15 @@ def seed_demo_cycles(session, today: date) -> None:
 
     current = cycles.create_cycle(session, hr, cycles.CycleData(
         title="Q4 360 review", opens_on=today - timedelta(days=3),
-        closes_on=today + timedelta(days=25)))
+        closes_on=today + timedelta(days=25), shared_domains=DEMO_SHARED_DOMAINS))
     subject, = cycles.add_subjects(session, hr, current, [people[DEMO_SUBJECT].id])
     me = people[DEMO_SUBJECT]
     for peer in DEMO_PEERS:
         nominations.propose(session, me, subject, "peer", people[peer].id)
     for name, email in DEMO_CUSTOMERS:
-        nominations.propose(session, me, subject, "customer", name=name, email=email)
+        rater = nominations.propose(session, me, subject, "customer", name=name, email=email)
+        # HR has found her customers in the CRM: their answers count towards the threshold.
+        nominations.confirm(session, hr, rater)
     nominations.submit(session, me, subject)
     session.flush()
 

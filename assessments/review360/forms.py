@@ -14,7 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from assessments.review360.cycles import DEFAULT_MIN_RATERS, DEFAULT_WEIGHTS, CycleData
+from assessments.review360.cycles import (
+    DEFAULT_MIN_RATERS,
+    DEFAULT_SHARED_DOMAINS,
+    DEFAULT_WEIGHTS,
+    CycleData,
+)
 from assessments.review360.groups import GROUP_LABELS
 from assessments.review360.models import GROUPS
 from lms.forms import OptionalIdField, choices
@@ -49,6 +54,9 @@ class CycleForm(FlaskForm):
                              validators=[InputRequired(), NumberRange(0, 100)])
     link_days = IntegerField(_l("Days an external rater's link stays valid"), default=14,
                              validators=[InputRequired(), NumberRange(1, 90)])
+    shared_domains = TextAreaField(
+        _l("Mail domains several customers may share"), default=DEFAULT_SHARED_DOMAINS,
+        validators=[Optional(), Length(max=4000)])
     weight_self = _weight("self")
     weight_manager = _weight("manager")
     weight_peer = _weight("peer")
@@ -62,7 +70,7 @@ class CycleForm(FlaskForm):
 
     def load(self, cycle) -> None:
         for name in ("title", "opens_on", "closes_on", "anonymity_threshold", "pass_mark",
-                     "link_days"):
+                     "link_days", "shared_domains"):
             getattr(self, name).data = getattr(cycle, name)
         for row in cycle.groups:
             getattr(self, f"weight_{row.group}").data = row.weight.normalize()
@@ -72,7 +80,7 @@ class CycleForm(FlaskForm):
         return CycleData(
             title=self.title.data, opens_on=self.opens_on.data, closes_on=self.closes_on.data,
             anonymity_threshold=self.anonymity_threshold.data, pass_mark=self.pass_mark.data,
-            link_days=self.link_days.data,
+            link_days=self.link_days.data, shared_domains=self.shared_domains.data or "",
             weights={g: getattr(self, f"weight_{g}").data for g in GROUPS},
             min_raters={g: getattr(self, f"min_{g}").data for g in GROUPS})
 

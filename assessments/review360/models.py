@@ -121,6 +121,9 @@ class Cycle(db.Model):
     pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("80"))
     # How long an external rater's link lives after it is sent (it never outlives the cycle).
     link_days: Mapped[int] = mapped_column(default=14)
+    # Mail domains many unrelated people share (public providers, big customers), separated
+    # by spaces: a subject may have several external raters there; elsewhere one per domain.
+    shared_domains: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -197,6 +200,11 @@ class Rater(db.Model):
     external_email: Mapped[str] = mapped_column(String(254), default="")
     state: Mapped[str] = mapped_column(String(20), default="proposed")
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    # An external rater is confirmed when HR (not the subject, not their line, not whoever
+    # proposed it) has vouched for the address, e.g. from the customer records. Unconfirmed
+    # external raters may be the nominator's own addresses: see `results`.
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(String(64))
     token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -214,6 +222,11 @@ class Rater(db.Model):
     @property
     def submitted(self) -> bool:
         return self.response is not None and self.response.submitted_at is not None
+
+    @property
+    def unconfirmed(self) -> bool:
+        """An external rater nobody independent has vouched for (see `confirmed_by_id`)."""
+        return self.external and self.confirmed_by_id is None
 
 
 class Response(db.Model):

@@ -79,6 +79,15 @@ def propose(session, actor, subject: Subject, group: str, person_id: int | None 
         rater.external_email = normalise_email(email)
         if any(r.external_email == rater.external_email for r in subject.raters):
             raise DomainError(_("This customer is already nominated."), "email")
+        domain = mail_domain(rater.external_email)
+        if domain not in cycles.shared_domains(subject.cycle) and any(
+                r.external and mail_domain(r.external_email) == domain for r in subject.raters):
+            raise DomainError(_("There is already an external rater at %(domain)s. Choose "
+                                "customers from different organisations (HR can allow a "
+                                "domain many customers share).", domain=domain), "email")
+        if may_confirm(actor, subject):
+            # HR typing in an address from the customer records vouches for it.
+            rater.confirmed_by_id, rater.confirmed_at = actor.id, clock.now()
     else:
         person = session.get(Person, person_id) if person_id else None
         if person is None or not person.active:
@@ -96,6 +105,39 @@ def propose(session, actor, subject: Subject, group: str, person_id: int | None 
     if subject.nomination_state == "approved":
         _invite(session, rater)
     return rater
+
+
+def mail_domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def may_confirm(actor, subject: Subject, rater: Rater | None = None) -> bool:
+    """True when `actor` can vouch for an external rater of `subject`: HR or an admin who is
+    neither the subject, nor in the subject's reporting line above them, nor the rater's
+    proposer — nobody who will read the results and might own the address."""
+    if actor is None or not policy.may(actor, "review360.manage"):
+        return False
+    if actor.id == subject.person_id or policy.is_in_reporting_line(subject.person, actor):
+        return False
+    return rater is None or rater.proposed_by_id != actor.id
+
+
+def confirm(session, actor, rater: Rater) -> None:
+    """HR vouches for an external rater's address (checked against the customer records):
+    their answer then counts towards the group's anonymity threshold like a colleague's.
+    Refuses anyone `may_confirm` refuses, internal raters and a closed cycle."""
+    subject = rater.subject
+    _open(subject)
+    if not may_confirm(actor, subject, rater):
+        raise NotFound(_("Only HR confirms customers, and never ones they nominated or of "
+                         "someone in their own reporting line."))
+    if not rater.external:
+        raise DomainError(_("Only external raters are confirmed."))
+    if rater.confirmed_by_id is not None:
+        return
+    rater.confirmed_by_id, rater.confirmed_at = actor.id, clock.now()
+    session.flush()
+    audit.record(actor, "review360.rater_confirm", subject, rater_id=rater.id)
 
 
 def withdraw(session, actor, rater: Rater) -> None:
@@ -163,7 +205,8 @@ def submit(session, actor, subject: Subject) -> None:
 
 def approve(session, actor, subject: Subject) -> list[SentLink]:
     """The manager (or HR, overriding) approves the list: every rater is invited. Returns the
-    external raters' new links (their only copy besides the e-mail)."""
+    external raters' new links for the caller alone (tests, the demo): no page shows them,
+    since whoever saw one could answer in the customer's place."""
     _open(subject)
     if not policy.may(actor, "review360.approve", subject):
         raise NotFound(_("Only their manager or HR approves these nominations."))
@@ -223,7 +266,7 @@ def _send_link(session, rater: Rater) -> SentLink:
                   "minutes and can be answered once. The link works until %(date)s.",
                   name=rater.external_name, agent=rater.subject.person.name,
                   date=rater.token_expires_at.date().isoformat()),
-                link_path(token))
+                link_path(token), confidential=True)
     return SentLink(rater, token)
 
 

@@ -4,10 +4,14 @@ Every page, the PDF, the JSON export and the assessment kind read `subject_repor
 
 - counts only submitted responses;
 - shows a group only when it has at least its threshold of responses: 1 for self and
-  manager (who are identified), the cycle's anonymity threshold (default 3) for peers,
-  direct reports and customers; a group below it is reported as withheld, with its count of
-  responses and nothing else, and is left out of every combined figure (weighted, "others",
-  distributions), so no figure can be worked back to it;
+  manager (who are identified); for peers, direct reports and customers the cycle's
+  anonymity threshold (default 3) plus one for every invited external rater nobody
+  independent has confirmed (`Rater.unconfirmed`: an address the subject or their manager
+  typed in, which may be their own). Whoever wrote those answers can subtract them and still
+  faces at least the threshold of answers from raters they do not control (the threat model:
+  docs/360-anonymity.md). A group below its threshold is reported as withheld, with its
+  count of responses and nothing else, and is left out of every combined figure (weighted,
+  "others", distributions), so no figure can be worked back to it;
 - never returns a rating or a comment rater by rater for an anonymous group: means,
   distributions (counts per scale point) and comments sorted alphabetically, without names;
 - is available for a cycle only once it is closed (interim results would let someone
@@ -166,6 +170,14 @@ def _weighted(scores: dict[str, Decimal], weights: dict[str, Decimal]) -> Decima
     return sum((scores[g] * weights.get(g, Decimal(0)) for g in scores), Decimal(0)) / total
 
 
+def group_threshold(cycle: Cycle, group: str, unconfirmed: int) -> int:
+    """Responses a group needs before it is shown (module docstring): 1 for identified
+    groups; the anonymity threshold plus the unconfirmed external raters for the others."""
+    if not rater_groups.is_anonymous(group):
+        return 1
+    return cycle.anonymity_threshold + unconfirmed
+
+
 def _submitted(session, subject: Subject) -> list[Response]:
     return list(session.scalars(
         select(Response).join(Rater).where(Rater.subject_id == subject.id,
@@ -188,16 +200,17 @@ def subject_report(session, subject: Subject, *, require_closed: bool = True) ->
     by_group: dict[str, list[Response]] = defaultdict(list)
     for response in responses:
         by_group[response.rater.group].append(response)
-    invited = defaultdict(int)
+    invited, unconfirmed = defaultdict(int), defaultdict(int)
     for rater in subject.raters:
         if rater.state == "invited":
             invited[rater.group] += 1
+            unconfirmed[rater.group] += rater.unconfirmed
 
     summaries, shown = [], {}
     for group in applicable:
         answers = [a for r in by_group.get(group, []) for a in r.answers if a.item_id in items]
         count = len(by_group.get(group, []))
-        threshold = cycle.anonymity_threshold if rater_groups.is_anonymous(group) else 1
+        threshold = group_threshold(cycle, group, unconfirmed[group])
         visible = count >= threshold
         if not visible:
             summaries.append(GroupSummary(group, invited[group], count, threshold, False,
@@ -323,21 +336,46 @@ def _write_evidence(session, subject: Subject, report: SubjectReport) -> None:
                          source_id=subject.id)
 
 
-def progress(session, cycle) -> dict[int, dict[str, tuple[int, int]]]:
-    """{subject id: {group: (invited, submitted)}} for a whole cycle in one query. Counts
-    only: who of a group has answered is never shown."""
+@dataclass(frozen=True)
+class GroupProgress:
+    invited: int
+    submitted: int
+    threshold: int  # responses the group needs to be shown (`group_threshold`)
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.submitted < self.threshold
+
+
+def progress(session, cycle) -> dict[int, dict[str, GroupProgress]]:
+    """{subject id: {group: GroupProgress}} for a whole cycle in one query. Counts only, and
+    per group for HR alone: who of a group has answered is never shown, and the subject and
+    their manager see only a total while the cycle is open (`total_progress`), since watching
+    a small group's count move tells them when someone answered."""
+    invited_external_unconfirmed = case(
+        (Rater.person_id.is_(None) & Rater.confirmed_by_id.is_(None)
+         & (Rater.state == "invited"), 1), else_=0)
     rows = session.execute(
         select(Rater.subject_id, Rater.group,
                func.sum(case((Rater.state == "invited", 1), else_=0)),
-               func.count(Response.submitted_at))
+               func.count(Response.submitted_at), func.sum(invited_external_unconfirmed))
         .join(Subject, Subject.id == Rater.subject_id)
         .outerjoin(Response, Response.rater_id == Rater.id)
         .where(Subject.cycle_id == cycle.id)
         .group_by(Rater.subject_id, Rater.group))
-    table: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for subject_id, group, invited, submitted in rows:
-        table[subject_id][group] = (int(invited or 0), int(submitted or 0))
+    table: dict[int, dict[str, GroupProgress]] = defaultdict(dict)
+    for subject_id, group, invited, submitted, unconfirmed in rows:
+        table[subject_id][group] = GroupProgress(
+            int(invited or 0), int(submitted or 0),
+            group_threshold(cycle, group, int(unconfirmed or 0)))
     return dict(table)
+
+
+def total_progress(session, subject: Subject) -> tuple[int, int]:
+    """(invited, submitted) over all of a subject's groups together: what the subject and
+    their manager are shown before the close."""
+    cells = progress(session, subject.cycle).get(subject.id, {}).values()
+    return sum(c.invited for c in cells), sum(c.submitted for c in cells)
 
 
 @dataclass(frozen=True)

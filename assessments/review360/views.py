@@ -205,10 +205,14 @@ def subject_detail(subject_id: int, colleague_form=None, customer_form=None,
         abort(403)
     by_group = {g: [r for r in subject.raters if r.group == g]
                 for g in rater_groups.groups_for(subject.rated_as_manager)}
-    counts = results.progress(db.session, subject.cycle).get(subject.id, {})
+    # Per-group counts for HR only; the subject and their line see a total (see `progress`).
+    counts = (results.progress(db.session, subject.cycle).get(subject.id, {})
+              if may("review360.manage") else {})
     return render_template(
         "assessments/review360/subject.html", subject=subject, by_group=by_group,
-        counts=counts, colleague_form=_colleague_form(subject, colleague_form),
+        counts=counts, total=results.total_progress(db.session, subject),
+        may_confirm=lambda rater: nominations.may_confirm(current_user, subject, rater),
+        colleague_form=_colleague_form(subject, colleague_form),
         customer_form=customer_form or CustomerForm(formdata=None), confirm=ConfirmForm(),
         can_nominate=may("review360.nominate", subject),
         can_approve=may("review360.approve", subject), missing=nominations.missing_raters(
@@ -304,39 +308,62 @@ def subject_approve(subject_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        links = nominations.approve(db.session, current_user, subject)
+        nominations.approve(db.session, current_user, subject)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("review360.subject_detail", subject_id=subject.id))
     db.session.commit()
+    # The customers' links go by e-mail only: whoever saw one could answer in a customer's
+    # place, so no page shows them, not even HR's.
     flash(_("Nominations approved; the raters are invited."), "success")
-    if not links or not may("review360.manage"):
-        # Links reach customers by e-mail; a manager never sees them (they could answer in a
-        # customer's place). HR sees them this once, to pass on if an e-mail fails.
-        return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-    return render_template("assessments/review360/links_sent.html", subject=subject,
-                           links=links)
+    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
+
+
+def _subject_rater_or_404(subject: Subject, rater_id: int) -> Rater:
+    rater = db.session.get(Rater, rater_id)
+    if rater is None or rater.subject_id != subject.id:
+        abort(404)
+    return rater
+
+
+@bp.post("/subjects/<int:subject_id>/raters/<int:rater_id>/confirm")
+@require("review360.manage")
+def subject_confirm_rater(subject_id: int, rater_id: int):
+    subject = _subject_or_404(subject_id)
+    rater = _subject_rater_or_404(subject, rater_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not nominations.may_confirm(current_user, subject, rater):
+        abort(403)
+    try:
+        nominations.confirm(db.session, current_user, rater)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is confirmed as a customer.", name=rater.external_name), "success")
+    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
 
 
 @bp.post("/subjects/<int:subject_id>/raters/<int:rater_id>/resend")
 @require("review360.manage")
 def subject_resend(subject_id: int, rater_id: int):
     subject = _subject_or_404(subject_id)
-    rater = db.session.get(Rater, rater_id)
-    if rater is None or rater.subject_id != subject.id:
-        abort(404)
+    rater = _subject_rater_or_404(subject, rater_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        link = nominations.resend_link(db.session, current_user, rater)
+        nominations.resend_link(db.session, current_user, rater)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-    db.session.commit()
-    return render_template("assessments/review360/links_sent.html", subject=subject,
-                           links=[link])
+    else:
+        db.session.commit()
+        flash(_("A new link was e-mailed to %(name)s; the old one no longer works.",
+                name=rater.external_name), "success")
+    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
 
 
 NOMINATION_LABELS = {"open": _l("Raters being chosen"), "submitted": _l("Waiting for approval"),

@@ -40,3 +40,6 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Holds a one-time link (an external 360 rater's): the outbox page never shows its text,
+    # and the link is struck from the stored body once the mail is sent.
+    confidential: Mapped[bool] = mapped_column(default=False)

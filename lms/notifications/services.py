@@ -58,11 +58,14 @@ def notify(session, person, kind: str, subject: str, body: str, link: str = "",
 
 
 def queue_email(session, to_address: str, subject: str, body: str,
-                link: str = "") -> OutboxEmail:
+                link: str = "", confidential: bool = False) -> OutboxEmail:
     """Queue an e-mail to an address without an account (an external 360 rater); sent after
-    the caller's commit like `notify`'s."""
+    the caller's commit like `notify`'s. `confidential`: the link is a secret (a one-time
+    link): the outbox page never shows the text, and the link is struck from the stored
+    body once the mail has gone out."""
     email = OutboxEmail(to_address=to_address, subject=subject[:300],
-                        body=_email_body(body, link), created_at=clock.now())
+                        body=_email_body(body, link), created_at=clock.now(),
+                        confidential=confidential)
     session.add(email)
     session.flush()
     session.info.setdefault(_PENDING, []).append(email.id)
@@ -73,6 +76,16 @@ def _email_body(body: str, link: str) -> str:
     if not link:
         return body
     return f"{body}\n\n{_absolute(link)}\n"
+
+
+LINK_REMOVED = "[link removed after sending]"
+
+
+def strip_link(body: str) -> str:
+    """A sent confidential e-mail's text without its link (the last paragraph, see
+    `_email_body`)."""
+    text, _sep, _link = body.rstrip("\n").rpartition("\n\n")
+    return f"{text}\n\n{LINK_REMOVED}\n" if text else LINK_REMOVED
 
 
 def _absolute(link: str) -> str:
@@ -153,18 +166,21 @@ def deliver(ids: list[int]) -> int:
     from lms.extensions import db
 
     with Session(db.engine) as reader:
-        rows = [(r.id, r.to_address, r.subject, r.body) for r in reader.scalars(
+        found = list(reader.scalars(
             select(OutboxEmail).where(OutboxEmail.id.in_(ids), OutboxEmail.sent_at.is_(None))
-        )]
+        ))
+        rows = [(r.id, r.to_address, r.subject, r.body) for r in found]
+        secret = {r.id: r.body for r in found if r.confidential}
     if not rows:
         return 0
     results = _send(current_app.config, rows)
     with Session(db.engine) as writer:
         for outbox_id, error in results.items():
-            writer.execute(
-                update(OutboxEmail).where(OutboxEmail.id == outbox_id).values(
-                    sent_at=None if error else clock.now(), error=error or "")
-            )
+            values = {"sent_at": None if error else clock.now(), "error": error or ""}
+            if not error and outbox_id in secret:
+                values["body"] = strip_link(secret[outbox_id])
+            writer.execute(update(OutboxEmail).where(OutboxEmail.id == outbox_id)
+                           .values(**values))
         writer.commit()
     return sum(1 for error in results.values() if not error)
 

@@ -144,6 +144,7 @@ ACTION_LABELS = {
     "review360.nominations_approve": _l("360 nominations approved"),
     "review360.nominations_submit": _l("360 nominations submitted"),
     "review360.questionnaire_create": _l("360 questionnaire created"),
+    "review360.rater_confirm": _l("360 customer confirmed by HR"),
     "review360.rater_propose": _l("360 rater nominated"),
     "review360.rater_withdraw": _l("360 rater withdrawn"),
     "review360.response_submit": _l("360 answers submitted"),

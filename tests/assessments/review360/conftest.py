@@ -51,14 +51,17 @@ def world(app, defaults, make_person, make_team):
              for name in ("刘洋", "陈静", "Emily Carter", "Nguyễn Thị Lan", "杨磊")]
     outsider = make_person(name="Outsider Otto")
     cycle = cycles.create_cycle(_db.session, hr, cycles.CycleData(
-        title="Q4 360", opens_on=date(2026, 10, 1), closes_on=date(2026, 10, 31)))
+        title="Q4 360", opens_on=date(2026, 10, 1), closes_on=date(2026, 10, 31),
+        shared_domains=f"{cycles.DEFAULT_SHARED_DOMAINS} customer.example"))
     subject, = cycles.add_subjects(_db.session, hr, cycle, [subject_person.id])
     _db.session.commit()
     return World(hr, manager, subject_person, peers, outsider, cycle, subject)
 
 
-def nominate_and_approve(world: World, peers: int = 3, customers: int = 3) -> World:
-    """The subject proposes peers and customers, sends them; the manager approves."""
+def nominate_and_approve(world: World, peers: int = 3, customers: int = 3,
+                         confirm: bool = True) -> World:
+    """The subject proposes peers and customers, sends them; the manager approves; HR
+    confirms the customers (unless `confirm` is false)."""
     session = _db.session
     for peer in world.peers[:peers]:
         nominations.propose(session, world.subject_person, world.subject, "peer", peer.id)
@@ -68,6 +71,10 @@ def nominate_and_approve(world: World, peers: int = 3, customers: int = 3) -> Wo
     nominations.submit(session, world.subject_person, world.subject)
     for link in nominations.approve(session, world.manager, world.subject):
         world.links[link.rater.external_email] = link.token
+    if confirm:
+        for rater in world.subject.raters:
+            if rater.external:
+                nominations.confirm(session, world.hr, rater)
     session.commit()
     return world
 

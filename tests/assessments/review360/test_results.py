@@ -105,9 +105,10 @@ def test_progress_counts_only(world, db):
     answer(world, world.rater("peer", world.peers[0]), 3)
     answer(world, world.rater("peer", world.peers[1]), 3, submit=False)
     table = results.progress(db.session, world.cycle)[world.subject.id]
-    assert table["peer"] == (3, 1)
-    assert table["customer"] == (3, 0)
-    assert table["self"] == (1, 0)
+    assert table["peer"] == results.GroupProgress(3, 1, 3)
+    assert table["customer"] == results.GroupProgress(3, 0, 3)
+    assert table["self"] == results.GroupProgress(1, 0, 1)
+    assert results.total_progress(db.session, world.subject) == (8, 1)
 
 
 def test_a_manager_is_rated_by_direct_reports_instead_of_customers(world):

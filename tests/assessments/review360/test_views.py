@@ -61,7 +61,8 @@ def test_subject_nominates_and_manager_approves_through_pages(world, client, aut
     assert len(raters) == 8 and {r.state for r in raters} == {"invited"}
 
 
-def test_hr_sees_the_links_once_when_approving(world, client, auth):
+def test_hr_never_sees_the_links_when_approving_or_resending(world, client, auth,
+                                                          make_person):
     from assessments.review360 import nominations
 
     for peer in world.peers[:3]:
@@ -70,12 +71,26 @@ def test_hr_sees_the_links_once_when_approving(world, client, auth):
                         name="Kunde", email="k@customer.example")
     db.session.commit()
     auth.login(world.hr)
-    page = client.post(f"/360/subjects/{world.subject.id}/approve").get_data(as_text=True)
-    assert page.count("/360/r/") == 1
+    url = f"/360/subjects/{world.subject.id}"
+    response = client.post(url + "/approve", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "the raters are invited" in page
+    assert "/360/r/" not in page and "data-external-link" not in page
     rater = world.rater("customer", email="k@customer.example")
-    token = re.search(r"/360/r/([A-Za-z0-9_-]+)", page).group(1)
     db.session.refresh(rater)
-    assert rater.token_hash == nominations.hash_token(token)
+    assert rater.token_hash is not None
+    response = client.post(f"{url}/raters/{rater.id}/resend", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "A new link was e-mailed to Kunde" in page and "/360/r/" not in page
+    # Nor can an admin read them in the outbox (the e-mails are kept: no SMTP in tests).
+    from lms.notifications.models import OutboxEmail
+
+    mails = db.session.query(OutboxEmail).filter_by(to_address="k@customer.example").all()
+    assert len(mails) == 2 and all(m.confidential and "/360/r/" in m.body for m in mails)
+    auth.logout()
+    auth.login(make_person(roles=("admin",)))
+    outbox = client.get("/admin/outbox").get_data(as_text=True)
+    assert "data-confidential" in outbox and "/360/r/" not in outbox
 
 
 def test_outsiders_are_refused_everywhere(world, client, auth):
