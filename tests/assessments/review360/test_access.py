@@ -21,6 +21,7 @@ ROUTES = [
     ("POST", "/360/subjects/{subject}/customers", HR),
     ("POST", "/360/subjects/{subject}/approve", ()),  # already approved: nobody (403 or 302)
     ("POST", "/360/subjects/{subject}/raters/{customer}/resend", HR),
+    ("POST", "/360/subjects/{subject}/raters/{customer}/confirm", HR),
     ("POST", "/360/subjects/{subject}/submit", ()),
     ("GET", "/360/subjects/{subject}/results", ()),  # open cycle: nobody yet
     ("GET", "/360/subjects/{subject}/results.json", ()),

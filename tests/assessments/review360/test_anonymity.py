@@ -218,3 +218,14 @@ def test_the_subject_and_manager_see_only_a_total_before_the_close(world, client
     auth.login(world.hr)
     page = client.get(url).get_data(as_text=True)
     assert page.count("data-group-answered") == 4 and "1 of 3 answered" in page
+
+
+def test_a_rater_who_answered_cannot_be_withdrawn(world):
+    from tests.assessments.review360.conftest import nominate_and_approve
+
+    nominate_and_approve(world)
+    rater = world.rater("customer", email="c0@customer.example")
+    answer(world, rater, 2)
+    for actor in (world.manager, world.hr):  # the subject's list is closed once sent
+        with pytest.raises(DomainError, match="already answered"):
+            nominations.withdraw(db.session, actor, rater)
