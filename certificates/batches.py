@@ -35,6 +35,7 @@ from lms.extensions import db
 from lms.paths.models import CertificationPath
 from lms.pdf import html_to_pdf
 from lms.people.models import Person, Team
+from lms.spreadsheet import safe_row
 
 QUEUE = "certificates"
 PROGRESS_EVERY = 10
@@ -150,13 +151,13 @@ def render_zip(session, batch: CertificateBatch, certificates: list[Certificate]
     look = documents.design(session)
     pages = [(c.serial, documents.certificate_html(c, look)) for c in certificates]
     manifest = io.StringIO()
-    writer = csv.writer(manifest)
+    writer = csv.writer(manifest, lineterminator="\r\n")
     writer.writerow(["serial", "employee_id", "name", "path", "issued_on", "expires_on",
                      "verify_url"])
     for c in certificates:
-        writer.writerow([c.serial, c.person.employee_id, c.holder_name, c.path_name,
-                         c.issued_on.isoformat(), c.expires_on.isoformat(),
-                         documents.verify_url(c)])
+        writer.writerow(safe_row([c.serial, c.person.employee_id, c.holder_name, c.path_name,
+                                  c.issued_on.isoformat(), c.expires_on.isoformat(),
+                                  documents.verify_url(c)]))
     chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
     htmls = [[html for _serial, html in chunk] for chunk in chunks]
     partial = target.with_suffix(".part")

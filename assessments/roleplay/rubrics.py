@@ -28,6 +28,7 @@ from assessments.roleplay.models import (
 from lms import audit
 from lms.competencies.models import Competency
 from lms.errors import DomainError
+from lms.spreadsheet import read_cell, safe_row
 
 CSV_COLUMNS = ("criterion", "description", "weight", "required", "competencies", "level",
                "points", "descriptor")
@@ -266,7 +267,7 @@ def parse_csv(session, raw: bytes) -> tuple[list[CriterionData], list[CsvProblem
     problems: list[CsvProblem] = []
     for row in reader:
         line = reader.line_num
-        row = {k: (v or "").strip() for k, v in row.items() if k}
+        row = {k: read_cell((v or "").strip()) for k, v in row.items() if k}
         if not any(row.values()):
             continue
         title = row.get("criterion", "")
@@ -327,14 +328,15 @@ def import_csv(session, actor, rubric: Rubric | None, raw: bytes,
 
 
 def export_csv(version: RubricVersion) -> str:
-    """The version as CSV in the import format (one row per level)."""
+    """The version as CSV in the import format (one row per level), formula-safe (a text
+    starting with = + - @ is written behind an apostrophe, which the import drops)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for criterion in version.criteria:
         for level in criterion.levels:
-            writer.writerow([criterion.title, criterion.description, f"{criterion.weight:f}",
-                             "yes" if criterion.required else "no",
-                             ";".join(criterion.competency_codes), level.title,
-                             f"{level.points.normalize():f}", level.descriptor])
+            writer.writerow(safe_row([
+                criterion.title, criterion.description, f"{criterion.weight:f}",
+                "yes" if criterion.required else "no", ";".join(criterion.competency_codes),
+                level.title, f"{level.points.normalize():f}", level.descriptor]))
     return out.getvalue()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from lms.audit import AuditEntry
 from lms.extensions import db
 from lms.people.models import Person
-from lms.reports.spreadsheet import safe_cell
+from lms.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 # Rows fetched per round trip by the export: memory stays bounded whatever the log's size.

@@ -23,7 +23,7 @@ from lms.competencies.services import matrix
 from lms.paths.models import CertificationPath
 from lms.reports import rows as report_rows
 from lms.reports.filters import ReportFilters
-from lms.reports.spreadsheet import safe_cell
+from lms.spreadsheet import safe_cell
 
 # Columns 1 and 2 (employee ID, name) stay in view when an XLSX sheet scrolls sideways.
 _FROZEN_COLUMNS = 2

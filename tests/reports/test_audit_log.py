@@ -15,7 +15,7 @@ from lms import audit, clock
 from lms.audit import AuditEntry
 from lms.reports import audit_log
 from lms.reports.audit_log import AuditFilters
-from lms.reports.spreadsheet import safe_cell
+from lms.spreadsheet import safe_cell
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
