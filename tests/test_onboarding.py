@@ -87,7 +87,7 @@ def test_empty_file(db, org):
 
 
 def test_non_utf8_and_oversized_files_refused():
-    with pytest.raises(DomainError, match="line 2"):
+    with pytest.raises(DomainError, match="Line 2"):
         onboarding.decode_csv(b"a,b\n" + "名字".encode("gb18030"), 1000)
     with pytest.raises(DomainError, match="larger"):
         onboarding.decode_csv(b"x" * 2000, 1024)

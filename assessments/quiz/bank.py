@@ -28,6 +28,7 @@ from assessments.quiz.models import (
 from lms import audit
 from lms.competencies.models import Competency
 from lms.errors import DomainError
+from lms.uploads import read_text
 
 NAME_MAX = 200
 TEXT_MAX = 20000
@@ -621,18 +622,14 @@ def questions_in(session, category: QuestionCategory | None, archived: bool = Fa
 # Imports (GIFT and Aiken read files into ParsedQuestions; this stores them)
 
 
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+
+
 def decode_upload(raw: bytes) -> str:
-    """An uploaded text file as str: UTF-8 (with or without BOM) or UTF-16 with a BOM."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_("The file is not UTF-8 text; save it as UTF-8 and upload it "
-                            "again."), "file") from None
+    """An uploaded GIFT or Aiken file as str: UTF-8 (with or without BOM) or UTF-16 with a
+    BOM, at most 2 MB, no line over the shared limit (`lms.uploads.read_text`: errors name the
+    line)."""
+    return read_text(raw, UPLOAD_MAX_BYTES, utf16=True)
 
 
 def _field_line(parsed: ParsedQuestion, field_name: str | None) -> int:

@@ -39,7 +39,6 @@ from lms.forms import apply_domain_error, choices
 from lms.people.models import Person
 from lms.policy import require
 
-UPLOAD_MAX = 2 * 1024 * 1024
 FLAG_LABELS = {
     "too_easy": _l("very easy (facility above 95)"),
     "too_hard": _l("very hard (facility below 5)"),
@@ -310,12 +309,10 @@ def bank_import():
         form.category_id.data = request.args.get("category", type=int)
     problems = []
     if form.validate_on_submit():
-        raw = form.file.data.read(UPLOAD_MAX + 1)
+        raw = form.file.data.read(bank.UPLOAD_MAX_BYTES + 1)
         target = (db.session.get(QuestionCategory, form.category_id.data)
                   if form.category_id.data else None)
         try:
-            if len(raw) > UPLOAD_MAX:
-                raise DomainError(_("The file is larger than 2 MB."), "file")
             text = bank.decode_upload(raw)
             if form.file_format.data == "aiken":
                 if target is None:

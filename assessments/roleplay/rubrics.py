@@ -29,6 +29,7 @@ from lms import audit
 from lms.competencies.models import Competency
 from lms.errors import DomainError
 from lms.spreadsheet import read_cell, safe_row
+from lms.uploads import UploadProblem, csv_records, read_text
 
 CSV_COLUMNS = ("criterion", "description", "weight", "required", "competencies", "level",
                "points", "descriptor")
@@ -250,23 +251,20 @@ def _decimal(text: str) -> Decimal | None:
 def parse_csv(session, raw: bytes) -> tuple[list[CriterionData], list[CsvProblem]]:
     """Criteria from a rubric CSV, and every problem with its line number (nothing is
     saved here)."""
-    if len(raw) > CSV_MAX_BYTES:
-        return [], [CsvProblem(0, _("The file is larger than %(kb)d KB.",
-                                    kb=CSV_MAX_BYTES // 1024))]
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [CsvProblem(0, _("The file is not UTF-8 text. Save it as \"CSV UTF-8\"."))]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        header, records = csv_records(read_text(raw, CSV_MAX_BYTES))
+    except UploadProblem as problem:
+        return [], [CsvProblem(problem.line, problem.problem)]
     missing = [c for c in ("criterion", "level", "points") if c not in header]
     if missing:
         return [], [CsvProblem(1, _("Missing columns: %(cols)s.", cols=", ".join(missing)))]
-    reader.fieldnames = header
     criteria: list[tuple[int, CriterionData]] = []
     problems: list[CsvProblem] = []
-    for row in reader:
-        line = reader.line_num
+    try:
+        rows = [(record.line, record.values) for record in records]
+    except UploadProblem as problem:
+        return [], [CsvProblem(problem.line, problem.problem)]
+    for line, row in rows:
         row = {k: read_cell((v or "").strip()) for k, v in row.items() if k}
         if not any(row.values()):
             continue

@@ -24,6 +24,7 @@ from courses.content_files.specs import (
 from courses.models import Course
 from lms.competencies.models import Competency
 from lms.paths.models import CertificationPath
+from lms.uploads import UploadProblem, line_of, read_text
 
 LESSON_SUFFIXES = (".md", ".markdown")
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -79,11 +80,6 @@ _ManifestLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _ManifestLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
-def _line_of(data: bytes | str, index: int) -> int:
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    return data[:index].count(newline) + 1
-
-
 class _ManifestReader:
     """Turns the manifest and lesson files into a CourseSpec, collecting every problem."""
 
@@ -136,7 +132,7 @@ class _ManifestReader:
             return None
         except yaml.YAMLError as error:
             position = getattr(error, "position", 0)
-            self.problem(_line_of(text, position), _("YAML syntax error: %(problem)s",
+            self.problem(line_of(text, position), _("YAML syntax error: %(problem)s",
                                                      problem=str(error).splitlines()[0]))
             return None
         if not isinstance(manifest, dict):
@@ -146,18 +142,13 @@ class _ManifestReader:
         return manifest
 
     def decode(self, data: bytes, name: str) -> str | None:
+        # Sizes are checked by the caller, per kind of file; the rest is the shared rule. A
+        # BOM stays: exports give back the lesson files byte for byte.
         try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            self.problem(_line_of(data, error.start),
-                         _("This file is not UTF-8 text (byte 0x%(byte)02x); save it as UTF-8.",
-                           byte=data[error.start]), file=name)
+            return read_text(data, len(data), keep_bom=True)
+        except UploadProblem as problem:
+            self.problem(problem.line, problem.problem, file=name)
             return None
-        if "\x00" in text:
-            self.problem(_line_of(text, text.index("\x00")),
-                         _("This file contains a NUL character."), file=name)
-            return None
-        return text
 
     # Field helpers: each reports its own problem and returns a usable default.
 

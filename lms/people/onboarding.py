@@ -5,8 +5,6 @@ mentor_employee_id, hire_date (YYYY-MM-DD), tier (path code), roles (e.g. "agent
 Only employee_id, name and email are required.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,6 +16,7 @@ from lms.errors import DomainError
 from lms.people.models import ROLES, Person, Team
 from lms.people.services import PersonData, apply_person_data, is_email, normalise_email
 from lms.people.signals import tier_changed
+from lms.uploads import UploadProblem, check_lines, csv_records, read_text
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email")
 OPTIONAL_COLUMNS = ("team", "manager_employee_id", "mentor_employee_id", "hire_date", "tier",
@@ -43,24 +42,20 @@ class ImportPlan:
 
 
 def decode_csv(raw: bytes, max_bytes: int) -> str:
-    """The file's text; refuses oversized and non-UTF-8 files (a UTF-8 BOM is allowed)."""
-    if len(raw) > max_bytes:
-        raise DomainError(_("The file is larger than %(kb)d KB.", kb=max_bytes // 1024))
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise DomainError(
-            _("The file is not UTF-8 text (first bad byte on line %(line)d). Save it as "
-              "\"CSV UTF-8\" and try again.", line=line)
-        ) from None
+    """The file's text; refuses oversized and non-UTF-8 files and over-long lines, with the
+    line number (`lms.uploads.read_text`; a UTF-8 BOM is allowed)."""
+    return read_text(raw, max_bytes)
 
 
 def plan_import(session, text: str) -> ImportPlan:
     """Check every line against the database and the rest of the file; changes nothing."""
     plan = ImportPlan()
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        check_lines(text)
+        header, records = csv_records(text)
+    except UploadProblem as problem:
+        plan.problems.append(RowProblem(problem.line, problem.problem))
+        return plan
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         plan.problems.append(RowProblem(1, _("Missing column(s): %(cols)s.",
@@ -71,7 +66,6 @@ def plan_import(session, text: str) -> ImportPlan:
         plan.problems.append(RowProblem(1, _("Unknown column(s): %(cols)s.",
                                              cols=", ".join(unknown))))
         return plan
-    reader.fieldnames = header
     teams = {t.name.lower(): t for t in session.scalars(select(Team).where(Team.active))}
     from lms.paths.models import CertificationPath
 
@@ -85,22 +79,29 @@ def plan_import(session, text: str) -> ImportPlan:
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
     file_people: dict[str, dict] = {}
-    for record in reader:
-        line = reader.line_num
-        if None in record:
-            plan.problems.append(RowProblem(line, _("This line has more fields than the header.")))
-            continue
-        values = {k: (v or "").strip() for k, v in record.items()}
-        if not any(values.values()):
-            continue
-        errors = _row_errors(known, values, teams, tiers, seen_ids, seen_emails)
-        if errors:
-            plan.problems.extend(RowProblem(line, e) for e in errors)
-        else:
-            plan.rows.append((line, values))
-            file_people[values["employee_id"]] = values
-        seen_ids.setdefault(values["employee_id"], line)
-        seen_emails.setdefault(normalise_email(values["email"]), line)
+    try:
+        for row in records:
+            line, record = row.line, row.values
+            if None in record:
+                plan.problems.append(RowProblem(
+                    line, _("This line has more fields than the header.")))
+                continue
+            values = {k: (v or "").strip() for k, v in record.items()}
+            if not any(values.values()):
+                continue
+            errors = _row_errors(known, values, teams, tiers, seen_ids, seen_emails)
+            if errors:
+                plan.problems.extend(RowProblem(line, e) for e in errors)
+            else:
+                plan.rows.append((line, values))
+                file_people[values["employee_id"]] = values
+            seen_ids.setdefault(values["employee_id"], line)
+            seen_emails.setdefault(normalise_email(values["email"]), line)
+    except UploadProblem as problem:
+        # The rest of the file cannot be read: report where, and import nothing.
+        plan.problems.append(RowProblem(problem.line, problem.problem))
+        plan.rows.clear()
+        return plan
     # Managers and mentors may be existing people or people earlier or later in the same file.
     for line, values in plan.rows:
         for column in ("manager_employee_id", "mentor_employee_id"):

@@ -394,6 +394,11 @@ def import_people():
         text = request.form.get("csv_text", "")
         try:
             onboarding.decode_csv(text.encode("utf-8"), max_bytes)
+        except DomainError as error:
+            # Not echoed back: the limits are what keep this page small.
+            apply_domain_error(form, DomainError(error.message, "file"))
+            return render_template("people/import.html", form=form, plan=None), 400
+        try:
             count = onboarding.run_import(db.session, current_user, text)
         except DomainError as error:
             db.session.rollback()

@@ -210,18 +210,19 @@ def test_every_problem_is_reported_at_once(db, defaults, tmp_path):
 def test_non_utf8_markdown_names_file_and_line(db, defaults, tmp_path):
     files = {**LESSONS, "lessons/two.md": b"Line one\nLine two \xff\xfe here\n"}
     problems = problems_of(db, write_folder(tmp_path / "c", files=files))
-    assert problems == ["lessons/two.md:2: This file is not UTF-8 text (byte 0xff); "
-                        "save it as UTF-8."]
+    assert problems == ["lessons/two.md:2: This is not UTF-8 text (byte 0xff); save "
+                        "the file as UTF-8 and try again."]
 
 
 def test_nul_characters_and_non_utf8_manifests_are_refused(db, defaults, tmp_path):
     files = {**LESSONS, "practice/drill.md": "one\ntwo\x00\n"}
     assert problems_of(db, write_folder(tmp_path / "a", files=files)) == [
-        "practice/drill.md:2: This file contains a NUL character."]
+        "practice/drill.md:2: The file contains a NUL character."]
     folder = write_folder(tmp_path / "b")
     (folder / "course.yaml").write_bytes(MANIFEST.encode().replace(b"Handling", b"Handl\xe9ng"))
     assert problems_of(db, folder) == [
-        "course.yaml:2: This file is not UTF-8 text (byte 0xe9); save it as UTF-8."]
+        "course.yaml:2: This is not UTF-8 text (byte 0xe9); save the file as UTF-8 and try "
+        "again."]
 
 
 def test_a_missing_manifest_is_reported(db, defaults, tmp_path):

@@ -405,13 +405,13 @@ def test_bad_uploads(client, auth, db, people, sample, raw, file_format, categor
 
 def test_uploads_over_the_limit_are_refused(client, auth, db, people, sample, monkeypatch):
     # The limit is 2 MB; a smaller one here keeps the test's request body in memory.
-    from assessments.quiz import bank_views
+    from assessments.quiz import bank
 
-    monkeypatch.setattr(bank_views, "UPLOAD_MAX", 100)
+    monkeypatch.setattr(bank, "UPLOAD_MAX_BYTES", 2048)
     auth.login(people["author"])
-    response = upload(client, GIFT + "// " + "x" * 100, "gift", sample["category"])
+    response = upload(client, GIFT + "// " + "x" * 2048, "gift", sample["category"])
     assert response.status_code == 400
-    assert "larger than 2 MB" in response.get_data(as_text=True)
+    assert "larger than 2 KB" in response.get_data(as_text=True)
     assert count(db, Question) == 1
 
 
