@@ -107,13 +107,21 @@ def _may_certificates(actor, action: str, obj) -> bool:
 
 
 def _may_quiz(actor, action: str, obj) -> bool:
-    """Quiz actions. quiz.author: set up quizzes (the course author right). quiz.override (obj:
+    """Quiz actions. quiz.author: set up quizzes (the course author right) — which does not
+    include reading anyone's answers or results. quiz.results (obj: the Person whose
+    attempts they are, or None for the results list, which shows only the people in
+    `report_scope`): whoever may view the person — themselves, their mentor, their manager's
+    line, HR and admins. quiz.override (obj:
     a Person, a Team, or None for "anyone at all"): HR and admins for anyone, mentors for their
     mentees only. quiz.take (obj: Quiz): published quizzes. quiz.attempt (obj: Attempt): one's
     own only. quiz.grade (obj: the Person whose attempt it is): admins, and mentors for their
     mentees."""
     if action == "quiz.author":
         return may_author(actor)
+    if action == "quiz.results":
+        if obj is None:
+            return actor.has_role(*ROLE_ACTIONS["reports.view"])
+        return _may_view_person(actor, obj)
     if action == "quiz.override":
         if actor.has_role("admin", "hr"):
             return True
@@ -143,7 +151,8 @@ def _may_roleplay(actor, action: str, obj) -> bool:
     roleplay.customer (obj: Submission): the assigned mentor of a mentor-played chat.
     roleplay.lead (obj: Submission, or None for "leads anything"). roleplay.moderate (obj:
     Submission): a lead who is neither the agent nor one of its graders. roleplay.live (obj:
-    the agent): admins, the agent's mentor or a mentor of their team, managers for their line.
+    the agent): admins, the agent's own mentor (not every mentor of the team), managers for
+    their line.
     roleplay.queue: mentors and leads. roleplay.agreement / roleplay.calibrate: leads."""
     if action == "roleplay.author":
         return may_author(actor)
@@ -160,8 +169,7 @@ def _may_roleplay(actor, action: str, obj) -> bool:
             return False
         if actor.has_role("admin"):
             return True
-        if actor.has_role("mentor") and (obj.mentor_id == actor.id or (
-                obj.team_id is not None and obj.team_id == actor.team_id)):
+        if actor.has_role("mentor") and obj.mentor_id == actor.id:
             return True
         return actor.has_role("manager") and is_in_reporting_line(obj, actor)
     if action == "roleplay.own":

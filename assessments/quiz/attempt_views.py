@@ -268,12 +268,13 @@ def submit(attempt_id: int):
 
 
 def _reviewer_items(attempt: Attempt) -> tuple[frozenset[str], bool]:
-    """(items shown, whether the viewer is staff). Staff who may grade the person, and quiz
-    authors, see everything; the learner sees what the review options allow now."""
+    """(items shown, whether the viewer is staff). Staff who may grade the person or see
+    their results (mentor, manager line, HR, admins) see everything; the learner sees what
+    the review options allow now. Authoring quizzes shows nobody's answers."""
     if attempt.person_id == current_user.id:
         return review.allowed_items(db.session, attempt, current_user), False
     person = db.session.get(Person, attempt.person_id)
-    if may(current_user, "quiz.grade", person) or may(current_user, "quiz.author"):
+    if may(current_user, "quiz.grade", person) or may(current_user, "quiz.results", person):
         return review.ALL_ITEMS, True
     abort(404)
 

@@ -33,7 +33,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import apply_domain_error
 from lms.people.models import Person, Team
-from lms.policy import authorize, may, require, visible_people_filter
+from lms.policy import authorize, may, report_scope, require, visible_people_filter
 
 
 @bp.get("/author/quizzes")
@@ -212,11 +212,15 @@ def publish(quiz_id: int):
 
 
 @bp.get("/author/quizzes/<int:quiz_id>/results")
-@require("quiz.author")
+@require("quiz.results")
 def results(quiz_id: int):
+    """The attempts of the people the viewer may see (`report_scope`): authoring a quiz does
+    not show anyone's results."""
     quiz = db.get_or_404(Quiz, quiz_id)
-    rows = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id)
-                              .order_by(Attempt.person_id, Attempt.number)).all()
+    rows = db.session.scalars(
+        select(Attempt).join(Person, Person.id == Attempt.person_id)
+        .where(Attempt.quiz_id == quiz.id, report_scope(current_user))
+        .order_by(Attempt.person_id, Attempt.number)).all()
     people = {p.id: p for p in db.session.scalars(
         select(Person).where(Person.id.in_({a.person_id for a in rows})))} if rows else {}
     by_person: dict[int, list[Attempt]] = {}

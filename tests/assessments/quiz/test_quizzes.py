@@ -140,8 +140,7 @@ def test_who_may_set_up_quizzes(db, client, make_person, make_quiz, roles, can_a
     quiz = make_quiz()
     _login(client, person)
     for url in ("/author/quizzes", "/author/quizzes/new", f"/author/quizzes/{quiz.id}",
-                f"/author/quizzes/{quiz.id}/settings", f"/author/quizzes/{quiz.id}/results",
-                f"/author/quizzes/{quiz.id}/regrade"):
+                f"/author/quizzes/{quiz.id}/settings", f"/author/quizzes/{quiz.id}/regrade"):
         assert client.get(url).status_code == status, url
     for url in (f"/author/quizzes/{quiz.id}/publish", f"/author/quizzes/{quiz.id}/questions",
                 f"/author/quizzes/{quiz.id}/draws", f"/author/quiz-items/{quiz.items[0].id}/move"):
@@ -244,3 +243,41 @@ def test_knowledge_check_for_a_lesson(db, make_quiz):
     assert quizzes.knowledge_check_for(db.session, key) is None
     quizzes.publish(db.session, None, check)
     assert quizzes.knowledge_check_for(db.session, key) == check
+
+
+@pytest.mark.parametrize("reader, listed", [
+    ("author", False), ("own_mentor", True), ("line_manager", True), ("hr", True),
+    ("admin", True), ("other_mentor", False),
+])
+def test_results_and_answers_follow_the_people_scope_not_the_author_right(
+        db, client, make_person, make_quiz, reader, listed):
+    """Authoring quizzes grants authoring: the results list and a learner's answers are for
+    their mentor, their manager's line, HR and admins (`quiz.results`)."""
+    clock.freeze(T0)
+    manager = make_person(("manager",))
+    mentor = make_person(("mentor",))
+    learner = make_person(("agent",), name="Learner 林", mentor_id=mentor.id,
+                          manager_id=manager.id)
+    author = make_person(("mentor",))
+    author.can_author = True
+    db.session.commit()
+    quiz = make_quiz(questions=("refund-days",))
+    attempt = attempts.start_attempt(db.session, learner, quiz)
+    attempts.save_answers(db.session, learner, attempt.id, [attempts.PostedAnswer(1, 0, "b")])
+    attempts.submit(db.session, learner, attempt.id)
+    db.session.commit()
+    person = {"author": author, "own_mentor": mentor, "line_manager": manager,
+              "hr": make_person(("hr",)), "admin": make_person(("admin",)),
+              "other_mentor": make_person(("mentor",))}[reader]
+    _login(client, person)
+    results = client.get(f"/author/quizzes/{quiz.id}/results")
+    assert results.status_code == 200
+    assert ("Learner 林" in results.get_data(as_text=True)) is listed
+    review = client.get(f"/attempts/{attempt.id}/review")
+    assert review.status_code == (200 if listed else 404)
+
+
+def test_the_results_list_is_not_for_agents(db, client, make_person, make_quiz):
+    quiz = make_quiz()
+    _login(client, make_person(("agent",)))
+    assert client.get(f"/author/quizzes/{quiz.id}/results").status_code == 403

@@ -249,7 +249,11 @@ def test_calibration_pages(client, auth, world):
 def test_live_session_page(client, auth, world):
     auth.login(world.mentor)
     page = client.get("/roleplays/live").get_data(as_text=True)
-    assert world.agent.name in page and world.other_agent.name in page
+    # Their mentee only: another agent of the same team is not theirs to run a session with.
+    assert world.agent.name in page and world.other_agent.name not in page
+    assert client.post("/roleplays/live", data={"scenario_id": world.scenario.id,
+                                                "agent_id": world.other_agent.id}
+                       ).status_code == 422
     response = client.post("/roleplays/live", data={"scenario_id": world.scenario.id,
                                                     "agent_id": world.agent.id})
     assert response.status_code == 302
