@@ -59,7 +59,7 @@ def _mailed_links() -> list[str]:
 
 
 def test_senior_agent_360_cycle(page, browser, live_server, axe_source):
-    # 1. The manager approves 赵敏's nominations; the customers' links are shown once.
+    # 1. The manager approves 赵敏's nominations; the customers' links go by e-mail only.
     login_as(page, "manager")
     page.goto("/360")
     page.click(page.raw.get_by_role("link", name="赵敏"))
