@@ -151,8 +151,8 @@ def _may_roleplay(actor, action: str, obj) -> bool:
     roleplay.customer (obj: Submission): the assigned mentor of a mentor-played chat.
     roleplay.lead (obj: Submission, or None for "leads anything"). roleplay.moderate (obj:
     Submission): a lead who is neither the agent nor one of its graders. roleplay.live (obj:
-    the agent): admins, the agent's own mentor (not every mentor of the team), managers for
-    their line.
+    the agent): admins, and the agent's own mentor (not every mentor of the team), who run
+    and grade the session.
     roleplay.queue: mentors and leads. roleplay.agreement / roleplay.calibrate: leads."""
     if action == "roleplay.author":
         return may_author(actor)
@@ -169,9 +169,7 @@ def _may_roleplay(actor, action: str, obj) -> bool:
             return False
         if actor.has_role("admin"):
             return True
-        if actor.has_role("mentor") and obj.mentor_id == actor.id:
-            return True
-        return actor.has_role("manager") and is_in_reporting_line(obj, actor)
+        return actor.has_role("mentor") and obj.mentor_id == actor.id
     if action == "roleplay.own":
         return obj.person_id == actor.id and not obj.is_reference
     if action == "roleplay.lead":
