@@ -20,10 +20,15 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
+def current_revisions(engine) -> set[str]:
+    """The revisions the database is at (empty: no schema made by the migrations)."""
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
 def check_schema(engine) -> None:
     """Raise SchemaOutOfDate unless the database's revision is the migrations' head."""
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    current = current_revisions(engine)
     heads = head_revisions()
     if current != heads:
         state = ", ".join(sorted(current)) or "no schema"
