@@ -2,7 +2,7 @@
 
 import click
 from flask import current_app
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 
 from lms.system.checks import run_checks, status_labels
@@ -34,7 +34,8 @@ def doctor_command(language: str | None) -> None:
         summary = (ngettext("%(num)d check failed.", "%(num)d checks failed.", failed)
                    if failed else _("Everything needed is in place."))
         if warnings:
-            summary += " " + ngettext("%(num)d warning.", "%(num)d warnings.", warnings)
+            gap = "" if str(get_locale()).startswith("zh") else " "
+            summary += gap + ngettext("%(num)d warning.", "%(num)d warnings.", warnings)
         click.echo(f"\n{summary}")
         if failed:
             raise SystemExit(1)
