@@ -193,8 +193,11 @@ def _register_error_pages(app: Flask) -> None:
         from lms.system.alerts import report_missing_font
 
         db.session.rollback()
-        report_missing_font(db.session, error)
-        db.session.commit()
+        try:
+            report_missing_font(db.session, error)
+            db.session.commit()
+        except IntegrityError:  # a concurrent refusal notified the admins first
+            db.session.rollback()
         return render_template("errors/missing_font.html", message=error.message), 503
 
     @app.errorhandler(SchemaOutOfDate)
