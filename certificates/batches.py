@@ -24,7 +24,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from certificates import awards, documents
@@ -288,7 +288,8 @@ def queue_name() -> str:
 
 @deployment_check
 def worker_check(app) -> list[CheckResult]:
-    """With REDIS_URL, batches wait in an RQ queue: some worker must be listening to it."""
+    """With REDIS_URL, batches wait in an RQ queue: when any is queued (a job in the queue,
+    or a batch row still "queued"), some worker must be listening to it."""
     area, name = _("Background jobs"), _("Certificate batch worker")
     url = app.config.get("REDIS_URL")
     if not url:
@@ -301,7 +302,9 @@ def worker_check(app) -> list[CheckResult]:
     try:
         connection = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
         queue = Queue(queue_name(), connection=connection)
-        waiting = queue.count
+        waiting = max(queue.count, db.session.scalar(
+            select(func.count()).select_from(CertificateBatch)
+            .where(CertificateBatch.status == "queued")) or 0)
         workers = len(Worker.all(queue=queue))
     except (RedisError, OSError) as error:
         return [CheckResult(area, name, "failed", _("Redis does not answer: %(error)s",

@@ -291,9 +291,11 @@ def test_smtp_that_answers_passes(app, monkeypatch):
     assert smtp.status == "ok" and sink.messages == []  # connected, sent nothing
 
 
-def test_queued_batches_need_a_listening_worker(app, monkeypatch):
+def test_queued_batches_need_a_listening_worker(app, db, make_person, defaults, monkeypatch):
     import redis
     from rq import Queue, Worker
+
+    from certificates import batches
 
     queue_name = f"certificates-doctor-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS)
@@ -313,6 +315,15 @@ def test_queued_batches_need_a_listening_worker(app, monkeypatch):
         worker.register_birth()
         worker_check = _results(app)["Background jobs", "Certificate batch worker"]
         assert worker_check.status == "ok" and "1 worker listens" in worker_check.detail
+        worker.register_death()
+        queue.empty()
+        assert _results(app)["Background jobs", "Certificate batch worker"].status == "ok"
+        # A batch row still "queued" counts too (its job lost with a flushed Redis, say).
+        batches.create_batch(db.session, make_person(roles=("hr",)), "render", None,
+                             defaults["NEWHIRE"].id)
+        db.session.commit()
+        worker_check = _results(app)["Background jobs", "Certificate batch worker"]
+        assert worker_check.status == "failed" and "1 batch waits" in worker_check.detail
     finally:
         worker.register_death()
         queue.delete(delete_jobs=True)
