@@ -189,15 +189,13 @@ def test_system_page_is_for_admins_only(client, auth, make_person):
 
 @pytest.fixture
 def stamped(app, db):
-    """The database marked as made by the migrations (tests build it with create_all)."""
-    with db.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) "
-                                "NOT NULL PRIMARY KEY)"))
-        for revision in head_revisions():
-            connection.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": revision})
-    yield
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE alembic_version"))
+    """The database marked as made by the migrations (the test templates use create_all);
+    the next test starts from a fresh copy of the template."""
+    db.session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL "
+                            "PRIMARY KEY)"))
+    for revision in head_revisions():
+        db.session.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": revision})
+    db.session.commit()
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ def test_certificate_download_is_refused(client, auth, db, make_person, certific
     assert [n.person_id for n in _font_alerts(db)] == [admin.id]
 
 
+@pytest.mark.commits  # the batch runs in a thread with a connection of its own
 def test_batch_is_refused_before_rendering(app, db, make_person, certificate,
                                            only_dejavu_fonts):
     admin = make_person(roles=("admin",))
@@ -57,6 +58,7 @@ def test_batch_is_refused_before_rendering(app, db, make_person, certificate,
     assert [n.person_id for n in _font_alerts(db)] == [admin.id]
 
 
+@pytest.mark.commits  # the batch runs in a thread with a connection of its own
 def test_batch_renders_when_the_fonts_are_there(app, db, make_person, certificate):
     hr = make_person(roles=("hr",))
     batch = batches.create_batch(db.session, hr, "render", None, certificate.path_id)
