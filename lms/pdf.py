@@ -9,7 +9,7 @@ Every package that prints (certificates, transcripts, 360 reports, review packs)
 - that every character of its text can be drawn: a name in a script no installed font covers
   would print as empty boxes in a document that looks genuine, so the document is refused
   with `MissingGlyphs` instead (see `lms.fonts`). The text checked is what the page shows,
-  including the text of embedded SVG charts.
+  including CSS generated content and the text of embedded SVG charts.
 
 Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk) and
 Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's names.
@@ -17,6 +17,7 @@ Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's
 
 import base64
 import binascii
+import re
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
@@ -32,6 +33,7 @@ __all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text",
 
 SVG_DATA = "data:image/svg+xml"
 _SHOWN_NOTHING = {"style", "script", "title", "template"}
+_CSS_CONTENT = re.compile(r"""content\s*:[^;}]*?(["'])(.*?)(?<!\\)\1""", re.S)
 
 
 class RefusedResource(ValueError):
@@ -68,29 +70,40 @@ def codepoints(chars: list[str]) -> str:
 
 
 class _TextCollector(HTMLParser):
-    """The text a browser would show, plus that of SVG images embedded as data: URLs."""
+    """The text a browser would show: text nodes, the strings of CSS `content:` rules (an
+    admin's certificate template may print words that way), and the text of SVG images
+    embedded as data: URLs."""
 
     def __init__(self, depth: int = 0):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._hidden = 0
+        self._hidden: list[str] = []
         self._depth = depth
 
     def handle_starttag(self, tag, attrs):
         if tag in _SHOWN_NOTHING:
-            self._hidden += 1
+            self._hidden.append(tag)
         for name, value in attrs:
-            if (name in ("src", "href", "data", "xlink:href") and value
+            if name == "style" and value:
+                self.parts.extend(_css_strings(value))
+            elif (name in ("src", "href", "data", "xlink:href") and value
                     and value.startswith(SVG_DATA) and self._depth < 2):
                 self.parts.append(_svg_text(value, self._depth + 1))
 
     def handle_endtag(self, tag):
-        if tag in _SHOWN_NOTHING and self._hidden:
-            self._hidden -= 1
+        if self._hidden and self._hidden[-1] == tag:
+            self._hidden.pop()
 
     def handle_data(self, data):
         if not self._hidden:
             self.parts.append(data)
+        elif self._hidden[-1] == "style":
+            self.parts.extend(_css_strings(data))
+
+
+def _css_strings(css: str) -> list[str]:
+    """The quoted strings of `content:` declarations (generated text)."""
+    return [match.group(2) for match in _CSS_CONTENT.finditer(css)]
 
 
 def _svg_text(url: str, depth: int) -> str:
