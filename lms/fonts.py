@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from cffi import FFI
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 # Noto CJK carries Latin, Greek and Cyrillic too; the script fonts cover what it lacks.
 PDF_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "Noto Sans Thai", '
@@ -37,7 +38,7 @@ class Script:
     characters, and the prefixes of the Unicode character names that belong to it."""
 
     key: str
-    label: object  # a lazy translated string
+    label: LazyString
     font: str
     package: str
     sample: str

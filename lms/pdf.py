@@ -136,7 +136,7 @@ def check_drawable(html: str) -> None:
     first = missing[0]
     word = next((w for w in text.split() if first in w), first)
     script = fonts.script_of(first)
-    chars = [c for c in missing if fonts.script_of(c) == script]
+    chars = [c for c in missing if fonts.script_of(c) is script]
     raise MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
 
 
