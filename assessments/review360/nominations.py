@@ -112,14 +112,9 @@ def mail_domain(address: str) -> str:
 
 
 def may_confirm(actor, subject: Subject, rater: Rater | None = None) -> bool:
-    """True when `actor` can vouch for an external rater of `subject`: HR or an admin who is
-    neither the subject, nor in the subject's reporting line above them, nor the rater's
-    proposer — nobody who will read the results and might own the address."""
-    if actor is None or not policy.may(actor, "review360.manage"):
-        return False
-    if actor.id == subject.person_id or policy.is_in_reporting_line(subject.person, actor):
-        return False
-    return rater is None or rater.proposed_by_id != actor.id
+    """True when `actor` can vouch for an external rater of `subject` (the policy's
+    review360.confirm: nobody who will read the results, nor the rater's proposer)."""
+    return policy.may(actor, "review360.confirm", rater if rater is not None else subject)
 
 
 def confirm(session, actor, rater: Rater) -> None:
