@@ -31,9 +31,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from certificates.documents import design, public_url
+from certificates.documents import design
 from certificates.models import Certificate, IssuerKey
 from lms import clock
+from lms.urls import public_url
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]

@@ -47,6 +47,7 @@ from lms.paths.models import CertificationPath
 from lms.paths.services import ordered_paths
 from lms.people.models import Person, PersonRole, Team
 from lms.policy import authorize, require
+from lms.urls import public_url
 
 bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "30 per minute"
@@ -544,7 +545,7 @@ def achievement(code: str):
     path = db.session.scalar(select(CertificationPath).where(CertificationPath.code == code))
     if path is None:
         abort(404)
-    return _json({"@context": badges.CONTEXTS, "id": documents.public_url(
+    return _json({"@context": badges.CONTEXTS, "id": public_url(
         f"/badges/achievements/{path.code}"), "type": ["Achievement"],
         "achievementType": "Certificate", "name": path.name,
         "description": path.description or path.name,

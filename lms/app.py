@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import database, i18n, policy
 from lms.config import load_config
@@ -31,6 +32,12 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, config)
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        # Behind a reverse proxy the socket's address is the proxy's: without this everyone
+        # would share one address (and one sign-in throttle). Only as many hops as are
+        # configured are believed, so a client cannot forge X-Forwarded-For past them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = database.sqlite_engine_options(app.config["SQLITE_BUSY_TIMEOUT_MS"])
         options.update(app.config["SQLALCHEMY_ENGINE_OPTIONS"])

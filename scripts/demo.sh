@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 PORT=${PORT:-5000}
+# Links, QR codes and signed badges are built on PUBLIC_URL; the demo serves itself here.
+export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
 # Plain http on localhost: the session cookie must not be marked Secure.
 export LMS_INSECURE_COOKIES=1
 
