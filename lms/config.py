@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import click
+
 
 class Config:
     SECRET_KEY = "dev-only-change-me"
@@ -105,8 +107,9 @@ def load_config(app, overrides: dict | None) -> None:
     _require_public_url(app)
 
 
-class ConfigurationError(RuntimeError):
-    """A deployment setting is missing or wrong; the message says which and what to set."""
+class ConfigurationError(click.ClickException):
+    """A deployment setting is missing or wrong; the message says which and what to set.
+    (A ClickException so `flask …` commands print it as one line, not a traceback.)"""
 
 
 def _whole_number(key: str, text: str) -> int:
