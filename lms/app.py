@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import database, i18n, policy
+from lms import database, i18n, policy, urls
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
@@ -235,6 +235,7 @@ def _register_template_helpers(app: Flask) -> None:
             "role_labels": lambda person: [ROLE_LABELS[r] for r in ROLES if r in person.roles],
             "may": lambda action, obj=None: policy.may(current_user, action, obj),
             "language_names": i18n.LANGUAGE_NAMES,
+            "public_url": urls.public_url,
             "current_language": i18n.current_language(),
         }
 

@@ -50,7 +50,7 @@ else
     for role in admin hr manager mentor agent; do
         printf '  %-8s %s@demo.example\n' "$role" "$role"
     done
-    echo "(To start the demo over: .venv/bin/flask --app lms seed-demo --force, which ERASES all data.)"
+    echo "(To start the demo over: PUBLIC_URL=$PUBLIC_URL .venv/bin/flask --app lms seed-demo --force, which ERASES all data.)"
 fi
 
 echo
