@@ -99,6 +99,7 @@ def test_no_signature_for_an_expired_certificate(db, client, auth, make_person,
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "no badge is issued for it" in page
+    assert "badge.jwt" not in page  # no button that can only fail
 
 
 def test_kid_is_a_uri_that_dereferences_and_sub_is_set(db, client, certificate,
