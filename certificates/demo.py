@@ -1,8 +1,8 @@
 """The demo's certification: slot references, a shorter re-exam as the new-hire
 recertification route, approval for the senior and manager tiers, the certificate design,
-a new hire (陈静) who sat the closed-book exam and passed, and every active person's rules
-evaluated (which issues what people have earned). Built through the services the screens
-use; callers own the commit."""
+a new hire (陈静) who sat the closed-book exam and passed. The demo seed then evaluates every
+active person's rules once (which issues what people have earned). Built through the services
+the screens use; callers own the commit."""
 
 import random
 import re
@@ -15,7 +15,7 @@ from assessments.quiz.attempts import PostedAnswer
 from assessments.quiz.demo_exam import EXAM_DRAWS, _category_id, build_exam
 from assessments.quiz.models import Quiz
 from assessments.quiz.responses import matching_choices, matching_prompts
-from certificates import awards, documents, services
+from certificates import documents, services
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -130,7 +130,4 @@ def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
     sit_exam(session, by_eid[EXAM_PASSED], exam)
     _second_roleplay(session, by_eid[EXAM_PASSED], by_eid["E0020"])
     sit_exam(session, by_eid["E0103"], exam, wrong=9)  # 70 %: close, but not yet
-    for person in session.scalars(select(Person).where(Person.active.is_(True))
-                                  .order_by(Person.id)):
-        awards.evaluate_person(session, person)
     session.flush()

@@ -81,48 +81,54 @@ TEAM_MENTORS = {"Hotline — Shanghai": ["E0020", "E0023"], "Online Chat": ["E00
 
 def seed_demo(session, today: date) -> list[DemoLogin]:
     """Build the demo organisation on an empty database; returns one log-in per role."""
-    paths = install_defaults(session)
-    teams: dict[str, Team] = {}
-    for name, parent, description in TEAMS:
-        parent_id = teams[parent].id if parent else None
-        teams[name] = save_team(session, None, None, name, description, parent_id)
-    by_eid: dict[str, Person] = {}
+    from certificates.listeners import evaluations_deferred
 
-    def add(eid, name, email, team, roles, tier, manager, mentor, hired_days_ago):
-        data = PersonData(
-            employee_id=eid, name=name, email=f"{email}@demo.example",
-            team_id=teams[team].id, hire_date=today - timedelta(days=hired_days_ago),
-            manager_id=by_eid[manager].id if manager else None,
-            mentor_id=by_eid[mentor].id if mentor else None,
-            tier_id=paths[tier].id if tier else None, roles=roles,
-        )
-        by_eid[eid] = create_person(session, None, data, DEMO_PASSWORD)
+    # Results seeded below would each re-evaluate their person; instead everyone active is
+    # evaluated once, at the end of the block.
+    with evaluations_deferred(session) as to_evaluate:
+        paths = install_defaults(session)
+        teams: dict[str, Team] = {}
+        for name, parent, description in TEAMS:
+            parent_id = teams[parent].id if parent else None
+            teams[name] = save_team(session, None, None, name, description, parent_id)
+        by_eid: dict[str, Person] = {}
 
-    for row in PEOPLE:
-        add(*row)
-    for index, (name, team) in enumerate(AGENTS, start=1):
-        eid = f"E{100 + index:04d}"
-        mentors = TEAM_MENTORS[team]
-        # Newer hires sit on the new-hire tier; every fourth agent has moved up to senior.
-        tier = "SENIOR" if index % 4 == 0 else "NEWHIRE"
-        email = "agent" if index == 1 else f"agent{index:02d}"
-        add(eid, name, email, team, ("agent",), tier, TEAM_MANAGER[team],
-            mentors[index % len(mentors)], 20 + index * 23)
-    # A deactivated leaver, to show that people are never deleted.
-    add("E0199", "Tom Leaver", "leaver", "Online Chat", ("agent",), "NEWHIRE", "E0012", None, 400)
-    by_eid["E0199"].active = False
-    session.flush()
-    # The three starter courses, published; enrolment follows from each person's tier.
-    import_starter_courses(session)
-    # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
-    install_demo_quizzes(session)
-    _seed_learning(session, by_eid, today)
-    _seed_roleplays(session, by_eid)
-    # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
-    seed_demo_cycles(session, today)
-    # Certification: rules settings, the design, an exam passed, everyone evaluated.
-    from certificates.demo import install_demo_certification
-    install_demo_certification(session, by_eid)
+        def add(eid, name, email, team, roles, tier, manager, mentor, hired_days_ago):
+            data = PersonData(
+                employee_id=eid, name=name, email=f"{email}@demo.example",
+                team_id=teams[team].id, hire_date=today - timedelta(days=hired_days_ago),
+                manager_id=by_eid[manager].id if manager else None,
+                mentor_id=by_eid[mentor].id if mentor else None,
+                tier_id=paths[tier].id if tier else None, roles=roles,
+            )
+            by_eid[eid] = create_person(session, None, data, DEMO_PASSWORD)
+
+        for row in PEOPLE:
+            add(*row)
+        for index, (name, team) in enumerate(AGENTS, start=1):
+            eid = f"E{100 + index:04d}"
+            mentors = TEAM_MENTORS[team]
+            # Newer hires sit on the new-hire tier; every fourth agent has moved up to senior.
+            tier = "SENIOR" if index % 4 == 0 else "NEWHIRE"
+            email = "agent" if index == 1 else f"agent{index:02d}"
+            add(eid, name, email, team, ("agent",), tier, TEAM_MANAGER[team],
+                mentors[index % len(mentors)], 20 + index * 23)
+        # A deactivated leaver, to show that people are never deleted.
+        add("E0199", "Tom Leaver", "leaver", "Online Chat", ("agent",), "NEWHIRE", "E0012", None, 400)
+        by_eid["E0199"].active = False
+        session.flush()
+        # The three starter courses, published; enrolment follows from each person's tier.
+        import_starter_courses(session)
+        # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
+        install_demo_quizzes(session)
+        _seed_learning(session, by_eid, today)
+        _seed_roleplays(session, by_eid)
+        # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
+        seed_demo_cycles(session, today)
+        # Certification: rules settings, the design, an exam passed.
+        from certificates.demo import install_demo_certification
+        install_demo_certification(session, by_eid)
+        to_evaluate.update(p.id for p in by_eid.values() if p.active)
     # Twelve months of evidence history behind the real results (the heat map's trend).
     from lms.reports.demo import seed_evidence_history
     seed_evidence_history(session, today)

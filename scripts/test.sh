@@ -19,13 +19,27 @@ apt_install() {
              && DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" < /dev/null; }
 }
 
-# Runs pytest with a label into a log file; the exit status lands in LOG.rc.
+# Runs pytest with a label into a log file, in the background; the exit status lands in
+# LOG.rc and the wall time in seconds in LOG.time. Arguments after the log go before pytest
+# (an `env …` prefix); PYTEST_ARGS go after it.
 start_pytest() {
     local label=$1 log=$2
     shift 2
     printf '\n==> pytest on %s (log: %s)\n' "$label" "$log"
-    ( status=0; "$@" .venv/bin/python -m pytest -q -p no:cacheprovider > "$log" 2>&1 || status=$?
+    ( start=$SECONDS status=0
+      "$@" .venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 \
+          "${PYTEST_ARGS[@]}" > "$log" 2>&1 || status=$?
+      echo $((SECONDS - start)) > "$log.time"
       echo "$status" > "$log.rc" ) &
+}
+
+# One line per run for the closing summary: tests collected, passed, wall time.
+summarise_pytest() {
+    local label=$1 log=$2 collected passed
+    collected=$(sed -n 's/^tests collected: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+    passed=$(grep -Eo '[0-9]+ passed' "$log" | tail -n 1 | cut -d' ' -f1)
+    printf '%-34s %5s collected %5s passed  %3dm%02ds\n' "$label" "${collected:-?}" \
+        "${passed:-0}" $(( $(cat "$log.time") / 60 )) $(( $(cat "$log.time") % 60 ))
 }
 
 # Prints a finished run's log and fails on its exit status (5: it collected nothing).
@@ -79,6 +93,7 @@ step "ruff"
 
 # The SQLite and PostgreSQL runs go side by side (one core each); their logs print in turn.
 LOGS=$(mktemp -d)
+PYTEST_ARGS=()
 start_pytest SQLite "$LOGS/sqlite.log" env -u DATABASE_URL
 PG_LABEL=""
 
@@ -99,6 +114,8 @@ except psycopg.Error as error:
 PY
 ); then
     PG_LABEL="PostgreSQL ($where)"
+    # The browser journeys test the browser layer, not SQL: they run in the SQLite job only.
+    PYTEST_ARGS=(-m "not e2e")
     start_pytest "$PG_LABEL" "$LOGS/postgresql.log" env DATABASE_URL="$TEST_DATABASE_URL"
 else
     echo "PostgreSQL not reachable on $where: skipping the PostgreSQL run"
@@ -109,4 +126,9 @@ if [ -n "$PG_LABEL" ]; then
     check_pytest "$PG_LABEL" "$LOGS/postgresql.log"
 fi
 
+step "Summary"
+summarise_pytest SQLite "$LOGS/sqlite.log"
+if [ -n "$PG_LABEL" ]; then
+    summarise_pytest "$PG_LABEL" "$LOGS/postgresql.log"
+fi
 printf '\nAll checks passed in %dm%02ds.\n' $((SECONDS / 60)) $((SECONDS % 60))

@@ -1,7 +1,12 @@
 """Fixtures: app, client, runner, db and factories; each test on a clean database.
 
-SQLite (default): a fresh database file per test. PostgreSQL (DATABASE_URL=postgresql://…):
-one throwaway database per test session, emptied between tests.
+Set-up is paid once per session, not per test (tests/databases.py says how):
+- one app per distinct configuration, shared by the tests that use it; what a test changes in
+  `app.config` is put back afterwards, and each test gets its own STORAGE_DIR;
+- the schema, the default framework and the demo organisation are built once as templates;
+  SQLite copies the template file into place before each test, PostgreSQL (DATABASE_URL=
+  postgresql://…) runs each test in a transaction that is rolled back (tests marked
+  `commits` get real commits on a scratch database instead).
 """
 
 import os
@@ -9,59 +14,35 @@ import uuid
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, select
 
 from lms import clock, create_app
 from lms.config import normalise_database_url
 from lms.extensions import db as _db
 from lms.people import models as people_models
 from lms.people.services import PersonData, create_person
+from tests import databases as test_databases
 
 PASSWORD = "correct-horse-battery"
 POSTGRES_URL = normalise_database_url(os.environ.get("DATABASE_URL", ""))
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
+# Read from app.config at request time, so a shared app takes each test's own value.
+PER_TEST_SETTINGS = frozenset({"STORAGE_DIR"})
+
+if ON_POSTGRES:
+    # A session bound to a test's connection works in savepoints, never ending its transaction.
+    _db.session.session_factory.configure(join_transaction_mode="create_savepoint")
 
 
-@pytest.fixture(scope="session")
-def postgres_database():
-    """A throwaway PostgreSQL database for this test session (None on SQLite)."""
-    if not ON_POSTGRES:
-        yield None
-        return
-    admin_url = make_url(POSTGRES_URL)
-    name = f"lms_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    schema_made = {"done": False}
-    yield url, schema_made
-    with admin.connect() as connection:
-        connection.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-        ), {"name": name})
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
-
-
-@pytest.fixture
-def database_url(postgres_database, tmp_path):
-    if postgres_database is None:
-        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    return postgres_database[0]
-
-
-@pytest.fixture
-def app_config(database_url):
-    """Overrides for create_app; tests may add keys before `app` is built."""
+def base_config(database_url: str, storage_dir: str) -> dict:
+    """What every test app starts from."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_DIR": storage_dir,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
@@ -73,16 +54,66 @@ def app_config(database_url):
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(monkeypatch):
-    # scrypt is deliberately slow; tests hash hundreds of passwords.
-    monkeypatch.setattr(people_models, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords():
+    # scrypt is deliberately slow; tests (and the templates) hash hundreds of passwords.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(people_models, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _reset_clock():
     yield
     clock.freeze(None)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory, _fast_passwords):
+    """The session's template databases (tests/databases.py)."""
+    workdir = tmp_path_factory.mktemp("databases")
+    if ON_POSTGRES:
+        made = test_databases.PostgresDatabases(
+            workdir, base_config("", str(workdir / "storage")), create_app, POSTGRES_URL)
+    else:
+        made = test_databases.SqliteDatabases(
+            workdir, base_config("", str(workdir / "storage")), create_app)
+    yield made
+    for app in _APPS.values():
+        with app.app_context():
+            _db.engine.dispose()
+    made.close()
+
+
+@pytest.fixture
+def template(request) -> str:
+    """The template this test starts from: empty, defaults or demo."""
+    return test_databases.template_for(request.fixturenames)
+
+
+@pytest.fixture
+def real_commits(request) -> bool:
+    """True for a `commits` test on PostgreSQL (elsewhere every commit is real anyway)."""
+    return ON_POSTGRES and request.node.get_closest_marker("commits") is not None
+
+
+@pytest.fixture
+def postgres_database(databases):
+    """(the URL of the session's empty PostgreSQL database,) or None on SQLite."""
+    if not ON_POSTGRES:
+        return None
+    return (databases.url(test_databases.EMPTY, False),)
+
+
+@pytest.fixture
+def database_url(databases, template, real_commits):
+    return databases.url(template, real_commits)
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Overrides for create_app; tests may add keys before `app` is built."""
+    return base_config(database_url, str(tmp_path / "storage"))
 
 
 class FreshContextClient(FlaskClient):
@@ -95,50 +126,74 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        test_context = has_app_context()  # the test's own context (absent in worker threads)
+        if test_context:
+            # On PostgreSQL the test's session and the request's share one connection; a
+            # savepoint the test's session still held would swallow what the request commits
+            # when the test's session later rolls back. (Anything uncommitted in it would
+            # have been invisible to the request and rolled back afterwards anyway.)
+            _db.session.rollback()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        if has_app_context():  # the test's own context (absent in worker threads)
+        if test_context:
             _db.session.rollback()
         return response
 
 
-@pytest.fixture
-def app(app_config, postgres_database):
-    app = create_app(app_config)
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        if postgres_database is None:
-            _db.create_all()
-        else:
-            _, schema_made = postgres_database
-            if not schema_made["done"]:
-                _db.create_all()
-                schema_made["done"] = True
-        yield app
-        _db.session.remove()
-        if postgres_database is not None:
-            tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-            with _db.engine.begin() as connection:
-                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        _db.engine.dispose()
+_APPS: dict[str, object] = {}  # configuration -> the app built for it, for the whole session
+_EXTRA_APPS: list = []  # apps made by make_app during the running test
+
+
+def shared_app(config: dict):
+    """The session's app for this configuration (settings in PER_TEST_SETTINGS aside)."""
+    key = repr(sorted((k, repr(v)) for k, v in config.items() if k not in PER_TEST_SETTINGS))
+    if key not in _APPS:
+        app = create_app(config)
+        app.test_client_class = FreshContextClient
+        _APPS[key] = app
+    return _APPS[key]
 
 
 @pytest.fixture
-def make_app(app):
+def app(request, app_config, databases, template, real_commits):
+    if request.node.get_closest_marker("own_app"):
+        app = create_app(app_config)
+        app.test_client_class = FreshContextClient
+        _EXTRA_APPS.append(app)  # disposed of like make_app's
+    else:
+        app = shared_app(app_config)
+    saved = dict(app.config)
+    for key in PER_TEST_SETTINGS:
+        app.config[key] = app_config[key]
+    databases.reset(template, real_commits)
+    if template == test_databases.DEMO:
+        databases.copy_files(template, app.config["STORAGE_DIR"])
+    try:
+        with app.app_context():
+            with databases.bound(lambda: [app, *_EXTRA_APPS], real_commits, template):
+                yield app
+                _db.session.remove()
+    finally:
+        _EXTRA_APPS.clear()
+        app.config.clear()
+        app.config.update(saved)
+
+
+@pytest.fixture
+def make_app(app, databases):
     """make_app(config) -> another app on the same database (a second worker, other settings);
     its connections are closed after the test."""
-    made = []
 
     def make(config: dict):
         extra = create_app(config)
         extra.test_client_class = FreshContextClient
-        made.append(extra)
+        _EXTRA_APPS.append(extra)
+        connection = getattr(databases, "connection", None)
+        if connection is not None:  # PostgreSQL, rolled back: the same transaction
+            test_databases.bind_to_connection(extra, connection)
         return extra
 
-    yield make
-    for extra in made:
-        with extra.app_context():
-            _db.engine.dispose()
+    return make
 
 
 @pytest.fixture
@@ -158,12 +213,15 @@ def runner(app):
 
 @pytest.fixture
 def defaults(app):
-    """The default scale, framework, paths and matrix; returns paths by code."""
-    from lms.defaults import install_defaults
+    """The default scale, framework, paths and matrix (from the template); returns paths by
+    code."""
+    from lms.defaults import PATHS
+    from lms.paths.models import CertificationPath
 
-    paths = install_defaults(_db.session)
-    _db.session.commit()
-    return paths
+    codes = [row[0] for row in PATHS]
+    found = {p.code: p for p in _db.session.scalars(
+        select(CertificationPath).where(CertificationPath.code.in_(codes)))}
+    return {code: found[code] for code in codes}
 
 
 @pytest.fixture
@@ -220,7 +278,9 @@ def auth(client):
 
 
 class QueryCounter:
-    """Counts the SQL statements sent while active (BEGIN/SAVEPOINT excluded)."""
+    """Counts the SQL statements sent while active; transaction control (BEGIN, SAVEPOINT,
+    RELEASE, ROLLBACK TO SAVEPOINT: on PostgreSQL each test's commits are savepoints) is not
+    counted."""
 
     def __init__(self, engine):
         self.engine, self.count = engine, 0
@@ -233,7 +293,8 @@ class QueryCounter:
         event.remove(self.engine, "before_cursor_execute", self._hit)
 
     def _hit(self, conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+        if not statement.lstrip().upper().startswith(
+                ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK TO SAVEPOINT")):
             self.count += 1
 
 
@@ -241,3 +302,15 @@ class QueryCounter:
 def count_queries(db):
     """count_queries() -> a context manager whose .count is the statements sent inside."""
     return lambda: QueryCounter(db.engine)
+
+
+_COLLECTED: dict[str, int] = {}
+
+
+def pytest_collection_finish(session):
+    _COLLECTED["tests"] = len(session.items)  # after -m/-k deselection: what will run
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The count scripts/test.sh prints per database, so a drop in tests shows."""
+    terminalreporter.write_line(f"tests collected: {_COLLECTED.get('tests', 0)}")

@@ -25,6 +25,7 @@ def test_foreign_keys_enforced(db):
     db.session.rollback()
 
 
+@pytest.mark.commits  # threads with connections of their own
 def test_concurrent_writers_never_see_database_is_locked(app, make_person, db):
     """Eight clients (separate connections, like separate gunicorn workers) change their
     language at once, many times: every write lands, none fails with "database is locked"."""

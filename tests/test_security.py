@@ -63,6 +63,7 @@ def test_friendly_404(client):
     assert "Page not found" in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app  # adds a route, which a shared app refuses once it has served
 def test_friendly_500(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
@@ -89,6 +90,7 @@ def test_language_chosen_before_sign_in_survives_it(client, make_person):
     assert '<html lang="zh-Hans"' in page
 
 
+@pytest.mark.own_app  # adds a route, which a shared app refuses once it has served
 def test_a_lost_race_on_a_unique_row_gets_the_409_page(app, client, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
@@ -103,6 +105,7 @@ def test_a_lost_race_on_a_unique_row_gets_the_409_page(app, client, monkeypatch)
     assert "Changed at the same moment" in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app  # adds a route, which a shared app refuses once it has served
 def test_no_store_header_costs_no_database_work_after_a_post(app, client, auth, make_person):
     """The header is decided from the session: a signed-in POST runs no query after the
     view's own work just to set it."""

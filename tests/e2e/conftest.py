@@ -1,8 +1,9 @@
 """The browser suite's fixtures: the demo organisation on a live server, Debian's Chromium
 through Playwright, and a page that checks accessibility on every navigation.
 
-The live app is built like every other test's (tests/conftest.py: a SQLite file per test or
-the session's throwaway PostgreSQL database), with CSRF on, as in production.
+The live app is built like every other test's (tests/conftest.py: the demo template copied
+into place), with CSRF on, as in production. The journeys test the browser layer, not SQL, so
+scripts/test.sh runs them on SQLite only.
 """
 
 import threading
@@ -11,8 +12,6 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from lms import clock
-from lms.demo import seed_demo
 from lms.people.models import Person
 from tests.e2e.accessibility import load_axe_source
 from tests.e2e.pages import AuditedPage
@@ -33,9 +32,8 @@ def app_config(app_config):
 
 @pytest.fixture
 def demo(app, db):
-    """The demo organisation, committed; returns {email: (person id, name)}."""
-    seed_demo(db.session, clock.today())
-    db.session.commit()
+    """The demo organisation (the session's demo template, which this test starts from);
+    returns {email: (person id, name)}."""
     people = {p.email: (p.id, p.name) for p in db.session.query(Person)}
     # End the transaction: SQLite transactions take the write lock up front.
     db.session.remove()

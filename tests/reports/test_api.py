@@ -297,6 +297,7 @@ def test_only_get_is_allowed_and_unknown_paths_are_json(client, org, make_token)
     assert client.get("/api/v1/people", headers=headers).headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.commits  # the touch writes on a connection and transaction of its own
 def test_last_use_is_written_at_most_once_a_minute(client, db, org, make_token):
     headers = make_token(org["H1"])
     token = db.session.scalars(select(ApiToken)).one()

@@ -250,6 +250,7 @@ def test_review_shows_only_what_the_options_allow(db, signed_in, make_quiz, opti
         assert "not available at this time" in later
 
 
+@pytest.mark.commits  # threads with connections of their own
 def test_racing_starts_and_submits_make_one_attempt(app, db, make_quiz, agent):
     clock.freeze(T0)
     quiz = make_quiz()
@@ -271,6 +272,7 @@ def test_racing_starts_and_submits_make_one_attempt(app, db, make_quiz, agent):
         AuditEntry.action == "quiz.attempt_finish")) == 1
 
 
+@pytest.mark.commits  # threads with connections of their own
 def test_racing_saves_of_one_answer_keep_one(app, db, make_quiz, agent):
     """Six tabs post a change from the same page at once: one wins, five are stale."""
     clock.freeze(T0)

@@ -229,19 +229,11 @@ def test_pages_render_in_chinese(world, client, auth, path):
 
 
 def test_cycle_page_costs_the_same_whatever_the_number_of_people(world, app, client, auth,
-                                                                 make_person):
-    from sqlalchemy import event
-
+                                                                 make_person, count_queries):
     def count(url):
-        statements = []
-        engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as counter:
             assert client.get(url).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return counter.count
 
     nominate_and_approve(world)
     auth.login(world.hr)
