@@ -22,8 +22,9 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from certificates import awards, documents
@@ -33,8 +34,10 @@ from lms.database import writing
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.paths.models import CertificationPath
-from lms.pdf import html_to_pdf
+from lms.pdf import MissingGlyphs, check_drawable, html_to_pdf
 from lms.people.models import Person, Team
+from lms.system.alerts import report_missing_font
+from lms.system.checks import CheckResult, deployment_check
 
 QUEUE = "certificates"
 PROGRESS_EVERY = 10
@@ -149,6 +152,8 @@ def render_zip(session, batch: CertificateBatch, certificates: list[Certificate]
     target.parent.mkdir(parents=True, exist_ok=True)
     look = documents.design(session)
     pages = [(c.serial, documents.certificate_html(c, look)) for c in certificates]
+    for _serial, html in pages:  # refuse the batch before the first page, not halfway
+        check_drawable(html)
     manifest = io.StringIO()
     writer = csv.writer(manifest)
     writer.writerow(["serial", "employee_id", "name", "path", "issued_on", "expires_on",
@@ -231,6 +236,8 @@ def run_batch(batch_id: int) -> None:
             batch.status = "failed"
             batch.error = str(error)[:2000]
             batch.finished_at = clock.now()
+            if isinstance(error, MissingGlyphs):
+                report_missing_font(session, error)
             session.commit()
             current_app.logger.exception("certificate batch %s failed", batch_id)
 
@@ -277,6 +284,40 @@ def start(batch_id: int) -> str:
 def queue_name() -> str:
     """The RQ queue (CERTIFICATE_QUEUE, default "certificates")."""
     return current_app.config.get("CERTIFICATE_QUEUE") or QUEUE
+
+
+@deployment_check
+def worker_check(app) -> list[CheckResult]:
+    """With REDIS_URL, batches wait in an RQ queue: when any is queued (a job in the queue,
+    or a batch row still "queued"), some worker must be listening to it."""
+    area, name = _("Background jobs"), _("Certificate batch worker")
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return [CheckResult(area, name, "skipped", _(
+            "REDIS_URL is empty: batches run in a thread of the web process."))]
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    try:
+        connection = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        queue = Queue(queue_name(), connection=connection)
+        waiting = max(queue.count, db.session.scalar(
+            select(func.count()).select_from(CertificateBatch)
+            .where(CertificateBatch.status == "queued")) or 0)
+        workers = len(Worker.all(queue=queue))
+    except (RedisError, OSError) as error:
+        return [CheckResult(area, name, "failed", _("Redis does not answer: %(error)s",
+                                                    error=str(error).strip()[:300]))]
+    if waiting and not workers:
+        return [CheckResult(area, name, "failed", ngettext(
+            "%(num)d batch waits in the queue %(queue)s and no worker listens: run "
+            "flask --app lms certificates-worker.",
+            "%(num)d batches wait in the queue %(queue)s and no worker listens: run "
+            "flask --app lms certificates-worker.", waiting, queue=queue.name))]
+    return [CheckResult(area, name, "ok", ngettext(
+        "%(num)d worker listens to the queue %(queue)s.",
+        "%(num)d workers listen to the queue %(queue)s.", workers, queue=queue.name))]
 
 
 def progress_json(batch: CertificateBatch) -> dict:

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import database, i18n, policy, urls
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.pdf import MissingGlyphs
 from lms.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +64,28 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.cli import register_cli
 
     register_cli(app)
+    if not app.config["TESTING"]:
+        _warn_about_fonts(app)
     return app
+
+
+def _warn_about_fonts(app: Flask) -> None:
+    """Log the scripts the PDF fonts cannot draw on this machine (fontconfig is asked once
+    per process, a few milliseconds; `flask --app lms doctor` tells the whole story)."""
+    from lms.fonts import INSTALL_COMMAND
+    from lms.system.checks import font_problems
+
+    problems = font_problems()
+    missing = [found.script.key for found in problems if found.status == "missing"]
+    standing_in = [f"{found.script.key} ({found.drawn_with})" for found in problems
+                   if found.status == "fallback"]
+    if missing:
+        app.logger.warning("PDF fonts: nothing on this machine draws %s; documents with such "
+                           "text are refused. Install the fonts: %s", ", ".join(missing),
+                           INSTALL_COMMAND)
+    if standing_in:
+        app.logger.warning("PDF fonts: drawn with stand-in fonts: %s. Install the fonts: %s",
+                           ", ".join(standing_in), INSTALL_COMMAND)
 
 
 def _import_models() -> None:
@@ -132,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.people.views import bp as people_bp
     from lms.reports.blueprint import api_bp
     from lms.reports.blueprint import bp as reports_bp
+    from lms.system.views import bp as system_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(people_bp)
@@ -144,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review360_bp)
     app.register_blueprint(certificates_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(system_bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
 
@@ -168,6 +192,20 @@ def _register_error_pages(app: Flask) -> None:
         # unique constraints decide; the loser gets a page that says so, not a crash.
         db.session.rollback()
         return render_template("errors/409.html"), 409
+
+    @app.errorhandler(MissingGlyphs)
+    def missing_font(error):
+        # Every PDF download ends here when its text needs a font the server lacks: the
+        # person is told why, and the admins are told what to install (once a day a script).
+        from lms.system.alerts import report_missing_font
+
+        db.session.rollback()
+        try:
+            report_missing_font(db.session, error)
+            db.session.commit()
+        except IntegrityError:  # a concurrent refusal notified the admins first
+            db.session.rollback()
+        return render_template("errors/missing_font.html", message=error.message), 503
 
     @app.errorhandler(SchemaOutOfDate)
     def schema_error(error):

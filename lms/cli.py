@@ -1,4 +1,4 @@
-"""`flask --app lms …` commands: seed-demo, seed-defaults, create-admin."""
+"""`flask --app lms …` commands: seed-demo, seed-defaults, create-admin, doctor."""
 
 import click
 from flask import Flask
@@ -12,6 +12,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_defaults_command)
     app.cli.add_command(create_admin_command)
+    from lms.system.cli import doctor_command
+
+    app.cli.add_command(doctor_command)
     from lms.notifications.cli import send_reminders_command
 
     app.cli.add_command(send_reminders_command)

@@ -1,24 +1,143 @@
 """PDFs are HTML first: render a Jinja template to HTML, then WeasyPrint turns it into a PDF.
 
 Every package that prints (certificates, transcripts, 360 reports, review packs) goes through
-`html_to_pdf`, so one fetcher decides what a document may load: only `data:` URLs (images,
-QR codes and charts are embedded by the caller). `file:` and network URLs are refused, so an
-admin-edited template or a name with markup cannot read the server's files or call out.
+`html_to_pdf`, so one place decides two things for every document:
+
+- what it may load: only `data:` URLs (images, QR codes and charts are embedded by the
+  caller). `file:` and network URLs are refused, so an admin-edited template or a name with
+  markup cannot read the server's files or call out;
+- that every character of its text can be drawn: a name in a script no installed font covers
+  would print as empty boxes in a document that looks genuine, so the document is refused
+  with `MissingGlyphs` instead (see `lms.fonts`). The text checked is what the page shows,
+  including CSS generated content and the text of embedded SVG charts.
+
 Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk) and
 Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's names.
 """
 
+import base64
+import binascii
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+from flask_babel import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-# Noto CJK carries Latin, Greek and Cyrillic too; the script fonts cover what it lacks.
-PDF_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "Noto Sans Thai", '
-                  '"Noto Sans Devanagari", "Noto Sans Arabic", "Noto Sans Hebrew", '
-                  '"DejaVu Sans", sans-serif')
+from lms import fonts
+from lms.errors import DomainError
+from lms.fonts import PDF_FONT_STACK
+
+__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf"]
+
+SVG_DATA = "data:image/svg+xml"
+_SHOWN_NOTHING = {"style", "script", "title", "template"}
+_CSS_CONTENT = re.compile(r"""content\s*:[^;}]*?(["'])(.*?)(?<!\\)\1""", re.S)
 
 
 class RefusedResource(ValueError):
     """A document asked for a resource other than a data: URL."""
+
+
+class MissingGlyphs(DomainError):
+    """The document's text has characters no installed font can draw; it was not made.
+    `text` is the word they are in, `script` the writing system (None when it is not one
+    the PDF font stack lists) and `chars` the characters themselves."""
+
+    def __init__(self, text: str, script: fonts.Script | None, chars: list[str]):
+        self.text = text
+        self.script = script
+        self.chars = chars
+        super().__init__(self.describe())
+
+    def __reduce__(self):  # crosses process boundaries (batch rendering pools)
+        return type(self), (self.text, self.script, self.chars)
+
+    def describe(self) -> str:
+        """The message in the active language (callers switch it for each reader)."""
+        if self.script is not None:
+            return _("“%(text)s” needs a font for %(script)s (%(font)s) that is not installed "
+                     "on the server, so the document was not made; tell your administrator.",
+                     text=self.text, script=self.script.label, font=self.script.font)
+        return _("“%(text)s” has characters (%(codes)s) that no font installed on the server "
+                 "can draw, so the document was not made; tell your administrator.",
+                 text=self.text, codes=codepoints(self.chars))
+
+
+def codepoints(chars: list[str]) -> str:
+    return " ".join(f"U+{ord(c):04X}" for c in chars[:8])
+
+
+class _TextCollector(HTMLParser):
+    """The text a browser would show: text nodes, the strings of CSS `content:` rules (an
+    admin's certificate template may print words that way), and the text of SVG images
+    embedded as data: URLs."""
+
+    def __init__(self, depth: int = 0):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden: list[str] = []
+        self._depth = depth
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SHOWN_NOTHING:
+            self._hidden.append(tag)
+        for name, value in attrs:
+            if name == "style" and value:
+                self.parts.extend(_css_strings(value))
+            elif (name in ("src", "href", "data", "xlink:href") and value
+                    and value.startswith(SVG_DATA) and self._depth < 2):
+                self.parts.append(_svg_text(value, self._depth + 1))
+
+    def handle_endtag(self, tag):
+        if self._hidden and self._hidden[-1] == tag:
+            self._hidden.pop()
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.parts.append(data)
+        elif self._hidden[-1] == "style":
+            self.parts.extend(_css_strings(data))
+
+
+def _css_strings(css: str) -> list[str]:
+    """The quoted strings of `content:` declarations (generated text)."""
+    return [match.group(2) for match in _CSS_CONTENT.finditer(css)]
+
+
+def _svg_text(url: str, depth: int) -> str:
+    header, _comma, payload = url.partition(",")
+    try:
+        svg = (base64.b64decode(payload).decode("utf-8", "replace")
+               if header.endswith(";base64") else unquote(payload))
+    except (binascii.Error, ValueError):
+        return ""  # WeasyPrint cannot show it either
+    collector = _TextCollector(depth)
+    collector.feed(svg)
+    collector.close()
+    return " ".join(collector.parts)
+
+
+def document_text(html: str) -> str:
+    """The text a document shows (not its styles, scripts or title), SVG images included."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return " ".join(collector.parts)
+
+
+def check_drawable(html: str) -> None:
+    """Raise MissingGlyphs when the document shows a character no installed font draws."""
+    text = document_text(html)
+    missing = fonts.coverage().missing(text)
+    if not missing:
+        return
+    first = missing[0]
+    word = next((w for w in text.split() if first in w), first)
+    script = fonts.script_of(first)
+    chars = [c for c in missing if fonts.script_of(c) is script]
+    raise MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
 
 
 class DataOnlyFetcher(URLFetcher):
@@ -31,6 +150,8 @@ class DataOnlyFetcher(URLFetcher):
 
 
 def html_to_pdf(html: str) -> bytes:
-    """The PDF of a complete HTML document; external resources are refused (see module)."""
+    """The PDF of a complete HTML document; external resources are refused, and so is a
+    document with text no installed font can draw (MissingGlyphs; see the module)."""
+    check_drawable(html)
     return HTML(string=html, base_url="about:blank",
                 url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf()

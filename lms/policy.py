@@ -19,6 +19,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "framework.manage": frozenset({"admin"}),
     "paths.manage": frozenset({"admin"}),
     "audit.view": frozenset({"admin"}),
+    # The System page: deployment checks (fonts, database, settings, storage, Redis, SMTP).
+    "system.view": frozenset({"admin"}),
     "people.list": frozenset({"admin", "hr", "manager", "mentor"}),
     # Learning progress tables: managers (their line), mentors (mentees), HR and admins (all).
     "team.progress": frozenset({"admin", "hr", "manager", "mentor"}),

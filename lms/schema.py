@@ -5,6 +5,7 @@ from pathlib import Path
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 UPGRADE_COMMAND = "flask --app lms db upgrade"
@@ -20,10 +21,18 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
+def current_revisions(bind: Engine | Connection) -> set[str]:
+    """The revisions the database is at (empty: no schema made by the migrations); `bind`
+    is an engine, or a connection whose transaction the question joins."""
+    if isinstance(bind, Connection):
+        return set(MigrationContext.configure(bind).get_current_heads())
+    with bind.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
 def check_schema(engine) -> None:
     """Raise SchemaOutOfDate unless the database's revision is the migrations' head."""
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
+    current = current_revisions(engine)
     heads = head_revisions()
     if current != heads:
         state = ", ".join(sorted(current)) or "no schema"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check, in one command: the virtualenv with the dev tools, axe-core for the browser
-# suite, Chromium, the translations, ruff, the whole pytest suite on SQLite and, side by side,
+# suite, Chromium, the PDF fonts and poppler, the translations, ruff, the whole pytest suite
+# on SQLite and, side by side,
 # on PostgreSQL when one answers (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -82,6 +83,22 @@ if [ ! -x "$CHROMIUM" ]; then
     [ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing: apt-get install chromium"
 fi
 "$CHROMIUM" --version 2> /dev/null || true
+
+# The PDF tests print names in every script of the demo and read the PDFs back with poppler;
+# the app's own font check (lms.fonts, through fontconfig) says whether the fonts are there.
+step "PDF fonts and poppler for the PDF tests"
+fonts_missing() {
+    .venv/bin/python -c 'from lms.fonts import script_coverage
+print(" ".join(c.script.key for c in script_coverage() if c.status != "ok"))'
+}
+if [ -n "$(fonts_missing)" ] || ! command -v pdftotext > /dev/null; then
+    if as_root_with_apt; then
+        apt_install fonts-noto-cjk fonts-noto-core poppler-utils
+    fi
+    missing=$(fonts_missing)
+    [ -z "$missing" ] || fail "no Noto font for: $missing: apt-get install fonts-noto-cjk fonts-noto-core"
+    command -v pdftotext > /dev/null || fail "pdftotext is missing: apt-get install poppler-utils"
+fi
 
 if compgen -G "lms/translations/*/LC_MESSAGES/*.po" > /dev/null; then
     step "Compiling the interface translations"

@@ -314,3 +314,20 @@ def pytest_collection_finish(session):
 def pytest_terminal_summary(terminalreporter):
     """The count scripts/test.sh prints per database, so a drop in tests shows."""
     terminalreporter.write_line(f"tests collected: {_COLLECTED.get('tests', 0)}")
+
+
+DEJAVU_DIR = "/usr/share/fonts/truetype/dejavu"
+
+
+@pytest.fixture
+def only_dejavu_fonts(tmp_path, monkeypatch):
+    """fontconfig (and so the PDF font check and WeasyPrint) sees DejaVu alone, as on a
+    machine where nobody installed the Noto fonts: a FONTCONFIG_FILE listing one folder."""
+    assert os.path.isdir(DEJAVU_DIR), "fonts-dejavu-core is needed for this test"
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n'
+                    '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+                    f"<fontconfig><dir>{DEJAVU_DIR}</dir>"
+                    f"<cachedir>{tmp_path / 'fontconfig-cache'}</cachedir></fontconfig>\n")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    return conf

@@ -28,6 +28,7 @@ ROUTES = [
     ("GET", "/reports/heatmap", ("mentor", "manager", "hr", "admin")),
     ("GET", "/reports/api-tokens", ("admin",)),
     ("GET", "/reports/api-tokens/new", ("admin",)),
+    ("GET", "/admin/system", ("admin",)),
 ]
 
 # Person reports: whoever may view the person; anyone else gets 404 (no existence leak).
