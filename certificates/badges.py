@@ -45,6 +45,8 @@ from certificates.documents import design
 from certificates.models import Certificate, IssuerKey
 from lms import clock
 from lms.errors import DomainError
+from lms.extensions import db
+from lms.system.checks import CheckResult, deployment_check
 from lms.urls import public_url
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
@@ -270,6 +272,31 @@ def _private_key(key: IssuerKey):
             "Badges cannot be signed at the moment: the signing key no longer matches this "
             "site's settings. An administrator has to restore the old key passphrase or make "
             "a new key.")) from error
+
+
+def _decrypts(key: IssuerKey) -> bool:
+    try:
+        serialization.load_pem_private_key(key.private_key_pem, password=_passphrase())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+@deployment_check
+def signing_key_check(app) -> list[CheckResult]:
+    """The keys that sign badges now can be decrypted with today's passphrase."""
+    area = _("Open Badges")
+    keys = [key for key in (current_key(db.session, alg) for alg in ALGORITHMS) if key]
+    if not keys:
+        return [CheckResult(area, _("Signing keys"), "skipped",
+                            _("No key yet: they are made with the first certificate."))]
+    return [CheckResult(area, key_uri(key).rpartition("#")[2] + f" ({key.alg})", "ok",
+                        _("Signs new badges.")) if _decrypts(key) else
+            CheckResult(area, key_uri(key).rpartition("#")[2] + f" ({key.alg})", "failed", _(
+                "Cannot be decrypted: SECRET_KEY or BADGE_KEY_PASSPHRASE changed since it "
+                "was made. Restore the old value, or run flask --app lms rotate-badge-key "
+                "(badges already issued still verify)."))
+            for key in keys]
 
 
 def check_signable(certificate: Certificate) -> None:

@@ -195,9 +195,13 @@ def test_a_changed_secret_key_gives_a_clear_message_not_a_500(app, db, client, a
     assert response.status_code == 302
     assert "signing key no longer matches" in client.get(
         response.headers["Location"]).get_data(as_text=True)
+    # Doctor and the System page say what to do.
+    failed = [r for r in badges.signing_key_check(app) if r.status == "failed"]
+    assert len(failed) == 2 and "rotate-badge-key" in failed[0].detail
     # Verifying needs only public keys; a new key signs again.
     assert badges.verify_badge(db.session, earlier).state == "valid"
     assert runner.invoke(args=["rotate-badge-key"]).exit_code == 0
+    assert {r.status for r in badges.signing_key_check(app)} == {"ok"}
     assert client.get(f"/badges/{code}").status_code == 200
     assert badges.verify_badge(db.session, earlier).state == "valid"
 
@@ -212,6 +216,11 @@ def test_a_batch_manifest_links_to_public_url(app, db, make_person, certificate,
     with zipfile.ZipFile(batches.zip_path(batch)) as archive:
         rows = list(csv.reader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     assert rows[1][-1] == f"{SITE}/verify/{certificate.verify_code}"
+
+
+def test_the_key_check_waits_for_the_first_certificate(app, db):
+    (result,) = badges.signing_key_check(app)
+    assert result.status == "skipped"
 
 
 def test_issuer_keys_are_ed25519_and_rsa_and_never_served_private(db, certificate):
