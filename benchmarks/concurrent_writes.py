@@ -94,7 +94,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=25)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="lms-bench-")
-    env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="bench")
+    env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="bench",
+               PUBLIC_URL="http://127.0.0.1")
     scratch = None
     if env.get("DATABASE_URL", "").startswith("postgres"):
         # Never seed over a real database: work in a throwaway one beside it.

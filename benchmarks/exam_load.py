@@ -51,7 +51,7 @@ def build(agents: int) -> int:
 
     # Setup only: the load is not about password hashing (gunicorn checks any method).
     people_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    app = create_app({"CHECK_SCHEMA": False})
+    app = create_app({"CHECK_SCHEMA": False, "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():
         from assessments.quiz.demo_exam import build_exam
         from lms.defaults import install_defaults
@@ -258,7 +258,7 @@ def check_database(agents: list[Agent], exam_id: int) -> dict[str, int]:
     from lms.extensions import db
     from lms.people.models import Person
 
-    app = create_app({"CHECK_SCHEMA": False})
+    app = create_app({"CHECK_SCHEMA": False, "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():
         attempts = db.session.execute(
             select(Person.email, Attempt.id, Attempt.state, Attempt.score)
@@ -318,7 +318,8 @@ def main() -> int:
                         help="mean seconds between answers (0: flat out)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="lms-exam-load-")
-    env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="exam-load")
+    env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="exam-load",
+               PUBLIC_URL="http://127.0.0.1")
     scratch = None
     if env.get("DATABASE_URL", "").startswith("postgres"):
         scratch = ScratchPostgres(env["DATABASE_URL"])

@@ -35,7 +35,8 @@ def export_once(url: str, fmt: str, output: str) -> dict:
     """In this (fresh) process: one export of everyone; its time, peak memory and size."""
     from lms import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
+                      "PUBLIC_URL": "http://127.0.0.1"})
     # Resident memory before the export: the interpreter, Flask, SQLAlchemy, WeasyPrint…
     baseline = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
         "SC_PAGE_SIZE") / 2**20

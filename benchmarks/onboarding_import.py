@@ -37,7 +37,8 @@ def main() -> int:
         url = scratch.url
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
+                      "PUBLIC_URL": "http://127.0.0.1"})
     header = "employee_id,name,email,team,manager_employee_id,mentor_employee_id,hire_date,tier\n"
     rows = "".join(
         f"H{i:05d},新员工 {i},hire{i}@demo.example,Hotline — Shanghai,E0011,E0020,2026-11-02,"

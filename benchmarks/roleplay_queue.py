@@ -87,6 +87,7 @@ def main() -> int:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
     storage = tempfile.mkdtemp(prefix="lms-bench-files-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
+                      "PUBLIC_URL": "http://127.0.0.1",
                       "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
                       "WTF_CSRF_ENABLED": False, "STORAGE_DIR": storage})
     results = {}

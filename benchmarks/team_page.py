@@ -80,6 +80,7 @@ def main() -> int:
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
+                      "PUBLIC_URL": "http://127.0.0.1",
                       "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
                       "WTF_CSRF_ENABLED": False,
                       "STORAGE_DIR": tempfile.mkdtemp(prefix="lms-bench-files-")})

@@ -64,7 +64,21 @@ def certificates_worker_command(burst: bool) -> None:
     Worker([Queue(queue_name(), connection=connection)], connection=connection).work(burst=burst)
 
 
+@click.command("rotate-badge-key")
+def rotate_badge_key_command() -> None:
+    """Make new Open Badges signing keys (EdDSA and RS256); old keys stay published."""
+    from certificates.badges import key_uri, rotate_keys
+
+    with writing():
+        made = rotate_keys(db.session)
+        db.session.commit()
+        names = [f"{key_uri(key)} ({key.alg})" for key in made]
+    click.echo("New badges are signed with " + ", ".join(names) + ". Earlier keys stay in "
+               "/badges/jwks.json, so the badges they signed still verify.")
+
+
 def register(app) -> None:
     app.cli.add_command(evaluate_certifications_command)
     app.cli.add_command(send_expiry_reminders_command)
     app.cli.add_command(certificates_worker_command)
+    app.cli.add_command(rotate_badge_key_command)

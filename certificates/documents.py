@@ -14,7 +14,7 @@ from pathlib import Path
 
 import filetype
 import segno
-from flask import current_app, has_request_context, render_template, request
+from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 from jinja2 import TemplateError
@@ -27,6 +27,7 @@ from lms import clock
 from lms.errors import DomainError
 from lms.i18n import current_language
 from lms.pdf import PDF_FONT_STACK, html_to_pdf
+from lms.urls import public_url
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
@@ -114,14 +115,6 @@ def save_design(session, actor, *, template: str, primary_colour: str, accent_co
     session.flush()
     audit.record(actor, "certificate.design", row)
     return row
-
-
-def public_url(path: str) -> str:
-    """An absolute address for `path` (PUBLIC_URL, else the request's host)."""
-    base = current_app.config.get("PUBLIC_URL", "")
-    if not base and has_request_context():
-        base = request.host_url
-    return (base or "http://localhost:5000/").rstrip("/") + path
 
 
 def verify_url(certificate: Certificate) -> str:

@@ -219,11 +219,14 @@ class CertificateDesign(db.Model):
 
 
 class IssuerKey(db.Model):
-    """The Ed25519 key that signs Open Badges credentials. The private key is stored
-    encrypted (PKCS#8 with the deployment's passphrase) and never served."""
+    """A key that signs Open Badges credentials: Ed25519 (EdDSA) or RSA (RS256). The newest
+    of each algorithm signs; older ones stay published so what they signed still verifies.
+    The private key is stored encrypted (PKCS#8 with the deployment's passphrase) and never
+    served. `kid` is the RFC 7638 thumbprint (what badges signed before key URIs named)."""
 
     __tablename__ = "issuer_key"
     id: Mapped[int] = mapped_column(primary_key=True)
+    alg: Mapped[str] = mapped_column(String(10), default="EdDSA", server_default="EdDSA")
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     private_key_pem: Mapped[bytes] = mapped_column(LargeBinary)

@@ -47,6 +47,7 @@ from lms.paths.models import CertificationPath
 from lms.paths.services import ordered_paths
 from lms.people.models import Person, PersonRole, Team
 from lms.policy import authorize, require
+from lms.urls import public_url
 
 bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "30 per minute"
@@ -161,13 +162,29 @@ def pdf(certificate_id: int):
                 f"{certificate.serial}.pdf")
 
 
+def _badge_algorithm() -> str:
+    """`?alg=RS256` asks for the RSA signature; EdDSA otherwise; anything else is not found."""
+    alg = request.args.get("alg", badges.ALGORITHMS[0])
+    if alg not in badges.ALGORITHMS:
+        abort(404)
+    return alg
+
+
 @bp.get("/certificates/<int:certificate_id>/badge.jwt")
 @login_required
 def badge(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
-    token = badges.signed_credential(db.session, certificate)
+    alg = _badge_algorithm()
+    try:
+        token = badges.signed_credential(db.session, certificate, alg)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+    db.session.commit()  # the keys, when this is the first badge since an upgrade
+    suffix = "" if alg == badges.ALGORITHMS[0] else f".{alg.lower()}"
     return Response(token, mimetype="application/vc+jwt", headers={
-        "Content-Disposition": f'attachment; filename="{certificate.serial}.jwt"'})
+        "Content-Disposition": f'attachment; filename="{certificate.serial}{suffix}.jwt"'})
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")
@@ -544,7 +561,7 @@ def achievement(code: str):
     path = db.session.scalar(select(CertificationPath).where(CertificationPath.code == code))
     if path is None:
         abort(404)
-    return _json({"@context": badges.CONTEXTS, "id": documents.public_url(
+    return _json({"@context": badges.CONTEXTS, "id": public_url(
         f"/badges/achievements/{path.code}"), "type": ["Achievement"],
         "achievementType": "Certificate", "name": path.name,
         "description": path.description or path.name,
@@ -557,5 +574,15 @@ def public_badge(code: str):
     certificate = by_code(code)
     if certificate is None:
         abort(404)
-    return Response(badges.signed_credential(db.session, certificate),
-                    mimetype="application/vc+jwt", headers={"Access-Control-Allow-Origin": "*"})
+    alg = _badge_algorithm()
+    try:
+        token = badges.signed_credential(db.session, certificate, alg)
+    except badges.BadgeRefused as error:
+        # Gone: a revoked or expired certificate gets no fresh signature to present.
+        return Response(error.message, status=410, mimetype="text/plain",
+                        headers={"Access-Control-Allow-Origin": "*"})
+    except badges.BadgeKeyUnreadable as error:
+        return Response(error.message, status=503, mimetype="text/plain")
+    db.session.commit()  # the keys, when this is the first badge since an upgrade
+    return Response(token, mimetype="application/vc+jwt",
+                    headers={"Access-Control-Allow-Origin": "*"})

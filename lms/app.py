@@ -7,8 +7,9 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import database, i18n, policy
+from lms import database, i18n, policy, urls
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.pdf import MissingGlyphs
@@ -32,6 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, config)
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        # Behind a reverse proxy the socket's address is the proxy's: without this everyone
+        # would share one address (and one sign-in throttle). Only as many hops as are
+        # configured are believed, so a client cannot forge X-Forwarded-For past them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = database.sqlite_engine_options(app.config["SQLITE_BUSY_TIMEOUT_MS"])
         options.update(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
@@ -266,6 +273,7 @@ def _register_template_helpers(app: Flask) -> None:
             "role_labels": lambda person: [ROLE_LABELS[r] for r in ROLES if r in person.roles],
             "may": lambda action, obj=None: policy.may(current_user, action, obj),
             "language_names": i18n.LANGUAGE_NAMES,
+            "public_url": urls.public_url,
             "current_language": i18n.current_language(),
         }
 

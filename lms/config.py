@@ -4,7 +4,11 @@ Settings that admins change at run time (weights, pass marks, SLAs) are data, no
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
 
 
 class Config:
@@ -30,6 +34,10 @@ class Config:
     LANGUAGES = ("en", "zh_Hans_CN")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    # A session ends after this long without a request, and this long after sign-in however
+    # busy; the cookie itself expires with the absolute lifetime.
+    SESSION_IDLE_TIMEOUT_SECONDS = 8 * 3600
+    SESSION_ABSOLUTE_LIFETIME_SECONDS = 7 * 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
@@ -46,17 +54,28 @@ class Config:
     SMTP_FROM = "academy@localhost"
     SMTP_STARTTLS = True
     SMTP_TIMEOUT = 20
-    # The site's address as people reach it, for links in e-mail sent outside a request.
+    # The site's address as people reach it (https://academy.example.com). Every absolute link
+    # the app writes — badges, QR codes, e-mail, manifests, reset links — is built on it, never
+    # on the request's Host header; required outside debug and testing.
     PUBLIC_URL = ""
+    # Encrypts the Open Badges signing keys; empty means SECRET_KEY.
+    BADGE_KEY_PASSPHRASE = ""
+    # How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto.
+    # 0 (the default) trusts no forwarded header: right when clients connect directly.
+    TRUSTED_PROXIES = 0
 
 
 def load_config(app, overrides: dict | None) -> None:
     """Fill app.config: class defaults, instance/config.py, the environment, then overrides."""
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
-    for key in ("SECRET_KEY", "REDIS_URL", "STORAGE_DIR"):
+    for key in ("SECRET_KEY", "REDIS_URL", "STORAGE_DIR", "BADGE_KEY_PASSPHRASE"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
+    for key in ("TRUSTED_PROXIES", "SESSION_IDLE_TIMEOUT_SECONDS",
+                "SESSION_ABSOLUTE_LIFETIME_SECONDS"):
+        if os.environ.get(key):
+            app.config[key] = _whole_number(key, os.environ[key])
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
     _load_smtp_environment(app.config)
@@ -82,6 +101,45 @@ def load_config(app, overrides: dict | None) -> None:
     )
     if app.config["REDIS_URL"] and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        seconds=app.config["SESSION_ABSOLUTE_LIFETIME_SECONDS"])
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].strip().rstrip("/")
+    _require_public_url(app)
+
+
+class ConfigurationError(click.ClickException):
+    """A deployment setting is missing or wrong; the message says which and what to set.
+    (A ClickException so `flask …` commands print it as one line, not a traceback.)"""
+
+
+def _whole_number(key: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigurationError(f"{key} must be a whole number (0 or more), not {text!r}.")
+    return value
+
+
+def _require_public_url(app) -> None:
+    """Outside debug and testing the site must know its own address: links and signed
+    badges are built on PUBLIC_URL, and a request's Host header is never trusted for them."""
+    url = app.config["PUBLIC_URL"]
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+                or parts.fragment:
+            raise ConfigurationError(
+                f"PUBLIC_URL must be the site's address, such as https://academy.example.com, "
+                f"not {url!r}.")
+        return
+    if not (app.debug or app.testing):
+        raise ConfigurationError(
+            "PUBLIC_URL is not set. Set it to the address people use to reach this site, "
+            "e.g. PUBLIC_URL=https://academy.example.com: certificate links, QR codes, "
+            "signed badges and e-mail are built on it (never on the request's Host header). "
+            "scripts/demo.sh sets it to its local address.")
 
 
 def _load_smtp_environment(config) -> None:

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 PORT=${PORT:-5000}
 FONT_PACKAGES="fonts-noto-cjk fonts-noto-core"
+# Links, QR codes and signed badges are built on PUBLIC_URL; the demo serves itself here.
+export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
 # Plain http on localhost: the session cookie must not be marked Secure.
 export LMS_INSECURE_COOKIES=1
 
@@ -79,7 +81,7 @@ else
     for role in admin hr manager mentor agent; do
         printf '  %-8s %s@demo.example\n' "$role" "$role"
     done
-    echo "(To start the demo over: .venv/bin/flask --app lms seed-demo --force, which ERASES all data.)"
+    echo "(To start the demo over: PUBLIC_URL=$PUBLIC_URL .venv/bin/flask --app lms seed-demo --force, which ERASES all data.)"
 fi
 
 echo

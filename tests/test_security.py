@@ -1,4 +1,8 @@
-"""Headers, cookies, CSRF and error pages."""
+"""Headers, cookies, CSRF, error pages, and the settings a deployment cannot start without."""
+
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -128,3 +132,56 @@ def test_no_store_header_costs_no_database_work_after_a_post(app, client, auth, 
         event.remove(engine, "before_cursor_execute", listener)
     assert response.headers["Cache-Control"] == "no-store"
     assert statements == []
+
+
+@pytest.fixture
+def production_config(app_config, monkeypatch):
+    """A deployment's settings: neither debug nor testing, nothing from the environment."""
+    for key in ("PUBLIC_URL", "FLASK_DEBUG", "TRUSTED_PROXIES"):
+        monkeypatch.delenv(key, raising=False)
+    return dict(app_config, TESTING=False)
+
+
+def test_the_app_refuses_to_start_without_public_url(production_config):
+    from lms import create_app
+    from lms.config import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL is not set"):
+        create_app(production_config)
+    for wrong in ("academy.example.com", "ftp://academy.example.com", "https://"):
+        with pytest.raises(ConfigurationError, match="PUBLIC_URL must be"):
+            create_app(dict(production_config, PUBLIC_URL=wrong))
+
+
+def test_the_app_starts_with_public_url_from_the_environment(production_config, monkeypatch,
+                                                             make_app):
+    monkeypatch.setenv("PUBLIC_URL", "https://academy.example.com/")
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    app = make_app(production_config)
+    assert app.config["PUBLIC_URL"] == "https://academy.example.com"
+    assert app.config["TRUSTED_PROXIES"] == 2
+
+
+def test_debug_runs_without_public_url(production_config, make_app):
+    app = make_app(dict(production_config, DEBUG=True))
+    assert app.config["PUBLIC_URL"] == ""
+
+
+def test_a_bad_trusted_proxies_value_is_refused(production_config, monkeypatch):
+    from lms import create_app
+    from lms.config import ConfigurationError
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "yes")
+    with pytest.raises(ConfigurationError, match="TRUSTED_PROXIES must be a whole number"):
+        create_app(dict(production_config, PUBLIC_URL="https://academy.example.com"))
+
+
+def test_the_flask_command_says_what_to_set(production_config, tmp_path):
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PUBLIC_URL", "FLASK_DEBUG")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "lms", "db", "current"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.strip().startswith("Error: PUBLIC_URL is not set")
+    assert "Traceback" not in done.stderr

@@ -153,7 +153,7 @@ def test_transcript_prints_when_the_fonts_are_there(client, auth, make_person):
 
 def test_start_up_warns_about_missing_fonts(app_config, only_dejavu_fonts, caplog):
     with caplog.at_level(logging.WARNING):
-        create_app({**app_config, "TESTING": False})
+        create_app({**app_config, "TESTING": False, "PUBLIC_URL": "https://academy.example"})
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("nothing on this machine draws chinese" in w
                and "apt-get install fonts-noto-cjk fonts-noto-core" in w for w in warnings)
@@ -161,7 +161,7 @@ def test_start_up_warns_about_missing_fonts(app_config, only_dejavu_fonts, caplo
 
 def test_start_up_is_quiet_when_the_fonts_are_there(app_config, caplog):
     with caplog.at_level(logging.WARNING):
-        create_app({**app_config, "TESTING": False})
+        create_app({**app_config, "TESTING": False, "PUBLIC_URL": "https://academy.example"})
     assert not [r for r in caplog.records if "PDF fonts" in r.getMessage()]
 
 

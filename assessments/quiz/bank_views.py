@@ -349,7 +349,7 @@ def bank_export():
     else:
         text = gift.export_gift(db.session, category)
         filename = f"{slug}.gift.txt"
-    return Response(text, mimetype="text/plain; charset=utf-8", headers={
+    return Response(text, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -330,5 +330,5 @@ def author_rubric_export(rubric_id: int):
     # A BOM so spreadsheet programs read the UTF-8 (Chinese level names) correctly.
     body = "\ufeff" + rubrics.export_csv(version)
     filename = f"rubric-{rubric.id}-v{version.number}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -17,12 +17,13 @@ from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from lms import clock
 from lms.notifications.models import Notification, OutboxEmail
+from lms.urls import public_url
 
 # session.info key: ids of outbox rows written in the current transaction.
 _PENDING = "lms_outbox_pending"
@@ -89,11 +90,9 @@ def strip_link(body: str) -> str:
 
 
 def _absolute(link: str) -> str:
-    """Links are stored as site paths; e-mail needs the whole address."""
-    base = current_app.config.get("PUBLIC_URL", "") if has_app_context() else ""
-    if not base and has_request_context():
-        base = request.host_url
-    return base.rstrip("/") + link if base and link.startswith("/") else link
+    """Links are stored as site paths; e-mail needs the whole address (from PUBLIC_URL,
+    never the request's Host header)."""
+    return public_url(link) if has_app_context() and link.startswith("/") else link
 
 
 def unread_count(session, person_id: int) -> int:

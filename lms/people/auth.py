@@ -4,6 +4,7 @@ Failures are counted per account and per address in a store every worker shares:
 REDIS_URL is set (through the `limits` library), otherwise the database.
 """
 
+import secrets
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -11,9 +12,11 @@ from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import clock
 from lms.errors import DomainError
+from lms.people import models
 from lms.people.models import LoginFailure, Person
 
 
@@ -54,13 +57,35 @@ class FailureCounter:
         )
 
 
+def _dummy_hash() -> str:
+    """A hash of a random password, made with the current method, for the unknown-account path:
+    checking it costs what checking a real one costs, so timing does not tell them apart."""
+    method = models.PASSWORD_HASH_METHOD
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _DUMMY_HASHES[method]
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
 def authenticate(session, config, login: str, password: str, address: str) -> Person:
-    """The active person with this email or employee ID and password. Refuses wrong
-    credentials, deactivated accounts and throttled accounts/addresses with one message each;
-    the caller commits so failures are counted even when this raises."""
+    """The active person with this email or employee ID and password.
+
+    Leaks nothing about the account: failures are counted per person whatever identifier was
+    typed (email or employee ID), an unknown login or a deactivated account costs one password
+    hash like a real check and gets the same message as a wrong password. The caller commits
+    so failures are counted even when this raises."""
     counter = FailureCounter(session, config["REDIS_URL"], config["LOGIN_FAILURE_WINDOW_SECONDS"])
     login = login.strip()
-    account_key, address_key = f"account:{login.lower()}", f"address:{address}"
+    person = session.scalar(
+        select(Person).where(or_(func.lower(Person.email) == login.lower(),
+                                 Person.employee_id == login))
+    ) if login else None
+    # One counter per person, so the employee ID does not give five more guesses than the
+    # email; typed text that names nobody is counted as typed.
+    account_key = f"person:{person.id}" if person is not None else f"account:{login.lower()}"
+    address_key = f"address:{address}"
     per_account = config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     per_address = config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     if not counter.count(account_key, per_account) or not counter.count(address_key, per_address):
@@ -68,14 +93,12 @@ def authenticate(session, config, login: str, password: str, address: str) -> Pe
             _("Too many failed sign-ins. Wait %(minutes)d minutes and try again.",
               minutes=config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60)
         )
-    person = session.scalar(
-        select(Person).where(or_(func.lower(Person.email) == login.lower(),
-                                 Person.employee_id == login))
-    )
-    if person is None or not person.check_password(password):
+    usable = person is not None and person.active and bool(person.password_hash)
+    # A deactivated account is refused before its password is looked at, and a wrong
+    # password and an unknown login cost the same hash, so neither answer nor timing tells.
+    stored = person.password_hash if usable else _dummy_hash()
+    if not check_password_hash(stored, password) or not usable:
         counter.add(account_key, per_account)
         counter.add(address_key, per_address)
         raise DomainError(_("Email/employee ID or password is not correct."))
-    if not person.active:
-        raise DomainError(_("This account has been deactivated. Contact HR."))
     return person

@@ -1,5 +1,8 @@
 """Sign-in, account, people and team screens. Thin: parse, call a service, commit, render."""
 
+import time
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -35,16 +38,52 @@ from lms.people.forms import (
 )
 from lms.people.models import Person, Team
 from lms.policy import authorize, require, visible_people_filter
+from lms.urls import public_url
 
 bp = Blueprint("people", __name__)
 PAGE_SIZE = 50
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    """Only a path on this site is followed after sign-in or a language change. Control
+    characters are refused, not stripped: the header writer drops a tab, so `/\t/host`
+    would leave as `//host` (another site), and a newline would not leave at all (HTTP 500)."""
+    if (not target or not target.startswith("/") or "\\" in target
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)):
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return url_for("home.index")
+    return target
+
+
+def session_clock() -> int:
+    """Seconds since the epoch, from the wall clock: how long a browser sat idle is real
+    time, not the business clock that tests move by days to reach deadlines and expiry."""
+    return int(time.time())
+
+
+@bp.before_app_request
+def end_idle_or_old_sessions():
+    """Sign out a session idle longer than SESSION_IDLE_TIMEOUT_SECONDS or older than
+    SESSION_ABSOLUTE_LIFETIME_SECONDS (counted from sign-in, however busy)."""
+    if not session.get("_user_id"):
+        return
+    config, now = current_app.config, session_clock()
+    signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
+    if (not isinstance(signed_in, int) or not isinstance(seen, int)
+            or now - seen > config["SESSION_IDLE_TIMEOUT_SECONDS"]
+            or now - signed_in > config["SESSION_ABSOLUTE_LIFETIME_SECONDS"]):
+        locale = session.get("locale")
+        logout_user()
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        flash(_("Your session has ended. Please sign in again."), "info")
+        return
+    # Rewriting the cookie once a minute is enough to measure hours of idleness.
+    if now - seen >= 60:
+        session["seen_at"] = now
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,6 +109,7 @@ def login():
                 session["locale"] = locale
             login_user(person)
             session.permanent = True
+            session["signed_in_at"] = session["seen_at"] = session_clock()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("people/login.html", form=form)
 
@@ -329,7 +369,7 @@ def person_reset_link(person_id: int):
         flash(error.message, "error")
         return redirect(url_for("people.person_detail", person_id=person.id))
     db.session.commit()
-    link = url_for("people.reset_password", token=token, _external=True)
+    link = public_url(url_for("people.reset_password", token=token))
     return render_template("people/reset_link.html", person=person, link=link)
 
 

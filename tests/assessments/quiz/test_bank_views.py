@@ -430,6 +430,7 @@ def test_exports_download(client, auth, people, sample):
     response = client.get(f"/author/bank/export?category={sample['category']}")
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="product-knowledge.gift.txt"'
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"  # one charset
     assert "::Refund days::[markdown]Within how many days?{" in response.get_data(as_text=True)
     response = client.get(f"/author/bank/export?category={sample['category']}&format=aiken")
     assert response.get_data(as_text=True) == (

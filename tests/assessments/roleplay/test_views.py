@@ -214,6 +214,7 @@ def test_authoring_scenario_rubric_and_csv(client, auth, world, defaults):
         as_text=True)
     exported = client.get(f"/roleplays/author/rubrics/{world.rubric.id}/export.csv")
     assert exported.mimetype == "text/csv" and "Follow up" in exported.get_data(as_text=True)
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     response = client.post("/roleplays/author/rubrics/import", data={
         "title": "Imported 导入", "file": (io.BytesIO(exported.data), "r.csv")},
         content_type="multipart/form-data")

@@ -1,8 +1,8 @@
 """360 external raters confirmed by HR, shared mail domains per cycle, confidential outbox
 e-mails (one-time links)
 
-Revision ID: privacy0009
-Revises: started0008
+Revision ID: privacy0010
+Revises: keyalg0009
 Create Date: 2026-12-05 02:00:00
 
 """
@@ -13,8 +13,8 @@ import lms.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'privacy0009'
-down_revision = 'started0008'
+revision = 'privacy0010'
+down_revision = 'keyalg0009'
 branch_labels = None
 depends_on = None
 
