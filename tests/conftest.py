@@ -21,6 +21,7 @@ from sqlalchemy import event, select
 from lms import clock, create_app
 from lms.config import normalise_database_url
 from lms.extensions import db as _db
+from lms.extensions import limiter
 from lms.people import models as people_models
 from lms.people.services import PersonData, create_person
 from tests import databases as test_databases
@@ -163,6 +164,9 @@ def app(request, app_config, databases, template, real_commits):
     else:
         app = shared_app(app_config)
     saved = dict(app.config)
+    # Flask-Limiter keeps its switch and storage on the one extension object, so an app a
+    # test makes with rate limiting on (make_app) would leave it on for the shared apps.
+    limiter_state = dict(limiter.__dict__)
     for key in PER_TEST_SETTINGS:
         app.config[key] = app_config[key]
     databases.reset(template, real_commits)
@@ -177,6 +181,8 @@ def app(request, app_config, databases, template, real_commits):
         _EXTRA_APPS.clear()
         app.config.clear()
         app.config.update(saved)
+        limiter.__dict__.clear()
+        limiter.__dict__.update(limiter_state)
 
 
 @pytest.fixture
