@@ -237,3 +237,8 @@ def script_coverage(fonts: FontCoverage | None = None) -> list[ScriptCoverage]:
     return [ScriptCoverage(script, fonts.family_drawing(script.sample)
                            if not fonts.missing(script.sample) else None)
             for script in SCRIPTS]
+
+
+def scripts_without_their_font() -> list[str]:
+    """Keys of the scripts not drawn by their own (Noto) font here: what to install."""
+    return [found.script.key for found in script_coverage() if found.status != "ok"]

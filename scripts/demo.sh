@@ -24,12 +24,8 @@ echo "==> Installing the application into .venv"
 
 # Which scripts the PDFs cannot draw with their own font, asked of fontconfig as the app asks
 # (a name in a script without a font would otherwise refuse its certificate).
-fonts_missing() {
-    .venv/bin/python - <<'PY'
-from lms.fonts import script_coverage
-
-print(" ".join(found.script.key for found in script_coverage() if found.status != "ok"))
-PY
+fonts_missing() {  # the scripts without their Noto font, space-separated
+    .venv/bin/python -c 'from lms.fonts import scripts_without_their_font as m; print(*m())'
 }
 
 echo "==> Checking the PDF fonts"
