@@ -1,8 +1,8 @@
 """Production entry point: `gunicorn wsgi:app`. Refuses to start on an out-of-date schema."""
 
 from lms import create_app
-from lms.extensions import db
-from lms.schema import check_schema
+from lms.core.extensions import db
+from lms.core.schema import check_schema
 
 app = create_app()
 with app.app_context():

@@ -17,7 +17,7 @@ def scratch_app(**config):
     from concurrent_writes import ScratchPostgres
 
     from lms import create_app
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     scratch = None
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -66,7 +66,7 @@ def statements(app, client, url: str) -> int:
     """SQL statements one GET of `url` sends."""
     from sqlalchemy import event
 
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     with app.app_context():
         engine = db.engine

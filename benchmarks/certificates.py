@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assessments.registry import AssessmentKind, AssessmentResult, register_kind  # noqa: E402
+from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind  # noqa: E402
 
 
 @register_kind
@@ -52,9 +52,9 @@ class BenchmarkKind(AssessmentKind):
 
 
 def build(session, count: int):
-    from lms import clock
     from lms.competencies.evidence import Evidence
     from lms.competencies.models import MatrixRequirement
+    from lms.core import clock
     from lms.defaults import install_defaults
     from lms.paths.models import AssessmentSlot, CertificationPath
     from lms.people.models import Person, PersonRole, Team
@@ -109,8 +109,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from lms import create_app
-    from lms.extensions import db
-    from lms.pdf import html_to_pdf
+    from lms.core.extensions import db
+    from lms.core.pdf import html_to_pdf
 
     scratch = tempfile.TemporaryDirectory(prefix="cert-bench-")
     postgres = None
@@ -130,7 +130,7 @@ def main() -> None:
             db.create_all()
             from certificates import awards, batches, documents
             from certificates.models import Certificate, CertificateBatch
-            from lms.database import writing
+            from lms.core.database import writing
 
             path, people = build(db.session, args.count)
             with writing():

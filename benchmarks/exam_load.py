@@ -46,7 +46,7 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def build(agents: int) -> int:
     """Seed the scratch database (DATABASE_URL in the environment); returns the exam's id."""
     from lms import create_app
-    from lms.extensions import db
+    from lms.core.extensions import db
     from lms.people import models as people_models
 
     # Setup only: the load is not about password hashing (gunicorn checks any method).
@@ -255,7 +255,7 @@ def check_database(agents: list[Agent], exam_id: int) -> dict[str, int]:
 
     from assessments.quiz.models import Attempt, AttemptQuestion
     from lms import create_app
-    from lms.extensions import db
+    from lms.core.extensions import db
     from lms.people.models import Person
 
     app = create_app({"CHECK_SCHEMA": False, "PUBLIC_URL": "http://127.0.0.1"})

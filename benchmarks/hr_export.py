@@ -83,7 +83,7 @@ def main() -> int:
     import hr_org
     from werkzeug.security import generate_password_hash
 
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     with scratch_app() as (app, backend):
         with app.app_context():

@@ -23,9 +23,9 @@ from certificates.models import AwardApproval, Certificate, CertificationEvaluat
 from certificates.rules import rules_version
 from courses.content_files.importer import import_starter_courses
 from courses.models import Enrollment, PathCourse
-from lms import clock
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import MatrixRequirement
+from lms.core import clock
 from lms.defaults import install_defaults
 from lms.people.models import Person, PersonRole, Team
 

@@ -27,8 +27,8 @@ def main() -> int:
     from concurrent_writes import ScratchPostgres
 
     from lms import create_app
+    from lms.core.extensions import db
     from lms.demo import seed_demo
-    from lms.extensions import db
     from lms.people import onboarding
 
     scratch = None

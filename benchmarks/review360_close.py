@@ -87,7 +87,7 @@ def main() -> int:
     from assessments.review360 import cycles
     from assessments.review360.models import Cycle
     from lms import create_app
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     scratch = None
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -77,7 +77,7 @@ def main() -> int:
     from concurrent_writes import ScratchPostgres
 
     from lms import create_app
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     scratch = None
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -33,7 +33,7 @@ def build(session, agents: int) -> tuple[str, int]:
     from courses import progress
     from courses.content_files import import_starter_courses
     from courses.models import Enrollment
-    from lms import clock
+    from lms.core import clock
     from lms.defaults import install_defaults
     from lms.people import onboarding
     from lms.people.models import Person
@@ -71,7 +71,7 @@ def main() -> int:
     from concurrent_writes import ScratchPostgres
 
     from lms import create_app
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     scratch = None
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):

@@ -26,12 +26,12 @@ from certificates.models import (
     CertificateEvent,
     CertificationEvaluation,
 )
-from lms import audit, clock
-from lms.errors import DomainError
+from lms.core import audit, clock
+from lms.core.errors import DomainError
+from lms.core.validation import clean_text
 from lms.notifications.services import notify
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
-from lms.validation import clean_text
 
 ZH = "zh_Hans_CN"
 

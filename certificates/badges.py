@@ -18,7 +18,7 @@ are signed with it, and the old keys stay in the JWKS so what they signed still 
 revoked or expired certificate gets no signature at all: a holder cannot obtain a fresh
 credential to present elsewhere.
 
-Every address comes from PUBLIC_URL (lms.urls), never from the request's Host header.
+Every address comes from PUBLIC_URL (lms.core.urls), never from the request's Host header.
 """
 
 import base64
@@ -43,11 +43,11 @@ from sqlalchemy.exc import IntegrityError
 
 from certificates.documents import design
 from certificates.models import Certificate, IssuerKey
-from lms import clock
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core import clock
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.urls import public_url
 from lms.system.checks import CheckResult, deployment_check
-from lms.urls import public_url
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]

@@ -29,14 +29,14 @@ from sqlalchemy.orm import selectinload
 
 from certificates import awards, documents
 from certificates.models import Certificate, CertificateBatch
-from lms import audit, clock
-from lms.database import writing
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core import audit, clock
+from lms.core.database import writing
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.pdf import MissingGlyphs, check_drawable, html_to_pdf
+from lms.core.spreadsheet import safe_row
 from lms.paths.models import CertificationPath
-from lms.pdf import MissingGlyphs, check_drawable, html_to_pdf
 from lms.people.models import Person, Team
-from lms.spreadsheet import safe_row
 from lms.system.alerts import report_missing_font
 from lms.system.checks import CheckResult, deployment_check
 

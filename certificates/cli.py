@@ -3,9 +3,9 @@
 import click
 from sqlalchemy import select
 
-from lms import clock
-from lms.database import writing
-from lms.extensions import db
+from lms.core import clock
+from lms.core.database import writing
+from lms.core.extensions import db
 
 
 @click.command("evaluate-certifications")

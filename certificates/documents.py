@@ -1,4 +1,4 @@
-"""Certificate and transcript documents: HTML first, then `lms.pdf.html_to_pdf`.
+"""Certificate and transcript documents: HTML first, then `lms.core.pdf.html_to_pdf`.
 
 The certificate template is admin-editable, so it renders in Jinja's SandboxedEnvironment with
 autoescaping and plain values only (strings, numbers, lists of dicts): a template cannot reach
@@ -23,11 +23,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from certificates.models import Certificate, CertificateDesign
-from lms import clock
-from lms.errors import DomainError
-from lms.i18n import current_language
-from lms.pdf import PDF_FONT_STACK, html_to_pdf
-from lms.urls import public_url
+from lms.core import clock
+from lms.core.errors import DomainError
+from lms.core.i18n import current_language
+from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
+from lms.core.urls import public_url
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
@@ -87,8 +87,8 @@ def save_design(session, actor, *, template: str, primary_colour: str, accent_co
                 remove_logo: bool = False, remove_signature: bool = False) -> CertificateDesign:
     """Save the certificate design; refuses colours other than #rrggbb, templates that do not
     render and images that are not PNG or JPEG."""
-    from lms import audit
-    from lms.validation import clean_text
+    from lms.core import audit
+    from lms.core.validation import clean_text
 
     for value, field_name in ((primary_colour, "primary_colour"),
                               (accent_colour, "accent_colour")):

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.forms import OptionalIdField, choices
+from lms.core.forms import OptionalIdField, choices
 
 
 class ReasonForm(FlaskForm):

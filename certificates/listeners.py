@@ -7,9 +7,9 @@ then evaluated once at the end instead of on every result."""
 
 from contextlib import contextmanager
 
-from assessments.signals import result_recorded
 from certificates.awards import evaluate_person
 from courses.signals import course_completed
+from lms.core.signals import result_recorded
 from lms.people.models import Person
 from lms.people.signals import tier_changed
 

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from lms.i18n import current_language
+from lms.core.i18n import current_language
 
 
 def _name(params: dict, key: str) -> str:

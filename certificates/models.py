@@ -23,9 +23,9 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
 
 CERTIFICATE_STATES = ("valid", "revoked", "superseded")
 APPROVAL_STATES = ("pending", "approved", "rejected")

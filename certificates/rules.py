@@ -24,7 +24,6 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from assessments.registry import UnknownAssessmentKind, get_kind
 from certificates.models import (
     Certificate,
     CertificationSettings,
@@ -34,6 +33,7 @@ from certificates.models import (
 from courses.models import Course, Enrollment, PathCourse
 from lms.competencies.evidence import profiles
 from lms.competencies.models import Competency, MatrixRequirement
+from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.paths.models import CertificationPath
 
 ZH = "zh_Hans_CN"

@@ -15,13 +15,13 @@ from certificates.models import (
     RecertificationSlot,
 )
 from certificates.standing import PathStanding, standings
-from lms import audit, clock
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core import audit, clock
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import CertificationPath
 from lms.paths.services import KIND_PATTERN, check_mark
 from lms.people.models import Person
-from lms.validation import CODE_MAX, clean_code, clean_text
 
 WINDOW_MAX = 730
 

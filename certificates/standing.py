@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from certificates.missing import describe_all
 from certificates.models import AwardApproval, Certificate, CertificationEvaluation
-from lms import clock
+from lms.core import clock
 
 STATUSES = ("not_started", "in_progress", "pending_approval", "certified", "expiring",
             "expired", "revoked")

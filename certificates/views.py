@@ -40,14 +40,14 @@ from certificates.models import (
     CertificateBatch,
     RecertificationSlot,
 )
-from lms.errors import DomainError
-from lms.extensions import db, limiter
-from lms.forms import apply_domain_error
+from lms.core.errors import DomainError
+from lms.core.extensions import db, limiter
+from lms.core.forms import apply_domain_error
+from lms.core.policy import authorize, require
+from lms.core.urls import public_url
 from lms.paths.models import CertificationPath
 from lms.paths.services import ordered_paths
 from lms.people.models import Person, PersonRole, Team
-from lms.policy import authorize, require
-from lms.urls import public_url
 
 bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "30 per minute"
@@ -149,7 +149,7 @@ def _detail_page(certificate, revoke_form=None, reinstate_form=None, name_form=N
 
 
 def _today():
-    from lms import clock
+    from lms.core import clock
 
     return clock.today()
 
@@ -412,7 +412,7 @@ def design():
 @bp.get("/admin/certificate-design/sample.pdf")
 @require("certificates.configure")
 def design_sample():
-    from lms.pdf import html_to_pdf
+    from lms.core.pdf import html_to_pdf
 
     look = documents.design(db.session)
     context = documents.sample_context()

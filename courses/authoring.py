@@ -11,7 +11,7 @@ import filetype
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 
-from courses import services, storage
+from courses import services
 from courses.models import (
     COURSE_STATES,
     Course,
@@ -23,9 +23,9 @@ from courses.models import (
     LessonAttachment,
     PathCourse,
 )
-from lms import audit
 from lms.competencies.models import Competency
-from lms.errors import DomainError
+from lms.core import audit, storage
+from lms.core.errors import DomainError
 from lms.paths.models import CertificationPath
 from lms.paths.services import ZH
 from lms.people.models import Person

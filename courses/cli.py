@@ -2,8 +2,8 @@
 
 import click
 
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core.errors import DomainError
+from lms.core.extensions import db
 
 
 @click.command("import-course")

@@ -15,8 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from courses.models import Course, CourseCompetency, Enrollment, PathCourse
-from lms import audit, clock, policy
-from lms.errors import DomainError
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person, Team
 from lms.people.signals import tier_changed

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from lms.forms import OptionalIdField
+from lms.core.forms import OptionalIdField
 
 
 class CompleteLessonForm(FlaskForm):

@@ -14,12 +14,12 @@ from courses.learning_forms import AssignForm, CompleteLessonForm, SelfEnrolForm
 from courses.models import Course, Enrollment
 from courses.views import bp
 from lms.competencies.models import Competency
-from lms.errors import DomainError, NotFound
-from lms.extensions import db
-from lms.forms import apply_domain_error
+from lms.core.errors import DomainError, NotFound
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error
+from lms.core.policy import authorize, may, require, visible_people_filter
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
-from lms.policy import authorize, may, require, visible_people_filter
 
 TEAM_PAGE_SIZE = 50
 CATALOGUE_PAGE_SIZE = 20
@@ -244,7 +244,7 @@ def _lesson_context(course: Course, lesson_key: str):
 @login_required
 def lesson_page(course_id: int, lesson_key: str):
     from courses.lesson_links import lesson_links
-    from courses.markdown import render_markdown
+    from lms.core.markdown import render_markdown
 
     course = _published_course(course_id)
     enrollment, modules, lessons, index = _lesson_context(course, lesson_key)

@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
-from lms.i18n import Translated
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 COURSE_STATES = ("draft", "published", "archived")
 ENROLMENT_SOURCES = ("path", "assigned", "self")

@@ -32,11 +32,11 @@ from courses.models import (
     PathCourse,
 )
 from courses.signals import course_completed
-from lms import audit, clock, policy
 from lms.competencies.evidence import profiles
 from lms.competencies.models import Competency, MatrixRequirement
 from lms.competencies.services import heat
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
 
 # Time spent on a lesson counts up to this many times its estimated duration.
 TIME_CAP_FACTOR = 3

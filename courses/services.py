@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from courses.models import Course, CourseModule, CourseVersion, Lesson, LessonAttachment
-from lms import audit, clock
-from lms.errors import DomainError
+from lms.core import audit, clock
+from lms.core.errors import DomainError
 
 CODE_MAX = 40
 

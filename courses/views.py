@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from courses import authoring, services, storage
+from courses import authoring, services
 from courses.forms import (
     AttachmentForm,
     LessonForm,
@@ -32,7 +32,6 @@ from courses.forms import (
     ReasonForm,
     course_form_for,
 )
-from courses.markdown import render_markdown
 from courses.models import (
     COURSE_STATES,
     Course,
@@ -42,13 +41,15 @@ from courses.models import (
     LessonAttachment,
 )
 from lms.competencies.models import Competency, CompetencyArea
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
+from lms.core import storage
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.markdown import render_markdown
+from lms.core.policy import authorize, require
 from lms.paths.models import CertificationPath
 from lms.paths.services import ZH
 from lms.people.models import Person
-from lms.policy import authorize, require
 
 bp = Blueprint("courses", __name__)
 PAGE_SIZE = 50

@@ -9,11 +9,11 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import database, i18n, policy, urls
 from lms.config import load_config
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
-from lms.pdf import MissingGlyphs
-from lms.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
+from lms.core import database, i18n, policy, urls
+from lms.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.core.pdf import MissingGlyphs
+from lms.core.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _warn_about_fonts(app: Flask) -> None:
     """Log the scripts the PDF fonts cannot draw on this machine (fontconfig is asked once
     per process, a few milliseconds; `flask --app lms doctor` tells the whole story)."""
-    from lms.fonts import INSTALL_COMMAND
+    from lms.core.fonts import INSTALL_COMMAND
     from lms.system.checks import font_problems
 
     problems = font_problems()
@@ -95,13 +95,13 @@ def _import_models() -> None:
     import assessments.roleplay.models  # noqa: F401
     import certificates.models  # noqa: F401
     import courses.models  # noqa: F401
-    import lms.audit  # noqa: F401
     import lms.competencies.evidence  # noqa: F401
     import lms.competencies.models  # noqa: F401
+    import lms.core.audit  # noqa: F401
     import lms.notifications.models  # noqa: F401
     import lms.paths.models  # noqa: F401
     import lms.people.models  # noqa: F401
-    import lms.reports.models  # noqa: F401
+    import reports.models  # noqa: F401
 
 
 def _load_user(session_id: str):
@@ -136,12 +136,12 @@ def _register_blueprints(app: Flask) -> None:
     import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
     import certificates.reminders  # noqa: F401  (expiry reminders join send-reminders)
     import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
-    import lms.reports.api_views  # noqa: F401  (the report routes join the two blueprints)
-    import lms.reports.audit_views  # noqa: F401
-    import lms.reports.dashboard_views  # noqa: F401
-    import lms.reports.heatmap_views  # noqa: F401
-    import lms.reports.pack_views  # noqa: F401
-    import lms.reports.token_views  # noqa: F401
+    import reports.api_views  # noqa: F401  (the report routes join the two blueprints)
+    import reports.audit_views  # noqa: F401
+    import reports.dashboard_views  # noqa: F401
+    import reports.heatmap_views  # noqa: F401
+    import reports.pack_views  # noqa: F401
+    import reports.token_views  # noqa: F401
     from assessments.quiz.blueprint import bp as quiz_bp
     from assessments.review360.blueprint import bp as review360_bp
     from assessments.roleplay.blueprint import bp as roleplay_bp
@@ -152,9 +152,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.notifications.views import bp as notifications_bp
     from lms.paths.views import bp as paths_bp
     from lms.people.views import bp as people_bp
-    from lms.reports.blueprint import api_bp
-    from lms.reports.blueprint import bp as reports_bp
     from lms.system.views import bp as system_bp
+    from reports.blueprint import api_bp
+    from reports.blueprint import bp as reports_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(people_bp)
@@ -246,7 +246,7 @@ def _kind_label(key: str) -> str:
     """An assessment kind's label; pages survive a kind whose package is not installed."""
     from flask_babel import gettext
 
-    from assessments.registry import UnknownAssessmentKind, get_kind
+    from lms.core.kinds import UnknownAssessmentKind, get_kind
 
     try:
         return str(get_kind(key).label)

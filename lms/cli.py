@@ -4,8 +4,8 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from lms import clock
-from lms.extensions import db
+from lms.core import clock
+from lms.core.extensions import db
 
 
 def register_cli(app: Flask) -> None:
@@ -36,7 +36,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(install_questionnaires_command)
     from certificates.cli import register as register_certificate_commands
     register_certificate_commands(app)
-    from lms.reports.cli import register as register_report_commands
+    from reports.cli import register as register_report_commands
     register_report_commands(app)
 
 
@@ -93,7 +93,7 @@ def seed_defaults_command() -> None:
 @click.password_option()
 def create_admin_command(employee_id: str, name: str, email: str, password: str) -> None:
     """Create an administrator account (for a fresh, non-demo installation)."""
-    from lms.errors import DomainError
+    from lms.core.errors import DomainError
     from lms.people.services import PersonData, create_person
 
     try:

@@ -44,7 +44,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; sessions are versioned
-    # Refuse to serve when the database is behind the migrations (see lms.schema).
+    # Refuse to serve when the database is behind the migrations (see lms.core.schema).
     CHECK_SCHEMA = True
     # Outgoing e-mail. Without SMTP_HOST mail stays in the outbox (admins read it in the app).
     SMTP_HOST = ""

@@ -130,7 +130,7 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         install_demo_certification(session, by_eid)
         to_evaluate.update(p.id for p in by_eid.values() if p.active)
     # Twelve months of evidence history behind the real results (the heat map's trend).
-    from lms.reports.demo import seed_evidence_history
+    from reports.demo import seed_evidence_history
     seed_evidence_history(session, today)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
@@ -166,7 +166,7 @@ def _seed_learning(session, by_eid: dict[str, Person], today: date) -> None:
 
     from courses import enrolment, progress
     from courses.models import Enrollment
-    from lms import clock
+    from lms.core import clock
 
     def complete(person, course, lessons) -> None:
         for lesson in lessons:

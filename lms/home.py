@@ -4,7 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
-from lms.extensions import db
+from lms.core.extensions import db
 from lms.people.models import Person, Team
 
 bp = Blueprint("home", __name__)

@@ -25,7 +25,7 @@ echo "==> Installing the application into .venv"
 # Which scripts the PDFs cannot draw with their own font, asked of fontconfig as the app asks
 # (a name in a script without a font would otherwise refuse its certificate).
 fonts_missing() {  # the scripts without their Noto font, space-separated
-    .venv/bin/python -c 'from lms.fonts import scripts_without_their_font as m; print(*m())'
+    .venv/bin/python -c 'from lms.core.fonts import scripts_without_their_font as m; print(*m())'
 }
 
 echo "==> Checking the PDF fonts"
@@ -59,7 +59,7 @@ people=$(.venv/bin/python - <<'PY'
 from sqlalchemy import func, select
 
 from lms import create_app
-from lms.extensions import db
+from lms.core.extensions import db
 from lms.people.models import Person
 
 with create_app().app_context():

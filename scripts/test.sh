@@ -85,10 +85,10 @@ fi
 "$CHROMIUM" --version 2> /dev/null || true
 
 # The PDF tests print names in every script of the demo and read the PDFs back with poppler;
-# the app's own font check (lms.fonts, through fontconfig) says whether the fonts are there.
+# the app's own font check (lms.core.fonts, through fontconfig) says whether the fonts are there.
 step "PDF fonts and poppler for the PDF tests"
 fonts_missing() {  # the scripts without their Noto font, space-separated
-    .venv/bin/python -c 'from lms.fonts import scripts_without_their_font as m; print(*m())'
+    .venv/bin/python -c 'from lms.core.fonts import scripts_without_their_font as m; print(*m())'
 }
 if [ -n "$(fonts_missing)" ] || ! command -v pdftotext > /dev/null; then
     if as_root_with_apt; then

@@ -18,10 +18,11 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
-from lms import clock, create_app
+from lms import create_app
 from lms.config import normalise_database_url
-from lms.extensions import db as _db
-from lms.extensions import limiter
+from lms.core import clock
+from lms.core.extensions import db as _db
+from lms.core.extensions import limiter
 from lms.people import models as people_models
 from lms.people.services import PersonData, create_person
 from tests import databases as test_databases

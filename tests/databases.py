@@ -28,8 +28,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from lms import clock
-from lms.extensions import db
+from lms.core import clock
+from lms.core.extensions import db
 
 EMPTY, DEFAULTS, DEMO = "empty", "defaults", "demo"
 DEMO_FIXTURES = frozenset({"demo", "demo_org"})

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lms import clock
+from lms.core import clock
 from lms.people.models import Person
 from tests.conftest import PASSWORD
 

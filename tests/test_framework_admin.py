@@ -7,7 +7,6 @@ message and leaving the database as it was.
 import pytest
 from sqlalchemy import func, select
 
-from lms.audit import AuditEntry
 from lms.competencies import services
 from lms.competencies.models import (
     Competency,
@@ -15,7 +14,8 @@ from lms.competencies.models import (
     MatrixRequirement,
     ProficiencyLevel,
 )
-from lms.errors import DomainError
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 
 ZH = "zh_Hans_CN"
 

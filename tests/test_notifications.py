@@ -9,7 +9,7 @@ from email import policy as email_policy
 import pytest
 from sqlalchemy import func, select
 
-from lms import clock
+from lms.core import clock
 from lms.notifications import services
 from lms.notifications.models import Notification, OutboxEmail
 

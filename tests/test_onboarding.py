@@ -5,7 +5,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from lms.errors import DomainError
+from lms.core.errors import DomainError
 from lms.people import onboarding
 from lms.people.models import Person
 

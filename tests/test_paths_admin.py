@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lms.audit import AuditEntry
-from lms.errors import DomainError
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 from lms.paths import services
 from lms.paths.models import AssessmentSlot, CertificationPath
 

@@ -3,7 +3,7 @@
 import base64
 import subprocess
 
-from lms.pdf import PDF_FONT_STACK, html_to_pdf
+from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
 
 # A 1×1 red PNG.
 PIXEL = base64.b64encode(bytes.fromhex(

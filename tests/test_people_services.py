@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from lms.audit import AuditEntry
-from lms.errors import DomainError
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 from lms.people import services
 from lms.people.models import Person
 from lms.people.services import PersonData

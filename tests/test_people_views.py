@@ -107,7 +107,7 @@ def test_teams_create_rename_and_refuse_duplicates(client, auth, make_person, db
 def test_people_list_query_count_does_not_grow_with_people(client, auth, make_person, app):
     from sqlalchemy import event
 
-    from lms.extensions import db as _db
+    from lms.core.extensions import db as _db
 
     auth.login(make_person(roles=("hr",)))
 

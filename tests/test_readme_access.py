@@ -1,4 +1,4 @@
-"""The README's "Who sees what" table, read and checked against `lms/policy.py`: for every row
+"""The README's "Who sees what" table, read and checked against `lms/core/policy.py`: for every row
 that names a policy action on a person, each role's cell says whom they may act on — their
 mentees, their line, everyone or nobody else — and the policy must agree, for a mentee, a
 direct report and a stranger of an actor holding that role."""
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lms import policy
+from lms.core import policy
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 ROLES = ("agent", "mentor", "manager", "hr", "admin")

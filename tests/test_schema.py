@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from lms import create_app
-from lms.extensions import db
-from lms.schema import SchemaOutOfDate, check_schema
+from lms.core.extensions import db
+from lms.core.schema import SchemaOutOfDate, check_schema
 
 
 @pytest.fixture

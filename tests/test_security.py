@@ -111,7 +111,7 @@ def test_no_store_header_costs_no_database_work_after_a_post(app, client, auth, 
     view's own work just to set it."""
     from sqlalchemy import event
 
-    from lms.extensions import db as _db
+    from lms.core.extensions import db as _db
 
     statements = []
 

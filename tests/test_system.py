@@ -14,10 +14,11 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select, text
 
-from lms import create_app, fonts
+from lms import create_app
+from lms.core import fonts
+from lms.core.pdf import PDF_FONT_STACK, MissingGlyphs, document_text, html_to_pdf
+from lms.core.schema import head_revisions
 from lms.notifications.models import Notification
-from lms.pdf import PDF_FONT_STACK, MissingGlyphs, document_text, html_to_pdf
-from lms.schema import head_revisions
 from lms.system.checks import run_checks
 from tests.test_notifications import SMTPSink
 

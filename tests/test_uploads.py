@@ -1,15 +1,15 @@
 """Every import — onboarding, rubrics, GIFT, Aiken, courses — through its page and its
 command, with the same hostile files: a 200 KB field on one line, a 200 KB quoted CSV field
 running over many short lines, and bytes that are not UTF-8 on line 3. Each is refused with
-a message naming the line; none answers 500 or raises (`lms.uploads`)."""
+a message naming the line; none answers 500 or raises (`lms.core.uploads`)."""
 
 import io
 import re
 
 import pytest
 
-from lms import uploads
-from lms.errors import DomainError
+from lms.core import uploads
+from lms.core.errors import DomainError
 from tests.courses.test_content_files import LESSONS, MANIFEST, write_folder
 
 BIG = 200_000

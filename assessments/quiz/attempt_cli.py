@@ -2,8 +2,8 @@
 
 import click
 
-from lms.database import writing
-from lms.extensions import db
+from lms.core.database import writing
+from lms.core.extensions import db
 
 BATCH = 50
 

@@ -22,13 +22,13 @@ from assessments.quiz.attempts import AnswerRefused
 from assessments.quiz.blueprint import bp
 from assessments.quiz.models import Attempt, AttemptQuestion, Quiz
 from assessments.quiz.quizzes import question_count, quiz_list_query, rules_for
-from lms import clock
-from lms.database import writing
-from lms.errors import DomainError, NotFound
-from lms.extensions import db
-from lms.forms import apply_domain_error
+from lms.core import clock
+from lms.core.database import writing
+from lms.core.errors import DomainError, NotFound
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error
+from lms.core.policy import authorize, may, require
 from lms.people.models import Person
-from lms.policy import authorize, may, require
 
 
 @bp.app_template_filter("quiz_score")

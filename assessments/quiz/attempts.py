@@ -43,8 +43,8 @@ from assessments.quiz.models import (
 )
 from assessments.quiz.quizzes import Rules, drawable_pools, rules_for
 from assessments.quiz.responses import normalise_response, option_order
-from lms import audit, clock, policy
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person
 
 OPEN_STATES = ("in_progress", "overdue")

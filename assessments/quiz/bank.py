@@ -3,7 +3,7 @@
 A question's content lives in versions. Editing content adds a version (the latest is what new
 attempts show); attempts keep the version they showed, so an edit never changes a past score.
 The category, difficulty, competencies and the archived flag belong to the question itself.
-Question text and feedback are Markdown (rendered through `courses.markdown`). Callers own the
+Question text and feedback are Markdown (rendered through `lms.core.markdown`). Callers own the
 commit.
 """
 
@@ -25,10 +25,10 @@ from assessments.quiz.models import (
     QuestionVersion,
     QuizItem,
 )
-from lms import audit
 from lms.competencies.models import Competency
-from lms.errors import DomainError
-from lms.uploads import read_text
+from lms.core import audit
+from lms.core.errors import DomainError
+from lms.core.uploads import read_text
 
 NAME_MAX = 200
 TEXT_MAX = 20000
@@ -107,7 +107,7 @@ class ImportResult:
 
 def question_html(text: str) -> Markup:
     """Question text or feedback (Markdown) as safe HTML."""
-    from courses.markdown import render_markdown
+    from lms.core.markdown import render_markdown
 
     return render_markdown(text)
 
@@ -627,7 +627,7 @@ UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 
 def decode_upload(raw: bytes) -> str:
     """An uploaded GIFT or Aiken file as str: UTF-8 (with or without BOM) or UTF-16 with a
-    BOM, at most 2 MB, no line over the shared limit (`lms.uploads.read_text`: errors name the
+    BOM, at most 2 MB, no line over the shared limit (`lms.core.uploads.read_text`: errors name the
     line)."""
     return read_text(raw, UPLOAD_MAX_BYTES, utf16=True)
 

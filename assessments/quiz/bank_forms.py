@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from assessments.quiz.bank import QuestionData, canonical
-from lms.forms import OptionalIdField, choices
+from lms.core.forms import OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
 QTYPE_LABELS = {

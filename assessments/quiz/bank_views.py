@@ -33,11 +33,11 @@ from assessments.quiz.models import (
     Quiz,
 )
 from lms.competencies.models import Competency, CompetencyArea
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import require
 from lms.people.models import Person
-from lms.policy import require
 
 FLAG_LABELS = {
     "too_easy": _l("very easy (facility above 95)"),

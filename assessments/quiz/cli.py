@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core.errors import DomainError
+from lms.core.extensions import db
 
 
 def _target(category: str | None, create: bool):

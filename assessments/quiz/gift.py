@@ -44,7 +44,7 @@ from assessments.quiz.bank import (
 )
 from assessments.quiz.models import Question, QuestionCategory
 from lms.competencies.models import Competency
-from lms.errors import DomainError
+from lms.core.errors import DomainError
 
 # Escaped characters become private-use placeholders while the structure is read.
 _ESCAPES = {"\\": "\ue000", "~": "\ue001", "=": "\ue002", "#": "\ue003", "{": "\ue004",

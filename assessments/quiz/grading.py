@@ -25,11 +25,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
-from assessments.signals import result_recorded
-from lms import audit, clock, policy
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import ProficiencyLevel
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
+from lms.core.signals import result_recorded
 from lms.people.models import Person
 
 SCORE_PLACES = Decimal("0.0001")

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from assessments.quiz import attempts, grading
 from assessments.quiz.models import Attempt, Quiz
-from assessments.registry import AssessmentKind, AssessmentResult, register_kind
 from lms.competencies.models import Competency
+from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
 
 
 def _codes(session, scores: dict[int, Decimal]) -> dict[str, Decimal]:

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from assessments.quiz import grading, quizzes
 from courses.lesson_links import LessonLink, provides_lesson_links
-from lms.policy import may
+from lms.core.policy import may
 
 
 @provides_lesson_links

@@ -20,9 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "shortanswer", "numerical", "matching",
                   "essay")

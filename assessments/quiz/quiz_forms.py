@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from assessments.quiz.models import REVIEW_MOMENTS
 from assessments.quiz.quizzes import OverrideData, QuizData
-from lms.forms import OptionalIdField, choices
+from lms.core.forms import OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
 GRADING_LABELS = {"highest": _l("Highest attempt"), "last": _l("Last attempt"),

@@ -29,11 +29,11 @@ from assessments.quiz.quiz_forms import (
     QuizForm,
     RegradeForm,
 )
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error
+from lms.core.policy import authorize, may, report_scope, require, visible_people_filter
 from lms.people.models import Person, Team
-from lms.policy import authorize, may, report_scope, require, visible_people_filter
 
 
 @bp.get("/author/quizzes")

@@ -26,8 +26,8 @@ from assessments.quiz.models import (
     QuizItem,
     QuizOverride,
 )
-from lms import audit, policy
-from lms.errors import DomainError, NotFound
+from lms.core import audit, policy
+from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person, Team
 
 TITLE_MAX = 200

@@ -12,7 +12,7 @@ import random
 from flask_babel import gettext as _
 
 from assessments.quiz.models import AttemptQuestion, QuestionVersion
-from lms.errors import DomainError
+from lms.core.errors import DomainError
 
 TEXT_MAX = 255
 ESSAY_MAX = 20_000

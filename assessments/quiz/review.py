@@ -20,7 +20,7 @@ from assessments.quiz.attempts import OPEN_STATES
 from assessments.quiz.models import REVIEW_ITEMS, Attempt, AttemptQuestion
 from assessments.quiz.quizzes import rules_for
 from assessments.quiz.responses import matching_choices, matching_prompts
-from lms import clock
+from lms.core import clock
 from lms.people.models import Person
 
 IMMEDIATE_SECONDS = 120

@@ -13,7 +13,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from lms.pdf import PDF_FONT_STACK
+from lms.core.pdf import PDF_FONT_STACK
 
 # Colour-blind-safe (Okabe–Ito), dark enough for text contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")

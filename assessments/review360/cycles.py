@@ -19,10 +19,10 @@ from sqlalchemy import select
 from assessments.review360 import groups as rater_groups
 from assessments.review360 import questionnaires
 from assessments.review360.models import GROUPS, Cycle, CycleGroup, Rater, Subject
-from lms import audit, clock
-from lms.errors import DomainError
+from lms.core import audit, clock
+from lms.core.errors import DomainError
+from lms.core.validation import clean_text
 from lms.people.models import Person
-from lms.validation import clean_text
 
 DEFAULT_WEIGHTS = {"self": Decimal(10), "manager": Decimal(20), "peer": Decimal(30),
                    "direct_report": Decimal(40), "customer": Decimal(40)}

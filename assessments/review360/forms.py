@@ -22,7 +22,7 @@ from assessments.review360.cycles import (
 )
 from assessments.review360.groups import GROUP_LABELS
 from assessments.review360.models import GROUPS
-from lms.forms import OptionalIdField, choices
+from lms.core.forms import OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
 

@@ -15,10 +15,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.registry import AssessmentKind, AssessmentResult, register_kind
 from assessments.review360.groups import GROUP_LABELS, GROUPS
 from assessments.review360.models import Cycle, Subject, SubjectScore
 from lms.competencies.models import Competency
+from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
 
 
 def _scores(session, subject: Subject, group: str) -> AssessmentResult | None:

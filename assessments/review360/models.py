@@ -21,10 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
-from lms.i18n import Translated
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 # Rater groups, in the order pages show them.
 GROUPS = ("self", "manager", "peer", "direct_report", "customer")

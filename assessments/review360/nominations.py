@@ -19,12 +19,12 @@ from sqlalchemy import select
 from assessments.review360 import cycles
 from assessments.review360 import groups as rater_groups
 from assessments.review360.models import Rater, Subject
-from lms import audit, clock, policy
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
+from lms.core.validation import clean_text
 from lms.notifications.services import notify, queue_email
 from lms.people.models import Person
 from lms.people.services import is_email, normalise_email
-from lms.validation import clean_text
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from assessments.review360.blueprint import bp
 from assessments.review360.forms import ConfirmForm, ItemForm
 from assessments.review360.models import Questionnaire
 from lms.competencies.models import Competency
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
-from lms.policy import require
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import require
 
 
 @bp.get("/questionnaires")

@@ -15,10 +15,10 @@ from assessments.review360.models import (
     QuestionnaireItem,
     QuestionnaireVersion,
 )
-from lms import audit
 from lms.competencies.models import Competency
-from lms.errors import DomainError
-from lms.validation import clean_code, clean_text
+from lms.core import audit
+from lms.core.errors import DomainError
+from lms.core.validation import clean_code, clean_text
 
 ITEM_TEXT_MAX = 1000
 DEFAULT_ANCHORS = {

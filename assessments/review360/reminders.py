@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from assessments.review360 import nominations
 from assessments.review360.models import Cycle, Rater, Subject
-from lms import clock
+from lms.core import clock
 from lms.notifications.services import notify, reminder_source
 
 REMIND_DAYS = 3

@@ -1,7 +1,7 @@
 """A subject's report as pages and print: the charts of a `SubjectReport` and its PDF.
 
 Both the page and the PDF render from the same `SubjectReport` (so both obey the anonymity
-rules of `results`); the PDF embeds the SVG charts as data: URLs for `lms.pdf.html_to_pdf`.
+rules of `results`); the PDF embeds the SVG charts as data: URLs for `lms.core.pdf.html_to_pdf`.
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from markupsafe import Markup
 from assessments.review360 import charts
 from assessments.review360.charts import PALETTE, Series
 from assessments.review360.results import SubjectReport, display
-from lms.pdf import PDF_FONT_STACK, html_to_pdf
+from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def build_charts(report: SubjectReport, title_radar: str, title_bars: str,
 
 
 def report_pdf(report: SubjectReport, chart_set: Charts, language: str) -> bytes:
-    """The PDF of a subject's report (names in any script print: see lms.pdf)."""
+    """The PDF of a subject's report (names in any script print: see lms.core.pdf)."""
     html = render_template(
         "assessments/review360/report_pdf.html", report=report, font_stack=PDF_FONT_STACK,
         radar_url=charts.data_url(chart_set.radar) if chart_set.radar else None,

@@ -9,10 +9,10 @@ from assessments.review360 import nominations, questionnaires, responses
 from assessments.review360.blueprint import bp
 from assessments.review360.forms import ConfirmForm
 from assessments.review360.models import Rater
-from lms.errors import DomainError
-from lms.extensions import db, limiter
-from lms.i18n import current_language
-from lms.policy import authorize
+from lms.core.errors import DomainError
+from lms.core.extensions import db, limiter
+from lms.core.i18n import current_language
+from lms.core.policy import authorize
 
 
 def _posted_answers() -> dict[str, str]:

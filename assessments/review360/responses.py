@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 
 from assessments.review360 import cycles
 from assessments.review360.models import Answer, Rater, Response
-from lms import audit, clock
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock
+from lms.core.errors import DomainError, NotFound
 
 CANNOT_JUDGE = "na"
 COMMENT_MAX = 4000

@@ -42,9 +42,9 @@ from sqlalchemy.orm import selectinload
 
 from assessments.review360 import groups as rater_groups
 from assessments.review360.models import Cycle, Rater, Response, Subject, SubjectScore
-from assessments.signals import result_recorded
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import Competency, ProficiencyLevel
+from lms.core.signals import result_recorded
 
 EVIDENCE_KIND = "review360"
 SCORE_PLACES = Decimal("0.0001")
@@ -236,7 +236,7 @@ def subject_report(session, subject: Subject, *, require_closed: bool = True) ->
          if items[a.item_id].kind == "comment" and a.comment),
         key=lambda pair: (applicable.index(pair[0]), pair[1].casefold())))
     from assessments.review360.questionnaires import anchors_for
-    from lms.i18n import current_language
+    from lms.core.i18n import current_language
 
     return SubjectReport(subject.id, subject.person_id, subject.person.name, cycle.title,
                          (low, high), tuple(summaries), competencies, overall, comments,

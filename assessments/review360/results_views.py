@@ -9,9 +9,9 @@ from assessments.review360 import report as report_module
 from assessments.review360 import results
 from assessments.review360.blueprint import bp
 from assessments.review360.models import Subject
-from lms.extensions import db
-from lms.i18n import current_language
-from lms.policy import authorize
+from lms.core.extensions import db
+from lms.core.i18n import current_language
+from lms.core.policy import authorize
 
 
 def _report(subject_id: int):

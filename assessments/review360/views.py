@@ -20,12 +20,12 @@ from assessments.review360.forms import (
     ExtendForm,
 )
 from assessments.review360.models import Cycle, Rater, Subject
-from lms import policy
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
+from lms.core import policy
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import authorize, is_in_reporting_line, require
 from lms.people.models import Person
-from lms.policy import authorize, is_in_reporting_line, require
 
 
 @bp.get("")

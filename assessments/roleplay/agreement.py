@@ -25,8 +25,8 @@ from sqlalchemy.orm import selectinload
 
 from assessments.roleplay import submissions as submission_services
 from assessments.roleplay.models import CalibrationSession, Grade, Scenario, Submission
-from lms import audit, clock, policy
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person
 
 

@@ -27,11 +27,11 @@ from assessments.roleplay.forms import (
 )
 from assessments.roleplay.models import Rubric, Scenario, ScenarioAttachment, Submission
 from lms.competencies.models import Competency
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import require
 from lms.paths.models import CertificationPath
-from lms.policy import require
 
 
 def _check_post() -> None:

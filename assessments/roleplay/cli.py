@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from lms.extensions import db
+from lms.core.extensions import db
 
 
 @click.command("import-rubric")
@@ -16,7 +16,7 @@ def import_rubric_command(csv_file: Path, title: str | None, rubric_id: int | No
     """Import a rubric CSV (one row per level); nothing is saved if any line is wrong."""
     from assessments.roleplay import rubrics
     from assessments.roleplay.models import Rubric
-    from lms.errors import DomainError
+    from lms.core.errors import DomainError
 
     if bool(title) == bool(rubric_id):
         raise click.UsageError("Give either --title (a new rubric) or --rubric-id.")

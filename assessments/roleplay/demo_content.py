@@ -219,7 +219,7 @@ SCENARIOS = [
 @lru_cache(maxsize=1)
 def policy_pdf() -> bytes:
     """The returns-policy excerpt as a PDF (rendered once per process)."""
-    from lms.pdf import html_to_pdf
+    from lms.core.pdf import html_to_pdf
 
     return html_to_pdf(f"<!doctype html><html><head><meta charset='utf-8'></head><body>"
                        f"{POLICY_EXCERPT}</body></html>")
@@ -332,7 +332,7 @@ def seed_demo_submissions(session, by_eid: dict, storage_dir: str | None) -> Non
 
     from assessments.roleplay import agreement, grading, submissions
     from assessments.roleplay.grading import RatingInput
-    from lms import clock
+    from lms.core import clock
 
     made = {s.title: s for s in session.scalars(select(Scenario))}
     now = clock.now()

@@ -20,9 +20,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from assessments.roleplay.grading import RatingInput
 from assessments.roleplay.rubrics import CriterionData, LevelData
 from assessments.roleplay.scenarios import ScenarioData
-from lms.errors import DomainError
-from lms.forms import OptionalIdField
-from lms.forms import choices as to_choices
+from lms.core.errors import DomainError
+from lms.core.forms import OptionalIdField
+from lms.core.forms import choices as to_choices
 from lms.people.forms import MultiCheckboxField
 
 LEVEL_ROWS = 6

@@ -17,11 +17,11 @@ from sqlalchemy import delete, func, select
 
 from assessments.roleplay import scoring
 from assessments.roleplay.models import Grade, GradeRating, Submission
-from assessments.signals import result_recorded
-from lms import audit, clock, policy
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import Competency, ProficiencyLevel
-from lms.errors import DomainError, NotFound
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
+from lms.core.signals import result_recorded
 from lms.notifications.services import notify
 
 EVIDENCE_KIND = "roleplay"

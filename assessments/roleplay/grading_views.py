@@ -17,12 +17,12 @@ from assessments.roleplay.forms import (
     posted_ratings,
 )
 from assessments.roleplay.models import CalibrationSession, Grade, Scenario, Submission
-from lms import policy
-from lms.errors import DomainError, NotFound
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
+from lms.core import policy
+from lms.core.errors import DomainError, NotFound
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import authorize, may, require
 from lms.people.models import Person
-from lms.policy import authorize, may, require
 
 
 @bp.get("/queue")

@@ -12,9 +12,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.registry import AssessmentKind, AssessmentResult, register_kind
 from assessments.roleplay import grading
 from assessments.roleplay.models import Grade, Scenario, Submission
+from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
 from lms.paths.models import CertificationPath
 
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
 
 MODES = ("chat", "upload", "live")
 CUSTOMER_SIDES = ("script", "mentor")

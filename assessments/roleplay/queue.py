@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from assessments.roleplay import submissions as subs
 from assessments.roleplay.models import Grade, Scenario, Submission
-from lms import clock, policy
+from lms.core import clock, policy
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person
 

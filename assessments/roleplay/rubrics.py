@@ -25,11 +25,11 @@ from assessments.roleplay.models import (
     RubricVersion,
     Submission,
 )
-from lms import audit
 from lms.competencies.models import Competency
-from lms.errors import DomainError
-from lms.spreadsheet import read_cell, safe_row
-from lms.uploads import UploadProblem, csv_records, read_text
+from lms.core import audit
+from lms.core.errors import DomainError
+from lms.core.spreadsheet import read_cell, safe_row
+from lms.core.uploads import UploadProblem, csv_records, read_text
 
 CSV_COLUMNS = ("criterion", "description", "weight", "required", "competencies", "level",
                "points", "descriptor")

@@ -15,9 +15,9 @@ from assessments.roleplay.models import (
     ScenarioCompetency,
     ScriptTurn,
 )
-from lms import audit
 from lms.competencies.models import Competency
-from lms.errors import DomainError
+from lms.core import audit
+from lms.core.errors import DomainError
 
 TEXT_FIELDS = ("persona", "situation", "customer_knows", "customer_wants", "agent_goal",
                "opening_message")
@@ -163,7 +163,8 @@ def add_attachment(session, actor, scenario: Scenario, filename: str, stream: Bi
                    storage_dir: str, max_bytes: int) -> ScenarioAttachment:
     """Attach a file agents read before the role-play (the course attachment rules: type
     from the content, size limit)."""
-    from courses import authoring, storage
+    from courses import authoring
+    from lms.core import storage
 
     name = authoring._clean_filename(filename)
     if not name:

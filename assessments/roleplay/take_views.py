@@ -21,11 +21,11 @@ from assessments.roleplay.blueprint import bp
 from assessments.roleplay.forms import MessageForm, PostForm, StartForm, UploadForm
 from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
 from lms.competencies.models import Competency
-from lms.errors import DomainError, NotFound
-from lms.extensions import db
-from lms.forms import apply_domain_error
-from lms.i18n import current_language
-from lms.policy import may
+from lms.core.errors import DomainError, NotFound
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error
+from lms.core.i18n import current_language
+from lms.core.policy import may
 
 
 @bp.app_template_filter("rp_score")
@@ -227,7 +227,7 @@ def upload(scenario_id: int):
 
 
 def _send_stored(sha256: str, content_type: str, filename: str, inline: bool):
-    from courses import storage
+    from lms.core import storage
 
     path = storage.path_for(current_app.config["STORAGE_DIR"], sha256)
     if not path.is_file():

@@ -14,8 +14,8 @@ from courses.content_files.manifest import find_course
 from courses.content_files.specs import MANIFEST
 from courses.models import Course
 from courses.services import published
+from lms.core.errors import DomainError
 from lms.defaults import ZH
-from lms.errors import DomainError
 
 
 def _slug(text: str, fallback: str) -> str:

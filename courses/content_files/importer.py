@@ -18,7 +18,7 @@ from courses.models import (
     PathCourse,
 )
 from courses.services import create_course, draft, lesson_hash, new_key, publish
-from lms import audit
+from lms.core import audit
 from lms.defaults import ZH
 
 STARTER_DIR = Path(__file__).resolve().parent.parent / "starter"

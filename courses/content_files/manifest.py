@@ -23,8 +23,8 @@ from courses.content_files.specs import (
 )
 from courses.models import Course
 from lms.competencies.models import Competency
+from lms.core.uploads import UploadProblem, line_of, read_text
 from lms.paths.models import CertificationPath
-from lms.uploads import UploadProblem, line_of, read_text
 
 LESSON_SUFFIXES = (".md", ".markdown")
 MAX_MANIFEST_BYTES = 256 * 1024

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from courses.models import Course
 from lms.competencies.models import Competency
-from lms.errors import DomainError
+from lms.core.errors import DomainError
 from lms.paths.models import CertificationPath
 
 MANIFEST = "course.yaml"

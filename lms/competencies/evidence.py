@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.database import UTCDateTime
-from lms.extensions import db
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
 
 
 class Evidence(db.Model):

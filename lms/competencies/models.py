@@ -3,8 +3,8 @@
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.extensions import db
-from lms.i18n import Translated
+from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 
 class CompetencyArea(Translated, db.Model):

@@ -7,16 +7,16 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lms import audit
 from lms.competencies.models import (
     Competency,
     CompetencyArea,
     MatrixRequirement,
     ProficiencyLevel,
 )
-from lms.errors import DomainError
+from lms.core import audit
+from lms.core.errors import DomainError
+from lms.core.validation import clean_code, clean_text
 from lms.paths.models import CertificationPath
-from lms.validation import clean_code, clean_text
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
 
 # Editing the framework and the scale.
 
-ZH = "zh_Hans_CN"  # the second interface language (lms.i18n.LANGUAGE_NAMES)
+ZH = "zh_Hans_CN"  # the second interface language (lms.core.i18n.LANGUAGE_NAMES)
 POSITION_MAX = 9999
 MIN_LEVELS = 2
 MAX_LEVELS = 10

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from lms.competencies import services
 from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm, load_translations
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error, choices
-from lms.policy import require
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import require
 
 bp = Blueprint("competencies", __name__)
 

@@ -21,9 +21,9 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from lms import clock
+from lms.core import clock
+from lms.core.urls import public_url
 from lms.notifications.models import Notification, OutboxEmail
-from lms.urls import public_url
 
 # session.info key: ids of outbox rows written in the current transaction.
 _PENDING = "lms_outbox_pending"
@@ -162,7 +162,7 @@ def _forget_after_rollback(session) -> None:
 def deliver(ids: list[int]) -> int:
     """Send the outbox rows `ids` that are still unsent; returns how many went out. Reads and
     writes in two short transactions of their own, with the SMTP conversation between."""
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     with Session(db.engine) as reader:
         found = list(reader.scalars(

@@ -6,10 +6,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from lms.extensions import db
+from lms.core.extensions import db
+from lms.core.policy import require
 from lms.notifications import services
 from lms.notifications.models import Notification, OutboxEmail
-from lms.policy import require
 
 bp = Blueprint("notifications", __name__)
 PAGE_SIZE = 50

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.forms import OptionalIdField
+from lms.core.forms import OptionalIdField
 from lms.paths.services import ZH
 
 CHINESE = {"lang": "zh-Hans"}

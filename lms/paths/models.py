@@ -5,8 +5,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.extensions import db
-from lms.i18n import Translated
+from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 
 class CertificationPath(Translated, db.Model):

@@ -6,13 +6,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error
+from lms.core.policy import require
 from lms.paths import services
 from lms.paths.forms import SlotForm, load_translations, path_form_for, weight_fields
 from lms.paths.models import AssessmentSlot, CertificationPath
-from lms.policy import require
 
 bp = Blueprint("paths", __name__)
 
@@ -39,7 +39,7 @@ def detail(path_id: int):
 
 
 def _registered_kinds() -> dict:
-    from assessments.registry import registered_kinds
+    from lms.core.kinds import registered_kinds
 
     return registered_kinds()
 
@@ -149,7 +149,7 @@ def slot_form(path_id: int, slot_id: int | None):
 
 def _references(kind_key: str | None) -> list[tuple[str, str]]:
     """The references the slot's kind offers (none when the kind is not installed)."""
-    from assessments.registry import UnknownAssessmentKind, get_kind
+    from lms.core.kinds import UnknownAssessmentKind, get_kind
 
     try:
         return get_kind(kind_key or "")().references(db.session)

@@ -14,8 +14,8 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms import clock
-from lms.errors import DomainError
+from lms.core import clock
+from lms.core.errors import DomainError
 from lms.people import models
 from lms.people.models import LoginFailure, Person
 

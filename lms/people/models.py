@@ -7,9 +7,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
 
 ROLES = ("agent", "mentor", "manager", "hr", "admin")
 # Werkzeug's scrypt; the test suite swaps in a cheap method through monkeypatch.

@@ -11,12 +11,12 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms import audit
-from lms.errors import DomainError
+from lms.core import audit
+from lms.core.errors import DomainError
+from lms.core.uploads import UploadProblem, check_lines, csv_records, read_text
 from lms.people.models import ROLES, Person, Team
 from lms.people.services import PersonData, apply_person_data, is_email, normalise_email
 from lms.people.signals import tier_changed
-from lms.uploads import UploadProblem, check_lines, csv_records, read_text
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email")
 OPTIONAL_COLUMNS = ("team", "manager_employee_id", "mentor_employee_id", "hire_date", "tier",
@@ -43,7 +43,7 @@ class ImportPlan:
 
 def decode_csv(raw: bytes, max_bytes: int) -> str:
     """The file's text; refuses oversized and non-UTF-8 files and over-long lines, with the
-    line number (`lms.uploads.read_text`; a UTF-8 BOM is allowed)."""
+    line number (`lms.core.uploads.read_text`; a UTF-8 BOM is allowed)."""
     return read_text(raw, max_bytes)
 
 

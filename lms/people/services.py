@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from lms import audit
-from lms.errors import DomainError
+from lms.core import audit
+from lms.core.errors import DomainError
 from lms.people.models import ROLES, Person, Team
 from lms.people.signals import tier_changed
 

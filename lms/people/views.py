@@ -20,10 +20,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
-from lms.errors import DomainError
-from lms.extensions import db, limiter
-from lms.forms import apply_domain_error, choices
-from lms.i18n import LANGUAGE_NAMES
+from lms.core.errors import DomainError
+from lms.core.extensions import db, limiter
+from lms.core.forms import apply_domain_error, choices
+from lms.core.i18n import LANGUAGE_NAMES
+from lms.core.policy import authorize, require, visible_people_filter
+from lms.core.urls import public_url
 from lms.paths.models import CertificationPath
 from lms.people import auth, services
 from lms.people.forms import (
@@ -37,8 +39,6 @@ from lms.people.forms import (
     TeamForm,
 )
 from lms.people.models import Person, Team
-from lms.policy import authorize, require, visible_people_filter
-from lms.urls import public_url
 
 bp = Blueprint("people", __name__)
 PAGE_SIZE = 50
@@ -301,7 +301,7 @@ def person_new():
 
 def _check_role_grant(new_roles: set[str], old_roles: set[str]) -> None:
     """HR may manage agents, mentors and managers; only admins grant or remove hr/admin."""
-    from lms.policy import may
+    from lms.core.policy import may
 
     changed = new_roles ^ old_roles
     if changed & {"hr", "admin"} and not may(current_user, "people.set_roles"):

@@ -5,9 +5,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms import clock, fonts
+from lms.core import clock, fonts
+from lms.core.pdf import MissingGlyphs, codepoints
 from lms.notifications.services import notify
-from lms.pdf import MissingGlyphs, codepoints
 from lms.people.models import Person, PersonRole
 
 SYSTEM_PAGE = "/admin/system"

@@ -1,7 +1,7 @@
 """Deployment checks: what a site needs and is easy to get wrong, checked on the machine.
 
 The admin's System page and `flask --app lms doctor` run the same list: the PDF fonts per
-script (through fontconfig, see `lms.fonts`), the database schema, SECRET_KEY and PUBLIC_URL
+script (through fontconfig, see `lms.core.fonts`), the database schema, SECRET_KEY and PUBLIC_URL
 outside debug, a writable storage directory, Redis when REDIS_URL is set, the SMTP server
 when SMTP_HOST is set. Packages add their own with `@deployment_check` (certificates adds
 "a worker listens when batches wait"). A check returns results; it never changes settings.
@@ -19,10 +19,10 @@ from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from lms import fonts
 from lms.config import Config
-from lms.extensions import db
-from lms.schema import UPGRADE_COMMAND, current_revisions, head_revisions
+from lms.core import fonts
+from lms.core.extensions import db
+from lms.core.schema import UPGRADE_COMMAND, current_revisions, head_revisions
 
 STATUSES = ("ok", "warning", "failed", "skipped")
 TIMEOUT_SECONDS = 5  # a network check that waits longer is reported as failed

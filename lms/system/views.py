@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app, render_template
 
-from lms import fonts
-from lms.policy import require
+from lms.core import fonts
+from lms.core.policy import require
 from lms.system.checks import run_checks, status_labels
 
 bp = Blueprint("system", __name__)

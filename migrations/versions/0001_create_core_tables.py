@@ -8,7 +8,7 @@ Create Date: 2026-11-23 15:16:21.536164
 import sqlalchemy as sa
 from alembic import op
 
-import lms.database
+import lms.core.database
 
 # revision identifiers, used by Alembic.
 revision = 'c46489577b87'
@@ -49,7 +49,7 @@ def upgrade():
     op.create_table('login_failure',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=300), nullable=False),
-    sa.Column('at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('at', lms.core.database.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failure'))
     )
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
@@ -113,7 +113,7 @@ def upgrade():
     sa.Column('locale', sa.String(length=20), nullable=True),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['manager_id'], ['person.id'], name=op.f('fk_person_manager_id_person')),
     sa.ForeignKeyConstraint(['mentor_id'], ['person.id'], name=op.f('fk_person_mentor_id_person')),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_person_team_id_team')),
@@ -124,7 +124,7 @@ def upgrade():
     )
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=80), nullable=False),
     sa.Column('object_type', sa.String(length=60), nullable=False),

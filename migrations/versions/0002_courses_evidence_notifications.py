@@ -7,7 +7,7 @@ Create Date: 2026-11-23 15:34:40.474299
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.database  # noqa: F401  (custom column types)
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('self_enrol', sa.Boolean(), nullable=False),
     sa.Column('published_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('translations', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course')),
     sa.UniqueConstraint('code', name=op.f('uq_course_code'))
@@ -37,8 +37,8 @@ def upgrade():
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('sent_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('error', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_email'))
     )
@@ -71,7 +71,7 @@ def upgrade():
     sa.Column('source_kind', sa.String(length=40), nullable=False),
     sa.Column('source_id', sa.String(length=60), nullable=False),
     sa.Column('weight', sa.Numeric(precision=6, scale=2), nullable=False),
-    sa.Column('observed_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('observed_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['competency_id'], ['competency.id'], name=op.f('fk_competency_evidence_competency_id_competency'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_competency_evidence_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_competency_evidence'))
@@ -90,7 +90,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('published_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('published_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('published_by_id', sa.Integer(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_course_version_course_id_course'), ondelete='CASCADE'),
@@ -105,8 +105,8 @@ def upgrade():
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('assigned_by_id', sa.Integer(), nullable=True),
     sa.Column('due_date', sa.Date(), nullable=True),
-    sa.Column('enrolled_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('completed_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('enrolled_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('completed_version', sa.Integer(), nullable=True),
     sa.Column('withdrawn', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['assigned_by_id'], ['person.id'], name=op.f('fk_enrollment_assigned_by_id_person')),
@@ -122,7 +122,7 @@ def upgrade():
     sa.Column('lesson_key', sa.String(length=36), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('completed_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('completed_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('seconds_spent', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=20), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_lesson_completion_course_id_course'), ondelete='CASCADE'),
@@ -140,8 +140,8 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('link', sa.String(length=500), nullable=False),
     sa.Column('dedupe_key', sa.String(length=200), nullable=True),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('read_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('read_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_notification_person_id_person'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification')),
     sa.UniqueConstraint('person_id', 'dedupe_key', name=op.f('uq_notification_person_id'))

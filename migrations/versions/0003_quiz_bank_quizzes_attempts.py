@@ -7,7 +7,7 @@ Create Date: 2026-11-23 15:50:13.775176
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.database  # noqa: F401  (custom column types)
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -33,7 +33,7 @@ def upgrade():
     sa.Column('category_id', sa.Integer(), nullable=False),
     sa.Column('difficulty', sa.Integer(), nullable=False),
     sa.Column('archived', sa.Boolean(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['question_category.id'], name=op.f('fk_question_category_id_question_category')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question'))
     )
@@ -47,8 +47,8 @@ def upgrade():
     sa.Column('course_id', sa.Integer(), nullable=True),
     sa.Column('lesson_key', sa.String(length=36), nullable=True),
     sa.Column('published', sa.Boolean(), nullable=False),
-    sa.Column('opens_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('closes_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('opens_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('closes_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('time_limit_seconds', sa.Integer(), nullable=True),
     sa.Column('attempts_allowed', sa.Integer(), nullable=False),
     sa.Column('attempt_wait_seconds', sa.Integer(), nullable=False),
@@ -60,7 +60,7 @@ def upgrade():
     sa.Column('overdue_handling', sa.String(length=20), nullable=False),
     sa.Column('grace_seconds', sa.Integer(), nullable=False),
     sa.Column('review_options', sa.JSON(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_quiz_course_id_course'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz'))
     )
@@ -81,7 +81,7 @@ def upgrade():
     sa.Column('general_feedback', sa.Text(), nullable=False),
     sa.Column('default_mark', sa.Numeric(precision=8, scale=2), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_question_version_created_by_id_person')),
     sa.ForeignKeyConstraint(['question_id'], ['question.id'], name=op.f('fk_question_version_question_id_question'), ondelete='CASCADE'),
@@ -94,9 +94,9 @@ def upgrade():
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('started_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('deadline_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('finished_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('started_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('deadline_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('finished_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('marks', sa.Numeric(precision=10, scale=4), nullable=True),
     sa.Column('max_marks', sa.Numeric(precision=10, scale=4), nullable=True),
     sa.Column('score', sa.Numeric(precision=8, scale=4), nullable=True),
@@ -129,8 +129,8 @@ def upgrade():
     sa.Column('quiz_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('team_id', sa.Integer(), nullable=True),
-    sa.Column('opens_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('closes_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('opens_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('closes_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('time_limit_seconds', sa.Integer(), nullable=True),
     sa.Column('attempts_allowed', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -153,11 +153,11 @@ def upgrade():
     sa.Column('option_order', sa.JSON(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.Column('saved_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('saved_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('fraction', sa.Numeric(precision=8, scale=6), nullable=True),
     sa.Column('feedback', sa.Text(), nullable=False),
     sa.Column('graded_by_id', sa.Integer(), nullable=True),
-    sa.Column('graded_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('graded_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['attempt_id'], ['quiz_attempt.id'], name=op.f('fk_quiz_attempt_question_attempt_id_quiz_attempt'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['graded_by_id'], ['person.id'], name=op.f('fk_quiz_attempt_question_graded_by_id_person')),
     sa.ForeignKeyConstraint(['question_version_id'], ['question_version.id'], name=op.f('fk_quiz_attempt_question_question_version_id_question_version')),

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 19:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.database  # noqa: F401  (custom column types)
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_roleplay_rubric')),
     sa.UniqueConstraint('title', name=op.f('uq_roleplay_rubric_title'))
     )
@@ -50,7 +50,7 @@ def upgrade():
     sa.Column('calibration_share', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('agreement_threshold', sa.Numeric(precision=6, scale=2), nullable=False),
     sa.Column('upload_max_mb', sa.Integer(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['path_id'], ['certification_path.id'], name=op.f('fk_roleplay_scenario_path_id_certification_path'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['rubric_id'], ['roleplay_rubric.id'], name=op.f('fk_roleplay_scenario_rubric_id_roleplay_rubric')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_roleplay_scenario'))
@@ -59,7 +59,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rubric_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_roleplay_rubric_version_created_by_id_person')),
     sa.ForeignKeyConstraint(['rubric_id'], ['roleplay_rubric.id'], name=op.f('fk_roleplay_rubric_version_rubric_id_roleplay_rubric'), ondelete='CASCADE'),
@@ -126,10 +126,10 @@ def upgrade():
     sa.Column('recording_type', sa.String(length=100), nullable=True),
     sa.Column('recording_size', sa.Integer(), nullable=True),
     sa.Column('rubric_version_id', sa.Integer(), nullable=False),
-    sa.Column('started_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('started_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('mentor_id', sa.Integer(), nullable=True),
-    sa.Column('assigned_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('assigned_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('second_mentor_id', sa.Integer(), nullable=True),
     sa.Column('needs_moderation', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
@@ -151,7 +151,7 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('submission_id', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('closed', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_roleplay_calibration_created_by_id_person')),
     sa.ForeignKeyConstraint(['submission_id'], ['roleplay_submission.id'], name=op.f('fk_roleplay_calibration_submission_id_roleplay_submission')),
@@ -164,7 +164,7 @@ def upgrade():
     sa.Column('sender', sa.String(length=10), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('sent_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['person.id'], name=op.f('fk_roleplay_chat_message_author_id_person')),
     sa.ForeignKeyConstraint(['submission_id'], ['roleplay_submission.id'], name=op.f('fk_roleplay_chat_message_submission_id_roleplay_submission'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_roleplay_chat_message')),
@@ -195,9 +195,9 @@ def upgrade():
     sa.Column('passed', sa.Boolean(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('improvement_note', sa.Text(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('released_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('released_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['grader_id'], ['person.id'], name=op.f('fk_roleplay_grade_grader_id_person')),
     sa.ForeignKeyConstraint(['rubric_version_id'], ['roleplay_rubric_version.id'], name=op.f('fk_roleplay_grade_rubric_version_id_roleplay_rubric_version')),
     sa.ForeignKeyConstraint(['submission_id'], ['roleplay_submission.id'], name=op.f('fk_roleplay_grade_submission_id_roleplay_submission'), ondelete='CASCADE'),

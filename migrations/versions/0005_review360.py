@@ -8,7 +8,7 @@ Create Date: 2026-11-23 19:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import lms.database  # noqa: F401  (custom column types)
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('tier', sa.String(length=20), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('translations', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review360_questionnaire')),
     sa.UniqueConstraint('code', name=op.f('uq_review360_questionnaire_code'))
@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('scale_max', sa.Integer(), nullable=False),
     sa.Column('anchors', sa.JSON(), nullable=False),
     sa.Column('in_use', sa.Boolean(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['questionnaire_id'], ['review360_questionnaire.id'], name=op.f('fk_review360_questionnaire_version_questionnaire_id_review360_questionnaire'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review360_questionnaire_version')),
     sa.UniqueConstraint('questionnaire_id', 'number', name=op.f('uq_review360_questionnaire_version_questionnaire_id'))
@@ -50,9 +50,9 @@ def upgrade():
     sa.Column('anonymity_threshold', sa.Integer(), nullable=False),
     sa.Column('pass_mark', sa.Numeric(precision=6, scale=2), nullable=False),
     sa.Column('link_days', sa.Integer(), nullable=False),
-    sa.Column('closed_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_review360_cycle_created_by_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review360_cycle'))
     )
@@ -94,7 +94,7 @@ def upgrade():
     sa.Column('rated_as_manager', sa.Boolean(), nullable=False),
     sa.Column('nomination_state', sa.String(length=20), nullable=False),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
-    sa.Column('approved_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('approved_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('score', sa.Numeric(precision=8, scale=4), nullable=True),
     sa.ForeignKeyConstraint(['approved_by_id'], ['person.id'], name=op.f('fk_review360_subject_approved_by_id_person')),
     sa.ForeignKeyConstraint(['cycle_id'], ['review360_cycle.id'], name=op.f('fk_review360_subject_cycle_id_review360_cycle'), ondelete='CASCADE'),
@@ -115,10 +115,10 @@ def upgrade():
     sa.Column('external_email', sa.String(length=254), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
-    sa.Column('invited_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('invited_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('token_hash', sa.String(length=64), nullable=True),
-    sa.Column('token_expires_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('reminded_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('token_expires_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('reminded_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_review360_rater_person_id_person'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposed_by_id'], ['person.id'], name=op.f('fk_review360_rater_proposed_by_id_person')),
     sa.ForeignKeyConstraint(['subject_id'], ['review360_subject.id'], name=op.f('fk_review360_rater_subject_id_review360_subject'), ondelete='CASCADE'),
@@ -146,8 +146,8 @@ def upgrade():
     op.create_table('review360_response',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rater_id', sa.Integer(), nullable=False),
-    sa.Column('saved_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('submitted_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('saved_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('submitted_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['rater_id'], ['review360_rater.id'], name=op.f('fk_review360_response_rater_id_review360_rater'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review360_response')),
     sa.UniqueConstraint('rater_id', name=op.f('uq_review360_response_rater_id'))

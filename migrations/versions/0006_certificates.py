@@ -7,7 +7,7 @@ Create Date: 2026-11-23 19:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.database  # noqa: F401  (custom column types)
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('signatory_title', sa.String(length=200), nullable=False),
     sa.Column('logo', sa.Text(), nullable=False),
     sa.Column('signature', sa.Text(), nullable=False),
-    sa.Column('updated_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_design'))
     )
     op.create_table('issuer_key',
@@ -37,7 +37,7 @@ def upgrade():
     sa.Column('kid', sa.String(length=64), nullable=False),
     sa.Column('public_key', sa.LargeBinary(), nullable=False),
     sa.Column('private_key_pem', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_issuer_key')),
     sa.UniqueConstraint('kid', name=op.f('uq_issuer_key_kid'))
     )
@@ -60,7 +60,7 @@ def upgrade():
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['path_id'], ['certification_path.id'], name=op.f('fk_rules_version_path_id_certification_path'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rules_version')),
     sa.UniqueConstraint('path_id', 'digest', name='uq_rules_version_digest'),
@@ -86,12 +86,12 @@ def upgrade():
     sa.Column('composite', sa.Numeric(precision=18, scale=8), nullable=True),
     sa.Column('components', sa.JSON(), nullable=False),
     sa.Column('approver_id', sa.Integer(), nullable=True),
-    sa.Column('approved_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('approved_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('previous_id', sa.Integer(), nullable=True),
     sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('revoked_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('revoked_reason', sa.Text(), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['approver_id'], ['person.id'], name=op.f('fk_certificate_approver_id_person')),
     sa.ForeignKeyConstraint(['path_id'], ['certification_path.id'], name=op.f('fk_certificate_path_id_certification_path')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_certificate_person_id_person')),
@@ -117,8 +117,8 @@ def upgrade():
     sa.Column('issued', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('file_name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('finished_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_certificate_batch_created_by_id_person')),
     sa.ForeignKeyConstraint(['path_id'], ['certification_path.id'], name=op.f('fk_certificate_batch_path_id_certification_path')),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_certificate_batch_team_id_team')),
@@ -137,7 +137,7 @@ def upgrade():
     sa.Column('composite', sa.Numeric(precision=18, scale=8), nullable=True),
     sa.Column('components', sa.JSON(), nullable=False),
     sa.Column('rules_version_id', sa.Integer(), nullable=False),
-    sa.Column('evaluated_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('evaluated_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['path_id'], ['certification_path.id'], name=op.f('fk_certification_evaluation_path_id_certification_path'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_certification_evaluation_person_id_person'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['rules_version_id'], ['rules_version.id'], name=op.f('fk_certification_evaluation_rules_version_id_rules_version')),
@@ -161,9 +161,9 @@ def upgrade():
     sa.Column('path_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('pending_key', sa.String(length=60), nullable=True),
-    sa.Column('requested_at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('requested_at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('decided_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('certificate_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['certificate_id'], ['certificate.id'], name=op.f('fk_award_approval_certificate_id_certificate')),
@@ -179,7 +179,7 @@ def upgrade():
     op.create_table('certificate_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('certificate_id', sa.Integer(), nullable=False),
-    sa.Column('at', lms.database.UTCDateTime(), nullable=False),
+    sa.Column('at', lms.core.database.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),

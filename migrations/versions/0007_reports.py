@@ -7,7 +7,7 @@ Create Date: 2026-11-23 19:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.database  # noqa: F401  (custom column types)
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -26,10 +26,10 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('hint', sa.String(length=8), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', lms.database.UTCDateTime(), nullable=False),
-    sa.Column('expires_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('revoked_at', lms.database.UTCDateTime(), nullable=True),
-    sa.Column('last_used_at', lms.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('revoked_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('last_used_at', lms.core.database.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['person.id'], name=op.f('fk_api_token_created_by_id_person')),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_api_token_person_id_person')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),

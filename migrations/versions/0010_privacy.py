@@ -9,7 +9,7 @@ Create Date: 2026-12-05 02:00:00
 from alembic import op
 import sqlalchemy as sa
 
-import lms.database
+import lms.core.database
 
 
 # revision identifiers, used by Alembic.
@@ -22,7 +22,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('review360_rater', schema=None) as batch_op:
         batch_op.add_column(sa.Column('confirmed_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('confirmed_at', lms.database.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('confirmed_at', lms.core.database.UTCDateTime(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_review360_rater_confirmed_by_id_person'),
                                     'person', ['confirmed_by_id'], ['id'])
     with op.batch_alter_table('review360_cycle', schema=None) as batch_op:

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.registry import AssessmentKind, AssessmentResult, register_kind
-from lms.extensions import db as _db
+from lms.core.extensions import db as _db
+from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
 from tests.courses.conftest import make_course  # noqa: F401  (a fixture)
 
 # (reference or "", person id) -> score; cleared before every test.

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from certificates import awards, badges, batches
 from certificates.models import IssuerKey
-from lms import clock
-from lms.urls import DEVELOPMENT_URL
+from lms.core import clock
+from lms.core.urls import DEVELOPMENT_URL
 
 # The `certificate` fixture is shared with the document tests; its parameters shadow it.
 from tests.certificates.test_documents import certificate  # noqa: F401

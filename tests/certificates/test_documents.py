@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from certificates import awards, badges, documents
 from certificates.models import Certificate, IssuerKey
-from lms import clock
-from lms.errors import DomainError
+from lms.core import clock
+from lms.core.errors import DomainError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGA"

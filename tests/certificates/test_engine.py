@@ -17,9 +17,9 @@ from certificates.models import (
     RecertificationSlot,
     RulesVersion,
 )
-from lms import clock
-from lms.audit import AuditEntry
-from lms.errors import DomainError
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

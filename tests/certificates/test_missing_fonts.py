@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from certificates import awards, batches
 from certificates.models import Certificate, CertificateBatch
-from lms import clock
+from lms.core import clock
 from lms.notifications.models import Notification
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

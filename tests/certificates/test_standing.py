@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from certificates import awards
 from certificates.models import CertificationSettings
 from certificates.standing import STATUSES, PathStanding, standings
-from lms import clock
+from lms.core import clock
 from tests.conftest import QueryCounter
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

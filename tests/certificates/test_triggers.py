@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from certificates import awards
 from certificates.models import Certificate, CertificationEvaluation
 from certificates.reminders import expiry_reminders
-from lms import clock
+from lms.core import clock
 from lms.notifications.models import Notification
 from lms.paths.models import AssessmentSlot
 

@@ -19,8 +19,8 @@ from certificates.models import (
     CertificationSettings,
     RecertificationSlot,
 )
-from lms import clock
-from lms.audit import AuditEntry
+from lms.core import clock
+from lms.core.audit import AuditEntry
 
 ROLES = ("agent", "mentor", "manager", "hr", "admin")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

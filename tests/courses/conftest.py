@@ -2,7 +2,7 @@
 
 import pytest
 
-from lms.extensions import db as _db
+from lms.core.extensions import db as _db
 
 SMALL_LIMIT = 64 * 1024
 

@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from courses import authoring, services, storage
+from courses import authoring, services
 from courses.models import CourseVersion, Enrollment, LessonAttachment, PathCourse
-from lms.audit import AuditEntry
 from lms.competencies.models import Competency
-from lms.errors import DomainError
-from lms.policy import may
+from lms.core import storage
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
+from lms.core.policy import may
 from tests.courses import payloads
 
 

@@ -28,7 +28,7 @@ from courses.models import (
     PathCourse,
 )
 from courses.services import published
-from lms.audit import AuditEntry
+from lms.core.audit import AuditEntry
 
 MANIFEST = """\
 code: CX-101
@@ -493,7 +493,7 @@ def test_zip_exports_are_reproducible_and_importable(db, defaults, tmp_path):
 
 
 def test_export_refuses_unknown_unpublished_and_occupied_targets(db, defaults, tmp_path):
-    from lms.errors import DomainError
+    from lms.core.errors import DomainError
 
     with pytest.raises(DomainError, match="no course with code NOPE"):
         export_course(db.session, "NOPE", tmp_path / "x")

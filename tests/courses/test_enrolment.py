@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from courses import enrolment, progress
 from courses.authoring import PathLink
 from courses.models import Enrollment
-from lms import audit, clock, policy
-from lms.errors import DomainError
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError
 from lms.notifications.models import Notification, OutboxEmail
 from lms.notifications.services import send_reminders
 from lms.people import onboarding

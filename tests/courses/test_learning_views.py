@@ -9,8 +9,8 @@ from sqlalchemy import event, func, select
 from courses import enrolment, progress
 from courses.authoring import PathLink
 from courses.models import Enrollment, LessonCompletion
-from lms import clock
-from lms.extensions import db as _db
+from lms.core import clock
+from lms.core.extensions import db as _db
 from lms.notifications.models import Notification
 from lms.people.models import Person
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from courses import authoring, enrolment, progress, services
 from courses.authoring import PathLink
 from courses.models import Enrollment, LessonCompletion
-from lms import clock
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import Competency
-from lms.errors import DomainError, NotFound
+from lms.core import clock
+from lms.core.errors import DomainError, NotFound
 
 SECRET = "test-secret"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from courses.content_files import (
     course_files,
     import_starter_courses,
 )
-from courses.markdown import render_markdown
 from courses.models import Course
 from courses.services import published
+from lms.core.markdown import render_markdown
 
 ZH = "zh_Hans_CN"
 EXPECTED = {

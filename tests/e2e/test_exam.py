@@ -11,7 +11,7 @@ from sqlalchemy import select
 from assessments.quiz.demo_exam import EXAM_TITLE
 from assessments.quiz.models import Attempt, AttemptQuestion
 from assessments.quiz.responses import matching_choices, matching_prompts
-from lms.extensions import db
+from lms.core.extensions import db
 from tests.e2e.pages import (
     DEMO_LOGINS,
     answer_question,

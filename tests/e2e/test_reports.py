@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from lms.extensions import db
+from lms.core.extensions import db
 from lms.people.models import Person, Team
-from lms.reports.tokens import create_token
+from reports.tokens import create_token
 from tests.e2e.pages import download, follow_nav_link, login_as
 
 pytestmark = pytest.mark.e2e

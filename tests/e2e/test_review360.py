@@ -12,7 +12,7 @@ from sqlalchemy import select
 from assessments.review360 import responses
 from assessments.review360.demo_content import DEMO_CUSTOMERS, DEMO_SUBJECT
 from assessments.review360.models import Rater, Subject
-from lms.extensions import db
+from lms.core.extensions import db
 from lms.notifications.models import OutboxEmail
 from lms.people.models import Person
 from tests.e2e.pages import (

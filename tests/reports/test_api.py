@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from certificates.models import Certificate
-from lms import clock
-from lms.reports import tokens
-from lms.reports.api import _serializer, encode_cursor
-from lms.reports.models import ApiToken
+from lms.core import clock
+from reports import tokens
+from reports.api import _serializer, encode_cursor
+from reports.models import ApiToken
 
 ALL_SCOPES = tuple(tokens.SCOPES)
 

@@ -11,7 +11,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
 from certificates.models import Certificate
-from lms.reports import openapi, tokens
+from reports import openapi, tokens
 
 DOCUMENT_URI = "urn:lms:openapi"
 

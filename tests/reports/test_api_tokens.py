@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lms import clock
-from lms.audit import AuditEntry
-from lms.errors import DomainError
-from lms.reports import tokens
-from lms.reports.models import ApiToken
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
+from reports import tokens
+from reports.models import ApiToken
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from lms import audit, clock
-from lms.audit import AuditEntry
-from lms.reports import audit_log
-from lms.reports.audit_log import AuditFilters
-from lms.spreadsheet import safe_cell
+from lms.core import audit, clock
+from lms.core.audit import AuditEntry
+from lms.core.spreadsheet import safe_cell
+from reports import audit_log
+from reports.audit_log import AuditFilters
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ import base64
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
-from lms.reports import charts
+from lms.core import charts
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

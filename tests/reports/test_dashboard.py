@@ -3,7 +3,7 @@
 import re
 from datetime import date
 
-from lms import policy
+from lms.core import policy
 from lms.demo import DEMO_PASSWORD
 from lms.people.models import Team
 

@@ -8,10 +8,10 @@ from datetime import date, datetime
 import openpyxl
 from sqlalchemy import true
 
-from lms import clock, policy
+from lms.core import clock, policy
 from lms.demo import DEMO_PASSWORD
-from lms.reports import exports
-from lms.reports.filters import ReportFilters
+from reports import exports
+from reports.filters import ReportFilters
 
 FIXED_COLUMNS = ["employee_id", "name", "email", "team", "manager_employee_id", "manager",
                  "tier", "hire_date", "active"]

@@ -1,7 +1,7 @@
 """Every CSV and XLSX the application writes, through its routes and its commands, with
 spreadsheet formulas planted in the texts people type (names, teams, rubrics, certificate
 name corrections, audit reasons): no cell may start with = + - @, a tab or a carriage return
-unless it is neutralised behind an apostrophe (`lms.spreadsheet.safe_cell`).
+unless it is neutralised behind an apostrophe (`lms.core.spreadsheet.safe_cell`).
 
 The lists below name every export route and command. A new route or command whose URL or
 name says "export", ".csv", ".xlsx", "download" or ".zip" fails the inventory test until it is
@@ -20,10 +20,10 @@ from assessments.roleplay import rubrics
 from assessments.roleplay.models import Rubric
 from certificates import awards
 from certificates.models import Certificate, CertificateBatch
-from lms import audit
+from lms.core import audit
+from lms.core.spreadsheet import FORMULA_TRIGGERS
 from lms.demo import DEMO_PASSWORD
 from lms.people.models import Team
-from lms.spreadsheet import FORMULA_TRIGGERS
 
 PAYLOADS = ('=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-2+3", "=1+1\tx")
 

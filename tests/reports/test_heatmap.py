@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import true
 
-from lms import clock, policy
 from lms.competencies.services import heat
-from lms.reports import heatmap
-from lms.reports.filters import ReportFilters
+from lms.core import clock, policy
+from reports import heatmap
+from reports.filters import ReportFilters
 from tests.reports.heatmap_world import build, evidence
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from assessments.review360 import groups as rater_groups
 from assessments.review360.models import Cycle, Rater, Subject
 from certificates.models import Certificate
-from lms.reports import review_pack
+from reports import review_pack
 from tests.reports.heatmap_world import build
 
 

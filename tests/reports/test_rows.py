@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import true
 
-from lms import clock, policy
-from lms.reports import rows as report_rows
-from lms.reports.filters import ReportFilters, filter_form, filters_from
+from lms.core import clock, policy
+from reports import rows as report_rows
+from reports.filters import ReportFilters, filter_form, filters_from
 
 
 def _ids(rows):

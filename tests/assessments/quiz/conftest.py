@@ -11,7 +11,7 @@ from assessments.quiz.models import (
     QuestionCompetency,
     QuestionVersion,
 )
-from lms.extensions import db as _db
+from lms.core.extensions import db as _db
 
 
 @dataclass

@@ -7,7 +7,7 @@ import pytest
 from assessments.quiz import analysis, bank
 from assessments.quiz.analysis import ResponseRow
 from assessments.quiz.models import Attempt, AttemptQuestion, Quiz
-from lms import clock
+from lms.core import clock
 
 D = Decimal
 OPTIONS = (("a", "Seven days", True), ("b", "Thirty days", False), ("c", "Never", False))

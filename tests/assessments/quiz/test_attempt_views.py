@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from assessments.quiz import attempts
 from assessments.quiz.models import Attempt, AttemptQuestion
-from lms import clock
-from lms.audit import AuditEntry
+from lms.core import clock
+from lms.core.audit import AuditEntry
 from tests.conftest import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

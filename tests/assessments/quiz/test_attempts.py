@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from assessments.quiz import attempts
 from assessments.quiz.attempts import AnswerRefused, PostedAnswer
 from assessments.quiz.models import Attempt, AttemptQuestion
-from lms import clock
-from lms.audit import AuditEntry
-from lms.errors import DomainError, NotFound
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError, NotFound
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALL_TYPES = ("refund-days", "refund-proof", "points-expire", "refund-word", "refund-hours",

@@ -17,10 +17,10 @@ from assessments.quiz.models import (
     QuestionVersion,
     Quiz,
 )
-from lms import clock
-from lms.audit import AuditEntry
 from lms.competencies.models import Competency
-from lms.errors import DomainError
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 
 VALID = {
     "single": {"options": [{"text": "Seven days", "fraction": "1", "feedback": "Yes"},

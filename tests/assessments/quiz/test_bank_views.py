@@ -16,7 +16,7 @@ from assessments.quiz.models import (
     QuestionVersion,
     Quiz,
 )
-from lms import clock
+from lms.core import clock
 
 ACTORS = ("agent", "mentor", "author", "manager", "hr", "admin")
 AUTHORS = ("author", "admin")

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from assessments.quiz import attempts, grading
 from assessments.quiz.attempts import PostedAnswer
 from assessments.quiz.models import Attempt, QuestionVersion
-from lms import clock
-from lms.audit import AuditEntry
 from lms.competencies.evidence import Evidence
 from lms.competencies.models import Competency
-from lms.errors import DomainError, NotFound
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError, NotFound
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

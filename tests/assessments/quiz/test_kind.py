@@ -9,8 +9,8 @@ from assessments.quiz import attempts
 from assessments.quiz.attempts import PostedAnswer
 from assessments.quiz.kind import QuizKind
 from assessments.quiz.models import Attempt
-from assessments.registry import AssessmentResult, get_kind, register_kind
-from lms import clock
+from lms.core import clock
+from lms.core.kinds import AssessmentResult, get_kind, register_kind
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from assessments.quiz import attempts, quizzes
 from assessments.quiz.models import QuizOverride
-from lms import clock
-from lms.audit import AuditEntry
-from lms.errors import DomainError
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

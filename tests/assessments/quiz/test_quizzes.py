@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from assessments.quiz import attempts, quizzes
 from assessments.quiz.models import Attempt, QuestionVersion, Quiz
-from lms import clock
-from lms.audit import AuditEntry
-from lms.errors import DomainError
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
 from tests.conftest import PASSWORD
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

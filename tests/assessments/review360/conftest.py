@@ -9,8 +9,8 @@ import pytest
 from assessments.review360 import cycles, nominations, responses
 from assessments.review360.demo_content import install_questionnaires
 from assessments.review360.models import Cycle, Rater, Subject
-from lms import clock
-from lms.extensions import db as _db
+from lms.core import clock
+from lms.core.extensions import db as _db
 
 TODAY = date(2026, 10, 5)
 

@@ -6,10 +6,10 @@ import pytest
 
 from assessments.review360 import cycles, nominations
 from assessments.review360.models import Rater
-from lms import clock
-from lms.audit import AuditEntry
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError
+from lms.core.extensions import db
 from lms.notifications.models import Notification, OutboxEmail
 from tests.assessments.review360.conftest import nominate_and_approve
 

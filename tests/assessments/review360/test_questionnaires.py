@@ -5,8 +5,8 @@ import pytest
 from assessments.review360 import questionnaires
 from assessments.review360.models import Questionnaire
 from assessments.review360.questionnaires import ItemData
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core.errors import DomainError
+from lms.core.extensions import db
 
 
 def test_default_templates_tag_every_statement(world):

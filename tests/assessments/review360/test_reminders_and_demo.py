@@ -4,12 +4,12 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from assessments.registry import get_kind
 from assessments.review360 import cycles
 from assessments.review360.models import Cycle, Rater, Subject
-from lms import clock
 from lms.competencies.evidence import Evidence
-from lms.extensions import db
+from lms.core import clock
+from lms.core.extensions import db
+from lms.core.kinds import get_kind
 from lms.notifications.models import Notification, OutboxEmail
 from tests.assessments.review360.conftest import answer, nominate_and_approve
 

@@ -6,9 +6,9 @@ import pytest
 
 from assessments.review360 import responses
 from assessments.review360.models import Answer
-from lms import clock
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core import clock
+from lms.core.errors import DomainError
+from lms.core.extensions import db
 from tests.assessments.review360.conftest import answer, nominate_and_approve
 
 

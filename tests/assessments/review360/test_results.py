@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.registry import get_kind
 from assessments.review360 import cycles, results
 from assessments.review360.results import ResultsNotReady, to_score
-from assessments.signals import result_recorded
 from lms.competencies.evidence import Evidence, profiles
-from lms.extensions import db
+from lms.core.extensions import db
+from lms.core.kinds import get_kind
+from lms.core.signals import result_recorded
 from tests.assessments.review360.conftest import answer, nominate_and_approve
 
 
@@ -113,7 +113,7 @@ def test_progress_counts_only(world, db):
 
 def test_a_manager_is_rated_by_direct_reports_instead_of_customers(world):
     from assessments.review360 import nominations
-    from lms.errors import DomainError
+    from lms.core.errors import DomainError
 
     hr = world.hr
     cycle = world.cycle
@@ -146,7 +146,7 @@ def test_links_wait_for_the_opening_day(world):
     from datetime import UTC, date, datetime
 
     from assessments.review360 import nominations
-    from lms import clock
+    from lms.core import clock
 
     world.cycle.opens_on = date(2026, 10, 20)
     db.session.commit()

@@ -8,7 +8,7 @@ import pytest
 
 from assessments.review360 import cycles
 from assessments.review360.models import Answer, Rater, Response
-from lms.extensions import db
+from lms.core.extensions import db
 from tests.assessments.review360.conftest import answer, nominate_and_approve
 
 

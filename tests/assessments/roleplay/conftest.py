@@ -9,7 +9,7 @@ import pytest
 from assessments.roleplay import rubrics, scenarios
 from assessments.roleplay.grading import RatingInput
 from assessments.roleplay.rubrics import CriterionData, LevelData
-from lms.extensions import db as _db
+from lms.core.extensions import db as _db
 
 
 def four_levels() -> list[LevelData]:

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import event
 
 from assessments.roleplay import queue, submissions
-from lms import policy
-from lms.extensions import db
+from lms.core import policy
+from lms.core.extensions import db
 
 ROLES = ("agent", "mentor", "manager", "hr", "admin")
 ROUTES = [

@@ -13,12 +13,12 @@ from assessments.roleplay import agreement, grading, rubrics, submissions
 from assessments.roleplay.grading import RatingInput
 from assessments.roleplay.kind import RoleplayKind
 from assessments.roleplay.models import Grade, Submission
-from assessments.signals import result_recorded
-from lms import clock
-from lms.audit import AuditEntry
 from lms.competencies.evidence import Evidence
-from lms.errors import DomainError, NotFound
-from lms.extensions import db
+from lms.core import clock
+from lms.core.audit import AuditEntry
+from lms.core.errors import DomainError, NotFound
+from lms.core.extensions import db
+from lms.core.signals import result_recorded
 from lms.notifications.models import Notification
 from tests.assessments.roleplay.conftest import ratings_for
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from assessments.roleplay import grading, submissions
 from assessments.roleplay.models import Grade, Rubric, Scenario, Submission
-from lms.extensions import db
+from lms.core.extensions import db
 from tests.assessments.roleplay.conftest import ratings_for
 from tests.assessments.roleplay.test_services import MP3
 
@@ -286,7 +286,7 @@ def test_mentor_plays_the_customer(client, auth, world):
 def test_queue_page_marks_overdue_by_the_clock(client, auth, world, chat_submission):
     from datetime import UTC, datetime
 
-    from lms import clock
+    from lms.core import clock
 
     clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     sub = chat_submission()

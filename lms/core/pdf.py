@@ -8,7 +8,7 @@ Every package that prints (certificates, transcripts, 360 reports, review packs)
   markup cannot read the server's files or call out;
 - that every character of its text can be drawn: a name in a script no installed font covers
   would print as empty boxes in a document that looks genuine, so the document is refused
-  with `MissingGlyphs` instead (see `lms.fonts`). The text checked is what the page shows,
+  with `MissingGlyphs` instead (see `lms.core.fonts`). The text checked is what the page shows,
   including CSS generated content and the text of embedded SVG charts.
 
 Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk) and
@@ -25,9 +25,9 @@ from flask_babel import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from lms import fonts
-from lms.errors import DomainError
-from lms.fonts import PDF_FONT_STACK
+from lms.core import fonts
+from lms.core.errors import DomainError
+from lms.core.fonts import PDF_FONT_STACK
 
 __all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from lms.errors import DomainError
+from lms.core.errors import DomainError
 
 LINE_MAX_CHARS = 64_000
 FIELD_MAX_CHARS = 20_000

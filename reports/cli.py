@@ -11,8 +11,8 @@ import click
 from flask import Flask
 from sqlalchemy import func, select, true
 
-from lms import clock, policy
-from lms.extensions import db
+from lms.core import clock, policy
+from lms.core.extensions import db
 
 
 def register(app: Flask) -> None:
@@ -77,8 +77,8 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
                                   hired_from, hired_to, expiring_within, include_inactive,
                                   as_employee_id) -> None:
     """Export the certification status report (CSV or XLSX) with the dashboard's filters."""
-    from lms.reports import exports
-    from lms.reports.filters import filter_form, filters_from, form_errors
+    from reports import exports
+    from reports.filters import filter_form, filters_from, form_errors
 
     scope = true()
     if as_employee_id:

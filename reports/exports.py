@@ -20,10 +20,10 @@ import xlsxwriter
 from flask_babel import gettext as _
 
 from lms.competencies.services import matrix
+from lms.core.spreadsheet import safe_cell
 from lms.paths.models import CertificationPath
-from lms.reports import rows as report_rows
-from lms.reports.filters import ReportFilters
-from lms.spreadsheet import safe_cell
+from reports import rows as report_rows
+from reports.filters import ReportFilters
 
 # Columns 1 and 2 (employee ID, name) stay in view when an XLSX sheet scrolls sideways.
 _FROZEN_COLUMNS = 2

@@ -6,16 +6,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms import clock
-from lms.errors import DomainError
-from lms.extensions import db
-from lms.forms import apply_domain_error
+from lms.core import clock
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error
+from lms.core.policy import require
 from lms.people.models import Person
-from lms.policy import require
-from lms.reports import tokens
-from lms.reports.blueprint import bp
-from lms.reports.models import ApiToken
-from lms.reports.token_forms import RevokeForm, TokenForm
+from reports import tokens
+from reports.blueprint import bp
+from reports.models import ApiToken
+from reports.token_forms import RevokeForm, TokenForm
 
 
 def _token_form() -> TokenForm:

@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, Text, cast, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from lms.audit import AuditEntry
-from lms.extensions import db
+from lms.core.audit import AuditEntry
+from lms.core.extensions import db
+from lms.core.spreadsheet import safe_cell
 from lms.people.models import Person
-from lms.spreadsheet import safe_cell
 
 PAGE_SIZE = 50
 # Rows fetched per round trip by the export: memory stays bounded whatever the log's size.

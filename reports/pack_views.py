@@ -11,11 +11,11 @@ from flask import abort, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.extensions import db
+from lms.core.extensions import db
+from lms.core.policy import may, report_scope, require
 from lms.people.models import Person, Team
-from lms.policy import may, report_scope, require
-from lms.reports import review_pack
-from lms.reports.blueprint import bp
+from reports import review_pack
+from reports.blueprint import bp
 
 
 def _private(response):

@@ -4,7 +4,7 @@ import re
 
 from flask_babel import gettext as _
 
-from lms.errors import DomainError
+from lms.core.errors import DomainError
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 CODE_MAX = 40

@@ -4,8 +4,8 @@ tests/reports/test_api_openapi.py checks every real response against."""
 from copy import deepcopy
 
 from certificates.standing import STATUSES
-from lms.reports.api import DEFAULT_LIMIT, MAX_LIMIT
-from lms.reports.tokens import SCOPES
+from reports.api import DEFAULT_LIMIT, MAX_LIMIT
+from reports.tokens import SCOPES
 
 
 def _nullable(schema: dict) -> dict:

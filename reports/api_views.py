@@ -1,6 +1,6 @@
-"""The read-only JSON API under /api/v1 (see lms/reports/openapi.py for the reference).
+"""The read-only JSON API under /api/v1 (see reports/openapi.py for the reference).
 
-Authentication is a bearer token only (`lms.reports.tokens`); the session cookie is never
+Authentication is a bearer token only (`reports.tokens`); the session cookie is never
 read here, so a signed-in browser gets 401 like anyone else without a token. Every answer is
 JSON, errors included, in English (machine-facing), and nothing is cached.
 """
@@ -13,10 +13,10 @@ from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from lms import policy
-from lms.extensions import db, limiter
-from lms.reports import api, openapi, tokens
-from lms.reports.blueprint import api_bp
+from lms.core import policy
+from lms.core.extensions import db, limiter
+from reports import api, openapi, tokens
+from reports.blueprint import api_bp
 
 # Per token by default; deployments may set API_RATE_LIMIT (a Flask-Limiter limit string).
 DEFAULT_RATE_LIMIT = "600 per minute"

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from lms.forms import choices
+from lms.core.forms import choices
 
 
 class AuditFilterForm(FlaskForm):

@@ -6,12 +6,12 @@ from flask import Response, render_template, request, stream_with_context, url_f
 from flask_babel import get_timezone
 from werkzeug.routing import BuildError
 
-from lms import clock
-from lms.extensions import db
-from lms.policy import require
-from lms.reports import audit_log
-from lms.reports.audit_forms import AuditFilterForm
-from lms.reports.blueprint import bp
+from lms.core import clock
+from lms.core.extensions import db
+from lms.core.policy import require
+from reports import audit_log
+from reports.audit_forms import AuditFilterForm
+from reports.blueprint import bp
 
 # Objects with a page of their own: type -> (endpoint, the id argument's name).
 OBJECT_PAGES = {

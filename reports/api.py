@@ -18,7 +18,7 @@ from lms.competencies import services as framework_services
 from lms.competencies.evidence import profiles
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
-from lms.reports.rows import narrow_people
+from reports.rows import narrow_people
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 # Certificates ending within this many days show as "expiring" (as on the HR dashboard).

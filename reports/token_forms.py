@@ -5,9 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.forms import OptionalIdField, choices
+from lms.core.forms import OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
-from lms.reports.tokens import SCOPES
+from reports.tokens import SCOPES
 
 
 class TokenForm(FlaskForm):

@@ -26,20 +26,20 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from assessments.registry import UnknownAssessmentKind, get_kind
 from assessments.review360.models import Cycle, Subject
 from assessments.review360.results import ResultsNotReady, display, subject_report
 from certificates.documents import display_score
 from certificates.models import Certificate
 from certificates.standing import standings
 from courses.models import Enrollment
-from lms import clock
 from lms.competencies.evidence import Evidence
 from lms.competencies.services import scale
-from lms.pdf import PDF_FONT_STACK, html_to_pdf
-from lms.reports import charts, heatmap
-from lms.reports import rows as report_rows
-from lms.reports.filters import STATUS_LABELS
+from lms.core import charts, clock
+from lms.core.kinds import UnknownAssessmentKind, get_kind
+from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
+from reports import heatmap
+from reports import rows as report_rows
+from reports.filters import STATUS_LABELS
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from wtforms import BooleanField, DateField, Form, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from certificates.standing import STATUSES
-from lms.forms import OptionalIdField, choices
+from lms.core.forms import OptionalIdField, choices
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 

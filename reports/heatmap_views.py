@@ -1,6 +1,6 @@
 """Heat map pages: teams × competencies, one team's people with its trend, a person's evidence.
 
-Thin: the filter form (choices limited to the reader's scope), then `lms.reports.heatmap`.
+Thin: the filter form (choices limited to the reader's scope), then `reports.heatmap`.
 A team or person outside the reader's scope is a 404, so ids reveal nothing.
 """
 
@@ -10,13 +10,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.extensions import db
+from lms.core import charts
+from lms.core.extensions import db
+from lms.core.policy import may, report_scope, require
 from lms.people.models import Person, Team
-from lms.policy import may, report_scope, require
-from lms.reports import charts, heatmap
-from lms.reports import rows as report_rows
-from lms.reports.blueprint import bp
-from lms.reports.filters import filter_form, filters_from, form_errors
+from reports import heatmap
+from reports import rows as report_rows
+from reports.blueprint import bp
+from reports.filters import filter_form, filters_from, form_errors
 
 # Filters that mean nothing to a heat map (it is not sorted by status columns, nor paged).
 _FIELDS = ("team", "manager", "tier", "path", "status", "hired_from", "hired_to",

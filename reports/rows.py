@@ -24,12 +24,12 @@ from assessments.review360.results import LatestScore, latest_scores
 from certificates.models import Certificate
 from certificates.standing import PathStanding, join_status, standings
 from courses.progress import overdue_counts
-from lms import clock
 from lms.competencies.evidence import ProfileEntry, profiles
 from lms.competencies.models import Competency, CompetencyArea, MatrixRequirement
+from lms.core import clock
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
-from lms.reports.filters import ReportFilters
+from reports.filters import ReportFilters
 
 # Certificates ending within this many days show as "expiring" (the dashboard's default).
 EXPIRING_DAYS = 60

@@ -37,13 +37,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 
-from assessments.registry import UnknownAssessmentKind, get_kind
-from lms import clock
 from lms.competencies.evidence import Evidence, profiles
 from lms.competencies.models import Competency, CompetencyArea, MatrixRequirement
 from lms.competencies.services import heat
-from lms.reports import rows as report_rows
-from lms.reports.filters import ReportFilters
+from lms.core import clock
+from lms.core.kinds import UnknownAssessmentKind, get_kind
+from reports import rows as report_rows
+from reports.filters import ReportFilters
 
 TREND_MONTHS = 12
 

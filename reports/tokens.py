@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
-from lms import audit, clock
-from lms.errors import DomainError
-from lms.extensions import db
+from lms.core import audit, clock
+from lms.core.errors import DomainError
+from lms.core.extensions import db
 from lms.people.models import Person
-from lms.reports.models import ApiToken
+from reports.models import ApiToken
 
 PREFIX = "lms_pat_"
 SCOPES = {

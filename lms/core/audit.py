@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms import clock
-from lms.database import UTCDateTime
-from lms.extensions import db
+from lms.core import clock
+from lms.core.database import UTCDateTime
+from lms.core.extensions import db
 
 
 class AuditEntry(db.Model):

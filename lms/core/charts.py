@@ -16,7 +16,7 @@ from html import escape
 from markupsafe import Markup
 
 from assessments.review360.charts import PALETTE
-from lms.pdf import PDF_FONT_STACK
+from lms.core.pdf import PDF_FONT_STACK
 
 FONT = escape(PDF_FONT_STACK, quote=True)
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "4 4", "1 2")

@@ -212,7 +212,7 @@ def roleplay_lead_filter(actor, person_column, mentor_column):
     people who lead nothing."""
     from sqlalchemy import false, or_, select, true
 
-    from lms.extensions import db
+    from lms.core.extensions import db
     from lms.people.models import Person
 
     if actor.has_role("admin"):
@@ -280,7 +280,7 @@ def _may_read_attachment(actor, attachment) -> bool:
     from sqlalchemy import select
 
     from courses.models import Enrollment
-    from lms.extensions import db
+    from lms.core.extensions import db
 
     version = attachment.lesson.module.version
     if version.is_draft:
@@ -345,7 +345,7 @@ def require(action: str):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                from lms.extensions import login_manager
+                from lms.core.extensions import login_manager
 
                 return login_manager.unauthorized()
             authorize(action)
@@ -361,7 +361,7 @@ def visible_people_filter(actor):
     person.view; a manager's reporting line is resolved in Python, lines are short)."""
     from sqlalchemy import false, or_, select, true
 
-    from lms.extensions import db
+    from lms.core.extensions import db
     from lms.people.models import Person
 
     if actor.has_role("admin", "hr"):

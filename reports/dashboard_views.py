@@ -8,13 +8,13 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
 from certificates.documents import display_score
-from lms import clock, policy
-from lms.extensions import db
-from lms.policy import require
-from lms.reports import exports
-from lms.reports import rows as report_rows
-from lms.reports.blueprint import bp
-from lms.reports.filters import SORTS, filter_form, filters_from, form_errors
+from lms.core import clock, policy
+from lms.core.extensions import db
+from lms.core.policy import require
+from reports import exports
+from reports import rows as report_rows
+from reports.blueprint import bp
+from reports.filters import SORTS, filter_form, filters_from, form_errors
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
