@@ -8,16 +8,11 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask
 from sqlalchemy import func, select, true
 
 from lms.core import clock, policy
 from lms.core.extensions import db
-
-
-def register(app: Flask) -> None:
-    """Add the report commands to the app's CLI."""
-    app.cli.add_command(export_certifications_command)
+from lms.people.policy import report_scope
 
 
 def _team_id(value: str) -> int:
@@ -77,8 +72,8 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
                                   hired_from, hired_to, expiring_within, include_inactive,
                                   as_employee_id) -> None:
     """Export the certification status report (CSV or XLSX) with the dashboard's filters."""
-    from reports import exports
-    from reports.filters import filter_form, filters_from, form_errors
+    from reports.services import exports
+    from reports.services.filters import filter_form, filters_from, form_errors
 
     scope = true()
     if as_employee_id:
@@ -86,7 +81,7 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
         if not policy.may(actor, "reports.view"):
             raise click.BadParameter(f"{as_employee_id} may not read reports "
                                      "(or is deactivated)", param_hint="--as")
-        scope = policy.report_scope(actor)
+        scope = report_scope(actor)
     formdata = {
         "team": _team_id(team) if team else None,
         "manager": _person(manager, "--manager").id if manager else None,
@@ -120,3 +115,6 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
             partial.unlink()
     click.echo(f"Exported {count} people to {target} "
                f"(as of {as_of.isoformat(timespec='seconds')}).")
+
+
+COMMANDS = (export_certifications_command,)
