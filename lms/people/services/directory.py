@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.policy import may
 from lms.people.models import ROLES, Person, Team
 from lms.people.signals import tier_changed
 
@@ -124,8 +125,20 @@ def apply_person_data(person: Person, data: PersonData) -> None:
     person.set_roles(set(data.roles))
 
 
+def check_role_grant(actor: Person | None, new_roles: set[str], old_roles: set[str]) -> None:
+    """HR may manage agents, mentors and managers; only administrators grant or remove the HR
+    and administrator roles (no actor: the command line and the demo seed, which may)."""
+    if actor is None:
+        return
+    if (new_roles ^ old_roles) & {"hr", "admin"} and not may(actor, "people.set_roles"):
+        raise DomainError(_("Only an administrator can grant or remove the HR and "
+                            "administrator roles."), "roles")
+
+
 def create_person(session, actor: Person | None, data: PersonData, password: str | None = None):
-    """Add a person; refuses duplicates, unknown references and weak passwords."""
+    """Add a person; refuses a role the actor may not grant, duplicates, unknown references
+    and weak passwords."""
+    check_role_grant(actor, set(data.roles), set())
     _check_person_data(session, data, None)
     person = Person()
     apply_person_data(person, data)
@@ -142,6 +155,7 @@ def create_person(session, actor: Person | None, data: PersonData, password: str
 
 def update_person(session, actor: Person, person: Person, data: PersonData) -> Person:
     """Change a person's details and roles; refuses what create_person refuses, and loops."""
+    check_role_grant(actor, set(data.roles), set(person.roles))
     _check_person_data(session, data, person)
     before = {"roles": sorted(person.roles), "manager_id": person.manager_id}
     tier_before = person.tier_id
@@ -157,7 +171,10 @@ def update_person(session, actor: Person, person: Person, data: PersonData) -> P
 
 
 def set_active(session, actor: Person, person: Person, active: bool, reason: str = "") -> None:
-    """Deactivate (ends every session; never deletes) or reactivate a person."""
+    """Deactivate (ends every session; never deletes) or reactivate a person; only an
+    administrator may do either to an HR or administrator account."""
+    if person.has_role("admin", "hr"):
+        check_role_grant(actor, set(), {"admin"})
     if not active and actor.id == person.id:
         raise DomainError(_("You cannot deactivate your own account."))
     if person.active == active:
@@ -234,8 +251,9 @@ def person_for_reset_token(session, token: str, secret_key: str, max_age: int) -
 
 
 def save_team(session, actor: Person, team: Team | None, name: str, description: str,
-              parent_id: int | None) -> Team:
-    """Create (team=None) or rename a team; refuses duplicate names and parent loops."""
+              parent_id: int | None, active: bool | None = None) -> Team:
+    """Create (team=None) or rename a team, and (de)activate it when `active` says otherwise;
+    refuses duplicate names and parent loops."""
     name = name.strip()
     if not name:
         raise DomainError(_("Name is required."), "name")
@@ -257,6 +275,8 @@ def save_team(session, actor: Person, team: Team | None, name: str, description:
     session.add(team)
     session.flush()
     audit.record(actor, "team.create" if created else "team.update", team, name=name)
+    if active is not None and team.active != active:
+        set_team_active(session, actor, team, active)
     return team
 
 
