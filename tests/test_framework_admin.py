@@ -264,7 +264,7 @@ def test_bad_framework_input_is_refused_beside_the_field(as_admin, db, url, data
     counts = (count(db, CompetencyArea), count(db, Competency), count(db, AuditEntry))
     level_3 = db.session.get(ProficiencyLevel, 3).name
     response = as_admin.post(url, data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page
     assert 'class="field-error"' in page
@@ -289,7 +289,7 @@ def test_matrix_editor_refuses_levels_outside_the_scale(as_admin, db, defaults):
     path = defaults["NEWHIRE"]
     requirements = count(db, MatrixRequirement)
     response = as_admin.post("/admin/matrix", data={f"req-{competency.id}-{path.id}": "7"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Not on the scale." in response.get_data(as_text=True)
     db.session.expire_all()
     assert count(db, MatrixRequirement) == requirements
