@@ -116,8 +116,7 @@ def login():
 
 @login_required
 def logout():
-    services.end_sessions(db.session, current_user)
-    db.session.commit()
+    unit_of_work(services.end_sessions, db.session, current_user)
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -159,8 +158,7 @@ def set_language():
     locale = form.locale.data or None
     session["locale"] = locale
     if current_user.is_authenticated:
-        current_user.locale = locale
-        db.session.commit()
+        unit_of_work(services.set_locale, db.session, current_user, locale)
     return redirect(_safe_next(request.form.get("next")))
 
 

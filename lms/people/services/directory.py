@@ -208,6 +208,12 @@ def set_password(session, person: Person, new: str) -> None:
     session.flush()
 
 
+def set_locale(session, person: Person, locale: str | None) -> None:
+    """Remember the person's interface language (None: the browser's choice)."""
+    person.locale = locale
+    session.flush()
+
+
 def end_sessions(session, person: Person) -> None:
     """Invalidate every session cookie the person has (used on logout)."""
     person.session_version += 1
