@@ -286,6 +286,25 @@ def save_team(session, actor: Person, team: Team | None, name: str, description:
     return team
 
 
+def mentees(session, mentor: Person) -> list[Person]:
+    """The active people `mentor` mentors, by name."""
+    return list(session.scalars(select(Person).where(
+        Person.mentor_id == mentor.id, Person.active.is_(True)).order_by(Person.name)))
+
+
+def direct_reports(session, manager: Person) -> list[Person]:
+    """The active people who report to `manager` directly, by name."""
+    return list(session.scalars(select(Person).where(
+        Person.manager_id == manager.id, Person.active.is_(True)).order_by(Person.name)))
+
+
+def headcount(session) -> tuple[int, int]:
+    """(active people, active teams)."""
+    people = session.scalar(select(func.count()).where(Person.active.is_(True)))
+    teams = session.scalar(select(func.count()).select_from(Team).where(Team.active.is_(True)))
+    return people, teams
+
+
 def set_team_active(session, actor: Person, team: Team, active: bool) -> None:
     """Deactivate or reactivate a team; its people keep their history."""
     team.active = active
