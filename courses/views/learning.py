@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from courses.forms import AssignForm, CompleteLessonForm, SelfEnrolForm, WithdrawForm
 from courses.models import Course, Enrollment
@@ -46,19 +45,11 @@ def person_path(person_id: int):
 @require("team.progress")
 def team():
     team_id = request.args.get("team", type=int)
-    visible = visible_people_filter(current_user)
-    stmt = select(Person).where(visible, Person.id != current_user.id, Person.active.is_(True))
-    if team_id:
-        stmt = stmt.where(Person.team_id == team_id)
     # No cap on the page size: benchmarks/team_page.py sets it to the whole team.
-    people = db.paginate(stmt.order_by(Person.name, Person.id).options(joinedload(Person.tier)),
-                         per_page=TEAM_PAGE_SIZE, max_per_page=None, error_out=False)
+    people = db.paginate(progress.team_query(current_user, team_id), per_page=TEAM_PAGE_SIZE,
+                         max_per_page=None, error_out=False)
     columns, rows = progress.team_rows(db.session, people.items)
-    teams = db.session.scalars(
-        select(Team).where(Team.active.is_(True), Team.id.in_(
-            select(Person.team_id).where(visible, Person.id != current_user.id)))
-        .order_by(Team.name)
-    ).all()
+    teams = progress.team_choices(db.session, current_user)
     return render_template("courses/learn/team.html", columns=columns, rows=rows, teams=teams,
                            team_id=team_id, people=people)
 

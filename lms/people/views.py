@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
@@ -39,7 +38,6 @@ from lms.people.forms import (
     TeamForm,
 )
 from lms.people.models import Person, Team
-from lms.people.policy import visible_people_filter
 from lms.people.services import auth, onboarding
 from lms.people.services import directory as services
 
@@ -187,21 +185,8 @@ def people_list():
     query = request.args.get("q", "").strip()
     team_id = request.args.get("team", type=int)
     show_inactive = request.args.get("inactive") == "1"
-    stmt = select(Person).where(visible_people_filter(current_user))
-    if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(func.lower(Person.name).like(like),
-                              func.lower(Person.email).like(like),
-                              func.lower(Person.employee_id).like(like)))
-    if team_id:
-        stmt = stmt.where(Person.team_id == team_id)
-    if not show_inactive:
-        stmt = stmt.where(Person.active.is_(True))
-    people = db.paginate(
-        stmt.order_by(Person.name)
-        .options(joinedload(Person.team), joinedload(Person.manager), joinedload(Person.tier)),
-        per_page=PAGE_SIZE, error_out=False,
-    )
+    people = db.paginate(services.people_query(current_user, query, team_id, show_inactive),
+                         per_page=PAGE_SIZE, error_out=False)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     return render_template(
         "people/list.html", people=people, teams=teams, query=query, team_id=team_id,
@@ -309,12 +294,8 @@ def person_reset_link(person_id: int):
 
 @require("teams.manage")
 def teams():
-    rows = db.session.execute(
-        select(Team, func.count(Person.id))
-        .outerjoin(Person, (Person.team_id == Team.id) & Person.active.is_(True))
-        .group_by(Team.id).order_by(Team.name)
-    ).all()
-    return render_template("people/teams.html", rows=rows)
+    return render_template("people/teams.html",
+                           rows=services.teams_with_headcount(db.session))
 
 
 @require("teams.manage")

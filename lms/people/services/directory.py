@@ -6,12 +6,14 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.policy import may
 from lms.people.models import ROLES, Person, Team
+from lms.people.policy import visible_people_filter
 from lms.people.signals import tier_changed
 
 MIN_PASSWORD_LENGTH = 10
@@ -284,6 +286,33 @@ def save_team(session, actor: Person, team: Team | None, name: str, description:
     if active is not None and team.active != active:
         set_team_active(session, actor, team, active)
     return team
+
+
+def people_query(actor: Person, text: str = "", team_id: int | None = None,
+                 include_inactive: bool = False) -> Select:
+    """A statement for the people `actor` may see whose name, e-mail or employee ID contains
+    `text`, in team `team_id` if given, by name, with team, manager and tier loaded."""
+    stmt = select(Person).where(visible_people_filter(actor))
+    if text:
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(or_(func.lower(Person.name).like(like),
+                              func.lower(Person.email).like(like),
+                              func.lower(Person.employee_id).like(like)))
+    if team_id:
+        stmt = stmt.where(Person.team_id == team_id)
+    if not include_inactive:
+        stmt = stmt.where(Person.active.is_(True))
+    return stmt.order_by(Person.name).options(
+        joinedload(Person.team), joinedload(Person.manager), joinedload(Person.tier))
+
+
+def teams_with_headcount(session) -> list[tuple[Team, int]]:
+    """Every team, by name, with how many active people it holds."""
+    return list(session.execute(
+        select(Team, func.count(Person.id))
+        .outerjoin(Person, (Person.team_id == Team.id) & Person.active.is_(True))
+        .group_by(Team.id).order_by(Team.name)
+    ).all())
 
 
 def mentees(session, mentor: Person) -> list[Person]:
