@@ -12,8 +12,10 @@ from certificates.models import (
     Certificate,
     CertificationSettings,
     RecertificationSlot,
+    RulesVersion,
 )
 from certificates.services import rules
+from certificates.services.awards import paths_to_evaluate
 from certificates.services.standing import PathStanding, standings
 from lms.core import audit, clock
 from lms.core.errors import DomainError
@@ -140,7 +142,6 @@ class PersonCertification:
 def person_certification(session, person: Person) -> PersonCertification:
     """The person's tier and its prerequisites (and paths they hold certificates of), each
     with its stored standing; certificates newest first."""
-    from certificates.services.awards import paths_to_evaluate
 
     held = standings(session, [person.id]).get(person.id, {})
     paths = paths_to_evaluate(session, person)
@@ -168,7 +169,6 @@ def pending_approvals(session, actor) -> list[AwardApproval]:
 
 def settings_summary(session, path: CertificationPath) -> dict:
     """The path's rules as the settings page shows them (snapshot and its version)."""
-    from certificates.models import RulesVersion
 
     document = rules.snapshot(session, path)
     version = session.scalar(select(RulesVersion.number).where(
