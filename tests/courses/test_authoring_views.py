@@ -400,3 +400,13 @@ def test_attachment_removed_from_draft(client, admin, db, make_course):
     attachment = db.session.scalars(select(LessonAttachment)).one()
     client.post(f"/author/attachments/{attachment.id}/delete")
     assert db.session.scalars(select(LessonAttachment)).all() == []
+
+
+def test_course_list_flags_only_published_courses_with_a_draft(client, admin, db, make_course):
+    changed = make_course("P-1", publish=True)
+    make_course("P-2", publish=True)
+    services.draft(db.session, None, changed)
+    db.session.commit()
+    page = client.get("/author/courses").get_data(as_text=True)
+    assert page.count("unpublished changes") == 1
+    assert "unpublished changes" in page[page.index("P-1"):page.index("P-2")]
