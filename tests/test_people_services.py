@@ -138,3 +138,16 @@ def test_team_names_unique_and_no_parent_loops(db, make_team):
     assert raised.value.field == "name"
     with pytest.raises(DomainError, match="inside itself"):
         services.save_team(db.session, None, centre, "Centre", "", hotline.id)
+
+
+def test_only_admins_grant_or_remove_hr_and_admin(db, make_person):
+    hr, admin = make_person(roles=("hr",)), make_person(roles=("admin",))
+    agent = make_person()
+    data = PersonData(agent.employee_id, agent.name, agent.email, roles=("agent", "hr"))
+    with pytest.raises(DomainError, match="Only an administrator") as raised:
+        services.update_person(db.session, hr, agent, data)
+    assert raised.value.field == "roles"
+    with pytest.raises(DomainError, match="Only an administrator"):
+        services.set_active(db.session, hr, admin, False)
+    services.update_person(db.session, admin, agent, data)
+    assert agent.roles == {"agent", "hr"}
