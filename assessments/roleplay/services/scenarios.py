@@ -15,8 +15,9 @@ from assessments.roleplay.models import (
     ScenarioCompetency,
     ScriptTurn,
 )
+from courses.services import authoring
 from lms.competencies.models import Competency
-from lms.core import audit
+from lms.core import audit, storage
 from lms.core.errors import DomainError
 
 TEXT_FIELDS = ("persona", "situation", "customer_knows", "customer_wants", "agent_goal",
@@ -163,8 +164,6 @@ def add_attachment(session, actor, scenario: Scenario, filename: str, stream: Bi
                    storage_dir: str, max_bytes: int) -> ScenarioAttachment:
     """Attach a file agents read before the role-play (the course attachment rules: type
     from the content, size limit)."""
-    from courses.services import authoring
-    from lms.core import storage
 
     name = authoring._clean_filename(filename)
     if not name:
