@@ -20,8 +20,8 @@ from lms.core import clock
 from lms.core.database import writing
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.policy import authorize, may, require
+from lms.core.requests import form_status, unit_of_work
 from lms.people.models import Person
 
 
@@ -119,14 +119,10 @@ def _lesson_of(quiz: Quiz):
 @login_required
 def start(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
-    try:
-        attempt = attempts.start_attempt(db.session, current_user, quiz)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    started = unit_of_work(attempts.start_attempt, db.session, current_user, quiz)
+    if not started:
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
-    db.session.commit()
-    return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
+    return redirect(url_for("quiz.attempt_page", attempt_id=started.value.id))
 
 
 # The attempt
@@ -330,17 +326,11 @@ def grade_essay(attempt_id: int, slot: int):
         abort(404)
     form = EssayGradeForm(prefix=f"q{slot}")
     if form.validate_on_submit():
-        try:
-            grading.grade_essay(db.session, current_user, aq, form.mark.data,
-                                form.comment.data or "")
-        except NotFound:
-            db.session.rollback()
+        graded = unit_of_work(grading.grade_essay, db.session, current_user, aq,
+                              form.mark.data, form.comment.data or "", form=form)
+        if isinstance(graded.error, NotFound):
             abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if graded:
             flash(_("Grade saved for question %(slot)d.", slot=slot), "success")
             return redirect(url_for("quiz.grade_attempt", attempt_id=attempt.id))
-    return _grade_page(attempt, person, {slot: form}, 422)
+    return _grade_page(attempt, person, {slot: form}, form_status(form))
