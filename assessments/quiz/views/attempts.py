@@ -16,6 +16,8 @@ from assessments.quiz.models import Attempt, AttemptQuestion, Quiz
 from assessments.quiz.services import attempts, grading, review
 from assessments.quiz.services.attempts import AnswerRefused
 from assessments.quiz.services.quizzes import question_count, quiz_list_query, rules_for
+from courses.models import Course
+from courses.services.progress import current_lesson
 from lms.core import clock
 from lms.core.database import writing
 from lms.core.errors import DomainError, NotFound
@@ -78,8 +80,6 @@ def my_quizzes():
 
 def _course_titles(course_ids: set) -> dict[int, str]:
     """{course id: title in the reader's language} for the knowledge checks' courses."""
-    from courses.models import Course
-
     ids = {cid for cid in course_ids if cid is not None}
     if not ids:
         return {}
@@ -109,9 +109,6 @@ def _lesson_of(quiz: Quiz):
     """The published lesson a knowledge check belongs to (for a link back), or None."""
     if not quiz.lesson_key or quiz.course_id is None:
         return None
-    from courses.models import Course
-    from courses.services.progress import current_lesson
-
     course = db.session.get(Course, quiz.course_id)
     return current_lesson(db.session, course, quiz.lesson_key) if course is not None else None
 

@@ -19,6 +19,7 @@ from assessments.roleplay.forms import MessageForm, PostForm, StartForm, UploadF
 from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
 from assessments.roleplay.services import grading, scoring, submissions
 from lms.competencies.models import Competency
+from lms.core import storage
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.i18n import current_language
@@ -197,8 +198,6 @@ def upload(scenario_id: int):
 
 
 def _send_stored(sha256: str, content_type: str, filename: str, inline: bool):
-    from lms.core import storage
-
     path = storage.path_for(current_app.config["STORAGE_DIR"], sha256)
     if not path.is_file():
         abort(404)
