@@ -88,6 +88,14 @@ def _refusal_says(says, operation, *args):
         raise DomainError(says(error.message), error.field) from error
 
 
+def _script_not_saved(message: str) -> str:
+    return _("The script was not saved: %(message)s", message=message)
+
+
+def _nothing_imported(message: str) -> str:
+    return _("Nothing was imported: %(message)s", message=message)
+
+
 def _set_script(actor, scenario: Scenario, posted) -> None:
     turns = []
     for n in range(scenarios.MAX_TURNS):
@@ -103,9 +111,8 @@ def _set_script(actor, scenario: Scenario, posted) -> None:
 def author_script(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     _check_post()
-    if unit_of_work(_refusal_says, lambda message: _(
-            "The script was not saved: %(message)s", message=message),
-            _set_script, current_user, scenario, request.form):
+    if unit_of_work(_refusal_says, _script_not_saved, _set_script, current_user, scenario,
+                    request.form):
         flash(_("Scripted customer saved."), "success")
     return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
                             _anchor="script"))
@@ -248,12 +255,11 @@ def author_rubric_import(rubric_id: int | None = None):
         abort(400)
     file = form.file.data
     if file is None or not getattr(file, "filename", ""):
-        flash(_("Nothing was imported: %(message)s", message=_("Choose a CSV file.")), "error")
+        flash(_nothing_imported(_("Choose a CSV file.")), "error")
         return redirect(back)
-    saved = unit_of_work(_refusal_says, lambda message: _(
-        "Nothing was imported: %(message)s", message=message),
-        rubrics.import_csv, db.session, current_user, rubric,
-        file.stream.read(rubrics.CSV_MAX_BYTES + 1), form.title.data or "")
+    saved = unit_of_work(_refusal_says, _nothing_imported, rubrics.import_csv, db.session,
+                         current_user, rubric, file.stream.read(rubrics.CSV_MAX_BYTES + 1),
+                         form.title.data or "")
     if not saved:
         return redirect(back)
     flash(_("Rubric imported."), "success")
