@@ -23,8 +23,7 @@ from certificates.models import AwardApproval, Certificate, CertificationEvaluat
 from certificates.services.rules import rules_version
 from courses.models import Enrollment, PathCourse
 from courses.services.content_files.importer import import_starter_courses
-from lms.competencies.models import MatrixRequirement
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence, MatrixRequirement
 from lms.core import clock
 from lms.defaults import install_defaults
 from lms.people.models import Person, PersonRole, Team

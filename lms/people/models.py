@@ -70,6 +70,9 @@ class Person(UserMixin, db.Model):
     # carries a stale version and is refused by the user loader.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Any change to the row (the API's `updated_since` reads it).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now,
+                                                 onupdate=clock.now, index=True)
 
     team: Mapped[Team | None] = relationship()
     manager: Mapped["Person | None"] = relationship(
