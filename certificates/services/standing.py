@@ -271,18 +271,22 @@ class StatusColumns:
     composite: object
 
 
-def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60):
+def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60,
+                with_evaluation=True):
     """`stmt` outer-joined to the stored standing and evaluation of the person and path named
     by the column expressions `person_id` and `path_id` (e.g. Person.id and Person.tier_id),
-    and the StatusColumns over those joins: two primary-key joins per person."""
+    and the StatusColumns over those joins: two primary-key joins per person. Without the
+    evaluation (counts that only tell certified, expiring and lapsed people apart) one join,
+    and "in_progress" reads as "not_started"."""
     today = today or clock.today()
     horizon = today + timedelta(days=expiring_within_days)
     standing = aliased(CertificationStanding)
     evaluation = aliased(CertificationEvaluation)
-    stmt = (stmt.outerjoin(standing, and_(standing.person_id == person_id,
-                                          standing.path_id == path_id))
-            .outerjoin(evaluation, and_(evaluation.person_id == person_id,
-                                        evaluation.path_id == path_id)))
+    stmt = stmt.outerjoin(standing, and_(standing.person_id == person_id,
+                                         standing.path_id == path_id))
+    if with_evaluation:
+        stmt = stmt.outerjoin(evaluation, and_(evaluation.person_id == person_id,
+                                               evaluation.path_id == path_id))
     certified = standing.valid_expires_on >= today
     status = case(
         (path_id.is_(None), None),
@@ -291,7 +295,7 @@ def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60
         (standing.pending.is_(True), "pending_approval"),
         (standing.latest_status == "revoked", "revoked"),
         (standing.latest_status.is_not(None), "expired"),
-        (evaluation.started.is_(True), "in_progress"),
+        *([(evaluation.started.is_(True), "in_progress")] if with_evaluation else []),
         else_="not_started")
     # The certified scores and dates are the valid certificate's; else the latest's and the
     # latest evaluation's.
@@ -300,4 +304,5 @@ def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60
         expires_on=case((certified, standing.valid_expires_on),
                         else_=standing.latest_expires_on),
         issued_on=case((certified, standing.valid_issued_on), else_=standing.latest_issued_on),
-        composite=case((certified, standing.valid_composite), else_=evaluation.composite))
+        composite=case((certified, standing.valid_composite),
+                       else_=evaluation.composite if with_evaluation else None))

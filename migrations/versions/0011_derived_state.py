@@ -69,10 +69,24 @@ def upgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_at', lms.core.database.UTCDateTime(),
                                       nullable=True))
+        batch_op.add_column(sa.Column(
+            'sort_name', sa.String(length=200).with_variant(
+                sa.String(length=200, collation='C'), 'postgresql'), nullable=True))
     op.execute("UPDATE person SET updated_at = created_at")
+    # Python's casefold, not SQL's lower(): the same key the application writes.
+    bind = op.get_bind()
+    person = sa.table('person', sa.column('id', sa.Integer), sa.column('name', sa.String),
+                      sa.column('sort_name', sa.String))
+    rows = [{"key": pid, "sort_name": (name or "").casefold()}
+            for pid, name in bind.execute(sa.select(person.c.id, person.c.name))]
+    if rows:
+        bind.execute(person.update().where(person.c.id == sa.bindparam("key"))
+                     .values(sort_name=sa.bindparam("sort_name")), rows)
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.alter_column('updated_at', nullable=False)
+        batch_op.alter_column('sort_name', nullable=False)
         batch_op.create_index(batch_op.f('ix_person_updated_at'), ['updated_at'], unique=False)
+        batch_op.create_index('ix_person_sort_name', ['sort_name', 'id'], unique=False)
 
     # Backfill with the same code that keeps the tables up to date (and that check-derived
     # compares against), so the two can never disagree about the policy.
@@ -88,7 +102,9 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index('ix_person_sort_name')
         batch_op.drop_index(batch_op.f('ix_person_updated_at'))
+        batch_op.drop_column('sort_name')
         batch_op.drop_column('updated_at')
     op.drop_index('ix_certification_standing_path', table_name='certification_standing')
     op.drop_table('certification_standing')
