@@ -115,8 +115,8 @@ def team_heat(session, scope, filters: ReportFilters, *,
     """Teams × competencies under `scope` and `filters`, aggregated as the module says by the
     database over the stored levels: two queries (the cells, and each team's head-count),
     whatever the number of people."""
-    report = report_rows.report_statement(session, scope, filters, today or clock.today())
-    people = report.stmt.subquery()
+    people = report_rows.report_members(session, scope, filters,
+                                        today or clock.today()).subquery()
     R, L = MatrixRequirement, CompetencyLevel
     shortfall = R.required_level - func.coalesce(L.level, 0)
     connection = session.connection()

@@ -23,7 +23,12 @@ from assessments.review360.services.results import LatestScore, latest_scores
 from certificates.models import CertificationStanding
 from certificates.services.standing import PathStanding, join_status, standings
 from courses.services.progress import overdue_counts
-from lms.competencies.models import Competency, CompetencyArea, MatrixRequirement
+from lms.competencies.models import (
+    Competency,
+    CompetencyArea,
+    CompetencyLevel,
+    MatrixRequirement,
+)
 from lms.competencies.services.evidence import ProfileEntry, profiles
 from lms.core import clock
 from lms.paths.models import CertificationPath
@@ -179,6 +184,23 @@ def report_statement(session, scope, filters: ReportFilters, today: date,
     return Report(stmt, standing, Team.name, path)
 
 
+def report_members(session, scope, filters: ReportFilters, today: date):
+    """A SELECT of (id, team_id, team, tier_id) of the report's people, for aggregates that
+    need no standing: without a status filter, no standing or evaluation is joined."""
+    if filters.status is not None or filters.expiring_within is not None:
+        report = report_statement(session, scope, filters, today)
+        return report.stmt.with_only_columns(Person.id, Person.team_id,
+                                             Team.name.label("team"), Person.tier_id,
+                                             maintain_column_froms=True)
+    stmt = (select(Person.id, Person.team_id, Team.name.label("team"), Person.tier_id)
+            .outerjoin(Team, Team.id == Person.team_id).where(scope))
+    if not filters.include_inactive:
+        stmt = stmt.where(Person.active.is_(True))
+    return narrow_people(session, stmt, team_id=filters.team_id,
+                         manager_id=filters.manager_id, tier_id=filters.tier_id,
+                         hired_from=filters.hired_from, hired_to=filters.hired_to)
+
+
 # Sort keys every person has, read from the person row alone.
 _NEVER_EMPTY = ("name", "employee_id")
 
@@ -292,6 +314,49 @@ def details(session, rows: list[PersonRow], *, today: date | None = None,
                                       overdue=overdue.get(row.id, 0),
                                       standings=full.get(row.id, {}))
     return result
+
+
+@dataclass(frozen=True)
+class ExportDetail:
+    """What an export row needs beyond the PersonRow, one object per person (no per-cell
+    objects): stored levels by competency id, every path's standing, the latest 360 score and
+    overdue training."""
+
+    levels: dict[int, int]
+    standings: dict[int, PathStanding]
+    review360: LatestScore | None
+    overdue: int
+
+
+def required_levels(session) -> dict[int, dict[int, int]]:
+    """{path_id: {competency_id: required level}} for every path (one query)."""
+    required: dict[int, dict[int, int]] = defaultdict(dict)
+    for path_id, competency_id, level in session.connection().execute(
+            select(MatrixRequirement.path_id, MatrixRequirement.competency_id,
+                   MatrixRequirement.required_level)):
+        required[path_id][competency_id] = level
+    return required
+
+
+def export_details(session, rows: list[PersonRow], *, today: date | None = None,
+                   expiring_days: int = EXPIRING_DAYS) -> dict[int, ExportDetail]:
+    """{person_id: ExportDetail} for a batch of `rows` in five queries (levels as plain Core
+    rows, standings (two), 360 scores, overdue enrolments)."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return {}
+    today = today or clock.today()
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    L = CompetencyLevel.__table__.c
+    for person_id, competency_id, level in session.connection().execute(
+            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))):
+        levels[person_id][competency_id] = level
+    full = standings(session, ids, today=today, expiring_within_days=expiring_days)
+    scores = latest_scores(session, ids)
+    overdue = overdue_counts(session, ids, today)
+    return {pid: ExportDetail(levels=levels.get(pid, {}), standings=full.get(pid, {}),
+                              review360=scores.get(pid), overdue=overdue.get(pid, 0))
+            for pid in ids}
 
 
 def batches(rows: list[PersonRow], size: int = BATCH):
