@@ -111,7 +111,9 @@ def test_reset_token_is_one_time_and_tamper_proof(db, make_person):
     token = services.issue_reset_token(db.session, admin, agent, "k")
     assert services.person_for_reset_token(db.session, token, "k", 3600) is agent
     with pytest.raises(DomainError, match="not valid"):
-        services.person_for_reset_token(db.session, token[:-2] + "xx", "k", 3600)
+        # The payload, not the last character: base64 may ignore a change in its last bits.
+        tampered = ("B" if token[0] != "B" else "C") + token[1:]
+        services.person_for_reset_token(db.session, tampered, "k", 3600)
     with pytest.raises(DomainError, match="not valid"):
         services.person_for_reset_token(db.session, token, "other-secret", 3600)
     services.set_password(db.session, agent, "brand-new-password")
