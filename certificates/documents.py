@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from sqlalchemy import select
 
+from certificates import stencils
 from certificates.models import Certificate, CertificateDesign
 from lms.core import clock
 from lms.core.errors import DomainError
@@ -140,6 +141,8 @@ def _labels() -> dict[str, str]:
         "composite": _("Composite score"), "competency": _("Competency"),
         "level": _("Level"), "required": _("Required"),
         "verify": _("Check this certificate"), "revision": _("Revision"),
+        "assessment": _("Assessment"), "score": _("Score"),
+        "verify_at": _("Check that this certificate is genuine and still valid at"),
     }
 
 
@@ -149,8 +152,10 @@ def _slot_labels(certificate: Certificate) -> dict[str, str]:
     return {s["code"]: s["label"] for s in slots}
 
 
-def certificate_context(certificate: Certificate, look: CertificateDesign) -> dict:
-    """The plain values a certificate template sees (strings, numbers, lists of dicts)."""
+def certificate_context(certificate: Certificate, look: CertificateDesign,
+                        qr: bool = True) -> dict:
+    """The plain values a certificate template sees (strings, numbers, lists of dicts);
+    without the QR image when `qr` is false (the fast path draws it itself)."""
     chinese = current_language().startswith("zh")
     address = verify_url(certificate)
     labels = _slot_labels(certificate)
@@ -176,7 +181,7 @@ def certificate_context(certificate: Certificate, look: CertificateDesign) -> di
                           "name": (c.get("name_zh") if chinese and c.get("name_zh")
                                    else c["name"])}
                          for c in certificate.competencies or []],
-        "verify_url": address, "qr": qr_data_url(address),
+        "verify_url": address, "qr": qr_data_url(address) if qr else "",
     }
 
 
@@ -204,8 +209,19 @@ def certificate_html(certificate: Certificate, look: CertificateDesign) -> str:
 
 def certificate_pdf(session, certificate: Certificate,
                     look: CertificateDesign | None = None) -> bytes:
-    """The certificate as an A4 landscape PDF."""
-    return html_to_pdf(certificate_html(certificate, look or design(session)))
+    """The certificate as an A4 landscape PDF: through the design's stencil when it has one
+    (see `certificates.stencils`), else (and for a value that would not fit) WeasyPrint."""
+    look = look or design(session)
+    context = certificate_context(certificate, look, qr=False)
+    fast = stencils.certificate_pdf(look.template or DEFAULT_TEMPLATE, context, {
+        "Author": look.organisation, "Subject": context["path_name"],
+        "Creator": look.organisation, "Producer": "WeasyPrint"})
+    return fast if fast is not None else full_certificate_pdf(certificate, look)
+
+
+def full_certificate_pdf(certificate: Certificate, look: CertificateDesign) -> bytes:
+    """The certificate rendered whole by WeasyPrint (what the stencil must look like)."""
+    return html_to_pdf(certificate_html(certificate, look))
 
 
 def transcript_pdf(session, person) -> bytes:

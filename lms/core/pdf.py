@@ -28,8 +28,10 @@ from weasyprint.urls import URLFetcher
 from lms.core import fonts
 from lms.core.errors import DomainError
 from lms.core.fonts import PDF_FONT_STACK
+from lms.core.stencil import font_config
 
-__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf"]
+__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf",
+           "missing_glyphs"]
 
 SVG_DATA = "data:image/svg+xml"
 _SHOWN_NOTHING = {"style", "script", "title", "template"}
@@ -129,15 +131,21 @@ def document_text(html: str) -> str:
 
 def check_drawable(html: str) -> None:
     """Raise MissingGlyphs when the document shows a character no installed font draws."""
-    text = document_text(html)
+    missing = missing_glyphs(document_text(html))
+    if missing is not None:
+        raise missing
+
+
+def missing_glyphs(text: str) -> MissingGlyphs | None:
+    """The error for text with characters no installed font draws, None when all print."""
     missing = fonts.coverage().missing(text)
     if not missing:
-        return
+        return None
     first = missing[0]
     word = next((w for w in text.split() if first in w), first)
     script = fonts.script_of(first)
     chars = [c for c in missing if fonts.script_of(c) is script]
-    raise MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
+    return MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
 
 
 class DataOnlyFetcher(URLFetcher):
@@ -154,4 +162,5 @@ def html_to_pdf(html: str) -> bytes:
     document with text no installed font can draw (MissingGlyphs; see the module)."""
     check_drawable(html)
     return HTML(string=html, base_url="about:blank",
-                url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf()
+                url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf(
+                    font_config=font_config())

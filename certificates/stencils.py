@@ -1,0 +1,144 @@
+"""Certificates through a stencil (`lms.core.stencil`): the design laid out once per design ×
+language × path (and whatever else prints the same on every certificate of it), each
+certificate only its own values.
+
+Which values are a certificate's own: the holder's name, serial, dates, composite and
+assessment scores, competency levels, the verification address and its QR code. Everything
+else in the template's context (labels, path and competency names, required levels, the
+design) is part of the stencil's key, so a design, path, rules or language change makes a new
+stencil on the next certificate; stencils are kept per process, the most recent STENCILS.
+"""
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+
+import segno
+from jinja2.sandbox import SandboxedEnvironment
+
+from lms.core.pdf import DataOnlyFetcher, check_drawable, missing_glyphs
+from lms.core.stencil import Marked, Stencil, mark_slots
+
+STENCILS = 32
+# Per thread: a stencil holds WeasyPrint boxes and fonts of its thread's FontConfiguration.
+_local = threading.local()
+_sandbox = SandboxedEnvironment(autoescape=True)
+_UNSUPPORTED = "unsupported"
+
+
+def own_values(context: dict) -> dict[str, str]:
+    """The values that differ from one certificate to the next, by slot name."""
+    values = {name: str(context[name]) for name in (
+        "holder_name", "serial", "issued_on", "expires_on", "composite", "verify_url")}
+    for n, component in enumerate(context["components"]):
+        values[f"components.{n}.score"] = str(component["score"])
+    for n, competency in enumerate(context["competencies"]):
+        values[f"competencies.{n}.level"] = str(competency["level"])
+    return values
+
+
+def _marked(context: dict, values: dict[str, str]) -> dict:
+    """The context with its own values marked (empty ones stay empty: the template may test
+    them) and the QR code as an image."""
+    marked = dict(context)
+    for name in ("holder_name", "serial", "issued_on", "expires_on", "composite",
+                 "verify_url"):
+        marked[name] = Marked(name, values[name]) if values[name] else ""
+    marked["components"] = [
+        {**c, "score": Marked(f"components.{n}.score", values[f"components.{n}.score"])
+         if values[f"components.{n}.score"] else ""}
+        for n, c in enumerate(context["components"])]
+    marked["competencies"] = [
+        {**c, "level": Marked(f"competencies.{n}.level", values[f"competencies.{n}.level"])}
+        for n, c in enumerate(context["competencies"])]
+    marked["qr"] = _qr(values["verify_url"]).svg_data_uri(scale=4, border=2)
+    return marked
+
+
+def _qr(text: str):
+    return segno.make(text, error="m")
+
+
+def _key(template: str, context: dict, values: dict[str, str]) -> str:
+    """What prints the same on every certificate of a stencil: the template, the design,
+    the labels and names, which own values are empty, and the QR code's size."""
+    shared = {name: value for name, value in context.items()
+              if name not in values and name not in ("components", "competencies", "qr")}
+    shared["components"] = [{k: v for k, v in c.items() if k != "score"}
+                            for c in context["components"]]
+    shared["competencies"] = [{k: v for k, v in c.items() if k != "level"}
+                              for c in context["competencies"]]
+    shared["empty"] = sorted(name for name, value in values.items() if not value)
+    shared["qr"] = _qr(values["verify_url"]).symbol_size(border=0)
+    text = json.dumps([template, shared], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _build(template: str, context: dict, values: dict[str, str]) -> Stencil | None:
+    marked = _marked(context, values)
+    html = mark_slots(_sandbox.from_string(template).render(marked))
+    if html is None:
+        return None
+    check_drawable(html)
+    return Stencil.build(html, {n: v for n, v in values.items() if v}, {"qr": marked["qr"]},
+                         DataOnlyFetcher(allowed_protocols=("data",)))
+
+
+def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> bytes | None:
+    """The certificate from its design's stencil, or None when the design has none or a
+    value does not fit its place (render it whole then). Refuses text no font draws
+    (MissingGlyphs), like `html_to_pdf`."""
+    values = own_values(context)
+    missing = missing_glyphs(" ".join(values.values()))
+    if missing is not None:
+        raise missing
+    key = _key(template, context, values)
+    variants = _cache().get(key)
+    if variants is not None:
+        _cache().move_to_end(key)
+    if variants == _UNSUPPORTED:
+        return None
+    if not variants:
+        first = _build(template, context, values)
+        if first is None:
+            _remember(key, _UNSUPPORTED)
+            return None
+        first.fonts_key = first.fonts_key_of(first.layouts(first.values))
+        variants = _remember(key, [first])
+    laid = variants[0].layouts(values)
+    if laid is None:
+        return None
+    fonts_key = variants[0].fonts_key_of(laid)
+    stencil = next((v for v in variants if v.fonts_key == fonts_key), None)
+    if stencil is None:
+        stencil = _build(template, context, values)
+        if stencil is None:
+            return None
+        stencil.fonts_key = fonts_key
+        variants.append(stencil)
+    title = stencil.title
+    for slot, value in stencil.values.items():
+        title = title.replace(value, values.get(slot, ""))
+    return stencil.fill(values, laid, {"qr": _qr(values["verify_url"]).matrix},
+                        {**metadata, "Title": title}, {"verify_url": values["verify_url"]})
+
+
+def _cache() -> OrderedDict:
+    if getattr(_local, "stencils", None) is None:
+        _local.stencils = OrderedDict()
+    return _local.stencils
+
+
+def _remember(key: str, value):
+    stencils = _cache()
+    stencils[key] = value
+    while len(stencils) > STENCILS:
+        stencils.popitem(last=False)
+    return value
+
+
+def forget() -> None:
+    """Drop this thread's stencils (tests; a design change needs nothing: it changes the
+    key)."""
+    _cache().clear()
