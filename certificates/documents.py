@@ -209,14 +209,28 @@ def certificate_html(certificate: Certificate, look: CertificateDesign) -> str:
 
 def certificate_pdf(session, certificate: Certificate,
                     look: CertificateDesign | None = None) -> bytes:
-    """The certificate as an A4 landscape PDF: through the design's stencil when it has one
-    (see `certificates.stencils`), else (and for a value that would not fit) WeasyPrint."""
+    """The certificate as an A4 landscape PDF (see `context_pdf`)."""
     look = look or design(session)
-    context = certificate_context(certificate, look, qr=False)
-    fast = stencils.certificate_pdf(look.template or DEFAULT_TEMPLATE, context, {
-        "Author": look.organisation, "Subject": context["path_name"],
-        "Creator": look.organisation, "Producer": "WeasyPrint"})
-    return fast if fast is not None else full_certificate_pdf(certificate, look)
+    return context_pdf(look.template or DEFAULT_TEMPLATE,
+                       certificate_context(certificate, look, qr=False), metadata(look))
+
+
+def metadata(look: CertificateDesign) -> dict[str, str]:
+    """The PDF's document information: the organisation is its author (the title and
+    subject come from the certificate)."""
+    return {"Author": look.organisation, "Creator": look.organisation}
+
+
+def context_pdf(template: str, context: dict, info: dict[str, str]) -> bytes:
+    """A certificate PDF from its template and context (without the QR image): through the
+    design's stencil (`certificates.stencils`), or rendered whole by WeasyPrint when the
+    design has none or a value does not fit its place. Plain values only, so batches send
+    them to other processes."""
+    fast = stencils.certificate_pdf(template, context, {**info, "Subject": context["path_name"]})
+    if fast is not None:
+        return fast
+    return html_to_pdf(_sandbox.from_string(template).render(
+        {**context, "qr": qr_data_url(context["verify_url"])}))
 
 
 def full_certificate_pdf(certificate: Certificate, look: CertificateDesign) -> bytes:

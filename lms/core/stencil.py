@@ -388,7 +388,7 @@ class Stencil:
                 kept.append(link)
         page.links[:] = kept
         title = document.metadata.title or ""
-        base = document.write_pdf(font_config=font_config())
+        base = document.write_pdf()
         stream = _TextStream()
         stream.stream.extend(_begin(page.height))
         for box in statics:
@@ -690,23 +690,24 @@ def _texts(box):
 
 
 def _qr_ops(area: _Area, matrix: list, border: int = 2) -> list[bytes]:
-    """Black QR modules filling the area as the SVG image would (`border` quiet modules)."""
+    """The QR modules in the area as the SVG image draws them (`border` quiet modules): a
+    stroke one module high along each run of dark modules in a row."""
     size = len(matrix) + 2 * border
     cell_x, cell_y = area.width / size, area.height / size
-    ops = [b"0 0 0 rg"]
+    ops = [b"q", b"0 0 0 RG", f"{cell_y:.4f} w".encode()]
     for row, modules in enumerate(matrix):
-        y = area.y + (row + border) * cell_y
+        y = area.y + (row + border + .5) * cell_y
         column = 0
         while column < len(modules):
             if modules[column]:
                 start = column
                 while column < len(modules) and modules[column]:
                     column += 1
-                ops.append(f"{area.x + (start + border) * cell_x:.3f} {y:.3f} "
-                           f"{(column - start) * cell_x:.3f} {cell_y:.3f} re".encode())
+                ops.append(f"{area.x + (start + border) * cell_x:.3f} {y:.3f} m "
+                           f"{area.x + (column + border) * cell_x:.3f} {y:.3f} l".encode())
             else:
                 column += 1
-    ops.append(b"f")
+    ops += [b"S", b"Q"]
     return ops
 
 
