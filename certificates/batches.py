@@ -6,8 +6,9 @@ A batch runs as a background job: on RQ (queue "certificates") when REDIS_URL is
 web process. The job records its progress on the batch row, committed every few
 certificates, so any worker can report it. Certificates render through the design's
 stencil (`certificates.stencils`: laid out once per process, then only each certificate's
-values), in chunks of CHUNK in a pool of processes (CERTIFICATE_RENDER_PROCESSES, default: the machine's cores) once a batch
-is large enough to pay for starting them; the zip is written in the storage directory.
+values), in chunks of CHUNK in a pool of processes (CERTIFICATE_RENDER_PROCESSES, default:
+the machine's cores) once a batch is large enough to pay for starting them; the zip is
+written in the storage directory.
 """
 
 import csv
