@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import filetype
-import segno
 from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -124,7 +123,7 @@ def verify_url(certificate: Certificate) -> str:
 
 def qr_data_url(text: str) -> str:
     """A QR code of `text` as an SVG data: URL (error correction M)."""
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+    return stencils.qr_code(text).svg_data_uri(scale=4, border=2)
 
 
 def display_score(value) -> str:

@@ -38,7 +38,7 @@ def own_values(context: dict) -> dict[str, str]:
     return values
 
 
-def _marked(context: dict, values: dict[str, str]) -> dict:
+def _marked(context: dict, values: dict[str, str], qr) -> dict:
     """The context with its own values marked (empty ones stay empty: the template may test
     them) and the QR code as an image."""
     marked = dict(context)
@@ -52,15 +52,22 @@ def _marked(context: dict, values: dict[str, str]) -> dict:
     marked["competencies"] = [
         {**c, "level": Marked(f"competencies.{n}.level", values[f"competencies.{n}.level"])}
         for n, c in enumerate(context["competencies"])]
-    marked["qr"] = _qr(values["verify_url"]).svg_data_uri(scale=4, border=2)
+    marked["qr"] = qr.svg_data_uri(scale=4, border=2)
     return marked
 
 
-def _qr(text: str):
-    return segno.make(text, error="m")
+def qr_code(text: str):
+    """The verification QR code of `text` (error correction M, never a Micro QR code, which
+    phone cameras do not read). The mask is fixed: choosing
+    the best of eight costs six times the rest of the encoding (7 ms against 1 ms), and any
+    mask reads; the full render draws the same code, so both paths print the same modules."""
+    return segno.make(text, error="m", mask=QR_MASK, micro=False)
 
 
-def _key(template: str, context: dict, values: dict[str, str]) -> str:
+QR_MASK = 4
+
+
+def _key(template: str, context: dict, values: dict[str, str], qr) -> str:
     """What prints the same on every certificate of a stencil: the template, the design,
     the labels and names, which own values are empty, and the QR code's size."""
     shared = {name: value for name, value in context.items()
@@ -70,13 +77,13 @@ def _key(template: str, context: dict, values: dict[str, str]) -> str:
     shared["competencies"] = [{k: v for k, v in c.items() if k != "level"}
                               for c in context["competencies"]]
     shared["empty"] = sorted(name for name, value in values.items() if not value)
-    shared["qr"] = _qr(values["verify_url"]).symbol_size(border=0)
+    shared["qr"] = qr.symbol_size(border=0)
     text = json.dumps([template, shared], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _build(template: str, context: dict, values: dict[str, str]) -> Stencil | None:
-    marked = _marked(context, values)
+def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil | None:
+    marked = _marked(context, values, qr)
     html = mark_slots(_sandbox.from_string(template).render(marked))
     if html is None:
         return None
@@ -93,14 +100,15 @@ def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> b
     missing = missing_glyphs(" ".join(values.values()))
     if missing is not None:
         raise missing
-    key = _key(template, context, values)
+    qr = qr_code(values["verify_url"])
+    key = _key(template, context, values, qr)
     variants = _cache().get(key)
     if variants is not None:
         _cache().move_to_end(key)
     if variants == _UNSUPPORTED:
         return None
     if not variants:
-        first = _build(template, context, values)
+        first = _build(template, context, values, qr)
         if first is None:
             _remember(key, _UNSUPPORTED)
             return None
@@ -112,7 +120,7 @@ def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> b
     fonts_key = variants[0].fonts_key_of(laid)
     stencil = next((v for v in variants if v.fonts_key == fonts_key), None)
     if stencil is None:
-        stencil = _build(template, context, values)
+        stencil = _build(template, context, values, qr)
         if stencil is None:
             return None
         stencil.fonts_key = fonts_key
@@ -120,7 +128,7 @@ def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> b
     title = stencil.title
     for slot, value in stencil.values.items():
         title = title.replace(value, values.get(slot, ""))
-    return stencil.fill(values, laid, {"qr": _qr(values["verify_url"]).matrix},
+    return stencil.fill(values, laid, {"qr": qr.matrix},
                         {**metadata, "Title": title}, {"verify_url": values["verify_url"]})
 
 

@@ -26,6 +26,7 @@ import io
 import re
 import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pydyf
@@ -172,9 +173,36 @@ _subset_lib = _hb.dlopen("libharfbuzz-subset.so.0")
 _PASSTHROUGH, _NO_HINTING, _DESUBROUTINIZE = 0x40, 0x01, 0x04
 
 
+SUBSETS = 256
+_subsets: OrderedDict = OrderedDict()
+_subsets_lock = threading.Lock()
+
+
 def subset_font(font: Font, glyphs: set[int]) -> tuple[bytes, dict[int, int]]:
     """The font reduced to these glyphs (and .notdef), renumbered: its bytes and the map
-    from the original glyph ids to the new ones."""
+    from the original glyph ids to the new ones. The last SUBSETS are kept: most pages of a
+    batch share the glyphs of their dates, serials and scores."""
+    key = (font.hash, frozenset(glyphs))
+    with _subsets_lock:
+        found = _subsets.get(key)
+        if found is not None:
+            _subsets.move_to_end(key)
+            return found
+    found = _subset(font, glyphs)
+    with _subsets_lock:
+        _subsets[key] = found
+        while len(_subsets) > SUBSETS:
+            _subsets.popitem(last=False)
+    return found
+
+
+def forget_subsets() -> None:
+    """Drop the kept subsets (benchmarks measure a page whose glyphs are new)."""
+    with _subsets_lock:
+        _subsets.clear()
+
+
+def _subset(font: Font, glyphs: set[int]) -> tuple[bytes, dict[int, int]]:
     face = _hb.cast("hb_face_t *", int(wffi.cast("uintptr_t", font.hb_face)))
     plan_input = _subset_lib.hb_subset_input_create_or_fail()
     try:
