@@ -353,6 +353,8 @@ class _Area:
 
 @dataclass
 class _Link:
+    """A link whose address holds a marked value; `rect` is (x1, y1, x2, y2) in CSS px."""
+
     target: str
     rect: tuple[float, float, float, float]
 
@@ -529,9 +531,9 @@ class Stencil:
         resources_data = (b"<<" + self.resources_entries + b" /Font << " + b" ".join(font_refs)
                           + b" >> >>")
         annotations = []
-        for target, (x, y, width, height) in links:
-            rect = (x * SCALE, (self.page_height - y - height) * SCALE, (x + width) * SCALE,
-                    (self.page_height - y) * SCALE)
+        for target, (x1, y1, x2, y2) in dict.fromkeys(links):
+            rect = (x1 * SCALE, (self.page_height - y2) * SCALE, x2 * SCALE,
+                    (self.page_height - y1) * SCALE)
             annotations.append(add(pydyf.Dictionary({
                 "Type": "/Annot", "Subtype": "/Link",
                 "Rect": pydyf.Array([round(v, 3) for v in rect]),
