@@ -54,8 +54,8 @@ class BenchmarkKind(AssessmentKind):
 
 
 def build(session, count: int):
-    from lms.competencies.evidence import Evidence
     from lms.competencies.models import MatrixRequirement
+    from lms.competencies.services.evidence import Evidence
     from lms.core import clock
     from lms.defaults import install_defaults
     from lms.paths.models import AssessmentSlot, CertificationPath
@@ -127,8 +127,8 @@ def main() -> None:
     try:
         with app.app_context():
             db.create_all()
-            from certificates import awards, batches, documents, stencils
             from certificates.models import Certificate, CertificateBatch
+            from certificates.services import awards, batches, documents, stencils
             from lms.core.database import writing
             from lms.core.stencil import forget_subsets
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from PIL import Image, ImageChops
 
-from certificates import documents, stencils
+from certificates.services import documents, stencils
 from lms.core.stencil import Marked, mark_slots
 from tests.certificates import test_documents
 from tests.certificates.test_documents import pdf_fonts, pdf_text

@@ -9,15 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from courses.content_files import (
-    ContentError,
-    course_files,
-    export_course,
-    import_course,
-    read_course_folder,
-    sources,
-)
-from courses.content_files import manifest as manifest_module
 from courses.models import (
     Course,
     CourseCompetency,
@@ -27,7 +18,16 @@ from courses.models import (
     Lesson,
     PathCourse,
 )
-from courses.services import published
+from courses.services.content_files import (
+    ContentError,
+    course_files,
+    export_course,
+    import_course,
+    read_course_folder,
+    sources,
+)
+from courses.services.content_files import manifest as manifest_module
+from courses.services.versions import published
 from lms.core.audit import AuditEntry
 
 MANIFEST = """\
