@@ -47,7 +47,7 @@ def design(session) -> CertificateDesign:
     return found if found is not None else CertificateDesign(
         id=1, template=DEFAULT_TEMPLATE, primary_colour="#1f4e79", accent_colour="#c9a227",
         organisation="Service Academy", signatory_name="", signatory_title="", logo="",
-        signature="")
+        signature="", seal="")
 
 
 def image_data_url(data: bytes) -> str:
@@ -84,7 +84,9 @@ def check_template(source: str) -> str:
 def save_design(session, actor, *, template: str, primary_colour: str, accent_colour: str,
                 organisation: str, signatory_name: str, signatory_title: str,
                 logo: bytes | None = None, signature: bytes | None = None,
-                remove_logo: bool = False, remove_signature: bool = False) -> CertificateDesign:
+                seal: bytes | None = None, remove_logo: bool = False,
+                remove_signature: bool = False, remove_seal: bool = False
+                ) -> CertificateDesign:
     """Save the certificate design; refuses colours other than #rrggbb, templates that do not
     render and images that are not PNG or JPEG."""
     from lms.core import audit
@@ -111,6 +113,10 @@ def save_design(session, actor, *, template: str, primary_colour: str, accent_co
         row.signature = image_data_url(signature)
     elif remove_signature:
         row.signature = ""
+    if seal:
+        row.seal = image_data_url(seal)
+    elif remove_seal:
+        row.seal = ""
     row.updated_at = clock.now()
     session.flush()
     audit.record(actor, "certificate.design", row)
@@ -142,6 +148,7 @@ def _labels() -> dict[str, str]:
         "verify": _("Check this certificate"), "revision": _("Revision"),
         "assessment": _("Assessment"), "score": _("Score"),
         "verify_at": _("Check that this certificate is genuine and still valid at"),
+        "certified": _("Certified"),
     }
 
 
@@ -149,6 +156,26 @@ def _slot_labels(certificate: Certificate) -> dict[str, str]:
     snapshot = certificate.rules_version.snapshot if certificate.rules_version else {}
     slots = snapshot.get("slots", []) + snapshot.get("recert", {}).get("slots", [])
     return {s["code"]: s["label"] for s in slots}
+
+
+def monogram(organisation: str) -> str:
+    """The initials printed where no logo was uploaded: the first letters of the first two
+    words ("Service Academy" → "SA"), or the first character of a name without spaces."""
+    words = organisation.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][:1].upper()
+    return (words[0][:1] + words[1][:1]).upper()
+
+
+def _look(look: CertificateDesign) -> dict:
+    """The design's part of a certificate's context."""
+    return {"primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
+            "accent": look.accent_colour if COLOUR.match(look.accent_colour) else "#c9a227",
+            "organisation": look.organisation, "monogram": monogram(look.organisation),
+            "signatory_name": look.signatory_name, "signatory_title": look.signatory_title,
+            "logo": look.logo, "signature": look.signature, "seal": look.seal or ""}
 
 
 def certificate_context(certificate: Certificate, look: CertificateDesign,
@@ -160,10 +187,7 @@ def certificate_context(certificate: Certificate, look: CertificateDesign,
     labels = _slot_labels(certificate)
     return {
         "lang": "zh-Hans" if chinese else "en", "labels": _labels(), "font": FONT,
-        "primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
-        "accent": look.accent_colour if COLOUR.match(look.accent_colour) else "#c9a227",
-        "organisation": look.organisation, "signatory_name": look.signatory_name,
-        "signatory_title": look.signatory_title, "logo": look.logo, "signature": look.signature,
+        **_look(look),
         "holder_name": certificate.holder_name,
         "path_name": (certificate.path_name_zh if chinese and certificate.path_name_zh
                       else certificate.path_name),
@@ -184,12 +208,16 @@ def certificate_context(certificate: Certificate, look: CertificateDesign,
     }
 
 
-def sample_context() -> dict:
-    """A made-up certificate for checking and previewing a template."""
+def sample_context(look: CertificateDesign | None = None) -> dict:
+    """A made-up certificate for checking and previewing a template (in `look`'s design, or
+    a sample one)."""
+    sample = CertificateDesign(primary_colour="#1f4e79", accent_colour="#c9a227",
+                               organisation="Service Academy", signatory_name="Sophie Martin",
+                               signatory_title="HR", logo="", signature="", seal="")
     return {
-        "lang": "en", "labels": _labels(), "font": FONT, "primary": "#1f4e79",
-        "accent": "#c9a227", "organisation": "Service Academy", "signatory_name": "Sophie Martin",
-        "signatory_title": "HR", "logo": "", "signature": "", "holder_name": "王芳 Wang Fang",
+        "lang": "zh-Hans" if current_language().startswith("zh") else "en",
+        "labels": _labels(), "font": FONT, **_look(look or sample),
+        "holder_name": "王芳 Wang Fang",
         "path_name": "New hire — basic certification", "tier": "NEWHIRE",
         "serial": "NEWHIRE-2026-00001", "revision": 1, "issued_on": "2 March 2026",
         "expires_on": "2 March 2027", "composite": "", "components": [

@@ -377,7 +377,9 @@ def design():
                 signatory_title=form.signatory_title.data,
                 logo=form.logo.data.read() if form.logo.data else None,
                 signature=form.signature.data.read() if form.signature.data else None,
-                remove_logo=form.remove_logo.data, remove_signature=form.remove_signature.data)
+                seal=form.seal.data.read() if form.seal.data else None,
+                remove_logo=form.remove_logo.data, remove_signature=form.remove_signature.data,
+                remove_seal=form.remove_seal.data)
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -395,11 +397,7 @@ def design_sample():
     from lms.core.pdf import html_to_pdf
 
     look = documents.design(db.session)
-    context = documents.sample_context()
-    context.update(primary=look.primary_colour, accent=look.accent_colour,
-                   organisation=look.organisation, signatory_name=look.signatory_name,
-                   signatory_title=look.signatory_title, logo=look.logo,
-                   signature=look.signature)
+    context = documents.sample_context(look)
     html = documents._sandbox.from_string(look.template or documents.DEFAULT_TEMPLATE) \
         .render(context)
     return _pdf(html_to_pdf(html), "sample-certificate.pdf")
