@@ -48,6 +48,8 @@ bp.add_url_rule("/certificates/batches/<int:batch_id>.json", view_func=pages.bat
 bp.add_url_rule("/certificates/batches/<int:batch_id>/download", view_func=pages.batch_download,
                 methods=["GET"])
 bp.add_url_rule("/verify", view_func=pages.verify_form, methods=["GET", "POST"])
+bp.add_url_rule("/verify/transcript/<token>", view_func=pages.verify_transcript,
+                methods=["GET"])
 bp.add_url_rule("/verify/<path:code>", view_func=pages.verify, methods=["GET"])
 bp.add_url_rule("/verify/badge", view_func=pages.verify_badge, methods=["POST"])
 bp.add_url_rule("/badges/issuer", view_func=pages.issuer, methods=["GET"])

@@ -1,4 +1,4 @@
-"""Certificate and transcript documents: HTML first, then `lms.core.pdf.html_to_pdf`.
+"""Certificate documents: HTML first, then `lms.core.pdf.html_to_pdf` or the design's stencil.
 
 The certificate template is admin-editable, so it renders in Jinja's SandboxedEnvironment with
 autoescaping and plain values only (strings, numbers, lists of dicts): a template cannot reach
@@ -13,13 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import filetype
-from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
-from sqlalchemy import select
 
 from certificates.models import Certificate, CertificateDesign
 from certificates.services import stencils
@@ -263,32 +261,3 @@ def context_pdf(template: str, context: dict, info: dict[str, str]) -> bytes:
 def full_certificate_pdf(certificate: Certificate, look: CertificateDesign) -> bytes:
     """The certificate rendered whole by WeasyPrint (what the stencil must look like)."""
     return html_to_pdf(certificate_html(certificate, look))
-
-
-def transcript_pdf(session, person) -> bytes:
-    """One person's transcript: courses, assessment results by path, certificates."""
-    from certificates.models import CertificationEvaluation
-    from courses.models import Enrollment
-
-    enrollments = session.scalars(select(Enrollment).where(
-        Enrollment.person_id == person.id, Enrollment.withdrawn.is_(False))
-        .order_by(Enrollment.enrolled_at)).all()
-    evaluations = session.scalars(select(CertificationEvaluation).where(
-        CertificationEvaluation.person_id == person.id)
-        .order_by(CertificationEvaluation.path_id)).all()
-    certificates = session.scalars(select(Certificate).where(
-        Certificate.person_id == person.id)
-        .order_by(Certificate.issued_on, Certificate.id)).all()
-    assessments = []
-    for evaluation in evaluations:
-        labels = {s["code"]: s["label"] for s in evaluation.rules_version.snapshot["slots"]
-                  + evaluation.rules_version.snapshot["recert"]["slots"]}
-        for code, score in (evaluation.components or {}).items():
-            assessments.append({"path": evaluation.rules_version.snapshot["path"],
-                                "label": labels.get(code, code),
-                                "score": display_score(score)})
-    html = render_template(
-        "certificates/transcript_pdf.html", person=person, enrollments=enrollments,
-        assessments=assessments, certificates=certificates, font=PDF_FONT_STACK,
-        today=clock.today(), display_score=display_score)
-    return html_to_pdf(html)

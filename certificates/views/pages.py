@@ -38,7 +38,7 @@ from certificates.models import (
     CertificateBatch,
     RecertificationSlot,
 )
-from certificates.services import awards, badges, batches, documents
+from certificates.services import awards, badges, batches, documents, transcripts
 from certificates.services import settings as services
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
@@ -109,7 +109,7 @@ def evaluate(person_id: int):
 def transcript(person_id: int):
     person = db.get_or_404(Person, person_id)
     authorize("certificates.standing", person)
-    return _pdf(documents.transcript_pdf(db.session, person),
+    return _pdf(transcripts.transcript_pdf(db.session, person),
                 f"transcript-{person.employee_id}.pdf")
 
 
@@ -471,6 +471,16 @@ def _by_code(code: str) -> Certificate | None:
     if not CODE.fullmatch(code or ""):
         return None
     return db.session.scalar(select(Certificate).where(Certificate.verify_code == code))
+
+
+@limiter.limit(VERIFY_LIMIT)
+def verify_transcript(token: str):
+    found = transcripts.read_token(db.session, token)
+    if found is None:
+        return render_template("certificates/verify_transcript.html", person=None), 404
+    person, day = found
+    return render_template("certificates/verify_transcript.html", current_today=_today(),
+                           **transcripts.transcript_context(db.session, person, day))
 
 
 @limiter.limit(VERIFY_LIMIT)

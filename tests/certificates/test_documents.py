@@ -53,6 +53,16 @@ def pdf_text(tmp_path, data: bytes) -> str:
                           capture_output=True, text=True).stdout
 
 
+def pdf_links(data: bytes) -> list[str]:
+    """The addresses the first page's link annotations open."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = PdfReader(BytesIO(data)).pages[0]
+    return [a.get_object()["/A"]["/URI"] for a in page.get("/Annots", [])]
+
+
 def pdf_fonts(tmp_path, data: bytes) -> str:
     target = tmp_path / "fonts.pdf"
     target.write_bytes(data)
@@ -119,9 +129,18 @@ def test_design_saves_images_and_colours(db, certificate, tmp_path):
 
 
 def test_transcript_pdf(db, certificate, tmp_path):
-    text = pdf_text(tmp_path, documents.transcript_pdf(db.session, certificate.person))
-    assert "Transcript" in text and certificate.serial in text
+    from certificates.services import transcripts
+
+    data = transcripts.transcript_pdf(db.session, certificate.person)
+    text = pdf_text(tmp_path, data)
+    assert "Training transcript" in text and certificate.serial in text
     assert "Exam slot" in text and "86.7" in text and "王芳" in text
+    assert "Passed" in text and "Service Academy" in text
+    address = transcripts.verify_url(certificate.person, clock.today())
+    assert address in pdf_links(data)  # the verification address is a link
+    fonts = pdf_fonts(tmp_path, data)
+    assert "Noto-Sans-CJK-SC" in fonts and "CJK-JP" not in fonts  # the Chinese face
+    assert "Noto-Sans " in fonts or "Noto-Sans\n" in fonts or "+Noto-Sans " in fonts
 
 
 def _jwk_key(session):
