@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetcher
 from lms.core import fonts
 from lms.core.errors import DomainError
 from lms.core.fonts import PDF_FONT_STACK
-from lms.core.stencil import font_config
+from lms.core.subsets import compact_fonts, font_config
 
 __all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf",
            "missing_glyphs"]
@@ -163,4 +163,4 @@ def html_to_pdf(html: str) -> bytes:
     check_drawable(html)
     return HTML(string=html, base_url="about:blank",
                 url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf(
-                    font_config=font_config())
+                    font_config=font_config(), finisher=compact_fonts)
