@@ -130,7 +130,7 @@ def main() -> None:
             from certificates.models import Certificate, CertificateBatch
             from certificates.services import awards, batches, documents, stencils
             from lms.core.database import writing
-            from lms.core.stencil import forget_subsets
+            from lms.core.subsets import forget_subsets
 
             path, people = build(db.session, args.count)
             with writing():
