@@ -17,7 +17,7 @@ from certificates.models import (
 from certificates.services import rules
 from certificates.services.awards import paths_to_evaluate
 from certificates.services.standing import PathStanding, standings
-from lms.core import audit, clock
+from lms.core import audit, clock, policy
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.validation import CODE_MAX, clean_code, clean_text
@@ -162,7 +162,7 @@ def pending_approvals(session, actor) -> list[AwardApproval]:
     """Pending requests `actor` may decide, oldest first."""
     stmt = select(AwardApproval).where(AwardApproval.status == "pending") \
         .order_by(AwardApproval.requested_at, AwardApproval.id)
-    if not actor.has_role("admin", "hr"):
+    if not policy.may(actor, "certificates.manage"):  # HR and admins decide every request
         stmt = stmt.where(AwardApproval.path_id.in_(approver_path_ids(actor) or {-1}))
     return list(session.scalars(stmt))
 

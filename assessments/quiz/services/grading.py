@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
+from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import scoring
 from assessments.quiz.services.responses import matching_choices
 from lms.competencies.models import ProficiencyLevel
@@ -183,11 +184,7 @@ def grading_queue(session, actor) -> list[Attempt]:
     stmt = (select(Attempt).join(Person, Person.id == Attempt.person_id)
             .where(Attempt.state == "finished", Attempt.needs_grading.is_(True))
             .order_by(Attempt.finished_at, Attempt.id))
-    if not actor.has_role("admin"):
-        if not actor.has_role("mentor"):
-            return []
-        stmt = stmt.where(Person.mentor_id == actor.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.where(gradeable_people_filter(actor))))
 
 
 def grade_essay(session, actor, aq: AttemptQuestion, mark: Decimal, comment: str = "") -> None:
