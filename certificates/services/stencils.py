@@ -11,11 +11,14 @@ stencil on the next certificate; stencils are kept per process, the most recent 
 
 import hashlib
 import json
+import re
 import threading
 from collections import OrderedDict
+from html import unescape
 
 import segno
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import escape
 
 from lms.core.pdf import DataOnlyFetcher, check_drawable, missing_glyphs
 from lms.core.stencil import Marked, Stencil, mark_slots
@@ -52,7 +55,7 @@ def _marked(context: dict, values: dict[str, str], qr) -> dict:
     marked["competencies"] = [
         {**c, "level": Marked(f"competencies.{n}.level", values[f"competencies.{n}.level"])}
         for n, c in enumerate(context["competencies"])]
-    marked["qr"] = qr.svg_data_uri(scale=4, border=2)
+    marked["qr"] = _qr_src(qr)
     return marked
 
 
@@ -82,14 +85,38 @@ def _key(template: str, context: dict, values: dict[str, str], qr) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+PROBE = "\ue003{}\ue004"  # private-use characters: no template prints them by itself
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
+
+
 def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil | None:
-    marked = _marked(context, values, qr)
-    html = mark_slots(_sandbox.from_string(template).render(marked))
-    if html is None:
+    """The stencil of this design with `values` in place, or None when the design cannot be
+    one. The template renders twice, with the values and with probes: when the two differ
+    anywhere but where the values print (a filter, a test or a slice of a value), a stencil
+    would print one certificate's value on the others, so there is none."""
+    render = _sandbox.from_string(template).render
+    html = mark_slots(render(_marked(context, values, qr)))
+    probes = {slot: PROBE.format(n) for n, slot in enumerate(values) if values[slot]}
+    probed = mark_slots(render(_marked(context, {s: probes.get(s, "") for s in values}, qr)))
+    if html is None or probed is None:
+        return None
+    restored = probed
+    for slot, probe in probes.items():
+        restored = restored.replace(probe, str(escape(values[slot])))
+    if restored != html:
         return None
     check_drawable(html)
-    return Stencil.build(html, {n: v for n, v in values.items() if v}, {"qr": marked["qr"]},
-                         DataOnlyFetcher(allowed_protocols=("data",)))
+    stencil = Stencil.build(html, {n: v for n, v in values.items() if v}, {"qr": _qr_src(qr)},
+                            DataOnlyFetcher(allowed_protocols=("data",)))
+    if stencil is not None:
+        title = _TITLE.search(probed)
+        stencil.title = " ".join(unescape(title.group(1)).split()) if title else ""
+        stencil.probes = probes
+    return stencil
+
+
+def _qr_src(qr) -> str:
+    return qr.svg_data_uri(scale=4, border=2)
 
 
 def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> bytes | None:
@@ -126,8 +153,8 @@ def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> b
         stencil.fonts_key = fonts_key
         variants.append(stencil)
     title = stencil.title
-    for slot, value in stencil.values.items():
-        title = title.replace(value, values.get(slot, ""))
+    for slot, probe in stencil.probes.items():
+        title = title.replace(probe, values[slot])
     return stencil.fill(values, laid, {"qr": qr.matrix},
                         {**metadata, "Title": title}, {"verify_url": values["verify_url"]})
 

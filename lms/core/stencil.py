@@ -152,6 +152,7 @@ class Stencil:
     values: dict[str, str]
     title: str
     fonts_key: tuple = ()
+    probes: dict | None = None
 
     @classmethod
     def build(cls, html: str, values: dict[str, str], images: dict[str, str],

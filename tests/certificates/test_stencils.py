@@ -87,3 +87,30 @@ def test_marks_become_spans_in_text_and_plain_text_in_attributes():
     assert mark_slots(html) == ('<title>A&amp;B</title><a href="x"><span data-slot="u">x</span>'
                                 "</a>")
     assert mark_slots(f"<style>p {{ content: '{Marked('a', 'b').__html__()}' }}</style>") is None
+
+
+def test_a_design_that_transforms_a_value_gets_no_stencil(db, certificate, tmp_path):
+    look = documents.design(db.session)
+    look.template = documents.DEFAULT_TEMPLATE.replace(
+        "<p>{{ organisation }}</p></div>", "<p>{{ organisation }} · {{ holder_name|upper }}"
+        "</p></div>")
+    context = documents.certificate_context(certificate, look, qr=False)
+    assert stencils.certificate_pdf(look.template, context, {}) is None
+    certificate.holder_name = "Zoë Müller"
+    text = pdf_text(tmp_path, documents.certificate_pdf(db.session, certificate, look))
+    assert "ZOË MÜLLER" in text and "王芳" not in text  # nobody else's name printed
+    db.session.rollback()
+
+
+def test_title_carries_this_certificates_values(db, certificate, tmp_path):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    look = documents.design(db.session)
+    documents.certificate_pdf(db.session, certificate, look)  # the stencil, for 王芳
+    certificate.holder_name = "Zoë Müller"
+    info = PdfReader(BytesIO(documents.certificate_pdf(db.session, certificate, look))).metadata
+    assert info.title == f"Certificate {certificate.serial} — Zoë Müller"
+    assert info.author == "Service Academy" and info.subject == "Path TESTPATH"
+    db.session.rollback()
