@@ -87,13 +87,16 @@ def _key(template: str, context: dict, values: dict[str, str], qr) -> str:
 
 PROBE = "\ue003{}\ue004"  # private-use characters: no template prints them by itself
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
+_HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]*)""", re.I)
+LINKED = ("verify_url",)  # the one value a link's address may hold
 
 
 def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil | None:
     """The stencil of this design with `values` in place, or None when the design cannot be
     one. The template renders twice, with the values and with probes: when the two differ
-    anywhere but where the values print (a filter, a test or a slice of a value), a stencil
-    would print one certificate's value on the others, so there is none."""
+    anywhere but where the values print (a filter, a test or a slice of a value), or a link's
+    address holds a value other than the verification address, a stencil would print one
+    certificate's value on the others, so there is none."""
     render = _sandbox.from_string(template).render
     html = mark_slots(render(_marked(context, values, qr)))
     probes = {slot: PROBE.format(n) for n, slot in enumerate(values) if values[slot]}
@@ -103,11 +106,12 @@ def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil 
     restored = probed
     for slot, probe in probes.items():
         restored = restored.replace(probe, str(escape(values[slot])))
-    if restored != html:
+    if restored != html or any(probe in href for href in _HREF.findall(probed)
+                               for slot, probe in probes.items() if slot not in LINKED):
         return None
     check_drawable(html)
     stencil = Stencil.build(html, {n: v for n, v in values.items() if v}, {"qr": _qr_src(qr)},
-                            DataOnlyFetcher(allowed_protocols=("data",)))
+                            DataOnlyFetcher(allowed_protocols=("data",)), LINKED)
     if stencil is not None:
         title = _TITLE.search(probed)
         stencil.title = " ".join(unescape(title.group(1)).split()) if title else ""

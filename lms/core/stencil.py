@@ -10,10 +10,11 @@ and bidi are WeasyPrint's), the QR modules, fonts subset to just the glyphs of t
 links and the metadata. About a millisecond of layout instead of a full WeasyPrint run.
 
 A design only qualifies when every marked text is alone on its line in a box whose width does
-not depend on it (so a longer name cannot move anything else), nothing is rotated or
-translucent, and the page is one page; `Stencil.build` returns None otherwise, and `fill`
-returns None for a value that would not fit on one line: the caller then renders the whole
-document with WeasyPrint, which is always right, only slower.
+not depend on it (so a longer name cannot move anything else), no text is rotated, translucent
+or decorated (text is drawn over the page, so nothing may be painted over text either), and
+the page is one page; `Stencil.build` returns None otherwise, and `layouts` returns None for a
+value that would not fit on one line: the caller then renders the whole document with
+WeasyPrint, which is always right, only slower. Tests compare both renders pixel by pixel.
 
 Marking: the template renders with `Marked` values; their HTML is the escaped text between
 private-use sentinels, which `mark_slots` turns into `<span data-slot>` in text and plain text
@@ -61,22 +62,20 @@ class Marked(str):
 
 def mark_slots(html: str) -> str | None:
     """The rendered HTML with marked values as `<span data-slot=…>` in text and plain text in
-    attributes and the title; None when a value landed in a style or a script."""
+    attributes and the title; None when a value landed in a stylesheet, a style attribute or
+    a script (it would print, or act, the same on every page)."""
     lower = html.lower()
     out, last = [], 0
     for match in _SENTINEL.finditer(html):
-        start = match.start()
-        before = lower[:start]
-        out.append(html[last:start])
+        before = lower[:match.start()]
         raw = [tag for tag in _RAW_TEXT if before.rfind("<" + tag) > before.rfind("</" + tag)]
-        if raw and raw[0] in ("style", "script") or "style=" in before[before.rfind("<"):] \
-                and before.rfind("<") > before.rfind(">"):
+        in_tag = before.rfind("<") > before.rfind(">")
+        if any(tag in ("style", "script") for tag in raw) \
+                or in_tag and "style=" in before[before.rfind("<"):]:
             return None
-        inside_tag = before.rfind("<") > before.rfind(">")
-        if raw or inside_tag:
-            out.append(match.group(2))
-        else:
-            out.append(f'<span data-slot="{match.group(1)}">{match.group(2)}</span>')
+        out.append(html[last:match.start()])
+        out.append(match.group(2) if raw or in_tag
+                   else f'<span data-slot="{match.group(1)}">{match.group(2)}</span>')
         last = match.end()
     out.append(html[last:])
     return "".join(out)
@@ -156,16 +155,18 @@ class Stencil:
 
     @classmethod
     def build(cls, html: str, values: dict[str, str], images: dict[str, str],
-              url_fetcher) -> "Stencil | None":
+              url_fetcher, link_slots: tuple[str, ...] = ()) -> "Stencil | None":
         """Lay `html` (marked with `mark_slots`) out once; `values` are the marked texts as
-        rendered, `images` the marked images' src. None when the design cannot be one."""
+        rendered, `images` the marked images' src, `link_slots` the values that may be part
+        of a link's address (the caller makes sure no other value is). None when the design
+        cannot be one."""
         try:
-            return cls._build(html, values, images, url_fetcher)
+            return cls._build(html, values, images, url_fetcher, link_slots)
         except _Unsupported:
             return None
 
     @classmethod
-    def _build(cls, html, values, images, url_fetcher):
+    def _build(cls, html, values, images, url_fetcher, link_slots):
         document = HTML(string=html, base_url="about:blank", url_fetcher=url_fetcher).render(
             font_config=font_config())
         if len(document.pages) != 1:
@@ -182,7 +183,8 @@ class Stencil:
         links, kept = [], []
         for link in page.links:
             link_type, target, rectangle = link[0], link[1], link[2]
-            if link_type == "external" and any(v and v in target for v in values.values()):
+            if link_type == "external" and any(values.get(slot) and values[slot] in target
+                                               for slot in link_slots):
                 links.append(_Link(target, tuple(rectangle)))
             else:
                 kept.append(link)
