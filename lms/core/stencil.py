@@ -106,6 +106,7 @@ class _Place:
     box: object
     align: float
     room: float
+    owner: object  # the value's <span>: one line per span
 
 
 @dataclass
@@ -404,7 +405,7 @@ def _value(dictionary, key) -> bytes:
     return buffer.getvalue().strip().strip(b"[]")
 
 
-def _walk(box, chain, statics, places, areas, image_slots, slot=None):
+def _walk(box, chain, statics, places, areas, image_slots, slot=None, owner=None):
     style = box.style
     if style["opacity"] < 1 or style["transform"]:
         if _has_text(box):
@@ -412,14 +413,16 @@ def _walk(box, chain, statics, places, areas, image_slots, slot=None):
     element = getattr(box, "element", None)
     if element is not None and getattr(box, "element_tag", None) == "span" \
             and element.get("data-slot") and isinstance(box, boxes.InlineBox):
-        slot = element.get("data-slot")
+        slot, owner = element.get("data-slot"), element
     if isinstance(box, boxes.TextBox):
-        if style["text_decoration_line"] != "none" or style["visibility"] != "visible":
+        if style["text_decoration_line"] != "none":
             raise _Unsupported("decorated text")
         if slot is None:
             statics.append(box)
+        elif any(place.owner is owner for place in places):
+            raise _Unsupported(f"{slot} wraps")  # one value, two lines
         else:
-            places.append(_place(slot, box, chain))
+            places.append(_place(slot, box, chain, owner))
         _detach(box, chain)
         return
     if isinstance(box, boxes.ReplacedBox) and element is not None \
@@ -429,7 +432,7 @@ def _walk(box, chain, statics, places, areas, image_slots, slot=None):
         _detach(box, chain)
         return
     for child in list(getattr(box, "children", ())):
-        _walk(child, [*chain, box], statics, places, areas, image_slots, slot)
+        _walk(child, [*chain, box], statics, places, areas, image_slots, slot, owner)
 
 
 def _has_text(box) -> bool:
@@ -443,7 +446,7 @@ def _detach(box, chain) -> None:
     parent.children = [child for child in parent.children if child is not box]
 
 
-def _place(slot, box, chain) -> _Place:
+def _place(slot, box, chain, owner) -> _Place:
     """Check the text is alone on its line in a box whose width does not depend on it."""
     line = next((b for b in reversed(chain) if isinstance(b, boxes.LineBox)), None)
     if line is None:
@@ -461,7 +464,7 @@ def _place(slot, box, chain) -> _Place:
         raise _Unsupported("alignment")
     used = sum(child.margin_width() for child in line.children)
     room = max(0.0, block.width - used)
-    return _Place(slot, box, align, room)
+    return _Place(slot, box, align, room, owner)
 
 
 def _shrinks(chain, box) -> bool:
