@@ -22,6 +22,7 @@ from markupsafe import escape
 
 from lms.core.pdf import DataOnlyFetcher, check_drawable, missing_glyphs
 from lms.core.stencil import Marked, Stencil, mark_slots
+from lms.core.subsets import UnsupportedFont
 
 STENCILS = 32
 # Per thread: a stencil holds WeasyPrint boxes and fonts of its thread's FontConfiguration.
@@ -110,8 +111,12 @@ def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil 
                                for slot, probe in probes.items() if slot not in LINKED):
         return None
     check_drawable(html)
-    stencil = Stencil.build(html, {n: v for n, v in values.items() if v}, {"qr": _qr_src(qr)},
-                            DataOnlyFetcher(allowed_protocols=("data",)), LINKED)
+    try:
+        stencil = Stencil.build(html, {n: v for n, v in values.items() if v},
+                                {"qr": _qr_src(qr)},
+                                DataOnlyFetcher(allowed_protocols=("data",)), LINKED)
+    except UnsupportedFont:  # the design's own text needs WeasyPrint
+        return None
     if stencil is not None:
         title = _TITLE.search(probed)
         stencil.title = " ".join(unescape(title.group(1)).split()) if title else ""
@@ -124,9 +129,16 @@ def _qr_src(qr) -> str:
 
 
 def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> bytes | None:
-    """The certificate from its design's stencil, or None when the design has none or a
-    value does not fit its place (render it whole then). Refuses text no font draws
-    (MissingGlyphs), like `html_to_pdf`."""
+    """The certificate from its design's stencil, or None when the design has none, or a
+    value does not fit its place or needs a font the stencil leaves to WeasyPrint (render it
+    whole then). Refuses text no font draws (MissingGlyphs), like `html_to_pdf`."""
+    try:
+        return _certificate_pdf(template, context, metadata)
+    except UnsupportedFont:
+        return None
+
+
+def _certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> bytes | None:
     values = own_values(context)
     missing = missing_glyphs(" ".join(values.values()))
     if missing is not None:

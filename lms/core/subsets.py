@@ -37,6 +37,17 @@ def font_config() -> FontConfiguration:
     return _local.font_config
 
 
+class UnsupportedFont(Exception):
+    """A font these subsets do not handle: variable (WeasyPrint instantiates it first),
+    bitmap or colour (emoji drawn as images). The caller leaves it to WeasyPrint."""
+
+
+def _check(font: Font) -> Font:
+    if "fvar" in font.tables or font.bitmap or font.png or font.svg or font.colr:
+        raise UnsupportedFont(font.family)
+    return font
+
+
 class TextStream(Stream):
     """A WeasyPrint stream whose fonts are this thread's (read from disk once, not per PDF)."""
 
@@ -52,7 +63,7 @@ class TextStream(Stream):
         fonts = _local.fonts
         if key not in fonts:
             fonts[key] = Font(pango_font, description, font_size)
-        font = fonts[key]
+        font = _check(fonts[key])
         self.used[font.hash] = font
         return font, font_size
 
@@ -268,8 +279,11 @@ def compact_fonts(document, pdf: pydyf.PDF) -> None:
             continue
         name = bytes(pydyf._to_bytes(item["BaseFont"])).lstrip(b"/")
         font = by_hash.get(name[:6].decode())
-        if font is None or font.bitmap or font.missing or not font.widths \
-                or font.used_in_forms:
+        if font is None or font.missing or not font.widths or font.used_in_forms:
+            continue
+        try:
+            _check(font)
+        except UnsupportedFont:
             continue
         old_descriptor = _object(pdf, _object(pdf, item["DescendantFonts"][0])["FontDescriptor"])
         old_program = next(_object(pdf, old_descriptor[key]) for key in
