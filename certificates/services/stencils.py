@@ -17,6 +17,7 @@ from collections import OrderedDict
 from html import unescape
 
 import segno
+from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
@@ -62,9 +63,9 @@ def _marked(context: dict, values: dict[str, str], qr) -> dict:
 
 def qr_code(text: str):
     """The verification QR code of `text` (error correction M, never a Micro QR code, which
-    phone cameras do not read). The mask is fixed: choosing
-    the best of eight costs six times the rest of the encoding (7 ms against 1 ms), and any
-    mask reads; the full render draws the same code, so both paths print the same modules."""
+    phone cameras do not read). The mask is fixed: choosing the best of eight costs six times
+    the rest of the encoding (7 ms against 1 ms), and any mask reads; the full render draws
+    the same code, so both paths print the same modules."""
     return segno.make(text, error="m", mask=QR_MASK, micro=False)
 
 
@@ -99,9 +100,13 @@ def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil 
     address holds a value other than the verification address, a stencil would print one
     certificate's value on the others, so there is none."""
     render = _sandbox.from_string(template).render
-    html = mark_slots(render(_marked(context, values, qr)))
     probes = {slot: PROBE.format(n) for n, slot in enumerate(values) if values[slot]}
-    probed = mark_slots(render(_marked(context, {s: probes.get(s, "") for s in values}, qr)))
+    try:
+        html = mark_slots(render(_marked(context, values, qr)))
+        probed = mark_slots(render(_marked(context, {s: probes.get(s, "") for s in values},
+                                           qr)))
+    except (TemplateError, TypeError, ValueError, AttributeError, KeyError):
+        return None  # the template computes with a value (a comparison, arithmetic)
     if html is None or probed is None:
         return None
     restored = probed

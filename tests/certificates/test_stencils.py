@@ -90,7 +90,8 @@ def test_marks_become_spans_in_text_and_plain_text_in_attributes():
 
 
 @pytest.mark.parametrize("addition", [
-    "{{ holder_name|upper }}", '<a href="mailto:hr@example.com?subject={{ holder_name }}">HR</a>'])
+    "{{ holder_name|upper }}", '<a href="mailto:hr@example.com?subject={{ holder_name }}">HR</a>',
+    "{% for c in competencies if c.level >= c.required %}✓{% endfor %}"])
 def test_a_design_that_uses_a_value_otherwise_gets_no_stencil(db, certificate, tmp_path,
                                                              addition):
     look = documents.design(db.session)
