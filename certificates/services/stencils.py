@@ -23,7 +23,7 @@ from markupsafe import escape
 
 from lms.core.pdf import DataOnlyFetcher, check_drawable, missing_glyphs
 from lms.core.stencil import Marked, Stencil, mark_slots
-from lms.core.subsets import UnsupportedFont
+from lms.core.subsets import UnsupportedFont, font_config
 
 STENCILS = 32
 # Per thread: a stencil holds WeasyPrint boxes and fonts of its thread's FontConfiguration.
@@ -181,8 +181,11 @@ def _certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> 
 
 
 def _cache() -> OrderedDict:
-    if getattr(_local, "stencils", None) is None:
+    """This thread's stencils, emptied when its FontConfiguration is renewed (fonts changed)."""
+    config = font_config()
+    if getattr(_local, "config", None) is not config:
         _local.stencils = OrderedDict()
+        _local.config = config
     return _local.stencils
 
 

@@ -25,15 +25,22 @@ from weasyprint.pdf.stream import Stream
 from weasyprint.text.ffi import ffi as wffi
 from weasyprint.text.fonts import FontConfiguration, get_pango_font_key
 
+from lms.core import fonts
+
 _local = threading.local()
 
 
 def font_config() -> FontConfiguration:
     """This thread's FontConfiguration (one per worker process for the usual one thread):
-    fontconfig's sorted sets and the fonts Pango opened are reused from one PDF to the next."""
-    if getattr(_local, "font_config", None) is None:
+    fontconfig's sorted sets and the fonts Pango opened are reused from one PDF to the next,
+    until fontconfig's files change (`lms.core.fonts.coverage` tells: fonts installed, or
+    another FONTCONFIG_FILE), when a new one is made and the kept subsets are dropped."""
+    coverage = fonts.coverage()
+    if getattr(_local, "coverage", None) is not coverage:
         _local.font_config = FontConfiguration()
         _local.fonts = {}
+        _local.coverage = coverage
+        forget_subsets()
     return _local.font_config
 
 
