@@ -273,81 +273,98 @@ class Stencil:
 
     def _write(self, content: bytes, fonts: dict[str, Font], metadata: dict[str, str],
                links: list) -> bytes:
+        """The base PDF and an incremental update: this page's fonts, its text (the static
+        stream and `content`), link annotations, document information, the page again with
+        them, and a cross-reference stream pointing back at the base's."""
         glyphs: dict[str, set[int]] = {name: set(g) for name, g in self.static_glyphs.items()}
         for name, found in glyphs_by_font(content).items():
             glyphs.setdefault(name, set()).update(found)
-        number = self.size
-        objects: list[pydyf.Object] = []
-
-        def add(item):
-            nonlocal number
-            item.number = number
-            number += 1
-            objects.append(item)
-            return item
-
+        update = _Update(self.size)
         # WeasyPrint's page stream leaves its coordinate flip in force: isolate it.
-        save, restore = add(pydyf.Stream([b"q"])), add(pydyf.Stream([b"Q"]))
+        save, restore = update.add(pydyf.Stream([b"q"])), update.add(pydyf.Stream([b"Q"]))
         font_refs, maps = [], {}
-        for name in sorted(glyphs):
-            if not glyphs[name]:
-                continue
-            made, new_ids = font_objects(fonts[name], glyphs[name], number)
+        for name in sorted(name for name in glyphs if glyphs[name]):
+            made, new_ids = font_objects(fonts[name], glyphs[name], update.number)
+            for item in made:
+                update.add(item, numbered=True)
             if new_ids is not None:
                 maps[name] = new_ids
-            number += len(made)
-            objects.extend(made)
             font_refs.append(f"/{name} {made[0].number} 0 R".encode())
-        static = add(pydyf.Stream([remap(self.static_content, maps)], compress=True))
-        variable = add(pydyf.Stream([remap(content, maps)], compress=True))
-        resources = add(pydyf.Object())
-        resources_data = (b"<<" + self.resources_entries + b" /Font << " + b" ".join(font_refs)
-                          + b" >> >>")
-        annotations = []
-        for target, (x1, y1, x2, y2) in dict.fromkeys(links):
-            rect = (x1 * SCALE, (self.page_height - y2) * SCALE, x2 * SCALE,
-                    (self.page_height - y1) * SCALE)
-            annotations.append(add(pydyf.Dictionary({
-                "Type": "/Annot", "Subtype": "/Link",
-                "Rect": pydyf.Array([round(v, 3) for v in rect]),
-                "Border": pydyf.Array([0, 0, 0]),
-                "A": pydyf.Dictionary({"Type": "/Action", "S": "/URI",
-                                       "URI": pydyf.String(target)})})))
-        info = add(pydyf.Dictionary({key: pydyf.String(value)
-                                     for key, value in metadata.items() if value}))
-        page_data = (b"<<" + self.page_entries + b" /Resources " + resources.reference
-                     + b" /Contents [" + save.reference + b" " + self.contents + b" "
-                     + restore.reference + b" " + static.reference
-                     + b" " + variable.reference + b"]"
-                     + ((b" /Annots [" + b" ".join([self.annots, *(a.reference for a in
-                                                                   annotations)]) + b"]")
-                        if annotations or self.annots else b"") + b" >>")
-        out = bytearray(self.base)
+        static = update.add(pydyf.Stream([remap(self.static_content, maps)], compress=True))
+        variable = update.add(pydyf.Stream([remap(content, maps)], compress=True))
+        resources = update.raw(b"<<" + self.resources_entries + b" /Font << "
+                               + b" ".join(font_refs) + b" >> >>")
+        annotations = [update.add(self._link(target, rect))
+                       for target, rect in dict.fromkeys(links)]
+        info = update.add(pydyf.Dictionary({key: pydyf.String(value)
+                                            for key, value in metadata.items() if value}))
+        annots = b" ".join([self.annots, *(a.reference for a in annotations)]).strip()
+        update.raw(b"<<" + self.page_entries + b" /Resources " + resources
+                   + b" /Contents [" + b" ".join([save.reference, self.contents,
+                                                  restore.reference, static.reference,
+                                                  variable.reference]) + b"]"
+                   + (b" /Annots [" + annots + b"]" if annots else b"") + b" >>",
+                   number=self.page_number)
+        return update.write(self.base, self.prev, self.root + f" /Info {info.number} 0 R ".encode()
+                            + self.trailer_id)
+
+    def _link(self, target: str, rect: tuple) -> pydyf.Dictionary:
+        """A link annotation; `rect` is (x1, y1, x2, y2) in CSS pixels from the top left."""
+        x1, y1, x2, y2 = rect
+        box = (x1 * SCALE, (self.page_height - y2) * SCALE, x2 * SCALE,
+               (self.page_height - y1) * SCALE)
+        return pydyf.Dictionary({
+            "Type": "/Annot", "Subtype": "/Link", "Rect": pydyf.Array([round(v, 3) for v in box]),
+            "Border": pydyf.Array([0, 0, 0]),
+            "A": pydyf.Dictionary({"Type": "/Action", "S": "/URI", "URI": pydyf.String(target)})})
+
+
+class _Update:
+    """The objects of an incremental update, numbered from `number` (the base's /Size)."""
+
+    def __init__(self, number: int):
+        self.number = number
+        self.objects: list[tuple[int, bytes]] = []
+
+    def add(self, item: pydyf.Object, numbered: bool = False) -> pydyf.Object:
+        """Append a pydyf object (numbered here, unless `numbered` already)."""
+        if not numbered:
+            item.number = self.number
+        self.number = max(self.number, item.number + 1)
+        self.objects.append((item.number, item.indirect))
+        return item
+
+    def raw(self, data: bytes, number: int | None = None) -> bytes:
+        """Append an object given as PDF syntax (a new number, or `number` to replace one of
+        the base's); returns its reference."""
+        if number is None:
+            number, self.number = self.number, self.number + 1
+        self.objects.append((number, f"{number} 0 obj\n".encode() + data + b"\nendobj"))
+        return f"{number} 0 R".encode()
+
+    def write(self, base: bytes, prev: int, trailer: bytes) -> bytes:
+        """`base` with the objects and a cross-reference stream (its entries for this
+        update's objects; /Prev leads to the base's)."""
+        out = bytearray(base)
         offsets = {}
-        for item in objects:
-            offsets[item.number] = len(out)
-            if item is resources:
-                out += f"{item.number} 0 obj\n".encode() + resources_data + b"\nendobj\n"
-            else:
-                out += item.indirect + b"\n"
-        offsets[self.page_number] = len(out)
-        out += f"{self.page_number} 0 obj\n".encode() + page_data + b"\nendobj\n"
-        xref_number = number
+        for number, data in self.objects:
+            offsets[number] = len(out)
+            out += data + b"\n"
+        xref_number = self.number
         offsets[xref_number] = len(out)
-        numbers = sorted(offsets)
         index, rows = [], bytearray()
-        for n in numbers:
-            if not index or index[-2] + index[-1] != n:
-                index += [n, 0]
+        for number in sorted(offsets):
+            if not index or index[-2] + index[-1] != number:
+                index += [number, 0]
             index[-1] += 1
-            rows += b"\x01" + offsets[n].to_bytes(4, "big") + b"\x00\x00"
+            rows += b"\x01" + offsets[number].to_bytes(4, "big") + b"\x00\x00"
         xref = zlib.compress(bytes(rows))
         out += (f"{xref_number} 0 obj\n<< /Type /XRef /Size {xref_number + 1} /W [1 4 2] "
-                f"/Index [{' '.join(map(str, index))}] /Prev {self.prev} /Root ").encode() \
-            + self.root + f" /Info {info.number} 0 R ".encode() + self.trailer_id \
-            + f" /Filter /FlateDecode /Length {len(xref)} >>\nstream\n".encode() + xref \
-            + f"\nendstream\nendobj\nstartxref\n{offsets[xref_number]}\n%%EOF\n".encode()
+                f"/Index [{' '.join(map(str, index))}] /Prev {prev} /Root ").encode() \
+            + trailer + f" /Filter /FlateDecode /Length {len(xref)} >>\nstream\n".encode() \
+            + xref + f"\nendstream\nendobj\nstartxref\n{offsets[xref_number]}\n%%EOF\n".encode()
         return bytes(out)
+
 
 def _bytes(op) -> bytes:
     return op if isinstance(op, bytes) else str(op).encode()
