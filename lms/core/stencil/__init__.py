@@ -23,62 +23,25 @@ other fonts than the variant's (a Chinese name after a Latin one: line heights f
 """
 
 import io
-import re
-import zlib
 from dataclasses import dataclass
 
 import pydyf
-from markupsafe import escape
 from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.draw.text import draw_text
-from weasyprint.formatting_structure import boxes
 from weasyprint.pdf.fonts import Font
 from weasyprint.text.ffi import ffi as wffi
 from weasyprint.text.fonts import get_pango_font_key
 from weasyprint.text.line_break import split_first_line
 
+from lms.core.stencil.marks import Marked, mark_slots
+from lms.core.stencil.places import Area, Place, Unsupported, walk
+from lms.core.stencil.update import Update, entries, value
 from lms.core.subsets import TextStream, font_config, font_objects, glyphs_by_font, remap
 
-OPEN, MID, CLOSE = "\ue000", "\ue001", "\ue002"
-_SENTINEL = re.compile(f"{OPEN}([^{MID}]*){MID}([^{CLOSE}]*){CLOSE}")
-_RAW_TEXT = ("style", "script", "title", "textarea")
+__all__ = ["Marked", "Stencil", "mark_slots"]
+
 SCALE = 0.75  # PDF points per CSS pixel
-
-
-class Marked(str):
-    """A variable value of a stencil render: prints as itself, marked for `mark_slots`."""
-
-    slot: str
-
-    def __new__(cls, slot: str, text: str):
-        value = super().__new__(cls, text)
-        value.slot = slot
-        return value
-
-    def __html__(self) -> str:
-        return f"{OPEN}{self.slot}{MID}{escape(str(self))}{CLOSE}"
-
-
-def mark_slots(html: str) -> str | None:
-    """The rendered HTML with marked values as `<span data-slot=…>` in text and plain text in
-    attributes and the title; None when a value landed in a stylesheet, a style attribute or
-    a script (it would print, or act, the same on every page)."""
-    lower = html.lower()
-    out, last = [], 0
-    for match in _SENTINEL.finditer(html):
-        before = lower[:match.start()]
-        raw = [tag for tag in _RAW_TEXT if before.rfind("<" + tag) > before.rfind("</" + tag)]
-        in_tag = before.rfind("<") > before.rfind(">")
-        if any(tag in ("style", "script") for tag in raw) \
-                or in_tag and "style=" in before[before.rfind("<"):]:
-            return None
-        out.append(html[last:match.start()])
-        out.append(match.group(2) if raw or in_tag
-                   else f'<span data-slot="{match.group(1)}">{match.group(2)}</span>')
-        last = match.end()
-    out.append(html[last:])
-    return "".join(out)
 
 
 def _begin(page_height: float) -> list[bytes]:
@@ -88,36 +51,6 @@ def _begin(page_height: float) -> list[bytes]:
 
 def _draw(stream: TextStream, box) -> None:
     draw_text(stream, box, 0, "clip", "none")
-
-
-# --- the stencil ----------------------------------------------------------------------------
-
-
-class _Unsupported(Exception):
-    """The design cannot be a stencil (see the module)."""
-
-
-@dataclass
-class _Place:
-    """Where one marked text sits: its WeasyPrint text box (style, position, width) and how
-    much its line may grow and which way (0 start, .5 centre, 1 end)."""
-
-    slot: str
-    box: object
-    align: float
-    room: float
-    owner: object  # the value's <span>: one line per span
-
-
-@dataclass
-class _Area:
-    """A marked image (the QR code): its content box in CSS pixels."""
-
-    slot: str
-    x: float
-    y: float
-    width: float
-    height: float
 
 
 @dataclass
@@ -146,8 +79,8 @@ class Stencil:
     static_content: bytes
     static_glyphs: dict[str, set[int]]
     static_fonts: dict[str, Font]
-    places: list[_Place]
-    areas: list[_Area]
+    places: list[Place]
+    areas: list[Area]
     links: list[_Link]
     values: dict[str, str]
     title: str
@@ -163,7 +96,7 @@ class Stencil:
         cannot be one."""
         try:
             return cls._build(html, values, images, url_fetcher, link_slots)
-        except _Unsupported:
+        except Unsupported:
             return None
 
     @classmethod
@@ -171,16 +104,16 @@ class Stencil:
         document = HTML(string=html, base_url="about:blank", url_fetcher=url_fetcher).render(
             font_config=font_config())
         if len(document.pages) != 1:
-            raise _Unsupported("pages")
+            raise Unsupported("pages")
         page = document.pages[0]
         statics, places, areas = [], [], []
         image_slots = {src: slot for slot, src in images.items()}
-        _walk(page._page_box, [], statics, places, areas, image_slots)
+        walk(page._page_box, [], statics, places, areas, image_slots)
         found = {p.slot for p in places}
         if found != {slot for slot, text in values.items() if text.strip()}:
-            raise _Unsupported("slots")
+            raise Unsupported("slots")
         if {a.slot for a in areas} != set(images):
-            raise _Unsupported("images")
+            raise Unsupported("images")
         links, kept = [], []
         for link in page.links:
             link_type, target, rectangle = link[0], link[1], link[2]
@@ -200,11 +133,11 @@ class Stencil:
         content = b"\n".join(_bytes(op) for op in stream.stream)
         reader = PdfReader(io.BytesIO(base))
         pdf_page = reader.pages[0]
-        page_entries = _entries(pdf_page, skip=("/Resources", "/Contents", "/Annots"))
-        contents = _value(pdf_page, "/Contents")
-        annots = _value(pdf_page, "/Annots")
+        page_entries = entries(pdf_page, skip=("/Resources", "/Contents", "/Annots"))
+        contents = value(pdf_page, "/Contents")
+        annots = value(pdf_page, "/Annots")
         resources = pdf_page["/Resources"].get_object()
-        resources_entries = _entries(resources, skip=("/Font",))
+        resources_entries = entries(resources, skip=("/Font",))
         trailer = reader.trailer
         trailer_id = b""
         if "/ID" in trailer:
@@ -279,7 +212,7 @@ class Stencil:
         glyphs: dict[str, set[int]] = {name: set(g) for name, g in self.static_glyphs.items()}
         for name, found in glyphs_by_font(content).items():
             glyphs.setdefault(name, set()).update(found)
-        update = _Update(self.size)
+        update = Update(self.size)
         # WeasyPrint's page stream leaves its coordinate flip in force: isolate it.
         save, restore = update.add(pydyf.Stream([b"q"])), update.add(pydyf.Stream([b"Q"]))
         font_refs, maps = [], {}
@@ -319,53 +252,6 @@ class Stencil:
             "A": pydyf.Dictionary({"Type": "/Action", "S": "/URI", "URI": pydyf.String(target)})})
 
 
-class _Update:
-    """The objects of an incremental update, numbered from `number` (the base's /Size)."""
-
-    def __init__(self, number: int):
-        self.number = number
-        self.objects: list[tuple[int, bytes]] = []
-
-    def add(self, item: pydyf.Object, numbered: bool = False) -> pydyf.Object:
-        """Append a pydyf object (numbered here, unless `numbered` already)."""
-        if not numbered:
-            item.number = self.number
-        self.number = max(self.number, item.number + 1)
-        self.objects.append((item.number, item.indirect))
-        return item
-
-    def raw(self, data: bytes, number: int | None = None) -> bytes:
-        """Append an object given as PDF syntax (a new number, or `number` to replace one of
-        the base's); returns its reference."""
-        if number is None:
-            number, self.number = self.number, self.number + 1
-        self.objects.append((number, f"{number} 0 obj\n".encode() + data + b"\nendobj"))
-        return f"{number} 0 R".encode()
-
-    def write(self, base: bytes, prev: int, trailer: bytes) -> bytes:
-        """`base` with the objects and a cross-reference stream (its entries for this
-        update's objects; /Prev leads to the base's)."""
-        out = bytearray(base)
-        offsets = {}
-        for number, data in self.objects:
-            offsets[number] = len(out)
-            out += data + b"\n"
-        xref_number = self.number
-        offsets[xref_number] = len(out)
-        index, rows = [], bytearray()
-        for number in sorted(offsets):
-            if not index or index[-2] + index[-1] != number:
-                index += [number, 0]
-            index[-1] += 1
-            rows += b"\x01" + offsets[number].to_bytes(4, "big") + b"\x00\x00"
-        xref = zlib.compress(bytes(rows))
-        out += (f"{xref_number} 0 obj\n<< /Type /XRef /Size {xref_number + 1} /W [1 4 2] "
-                f"/Index [{' '.join(map(str, index))}] /Prev {prev} /Root ").encode() \
-            + trailer + f" /Filter /FlateDecode /Length {len(xref)} >>\nstream\n".encode() \
-            + xref + f"\nendstream\nendobj\nstartxref\n{offsets[xref_number]}\n%%EOF\n".encode()
-        return bytes(out)
-
-
 def _bytes(op) -> bytes:
     return op if isinstance(op, bytes) else str(op).encode()
 
@@ -399,119 +285,10 @@ def _transform(text: str, style) -> str:
         return text.upper()
     if transform == "lowercase":
         return text.lower()
-    raise _Unsupported("text-transform")
+    raise Unsupported("text-transform")
 
 
-def _entries(dictionary, skip) -> bytes:
-    """A pypdf dictionary's entries (references kept) as PDF syntax, some keys left out."""
-    buffer = io.BytesIO()
-    for key, value in dictionary.items():
-        if key in skip:
-            continue
-        buffer.write(b" " + key.encode() + b" ")
-        value.write_to_stream(buffer)
-    return buffer.getvalue()
-
-
-def _value(dictionary, key) -> bytes:
-    """One entry's value as PDF syntax, without brackets when it is an array."""
-    if key not in dictionary:
-        return b""
-    buffer = io.BytesIO()
-    dictionary.raw_get(key).write_to_stream(buffer)
-    return buffer.getvalue().strip().strip(b"[]")
-
-
-def _walk(box, chain, statics, places, areas, image_slots, slot=None, owner=None):
-    style = box.style
-    if style["opacity"] < 1 or style["transform"]:
-        if _has_text(box):
-            raise _Unsupported("opacity or transform")
-    element = getattr(box, "element", None)
-    if element is not None and getattr(box, "element_tag", None) == "span" \
-            and element.get("data-slot") and isinstance(box, boxes.InlineBox):
-        slot, owner = element.get("data-slot"), element
-    if isinstance(box, boxes.TextBox):
-        if style["text_decoration_line"] != "none":
-            raise _Unsupported("decorated text")
-        if slot is None:
-            statics.append(box)
-        elif any(place.owner is owner for place in places):
-            raise _Unsupported(f"{slot} wraps")  # one value, two lines
-        else:
-            places.append(_place(slot, box, chain, owner))
-        _detach(box, chain)
-        return
-    if isinstance(box, boxes.ReplacedBox) and element is not None \
-            and element.get("src") in image_slots:
-        areas.append(_Area(image_slots[element.get("src")], box.content_box_x(),
-                           box.content_box_y(), box.width, box.height))
-        _detach(box, chain)
-        return
-    for child in list(getattr(box, "children", ())):
-        _walk(child, [*chain, box], statics, places, areas, image_slots, slot, owner)
-
-
-def _has_text(box) -> bool:
-    if isinstance(box, boxes.TextBox):
-        return True
-    return any(_has_text(child) for child in getattr(box, "children", ()))
-
-
-def _detach(box, chain) -> None:
-    parent = chain[-1]
-    parent.children = [child for child in parent.children if child is not box]
-
-
-def _place(slot, box, chain, owner) -> _Place:
-    """Check the text is alone on its line in a box whose width does not depend on it."""
-    line = next((b for b in reversed(chain) if isinstance(b, boxes.LineBox)), None)
-    if line is None:
-        raise _Unsupported("no line")
-    block = chain[chain.index(line) - 1]
-    others = [t for t in _texts(line) if t is not box and t.text.strip()]
-    if others:
-        raise _Unsupported("shares its line")
-    for ancestor in chain[:chain.index(line)]:
-        if _shrinks(chain, ancestor):
-            raise _Unsupported(f"shrink-to-fit: {slot} in {type(ancestor).__name__}")
-    align = {"left": 0, "start": 0, "center": .5, "right": 1, "end": 1}.get(
-        block.style["text_align_all"])
-    if align is None or block.style["direction"] != "ltr":
-        raise _Unsupported("alignment")
-    used = sum(child.margin_width() for child in line.children)
-    room = max(0.0, block.width - used)
-    return _Place(slot, box, align, room, owner)
-
-
-def _shrinks(chain, box) -> bool:
-    """True when the box's width follows its content (so a longer value would move things)."""
-    if isinstance(box, (boxes.InlineBlockBox, boxes.FlexContainerBox)):
-        return True
-    if isinstance(box, boxes.TableCellBox):
-        return not _fixed_table(chain, box)
-    if (box.is_floated() or box.is_absolutely_positioned()) and box.style["width"] == "auto":
-        table = next((c for c in box.children if isinstance(c, boxes.TableBox)), None) \
-            if getattr(box, "is_table_wrapper", False) else None
-        return table is None or table.style["width"] == "auto" \
-            or table.style["table_layout"] != "fixed"
-    return False
-
-
-def _fixed_table(chain, cell) -> bool:
-    table = next((b for b in reversed(chain[:chain.index(cell)])
-                  if isinstance(b, boxes.TableBox)), None)
-    return table is not None and table.style["table_layout"] == "fixed"
-
-
-def _texts(box):
-    if isinstance(box, boxes.TextBox):
-        yield box
-    for child in getattr(box, "children", ()):
-        yield from _texts(child)
-
-
-def _qr_ops(area: _Area, matrix: list, border: int = 2) -> list[bytes]:
+def _qr_ops(area: Area, matrix: list, border: int = 2) -> list[bytes]:
     """The QR modules in the area as the SVG image draws them (`border` quiet modules): a
     stroke one module high along each run of dark modules in a row."""
     size = len(matrix) + 2 * border
@@ -531,5 +308,3 @@ def _qr_ops(area: _Area, matrix: list, border: int = 2) -> list[bytes]:
                 column += 1
     ops += [b"S", b"Q"]
     return ops
-
-
