@@ -1,7 +1,8 @@
 """PDFs are HTML first: render a Jinja template to HTML, then WeasyPrint turns it into a PDF.
 
 Every package that prints (certificates, transcripts, 360 reports, review packs) goes through
-`html_to_pdf`, so one place decides two things for every document:
+`html_to_pdf` (certificates through a stencil first: `lms.core.stencil`), so one place
+decides three things for every document:
 
 - what it may load: only `data:` URLs (images, QR codes and charts are embedded by the
   caller). `file:` and network URLs are refused, so an admin-edited template or a name with
@@ -9,9 +10,12 @@ Every package that prints (certificates, transcripts, 360 reports, review packs)
 - that every character of its text can be drawn: a name in a script no installed font covers
   would print as empty boxes in a document that looks genuine, so the document is refused
   with `MissingGlyphs` instead (see `lms.core.fonts`). The text checked is what the page shows,
-  including CSS generated content and the text of embedded SVG charts.
+  including CSS generated content and the text of embedded SVG charts;
+- that its fonts are compact: subsets of just the glyphs shown (`lms.core.subsets`), laid
+  out with one FontConfiguration per worker thread.
 
-Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk) and
+Fonts come from fontconfig: `PDF_FONT_STACK` puts Noto Sans first (Latin, Greek, Cyrillic, so
+a Latin-only page carries no CJK font), then Noto Sans CJK SC (Debian's fonts-noto-cjk) and
 Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's names.
 """
 
