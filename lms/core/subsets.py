@@ -70,6 +70,7 @@ class TextStream(Stream):
         fonts = _local.fonts
         if key not in fonts:
             fonts[key] = Font(pango_font, description, font_size)
+            fonts[key].file_content = b""  # a copy of the whole file: subsets read hb_face
         font = _check(fonts[key])
         self.used[font.hash] = font
         return font, font_size
