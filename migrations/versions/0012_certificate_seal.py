@@ -2,8 +2,8 @@
 template move to the new one (laid out once per design, so certificates print in
 milliseconds)
 
-Revision ID: seal0011
-Revises: privacy0010
+Revision ID: seal0012
+Revises: derived0011
 Create Date: 2026-12-05 03:40:00
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'seal0011'
-down_revision = 'privacy0010'
+revision = 'seal0012'
+down_revision = 'derived0011'
 branch_labels = None
 depends_on = None
 
