@@ -56,6 +56,7 @@ class BenchmarkKind(AssessmentKind):
 
 def build(session, count: int):
     from lms.competencies.models import Evidence, MatrixRequirement
+    from lms.competencies.services.evidence import refresh_levels
     from lms.core import clock
     from lms.defaults import install_defaults
     from lms.paths.models import AssessmentSlot, CertificationPath
@@ -91,6 +92,9 @@ def build(session, count: int):
                  score=Decimal("80"), source_kind="benchmark", source_id=str(p.id),
                  weight=Decimal("1"), observed_at=now)
         for p in people for r in newhire])
+    # A bulk insert skips the flush hook that keeps the stored levels: bring them along.
+    refresh_levels(session.connection(), {(p.id, r.competency_id)
+                                          for p in people for r in newhire})
     session.commit()
     return path, people
 
