@@ -35,6 +35,7 @@ from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.pdf import MissingGlyphs, check_drawable, missing_glyphs
 from lms.core.spreadsheet import safe_row
+from lms.core.subsets import font_config
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.system.services.alerts import report_missing_font
@@ -116,9 +117,26 @@ def render_contexts(template: str, contexts: list[dict], info: dict[str, str]) -
     return [documents.context_pdf(template, context, info) for context in contexts]
 
 
+def warm_up() -> None:
+    """A pool process's first task: load the fonts while the batch's contexts are built."""
+    font_config()
+
+
 def render_zip(session, batch: CertificateBatch, certificates: list[Certificate],
                progress=None) -> Path:
     """Render every certificate into the batch's zip; `progress(n)` after each chunk."""
+    processes = min(_processes(), -(-len(certificates) // CHUNK))
+    if processes < 2 or len(certificates) < POOL_FROM:
+        return _write_zip(session, batch, certificates, map, progress)
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        # Started first: the processes import the app and read the fonts meanwhile.
+        for _ in range(processes):
+            pool.submit(warm_up)
+        return _write_zip(session, batch, certificates, pool.map, progress)
+
+
+def _write_zip(session, batch: CertificateBatch, certificates: list[Certificate], mapper,
+               progress) -> Path:
     target = zip_path(batch)
     target.parent.mkdir(parents=True, exist_ok=True)
     look = documents.design(session)
@@ -132,6 +150,25 @@ def render_zip(session, batch: CertificateBatch, certificates: list[Certificate]
             raise missing
     if pages:
         check_drawable(documents.certificate_html(certificates[0], look))
+    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
+    rendered = mapper(render_contexts, repeat(template),
+                      [[context for _serial, context in chunk] for chunk in chunks],
+                      repeat(info))
+    partial = target.with_suffix(".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("manifest.csv", _manifest(certificates))
+        done = 0
+        for chunk, pdfs in zip(chunks, rendered, strict=True):
+            for (serial, _context), pdf in zip(chunk, pdfs, strict=True):
+                archive.writestr(f"{serial}.pdf", pdf)
+            done += len(chunk)
+            if progress:
+                progress(done)
+    partial.replace(target)
+    return target
+
+
+def _manifest(certificates: list[Certificate]) -> str:
     manifest = io.StringIO()
     writer = csv.writer(manifest, lineterminator="\r\n")
     writer.writerow(["serial", "employee_id", "name", "path", "issued_on", "expires_on",
@@ -140,29 +177,7 @@ def render_zip(session, batch: CertificateBatch, certificates: list[Certificate]
         writer.writerow(safe_row([c.serial, c.person.employee_id, c.holder_name, c.path_name,
                                   c.issued_on.isoformat(), c.expires_on.isoformat(),
                                   documents.verify_url(c)]))
-    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
-    contexts = [[context for _serial, context in chunk] for chunk in chunks]
-    partial = target.with_suffix(".part")
-    processes = min(_processes(), len(chunks))
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("manifest.csv", manifest.getvalue())
-
-        def store(rendered) -> None:
-            done = 0
-            for chunk, pdfs in zip(chunks, rendered, strict=True):
-                for (serial, _html), pdf in zip(chunk, pdfs, strict=True):
-                    archive.writestr(f"{serial}.pdf", pdf)
-                done += len(chunk)
-                if progress:
-                    progress(done)
-
-        if processes > 1 and len(pages) >= POOL_FROM:
-            with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-                store(pool.map(render_contexts, repeat(template), contexts, repeat(info)))
-        else:
-            store(map(render_contexts, repeat(template), contexts, repeat(info)))
-    partial.replace(target)
-    return target
+    return manifest.getvalue()
 
 
 def run_batch(batch_id: int) -> None:
