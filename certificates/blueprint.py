@@ -60,6 +60,8 @@ bp.add_url_rule("/certificates/batches/<int:batch_id>/download",
 
 # certificates.views.public: verification and Open Badges documents, no sign-in
 bp.add_url_rule("/verify", view_func=public.verify_form, methods=["GET", "POST"])
+bp.add_url_rule("/verify/transcript/<token>", view_func=public.verify_transcript,
+                methods=["GET"])
 bp.add_url_rule("/verify/<path:code>", view_func=public.verify, methods=["GET"])
 bp.add_url_rule("/verify/badge", view_func=public.verify_badge, methods=["POST"])
 bp.add_url_rule("/badges/issuer", view_func=public.issuer, methods=["GET"])

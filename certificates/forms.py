@@ -65,6 +65,9 @@ class DesignForm(FlaskForm):
     remove_logo = BooleanField(_l("Remove the logo"))
     signature = FileField(_l("Signature image (PNG or JPEG, at most 512 KiB)"))
     remove_signature = BooleanField(_l("Remove the signature image"))
+    seal = FileField(_l("Seal (PNG or JPEG, at most 512 KiB; without one a round stamp with "
+                        "the organisation's name prints)"))
+    remove_seal = BooleanField(_l("Remove the seal"))
 
 
 class VerifyForm(FlaskForm):

@@ -244,6 +244,7 @@ class CertificateDesign(db.Model):
     signatory_title: Mapped[str] = mapped_column(String(200), default="")
     logo: Mapped[str] = mapped_column(Text, default="")
     signature: Mapped[str] = mapped_column(Text, default="")
+    seal: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 

@@ -1,4 +1,5 @@
-"""The shared PDF renderer: real PDFs, CJK glyphs embedded, no file or network fetches."""
+"""The shared PDF renderer: real PDFs, CJK glyphs embedded in compact subsets that print as
+WeasyPrint's own, no file or network fetches."""
 
 import base64
 import subprocess
@@ -47,3 +48,25 @@ def test_data_urls_load_but_files_and_network_are_refused(tmp_path, caplog):
     assert "top secret" not in _text(pdf, tmp_path)
     assert "must be data: URLs" in caplog.text
 
+
+
+def test_fonts_are_compact_subsets_that_print_the_same(tmp_path):
+    from PIL import Image, ImageChops
+    from weasyprint import HTML
+
+    html = _document("<h1>证书 Certificate</h1><p>王小明, Zoë Müller, สมชาย ใจดี, "
+                     "فاطمة الزهراء, प्रिया, 김민준</p><p><b>粗体 Bold</b></p>")
+    compact = html_to_pdf(html)
+    weasyprint = HTML(string=html).write_pdf()  # WeasyPrint's own subsets, as they were
+    assert len(compact) < len(weasyprint) / 3
+    images = []
+    for name, data in (("compact", compact), ("weasyprint", weasyprint)):
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile",
+                        str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True)
+        images.append(Image.open(tmp_path / f"{name}.png").convert("L"))
+    assert ImageChops.difference(*images).getbbox() is None  # not a pixel differs
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "compact.pdf")], capture_output=True,
+                           text=True, check=True).stdout.splitlines()[2:]
+    assert len(fonts) >= 6 and all(" yes yes yes " in line for line in fonts), fonts
+    assert "王小明" in _text(compact, tmp_path) and "Zoë Müller" in _text(compact, tmp_path)

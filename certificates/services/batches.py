@@ -4,37 +4,38 @@ downloads them as one zip (the PDFs plus a manifest.csv).
 A batch runs as a background job: on RQ (queue "certificates") when REDIS_URL is set — run
 `flask --app lms certificates-worker` beside the web workers — otherwise in a thread of the
 web process. The job records its progress on the batch row, committed every few
-certificates, so any worker can report it. Certificates render in chunks of CHUNK pages as
-one WeasyPrint document each, split into one PDF per certificate (see render_chunk), in a
-pool of processes (CERTIFICATE_RENDER_PROCESSES, default: the machine's cores) once a batch
-is large enough to pay for starting them; the zip is written in the storage directory.
+certificates, so any worker can report it. Certificates render through the design's
+stencil (`certificates.services.stencils`: laid out once per process, then only each certificate's
+values), in chunks of CHUNK in a pool of processes (CERTIFICATE_RENDER_PROCESSES, default:
+the machine's cores) once a batch is large enough to pay for starting them; the zip is
+written in the storage directory.
 """
 
 import csv
 import io
 import os
-import re
 import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from multiprocessing import get_context
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from pypdf import PdfReader, PdfWriter
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from certificates.models import Certificate, CertificateBatch
-from certificates.services import awards, documents
+from certificates.services import awards, documents, stencils
 from lms.core import audit, clock
 from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.pdf import MissingGlyphs, check_drawable, html_to_pdf
+from lms.core.pdf import MissingGlyphs, check_drawable, missing_glyphs
 from lms.core.spreadsheet import safe_row
+from lms.core.subsets import font_config
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.system.services.alerts import report_missing_font
@@ -43,7 +44,6 @@ from lms.system.services.checks import CheckResult, deployment_check
 QUEUE = "certificates"
 PROGRESS_EVERY = 10
 POOL_FROM = 40  # below this many certificates, starting processes costs more than it saves
-_BODY = re.compile(r"(<body[^>]*>)(.*)</body>", re.S | re.I)
 
 
 def create_batch(session, actor, action: str, team_id: int | None,
@@ -108,53 +108,67 @@ def _processes() -> int:
     return int(configured) if configured else (os.cpu_count() or 1)
 
 
-CHUNK = 20  # certificates laid out as one WeasyPrint document, then split into files
+CHUNK = 20  # certificates a pool process makes per task
 
 
-def _single_pages(pages: list[str]) -> list[bytes]:
-    return [html_to_pdf(html) for html in pages]
+def render_contexts(template: str, contexts: list[dict], info: dict[str, str]) -> list[bytes]:
+    """PDFs of certificates of one design from their contexts, each through the design's
+    stencil (made once per process), or whole by WeasyPrint where it has none."""
+    return [documents.context_pdf(template, context, info) for context in contexts]
 
 
-def render_chunk(pages: list[str]) -> list[bytes]:
-    """PDFs of certificate documents that share one design, rendered as ONE WeasyPrint
-    document (the stylesheet parsed and the fonts subset once: about three times faster
-    than one document each) and split into a PDF per certificate. Falls back to one
-    document each when the template has no <body> or a certificate does not take exactly
-    one page."""
-    if len(pages) < 2:
-        return _single_pages(pages)
-    bodies = []
-    for html in pages:
-        match = _BODY.search(html)
-        if match is None:
-            return _single_pages(pages)
-        bodies.append(match.group(2))
-    first = _BODY.search(pages[0])
-    combined = (pages[0][:first.start()] + first.group(1)
-                + "".join(f'<div style="break-after: page">{body}</div>' for body in bodies)
-                + "</body></html>")
-    reader = PdfReader(io.BytesIO(html_to_pdf(combined)))
-    if len(reader.pages) != len(pages):
-        return _single_pages(pages)
-    files = []
-    for page in reader.pages:
-        writer = PdfWriter()
-        writer.add_page(page)
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        files.append(buffer.getvalue())
-    return files
+def warm_up() -> None:
+    """A pool process's first task: load the fonts while the batch's contexts are built."""
+    font_config()
 
 
 def render_zip(session, batch: CertificateBatch, certificates: list[Certificate],
                progress=None) -> Path:
     """Render every certificate into the batch's zip; `progress(n)` after each chunk."""
+    processes = min(_processes(), -(-len(certificates) // CHUNK))
+    if processes < 2 or len(certificates) < POOL_FROM:
+        return _write_zip(session, batch, certificates, map, progress)
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        # Started first: the processes import the app and read the fonts meanwhile.
+        for _ in range(processes):
+            pool.submit(warm_up)
+        return _write_zip(session, batch, certificates, pool.map, progress)
+
+
+def _write_zip(session, batch: CertificateBatch, certificates: list[Certificate], mapper,
+               progress) -> Path:
     target = zip_path(batch)
     target.parent.mkdir(parents=True, exist_ok=True)
     look = documents.design(session)
-    pages = [(c.serial, documents.certificate_html(c, look)) for c in certificates]
-    for _serial, html in pages:  # refuse the batch before the first page, not halfway
-        check_drawable(html)
+    template = look.template or documents.DEFAULT_TEMPLATE
+    info = documents.metadata(look)
+    pages = [(c.serial, documents.certificate_context(c, look, qr=False))
+             for c in certificates]
+    for _serial, context in pages:  # refuse the batch before the first page, not halfway
+        missing = missing_glyphs(" ".join(stencils.own_values(context).values()))
+        if missing is not None:
+            raise missing
+    if pages:
+        check_drawable(documents.certificate_html(certificates[0], look))
+    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
+    rendered = mapper(render_contexts, repeat(template),
+                      [[context for _serial, context in chunk] for chunk in chunks],
+                      repeat(info))
+    partial = target.with_suffix(".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("manifest.csv", _manifest(certificates))
+        done = 0
+        for chunk, pdfs in zip(chunks, rendered, strict=True):
+            for (serial, _context), pdf in zip(chunk, pdfs, strict=True):
+                archive.writestr(f"{serial}.pdf", pdf)
+            done += len(chunk)
+            if progress:
+                progress(done)
+    partial.replace(target)
+    return target
+
+
+def _manifest(certificates: list[Certificate]) -> str:
     manifest = io.StringIO()
     writer = csv.writer(manifest, lineterminator="\r\n")
     writer.writerow(["serial", "employee_id", "name", "path", "issued_on", "expires_on",
@@ -163,29 +177,7 @@ def render_zip(session, batch: CertificateBatch, certificates: list[Certificate]
         writer.writerow(safe_row([c.serial, c.person.employee_id, c.holder_name, c.path_name,
                                   c.issued_on.isoformat(), c.expires_on.isoformat(),
                                   documents.verify_url(c)]))
-    chunks = [pages[i:i + CHUNK] for i in range(0, len(pages), CHUNK)]
-    htmls = [[html for _serial, html in chunk] for chunk in chunks]
-    partial = target.with_suffix(".part")
-    processes = min(_processes(), len(chunks))
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("manifest.csv", manifest.getvalue())
-
-        def store(rendered) -> None:
-            done = 0
-            for chunk, pdfs in zip(chunks, rendered, strict=True):
-                for (serial, _html), pdf in zip(chunk, pdfs, strict=True):
-                    archive.writestr(f"{serial}.pdf", pdf)
-                done += len(chunk)
-                if progress:
-                    progress(done)
-
-        if processes > 1 and len(pages) >= POOL_FROM:
-            with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
-                store(pool.map(render_chunk, htmls))
-        else:
-            store(map(render_chunk, htmls))
-    partial.replace(target)
-    return target
+    return manifest.getvalue()
 
 
 def run_batch(batch_id: int) -> None:

@@ -1,4 +1,4 @@
-"""Certificate and transcript documents: HTML first, then `lms.core.pdf.html_to_pdf`.
+"""Certificate documents: HTML first, then `lms.core.pdf.html_to_pdf` or the design's stencil.
 
 The certificate template is admin-editable, so it renders in Jinja's SandboxedEnvironment with
 autoescaping and plain values only (strings, numbers, lists of dicts): a template cannot reach
@@ -13,16 +13,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import filetype
-import segno
-from flask import render_template
 from flask_babel import format_date
 from flask_babel import gettext as _
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
-from sqlalchemy import select
 
 from certificates.models import Certificate, CertificateDesign
+from certificates.services import stencils
 from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.i18n import current_language
@@ -47,7 +45,7 @@ def design(session) -> CertificateDesign:
     return found if found is not None else CertificateDesign(
         id=1, template=DEFAULT_TEMPLATE, primary_colour="#1f4e79", accent_colour="#c9a227",
         organisation="Service Academy", signatory_name="", signatory_title="", logo="",
-        signature="")
+        signature="", seal="")
 
 
 def image_data_url(data: bytes) -> str:
@@ -84,7 +82,9 @@ def check_template(source: str) -> str:
 def save_design(session, actor, *, template: str, primary_colour: str, accent_colour: str,
                 organisation: str, signatory_name: str, signatory_title: str,
                 logo: bytes | None = None, signature: bytes | None = None,
-                remove_logo: bool = False, remove_signature: bool = False) -> CertificateDesign:
+                seal: bytes | None = None, remove_logo: bool = False,
+                remove_signature: bool = False, remove_seal: bool = False
+                ) -> CertificateDesign:
     """Save the certificate design; refuses colours other than #rrggbb, templates that do not
     render and images that are not PNG or JPEG."""
     from lms.core import audit
@@ -111,6 +111,10 @@ def save_design(session, actor, *, template: str, primary_colour: str, accent_co
         row.signature = image_data_url(signature)
     elif remove_signature:
         row.signature = ""
+    if seal:
+        row.seal = image_data_url(seal)
+    elif remove_seal:
+        row.seal = ""
     row.updated_at = clock.now()
     session.flush()
     audit.record(actor, "certificate.design", row)
@@ -123,7 +127,7 @@ def verify_url(certificate: Certificate) -> str:
 
 def qr_data_url(text: str) -> str:
     """A QR code of `text` as an SVG data: URL (error correction M)."""
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+    return stencils.qr_code(text).svg_data_uri(scale=4, border=2)
 
 
 def display_score(value) -> str:
@@ -140,6 +144,9 @@ def _labels() -> dict[str, str]:
         "composite": _("Composite score"), "competency": _("Competency"),
         "level": _("Level"), "required": _("Required"),
         "verify": _("Check this certificate"), "revision": _("Revision"),
+        "assessment": _("Assessment"), "score": _("Score"),
+        "verify_at": _("Check that this certificate is genuine and still valid at"),
+        "certified": _("Certified"),
     }
 
 
@@ -149,17 +156,36 @@ def _slot_labels(certificate: Certificate) -> dict[str, str]:
     return {s["code"]: s["label"] for s in slots}
 
 
-def certificate_context(certificate: Certificate, look: CertificateDesign) -> dict:
-    """The plain values a certificate template sees (strings, numbers, lists of dicts)."""
+def monogram(organisation: str) -> str:
+    """The initials printed where no logo was uploaded: the first letters of the first two
+    words ("Service Academy" → "SA"), or the first character of a name without spaces."""
+    words = organisation.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][:1].upper()
+    return (words[0][:1] + words[1][:1]).upper()
+
+
+def _look(look: CertificateDesign) -> dict:
+    """The design's part of a certificate's context."""
+    return {"primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
+            "accent": look.accent_colour if COLOUR.match(look.accent_colour) else "#c9a227",
+            "organisation": look.organisation, "monogram": monogram(look.organisation),
+            "signatory_name": look.signatory_name, "signatory_title": look.signatory_title,
+            "logo": look.logo, "signature": look.signature, "seal": look.seal or ""}
+
+
+def certificate_context(certificate: Certificate, look: CertificateDesign,
+                        qr: bool = True) -> dict:
+    """The plain values a certificate template sees (strings, numbers, lists of dicts);
+    without the QR image when `qr` is false (the fast path draws it itself)."""
     chinese = current_language().startswith("zh")
     address = verify_url(certificate)
     labels = _slot_labels(certificate)
     return {
         "lang": "zh-Hans" if chinese else "en", "labels": _labels(), "font": FONT,
-        "primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
-        "accent": look.accent_colour if COLOUR.match(look.accent_colour) else "#c9a227",
-        "organisation": look.organisation, "signatory_name": look.signatory_name,
-        "signatory_title": look.signatory_title, "logo": look.logo, "signature": look.signature,
+        **_look(look),
         "holder_name": certificate.holder_name,
         "path_name": (certificate.path_name_zh if chinese and certificate.path_name_zh
                       else certificate.path_name),
@@ -176,16 +202,20 @@ def certificate_context(certificate: Certificate, look: CertificateDesign) -> di
                           "name": (c.get("name_zh") if chinese and c.get("name_zh")
                                    else c["name"])}
                          for c in certificate.competencies or []],
-        "verify_url": address, "qr": qr_data_url(address),
+        "verify_url": address, "qr": qr_data_url(address) if qr else "",
     }
 
 
-def sample_context() -> dict:
-    """A made-up certificate for checking and previewing a template."""
+def sample_context(look: CertificateDesign | None = None) -> dict:
+    """A made-up certificate for checking and previewing a template (in `look`'s design, or
+    a sample one)."""
+    sample = CertificateDesign(primary_colour="#1f4e79", accent_colour="#c9a227",
+                               organisation="Service Academy", signatory_name="Sophie Martin",
+                               signatory_title="HR", logo="", signature="", seal="")
     return {
-        "lang": "en", "labels": _labels(), "font": FONT, "primary": "#1f4e79",
-        "accent": "#c9a227", "organisation": "Service Academy", "signatory_name": "Sophie Martin",
-        "signatory_title": "HR", "logo": "", "signature": "", "holder_name": "王芳 Wang Fang",
+        "lang": "zh-Hans" if current_language().startswith("zh") else "en",
+        "labels": _labels(), "font": FONT, **_look(look or sample),
+        "holder_name": "王芳 Wang Fang",
         "path_name": "New hire — basic certification", "tier": "NEWHIRE",
         "serial": "NEWHIRE-2026-00001", "revision": 1, "issued_on": "2 March 2026",
         "expires_on": "2 March 2027", "composite": "", "components": [
@@ -204,34 +234,30 @@ def certificate_html(certificate: Certificate, look: CertificateDesign) -> str:
 
 def certificate_pdf(session, certificate: Certificate,
                     look: CertificateDesign | None = None) -> bytes:
-    """The certificate as an A4 landscape PDF."""
-    return html_to_pdf(certificate_html(certificate, look or design(session)))
+    """The certificate as an A4 landscape PDF (see `context_pdf`)."""
+    look = look or design(session)
+    return context_pdf(look.template or DEFAULT_TEMPLATE,
+                       certificate_context(certificate, look, qr=False), metadata(look))
 
 
-def transcript_pdf(session, person) -> bytes:
-    """One person's transcript: courses, assessment results by path, certificates."""
-    from certificates.models import CertificationEvaluation
-    from courses.models import Enrollment
+def metadata(look: CertificateDesign) -> dict[str, str]:
+    """The PDF's document information: the organisation is its author (the title and
+    subject come from the certificate)."""
+    return {"Author": look.organisation, "Creator": look.organisation}
 
-    enrollments = session.scalars(select(Enrollment).where(
-        Enrollment.person_id == person.id, Enrollment.withdrawn.is_(False))
-        .order_by(Enrollment.enrolled_at)).all()
-    evaluations = session.scalars(select(CertificationEvaluation).where(
-        CertificationEvaluation.person_id == person.id)
-        .order_by(CertificationEvaluation.path_id)).all()
-    certificates = session.scalars(select(Certificate).where(
-        Certificate.person_id == person.id)
-        .order_by(Certificate.issued_on, Certificate.id)).all()
-    assessments = []
-    for evaluation in evaluations:
-        labels = {s["code"]: s["label"] for s in evaluation.rules_version.snapshot["slots"]
-                  + evaluation.rules_version.snapshot["recert"]["slots"]}
-        for code, score in (evaluation.components or {}).items():
-            assessments.append({"path": evaluation.rules_version.snapshot["path"],
-                                "label": labels.get(code, code),
-                                "score": display_score(score)})
-    html = render_template(
-        "certificates/transcript_pdf.html", person=person, enrollments=enrollments,
-        assessments=assessments, certificates=certificates, font=PDF_FONT_STACK,
-        today=clock.today(), display_score=display_score)
-    return html_to_pdf(html)
+
+def context_pdf(template: str, context: dict, info: dict[str, str]) -> bytes:
+    """A certificate PDF from its template and context (without the QR image): through the
+    design's stencil (`certificates.services.stencils`), or rendered whole by WeasyPrint when the
+    design has none or a value does not fit its place. Plain values only, so batches send
+    them to other processes."""
+    fast = stencils.certificate_pdf(template, context, {**info, "Subject": context["path_name"]})
+    if fast is not None:
+        return fast
+    return html_to_pdf(_sandbox.from_string(template).render(
+        {**context, "qr": qr_data_url(context["verify_url"])}))
+
+
+def full_certificate_pdf(certificate: Certificate, look: CertificateDesign) -> bytes:
+    """The certificate rendered whole by WeasyPrint (what the stencil must look like)."""
+    return html_to_pdf(certificate_html(certificate, look))

@@ -1,5 +1,5 @@
-"""The certificate's design (admins): template, colours, organisation, signatory, logo and
-signature, and a sample PDF of the saved design."""
+"""The certificate's design (admins): template, colours, organisation, signatory, logo,
+signature and seal, and a sample PDF of the saved design."""
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -30,8 +30,9 @@ def design():
             accent_colour=form.accent_colour.data.strip(),
             organisation=form.organisation.data, signatory_name=form.signatory_name.data,
             signatory_title=form.signatory_title.data, logo=_upload(form.logo),
-            signature=_upload(form.signature), remove_logo=form.remove_logo.data,
-            remove_signature=form.remove_signature.data, form=form):
+            signature=_upload(form.signature), seal=_upload(form.seal),
+            remove_logo=form.remove_logo.data, remove_signature=form.remove_signature.data,
+            remove_seal=form.remove_seal.data, form=form):
         flash(_("The certificate design has been saved."), "success")
         return redirect(url_for("certificates.design"))
     return render_form("certificates/design.html", form, look=look,
@@ -41,11 +42,7 @@ def design():
 @require("certificates.configure")
 def design_sample():
     look = documents.design(db.session)
-    context = documents.sample_context()
-    context.update(primary=look.primary_colour, accent=look.accent_colour,
-                   organisation=look.organisation, signatory_name=look.signatory_name,
-                   signatory_title=look.signatory_title, logo=look.logo,
-                   signature=look.signature)
+    context = documents.sample_context(look)
     html = documents._sandbox.from_string(look.template or documents.DEFAULT_TEMPLATE) \
         .render(context)
     return pdf_response(html_to_pdf(html), "sample-certificate.pdf")

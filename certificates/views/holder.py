@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from certificates.services import awards, badges, documents
+from certificates.services import awards, badges, documents, transcripts
 from certificates.services import settings as services
 from certificates.views import badge_algorithm, certificate_or_404, detail_page, pdf_response
 from lms.core.extensions import db
@@ -60,7 +60,7 @@ def evaluate(person_id: int):
 def transcript(person_id: int):
     person = db.get_or_404(Person, person_id)
     authorize("certificates.standing", person)
-    return pdf_response(documents.transcript_pdf(db.session, person),
+    return pdf_response(transcripts.transcript_pdf(db.session, person),
                         f"transcript-{person.employee_id}.pdf")
 
 

@@ -1,5 +1,6 @@
-"""Public pages, no sign-in: verifying a certificate by its code or a badge by its token, and
-the Open Badges documents (issuer, keys, revocations, achievements, a certificate's badge)."""
+"""Public pages, no sign-in: verifying a certificate by its code, a transcript by its signed
+address or a badge by its token, and the Open Badges documents (issuer, keys, revocations,
+achievements, a certificate's badge)."""
 
 import json
 import re
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from certificates.forms import BadgeCheckForm, VerifyForm
 from certificates.models import Certificate
-from certificates.services import badges
+from certificates.services import badges, transcripts
 from certificates.views import badge_algorithm
 from lms.core import clock
 from lms.core.extensions import db, limiter
@@ -43,6 +44,16 @@ def _by_code(code: str) -> Certificate | None:
     if not CODE.fullmatch(code or ""):
         return None
     return db.session.scalar(select(Certificate).where(Certificate.verify_code == code))
+
+
+@limiter.limit(VERIFY_LIMIT)
+def verify_transcript(token: str):
+    found = transcripts.read_token(db.session, token)
+    if found is None:
+        return render_template("certificates/verify_transcript.html", person=None), 404
+    person, day = found
+    return render_template("certificates/verify_transcript.html", current_today=clock.today(),
+                           **transcripts.transcript_context(db.session, person, day))
 
 
 @limiter.limit(VERIFY_LIMIT)

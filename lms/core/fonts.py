@@ -23,8 +23,10 @@ from cffi import FFI
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-# Noto CJK carries Latin, Greek and Cyrillic too; the script fonts cover what it lacks.
-PDF_FONT_STACK = ('"Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "Noto Sans Thai", '
+# Latin, Greek and Cyrillic in Noto Sans first: a Latin-only page then carries a small
+# subset of it, not of the 65,535-glyph CJK face; Chinese (and kana, hangul) falls to Noto
+# Sans CJK SC, the Simplified Chinese face, whatever the page's language.
+PDF_FONT_STACK = ('"Noto Sans", "Noto Sans CJK SC", "Noto Sans SC", "Noto Sans Thai", '
                   '"Noto Sans Devanagari", "Noto Sans Arabic", "Noto Sans Hebrew", '
                   '"DejaVu Sans", sans-serif')
 FONT_PACKAGES = ("fonts-noto-cjk", "fonts-noto-core")

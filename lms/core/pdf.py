@@ -1,7 +1,8 @@
 """PDFs are HTML first: render a Jinja template to HTML, then WeasyPrint turns it into a PDF.
 
 Every package that prints (certificates, transcripts, 360 reports, review packs) goes through
-`html_to_pdf`, so one place decides two things for every document:
+`html_to_pdf` (certificates through a stencil first: `lms.core.stencil`), so one place
+decides three things for every document:
 
 - what it may load: only `data:` URLs (images, QR codes and charts are embedded by the
   caller). `file:` and network URLs are refused, so an admin-edited template or a name with
@@ -9,9 +10,12 @@ Every package that prints (certificates, transcripts, 360 reports, review packs)
 - that every character of its text can be drawn: a name in a script no installed font covers
   would print as empty boxes in a document that looks genuine, so the document is refused
   with `MissingGlyphs` instead (see `lms.core.fonts`). The text checked is what the page shows,
-  including CSS generated content and the text of embedded SVG charts.
+  including CSS generated content and the text of embedded SVG charts;
+- that its fonts are compact: subsets of just the glyphs shown (`lms.core.subsets`), laid
+  out with one FontConfiguration per worker thread.
 
-Fonts come from fontconfig: `PDF_FONT_STACK` covers Latin and CJK (Debian's fonts-noto-cjk) and
+Fonts come from fontconfig: `PDF_FONT_STACK` puts Noto Sans first (Latin, Greek, Cyrillic, so
+a Latin-only page carries no CJK font), then Noto Sans CJK SC (Debian's fonts-noto-cjk) and
 Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's names.
 """
 
@@ -28,8 +32,10 @@ from weasyprint.urls import URLFetcher
 from lms.core import fonts
 from lms.core.errors import DomainError
 from lms.core.fonts import PDF_FONT_STACK
+from lms.core.subsets import compact_fonts, font_config
 
-__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf"]
+__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf",
+           "missing_glyphs"]
 
 SVG_DATA = "data:image/svg+xml"
 _SHOWN_NOTHING = {"style", "script", "title", "template"}
@@ -129,15 +135,21 @@ def document_text(html: str) -> str:
 
 def check_drawable(html: str) -> None:
     """Raise MissingGlyphs when the document shows a character no installed font draws."""
-    text = document_text(html)
+    missing = missing_glyphs(document_text(html))
+    if missing is not None:
+        raise missing
+
+
+def missing_glyphs(text: str) -> MissingGlyphs | None:
+    """The error for text with characters no installed font draws, None when all print."""
     missing = fonts.coverage().missing(text)
     if not missing:
-        return
+        return None
     first = missing[0]
     word = next((w for w in text.split() if first in w), first)
     script = fonts.script_of(first)
     chars = [c for c in missing if fonts.script_of(c) is script]
-    raise MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
+    return MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
 
 
 class DataOnlyFetcher(URLFetcher):
@@ -154,4 +166,5 @@ def html_to_pdf(html: str) -> bytes:
     document with text no installed font can draw (MissingGlyphs; see the module)."""
     check_drawable(html)
     return HTML(string=html, base_url="about:blank",
-                url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf()
+                url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf(
+                    font_config=font_config(), finisher=compact_fonts)

@@ -52,6 +52,16 @@ def pdf_text(tmp_path, data: bytes) -> str:
                           capture_output=True, text=True).stdout
 
 
+def pdf_links(data: bytes) -> list[str]:
+    """The addresses the first page's link annotations open."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page = PdfReader(BytesIO(data)).pages[0]
+    return [a.get_object()["/A"]["/URI"] for a in page.get("/Annots", [])]
+
+
 def pdf_fonts(tmp_path, data: bytes) -> str:
     target = tmp_path / "fonts.pdf"
     target.write_bytes(data)
@@ -118,9 +128,18 @@ def test_design_saves_images_and_colours(db, certificate, tmp_path):
 
 
 def test_transcript_pdf(db, certificate, tmp_path):
-    text = pdf_text(tmp_path, documents.transcript_pdf(db.session, certificate.person))
-    assert "Transcript" in text and certificate.serial in text
+    from certificates.services import transcripts
+
+    data = transcripts.transcript_pdf(db.session, certificate.person)
+    text = pdf_text(tmp_path, data)
+    assert "Training transcript" in text and certificate.serial in text
     assert "Exam slot" in text and "86.7" in text and "王芳" in text
+    assert "Passed" in text and "Service Academy" in text
+    address = transcripts.verify_url(certificate.person, clock.today())
+    assert address in pdf_links(data)  # the verification address is a link
+    fonts = pdf_fonts(tmp_path, data)
+    assert "Noto-Sans-CJK-SC" in fonts and "CJK-JP" not in fonts  # the Chinese face
+    assert "Noto-Sans " in fonts or "Noto-Sans\n" in fonts or "+Noto-Sans " in fonts
 
 
 def _jwk_key(session):
@@ -199,23 +218,19 @@ def test_issuer_key_is_made_once(db, certificate):
     assert badges.issuer_profile(db.session)["type"] == ["Profile"]
 
 
-def test_batch_chunks_split_into_one_pdf_per_certificate(db, certificate, tmp_path):
-    from certificates.services.batches import render_chunk
+def test_batch_renders_one_pdf_per_certificate(db, certificate, tmp_path):
+    from certificates.services.batches import render_contexts
 
     look = documents.design(db.session)
-    pages = []
+    contexts = []
     for name in ("王芳", "Zoë Müller", "김민준"):
         certificate.holder_name = name
-        pages.append(documents.certificate_html(certificate, look))
+        contexts.append(documents.certificate_context(certificate, look, qr=False))
     db.session.rollback()
-    pdfs = render_chunk(pages)
+    pdfs = render_contexts(documents.DEFAULT_TEMPLATE, contexts, documents.metadata(look))
     assert len(pdfs) == 3
     texts = [pdf_text(tmp_path, pdf) for pdf in pdfs]
     assert "王芳" in texts[0] and "Zoë Müller" in texts[1] and "김민준" in texts[2]
     assert "王芳" not in texts[1] and all(certificate.serial in t for t in texts)
     assert "CJK" in pdf_fonts(tmp_path, pdfs[2])
-    # A template without <body>, or one whose certificate takes two pages, renders alone.
-    bare = ["<p>one</p>", "<p>two</p>"]
-    assert [pdf_text(tmp_path, p).strip() for p in render_chunk(bare)] == ["one", "two"]
-    long = ['<html><body><p style="break-after: page">a</p><p>b</p></body></html>'] * 2
-    assert len(render_chunk(long)) == 2
+    assert "CJK" not in pdf_fonts(tmp_path, pdfs[1])  # a Latin name carries no CJK font

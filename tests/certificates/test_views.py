@@ -368,3 +368,21 @@ def test_slot_reference_is_edited_on_the_path(db, client, auth, make_person, def
     assert client.post(url, data={**form, "reference": str(exam.id)}).status_code == 302
     db.session.expire_all()
     assert db.session.get(AssessmentSlot, exam_slot.id).reference == str(exam.id)
+
+
+def test_a_transcript_address_opens_its_check_page(db, client, world):
+    from certificates.services import transcripts
+
+    holder = world["holder"]
+    address = transcripts.verify_url(holder, T0.date())
+    assert address.startswith("http://localhost/verify/transcript/")
+    path = address.removeprefix("http://localhost")
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Genuine transcript" in html
+    assert "刘洋 &lt;script&gt;x&lt;/script&gt;" in html and world["certificate"].serial in html
+    assert "Passed" in html
+    assert holder.email not in html and holder.employee_id not in html
+    for bad in (path[:-2] + "xx", "/verify/transcript/not-a-token", path + "x"):
+        response = client.get(bad)
+        assert response.status_code == 404 and "Not found" in response.get_data(as_text=True)
