@@ -90,6 +90,7 @@ class LessonData:
     body: str = ""
     minutes: int = 10
     title_zh: str = ""
+    body_zh: str = ""
 
 
 # Listing
@@ -366,14 +367,16 @@ def save_lesson(session, actor, module: CourseModule, lesson: Lesson | None,
     duration outside 1–600 minutes and bodies beyond 200,000 characters."""
     title = _text(data.title, "title", TITLE_MAX, required=True)
     title_zh = _text(data.title_zh, "title_zh", TITLE_MAX)
-    if len(data.body or "") > BODY_MAX:
-        raise DomainError(_("At most %(n)d characters.", n=BODY_MAX), "body")
+    for name in ("body", "body_zh"):
+        if len(getattr(data, name) or "") > BODY_MAX:
+            raise DomainError(_("At most %(n)d characters.", n=BODY_MAX), name)
     if lesson is None:
         lesson = services.add_lesson(session, actor, module, title, data.body or "",
                                      data.minutes)
     else:
         services.update_lesson(session, actor, lesson, title, data.body or "", data.minutes)
     lesson.set_translation(ZH, "title", title_zh)
+    lesson.set_translation(ZH, "body", data.body_zh or "")
     session.flush()
     return lesson
 

@@ -350,6 +350,7 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
     form = LessonForm(obj=lesson)
     if lesson is not None and request.method == "GET":
         form.title_zh.data = (lesson.translations or {}).get(ZH, {}).get("title", "")
+        form.body_zh.data = (lesson.translations or {}).get(ZH, {}).get("body", "")
     preview = None
     if lesson is not None and request.method == "GET":
         preview = render_markdown(lesson.body)
@@ -358,7 +359,8 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
         preview = render_markdown(form.body.data or "")
     elif form.validate_on_submit():
         data = authoring.LessonData(title=form.title.data, title_zh=form.title_zh.data or "",
-                                    body=form.body.data or "", minutes=form.minutes.data)
+                                    body=form.body.data or "", minutes=form.minutes.data,
+                                    body_zh=form.body_zh.data or "")
         try:
             saved = authoring.save_lesson(db.session, current_user, module, lesson, data)
         except DomainError as error:

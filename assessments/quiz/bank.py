@@ -571,6 +571,8 @@ def edit_question(session, actor, question: Question, changes: QuestionData,
     version = latest
     if not _same_content(latest, changes):
         version = _version(changes, latest.number + 1, actor)
+        # Translations follow the question's parts by id; the author sees what to update.
+        version.translations = dict(latest.translations or {})
         question.versions.append(version)
     session.flush()
     audit.record(actor, "question.edit", question, version=version.number)

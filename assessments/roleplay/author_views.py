@@ -64,6 +64,7 @@ def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
                                               .order_by(Competency.code)))
     if request.method == "GET" and scenario is not None:
         form.competency_ids.data = [link.competency_id for link in scenario.competency_links]
+        form.title_zh.data = scenario.translation("title", "zh_Hans_CN") or ""
     return form
 
 
