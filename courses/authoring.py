@@ -533,3 +533,35 @@ def set_author_right(session, actor, person: Person, allowed: bool) -> None:
     person.can_author = allowed
     session.flush()
     audit.record(actor, "person.author_right", person, allowed=allowed)
+
+
+# Translations
+
+
+@dataclass(frozen=True)
+class TranslationStatus:
+    """How much of a course version is written in another language."""
+
+    language: str
+    total: int
+    translated: int
+    missing: list[str]  # titles of the lessons (and modules) still lacking it
+
+
+def translation_status(version: CourseVersion) -> list[TranslationStatus]:
+    """Per other language: the lessons with their title and text in it, and what lacks it
+    (the course itself and module titles count as items too)."""
+    from lms.core.i18n import other_languages
+
+    result = []
+    for language in other_languages():
+        items = [(version.course.title, version.course.untranslated(("title", "summary"),
+                                                                    language))]
+        for module in version.modules:
+            items.append((module.title, module.untranslated(("title",), language)))
+            items += [(lesson.title, lesson.untranslated(("title", "body"), language))
+                      for lesson in module.lessons]
+        missing = [title for title, gaps in items if gaps]
+        result.append(TranslationStatus(language, len(items), len(items) - len(missing),
+                                        missing))
+    return result

@@ -171,6 +171,7 @@ def author_course(course_id: int):
         "courses/authoring/course.html", course=course, version=version, changes=changes,
         versions=versions, publishers=publishers, module_form=ModuleForm(),
         reason_form=ReasonForm(),
+        translation_status=authoring.translation_status(version) if version else [],
     )
 
 

@@ -560,3 +560,17 @@ def test_a_lesson_twin_that_is_not_utf8_is_refused(db, defaults, tmp_path):
     files = dict(LESSONS, **{"lessons/one.zh_Hans.md": "退款".encode("gb18030")})
     problems = problems_of(db, write_folder(tmp_path / "c", files=files))
     assert any("one.zh_Hans.md" in problem for problem in problems)
+
+
+def test_the_translation_status_lists_what_lacks_chinese(db, defaults, tmp_path):
+    from courses.authoring import translation_status
+
+    files = dict(LESSONS, **{"lessons/one.zh_Hans.md": "退款原路退回。\n"})
+    course = import_course(db.session, None, write_folder(tmp_path / "c", files=files),
+                           publish_now=True)
+    [status] = translation_status(published(db.session, course))
+    assert status.language == "zh_Hans_CN"
+    # The course lacks its summary; "Practice" its title; two lessons their title and text.
+    assert status.missing == ["Handling refunds", "Saying it clearly", "Practice",
+                              "Refund drill"]
+    assert (status.total, status.translated) == (6, 2)

@@ -124,3 +124,17 @@ def test_the_attempt_page_in_each_language(db, client, translated, make_quiz, ma
         # The untranslated question is marked in Chinese only.
         assert ("data-fallback" in page) == (locale == ZH)
         client.post("/logout")
+
+
+def test_authors_see_which_questions_lack_a_translation(db, client, translated, make_person):
+    from tests.conftest import PASSWORD
+
+    author = make_person(("admin",))
+    client.post("/login", data={"login": author.email, "password": PASSWORD})
+    category = translated.categories["Refunds"]
+    page = client.get(f"/author/bank?category={category.id}").get_data(as_text=True)
+    rows = {row.split("</a>")[0].rsplit(">", 1)[-1]: row for row in page.split("<tr>")[1:]}
+    assert "简体中文" not in rows["refund-days"] and "简体中文" in rows["refund-proof"]
+    question = translated.questions["refund-days"]
+    page = client.get(f"/author/bank/questions/{question.id}").get_data(as_text=True)
+    assert "未拆封的商品可在几天内退货？" in page and "三十天" in page
