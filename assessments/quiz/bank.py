@@ -37,6 +37,7 @@ OPTION_MAX = 2000
 ROWS_MAX = 50
 MARK_MAX = Decimal(1000)
 DEMO_BANK = Path(__file__).with_name("demo_bank.gift")
+DEMO_BANK_ZH = Path(__file__).with_name("demo_bank.zh_Hans.gift")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>|])")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*)([#>+\-=])")
@@ -705,10 +706,13 @@ def install_demo_bank(session) -> dict[str, QuestionCategory]:
     competencies of their category; returns its categories by path label ("Product
     knowledge › Returns and refunds"). Does nothing but look them up when they exist."""
     from assessments.quiz.gift import import_gift
+    from assessments.quiz.translations import import_gift_translation
 
     paths = [path for path in DEMO_COMPETENCIES]
     if find_category(session, paths[0]) is None:
         import_gift(session, None, DEMO_BANK.read_text(encoding="utf-8"), None)
+        import_gift_translation(session, None, DEMO_BANK_ZH.read_text(encoding="utf-8"),
+                                "zh_Hans_CN")
         codes = {c.code: c.id for c in session.scalars(select(Competency))}
         for path, wanted in DEMO_COMPETENCIES.items():
             category = find_category(session, path)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assessments.quiz import attempts, quizzes
-from assessments.quiz.models import Attempt, QuestionVersion, Quiz
+from assessments.quiz.models import Attempt, Question, QuestionVersion, Quiz
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
@@ -222,10 +222,26 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     assert (exam.title, exam.published, exam.pass_mark, exam.time_limit_seconds,
             exam.attempts_allowed, exam.closed_book) == (
         EXAM_TITLE, True, Decimal("80"), 45 * 60, 2, True)
-    assert quizzes.question_count(exam) == 30
+    assert quizzes.question_count(exam) == 18
     assert exam.review_options["immediately"] == ["score", "responses", "feedback"]
+    # Every draw has at least three questions behind each one it shows.
+    for item in exam.items:
+        pool = db.session.scalar(select(func.count()).select_from(Question).where(
+            Question.category_id == item.category_id, Question.archived.is_(False)))
+        assert pool >= 3 * item.draw_count, item.category.name
     checks = db.session.scalars(select(Quiz).where(Quiz.lesson_key.is_not(None))).all()
     assert len(checks) == 21 and all(c.published and c.course_id for c in checks)
+    # In both languages: titles, and every question drawn by the exam and the checks.
+    assert exam.translations["zh_Hans_CN"]["title"] == "新员工闭卷考试"
+    assert all(c.title.startswith("Knowledge check: ") and not
+               c.title.startswith("Knowledge check: Knowledge check")
+               and c.translations["zh_Hans_CN"]["title"].startswith("知识检测：")
+               for c in checks)
+    from assessments.quiz.languages import is_complete
+
+    versions = db.session.scalars(select(QuestionVersion)).all()
+    assert len(versions) == 56 + 28
+    assert [v.name for v in versions if not is_complete(v, "zh_Hans_CN")] == []
     # Running it again changes nothing.
     assert install_demo_quizzes(db.session).id == exam.id
     assert db.session.scalar(select(func.count()).select_from(Quiz)) == 22
