@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from assessments.roleplay import submissions as subs
 from assessments.roleplay.models import Grade, Scenario, Submission
 from lms.core import clock, policy
+from lms.core.i18n import in_language, language_of
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person
 
@@ -136,12 +137,14 @@ def overdue_feedback(session, today) -> int:
         if submission.mentor is not None and submission.mentor.manager is not None:
             told.append(submission.mentor.manager)
         told.extend(admins)
-        subject = _("Role-play feedback overdue: %(name)s, %(title)s",
-                    name=submission.person.name, title=submission.scenario.title)
-        body = _("Feedback was due %(due)s (UTC), %(hours)d hours after submission.",
-                 due=subs.due_at(submission).strftime("%Y-%m-%d %H:%M"),
-                 hours=submission.scenario.sla_hours)
         for person in {p.id: p for p in told if p.active}.values():
+            with in_language(language_of(person)):
+                subject = _("Role-play feedback overdue: %(name)s, %(title)s",
+                            name=submission.person.name,
+                            title=submission.scenario.display_title())
+                body = _("Feedback was due %(due)s (UTC), %(hours)d hours after submission.",
+                         due=subs.due_at(submission).strftime("%Y-%m-%d %H:%M"),
+                         hours=submission.scenario.sla_hours)
             if notify(session, person, "roleplay.overdue", subject, body,
                       link=f"/roleplays/submissions/{submission.id}/grade" if person.id ==
                       submission.mentor_id else "/roleplays/queue",

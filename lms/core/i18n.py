@@ -96,6 +96,15 @@ def other_languages() -> list[str]:
     return [code for code in LANGUAGE_NAMES if code != default_language()]
 
 
+def language_of(person) -> str:
+    """The language to write to `person` in (messages, e-mail): their chosen one, else the
+    organisation's default."""
+    chosen = getattr(person, "locale", None)
+    if chosen in LANGUAGE_NAMES:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"] if has_app_context() else "en"
+
+
 def in_language(language: str):
     """A context: Babel strings and `tr` in `language` (a message to someone else, a
     scripted reply in the learner's language), whatever the request's own locale."""
