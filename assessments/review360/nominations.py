@@ -192,12 +192,11 @@ def submit(session, actor, subject: Subject) -> None:
     audit.record(actor, "review360.nominations_submit", subject)
     person = subject.person
     if person.manager is not None:
-        with in_language(language_of(person.manager)):
-            notify(session, person.manager, "review360",
-                   _("360 nominations to approve: %(name)s", name=person.name),
-                   _("%(name)s has proposed their raters for %(cycle)s. Approve them or "
-                     "change the list.", name=person.name, cycle=subject.cycle.title),
-                   f"/360/subjects/{subject.id}")
+        notify(session, person.manager, "review360", lambda: (
+            _("360 nominations to approve: %(name)s", name=person.name),
+            _("%(name)s has proposed their raters for %(cycle)s. Approve them or change the "
+              "list.", name=person.name, cycle=subject.cycle.title)),
+            link=f"/360/subjects/{subject.id}")
 
 
 def approve(session, actor, subject: Subject) -> list[SentLink]:
@@ -236,15 +235,12 @@ def _invite(session, rater: Rater) -> SentLink | None:
         return _send_link(session, rater)
     cycle = subject.cycle
     name = subject.person.name
-    with in_language(language_of(rater.person)):
-        if rater.group == "self":
-            heading = _("Your 360 self-assessment for %(cycle)s", cycle=cycle.title)
-        else:
-            heading = _("Please give 360 feedback on %(name)s", name=name)
-        notify(session, rater.person, "review360", heading,
-               _("Answer by %(date)s. You may save a draft and submit once.",
-                 date=cycle.closes_on.isoformat()),
-               respond_path(rater), dedupe_key=f"review360-invite:{rater.id}")
+    notify(session, rater.person, "review360", lambda: (
+        _("Your 360 self-assessment for %(cycle)s", cycle=cycle.title)
+        if rater.group == "self" else _("Please give 360 feedback on %(name)s", name=name),
+        _("Answer by %(date)s. You may save a draft and submit once.",
+          date=cycle.closes_on.isoformat())),
+        link=respond_path(rater), dedupe_key=f"review360-invite:{rater.id}")
     session.flush()
     return None
 

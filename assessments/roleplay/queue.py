@@ -17,7 +17,6 @@ from sqlalchemy.orm import selectinload
 from assessments.roleplay import submissions as subs
 from assessments.roleplay.models import Grade, Scenario, Submission
 from lms.core import clock, policy
-from lms.core.i18n import in_language, language_of
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person
 
@@ -137,15 +136,15 @@ def overdue_feedback(session, today) -> int:
         if submission.mentor is not None and submission.mentor.manager is not None:
             told.append(submission.mentor.manager)
         told.extend(admins)
+        def message(submission=submission) -> tuple[str, str]:
+            return (_("Role-play feedback overdue: %(name)s, %(title)s",
+                      name=submission.person.name, title=submission.scenario.display_title()),
+                    _("Feedback was due %(due)s (UTC), %(hours)d hours after submission.",
+                      due=subs.due_at(submission).strftime("%Y-%m-%d %H:%M"),
+                      hours=submission.scenario.sla_hours))
+
         for person in {p.id: p for p in told if p.active}.values():
-            with in_language(language_of(person)):
-                subject = _("Role-play feedback overdue: %(name)s, %(title)s",
-                            name=submission.person.name,
-                            title=submission.scenario.display_title())
-                body = _("Feedback was due %(due)s (UTC), %(hours)d hours after submission.",
-                         due=subs.due_at(submission).strftime("%Y-%m-%d %H:%M"),
-                         hours=submission.scenario.sla_hours)
-            if notify(session, person, "roleplay.overdue", subject, body,
+            if notify(session, person, "roleplay.overdue", message,
                       link=f"/roleplays/submissions/{submission.id}/grade" if person.id ==
                       submission.mentor_id else "/roleplays/queue",
                       dedupe_key=f"roleplay-overdue-{submission.id}") is not None:

@@ -26,7 +26,7 @@ from assessments.roleplay import script
 from assessments.roleplay.models import ChatMessage, Grade, Scenario, Submission
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
-from lms.core.i18n import current_language, in_language, language_of
+from lms.core.i18n import current_language
 from lms.notifications.services import notify
 from lms.people.models import Person, PersonRole
 
@@ -182,11 +182,10 @@ def post_message(session, actor, submission: Submission, text: str,
                                                    text=reply.text, script_turn=reply.turn,
                                                    sent_at=clock.now()))
     elif sender == "agent" and submission.mentor is not None:
-        with in_language(language_of(submission.mentor)):
-            notify(session, submission.mentor, "roleplay.chat",
-                   _("%(name)s wrote in the role-play chat", name=submission.person.name),
-                   text[:300], link=f"/roleplays/submissions/{submission.id}",
-                   dedupe_key=f"roleplay-chat-{submission.id}-{count + 1}")
+        notify(session, submission.mentor, "roleplay.chat", lambda: (
+            _("%(name)s wrote in the role-play chat", name=submission.person.name), text[:300]),
+            link=f"/roleplays/submissions/{submission.id}",
+            dedupe_key=f"roleplay-chat-{submission.id}-{count + 1}")
     session.flush()
     return message
 
@@ -379,14 +378,15 @@ def choose_mentor(session, agent: Person, exclude: set[int] = frozenset(),
 def _notify_assigned(session, submission: Submission, mentor: Person, second=False) -> None:
     scenario = submission.scenario
     due = due_at(submission)
-    with in_language(language_of(mentor)):
+    def message() -> tuple[str, str]:
         title = scenario.display_title()
         subject = _("Role-play to grade: %(title)s", title=title) if not second else \
             _("Blind second grade requested: %(title)s", title=title)
-        body = _("%(name)s's role-play is waiting for your grade. Feedback is due by %(due)s "
-                 "(UTC).", name=submission.person.name,
-                 due=due.strftime("%Y-%m-%d %H:%M") if due else "–")
-    notify(session, mentor, "roleplay.assigned", subject, body,
+        return subject, _("%(name)s's role-play is waiting for your grade. Feedback is due "
+                          "by %(due)s (UTC).", name=submission.person.name,
+                          due=due.strftime("%Y-%m-%d %H:%M") if due else "–")
+
+    notify(session, mentor, "roleplay.assigned", message,
            link=f"/roleplays/submissions/{submission.id}/grade",
            dedupe_key=f"roleplay-assign-{submission.id}-{mentor.id}-{'2' if second else '1'}")
 

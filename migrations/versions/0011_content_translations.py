@@ -1,7 +1,8 @@
 """Content in every language: a translations column on questions, quizzes, path slots,
 role-play scenarios, script turns and rubrics (the Translated mixin); scenario titles move from
 `title_zh` into it; scenario attachments say which language they are written in; a scripted
-chat reply records the script turn it answered (a fallback reply does not advance the script)
+chat reply records the script turn it answered (a fallback reply does not advance the script);
+notifications keep their text in every language (the list shows the reader's)
 
 Revision ID: contentlang0011
 Revises: privacy0010
@@ -22,7 +23,7 @@ depends_on = None
 
 TABLES = ('question_version', 'quiz', 'assessment_slot', 'roleplay_scenario',
           'roleplay_script_turn', 'roleplay_rubric', 'roleplay_criterion',
-          'roleplay_criterion_level')
+          'roleplay_criterion_level', 'notification')
 ZH = 'zh_Hans_CN'
 
 
