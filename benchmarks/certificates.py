@@ -52,8 +52,8 @@ class BenchmarkKind(AssessmentKind):
 
 
 def build(session, count: int):
-    from lms.competencies.evidence import Evidence
     from lms.competencies.models import MatrixRequirement
+    from lms.competencies.services.evidence import Evidence
     from lms.core import clock
     from lms.defaults import install_defaults
     from lms.paths.models import AssessmentSlot, CertificationPath
@@ -128,8 +128,8 @@ def main() -> None:
     try:
         with app.app_context():
             db.create_all()
-            from certificates import awards, batches, documents
             from certificates.models import Certificate, CertificateBatch
+            from certificates.services import awards, batches, documents
             from lms.core.database import writing
 
             path, people = build(db.session, args.count)

@@ -53,9 +53,9 @@ def build(agents: int) -> int:
     people_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     app = create_app({"CHECK_SCHEMA": False, "PUBLIC_URL": "http://127.0.0.1"})
     with app.app_context():
-        from assessments.quiz.demo_exam import build_exam
+        from assessments.quiz.demo import build_exam
         from lms.defaults import install_defaults
-        from lms.people.services import PersonData, create_person, save_team
+        from lms.people.services.directory import PersonData, create_person, save_team
 
         paths = install_defaults(db.session)
         team = save_team(db.session, None, None, "Exam hall", "", None)

@@ -16,15 +16,15 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, text
 
-from assessments.review360.demo_content import install_questionnaires
+from assessments.review360.demo import install_questionnaires
 from assessments.review360.models import Cycle, CycleGroup, Subject
-from assessments.review360.questionnaires import latest_for_tier
+from assessments.review360.services.questionnaires import latest_for_tier
 from certificates.models import AwardApproval, Certificate, CertificationEvaluation
-from certificates.rules import rules_version
-from courses.content_files.importer import import_starter_courses
+from certificates.services.rules import rules_version
 from courses.models import Enrollment, PathCourse
-from lms.competencies.evidence import Evidence
+from courses.services.content_files.importer import import_starter_courses
 from lms.competencies.models import MatrixRequirement
+from lms.competencies.services.evidence import Evidence
 from lms.core import clock
 from lms.defaults import install_defaults
 from lms.people.models import Person, PersonRole, Team

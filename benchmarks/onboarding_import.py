@@ -29,7 +29,7 @@ def main() -> int:
     from lms import create_app
     from lms.core.extensions import db
     from lms.demo import seed_demo
-    from lms.people import onboarding
+    from lms.people.services import onboarding
 
     scratch = None
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):

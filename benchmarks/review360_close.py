@@ -29,10 +29,10 @@ PASSWORD = "benchmark-password"
 
 def build(session, subjects: int) -> tuple[int, int]:
     """People, a cycle with `subjects` subjects, every rater answered; returns (cycle, subject)."""
-    from assessments.review360 import cycles, nominations, responses
-    from assessments.review360.demo_content import install_questionnaires
+    from assessments.review360.demo import install_questionnaires
+    from assessments.review360.services import cycles, nominations, responses
     from lms.defaults import install_defaults
-    from lms.people.services import PersonData, create_person
+    from lms.people.services.directory import PersonData, create_person
 
     install_defaults(session)
     install_questionnaires(session)
@@ -84,8 +84,8 @@ def main() -> int:
     from _harness import statements
     from concurrent_writes import ScratchPostgres
 
-    from assessments.review360 import cycles
     from assessments.review360.models import Cycle
+    from assessments.review360.services import cycles
     from lms import create_app
     from lms.core.extensions import db
 

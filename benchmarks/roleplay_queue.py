@@ -27,11 +27,11 @@ from _harness import PASSWORD, statements, timed  # noqa: E402
 
 
 def build(session, agents: int, mentors: int, storage_dir: str) -> dict[str, str]:
-    from assessments.roleplay import grading, submissions
-    from assessments.roleplay.demo_content import install_demo_roleplays
-    from assessments.roleplay.grading import RatingInput
+    from assessments.roleplay.demo import install_demo_roleplays
+    from assessments.roleplay.services import grading, submissions
+    from assessments.roleplay.services.grading import RatingInput
     from lms.defaults import install_defaults
-    from lms.people.services import PersonData, create_person, save_team
+    from lms.people.services.directory import PersonData, create_person, save_team
 
     paths = install_defaults(session)
     scenario = install_demo_roleplays(session, storage_dir)["Smart band will not sync"]

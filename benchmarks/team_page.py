@@ -30,14 +30,14 @@ def build(session, agents: int) -> tuple[str, int]:
     """The organisation; returns the manager's e-mail and the team id."""
     from sqlalchemy import select
 
-    from courses import progress
-    from courses.content_files import import_starter_courses
     from courses.models import Enrollment
+    from courses.services import progress
+    from courses.services.content_files import import_starter_courses
     from lms.core import clock
     from lms.defaults import install_defaults
-    from lms.people import onboarding
     from lms.people.models import Person
-    from lms.people.services import PersonData, create_person, save_team
+    from lms.people.services import onboarding
+    from lms.people.services.directory import PersonData, create_person, save_team
 
     install_defaults(session)
     import_starter_courses(session)
@@ -101,7 +101,7 @@ def main() -> int:
             results[label] = (timed(client, page_url, args.runs),
                               statements(app, client, page_url))
         # Headroom: the whole team as one table (the page size is a module constant).
-        import courses.learning_views as learning_views
+        import courses.views.learning as learning_views
 
         learning_views.TEAM_PAGE_SIZE = args.agents
         page_url = f"/team?team={team_id}"

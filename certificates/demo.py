@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from assessments.quiz import attempts, quizzes
-from assessments.quiz.attempts import PostedAnswer
-from assessments.quiz.demo_exam import EXAM_DRAWS, _category_id, build_exam
+from assessments.quiz.demo import EXAM_DRAWS, _category_id, build_exam
 from assessments.quiz.models import Quiz
-from assessments.quiz.responses import matching_choices, matching_prompts
-from certificates import documents, services
+from assessments.quiz.services import attempts, quizzes
+from assessments.quiz.services.attempts import PostedAnswer
+from assessments.quiz.services.responses import matching_choices, matching_prompts
+from certificates.services import documents
+from certificates.services import settings as services
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -94,9 +95,9 @@ SECOND_LINES = [
 def _second_roleplay(session, person: Person, mentor: Person) -> None:
     """A second role-play for the demo new hire, graded at the top level of every criterion
     by her mentor and released (tone and case analysis are evidenced by this scenario)."""
-    from assessments.roleplay import grading, submissions
-    from assessments.roleplay.grading import RatingInput
     from assessments.roleplay.models import Scenario
+    from assessments.roleplay.services import grading, submissions
+    from assessments.roleplay.services.grading import RatingInput
 
     scenario = session.scalar(select(Scenario).where(Scenario.title == SECOND_ROLEPLAY))
     if scenario is None:

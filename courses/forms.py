@@ -1,13 +1,14 @@
 """Forms for the authoring screens. Forms parse types and lengths; the rules (unique codes,
-loops, draft-only edits, upload checks) live in courses.authoring."""
+loops, draft-only edits, upload checks) live in courses.services.authoring."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from courses.authoring import BODY_MAX, DUE_DAYS_MAX, SUMMARY_MAX, TITLE_MAX
+from courses.services.authoring import BODY_MAX, DUE_DAYS_MAX, SUMMARY_MAX, TITLE_MAX
+from lms.core.forms import OptionalIdField
 from lms.people.forms import MultiCheckboxField
 
 CHINESE = {"lang": "zh-Hans"}
@@ -84,4 +85,32 @@ class AttachmentForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+# Forms of the learner pages: mark complete, enrol, assign, withdraw.
+class CompleteLessonForm(FlaskForm):
+    # Signed by the server when the page is rendered: who opened which content, and when.
+    opened = HiddenField()
+
+
+class SelfEnrolForm(FlaskForm):
+    pass
+
+
+class AssignForm(FlaskForm):
+    person_id = OptionalIdField(_l("Person"), blank_label=_l("— choose a person —"))
+    team_id = OptionalIdField(_l("Or a whole team"), blank_label=_l("— no team —"))
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if (self.person_id.data is None) == (self.team_id.data is None):
+            self.form_errors.append(_l("Choose either a person or a team."))
+            return False
+        return True
+
+
+class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])

@@ -1,21 +1,48 @@
 """The application factory: binds extensions, blueprints, error pages and CLI; nothing else."""
 
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, render_template, session
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lms import cli as shell_cli
 from lms.config import load_config
 from lms.core import database, i18n, policy, urls
 from lms.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.core.fonts import INSTALL_COMMAND
+from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.pdf import MissingGlyphs
 from lms.core.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
+from lms.people.forms import ROLE_LABELS
+from lms.people.models import ROLES, Person
+from lms.system.services.alerts import report_missing_font
+from lms.system.services.checks import font_problems
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every package of the application, each registering its own pages, commands, permissions and
+# (for assessments) kind through its `init_app`. Adding an assessment kind is one folder and
+# one line here (docs/architecture.md); the order is the order of the navigation's blueprints.
+PACKAGES = (
+    "lms.home",
+    "lms.people",
+    "lms.competencies",
+    "lms.paths",
+    "lms.notifications",
+    "lms.system",
+    "courses",
+    "assessments.quiz",
+    "assessments.roleplay",
+    "assessments.review360",
+    "certificates",
+    "reports",
+)
 
 # A strict policy is affordable because every asset is vendored and no template inlines script.
 CONTENT_SECURITY_POLICY = (
@@ -44,7 +71,6 @@ def create_app(config: dict | None = None) -> Flask:
         options.update(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
-    _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -56,14 +82,14 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
 
-    _register_blueprints(app)
+    for name in app.config.get("PACKAGES", PACKAGES):
+        import_module(name).init_app(app)
     _register_error_pages(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
 
-    from lms.cli import register_cli
-
-    register_cli(app)
+    for command in shell_cli.COMMANDS:
+        app.cli.add_command(command)
     if not app.config["TESTING"]:
         _warn_about_fonts(app)
     return app
@@ -72,8 +98,6 @@ def create_app(config: dict | None = None) -> Flask:
 def _warn_about_fonts(app: Flask) -> None:
     """Log the scripts the PDF fonts cannot draw on this machine (fontconfig is asked once
     per process, a few milliseconds; `flask --app lms doctor` tells the whole story)."""
-    from lms.core.fonts import INSTALL_COMMAND
-    from lms.system.checks import font_problems
 
     problems = font_problems()
     missing = [found.script.key for found in problems if found.status == "missing"]
@@ -88,26 +112,10 @@ def _warn_about_fonts(app: Flask) -> None:
                            ", ".join(standing_in), INSTALL_COMMAND)
 
 
-def _import_models() -> None:
-    """Import every models module so the metadata (and Alembic) sees all tables."""
-    import assessments.quiz.models  # noqa: F401
-    import assessments.review360.models  # noqa: F401
-    import assessments.roleplay.models  # noqa: F401
-    import certificates.models  # noqa: F401
-    import courses.models  # noqa: F401
-    import lms.competencies.evidence  # noqa: F401
-    import lms.competencies.models  # noqa: F401
-    import lms.core.audit  # noqa: F401
-    import lms.notifications.models  # noqa: F401
-    import lms.paths.models  # noqa: F401
-    import lms.people.models  # noqa: F401
-    import reports.models  # noqa: F401
 
 
 def _load_user(session_id: str):
     """Flask-Login loader: the session holds "id:version"; a stale version ends the session."""
-    from lms.people.models import Person
-
     person_id, _, version = session_id.partition(":")
     if not person_id.isdigit() or not version.isdigit():
         return None
@@ -117,59 +125,6 @@ def _load_user(session_id: str):
     return person
 
 
-def _register_blueprints(app: Flask) -> None:
-    import assessments.quiz.attempt_views  # noqa: F401  (routes join the quiz blueprint)
-    import assessments.quiz.bank_views  # noqa: F401
-    import assessments.quiz.kind  # noqa: F401  (registers the "quiz" assessment kind)
-    import assessments.quiz.lesson_links  # noqa: F401  (lesson pages link their checks)
-    import assessments.quiz.quiz_views  # noqa: F401
-    import assessments.review360.kind  # noqa: F401  (registers the "review360" kind)
-    import assessments.review360.questionnaire_views  # noqa: F401  (join the 360 blueprint)
-    import assessments.review360.reminders  # noqa: F401  (a send-reminders source)
-    import assessments.review360.respond_views  # noqa: F401
-    import assessments.review360.results_views  # noqa: F401
-    import assessments.review360.views  # noqa: F401
-    import assessments.roleplay.author_views  # noqa: F401  (routes join the role-play blueprint)
-    import assessments.roleplay.grading_views  # noqa: F401
-    import assessments.roleplay.kind  # noqa: F401  (registers the "roleplay" assessment kind)
-    import assessments.roleplay.take_views  # noqa: F401
-    import certificates.listeners  # noqa: F401  (the engine listens to results and courses)
-    import certificates.reminders  # noqa: F401  (expiry reminders join send-reminders)
-    import courses.learning_views  # noqa: F401  (the learner routes join the courses blueprint)
-    import reports.api_views  # noqa: F401  (the report routes join the two blueprints)
-    import reports.audit_views  # noqa: F401
-    import reports.dashboard_views  # noqa: F401
-    import reports.heatmap_views  # noqa: F401
-    import reports.pack_views  # noqa: F401
-    import reports.token_views  # noqa: F401
-    from assessments.quiz.blueprint import bp as quiz_bp
-    from assessments.review360.blueprint import bp as review360_bp
-    from assessments.roleplay.blueprint import bp as roleplay_bp
-    from certificates.views import bp as certificates_bp
-    from courses.views import bp as courses_bp
-    from lms.competencies.views import bp as competencies_bp
-    from lms.home import bp as home_bp
-    from lms.notifications.views import bp as notifications_bp
-    from lms.paths.views import bp as paths_bp
-    from lms.people.views import bp as people_bp
-    from lms.system.views import bp as system_bp
-    from reports.blueprint import api_bp
-    from reports.blueprint import bp as reports_bp
-
-    app.register_blueprint(home_bp)
-    app.register_blueprint(people_bp)
-    app.register_blueprint(competencies_bp)
-    app.register_blueprint(paths_bp)
-    app.register_blueprint(courses_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(quiz_bp)
-    app.register_blueprint(roleplay_bp)
-    app.register_blueprint(review360_bp)
-    app.register_blueprint(certificates_bp)
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(system_bp)
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -197,8 +152,6 @@ def _register_error_pages(app: Flask) -> None:
     def missing_font(error):
         # Every PDF download ends here when its text needs a font the server lacks: the
         # person is told why, and the admins are told what to install (once a day a script).
-        from lms.system.alerts import report_missing_font
-
         db.session.rollback()
         try:
             report_missing_font(db.session, error)
@@ -244,10 +197,6 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _kind_label(key: str) -> str:
     """An assessment kind's label; pages survive a kind whose package is not installed."""
-    from flask_babel import gettext
-
-    from lms.core.kinds import UnknownAssessmentKind, get_kind
-
     try:
         return str(get_kind(key).label)
     except UnknownAssessmentKind:
@@ -261,11 +210,6 @@ def _join_list(items) -> str:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
-
-    from lms.people.forms import ROLE_LABELS
-    from lms.people.models import ROLES
-
     @app.context_processor
     def helpers():
         return {

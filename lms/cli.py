@@ -1,47 +1,20 @@
-"""`flask --app lms …` commands: seed-demo, seed-defaults, create-admin, doctor."""
+"""The shell's `flask --app lms …` commands: seed-demo, seed-defaults, create-admin (each
+package registers its own through its init_app)."""
 
 import click
-from flask import Flask
 from sqlalchemy import func, select
 
+from courses.models import Course
 from lms.core import clock
+from lms.core.errors import DomainError
 from lms.core.extensions import db
-
-
-def register_cli(app: Flask) -> None:
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(seed_defaults_command)
-    app.cli.add_command(create_admin_command)
-    from lms.system.cli import doctor_command
-
-    app.cli.add_command(doctor_command)
-    from lms.notifications.cli import send_reminders_command
-
-    app.cli.add_command(send_reminders_command)
-    from courses.cli import export_course_command, import_course_command
-    app.cli.add_command(import_course_command)
-    app.cli.add_command(export_course_command)
-    from assessments.quiz.cli import register_bank_commands
-    register_bank_commands(app)
-    from assessments.quiz.attempt_cli import finish_overdue_attempts_command
-    app.cli.add_command(finish_overdue_attempts_command)
-    from assessments.roleplay.cli import export_rubric_command, import_rubric_command
-    app.cli.add_command(import_rubric_command)
-    app.cli.add_command(export_rubric_command)
-    from assessments.review360.cli import (
-        install_questionnaires_command,
-        send_360_reminders_command,
-    )
-    app.cli.add_command(send_360_reminders_command)
-    app.cli.add_command(install_questionnaires_command)
-    from certificates.cli import register as register_certificate_commands
-    register_certificate_commands(app)
-    from reports.cli import register as register_report_commands
-    register_report_commands(app)
+from lms.defaults import install_defaults
+from lms.demo import DEMO_PASSWORD, seed_demo
+from lms.people.models import Person
+from lms.people.services.directory import PersonData, create_person
 
 
 def _has_people() -> bool:
-    from lms.people.models import Person
 
     return bool(db.session.scalar(select(func.count()).select_from(Person)))
 
@@ -56,7 +29,6 @@ def _wipe() -> None:
 @click.option("--force", is_flag=True, help="Erase all existing data first.")
 def seed_demo_command(force: bool) -> None:
     """Build the demo organisation and print the demo log-ins."""
-    from lms.demo import DEMO_PASSWORD, seed_demo
 
     if _has_people():
         if not force:
@@ -71,7 +43,6 @@ def seed_demo_command(force: bool) -> None:
                f"{DEMO_PASSWORD!r}):")
     for login in logins:
         click.echo(f"  {login.role:<8} {login.email:<28} {login.name}")
-    from courses.models import Course
     codes = db.session.scalars(select(Course.code).order_by(Course.id))
     click.echo("Starter courses imported and published: " + ", ".join(codes))
 
@@ -79,7 +50,6 @@ def seed_demo_command(force: bool) -> None:
 @click.command("seed-defaults")
 def seed_defaults_command() -> None:
     """Install the default scale, competency framework, paths and matrix where missing."""
-    from lms.defaults import install_defaults
 
     install_defaults(db.session)
     db.session.commit()
@@ -93,8 +63,6 @@ def seed_defaults_command() -> None:
 @click.password_option()
 def create_admin_command(employee_id: str, name: str, email: str, password: str) -> None:
     """Create an administrator account (for a fresh, non-demo installation)."""
-    from lms.core.errors import DomainError
-    from lms.people.services import PersonData, create_person
 
     try:
         create_person(db.session, None, PersonData(employee_id=employee_id, name=name,
@@ -103,3 +71,6 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Administrator {email} created.")
+
+
+COMMANDS = (seed_demo_command, seed_defaults_command, create_admin_command)

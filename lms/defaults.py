@@ -13,9 +13,8 @@ from lms.competencies.models import (
     MatrixRequirement,
     ProficiencyLevel,
 )
+from lms.core.i18n import ZH
 from lms.paths.models import AssessmentSlot, CertificationPath
-
-ZH = "zh_Hans_CN"
 
 SCALE = [
     (1, "Aware", "Knows the basics; needs guidance for most cases.",

@@ -6,12 +6,12 @@ Built through the same services the screens and tests use.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from assessments.quiz.demo_exam import install_demo_quizzes
-from assessments.review360.demo_content import seed_demo_cycles
-from courses.content_files import import_starter_courses
+from assessments.quiz.demo import install_demo_quizzes
+from assessments.review360.demo import seed_demo_cycles
+from courses.services.content_files import import_starter_courses
 from lms.defaults import install_defaults
 from lms.people.models import Person, Team
-from lms.people.services import PersonData, create_person, save_team
+from lms.people.services.directory import PersonData, create_person, save_team
 
 DEMO_PASSWORD = "certify-demo"
 
@@ -81,7 +81,7 @@ TEAM_MENTORS = {"Hotline — Shanghai": ["E0020", "E0023"], "Online Chat": ["E00
 
 def seed_demo(session, today: date) -> list[DemoLogin]:
     """Build the demo organisation on an empty database; returns one log-in per role."""
-    from certificates.listeners import evaluations_deferred
+    from certificates.services.listeners import evaluations_deferred
 
     # Results seeded below would each re-evaluate their person; instead everyone active is
     # evaluated once, at the end of the block.
@@ -158,7 +158,7 @@ def _seed_roleplays(session, by_eid: dict[str, Person]) -> None:
     """The role-play scenarios and rubric library, and submissions at every stage."""
     from flask import current_app, has_app_context
 
-    from assessments.roleplay.demo_content import install_demo_roleplays, seed_demo_submissions
+    from assessments.roleplay.demo import install_demo_roleplays, seed_demo_submissions
 
     storage_dir = current_app.config["STORAGE_DIR"] if has_app_context() else None
     install_demo_roleplays(session, storage_dir)
@@ -177,8 +177,8 @@ def _seed_learning(session, by_eid: dict[str, Person], today: date) -> None:
     it), then give some people progress: lessons done, one course completed, some overdue."""
     from sqlalchemy import select
 
-    from courses import enrolment, progress
     from courses.models import Enrollment
+    from courses.services import enrolment, progress
     from lms.core import clock
 
     def complete(person, course, lessons) -> None:

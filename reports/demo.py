@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.competencies.evidence import Evidence
+from lms.competencies.services.evidence import Evidence
 
 HISTORY_MONTHS = 11
 

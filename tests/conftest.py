@@ -24,7 +24,7 @@ from lms.core import clock
 from lms.core.extensions import db as _db
 from lms.core.extensions import limiter
 from lms.people import models as people_models
-from lms.people.services import PersonData, create_person
+from lms.people.services.directory import PersonData, create_person
 from tests import databases as test_databases
 
 PASSWORD = "correct-horse-battery"
@@ -233,7 +233,7 @@ def defaults(app):
 
 @pytest.fixture
 def make_team(app):
-    from lms.people.services import save_team
+    from lms.people.services.directory import save_team
 
     def make(name: str | None = None, parent_id: int | None = None):
         team = save_team(_db.session, None, None, name or f"Team {uuid.uuid4().hex[:6]}", "",

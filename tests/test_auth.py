@@ -218,7 +218,7 @@ def hash_checks(monkeypatch):
     """Every password-hash check made while signing in: the method of the hash checked."""
     from werkzeug import security
 
-    from lms.people import auth as auth_module
+    from lms.people.services import auth as auth_module
 
     checked = []
 
@@ -294,7 +294,7 @@ def short_sessions(app_config, monkeypatch):
             self.moment = moment
 
     wall = WallClock()
-    monkeypatch.setattr("lms.people.views.session_clock", lambda: int(wall.moment.timestamp()))
+    monkeypatch.setattr("lms.people.views._session_clock", lambda: int(wall.moment.timestamp()))
     return wall
 
 

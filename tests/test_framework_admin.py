@@ -7,13 +7,13 @@ message and leaving the database as it was.
 import pytest
 from sqlalchemy import func, select
 
-from lms.competencies import services
 from lms.competencies.models import (
     Competency,
     CompetencyArea,
     MatrixRequirement,
     ProficiencyLevel,
 )
+from lms.competencies.services import matrix as services
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
 

@@ -219,8 +219,8 @@ def test_signed_out_notification_pages_go_to_login(client):
 
 
 def test_send_reminders_command(db, make_person, runner):
-    from courses import enrolment
-    from courses import services as course_services
+    from courses.services import enrolment
+    from courses.services import versions as course_services
 
     clock.freeze(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     course = course_services.create_course(db.session, None, "R-1", "Reminded course")
@@ -245,8 +245,8 @@ def test_enrolment_messages_reach_each_person_in_their_language(app, db, make_pe
     and the stored text), and the list shows each in the language the reader uses now."""
     from flask_babel import force_locale
 
-    from courses import enrolment
-    from courses import services as course_services
+    from courses.services import enrolment
+    from courses.services import versions as course_services
 
     clock.freeze(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     course = course_services.create_course(db.session, None, "L-1", "Refund basics")

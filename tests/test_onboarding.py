@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core.errors import DomainError
-from lms.people import onboarding
 from lms.people.models import Person
+from lms.people.services import onboarding
 
 HEADER = "employee_id,name,email,team,manager_employee_id,mentor_employee_id,hire_date,tier,roles\n"
 

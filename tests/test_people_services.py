@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
-from lms.people import services
 from lms.people.models import Person
-from lms.people.services import PersonData
+from lms.people.services import directory as services
+from lms.people.services.directory import PersonData
 
 
 def count(db, model):

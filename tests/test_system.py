@@ -19,7 +19,7 @@ from lms.core import fonts
 from lms.core.pdf import PDF_FONT_STACK, MissingGlyphs, document_text, html_to_pdf
 from lms.core.schema import head_revisions
 from lms.notifications.models import Notification
-from lms.system.checks import run_checks
+from lms.system.services.checks import run_checks
 from tests.test_notifications import SMTPSink
 
 REDIS = "redis://127.0.0.1:6379/0"
@@ -296,7 +296,7 @@ def test_queued_batches_need_a_listening_worker(app, db, make_person, defaults, 
     import redis
     from rq import Queue, Worker
 
-    from certificates import batches
+    from certificates.services import batches
 
     queue_name = f"certificates-doctor-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.config, "REDIS_URL", REDIS)

@@ -47,7 +47,7 @@ def _says_line(text: str, line: int) -> bool:
 
 @pytest.fixture
 def author(make_person, db, defaults):
-    from assessments.quiz import bank
+    from assessments.quiz.services import bank
 
     person = make_person(("admin", "hr"), name="Author")
     category = bank.create_category(db.session, None, "Imported")

@@ -5,12 +5,15 @@ from pathlib import Path
 
 import click
 
+from assessments.quiz.services import attempts, bank
+from assessments.quiz.services.aiken import import_aiken
+from assessments.quiz.services.gift import export_gift, import_gift
+from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 
 
 def _target(category: str | None, create: bool):
-    from assessments.quiz import bank
 
     if not category:
         return None
@@ -28,7 +31,6 @@ def _target(category: str | None, create: bool):
 
 
 def _import(reader, file: Path, category: str | None) -> None:
-    from assessments.quiz import bank
 
     try:
         text = bank.decode_upload(file.read_bytes())
@@ -54,7 +56,6 @@ def _import(reader, file: Path, category: str | None) -> None:
                                  "language (e.g. zh_Hans_CN); matched by category and name.")
 def import_gift_command(file: Path, category: str | None, language: str | None) -> None:
     """Import a Moodle GIFT file into the question bank (all or nothing)."""
-    from assessments.quiz.gift import import_gift
 
     if language:
         _import_translation(file, category, language)
@@ -64,7 +65,7 @@ def import_gift_command(file: Path, category: str | None, language: str | None) 
 
 def _import_translation(file: Path, category: str | None, language: str) -> None:
     from assessments.quiz import bank
-    from assessments.quiz.translations import import_gift_translation
+    from assessments.quiz.services.translations import import_gift_translation
 
     try:
         text = bank.decode_upload(file.read_bytes())
@@ -84,7 +85,6 @@ def _import_translation(file: Path, category: str | None, language: str) -> None
                                                 "created when missing).")
 def import_aiken_command(file: Path, category: str) -> None:
     """Import an Aiken file (single-choice questions) into the question bank."""
-    from assessments.quiz.aiken import import_aiken
 
     _import(import_aiken, file, category)
 
@@ -96,7 +96,6 @@ def import_aiken_command(file: Path, category: str) -> None:
               help="File to write (default: standard output).")
 def export_gift_command(category: str, output: Path | None) -> None:
     """Export a category of the question bank as GIFT."""
-    from assessments.quiz.gift import export_gift
 
     text = export_gift(db.session, _target(category, create=False))
     if output is None:
@@ -106,7 +105,25 @@ def export_gift_command(category: str, output: Path | None) -> None:
         click.echo(f"Wrote {output}.")
 
 
-def register_bank_commands(app) -> None:
-    """Add the question bank's commands to the app's CLI."""
-    for command in (import_gift_command, import_aiken_command, export_gift_command):
-        app.cli.add_command(command)
+# `flask --app lms finish-overdue-attempts`: the deadline sweeper (run it every minute).
+BATCH = 50
+
+
+@click.command("finish-overdue-attempts")
+def finish_overdue_attempts_command() -> None:
+    """Finish (or abandon, as each quiz says) every attempt whose time ran out, with the
+    answers saved so far, even if the learner never comes back."""
+
+    changed = 0
+    with writing():
+        ids = attempts.overdue_attempt_ids(db.session)
+        db.session.commit()
+        # Small batches keep the write lock short for learners saving answers meanwhile.
+        for start in range(0, len(ids), BATCH):
+            changed += attempts.finish_overdue(db.session, ids[start:start + BATCH])
+            db.session.commit()
+    click.echo(f"{changed} overdue attempt(s) finished.")
+
+
+COMMANDS = (import_gift_command, import_aiken_command, export_gift_command,
+            finish_overdue_attempts_command)

@@ -11,10 +11,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.quiz import attempts, grading
 from assessments.quiz.models import Attempt, Quiz
+from assessments.quiz.services import attempts, grading
 from lms.competencies.models import Competency
-from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
+from lms.core.kinds import AssessmentKind, AssessmentResult
 
 
 def _codes(session, scores: dict[int, Decimal]) -> dict[str, Decimal]:
@@ -25,7 +25,6 @@ def _codes(session, scores: dict[int, Decimal]) -> dict[str, Decimal]:
     return {codes[cid]: score for cid, score in scores.items() if cid in codes}
 
 
-@register_kind
 class QuizKind(AssessmentKind):
     key = "quiz"
     label = _l("Quiz or exam")

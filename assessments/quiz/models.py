@@ -89,7 +89,7 @@ class QuestionVersion(Translated, db.Model):
     essay: {"response_hint": …}
     Fractions are decimal strings (exact); negative fractions are penalties.
 
-    `translations` holds the other languages' texts (see assessments.quiz.languages); the
+    `translations` holds the other languages' texts (see assessments.quiz.services.languages); the
     ids, fractions and values above are the same in every language.
     """
 

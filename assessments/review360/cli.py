@@ -2,6 +2,7 @@
 
 import click
 
+from assessments.review360.demo import install_questionnaires
 from lms.core import clock
 from lms.core.database import writing
 from lms.core.extensions import db
@@ -10,7 +11,7 @@ from lms.core.extensions import db
 @click.command("send-360-reminders")
 def send_360_reminders_command() -> None:
     """Remind raters, subjects and managers before a 360 cycle closes (each once)."""
-    from assessments.review360.reminders import send_360_reminders
+    from assessments.review360.services.reminders import send_360_reminders
 
     with writing():
         made = send_360_reminders(db.session, clock.today())
@@ -21,9 +22,11 @@ def send_360_reminders_command() -> None:
 @click.command("install-360-questionnaires")
 def install_questionnaires_command() -> None:
     """Install the default agent and manager 360 questionnaires where missing."""
-    from assessments.review360.demo_content import install_questionnaires
 
     with writing():
         made = install_questionnaires(db.session)
         db.session.commit()
     click.echo("360 questionnaires: " + ", ".join(sorted(made)))
+
+
+COMMANDS = (send_360_reminders_command, install_questionnaires_command)

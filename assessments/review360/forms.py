@@ -14,14 +14,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from assessments.review360.cycles import (
+from assessments.review360.models import GROUPS
+from assessments.review360.services.cycles import (
     DEFAULT_MIN_RATERS,
     DEFAULT_SHARED_DOMAINS,
     DEFAULT_WEIGHTS,
     CycleData,
 )
-from assessments.review360.groups import GROUP_LABELS
-from assessments.review360.models import GROUPS
+from assessments.review360.services.groups import GROUP_LABELS
 from lms.core.forms import OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 

@@ -15,10 +15,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.review360.groups import GROUP_LABELS, GROUPS
 from assessments.review360.models import Cycle, Subject, SubjectScore
+from assessments.review360.services.groups import GROUP_LABELS, GROUPS
 from lms.competencies.models import Competency
-from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
+from lms.core.kinds import AssessmentKind, AssessmentResult
 
 
 def _scores(session, subject: Subject, group: str) -> AssessmentResult | None:
@@ -35,7 +35,6 @@ def _scores(session, subject: Subject, group: str) -> AssessmentResult | None:
                            if cid is not None})
 
 
-@register_kind
 class Review360Kind(AssessmentKind):
     key = "review360"
     label = _l("360-degree evaluation")

@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from assessments.roleplay.grading import RatingInput
-from assessments.roleplay.rubrics import CriterionData, LevelData
-from assessments.roleplay.scenarios import ScenarioData
+from assessments.roleplay.services.grading import RatingInput
+from assessments.roleplay.services.rubrics import CriterionData, LevelData
+from assessments.roleplay.services.scenarios import ScenarioData
 from lms.core.errors import DomainError
 from lms.core.forms import OptionalIdField
 from lms.core.forms import choices as to_choices

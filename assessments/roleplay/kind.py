@@ -12,9 +12,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.roleplay import grading
 from assessments.roleplay.models import Grade, Scenario, Submission
-from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
+from assessments.roleplay.services import grading
+from lms.core.kinds import AssessmentKind, AssessmentResult
 from lms.paths.models import CertificationPath
 
 
@@ -25,7 +25,6 @@ def _result(grade: Grade) -> AssessmentResult:
                            .items() if score is not None})
 
 
-@register_kind
 class RoleplayKind(AssessmentKind):
     key = "roleplay"
     label = _l("Role-play")

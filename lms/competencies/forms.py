@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.competencies.services import ZH
+from lms.core.i18n import ZH
 
 CHINESE = {"lang": "zh-Hans"}
 

@@ -1,23 +1,21 @@
 """The competency matrix page (everyone) and the framework admin screens."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from lms.competencies import services
 from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm, load_translations
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
+from lms.competencies.services import matrix as services
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import apply_domain_error, choices
 from lms.core.policy import require
+from lms.paths.models import CertificationPath
 
-bp = Blueprint("competencies", __name__)
 
-
-@bp.get("/matrix")
 @require("matrix.view")
 def matrix():
     paths, required = services.matrix(db.session)
@@ -27,7 +25,6 @@ def matrix():
     )
 
 
-@bp.route("/admin/matrix", methods=["GET", "POST"])
 @require("framework.manage")
 def matrix_edit():
     """One grid of selects; every cell is checked and saved in one transaction."""
@@ -73,7 +70,6 @@ def matrix_edit():
 # Framework admin: areas, competencies, the scale.
 
 
-@bp.get("/admin/framework")
 @require("framework.manage")
 def admin_framework():
     return render_template(
@@ -82,8 +78,6 @@ def admin_framework():
     )
 
 
-@bp.route("/admin/framework/areas/new", methods=["GET", "POST"], defaults={"area_id": None})
-@bp.route("/admin/framework/areas/<int:area_id>/edit", methods=["GET", "POST"])
 @require("framework.manage")
 def area_form(area_id: int | None):
     area = db.get_or_404(CompetencyArea, area_id) if area_id else None
@@ -109,9 +103,6 @@ def area_form(area_id: int | None):
     return _form_page(form, title)
 
 
-@bp.route("/admin/framework/competencies/new", methods=["GET", "POST"],
-          defaults={"competency_id": None})
-@bp.route("/admin/framework/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
 @require("framework.manage")
 def competency_form(competency_id: int | None):
     competency = db.get_or_404(Competency, competency_id) if competency_id else None
@@ -153,7 +144,6 @@ def _level_data(form: LevelForm) -> services.LevelData:
     )
 
 
-@bp.route("/admin/framework/scale/<int:level>/edit", methods=["GET", "POST"])
 @require("framework.manage")
 def level_form(level: int):
     row = db.get_or_404(ProficiencyLevel, level)
@@ -173,7 +163,6 @@ def level_form(level: int):
     return _form_page(form, _("Edit level %(level)d of the scale", level=level))
 
 
-@bp.route("/admin/framework/scale/new", methods=["GET", "POST"])
 @require("framework.manage")
 def level_add():
     form = LevelForm()
@@ -191,7 +180,6 @@ def level_add():
     return _form_page(form, _("Add a level at the top of the scale"))
 
 
-@bp.post("/admin/framework/scale/remove-top")
 @require("framework.manage")
 def level_remove_top():
     if not FlaskForm().validate_on_submit():
@@ -211,3 +199,14 @@ def _form_page(form, title: str):
     """The shared admin form page; 400 when a post was refused, so tests and tools see it."""
     status = 400 if request.method == "POST" else 200
     return render_template("competencies/form.html", form=form, title=title), status
+
+
+# A path's requirements: the matrix column of one tier. Served here, not by lms.paths, because
+# the matrix (competencies × paths) sits above the paths it reads.
+@require("paths.view")
+def path_requirements(path_id: int):
+    path = db.get_or_404(CertificationPath, path_id)
+    _paths, required = services.matrix(db.session)
+    return render_template(
+        "paths/detail.html", path=path, areas=services.framework(db.session), required=required,
+    )

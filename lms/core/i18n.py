@@ -10,7 +10,8 @@ from flask_login import current_user
 from sqlalchemy import JSON
 from sqlalchemy.orm import Mapped, mapped_column
 
-LANGUAGE_NAMES = {"en": "English", "zh_Hans_CN": "简体中文"}
+ZH = "zh_Hans_CN"  # the second interface language, and the locale of Chinese content
+LANGUAGE_NAMES = {"en": "English", ZH: "简体中文"}
 
 
 def select_locale() -> str:

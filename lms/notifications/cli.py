@@ -19,3 +19,6 @@ def send_reminders_command() -> None:
         db.session.commit()
         resent = services.deliver(retry) if retry else 0
     click.echo(f"{made} reminder(s) made; {resent} earlier e-mail(s) sent again.")
+
+
+COMMANDS = (send_reminders_command,)

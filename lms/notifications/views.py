@@ -1,6 +1,6 @@
 """The in-app notification list, the unread count in the header, and the admins' outbox."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -11,11 +11,9 @@ from lms.core.policy import require
 from lms.notifications import services
 from lms.notifications.models import Notification, OutboxEmail
 
-bp = Blueprint("notifications", __name__)
 PAGE_SIZE = 50
 
 
-@bp.app_context_processor
 def unread_notifications():
     """`unread_notifications()` for the header: one indexed count, only when a page asks."""
 
@@ -38,7 +36,6 @@ def _page() -> int:
     return max(request.args.get("page", 1, type=int), 1)
 
 
-@bp.get("/notifications")
 @require("notifications.view")
 def index():
     stmt = select(Notification).where(Notification.person_id == current_user.id)
@@ -53,7 +50,6 @@ def index():
                            form=FlaskForm(), safe_link=_safe_link)
 
 
-@bp.post("/notifications/<int:notification_id>/read")
 @require("notifications.view")
 def mark_read(notification_id: int):
     if not FlaskForm().validate_on_submit():
@@ -68,7 +64,6 @@ def mark_read(notification_id: int):
     return redirect(url_for("notifications.index"))
 
 
-@bp.post("/notifications/read-all")
 @require("notifications.view")
 def mark_all_read():
     if not FlaskForm().validate_on_submit():
@@ -80,7 +75,6 @@ def mark_all_read():
     return redirect(url_for("notifications.index"))
 
 
-@bp.get("/admin/outbox")
 @require("notifications.outbox")
 def outbox():
     total = db.session.scalar(select(func.count()).select_from(OutboxEmail))

@@ -11,7 +11,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextA
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lms.core.forms import OptionalIdField
-from lms.paths.services import ZH
+from lms.core.i18n import ZH
 
 CHINESE = {"lang": "zh-Hans"}
 MARK = {"inputmode": "decimal"}

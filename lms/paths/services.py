@@ -15,10 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.i18n import ZH
 from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import AssessmentSlot, CertificationPath
 
-ZH = "zh_Hans_CN"  # the second interface language (lms.core.i18n.LANGUAGE_NAMES)
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 POSITION_MAX = 9999
 VALIDITY_MONTHS = (1, 120)

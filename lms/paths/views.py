@@ -1,6 +1,6 @@
 """Certification path pages (everyone) and their admin screens."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,42 +9,23 @@ from sqlalchemy import select
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import apply_domain_error
+from lms.core.kinds import UnknownAssessmentKind, get_kind, registered_kinds
 from lms.core.policy import require
 from lms.paths import services
 from lms.paths.forms import SlotForm, load_translations, path_form_for, weight_fields
 from lms.paths.models import AssessmentSlot, CertificationPath
 
-bp = Blueprint("paths", __name__)
 
-
-@bp.get("/paths")
 @require("paths.view")
 def index():
     return render_template("paths/index.html", paths=services.ordered_paths(db.session))
 
 
-@bp.get("/paths/<int:path_id>")
-@require("paths.view")
-def detail(path_id: int):
-    path = db.get_or_404(CertificationPath, path_id)
-    from lms.competencies.services import framework, matrix
-
-    _paths, required = matrix(db.session)
-    return render_template(
-        "paths/detail.html", path=path, areas=framework(db.session), required=required,
-    )
 
 
 # Admin
 
 
-def _registered_kinds() -> dict:
-    from lms.core.kinds import registered_kinds
-
-    return registered_kinds()
-
-
-@bp.get("/admin/paths")
 @require("paths.manage")
 def admin_paths():
     return render_template(
@@ -52,8 +33,6 @@ def admin_paths():
     )
 
 
-@bp.route("/admin/paths/new", methods=["GET", "POST"], defaults={"path_id": None})
-@bp.route("/admin/paths/<int:path_id>/edit", methods=["GET", "POST"])
 @require("paths.manage")
 def path_form(path_id: int | None):
     path = db.get_or_404(CertificationPath, path_id) if path_id else None
@@ -96,7 +75,7 @@ def path_form(path_id: int | None):
     status = 400 if request.method == "POST" else 200
     return render_template(
         "paths/path_form.html", form=form, path=path, weights=weight_fields(form),
-        kinds=_registered_kinds(), remove_form=FlaskForm(),
+        kinds=registered_kinds(), remove_form=FlaskForm(),
     ), status
 
 
@@ -107,9 +86,6 @@ def _slot_or_404(path: CertificationPath, slot_id: int) -> AssessmentSlot:
     return slot
 
 
-@bp.route("/admin/paths/<int:path_id>/slots/new", methods=["GET", "POST"],
-          defaults={"slot_id": None})
-@bp.route("/admin/paths/<int:path_id>/slots/<int:slot_id>/edit", methods=["GET", "POST"])
 @require("paths.manage")
 def slot_form(path_id: int, slot_id: int | None):
     path = db.get_or_404(CertificationPath, path_id)
@@ -117,7 +93,7 @@ def slot_form(path_id: int, slot_id: int | None):
     form = SlotForm(obj=slot)
     if slot is None and request.method == "GET":
         form.position.data = max((s.position for s in path.slots), default=-1) + 1
-    kinds = _registered_kinds()
+    kinds = registered_kinds()
     if form.validate_on_submit():
         data = services.SlotData(
             code=form.code.data, label=form.label.data, kind=form.kind.data,
@@ -149,15 +125,12 @@ def slot_form(path_id: int, slot_id: int | None):
 
 def _references(kind_key: str | None) -> list[tuple[str, str]]:
     """The references the slot's kind offers (none when the kind is not installed)."""
-    from lms.core.kinds import UnknownAssessmentKind, get_kind
-
     try:
         return get_kind(kind_key or "")().references(db.session)
     except UnknownAssessmentKind:
         return []
 
 
-@bp.post("/admin/paths/<int:path_id>/slots/<int:slot_id>/remove")
 @require("paths.manage")
 def slot_remove(path_id: int, slot_id: int):
     path = db.get_or_404(CertificationPath, path_id)

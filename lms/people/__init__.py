@@ -1,1 +1,13 @@
 """People: accounts, roles, teams, authentication and CSV onboarding."""
+
+from flask import Flask
+
+from lms.core.policy import register_all
+from lms.people import blueprint
+from lms.people import policy as people_policy
+
+
+def init_app(app: Flask) -> None:
+    """Register the package's pages and permissions."""
+    app.register_blueprint(blueprint.bp)
+    register_all(people_policy.RULES)

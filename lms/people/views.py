@@ -4,7 +4,6 @@ import time
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -24,10 +23,9 @@ from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
 from lms.core.forms import apply_domain_error, choices
 from lms.core.i18n import LANGUAGE_NAMES
-from lms.core.policy import authorize, require, visible_people_filter
+from lms.core.policy import authorize, require
 from lms.core.urls import public_url
 from lms.paths.models import CertificationPath
-from lms.people import auth, services
 from lms.people.forms import (
     ActiveForm,
     ChangePasswordForm,
@@ -39,8 +37,10 @@ from lms.people.forms import (
     TeamForm,
 )
 from lms.people.models import Person, Team
+from lms.people.policy import visible_people_filter
+from lms.people.services import auth
+from lms.people.services import directory as services
 
-bp = Blueprint("people", __name__)
 PAGE_SIZE = 50
 
 
@@ -57,19 +57,18 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def session_clock() -> int:
+def _session_clock() -> int:
     """Seconds since the epoch, from the wall clock: how long a browser sat idle is real
     time, not the business clock that tests move by days to reach deadlines and expiry."""
     return int(time.time())
 
 
-@bp.before_app_request
 def end_idle_or_old_sessions():
     """Sign out a session idle longer than SESSION_IDLE_TIMEOUT_SECONDS or older than
     SESSION_ABSOLUTE_LIFETIME_SECONDS (counted from sign-in, however busy)."""
     if not session.get("_user_id"):
         return
-    config, now = current_app.config, session_clock()
+    config, now = current_app.config, _session_clock()
     signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
     if (not isinstance(signed_in, int) or not isinstance(seen, int)
             or now - seen > config["SESSION_IDLE_TIMEOUT_SECONDS"]
@@ -86,7 +85,6 @@ def end_idle_or_old_sessions():
         session["seen_at"] = now
 
 
-@bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
@@ -109,12 +107,11 @@ def login():
                 session["locale"] = locale
             login_user(person)
             session.permanent = True
-            session["signed_in_at"] = session["seen_at"] = session_clock()
+            session["signed_in_at"] = session["seen_at"] = _session_clock()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("people/login.html", form=form)
 
 
-@bp.post("/logout")
 @login_required
 def logout():
     services.end_sessions(db.session, current_user)
@@ -125,7 +122,6 @@ def logout():
     return redirect(url_for("people.login"))
 
 
-@bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
     password_form = ChangePasswordForm(prefix="pw")
@@ -161,7 +157,6 @@ def _language_form() -> LanguageForm:
     return form
 
 
-@bp.post("/language")
 def set_language():
     form = _language_form()
     if not form.validate_on_submit():
@@ -174,7 +169,6 @@ def set_language():
     return redirect(_safe_next(request.form.get("next")))
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
 @limiter.limit("20 per minute")
 def reset_password(token: str):
     config = current_app.config
@@ -201,7 +195,6 @@ def reset_password(token: str):
 # People
 
 
-@bp.get("/people")
 @require("people.list")
 def people_list():
     query = request.args.get("q", "").strip()
@@ -237,7 +230,6 @@ def _person_list_loads():
     return (joinedload(Person.team), joinedload(Person.manager), joinedload(Person.tier))
 
 
-@bp.get("/people/<int:person_id>")
 @login_required
 def person_detail(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -278,7 +270,6 @@ def _person_data(form: PersonForm) -> services.PersonData:
     )
 
 
-@bp.route("/admin/people/new", methods=["GET", "POST"])
 @require("people.manage")
 def person_new():
     form = _person_form()
@@ -309,7 +300,6 @@ def _check_role_grant(new_roles: set[str], old_roles: set[str]) -> None:
                             "administrator roles."), "roles")
 
 
-@bp.route("/admin/people/<int:person_id>/edit", methods=["GET", "POST"])
 @require("people.manage")
 def person_edit(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -331,7 +321,6 @@ def person_edit(person_id: int):
     return render_template("people/form.html", form=form, person=person)
 
 
-@bp.post("/admin/people/<int:person_id>/active")
 @require("people.manage")
 def person_set_active(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -353,7 +342,6 @@ def person_set_active(person_id: int):
     return redirect(url_for("people.person_detail", person_id=person.id))
 
 
-@bp.post("/admin/people/<int:person_id>/reset-link")
 @require("people.reset_password")
 def person_reset_link(person_id: int):
     person = db.get_or_404(Person, person_id)
@@ -376,7 +364,6 @@ def person_reset_link(person_id: int):
 # Teams
 
 
-@bp.get("/admin/teams")
 @require("teams.manage")
 def teams():
     rows = db.session.execute(
@@ -387,8 +374,6 @@ def teams():
     return render_template("people/teams.html", rows=rows)
 
 
-@bp.route("/admin/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
-@bp.route("/admin/teams/<int:team_id>/edit", methods=["GET", "POST"])
 @require("teams.manage")
 def team_form(team_id: int | None):
     team = db.get_or_404(Team, team_id) if team_id else None
@@ -418,12 +403,11 @@ def team_form(team_id: int | None):
 # Bulk onboarding
 
 
-@bp.route("/admin/people/import", methods=["GET", "POST"])
 @require("people.import")
 def import_people():
     """Upload → dry-run preview (every bad line listed); confirm posts the same text back,
     which is checked again in full before anything is written."""
-    from lms.people import onboarding
+    from lms.people.services import onboarding
 
     form = ImportForm()
     max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]

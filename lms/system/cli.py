@@ -5,7 +5,7 @@ from flask import current_app
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 
-from lms.system.checks import run_checks, status_labels
+from lms.system.services.checks import run_checks, status_labels
 
 MARKS = {"ok": "ok", "warning": "!!", "failed": "XX", "skipped": "--"}
 
@@ -39,3 +39,6 @@ def doctor_command(language: str | None) -> None:
         click.echo(f"\n{summary}")
         if failed:
             raise SystemExit(1)
+
+
+COMMANDS = (doctor_command,)

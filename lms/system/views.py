@@ -1,15 +1,12 @@
 """The admin's System page: the deployment checks, as `flask --app lms doctor` prints them."""
 
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 
 from lms.core import fonts
 from lms.core.policy import require
-from lms.system.checks import run_checks, status_labels
-
-bp = Blueprint("system", __name__)
+from lms.system.services.checks import run_checks, status_labels
 
 
-@bp.get("/admin/system")
 @require("system.view")
 def system_page():
     results = run_checks(current_app)

@@ -22,7 +22,7 @@ def upgrade():
     with op.batch_alter_table('certification_evaluation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('started', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
-    # The same rule as certificates.awards.store_evaluation, for the rows already there.
+    # The same rule as certificates.services.awards.store_evaluation, for the rows already there.
     bind = op.get_bind()
     table = sa.table('certification_evaluation', sa.column('id', sa.Integer),
                      sa.column('percent', sa.Integer), sa.column('components', sa.JSON),

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from certificates import awards, badges, batches
 from certificates.models import IssuerKey
+from certificates.services import awards, badges, batches
 from lms.core import clock
 from lms.core.urls import DEVELOPMENT_URL
 

@@ -10,8 +10,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 
-from certificates import awards, badges, documents
 from certificates.models import Certificate, IssuerKey
+from certificates.services import awards, badges, documents
 from lms.core import clock
 from lms.core.errors import DomainError
 
@@ -35,8 +35,8 @@ def certificate(db, defaults, make_path, make_person, scores):
 def add_evidence(db, person, levels):
     from decimal import Decimal
 
-    from lms.competencies.evidence import Evidence
     from lms.competencies.models import Competency
+    from lms.competencies.services.evidence import Evidence
 
     for code, level in levels.items():
         competency = db.session.scalar(select(Competency).where(Competency.code == code))
@@ -201,7 +201,7 @@ def test_issuer_key_is_made_once(db, certificate):
 
 
 def test_batch_chunks_split_into_one_pdf_per_certificate(db, certificate, tmp_path):
-    from certificates.batches import render_chunk
+    from certificates.services.batches import render_chunk
 
     look = documents.design(db.session)
     pages = []

@@ -7,8 +7,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from certificates import awards, rules
-from certificates.missing import describe_all
 from certificates.models import (
     AwardApproval,
     Certificate,
@@ -17,6 +15,8 @@ from certificates.models import (
     RecertificationSlot,
     RulesVersion,
 )
+from certificates.services import awards, rules
+from certificates.services.missing import describe_all
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
@@ -123,7 +123,7 @@ def test_composite_waits_for_every_component(db, make_path, make_person, scores)
 
 
 def test_required_course(db, make_path, make_person, scores, make_course):
-    from courses import enrolment, progress
+    from courses.services import enrolment, progress
 
     course = make_course("CS-RULES", lessons=("One", "Two"), publish=True)
     path = make_path(courses=[course])
@@ -141,8 +141,8 @@ def test_required_course(db, make_path, make_person, scores, make_course):
 
 
 def test_competency_levels(db, defaults, make_path, make_person, scores):
-    from lms.competencies.evidence import Evidence
     from lms.competencies.models import Competency
+    from lms.competencies.services.evidence import Evidence
 
     path = make_path(matrix={"PROD-LINES": 4})
     person = make_person(tier_id=path.id)

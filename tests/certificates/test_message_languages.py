@@ -8,9 +8,9 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from certificates import awards
 from certificates.models import Certificate, CertificationSettings
-from certificates.reminders import expiry_reminders
+from certificates.services import awards
+from certificates.services.reminders import expiry_reminders
 from lms.core import clock
 from lms.notifications.models import Notification, OutboxEmail
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from certificates import awards, batches
 from certificates.models import Certificate, CertificateBatch
+from certificates.services import awards, batches
 from lms.core import clock
 from lms.notifications.models import Notification
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from certificates import awards
 from certificates.models import CertificationSettings
-from certificates.standing import STATUSES, PathStanding, standings
+from certificates.services import awards
+from certificates.services.standing import STATUSES, PathStanding, standings
 from lms.core import clock
 from tests.conftest import QueryCounter
 
@@ -88,7 +88,7 @@ def test_every_status(db, make_path, make_person, scores):
 def _sql_standing(db, ids, path_id, window):
     from sqlalchemy import literal, select
 
-    from certificates.standing import join_status
+    from certificates.services.standing import join_status
     from lms.people.models import Person
 
     stmt, columns = join_status(select(Person.id), Person.id, literal(path_id),
@@ -121,7 +121,7 @@ def test_constant_number_of_queries(db, make_path, make_person, scores):
 
 
 def test_large_id_lists_read_whole_tables(db, make_path, make_person, scores, monkeypatch):
-    from certificates import standing
+    from certificates.services import standing
 
     path = make_path()
     people = [make_person(tier_id=path.id) for _ in range(4)]

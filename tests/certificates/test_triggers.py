@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from certificates import awards
 from certificates.models import Certificate, CertificationEvaluation
-from certificates.reminders import expiry_reminders
+from certificates.services import awards
+from certificates.services.reminders import expiry_reminders
 from lms.core import clock
 from lms.notifications.models import Notification
 from lms.paths.models import AssessmentSlot
@@ -21,7 +21,7 @@ def _count(db, model, *where):
 
 
 def test_a_passed_quiz_issues_the_certificate(db, defaults, make_path, make_person):
-    from assessments.quiz.demo_exam import build_exam
+    from assessments.quiz.demo import build_exam
     from certificates.demo import sit_exam
 
     clock.freeze(T0)
@@ -49,7 +49,7 @@ def test_a_slot_naming_an_unknown_quiz_is_not_available(db, make_path, make_pers
 
 
 def test_a_tier_change_evaluates(db, make_path, make_person, scores):
-    from lms.people.services import PersonData, update_person
+    from lms.people.services.directory import PersonData, update_person
 
     path = make_path("TIERED")
     person = make_person()

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from certificates import awards, badges
 from certificates.models import (
     AwardApproval,
     Certificate,
@@ -19,6 +18,7 @@ from certificates.models import (
     CertificationSettings,
     RecertificationSlot,
 )
+from certificates.services import awards, badges
 from lms.core import clock
 from lms.core.audit import AuditEntry
 
@@ -325,7 +325,7 @@ def test_batch_on_rq_with_a_real_worker(app, db, make_person, world):
     import redis
     from rq import Queue, SimpleWorker
 
-    from certificates import batches
+    from certificates.services import batches
 
     queue = f"certificates-test-{uuid.uuid4().hex[:8]}"
     app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", CERTIFICATE_QUEUE=queue)
@@ -349,7 +349,7 @@ def test_batch_on_rq_with_a_real_worker(app, db, make_person, world):
 
 
 def test_slot_reference_is_edited_on_the_path(db, client, auth, make_person, defaults):
-    from assessments.quiz.demo_exam import build_exam
+    from assessments.quiz.demo import build_exam
     from lms.paths.models import AssessmentSlot
 
     exam = build_exam(db.session)

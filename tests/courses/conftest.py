@@ -19,7 +19,8 @@ def app_config(app_config, tmp_path):
 def make_course(app):
     """make_course(code, lessons=("Intro",), publish=False, **settings) -> Course with one
     module holding `lessons`, committed (published as version 1 when asked)."""
-    from courses import authoring, services
+    from courses.services import authoring
+    from courses.services import versions as services
 
     def make(code="CS-101", lessons=("Greeting customers",), publish=False, actor=None,
              **settings):

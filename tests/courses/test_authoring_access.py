@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from courses import authoring
+from courses.services import authoring
 from tests.courses import payloads
 
 # "author" is a mentor holding the author right; "mentor" is one without it.

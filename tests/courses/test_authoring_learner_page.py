@@ -1,8 +1,9 @@
 """What authors write reaches learners sanitised: XSS payloads on the learner's lesson page,
 and embedded attachment images served to the enrolled learner."""
 
-from courses import authoring, services
 from courses.models import Enrollment
+from courses.services import authoring
+from courses.services import versions as services
 from tests.courses import payloads
 from tests.courses.test_authoring_services import attach, draft_lesson
 from tests.courses.test_authoring_views import XSS_BODY, assert_no_script

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from courses import authoring, services
 from courses.models import CourseVersion, Enrollment, LessonAttachment, PathCourse
+from courses.services import authoring
+from courses.services import versions as services
 from lms.competencies.models import Competency
 from lms.core import storage
 from lms.core.audit import AuditEntry

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from courses import authoring, services
 from courses.models import Course, CourseModule, Enrollment, Lesson, LessonAttachment
+from courses.services import authoring
+from courses.services import versions as services
 from lms.competencies.models import Competency
 from lms.people.models import Person
 from tests.courses import payloads

@@ -9,15 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from courses.content_files import (
-    ContentError,
-    course_files,
-    export_course,
-    import_course,
-    read_course_folder,
-    sources,
-)
-from courses.content_files import manifest as manifest_module
 from courses.models import (
     Course,
     CourseCompetency,
@@ -27,7 +18,16 @@ from courses.models import (
     Lesson,
     PathCourse,
 )
-from courses.services import published
+from courses.services.content_files import (
+    ContentError,
+    course_files,
+    export_course,
+    import_course,
+    read_course_folder,
+    sources,
+)
+from courses.services.content_files import manifest as manifest_module
+from courses.services.versions import published
 from lms.core.audit import AuditEntry
 
 MANIFEST = """\
@@ -563,7 +563,7 @@ def test_a_lesson_twin_that_is_not_utf8_is_refused(db, defaults, tmp_path):
 
 
 def test_the_translation_status_lists_what_lacks_chinese(db, defaults, tmp_path):
-    from courses.authoring import translation_status
+    from courses.services.authoring import translation_status
 
     files = dict(LESSONS, **{"lessons/one.zh_Hans.md": "退款原路退回。\n"})
     course = import_course(db.session, None, write_folder(tmp_path / "c", files=files),

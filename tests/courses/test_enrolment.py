@@ -5,15 +5,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from courses import enrolment, progress
-from courses.authoring import PathLink
 from courses.models import Enrollment
+from courses.services import enrolment, progress
+from courses.services.authoring import PathLink
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError
 from lms.notifications.models import Notification, OutboxEmail
 from lms.notifications.services import send_reminders
-from lms.people import onboarding
-from lms.people.services import PersonData, update_person
+from lms.people.services import onboarding
+from lms.people.services.directory import PersonData, update_person
 
 TODAY = date(2026, 11, 23)
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from courses import enrolment, progress
-from courses.authoring import PathLink
 from courses.models import Enrollment, LessonCompletion
+from courses.services import enrolment, progress
+from courses.services.authoring import PathLink
 from lms.core import clock
 from lms.core.extensions import db as _db
 from lms.notifications.models import Notification

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from courses import authoring, enrolment, progress, services
-from courses.authoring import PathLink
 from courses.models import Enrollment, LessonCompletion
-from lms.competencies.evidence import Evidence
+from courses.services import authoring, enrolment, progress
+from courses.services import versions as services
+from courses.services.authoring import PathLink
 from lms.competencies.models import Competency
+from lms.competencies.services.evidence import Evidence
 from lms.core import clock
 from lms.core.errors import DomainError, NotFound
 

@@ -6,14 +6,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from courses.content_files import (
+from courses.models import Course
+from courses.services.content_files import (
     STARTER_COURSES,
     STARTER_DIR,
     course_files,
     import_starter_courses,
 )
-from courses.models import Course
-from courses.services import published
+from courses.services.versions import published
 from lms.core.markdown import render_markdown
 
 ZH = "zh_Hans_CN"

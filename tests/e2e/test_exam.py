@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from assessments.quiz.demo_exam import EXAM_TITLE
+from assessments.quiz.demo import EXAM_TITLE
 from assessments.quiz.models import Attempt, AttemptQuestion
-from assessments.quiz.responses import matching_choices, matching_prompts
+from assessments.quiz.services.responses import matching_choices, matching_prompts
 from lms.core.extensions import db
 from tests.e2e.pages import (
     DEMO_LOGINS,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lms.core.extensions import db
 from lms.people.models import Person, Team
-from reports.tokens import create_token
+from reports.services.tokens import create_token
 from tests.e2e.pages import download, follow_nav_link, login_as
 
 pytestmark = pytest.mark.e2e

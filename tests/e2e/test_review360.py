@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from assessments.review360 import responses
-from assessments.review360.demo_content import DEMO_CUSTOMERS, DEMO_SUBJECT
+from assessments.review360.demo import DEMO_CUSTOMERS, DEMO_SUBJECT
 from assessments.review360.models import Rater, Subject
+from assessments.review360.services import responses
 from lms.core.extensions import db
 from lms.notifications.models import OutboxEmail
 from lms.people.models import Person
@@ -99,7 +99,7 @@ def test_senior_agent_360_cycle(page, browser, live_server, axe_source):
 
     # The other raters answer (self, manager, two more peers, two more customers).
     used_token = links[0].rsplit("/", 1)[1]
-    from assessments.review360.nominations import hash_token
+    from assessments.review360.services.nominations import hash_token
 
     used = db.session.scalar(select(Rater).where(Rater.token_hash == hash_token(used_token)))
     assert used.submitted

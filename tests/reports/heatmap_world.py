@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.competencies.evidence import Evidence
 from lms.competencies.models import Competency, MatrixRequirement
+from lms.competencies.services.evidence import Evidence
 
 
 @dataclass

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from certificates.models import Certificate
 from lms.core import clock
-from reports import tokens
-from reports.api import _serializer, encode_cursor
 from reports.models import ApiToken
+from reports.services import tokens
+from reports.services.api import _serializer, encode_cursor
 
 ALL_SCOPES = tuple(tokens.SCOPES)
 
@@ -272,7 +272,7 @@ def test_certification_standing_follows_the_certificate(client, db, demo_org, ma
     clock.freeze(clock.now() + timedelta(days=20))
     assert newhire()["status"] == "expired"
     clock.freeze(None)
-    from certificates.awards import revoke
+    from certificates.services.awards import revoke
     revoke(db.session, None, certificate, "issued in error")
     db.session.commit()
     assert newhire()["status"] == "revoked"

@@ -11,7 +11,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
 from certificates.models import Certificate
-from reports import openapi, tokens
+from reports.services import openapi, tokens
 
 DOCUMENT_URI = "urn:lms:openapi"
 
@@ -86,7 +86,7 @@ def test_every_answer_matches_the_document(check, db, demo_org):
     no_people = _headers(db, demo_org["E0002"], ("profiles:read",))
     manager = _headers(db, demo_org["E0011"])
     # A revoked certificate too, so each status shape is seen.
-    from certificates.awards import revoke
+    from certificates.services.awards import revoke
     revoke(db.session, None, db.session.scalars(select(Certificate)).first(), "test")
     db.session.commit()
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
-from reports import tokens
 from reports.models import ApiToken
+from reports.services import tokens
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from sqlalchemy import delete
 from lms.core import audit, clock
 from lms.core.audit import AuditEntry
 from lms.core.spreadsheet import safe_cell
-from reports import audit_log
-from reports.audit_log import AuditFilters
+from reports.services import audit_log
+from reports.services.audit_log import AuditFilters
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]

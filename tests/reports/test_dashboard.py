@@ -3,9 +3,9 @@
 import re
 from datetime import date
 
-from lms.core import policy
 from lms.demo import DEMO_PASSWORD
 from lms.people.models import Team
+from lms.people.policy import is_in_reporting_line
 
 
 def _login(auth, person):
@@ -39,7 +39,7 @@ def test_manager_and_mentor_see_only_their_people(client, auth, demo_org):
     html = client.get("/reports/").get_data(as_text=True)
     shown = _shown_ids(html)
     assert "E0101" in shown and "E0109" not in shown
-    assert all(eid == "E0011" or policy.is_in_reporting_line(demo_org[eid], manager)
+    assert all(eid == "E0011" or is_in_reporting_line(demo_org[eid], manager)
                for eid in shown)
     auth.logout()
     mentor = demo_org["E0021"]

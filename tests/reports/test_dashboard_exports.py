@@ -8,10 +8,11 @@ from datetime import date, datetime
 import openpyxl
 from sqlalchemy import true
 
-from lms.core import clock, policy
+from lms.core import clock
 from lms.demo import DEMO_PASSWORD
-from reports import exports
-from reports.filters import ReportFilters
+from lms.people.policy import is_in_reporting_line
+from reports.services import exports
+from reports.services.filters import ReportFilters
 
 FIXED_COLUMNS = ["employee_id", "name", "email", "team", "manager_employee_id", "manager",
                  "tier", "hire_date", "active"]
@@ -115,7 +116,7 @@ def test_manager_and_mentor_export_only_their_people(client, auth, demo_org):
     _, _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
     ids = {r["employee_id"] for r in rows}
     assert "E0101" in ids and "E0109" not in ids
-    assert all(e == "E0011" or policy.is_in_reporting_line(demo_org[e], manager) for e in ids)
+    assert all(e == "E0011" or is_in_reporting_line(demo_org[e], manager) for e in ids)
     xlsx_ids = _sheet_ids(_xlsx(_download(client, "/reports/export.xlsx")))
     assert xlsx_ids == ids
     # Filtered: the filters are stated, in the request's language.
@@ -189,7 +190,7 @@ def test_cli_exports_with_filters_and_refuses_bad_options(runner, demo_org, tmp_
     assert result.exit_code == 0, result.output
     _, _, rows = _csv(target.read_text(encoding="utf-8"))
     manager = demo_org["E0011"]
-    assert rows and all(r["employee_id"] == "E0011" or policy.is_in_reporting_line(
+    assert rows and all(r["employee_id"] == "E0011" or is_in_reporting_line(
         demo_org[r["employee_id"]], manager) for r in rows)
     assert f"Exported {len(rows)} people" in result.output
     workbook = tmp_path / "out.xlsx"

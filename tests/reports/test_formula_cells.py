@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from assessments.roleplay import rubrics
 from assessments.roleplay.models import Rubric
-from certificates import awards
+from assessments.roleplay.services import rubrics
 from certificates.models import Certificate, CertificateBatch
+from certificates.services import awards
 from lms.core import audit
 from lms.core.spreadsheet import FORMULA_TRIGGERS
 from lms.demo import DEMO_PASSWORD

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import true
 
-from lms.competencies.services import heat
-from lms.core import clock, policy
-from reports import heatmap
-from reports.filters import ReportFilters
+from lms.competencies.services.matrix import heat
+from lms.core import clock
+from lms.people.policy import report_scope
+from reports.services import heatmap
+from reports.services.filters import ReportFilters
 from tests.reports.heatmap_world import build, evidence
 
 
@@ -87,7 +88,7 @@ def test_month_ends_cross_the_year():
 
 
 def test_scope_manager_sees_only_their_line(db, world):
-    rows = heatmap.team_heat(db.session, policy.report_scope(world.manager), ReportFilters())
+    rows = heatmap.team_heat(db.session, report_scope(world.manager), ReportFilters())
     assert {t.team_id for t in rows} == {world.team_a.id}
 
 

@@ -9,10 +9,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from assessments.review360 import groups as rater_groups
 from assessments.review360.models import Cycle, Rater, Subject
+from assessments.review360.services import groups as rater_groups
 from certificates.models import Certificate
-from reports import review_pack
+from reports.services import review_pack
 from tests.reports.heatmap_world import build
 
 

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import true
 
-from lms.core import clock, policy
-from reports import rows as report_rows
-from reports.filters import ReportFilters, filter_form, filters_from
+from lms.core import clock
+from lms.people.policy import is_in_reporting_line, report_scope
+from reports.services import rows as report_rows
+from reports.services.filters import ReportFilters, filter_form, filters_from
 
 
 def _ids(rows):
@@ -16,21 +17,21 @@ def _ids(rows):
 
 def test_scope_follows_the_policy(db, demo_org):
     hr, hotline_manager, mentor = demo_org["E0002"], demo_org["E0011"], demo_org["E0021"]
-    everyone = report_rows.report_people(db.session, policy.report_scope(hr), ReportFilters())
+    everyone = report_rows.report_people(db.session, report_scope(hr), ReportFilters())
     active = {p.employee_id for p in demo_org.values() if p.active}
     assert _ids(everyone) == active
-    line = report_rows.report_people(db.session, policy.report_scope(hotline_manager),
+    line = report_rows.report_people(db.session, report_scope(hotline_manager),
                                      ReportFilters())
     assert "E0101" in _ids(line)                      # 刘洋, Hotline
     assert "E0109" not in _ids(line)                  # 徐明, Online Chat
-    assert all(p.employee_id == "E0011" or policy.is_in_reporting_line(p, hotline_manager)
+    assert all(p.employee_id == "E0011" or is_in_reporting_line(p, hotline_manager)
                for p in demo_org.values() if p.employee_id in _ids(line))
-    mentees = report_rows.report_people(db.session, policy.report_scope(mentor),
+    mentees = report_rows.report_people(db.session, report_scope(mentor),
                                         ReportFilters())
     assert _ids(mentees) == {"E0021"} | {p.employee_id for p in demo_org.values()
                                          if p.mentor_id == mentor.id and p.active}
     agent = demo_org["E0101"]
-    assert _ids(report_rows.report_people(db.session, policy.report_scope(agent),
+    assert _ids(report_rows.report_people(db.session, report_scope(agent),
                                           ReportFilters())) == {"E0101"}
 
 
@@ -96,7 +97,7 @@ def test_query_count_does_not_grow_with_people(db, demo_org, make_person, count_
 
 def test_filter_form_refuses_tampered_values(db, demo_org):
     manager = demo_org["E0011"]
-    scope = policy.report_scope(manager)
+    scope = report_scope(manager)
     other_team = demo_org["E0109"].team_id
     form = filter_form(db.session, scope, {"team": str(other_team)})
     assert not form.validate() and "team" in form.errors

@@ -105,7 +105,7 @@ def bank(app, defaults):
 def make_quiz(app, bank):
     """make_quiz(questions=[names] | None, draws=[(category, count)], publish=True, **settings)
     -> Quiz, committed."""
-    from assessments.quiz import quizzes
+    from assessments.quiz.services import quizzes
 
     def make(questions=("refund-days", "refund-proof", "points-expire"), draws=(),
              publish=True, **settings):

@@ -5,8 +5,8 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import aiken, bank
 from assessments.quiz.models import Question, QuestionCategory
+from assessments.quiz.services import aiken, bank
 
 FILE = textwrap.dedent("""\
     Which document proves a purchase?

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.quiz import analysis, bank
-from assessments.quiz.analysis import ResponseRow
 from assessments.quiz.models import Attempt, AttemptQuestion, Quiz
+from assessments.quiz.services import analysis, bank
+from assessments.quiz.services.analysis import ResponseRow
 from lms.core import clock
 
 D = Decimal

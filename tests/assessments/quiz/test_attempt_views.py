@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import attempts
 from assessments.quiz.models import Attempt, AttemptQuestion
+from assessments.quiz.services import attempts
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from tests.conftest import PASSWORD

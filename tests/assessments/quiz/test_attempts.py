@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import attempts
-from assessments.quiz.attempts import AnswerRefused, PostedAnswer
 from assessments.quiz.models import Attempt, AttemptQuestion
+from assessments.quiz.services import attempts
+from assessments.quiz.services.attempts import AnswerRefused, PostedAnswer
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError, NotFound

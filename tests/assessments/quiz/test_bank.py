@@ -6,8 +6,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import bank, scoring
-from assessments.quiz.bank import QuestionData
 from assessments.quiz.models import (
     QUESTION_TYPES,
     Attempt,
@@ -17,6 +15,8 @@ from assessments.quiz.models import (
     QuestionVersion,
     Quiz,
 )
+from assessments.quiz.services import bank, scoring
+from assessments.quiz.services.bank import QuestionData
 from lms.competencies.models import Competency
 from lms.core import clock
 from lms.core.audit import AuditEntry

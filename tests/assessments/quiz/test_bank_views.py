@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import bank
 from assessments.quiz.models import (
     Attempt,
     AttemptQuestion,
@@ -16,6 +15,7 @@ from assessments.quiz.models import (
     QuestionVersion,
     Quiz,
 )
+from assessments.quiz.services import bank
 from lms.core import clock
 
 ACTORS = ("agent", "mentor", "author", "manager", "hr", "admin")
@@ -405,7 +405,7 @@ def test_bad_uploads(client, auth, db, people, sample, raw, file_format, categor
 
 def test_uploads_over_the_limit_are_refused(client, auth, db, people, sample, monkeypatch):
     # The limit is 2 MB; a smaller one here keeps the test's request body in memory.
-    from assessments.quiz import bank
+    from assessments.quiz.services import bank
 
     monkeypatch.setattr(bank, "UPLOAD_MAX_BYTES", 2048)
     auth.login(people["author"])

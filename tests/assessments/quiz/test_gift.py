@@ -6,8 +6,8 @@ import textwrap
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import bank, gift
 from assessments.quiz.models import Question, QuestionCategory, QuestionVersion
+from assessments.quiz.services import bank, gift
 from lms.competencies.models import Competency
 
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from assessments.quiz import attempts, grading
-from assessments.quiz.attempts import PostedAnswer
 from assessments.quiz.models import Attempt, QuestionVersion
-from lms.competencies.evidence import Evidence
+from assessments.quiz.services import attempts, grading
+from assessments.quiz.services.attempts import PostedAnswer
 from lms.competencies.models import Competency
+from lms.competencies.services.evidence import Evidence
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError, NotFound
@@ -207,8 +207,8 @@ def test_no_grade_before_a_graded_attempt(db, make_quiz, agent):
 
 
 def test_passing_a_knowledge_check_completes_its_lesson(db, make_quiz, make_person, bank):
-    from courses.content_files import import_starter_courses
     from courses.models import Lesson, LessonCompletion
+    from courses.services.content_files import import_starter_courses
 
     import_starter_courses(db.session)
     db.session.commit()

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.quiz import attempts
-from assessments.quiz.attempts import PostedAnswer
 from assessments.quiz.kind import QuizKind
 from assessments.quiz.models import Attempt
+from assessments.quiz.services import attempts
+from assessments.quiz.services.attempts import PostedAnswer
 from lms.core import clock
 from lms.core.kinds import AssessmentResult, get_kind, register_kind
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from assessments.quiz import attempts, grading, languages, translations
-from assessments.quiz.attempts import PostedAnswer
-from assessments.quiz.bank import ImportRefused
 from assessments.quiz.models import Attempt
+from assessments.quiz.services import attempts, grading, languages, translations
+from assessments.quiz.services.attempts import PostedAnswer
+from assessments.quiz.services.bank import ImportRefused
 
 ZH = "zh_Hans_CN"
 TRANSLATION = """$CATEGORY: Product knowledge/Refunds
@@ -99,8 +99,8 @@ def test_the_translation_status_names_the_questions_left(app, db, translated):
 
 
 def test_an_edit_keeps_the_translation(db, translated):
-    from assessments.quiz import bank as bank_service
-    from assessments.quiz.bank import QuestionData
+    from assessments.quiz.services import bank as bank_service
+    from assessments.quiz.services.bank import QuestionData
 
     question = translated.questions["refund-days"]
     version = bank_service.edit_question(db.session, None, question, QuestionData(

@@ -2,14 +2,14 @@
 
 from sqlalchemy import select
 
-from assessments.quiz import attempts
-from assessments.quiz.attempts import PostedAnswer
+from assessments.quiz.services import attempts
+from assessments.quiz.services.attempts import PostedAnswer
 from courses.models import Lesson
 from lms.paths.models import CertificationPath
 
 
 def _enrolled_learner(db, make_person):
-    from courses.content_files import import_starter_courses
+    from courses.services.content_files import import_starter_courses
 
     import_starter_courses(db.session)
     db.session.commit()

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from assessments.quiz import attempts, quizzes
 from assessments.quiz.models import QuizOverride
+from assessments.quiz.services import attempts, quizzes
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz import attempts, quizzes
 from assessments.quiz.models import Attempt, Question, QuestionVersion, Quiz
+from assessments.quiz.services import attempts, quizzes
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
@@ -213,8 +213,8 @@ def test_results_and_regrade_pages(db, client, bank, make_quiz, agent, admin_per
 
 
 def test_the_demo_exam_and_knowledge_checks(db, defaults):
-    from assessments.quiz.demo_exam import EXAM_TITLE, install_demo_quizzes
-    from courses.content_files import import_starter_courses
+    from assessments.quiz.demo import EXAM_TITLE, install_demo_quizzes
+    from courses.services.content_files import import_starter_courses
 
     import_starter_courses(db.session)
     exam = install_demo_quizzes(db.session)
@@ -237,7 +237,7 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
                c.title.startswith("Knowledge check: Knowledge check")
                and c.translations["zh_Hans_CN"]["title"].startswith("知识检测：")
                for c in checks)
-    from assessments.quiz.languages import is_complete
+    from assessments.quiz.services.languages import is_complete
 
     versions = db.session.scalars(select(QuestionVersion)).all()
     assert len(versions) == 56 + 28
@@ -248,8 +248,8 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
 
 
 def test_knowledge_check_for_a_lesson(db, make_quiz):
-    from courses.content_files import import_starter_courses
     from courses.models import Lesson
+    from courses.services.content_files import import_starter_courses
 
     import_starter_courses(db.session)
     db.session.commit()

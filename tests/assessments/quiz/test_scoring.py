@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessments.quiz import scoring
+from assessments.quiz.services import scoring
 
 
 def q(qtype, **data):

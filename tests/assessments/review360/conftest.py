@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assessments.review360 import cycles, nominations, responses
-from assessments.review360.demo_content import install_questionnaires
+from assessments.review360.demo import install_questionnaires
 from assessments.review360.models import Cycle, Rater, Subject
+from assessments.review360.services import cycles, nominations, responses
 from lms.core import clock
 from lms.core.extensions import db as _db
 

@@ -4,7 +4,7 @@ vouching for addresses it should not, live per-group counts, and the one-time li
 
 import pytest
 
-from assessments.review360 import cycles, nominations, results
+from assessments.review360.services import cycles, nominations, results
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from tests.assessments.review360.conftest import answer

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from assessments.review360 import reminders
+from assessments.review360.services import reminders
 from lms.core import clock
 from lms.core.extensions import db
 from lms.notifications.models import Notification, OutboxEmail

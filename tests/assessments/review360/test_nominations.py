@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assessments.review360 import cycles, nominations
 from assessments.review360.models import Rater
+from assessments.review360.services import cycles, nominations
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError

@@ -2,9 +2,9 @@
 
 import pytest
 
-from assessments.review360 import questionnaires
 from assessments.review360.models import Questionnaire
-from assessments.review360.questionnaires import ItemData
+from assessments.review360.services import questionnaires
+from assessments.review360.services.questionnaires import ItemData
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from assessments.review360 import cycles
 from assessments.review360.models import Cycle, Rater, Subject
-from lms.competencies.evidence import Evidence
+from assessments.review360.services import cycles
+from lms.competencies.services.evidence import Evidence
 from lms.core import clock
 from lms.core.extensions import db
 from lms.core.kinds import get_kind

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assessments.review360 import responses
 from assessments.review360.models import Answer
+from assessments.review360.services import responses
 from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db
@@ -72,7 +72,7 @@ def test_only_the_invited_rater_answers(world):
 
 
 def test_uninvited_and_closed_are_refused(world):
-    from assessments.review360 import nominations
+    from assessments.review360.services import nominations
 
     nominations.propose(db.session, world.subject_person, world.subject, "peer",
                         world.peers[0].id)

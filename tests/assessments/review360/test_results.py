@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.review360 import cycles, results
-from assessments.review360.results import ResultsNotReady, to_score
-from lms.competencies.evidence import Evidence, profiles
+from assessments.review360.services import cycles, results
+from assessments.review360.services.results import ResultsNotReady, to_score
+from lms.competencies.services.evidence import Evidence, profiles
 from lms.core.extensions import db
 from lms.core.kinds import get_kind
 from lms.core.signals import result_recorded
@@ -112,7 +112,7 @@ def test_progress_counts_only(world, db):
 
 
 def test_a_manager_is_rated_by_direct_reports_instead_of_customers(world):
-    from assessments.review360 import nominations
+    from assessments.review360.services import nominations
     from lms.core.errors import DomainError
 
     hr = world.hr
@@ -129,7 +129,7 @@ def test_a_manager_is_rated_by_direct_reports_instead_of_customers(world):
     items = [i for i in subject.version.items if i.kind == "rating"]
     for rater in subject.raters:
         if rater.group == "direct_report" or rater.group == "self":
-            from assessments.review360 import responses
+            from assessments.review360.services import responses
 
             responses.save(db.session, rater.person, rater,
                            {str(i.id): "3" for i in items}, submit=True)
@@ -145,7 +145,7 @@ def test_a_manager_is_rated_by_direct_reports_instead_of_customers(world):
 def test_links_wait_for_the_opening_day(world):
     from datetime import UTC, date, datetime
 
-    from assessments.review360 import nominations
+    from assessments.review360.services import nominations
     from lms.core import clock
 
     world.cycle.opens_on = date(2026, 10, 20)

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from assessments.review360 import cycles
 from assessments.review360.models import Answer, Rater, Response
+from assessments.review360.services import cycles
 from lms.core.extensions import db
 from tests.assessments.review360.conftest import answer, nominate_and_approve
 
@@ -63,7 +63,7 @@ def test_subject_nominates_and_manager_approves_through_pages(world, client, aut
 
 def test_hr_never_sees_the_links_when_approving_or_resending(world, client, auth,
                                                           make_person):
-    from assessments.review360 import nominations
+    from assessments.review360.services import nominations
 
     for peer in world.peers[:3]:
         nominations.propose(db.session, world.subject_person, world.subject, "peer", peer.id)

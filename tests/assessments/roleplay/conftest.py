@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from assessments.roleplay import rubrics, scenarios
-from assessments.roleplay.grading import RatingInput
-from assessments.roleplay.rubrics import CriterionData, LevelData
+from assessments.roleplay.services import rubrics, scenarios
+from assessments.roleplay.services.grading import RatingInput
+from assessments.roleplay.services.rubrics import CriterionData, LevelData
 from lms.core.extensions import db as _db
 
 
@@ -84,7 +84,7 @@ def ratings_for(submission, positions: list[int | None], comment="") -> dict:
 @pytest.fixture
 def chat_submission(world):
     """A submitted scripted chat by the agent (assigned to their mentor)."""
-    from assessments.roleplay import submissions
+    from assessments.roleplay.services import submissions
 
     def make(agent=None):
         agent = agent or world.agent

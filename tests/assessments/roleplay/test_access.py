@@ -6,7 +6,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from assessments.roleplay import queue, submissions
+from assessments.roleplay.services import queue, submissions
 from lms.core import policy
 from lms.core.extensions import db
 

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from assessments.roleplay import grading, queue, submissions
+from assessments.roleplay.services import grading, queue, submissions
 from lms.core import clock
 from lms.core.extensions import db
 from lms.notifications.models import Notification, OutboxEmail

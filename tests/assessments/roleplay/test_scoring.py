@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from assessments.roleplay import scoring
-from assessments.roleplay.agreement import Agreement, quadratic_weighted_kappa
+from assessments.roleplay.services import scoring
+from assessments.roleplay.services.agreement import Agreement, quadratic_weighted_kappa
 
 
 def test_kappa_perfect_agreement_is_one():

@@ -1,7 +1,7 @@
 """The scripted customer answers in the agent's language, follows keyword branches of either
 language, and asks again instead of pretending a message answered it."""
 
-from assessments.roleplay import scenarios, script, submissions
+from assessments.roleplay.services import scenarios, script, submissions
 from lms.core.extensions import db
 
 S = db.session

@@ -9,11 +9,11 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import func, select
 
-from assessments.roleplay import agreement, grading, rubrics, submissions
-from assessments.roleplay.grading import RatingInput
 from assessments.roleplay.kind import RoleplayKind
 from assessments.roleplay.models import Grade, Submission
-from lms.competencies.evidence import Evidence
+from assessments.roleplay.services import agreement, grading, rubrics, submissions
+from assessments.roleplay.services.grading import RatingInput
+from lms.competencies.services.evidence import Evidence
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError, NotFound
@@ -400,7 +400,7 @@ def test_overdue_not_due_yet(world):
 
 
 def test_queue_marks_overdue_by_the_clock_and_reminds_once(world, chat_submission):
-    from assessments.roleplay import queue
+    from assessments.roleplay.services import queue
 
     clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     sub = chat_submission()
@@ -424,7 +424,7 @@ def test_queue_marks_overdue_by_the_clock_and_reminds_once(world, chat_submissio
 
 
 def test_demo_content_installs_once_and_plays(app, defaults):
-    from assessments.roleplay.demo_content import install_demo_roleplays
+    from assessments.roleplay.demo import install_demo_roleplays
 
     made = install_demo_roleplays(S, app.config["STORAGE_DIR"])
     again = install_demo_roleplays(S, app.config["STORAGE_DIR"])

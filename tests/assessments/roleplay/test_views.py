@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from assessments.roleplay import grading, submissions
 from assessments.roleplay.models import Grade, Rubric, Scenario, Submission
+from assessments.roleplay.services import grading, submissions
 from lms.core.extensions import db
 from tests.assessments.roleplay.conftest import ratings_for
 from tests.assessments.roleplay.test_services import MP3

@@ -1,0 +1,313 @@
+"""Grading: per question, per attempt, per competency; essays by mentors; regrades; and the
+person's grade across attempts. Callers own the commit.
+
+The numbers, exactly:
+- A question earns `fraction × mark` (fraction from `scoring`, 0–1; essays from a grader).
+- An attempt's score is earned marks / available marks × 100, kept exact and stored cut (not
+  rounded) to 4 decimal places, so the stored score never exceeds what was earned. It passes
+  when score ≥ the quiz's pass mark, compared exactly: 79.995 shows as "80.0" (display rounds
+  half up to one decimal, once) but does not pass an 80 mark.
+- While an essay waits for its grade the attempt `needs_grading` and has no score; the score
+  is final once every essay is graded.
+- Per competency: each question's competencies get its score; a competency's score is the
+  earned / available marks of its questions × 100. It is written as evidence (source kind
+  "quiz", source id the attempt) with level = low + score / 100 × (high − low) on the
+  proficiency scale (1–5 by default: 0 % → 1, 50 % → 3, 100 % → 5), cut to 2 decimals. A
+  regrade or an essay grade rewrites the attempt's evidence.
+- The person's quiz grade follows the grading method over finished, fully graded attempts:
+  highest, last, first, or the average of their scores.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select
+
+from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
+from assessments.quiz.policy import gradeable_people_filter
+from assessments.quiz.services import scoring
+from assessments.quiz.services.responses import matching_choices
+from lms.competencies.models import ProficiencyLevel
+from lms.competencies.services.evidence import Evidence
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
+from lms.core.signals import result_recorded
+from lms.people.models import Person
+
+SCORE_PLACES = Decimal("0.0001")
+LEVEL_PLACES = Decimal("0.01")
+EVIDENCE_KIND = "quiz"
+COMMENT_MAX = 5000
+
+
+def display_score(score: Decimal | None) -> str:
+    """A score as people read it: rounded half up to one decimal, once, here."""
+    if score is None:
+        return "–"
+    return str(Decimal(score).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def display_marks(marks: Decimal | None) -> str:
+    """Marks as people read them: rounded half up to two decimals, trailing zeros dropped."""
+    if marks is None:
+        return "–"
+    shown = Decimal(marks).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    return f"{shown:f}"
+
+
+def exact_score(earned: Decimal, available: Decimal) -> Decimal:
+    """earned / available × 100, cut to 4 decimals (0 when nothing was available)."""
+    if available <= 0:
+        return Decimal(0)
+    return (earned * 100 / available).quantize(SCORE_PLACES, rounding=ROUND_DOWN)
+
+
+def fraction_for(version: QuestionVersion, response: dict | None) -> Decimal | None:
+    """The automatic fraction (0–1) a response earns; None for essays (graded by people)."""
+    if version.qtype == "essay":
+        return None
+
+    fraction = scoring.score_response(version, response)
+    if fraction is None:
+        return None
+    return min(max(Decimal(fraction), Decimal(0)), Decimal(1))
+
+
+def grade_attempt(session, attempt: Attempt) -> None:
+    """Score every automatically graded question of a finished attempt, then total it."""
+    for aq in attempt.questions:
+        if aq.version.qtype != "essay":
+            aq.fraction = fraction_for(aq.version, aq.response)
+        elif aq.response is None and aq.fraction is None:
+            # Nothing written, nothing to grade: an empty essay earns nothing.
+            aq.fraction = Decimal(0)
+    total_attempt(session, attempt)
+
+
+def total_attempt(session, attempt: Attempt) -> None:
+    """Marks, score and pass of a finished attempt from its questions' fractions; evidence and
+    the lesson's completion once the score is final."""
+    if attempt.state != "finished":
+        return
+    pending = [aq for aq in attempt.questions if aq.fraction is None]
+    attempt.needs_grading = bool(pending)
+    available = sum((aq.mark for aq in attempt.questions), Decimal(0))
+    attempt.max_marks = available
+    if pending:
+        attempt.marks = attempt.score = attempt.passed = None
+        session.flush()
+        return
+    earned = sum((Decimal(aq.fraction) * aq.mark for aq in attempt.questions), Decimal(0))
+    attempt.marks = earned
+    attempt.score = exact_score(earned, available)
+    attempt.passed = attempt.score >= attempt.quiz.pass_mark
+    session.flush()
+    write_evidence(session, attempt)
+    if attempt.passed and attempt.quiz.lesson_key:
+        _complete_lesson(session, attempt)
+
+
+def _complete_lesson(session, attempt: Attempt) -> None:
+    try:
+        from courses.services.progress import complete_lesson_by_quiz
+    except ImportError:  # the courses package is optional
+        return
+    person = session.get(Person, attempt.person_id)
+    try:
+        complete_lesson_by_quiz(session, person, attempt.quiz.lesson_key)
+    except DomainError:
+        # The lesson left the course, or prerequisites are unmet: the quiz result stands.
+        pass
+
+
+def competency_scores(session, attempt: Attempt) -> dict[int, Decimal]:
+    """{competency id: score 0–100} over the questions tagged with each competency."""
+    if attempt.score is None:
+        return {}
+    question_ids = {aq.version.question_id for aq in attempt.questions}
+    links: dict[int, list[int]] = {}
+    for question in session.scalars(select(Question).where(Question.id.in_(question_ids))):
+        links[question.id] = [link.competency_id for link in question.competency_links]
+    earned: dict[int, Decimal] = {}
+    available: dict[int, Decimal] = {}
+    for aq in attempt.questions:
+        for competency_id in links.get(aq.version.question_id, []):
+            earned[competency_id] = earned.get(competency_id, Decimal(0)) \
+                + Decimal(aq.fraction) * aq.mark
+            available[competency_id] = available.get(competency_id, Decimal(0)) + aq.mark
+    return {cid: exact_score(earned[cid], available[cid]) for cid in earned
+            if available[cid] > 0}
+
+
+def level_for(score: Decimal, low: int, high: int) -> Decimal:
+    """A 0–100 score on the proficiency scale low…high, cut to 2 decimals."""
+    return (Decimal(low) + score / 100 * (high - low)).quantize(LEVEL_PLACES, rounding=ROUND_DOWN)
+
+
+def write_evidence(session, attempt: Attempt) -> list[Evidence]:
+    """Replace the attempt's competency evidence with rows from its current score."""
+    session.execute(delete(Evidence).where(Evidence.source_kind == EVIDENCE_KIND,
+                                           Evidence.source_id == str(attempt.id)))
+    scores = competency_scores(session, attempt)
+    if not scores:
+        session.flush()
+        _announce(session, attempt)
+        return []
+    low, high = session.execute(select(func.min(ProficiencyLevel.level),
+                                       func.max(ProficiencyLevel.level))).one()
+    low, high = low or 1, high or 5
+    rows = [Evidence(person_id=attempt.person_id, competency_id=cid,
+                     level=level_for(score, low, high),
+                     score=score.quantize(LEVEL_PLACES, rounding=ROUND_DOWN),
+                     source_kind=EVIDENCE_KIND, source_id=str(attempt.id), weight=Decimal(1),
+                     observed_at=attempt.finished_at)
+            for cid, score in sorted(scores.items())]
+    session.add_all(rows)
+    session.flush()
+    _announce(session, attempt)
+    return rows
+
+
+def _announce(session, attempt: Attempt) -> None:
+    # The certification engine re-evaluates the person's paths on this signal.
+    result_recorded.send(EVIDENCE_KIND, session=session, person_id=attempt.person_id,
+                         source_id=attempt.id)
+
+
+# Essays
+
+
+def grading_queue(session, actor) -> list[Attempt]:
+    """Finished attempts waiting for an essay grade that `actor` may grade: a mentor's
+    mentees', or everyone's for admins. Oldest first."""
+    stmt = (select(Attempt).join(Person, Person.id == Attempt.person_id)
+            .where(Attempt.state == "finished", Attempt.needs_grading.is_(True))
+            .order_by(Attempt.finished_at, Attempt.id))
+    return list(session.scalars(stmt.where(gradeable_people_filter(actor))))
+
+
+def grade_essay(session, actor, aq: AttemptQuestion, mark: Decimal, comment: str = "") -> None:
+    """Give an essay its mark (0 … the question's mark) and a comment. Refuses graders who
+    may not grade this person, unfinished attempts and marks out of range. Changing a grade
+    already given is allowed and audited the same way."""
+    attempt = session.get(Attempt, aq.attempt_id)
+    person = session.get(Person, attempt.person_id)
+    if not policy.may(actor, "quiz.grade", person):
+        raise NotFound(_("You may grade only your mentees' attempts."))
+    if attempt.state != "finished":
+        raise DomainError(_("This attempt is not submitted yet."))
+    if aq.version.qtype != "essay":
+        raise DomainError(_("Only essay questions are graded by hand."))
+    if mark is None or not Decimal(0) <= mark <= aq.mark:
+        raise DomainError(_("The mark is between 0 and %(max)s.", max=aq.mark), "mark")
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise DomainError(_("The comment is too long."), "comment")
+    before = str(aq.fraction) if aq.fraction is not None else None
+    aq.fraction = mark / aq.mark if aq.mark else Decimal(0)
+    aq.feedback = comment
+    aq.graded_by_id = actor.id
+    aq.graded_at = clock.now()
+    session.flush()
+    audit.record(actor, "quiz.grade_essay", attempt, slot=aq.slot, mark=str(mark),
+                 before=before)
+    total_attempt(session, attempt)
+
+
+# Regrading after a key correction
+
+
+def regrade(session, actor, quiz: Quiz, old: QuestionVersion, new: QuestionVersion,
+            reason: str) -> list[Attempt]:
+    """Put `new` in place of `old` in every attempt of `quiz` that showed `old`, and regrade
+    them (finished ones get new scores and evidence; essays keep their human grades). Refuses
+    versions of different questions or types, and a missing reason. Audited per attempt."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say what was corrected (it goes in the audit log)."), "reason")
+    if old.question_id != new.question_id or old.id == new.id:
+        raise DomainError(_("Choose another version of the same question."), "new_version_id")
+    if old.qtype != new.qtype:
+        raise DomainError(_("The new version must be of the same question type."),
+                          "new_version_id")
+    attempt_ids = list(session.scalars(
+        select(AttemptQuestion.attempt_id).join(Attempt)
+        .where(Attempt.quiz_id == quiz.id, AttemptQuestion.question_version_id == old.id)
+        .distinct().order_by(AttemptQuestion.attempt_id)))
+    changed = []
+    for attempt_id in attempt_ids:
+        attempt = session.scalar(select(Attempt).where(Attempt.id == attempt_id)
+                                 .with_for_update(key_share=True)
+                                 .execution_options(populate_existing=True))
+        before = (str(attempt.score) if attempt.score is not None else None, attempt.passed)
+        for aq in attempt.questions:
+            if aq.question_version_id == old.id:
+                aq.question_version_id = new.id
+                aq.version = new
+                aq.option_order = _carry_order(aq.option_order, new)
+                if new.qtype != "essay" and attempt.state == "finished":
+                    aq.fraction = fraction_for(new, aq.response)
+        session.flush()
+        total_attempt(session, attempt)
+        audit.record(actor, "quiz.regrade", attempt, reason, quiz_id=quiz.id,
+                     old_version_id=old.id, new_version_id=new.id,
+                     before={"score": before[0], "passed": before[1]},
+                     after={"score": str(attempt.score) if attempt.score is not None else None,
+                            "passed": attempt.passed})
+        changed.append(attempt)
+    return changed
+
+
+def _carry_order(order: list, new: QuestionVersion) -> list:
+    """Keep the learner's option order for options still there; new options go last."""
+
+    if new.qtype in ("single", "multiple"):
+        ids = [option["id"] for option in new.data.get("options", [])]
+    elif new.qtype == "matching":
+        ids = [choice_id for choice_id, _text in matching_choices(new)]
+    else:
+        return []
+    return [i for i in order if i in ids] + [i for i in ids if i not in order]
+
+
+# The person's grade across attempts
+
+
+@dataclass(frozen=True)
+class QuizGrade:
+    """A person's grade on a quiz by its grading method (None: nothing graded yet)."""
+
+    score: Decimal | None
+    passed: bool | None
+    attempt_ids: tuple[int, ...] = ()
+
+
+def quiz_grade(session, quiz: Quiz, person_id: int) -> QuizGrade:
+    """The grade the quiz's grading method gives over the person's graded attempts. For
+    "first" and "last" an attempt still waiting for an essay grade means no grade yet."""
+    return grade_from(quiz, session.scalars(select(Attempt).where(
+        Attempt.quiz_id == quiz.id, Attempt.person_id == person_id,
+        Attempt.state == "finished")))
+
+
+def grade_from(quiz: Quiz, attempts) -> QuizGrade:
+    """`quiz_grade` over attempts already loaded (of one person; others than finished are
+    ignored)."""
+    finished = sorted((a for a in attempts if a.state == "finished"), key=lambda a: a.number)
+    graded = [a for a in finished if a.score is not None]
+    method = quiz.grading_method
+    if method in ("first", "last"):
+        chosen = finished[0] if method == "first" and finished else \
+            finished[-1] if finished else None
+        if chosen is None or chosen.score is None:
+            return QuizGrade(None, None)
+        return QuizGrade(chosen.score, chosen.score >= quiz.pass_mark, (chosen.id,))
+    if not graded:
+        return QuizGrade(None, None)
+    if method == "average":
+        score = exact_score(sum((a.score for a in graded), Decimal(0)),
+                            Decimal(100) * len(graded))
+        return QuizGrade(score, score >= quiz.pass_mark, tuple(a.id for a in graded))
+    best = max(graded, key=lambda a: (a.score, -a.number))
+    return QuizGrade(best.score, best.score >= quiz.pass_mark, (best.id,))

@@ -1,0 +1,195 @@
+"""What a page may show of an attempt: the questions without their keys while it is open, and
+on review only what the quiz's review options allow at this moment.
+
+Moments: "during" (the attempt is open), "immediately" (the first IMMEDIATE_SECONDS after it
+finished), "open" (later, while the quiz is still open for the person), "closed" (after the
+person's close date; a quiz without one never reaches it). Items: score, responses,
+right_answers, feedback. Nothing listed, nothing shown — and what is not allowed is never put
+into the page's data, so it cannot leak into the HTML or JSON.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from assessments.quiz.models import REVIEW_ITEMS, Attempt, AttemptQuestion
+from assessments.quiz.services import languages, scoring
+from assessments.quiz.services.attempts import OPEN_STATES
+from assessments.quiz.services.bank import question_html
+from assessments.quiz.services.quizzes import rules_for
+from assessments.quiz.services.responses import matching_choices, matching_prompts
+from lms.core import clock
+from lms.people.models import Person
+
+IMMEDIATE_SECONDS = 120
+ALL_ITEMS = frozenset(REVIEW_ITEMS)
+
+
+def moment(attempt: Attempt, closes_at: datetime | None, now: datetime | None = None) -> str:
+    """The review moment of an attempt now (see the module docstring)."""
+    now = now or clock.now()
+    if attempt.state in OPEN_STATES:
+        return "during"
+    finished = attempt.finished_at or now
+    if now < finished + timedelta(seconds=IMMEDIATE_SECONDS):
+        return "immediately"
+    if closes_at is None or now < closes_at:
+        return "open"
+    return "closed"
+
+
+def allowed_items(session, attempt: Attempt, person: Person, now: datetime | None = None) \
+        -> frozenset[str]:
+    """The review items the attempt's owner may see now."""
+    closes_at = rules_for(session, attempt.quiz, person).closes_at
+    options = attempt.quiz.review_options or {}
+    return frozenset(options.get(moment(attempt, closes_at, now), ()))
+
+
+def reviewable(session, quiz, person: Person, past: list[Attempt],
+               now: datetime | None = None) -> dict[int, frozenset[str]]:
+    """{attempt id: review items allowed now} for a person's finished attempts of a quiz."""
+    closes_at = rules_for(session, quiz, person).closes_at
+    options = quiz.review_options or {}
+    return {a.id: frozenset(options.get(moment(a, closes_at, now), ()))
+            for a in past if a.state == "finished"}
+
+
+def grade_visible(allowed: dict[int, frozenset[str]]) -> bool:
+    """Show the person's overall grade only once some attempt's score may be seen."""
+    return any("score" in items for items in allowed.values())
+
+
+@dataclass
+class QuestionView:
+    """One question as a page shows it. The review fields stay empty unless allowed."""
+
+    slot: int
+    qtype: str
+    name: str
+    text: Markup
+    mark: Decimal
+    fell_back: bool  # shown (partly) in the content's default language: the page says so
+    sequence: int
+    response: dict | None
+    options: list[tuple[str, str]] = field(default_factory=list)  # (id, text), shown order
+    prompts: list[tuple[str, str]] = field(default_factory=list)  # matching
+    choices: list[tuple[str, str]] = field(default_factory=list)  # matching answers
+    response_hint: str = ""
+    # Review only:
+    show_response: bool = True
+    earned: Decimal | None = None
+    state: str = ""  # correct, partial, wrong, pending (score allowed)
+    right_answers: list[str] = field(default_factory=list)
+    feedback: list[str] = field(default_factory=list)
+    general_feedback: str = ""
+    grader_comment: str = ""
+
+
+def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
+                  with_response: bool = True, during: bool = False) -> QuestionView:
+    """A page's view of one attempt question; `items` are the review items allowed. While
+    the attempt is open (`during`) they apply only to answered questions, and the score is
+    what the saved answer would earn (essays wait for their grader)."""
+    version = aq.version
+    fraction = aq.fraction
+    if during:
+        if aq.response is None:
+            items = frozenset()
+        elif "score" in items:
+            from assessments.quiz.services.grading import fraction_for
+
+            fraction = fraction_for(version, aq.response)
+    local = languages.shown(version)
+    data = local.data
+    view = QuestionView(slot=aq.slot, qtype=version.qtype, name=local.name,
+                        text=_html(local.text), mark=aq.mark, fell_back=local.fell_back,
+                        sequence=aq.sequence, response=aq.response if with_response else None,
+                        show_response=with_response)
+    if version.qtype in ("single", "multiple"):
+        texts = {o["id"]: o["text"] for o in data.get("options", [])}
+        view.options = [(oid, texts[oid]) for oid in aq.option_order if oid in texts]
+    elif version.qtype == "truefalse":
+        view.options = [("true", _("True")), ("false", _("False"))]
+    elif version.qtype == "matching":
+        view.prompts = matching_prompts(local)
+        texts = dict(matching_choices(local))
+        view.choices = [(cid, texts[cid]) for cid in aq.option_order if cid in texts]
+    elif version.qtype == "essay":
+        view.response_hint = data.get("response_hint", "")
+    if "score" in items and fraction is not None:
+        view.earned = Decimal(fraction) * aq.mark
+        view.state = "correct" if fraction >= 1 else "wrong" if fraction <= 0 else "partial"
+    elif "score" in items and not during:
+        view.state = "pending"
+    if "right_answers" in items:
+        view.right_answers = right_answers(aq, local)
+    if "feedback" in items:
+        view.feedback = [_html(text) for text in response_feedback(aq, local)]
+        view.general_feedback = _html(local.general_feedback) if local.general_feedback \
+            else ""
+        view.grader_comment = aq.feedback or ""
+    return view
+
+
+@lru_cache(maxsize=2048)
+def _html(markdown: str) -> Markup:
+    """Question text and feedback are Markdown (see the bank); shown as sanitised HTML.
+    Cached per process: an exam shows the same few hundred texts to everyone taking it."""
+
+    return question_html(markdown)
+
+
+def _fraction(value) -> Decimal:
+    return Decimal(str(value if value is not None else 0))
+
+
+def right_answers(aq: AttemptQuestion, local: "languages.ShownVersion | None" = None) \
+        -> list[str]:
+    """The right answer(s) as text, in `local`'s language: what earns full marks (or, for
+    multiple response, what earns any)."""
+    version = aq.version
+    data = (local or languages.shown(version)).data
+    if version.qtype == "single":
+        options = data.get("options", [])
+        best = max((_fraction(o.get("fraction")) for o in options), default=Decimal(0))
+        return [o["text"] for o in options if _fraction(o.get("fraction")) == best and best > 0]
+    if version.qtype == "multiple":
+        return [o["text"] for o in data.get("options", []) if _fraction(o.get("fraction")) > 0]
+    if version.qtype == "truefalse":
+        return [_("True") if data.get("answer") else _("False")]
+    if version.qtype == "shortanswer":
+        return [a["text"] for a in data.get("answers", []) if _fraction(a.get("fraction")) >= 1]
+    if version.qtype == "numerical":
+        shown = []
+        for answer in data.get("answers", []):
+            if _fraction(answer.get("fraction")) >= 1:
+                tolerance = _fraction(answer.get("tolerance"))
+                shown.append(f"{answer['value']} ± {answer.get('tolerance')}" if tolerance
+                             else str(answer["value"]))
+        return shown
+    if version.qtype == "matching":
+        return [f"{prompt} → {pair['answer']}" for pair in data.get("pairs", [])
+                if (prompt := (pair.get("prompt") or "").strip())]
+    return []
+
+
+def response_feedback(aq: AttemptQuestion,
+                      local: "languages.ShownVersion | None" = None) -> list[str]:
+    """The author's feedback on the answer the learner gave, in `local`'s language."""
+    local = local or languages.shown(aq.version)
+    if aq.version.qtype in ("shortanswer", "numerical"):
+        # The answer matched may be another language's; its feedback follows the page's.
+        matched = scoring.matching_answer(aq.version, aq.response)
+        if not matched:
+            return []
+        index = matched.get("index")
+        answers = local.data.get("answers", [])
+        text = answers[index].get("feedback") if index is not None and index < len(answers) \
+            else matched.get("feedback")
+        return [text] if text else []
+    return scoring.answer_feedback(local, aq.response)

@@ -1,0 +1,319 @@
+"""Authoring pages: the scenario library (scenarios, scripted customer, attachments,
+publishing) and the rubric library (criteria and levels, versions, CSV import/export)."""
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from assessments.roleplay.forms import (
+    LEVEL_ROWS,
+    CriterionForm,
+    PostForm,
+    RubricForm,
+    RubricImportForm,
+    ScenarioForm,
+)
+from assessments.roleplay.models import Rubric, Scenario, ScenarioAttachment, Submission
+from assessments.roleplay.services import rubrics, scenarios
+from lms.competencies.models import Competency
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.policy import require
+from lms.paths.models import CertificationPath
+
+
+def _check_post() -> None:
+    if not PostForm().validate_on_submit():
+        abort(400)
+
+
+@require("roleplay.author")
+def author_index():
+    counts = dict(db.session.execute(select(Submission.scenario_id, func.count()).where(
+        Submission.is_reference.is_(False)).group_by(Submission.scenario_id)).all())
+    return render_template(
+        "assessments/roleplay/author/index.html",
+        scenarios=db.session.scalars(select(Scenario).order_by(Scenario.title)).all(),
+        rubrics=db.session.scalars(select(Rubric).order_by(Rubric.title)).all(),
+        counts=counts, rubric_form=RubricForm(formdata=None),
+        import_form=RubricImportForm(formdata=None))
+
+
+def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
+    form = ScenarioForm(obj=scenario) if request.method == "GET" and scenario else ScenarioForm()
+    form.path_id.set_choices((p.id, p.tr("name")) for p in db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position)))
+    form.rubric_id.choices = choices((r.id, r.title) for r in db.session.scalars(
+        select(Rubric).order_by(Rubric.title)))
+    form.competency_ids.choices = choices((c.id, f"{c.code} · {c.tr('name')}") for c in
+                                          db.session.scalars(select(Competency).where(
+                                              Competency.active.is_(True))
+                                              .order_by(Competency.code)))
+    if request.method == "GET" and scenario is not None:
+        form.competency_ids.data = [link.competency_id for link in scenario.competency_links]
+        form.title_zh.data = scenario.translation("title", "zh_Hans_CN") or ""
+    return form
+
+
+@require("roleplay.author")
+def author_scenario(scenario_id: int | None = None):
+    scenario = db.get_or_404(Scenario, scenario_id) if scenario_id else None
+    form = _scenario_form(scenario)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            saved = scenarios.save_scenario(db.session, current_user, scenario, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Scenario saved."), "success")
+            return redirect(url_for("roleplay.author_scenario", scenario_id=saved.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("assessments/roleplay/author/scenario.html", scenario=scenario,
+                           form=form, post_form=PostForm(),
+                           format_branches=scenarios.format_branches), status
+
+
+@require("roleplay.author")
+def author_script(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    _check_post()
+    turns = []
+    try:
+        for n in range(scenarios.MAX_TURNS):
+            reply = request.form.get(f"turn-{n}-reply")
+            if reply is None:
+                break
+            turns.append(scenarios.TurnData(reply, scenarios.parse_branches(
+                request.form.get(f"turn-{n}-branches", ""))))
+        scenarios.set_script(db.session, current_user, scenario, turns)
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("The script was not saved: %(message)s", message=error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Scripted customer saved."), "success")
+    return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
+                            _anchor="script"))
+
+
+@require("roleplay.author")
+def author_publish(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    _check_post()
+    publish = request.form.get("published") == "1"
+    try:
+        scenarios.set_published(db.session, current_user, scenario, publish)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Published: agents can perform it now.") if publish else
+              _("Withdrawn: agents no longer see it."), "success")
+    return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id))
+
+
+@require("roleplay.author")
+def author_attachment_add(scenario_id: int):
+    scenario = db.get_or_404(Scenario, scenario_id)
+    _check_post()
+    file = request.files.get("file")
+    try:
+        if file is None or not file.filename:
+            raise DomainError(_("Choose a file to upload."), "file")
+        scenarios.add_attachment(db.session, current_user, scenario, file.filename,
+                                 file.stream, current_app.config["STORAGE_DIR"],
+                                 current_app.config["ATTACHMENT_MAX_BYTES"])
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has been attached.", name=file.filename), "success")
+    return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
+                            _anchor="attachments"))
+
+
+@require("roleplay.author")
+def author_attachment_delete(attachment_id: int):
+    found = db.get_or_404(ScenarioAttachment, attachment_id)
+    _check_post()
+    scenario_id = found.scenario_id
+    scenarios.remove_attachment(db.session, current_user, found)
+    db.session.commit()
+    flash(_("%(name)s has been removed.", name=found.filename), "success")
+    return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
+                            _anchor="attachments"))
+
+
+# Rubrics
+
+
+@require("roleplay.author")
+def author_rubric_new():
+    form = RubricForm()
+    if form.validate_on_submit():
+        try:
+            rubric = rubrics.create_rubric(db.session, current_user, form.title.data,
+                                           form.description.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Rubric created; add its criteria."), "success")
+            return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
+    else:
+        flash(_("Give the rubric a title."), "error")
+    return redirect(url_for("roleplay.author_index"))
+
+
+@require("roleplay.author")
+def author_rubric(rubric_id: int):
+    rubric = db.get_or_404(Rubric, rubric_id)
+    form = RubricForm(obj=rubric) if request.method == "GET" else RubricForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                rubrics.rename_rubric(db.session, current_user, rubric, form.title.data,
+                                      form.description.data or "")
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_error(form, error)
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("Rubric saved."), "success")
+                return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
+        else:
+            status = 422
+    version_number = request.args.get("version", type=int)
+    version = next((v for v in rubric.versions if v.number == version_number), rubric.current)
+    return render_template("assessments/roleplay/author/rubric.html", rubric=rubric,
+                           version=version, form=form, post_form=PostForm(),
+                           in_use=rubrics.in_use(db.session, rubric.current),
+                           import_form=RubricImportForm(formdata=None)), status
+
+
+def _criterion_form(rubric: Rubric, criterion) -> CriterionForm:
+    form = CriterionForm(obj=criterion) if request.method == "GET" and criterion \
+        else CriterionForm()
+    form.competency_codes.choices = choices((c.code, f"{c.code} · {c.tr('name')}") for c in
+                                            db.session.scalars(select(Competency).where(
+                                                Competency.active.is_(True))
+                                                .order_by(Competency.code)))
+    if request.method == "GET" and criterion is not None:
+        form.competency_codes.data = list(criterion.competency_codes)
+    return form
+
+
+@require("roleplay.author")
+def author_criterion(rubric_id: int, position: int | None = None):
+    rubric = db.get_or_404(Rubric, rubric_id)
+    criterion = None
+    if position is not None:
+        criterion = next((c for c in rubric.current.criteria if c.position == position), None)
+        if criterion is None:
+            abort(404)
+    form = _criterion_form(rubric, criterion)
+    status = 200
+    levels = [{"title": lv.title, "points": f"{lv.points.normalize():f}",
+               "descriptor": lv.descriptor} for lv in criterion.levels] if criterion else []
+    if request.method == "POST":
+        levels = [{"title": request.form.get(f"level-{n}-title", ""),
+                   "points": request.form.get(f"level-{n}-points", ""),
+                   "descriptor": request.form.get(f"level-{n}-descriptor", "")}
+                  for n in range(LEVEL_ROWS)]
+        if form.validate_on_submit():
+            try:
+                rubrics.save_criterion(db.session, current_user, rubric, position,
+                                       form.data_with_levels(request.form))
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_error(form, error)
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("Criterion saved."), "success")
+                return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
+        else:
+            status = 422
+    levels += [{"title": "", "points": "", "descriptor": ""}] * (LEVEL_ROWS - len(levels))
+    return render_template("assessments/roleplay/author/criterion.html", rubric=rubric,
+                           criterion=criterion, form=form, levels=levels[:LEVEL_ROWS],
+                           position=position,
+                           in_use=rubrics.in_use(db.session, rubric.current)), status
+
+
+@require("roleplay.author")
+def author_criterion_action(rubric_id: int, position: int, action: str):
+    rubric = db.get_or_404(Rubric, rubric_id)
+    _check_post()
+    try:
+        if action == "delete":
+            rubrics.delete_criterion(db.session, current_user, rubric, position)
+        elif action in ("up", "down"):
+            rubrics.move_criterion(db.session, current_user, rubric, position,
+                                   -1 if action == "up" else 1)
+        else:
+            abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Rubric updated."), "success")
+    return redirect(url_for("roleplay.author_rubric", rubric_id=rubric_id))
+
+
+@require("roleplay.author")
+def author_rubric_import(rubric_id: int | None = None):
+    rubric = db.get_or_404(Rubric, rubric_id) if rubric_id else None
+    form = RubricImportForm()
+    back = url_for("roleplay.author_rubric", rubric_id=rubric_id) if rubric else \
+        url_for("roleplay.author_index")
+    if not form.validate_on_submit():
+        abort(400)
+    file = form.file.data
+    try:
+        if file is None or not getattr(file, "filename", ""):
+            raise DomainError(_("Choose a CSV file."), "file")
+        saved = rubrics.import_csv(db.session, current_user, rubric,
+                                   file.stream.read(rubrics.CSV_MAX_BYTES + 1),
+                                   title=form.title.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Nothing was imported: %(message)s", message=error.message), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Rubric imported."), "success")
+    return redirect(url_for("roleplay.author_rubric", rubric_id=saved.id))
+
+
+@require("roleplay.author")
+def author_rubric_export(rubric_id: int):
+    rubric = db.get_or_404(Rubric, rubric_id)
+    number = request.args.get("version", type=int)
+    version = next((v for v in rubric.versions if v.number == number), rubric.current)
+    # A BOM so spreadsheet programs read the UTF-8 (Chinese level names) correctly.
+    body = "\ufeff" + rubrics.export_csv(version)
+    filename = f"rubric-{rubric.id}-v{version.number}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

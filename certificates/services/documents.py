@@ -1,0 +1,237 @@
+"""Certificate and transcript documents: HTML first, then `lms.core.pdf.html_to_pdf`.
+
+The certificate template is admin-editable, so it renders in Jinja's SandboxedEnvironment with
+autoescaping and plain values only (strings, numbers, lists of dicts): a template cannot reach
+models, the config or Python internals, and a name with markup prints as text. Images (logo,
+signature, the QR code) travel as data: URLs, the only resources the PDF renderer loads.
+Colours are checked as #rrggbb before they reach the stylesheet.
+"""
+
+import base64
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import filetype
+import segno
+from flask import render_template
+from flask_babel import format_date
+from flask_babel import gettext as _
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+from sqlalchemy import select
+
+from certificates.models import Certificate, CertificateDesign
+from lms.core import clock
+from lms.core.errors import DomainError
+from lms.core.i18n import current_language
+from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
+from lms.core.urls import public_url
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpeg"}
+IMAGE_MAX_BYTES = 512 * 1024
+TEMPLATE_MAX = 60_000
+# The font stack goes into the stylesheet: a trusted constant, so not HTML-escaped.
+FONT = Markup(PDF_FONT_STACK)
+
+# The template a fresh installation starts from (admins restyle it on the design screen).
+DEFAULT_TEMPLATE = ((Path(__file__).resolve().parents[1] / "certificate_template.html")
+                    .read_text(encoding="utf-8"))
+
+
+def design(session) -> CertificateDesign:
+    """The certificate design (the default one, unsaved, until an admin saves theirs)."""
+    found = session.get(CertificateDesign, 1)
+    return found if found is not None else CertificateDesign(
+        id=1, template=DEFAULT_TEMPLATE, primary_colour="#1f4e79", accent_colour="#c9a227",
+        organisation="Service Academy", signatory_name="", signatory_title="", logo="",
+        signature="")
+
+
+def image_data_url(data: bytes) -> str:
+    """An uploaded PNG or JPEG as a data: URL; refuses other content (checked by its bytes,
+    not its name) and files over 512 KiB."""
+    if not data:
+        return ""
+    if len(data) > IMAGE_MAX_BYTES:
+        raise DomainError(_("Images may be at most 512 KiB."))
+    kind = filetype.guess(data)
+    if kind is None or kind.mime not in IMAGE_TYPES:
+        raise DomainError(_("Upload a PNG or JPEG image."))
+    return f"data:{kind.mime};base64,{base64.b64encode(data).decode()}"
+
+
+_sandbox = SandboxedEnvironment(autoescape=True)
+
+
+def check_template(source: str) -> str:
+    """The template source if it compiles in the sandbox and renders a sample certificate;
+    refuses syntax errors and templates that fail on the sample (naming the error)."""
+    if not source.strip():
+        raise DomainError(_("The template is empty."), "template")
+    if len(source) > TEMPLATE_MAX:
+        raise DomainError(_("At most %(n)d characters.", n=TEMPLATE_MAX), "template")
+    try:
+        _sandbox.from_string(source).render(sample_context())
+    except TemplateError as error:
+        raise DomainError(_("The template does not render: %(error)s", error=str(error)),
+                          "template") from None
+    return source
+
+
+def save_design(session, actor, *, template: str, primary_colour: str, accent_colour: str,
+                organisation: str, signatory_name: str, signatory_title: str,
+                logo: bytes | None = None, signature: bytes | None = None,
+                remove_logo: bool = False, remove_signature: bool = False) -> CertificateDesign:
+    """Save the certificate design; refuses colours other than #rrggbb, templates that do not
+    render and images that are not PNG or JPEG."""
+    from lms.core import audit
+    from lms.core.validation import clean_text
+
+    for value, field_name in ((primary_colour, "primary_colour"),
+                              (accent_colour, "accent_colour")):
+        if not COLOUR.match(value or ""):
+            raise DomainError(_("Enter a colour as #rrggbb."), field_name)
+    row = session.get(CertificateDesign, 1)
+    if row is None:
+        row = design(session)
+        session.add(row)
+    row.template = check_template(template)
+    row.primary_colour, row.accent_colour = primary_colour, accent_colour
+    row.organisation = clean_text(organisation, "organisation", 200)
+    row.signatory_name = clean_text(signatory_name, "signatory_name", 200)
+    row.signatory_title = clean_text(signatory_title, "signatory_title", 200)
+    if logo:
+        row.logo = image_data_url(logo)
+    elif remove_logo:
+        row.logo = ""
+    if signature:
+        row.signature = image_data_url(signature)
+    elif remove_signature:
+        row.signature = ""
+    row.updated_at = clock.now()
+    session.flush()
+    audit.record(actor, "certificate.design", row)
+    return row
+
+
+def verify_url(certificate: Certificate) -> str:
+    return public_url(f"/verify/{certificate.verify_code}")
+
+
+def qr_data_url(text: str) -> str:
+    """A QR code of `text` as an SVG data: URL (error correction M)."""
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+
+
+def display_score(value) -> str:
+    """A score for print: one decimal, half up (the rule compared the exact value)."""
+    if value is None:
+        return ""
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "certificate": _("Certificate"), "awarded_to": _("This certifies that"),
+        "issued_on": _("Issued"), "valid_until": _("Valid until"), "serial": _("Serial"),
+        "composite": _("Composite score"), "competency": _("Competency"),
+        "level": _("Level"), "required": _("Required"),
+        "verify": _("Check this certificate"), "revision": _("Revision"),
+    }
+
+
+def _slot_labels(certificate: Certificate) -> dict[str, str]:
+    snapshot = certificate.rules_version.snapshot if certificate.rules_version else {}
+    slots = snapshot.get("slots", []) + snapshot.get("recert", {}).get("slots", [])
+    return {s["code"]: s["label"] for s in slots}
+
+
+def certificate_context(certificate: Certificate, look: CertificateDesign) -> dict:
+    """The plain values a certificate template sees (strings, numbers, lists of dicts)."""
+    chinese = current_language().startswith("zh")
+    address = verify_url(certificate)
+    labels = _slot_labels(certificate)
+    return {
+        "lang": "zh-Hans" if chinese else "en", "labels": _labels(), "font": FONT,
+        "primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
+        "accent": look.accent_colour if COLOUR.match(look.accent_colour) else "#c9a227",
+        "organisation": look.organisation, "signatory_name": look.signatory_name,
+        "signatory_title": look.signatory_title, "logo": look.logo, "signature": look.signature,
+        "holder_name": certificate.holder_name,
+        "path_name": (certificate.path_name_zh if chinese and certificate.path_name_zh
+                      else certificate.path_name),
+        "tier": certificate.path.code if certificate.path else "",
+        "serial": certificate.serial, "revision": certificate.revision,
+        "issued_on": format_date(certificate.issued_on, "long"),
+        "expires_on": format_date(certificate.expires_on, "long"),
+        "composite": display_score(certificate.composite),
+        "components": [{"code": code, "label": labels.get(code, code),
+                        "score": display_score(score)}
+                       for code, score in (certificate.components or {}).items()
+                       if score is not None],
+        "competencies": [{"code": c["code"], "level": c["level"], "required": c["required"],
+                          "name": (c.get("name_zh") if chinese and c.get("name_zh")
+                                   else c["name"])}
+                         for c in certificate.competencies or []],
+        "verify_url": address, "qr": qr_data_url(address),
+    }
+
+
+def sample_context() -> dict:
+    """A made-up certificate for checking and previewing a template."""
+    return {
+        "lang": "en", "labels": _labels(), "font": FONT, "primary": "#1f4e79",
+        "accent": "#c9a227", "organisation": "Service Academy", "signatory_name": "Sophie Martin",
+        "signatory_title": "HR", "logo": "", "signature": "", "holder_name": "王芳 Wang Fang",
+        "path_name": "New hire — basic certification", "tier": "NEWHIRE",
+        "serial": "NEWHIRE-2026-00001", "revision": 1, "issued_on": "2 March 2026",
+        "expires_on": "2 March 2027", "composite": "", "components": [
+            {"code": "EXAM", "label": "Closed-book exam", "score": "86.7"}],
+        "competencies": [{"code": "PROD-LINES", "name": "Product lines", "level": 4,
+                          "required": 3}],
+        "verify_url": "https://lms.example/verify/sample", "qr": qr_data_url("sample"),
+    }
+
+
+def certificate_html(certificate: Certificate, look: CertificateDesign) -> str:
+    """The certificate as HTML, from the admin's template in the sandbox."""
+    return _sandbox.from_string(look.template or DEFAULT_TEMPLATE).render(
+        certificate_context(certificate, look))
+
+
+def certificate_pdf(session, certificate: Certificate,
+                    look: CertificateDesign | None = None) -> bytes:
+    """The certificate as an A4 landscape PDF."""
+    return html_to_pdf(certificate_html(certificate, look or design(session)))
+
+
+def transcript_pdf(session, person) -> bytes:
+    """One person's transcript: courses, assessment results by path, certificates."""
+    from certificates.models import CertificationEvaluation
+    from courses.models import Enrollment
+
+    enrollments = session.scalars(select(Enrollment).where(
+        Enrollment.person_id == person.id, Enrollment.withdrawn.is_(False))
+        .order_by(Enrollment.enrolled_at)).all()
+    evaluations = session.scalars(select(CertificationEvaluation).where(
+        CertificationEvaluation.person_id == person.id)
+        .order_by(CertificationEvaluation.path_id)).all()
+    certificates = session.scalars(select(Certificate).where(
+        Certificate.person_id == person.id)
+        .order_by(Certificate.issued_on, Certificate.id)).all()
+    assessments = []
+    for evaluation in evaluations:
+        labels = {s["code"]: s["label"] for s in evaluation.rules_version.snapshot["slots"]
+                  + evaluation.rules_version.snapshot["recert"]["slots"]}
+        for code, score in (evaluation.components or {}).items():
+            assessments.append({"path": evaluation.rules_version.snapshot["path"],
+                                "label": labels.get(code, code),
+                                "score": display_score(score)})
+    html = render_template(
+        "certificates/transcript_pdf.html", person=person, enrollments=enrollments,
+        assessments=assessments, certificates=certificates, font=PDF_FONT_STACK,
+        today=clock.today(), display_score=display_score)
+    return html_to_pdf(html)

@@ -1,0 +1,266 @@
+"""The rules of a path, as a versioned snapshot, and their answer for one person.
+
+A path's rules are data held by the packages that own them: required courses (courses'
+`PathCourse.required`), assessment slots with pass marks and weights, a composite pass mark
+(lms.paths), required matrix levels (lms.competencies), a prerequisite certificate (the path's
+prerequisite), plus this package's recertification route. `snapshot` gathers them into one
+JSON document; `rules_version` numbers each distinct snapshot, so a certificate can say which
+rules it was issued under.
+
+Scores are exact Decimals; a score passes a mark only when score >= mark (79.995 does not pass
+80, however it displays). The composite is sum(score × weight) / 100 over the weighted slots;
+while any weighted slot has no result the composite is unknown and its rule unmet.
+
+Missing items are {"code": …, "params": {…}} (see certificates.services.missing for the wording), so
+they render in the reader's language. A slot whose kind is not installed is "not available",
+never an error.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from certificates.models import (
+    Certificate,
+    CertificationSettings,
+    RecertificationSlot,
+    RulesVersion,
+)
+from courses.models import Course, Enrollment, PathCourse
+from lms.competencies.models import Competency, MatrixRequirement
+from lms.competencies.services.evidence import profiles
+from lms.core.i18n import ZH
+from lms.core.kinds import UnknownAssessmentKind, get_kind
+from lms.paths.models import CertificationPath
+
+HUNDRED = Decimal(100)
+
+
+def _zh(obj, field_name: str) -> str:
+    return ((obj.translations or {}).get(ZH) or {}).get(field_name, "")
+
+
+def _mark(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def settings_for(session, path: CertificationPath) -> CertificationSettings:
+    """The path's certification settings (defaults when none were saved; not added)."""
+    found = session.get(CertificationSettings, path.id)
+    return found if found is not None else CertificationSettings(
+        path_id=path.id, require_approval=False, approver_id=None, recert_window_days=90,
+        recert_grace_days=90, recert_requires_matrix=True)
+
+
+def snapshot(session, path: CertificationPath) -> dict:
+    """Every rule of `path` as plain JSON values (the versioned document)."""
+    settings = settings_for(session, path)
+    courses = session.scalars(
+        select(Course).join(PathCourse, PathCourse.course_id == Course.id)
+        .where(PathCourse.path_id == path.id, PathCourse.required.is_(True),
+               Course.status == "published", Course.published_version > 0)
+        .order_by(PathCourse.position, Course.code)).all()
+    matrix = session.execute(
+        select(Competency, MatrixRequirement.required_level)
+        .join(MatrixRequirement, MatrixRequirement.competency_id == Competency.id)
+        .where(MatrixRequirement.path_id == path.id, Competency.active.is_(True))
+        .order_by(Competency.area_id, Competency.position, Competency.code)).all()
+    recert = session.scalars(select(RecertificationSlot)
+                             .where(RecertificationSlot.path_id == path.id)
+                             .order_by(RecertificationSlot.position,
+                                       RecertificationSlot.code)).all()
+    prerequisite = path.prerequisite
+    return {
+        "path": path.code,
+        "validity_months": path.validity_months,
+        "prerequisite": None if prerequisite is None else {
+            "id": prerequisite.id, "code": prerequisite.code, "name": prerequisite.name,
+            "name_zh": _zh(prerequisite, "name")},
+        "courses": [{"id": c.id, "code": c.code, "title": c.title, "title_zh": _zh(c, "title")}
+                    for c in courses],
+        "slots": [{"code": s.code, "label": s.label, "kind": s.kind,
+                   "reference": s.reference or "", "weight": _mark(s.weight),
+                   "pass_mark": _mark(s.pass_mark)} for s in path.slots],
+        "composite_pass_mark": _mark(path.composite_pass_mark),
+        "matrix": [{"id": c.id, "code": c.code, "name": c.name, "name_zh": _zh(c, "name"),
+                    "level": level} for c, level in matrix],
+        "approval": bool(settings.require_approval),
+        "recert": {
+            "window_days": settings.recert_window_days,
+            "grace_days": settings.recert_grace_days,
+            "requires_matrix": bool(settings.recert_requires_matrix),
+            "slots": [{"code": s.code, "label": s.label, "kind": s.kind,
+                       "reference": s.reference or "", "weight": None,
+                       "pass_mark": _mark(s.pass_mark)} for s in recert],
+        },
+    }
+
+
+def digest_of(document: dict) -> str:
+    """The SHA-256 of a snapshot's canonical JSON (sorted keys): equal rules, equal digest."""
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False)
+                          .encode()).hexdigest()
+
+
+def rules_version(session, path: CertificationPath, document: dict | None = None) -> RulesVersion:
+    """The version of `path`'s current rules: the existing one with the same content, or a new
+    number (flushed)."""
+    document = document if document is not None else snapshot(session, path)
+    digest = digest_of(document)
+    found = session.scalar(select(RulesVersion).where(RulesVersion.path_id == path.id,
+                                                      RulesVersion.digest == digest))
+    if found is not None:
+        return found
+    number = (session.scalar(select(func.max(RulesVersion.number))
+                             .where(RulesVersion.path_id == path.id)) or 0) + 1
+    version = RulesVersion(path_id=path.id, number=number, digest=digest, snapshot=document)
+    session.add(version)
+    session.flush()
+    return version
+
+
+@dataclass
+class Answer:
+    """The rules' answer for one person and path."""
+
+    route: str
+    met: int = 0
+    total: int = 0
+    missing: list[dict] = field(default_factory=list)
+    composite: Decimal | None = None
+    components: dict[str, Decimal | None] = field(default_factory=dict)
+    levels: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def eligible(self) -> bool:
+        return self.met == self.total
+
+    @property
+    def percent(self) -> int:
+        """Rounded down: 100 only when every rule is met."""
+        return 100 if not self.total else self.met * 100 // self.total
+
+    def rule(self, ok: bool, code: str | None = None, **params) -> None:
+        self.total += 1
+        if ok:
+            self.met += 1
+        elif code is not None:
+            self.missing.append({"code": code, "params": params})
+
+
+def valid_certificate(session, person_id: int, path_id: int, today: date) -> Certificate | None:
+    """The person's latest certificate of the path that is valid today (not revoked, not
+    expired), or None."""
+    return session.scalar(
+        select(Certificate).where(Certificate.person_id == person_id,
+                                  Certificate.path_id == path_id,
+                                  Certificate.status == "valid",
+                                  Certificate.expires_on >= today)
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc()).limit(1))
+
+
+def latest_certificate(session, person_id: int, path_id: int) -> Certificate | None:
+    """The person's latest unrevoked certificate of the path, expired or not."""
+    return session.scalar(
+        select(Certificate).where(Certificate.person_id == person_id,
+                                  Certificate.path_id == path_id,
+                                  Certificate.status == "valid")
+        .order_by(Certificate.issued_on.desc(), Certificate.id.desc()).limit(1))
+
+
+def route_for(document: dict, held: Certificate | None, today: date) -> str:
+    """"recert" inside the recertification window of a held certificate (when the path has a
+    recertification route), else "initial"."""
+    recert = document["recert"]
+    if held is None or not recert["slots"]:
+        return "initial"
+    opens = (held.expires_on.toordinal() - recert["window_days"])
+    closes = (held.expires_on.toordinal() + recert["grace_days"])
+    return "recert" if opens <= today.toordinal() <= closes else "initial"
+
+
+def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int) -> None:
+    for slot in slots:
+        try:
+            kind = get_kind(slot["kind"])()
+        except UnknownAssessmentKind:
+            answer.components[slot["code"]] = None
+            answer.rule(False, "kind_missing", slot=slot["label"], kind=slot["kind"])
+            continue
+        result = kind.person_result(session, slot["reference"] or None, person_id)
+        score = None if result is None else Decimal(result.score)
+        answer.components[slot["code"]] = score
+        mark = None if slot["pass_mark"] is None else Decimal(slot["pass_mark"])
+        if mark is None:
+            if score is None:  # weighted only: the composite rule counts it; say why it waits
+                answer.missing.append({"code": "unavailable",
+                                       "params": {"slot": slot["label"]}})
+            continue
+        if score is None:
+            answer.rule(False, "unavailable", slot=slot["label"])
+        else:
+            answer.rule(score >= mark, "below", slot=slot["label"], score=str(score),
+                        mark=str(mark))
+
+
+def _composite_rule(answer: Answer, document: dict) -> None:
+    mark = document["composite_pass_mark"]
+    if mark is None:
+        return
+    weighted = [s for s in document["slots"] if s["weight"] is not None]
+    scores = [answer.components.get(s["code"]) for s in weighted]
+    if not weighted or any(score is None for score in scores):
+        answer.rule(False)
+        return
+    composite = sum((score * Decimal(s["weight"]) for s, score in zip(weighted, scores,
+                                                                     strict=True)),
+                    Decimal(0)) / HUNDRED
+    answer.composite = composite
+    answer.rule(composite >= Decimal(mark), "composite_below", score=str(composite),
+                mark=mark)
+
+
+def _matrix_rules(session, answer: Answer, document: dict, person_id: int) -> None:
+    if not document["matrix"]:
+        return
+    held = profiles(session, [person_id]).get(person_id, {})
+    for item in document["matrix"]:
+        entry = held.get(item["id"])
+        level = entry.level if entry is not None else 0
+        answer.levels[item["id"]] = level
+        answer.rule(level >= item["level"], "level", competency=item["name"],
+                    competency_zh=item["name_zh"], level=level, required=item["level"])
+
+
+def evaluate(session, person_id: int, path: CertificationPath, document: dict,
+             today: date) -> Answer:
+    """Answer `document` (a path's snapshot) for one person. Reads courses, results (through
+    the assessment registry), the profile and certificates; writes nothing of its own (a kind
+    may finish an overdue attempt on the way)."""
+    held = latest_certificate(session, person_id, path.id)
+    route = route_for(document, held, today)
+    answer = Answer(route=route)
+    prerequisite = document["prerequisite"]
+    if prerequisite is not None:
+        answer.rule(valid_certificate(session, person_id, prerequisite["id"], today) is not None,
+                    "prerequisite", path=prerequisite["name"], path_zh=prerequisite["name_zh"])
+    if route == "initial":
+        if document["courses"]:
+            done = set(session.scalars(select(Enrollment.course_id).where(
+                Enrollment.person_id == person_id, Enrollment.completed_at.is_not(None),
+                Enrollment.course_id.in_([c["id"] for c in document["courses"]]))))
+            for course in document["courses"]:
+                answer.rule(course["id"] in done, "course", course=course["title"],
+                            course_zh=course["title_zh"])
+        _slot_rules(session, answer, document["slots"], person_id)
+        _composite_rule(answer, document)
+        _matrix_rules(session, answer, document, person_id)
+    else:
+        _slot_rules(session, answer, document["recert"]["slots"], person_id)
+        if document["recert"]["requires_matrix"]:
+            _matrix_rules(session, answer, document, person_id)
+    return answer

@@ -1,0 +1,517 @@
+"""Course authoring screens under /author, and the attachment download every reader uses.
+
+Thin: parse a form, call one authoring service, commit, flash, redirect. Learner pages add
+their routes to the same blueprint in courses/views/learning.py.
+"""
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from courses.forms import (
+    AttachmentForm,
+    LessonForm,
+    ModuleForm,
+    PreviewForm,
+    PublishForm,
+    ReasonForm,
+    course_form_for,
+)
+from courses.models import (
+    COURSE_STATES,
+    Course,
+    CourseModule,
+    CourseVersion,
+    Lesson,
+    LessonAttachment,
+)
+from courses.services import authoring
+from courses.services import versions as services
+from lms.competencies.models import Competency, CompetencyArea
+from lms.core import storage
+from lms.core.errors import DomainError
+from lms.core.extensions import db
+from lms.core.forms import apply_domain_error, choices
+from lms.core.i18n import ZH
+from lms.core.markdown import render_markdown
+from lms.core.policy import authorize, require
+from lms.paths.models import CertificationPath
+from lms.people.models import Person
+
+PAGE_SIZE = 50
+
+
+def _check_post() -> None:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+
+
+def _offset() -> int:
+    """-1 for "up", 1 for "down"; anything else is a bad request."""
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    return -1 if direction == "up" else 1
+
+
+# Courses
+
+
+@require("courses.author")
+def author_courses():
+    query = request.args.get("q", "").strip()
+    status = request.args.get("status", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = authoring.course_list_query(query, status)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "courses/authoring/list.html", rows=rows, total=total, page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), query=query,
+        status=status if status in COURSE_STATES else "", states=COURSE_STATES,
+    )
+
+
+def _paths() -> list[CertificationPath]:
+    return list(db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position, CertificationPath.code)))
+
+
+def _course_form(course: Course | None, paths: list[CertificationPath]):
+    form = course_form_for(paths)(obj=course)
+    linked = {link.competency_id for link in course.competency_links} if course else set()
+    competencies = db.session.scalars(
+        select(Competency).join(CompetencyArea)
+        .order_by(CompetencyArea.position, Competency.position)
+    ).all()
+    form.competency_ids.choices = choices(
+        (c.id, c.tr("name")) for c in competencies if c.active or c.id in linked)
+    form.prerequisite_ids.choices = choices(
+        (c.id, f"{c.code} · {c.tr('title')}") for c in db.session.scalars(
+            select(Course).order_by(Course.code)) if course is None or c.id != course.id)
+    if request.method == "GET" and course is not None:
+        form.competency_ids.data = sorted(linked)
+        form.prerequisite_ids.data = sorted(link.requires_id for link in course.prerequisite_links)
+        current = (course.translations or {}).get(ZH, {})
+        form.title_zh.data = current.get("title", "")
+        form.summary_zh.data = current.get("summary", "")
+        for link in course.path_links:
+            if f"path_{link.path_id}" in form:
+                form[f"path_{link.path_id}"].data = True
+                form[f"required_{link.path_id}"].data = link.required
+                form[f"due_{link.path_id}"].data = link.due_days
+    return form
+
+
+def _course_data(form, paths) -> authoring.CourseData:
+    return authoring.CourseData(
+        code=form.code.data, title=form.title.data, title_zh=form.title_zh.data or "",
+        summary=form.summary.data or "", summary_zh=form.summary_zh.data or "",
+        self_enrol=form.self_enrol.data,
+        paths=[authoring.PathLink(p.id, form[f"required_{p.id}"].data, form[f"due_{p.id}"].data)
+               for p in paths if form[f"path_{p.id}"].data],
+        competency_ids=list(form.competency_ids.data or ()),
+        prerequisite_ids=list(form.prerequisite_ids.data or ()),
+    )
+
+
+@require("courses.author")
+def author_course_settings(course_id: int | None):
+    course = db.get_or_404(Course, course_id) if course_id else None
+    paths = _paths()
+    form = _course_form(course, paths)
+    if form.validate_on_submit():
+        try:
+            saved = authoring.save_course(db.session, current_user, course,
+                                          _course_data(form, paths))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(course)s has been saved.", course=saved.title), "success")
+            return redirect(url_for("courses.author_course", course_id=saved.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("courses/authoring/settings.html", form=form, course=course,
+                           paths=paths), status
+
+
+@require("courses.author")
+def author_course(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    latest = services.latest_version(db.session, course)
+    version = _eager_version(latest.id) if latest is not None else None
+    changes = None
+    if version is not None and version.is_draft:
+        changes = authoring.draft_changes(db.session, course, version)
+    versions = db.session.scalars(
+        select(CourseVersion).where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.number.desc())).all()
+    publishers = {p.id: p for p in db.session.scalars(select(Person).where(
+        Person.id.in_({v.published_by_id for v in versions if v.published_by_id})))}
+    return render_template(
+        "courses/authoring/course.html", course=course, version=version, changes=changes,
+        versions=versions, publishers=publishers, module_form=ModuleForm(),
+        reason_form=ReasonForm(),
+        translation_status=authoring.translation_status(version) if version else [],
+    )
+
+
+def _flash_error_or(message: str, action) -> None:
+    """Run `action()`; commit and flash `message`, or roll back and flash the refusal."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+
+
+@require("courses.author")
+def author_course_draft(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    _check_post()
+    _flash_error_or(_("A new draft has been started. Learners keep reading the published "
+                      "version until you publish it."),
+                    lambda: services.draft(db.session, current_user, course))
+    return redirect(url_for("courses.author_course", course_id=course.id))
+
+
+@require("courses.author")
+def author_course_discard(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    _check_post()
+    _flash_error_or(_("The draft has been discarded."),
+                    lambda: authoring.discard_draft(db.session, current_user, course))
+    return redirect(url_for("courses.author_course", course_id=course.id))
+
+
+@require("courses.author")
+def author_course_archive(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    archive = request.form.get("archived") == "1"
+    _flash_error_or(
+        _("%(course)s has been archived.", course=course.title) if archive
+        else _("%(course)s is back in the catalogue.", course=course.title),
+        lambda: authoring.set_archived(db.session, current_user, course, archive,
+                                       form.reason.data or ""))
+    return redirect(url_for("courses.author_course", course_id=course.id))
+
+
+@require("courses.author")
+def author_course_publish(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    version = authoring.current_draft(db.session, course)
+    if version is None:
+        flash(_("There is no draft to publish."), "error")
+        return redirect(url_for("courses.author_course", course_id=course.id))
+    changes = authoring.draft_changes(db.session, course, version)
+    form = PublishForm()
+    form.recomplete.choices = choices((lesson.key, lesson.title) for lesson in changes.changed)
+    if form.validate_on_submit():
+        try:
+            published = services.publish(db.session, current_user, course,
+                                         form.notes.data or "",
+                                         frozenset(form.recomplete.data or ()))
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Version %(number)d of %(course)s is published.",
+                    number=published.number, course=course.title), "success")
+            return redirect(url_for("courses.author_course", course_id=course.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("courses/authoring/publish.html", course=course, version=version,
+                           changes=changes, form=form), status
+
+
+# Modules
+
+
+def _module(module_id: int) -> CourseModule:
+    return db.get_or_404(CourseModule, module_id)
+
+
+def _course_page(module: CourseModule, anchor: str | None = None):
+    return redirect(url_for("courses.author_course", course_id=module.version.course_id,
+                            _anchor=anchor))
+
+
+@require("courses.author")
+def author_module_add(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    form = ModuleForm()
+    if form.validate_on_submit():
+        try:
+            module = authoring.add_module(db.session, current_user, course, form.title.data,
+                                          form.title_zh.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Module %(title)s has been added.", title=module.title), "success")
+            return _course_page(module, f"module-{module.id}")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("courses.author_course", course_id=course.id))
+
+
+@require("courses.author")
+def author_module_edit(module_id: int):
+    module = _module(module_id)
+    form = ModuleForm(obj=module)
+    if request.method == "GET":
+        form.title_zh.data = (module.translations or {}).get(ZH, {}).get("title", "")
+    if form.validate_on_submit():
+        try:
+            authoring.rename_module(db.session, current_user, module, form.title.data,
+                                    form.title_zh.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Changes saved."), "success")
+            return _course_page(module, f"module-{module.id}")
+    status = 400 if request.method == "POST" else 200
+    return render_template("courses/authoring/module.html", form=form, module=module,
+                           course=module.version.course), status
+
+
+@require("courses.author")
+def author_module_delete(module_id: int):
+    module = _module(module_id)
+    _check_post()
+    title, course_id = module.title, module.version.course_id
+    _flash_error_or(_("Module %(title)s has been removed from the draft.", title=title),
+                    lambda: authoring.delete_module(db.session, current_user, module))
+    return redirect(url_for("courses.author_course", course_id=course_id))
+
+
+@require("courses.author")
+def author_module_move(module_id: int):
+    module = _module(module_id)
+    _check_post()
+    offset = _offset()
+    try:
+        authoring.move_module(db.session, current_user, module, offset)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return _course_page(module, f"module-{module.id}")
+
+
+# Lessons
+
+
+def _lesson(lesson_id: int) -> Lesson:
+    return db.get_or_404(Lesson, lesson_id)
+
+
+def _lesson_editor(module: CourseModule, lesson: Lesson | None):
+    """Shared by new and edit: "preview" renders the posted text without saving (works
+    without JavaScript); "save" saves."""
+    form = LessonForm(obj=lesson)
+    if lesson is not None and request.method == "GET":
+        form.title_zh.data = (lesson.translations or {}).get(ZH, {}).get("title", "")
+        form.body_zh.data = (lesson.translations or {}).get(ZH, {}).get("body", "")
+    preview = None
+    if lesson is not None and request.method == "GET":
+        preview = render_markdown(lesson.body)
+    if request.method == "POST" and request.form.get("action") == "preview":
+        form.validate_on_submit()  # show field errors beside the preview
+        preview = render_markdown(form.body.data or "")
+    elif form.validate_on_submit():
+        data = authoring.LessonData(title=form.title.data, title_zh=form.title_zh.data or "",
+                                    body=form.body.data or "", minutes=form.minutes.data,
+                                    body_zh=form.body_zh.data or "")
+        try:
+            saved = authoring.save_lesson(db.session, current_user, module, lesson, data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Lesson %(title)s has been saved.", title=saved.title), "success")
+            if request.form.get("then") == "close":
+                return _course_page(module, f"lesson-{saved.id}")
+            return redirect(url_for("courses.author_lesson_edit", lesson_id=saved.id))
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_template(
+        "courses/authoring/lesson_form.html", form=form, module=module, lesson=lesson,
+        course=module.version.course, preview=preview, upload_form=AttachmentForm(),
+        max_mb=f"{current_app.config['ATTACHMENT_MAX_BYTES'] / 1024 / 1024:g}",
+        allowed=authoring.ALLOWED_LABEL,
+    ), status
+
+
+@require("courses.author")
+def author_lesson_new(module_id: int):
+    module = _module(module_id)
+    if not module.version.is_draft:
+        flash(_("Published versions cannot be changed; edit the draft instead."), "error")
+        return _course_page(module)
+    return _lesson_editor(module, None)
+
+
+@require("courses.author")
+def author_lesson_edit(lesson_id: int):
+    lesson = _lesson(lesson_id)
+    if not lesson.module.version.is_draft:
+        return redirect(url_for("courses.author_lesson", lesson_id=lesson.id))
+    return _lesson_editor(lesson.module, lesson)
+
+
+@require("courses.author")
+def author_lesson(lesson_id: int):
+    """The lesson as learners will read it (sanitised), in any version."""
+    lesson = _lesson(lesson_id)
+    return render_template("courses/authoring/lesson.html", lesson=lesson,
+                           module=lesson.module, version=lesson.module.version,
+                           course=lesson.module.version.course,
+                           body=render_markdown(lesson.tr("body")), is_image=authoring.is_image)
+
+
+@require("courses.author")
+def author_lesson_delete(lesson_id: int):
+    lesson = _lesson(lesson_id)
+    _check_post()
+    module, title = lesson.module, lesson.title
+    _flash_error_or(_("Lesson %(title)s has been removed from the draft.", title=title),
+                    lambda: authoring.delete_lesson(db.session, current_user, lesson))
+    return _course_page(module, f"module-{module.id}")
+
+
+@require("courses.author")
+def author_lesson_move(lesson_id: int):
+    lesson = _lesson(lesson_id)
+    _check_post()
+    offset = _offset()
+    try:
+        authoring.move_lesson(db.session, current_user, lesson, offset)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return _course_page(lesson.module, f"lesson-{lesson.id}")
+
+
+@require("courses.author")
+def author_preview():
+    """The sanitised HTML of posted Markdown: the fragment the editor's script shows."""
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return Response(str(render_markdown(form.body.data or "")), mimetype="text/html")
+
+
+# Attachments
+
+
+@require("courses.author")
+def author_attachment_add(lesson_id: int):
+    lesson = _lesson(lesson_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            attachment = authoring.add_attachment(
+                db.session, current_user, lesson, upload.filename or "", upload.stream,
+                current_app.config["STORAGE_DIR"], current_app.config["ATTACHMENT_MAX_BYTES"],
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been attached.", name=attachment.filename), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("courses.author_lesson_edit", lesson_id=lesson.id,
+                            _anchor="attachments"))
+
+
+@require("courses.author")
+def author_attachment_delete(attachment_id: int):
+    attachment = db.get_or_404(LessonAttachment, attachment_id)
+    _check_post()
+    lesson_id, name = attachment.lesson_id, attachment.filename
+    _flash_error_or(_("%(name)s has been removed.", name=name),
+                    lambda: authoring.remove_attachment(db.session, current_user, attachment))
+    return redirect(url_for("courses.author_lesson_edit", lesson_id=lesson_id,
+                            _anchor="attachments"))
+
+
+@login_required
+def attachment_file(attachment_id: int):
+    """A lesson's file for its readers: images inline (lessons embed them), everything else
+    as a download; the type is the one checked at upload, never sniffed by the browser."""
+    attachment = db.get_or_404(LessonAttachment, attachment_id)
+    authorize("courses.read_attachment", attachment)
+    path = storage.path_for(current_app.config["STORAGE_DIR"], attachment.sha256)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=attachment.content_type, as_attachment=not authoring.is_image(attachment),
+        download_name=attachment.filename, conditional=True, etag=attachment.sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# The author right
+
+
+@require("courses.manage_authors")
+def author_authors():
+    authors, candidates = authoring.authors_and_candidates(db.session)
+    return render_template("courses/authoring/authors.html", authors=authors,
+                           candidates=candidates)
+
+
+@require("courses.manage_authors")
+def author_set_right(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    _check_post()
+    allowed = request.form.get("allowed") == "1"
+    _flash_error_or(
+        _("%(name)s may now author courses.", name=person.name) if allowed
+        else _("%(name)s may no longer author courses.", name=person.name),
+        lambda: authoring.set_author_right(db.session, current_user, person, allowed))
+    return redirect(url_for("courses.author_authors"))
+
+
+def _eager_version(version_id: int) -> CourseVersion | None:
+    return db.session.scalar(
+        select(CourseVersion).where(CourseVersion.id == version_id)
+        .options(selectinload(CourseVersion.modules).selectinload(CourseModule.lessons)
+                 .selectinload(Lesson.attachments)))

@@ -1,0 +1,58 @@
+"""The audit log's filter form (a GET form: no CSRF token, nothing changes)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from lms.core.forms import OptionalIdField, choices
+from lms.people.forms import MultiCheckboxField
+from reports.services.tokens import SCOPES
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters for /reports/audit and its CSV; an unknown action or type is refused."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Who"), validators=[Optional(), Length(max=100)],
+                        render_kw={"placeholder": _l("Name, email or employee ID")})
+    action = SelectField(_l("Action"), validators=[Optional()], choices=[])
+    object_type = SelectField(_l("Object type"), validators=[Optional()], choices=[])
+    object_id = StringField(_l("Object ID"), validators=[Optional(), Length(max=60)])
+    date_from = DateField(_l("Date from"), validators=[Optional()])
+    date_to = DateField(_l("Date to"), validators=[Optional()])
+    reason = StringField(_l("Reason contains"), validators=[Optional(), Length(max=200)])
+
+    def set_choices(self, actions: list[tuple[str, str]], object_types: list[str]) -> None:
+        """Offer `actions` ((value, label) pairs) and `object_types`, each after "all"."""
+        self.action.choices = choices([("", _l("All actions"))] + actions)
+        self.object_type.choices = choices([("", _l("All types"))]
+                                           + [(t, t) for t in object_types])
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
+
+
+# Forms of the API token screens.
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)],
+                       description=_l("What the token is for, e.g. \u201cHR system sync\u201d."))
+    person = OptionalIdField(_l("Reads as"), validators=[DataRequired()],
+                             blank_label=_l("— choose a person —"),
+                         description=_l("The token sees exactly the people this person may "
+                                        "see."))
+    scopes = MultiCheckboxField(_l("Scopes"), validators=[DataRequired()])
+    expires_on = DateField(_l("Valid until (optional)"), validators=[Optional()])
+
+    def __init__(self, people, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person.set_choices((p.id, f"{p.name} ({p.employee_id})") for p in people)
+        self.scopes.choices = choices((name, f"{name} \u2014 {label}")
+                                      for name, label in SCOPES.items())
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,146 @@
+"""The certification status dashboard and its CSV/XLSX downloads (thin: see rows, exports)."""
+
+import contextlib
+import os
+import tempfile
+
+from flask import Response, abort, render_template, request, stream_with_context
+from flask_login import current_user
+
+from certificates.services.documents import display_score
+from lms.core import clock
+from lms.core.extensions import db
+from lms.core.policy import require
+from lms.people.policy import report_scope
+from reports.services import exports
+from reports.services import rows as report_rows
+from reports.services.filters import SORTS, filter_form, filters_from, form_errors
+
+PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters():
+    """The validated filters of this request, or (None, form) when they are invalid."""
+    form = filter_form(db.session, report_scope(current_user), request.args)
+    if not form.validate():
+        return None, form
+    return filters_from(form), form
+
+
+def _page(pages: int) -> int:
+    """The requested page, clamped to 1..pages; a page that is not a number is a 404."""
+    raw = request.args.get("page", "1")
+    if not raw.isdigit():
+        abort(404)
+    return min(max(int(raw), 1), pages)
+
+
+@require("reports.view")
+def dashboard():
+    filters, form = _filters()
+    if filters is None:
+        return render_template("reports/dashboard/index.html", form=form,
+                               errors=form_errors(form)), 400
+    scope = report_scope(current_user)
+    rows = report_rows.report_people(db.session, scope, filters)
+    pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = _page(pages)
+    shown = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    teams, grand = report_rows.team_totals(rows)
+    paths = report_rows.paths(db.session)
+    return render_template(
+        "reports/dashboard/index.html", form=form, errors=[], filters=filters, rows=shown,
+        details=report_rows.details(db.session, shown), total=len(rows), page=page,
+        pages=pages, page_numbers=_page_numbers(page, pages), teams=teams, grand=grand,
+        paths=paths, path_names={p.id: p.tr("name") for p in paths}, sorts=SORTS,
+        args=filters.query_args(), sort_link=lambda key, path_id=None: _sort_link(
+            filters, key, path_id),
+        display_score=display_score,
+    )
+
+
+def _sort_link(filters, key: str, path_id: int | None = None) -> tuple[dict, str | None]:
+    """(query args, current order or None) of a column header: sorting by `key` (the status
+    of path `path_id`), descending when it is the ascending sort already; back to page 1."""
+    args = filters.query_args()
+    args.pop("order", None)
+    args["sort"] = key
+    if path_id is not None:
+        args["path"] = str(path_id)
+    current = filters.sort == key and (path_id is None or filters.path_id == path_id)
+    if current and not filters.descending:
+        args["order"] = "desc"
+    order = ("descending" if filters.descending else "ascending") if current else None
+    return args, order
+
+
+def _page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page links to show: the first, the last and two either side of `page` (None for a
+    gap)."""
+    wanted = sorted({1, pages, *range(max(page - 2, 1), min(page + 2, pages) + 1)})
+    shown: list[int | None] = []
+    for number in wanted:
+        if shown and number - shown[-1] > 1:
+            shown.append(None)
+        shown.append(number)
+    return shown
+
+
+def _refused(form):
+    """A download with invalid filters: the dashboard with the errors, HTTP 400, no rows."""
+    return render_template("reports/dashboard/index.html", form=form,
+                           errors=form_errors(form)), 400
+
+
+def _filename(extension: str) -> str:
+    return f"certification-status-{clock.today().isoformat()}.{extension}"
+
+
+@require("reports.view")
+def export_csv():
+    filters, form = _filters()
+    if filters is None:
+        return _refused(form)
+    lines = exports.csv_lines(db.session, report_scope(current_user), filters,
+                              clock.now())
+
+    def body():
+        # A byte-order mark first, so spreadsheet programs read the names as UTF-8.
+        yield "\ufeff"
+        yield from lines
+
+    return Response(stream_with_context(body()), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{_filename("csv")}"'})
+
+
+@require("reports.view")
+def export_xlsx():
+    filters, form = _filters()
+    if filters is None:
+        return _refused(form)
+    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="lms-export-")
+    os.close(handle)
+    try:
+        exports.write_xlsx(db.session, report_scope(current_user), filters,
+                           clock.now(), path)
+    except BaseException:
+        os.remove(path)
+        raise
+
+    def chunks():
+        # Opened only when the body is sent, so an unread response leaves no file open.
+        with open(path, "rb") as workbook:
+            while block := workbook.read(64 * 1024):
+                yield block
+
+    response = Response(chunks(), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{_filename("xlsx")}"',
+        "Content-Length": str(os.path.getsize(path))})
+    response.call_on_close(lambda: _remove(path))
+    return response
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
