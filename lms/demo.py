@@ -100,7 +100,8 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
                 manager_id=by_eid[manager].id if manager else None,
                 mentor_id=by_eid[mentor].id if mentor else None,
                 tier_id=paths[tier].id if tier else None, roles=roles,
-                locale=_language_for(name),
+                # The README's log-ins choose theirs in the header (the browser's until then).
+                locale=None if email in README_LOGINS else _language_for(name),
             )
             by_eid[eid] = create_person(session, None, data, DEMO_PASSWORD)
 
@@ -140,6 +141,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
+
+
+README_LOGINS = ("admin", "hr", "manager", "mentor", "agent")
 
 
 def _language_for(name: str) -> str | None:
