@@ -189,7 +189,7 @@ ahead; points earned before a change may be redeemed at the old rate for 90 days
 SCENARIOS = [
     dict(title=("Smart band will not sync", "手环无法同步数据"), tier="NEWHIRE",
          rubric="New-hire practical scorecard",
-         persona=("Ms Qian Yue (钱悦), 34, a runner; bought the Yunhe Band 6 two months ago. "
+         persona=("Ms Qian Yue, 34, a runner; bought the Yunhe Band 6 two months ago. "
                   "This is her fifth contact.",
                   "钱悦女士，34 岁，跑步爱好者；两个月前购买了云禾手环 6。这是她第五次联系我们。"),
          situation=("The band stopped syncing steps and sleep data to the Yunhe Life app after "
@@ -234,7 +234,7 @@ SCENARIOS = [
          ], sheet=False),
     dict(title=("Loyalty points rule changed without notice", "积分兑换规则未经通知变更"),
          tier="NEWHIRE", rubric="New-hire practical scorecard",
-         persona=("Mr Deng Wei (邓伟), gold member for six years, saves points for an annual "
+         persona=("Mr Deng Wei, gold member for six years, saves points for an annual "
                   "purchase.", "邓伟先生，六年金卡会员，每年攒积分用于一次大件消费。"),
          situation=("He tried to redeem 12,000 points for a voucher and found the rate changed "
                     "from 100 to 150 points per yuan on the 1st. He says nobody told him.",
@@ -269,7 +269,7 @@ SCENARIOS = [
          ], sheet=True),
     dict(title=("Refund transparency on a return", "退货退款流程透明度"), tier="NEWHIRE",
          rubric="Accuracy of product and policy information",
-         persona=("Ms Tang Li (唐莉), returned a Yunhe hair dryer, paid by credit card.",
+         persona=("Ms Tang Li, returned a Yunhe hair dryer, paid by credit card.",
                   "唐莉女士，退回了一台云禾吹风机，用信用卡付款。"),
          situation=("The return reached the warehouse 5 working days ago. The refund was "
                     "issued 2 working days ago, but she has not seen the money and wants to "
@@ -301,7 +301,7 @@ SCENARIOS = [
          ], sheet=True),
     dict(title=("VIP enterprise order: batch replacement", "VIP 企业客户批量更换"),
          tier="SENIOR", rubric="Specialist case scorecard",
-         persona=("Mr Feng Tao (冯涛), procurement lead of a 300-person company, key account.",
+         persona=("Mr Feng Tao, procurement lead of a 300-person company, key account.",
                   "冯涛先生，一家 300 人公司的采购负责人，大客户。"),
          situation=("42 of the 300 smart bands the company gave its staff last month have "
                     "faulty chargers. He wants one process for all of them, not 42 tickets.",
@@ -333,7 +333,7 @@ SCENARIOS = [
          ], sheet=False),
     dict(title=("Four hours, three centres, three answers", "四小时、三个服务中心、三种答案"),
          tier="SENIOR", rubric="Five-step complaint method",
-         persona=("Mr Cao Zhiyuan (曹志远), 52, took half a day off work to exchange a faulty "
+         persona=("Mr Cao Zhiyuan, 52, took half a day off work to exchange a faulty "
                   "rice cooker.", "曹志远先生，52 岁，请了半天假来换一台有故障的电饭煲。"),
          situation=("His Yunhe RC-5 rice cooker stopped heating 10 days after delivery. He has "
                     "waited four hours across three service centres; each gave a different "
@@ -373,7 +373,7 @@ SCENARIOS = [
          ], sheet=True),
     dict(title=("Coaching after a major complaint", "重大投诉后的辅导谈话"), tier="MANAGER",
          rubric="Leadership coaching scorecard",
-         persona=("Agent Sun Hao (孙浩), 8 months in the team; the mentor plays him.",
+         persona=("Agent Sun Hao, 8 months in the team; the mentor plays him.",
                   "坐席孙浩，入职 8 个月；由导师扮演。"),
          situation=("Yesterday a customer escalated after Sun Hao argued with her; the QA score "
                     "of the call was 54. You meet him for a coaching conversation.",

@@ -146,7 +146,9 @@ def _labels() -> dict[str, str]:
 def _slot_labels(certificate: Certificate) -> dict[str, str]:
     snapshot = certificate.rules_version.snapshot if certificate.rules_version else {}
     slots = snapshot.get("slots", []) + snapshot.get("recert", {}).get("slots", [])
-    return {s["code"]: s["label"] for s in slots}
+    chinese = current_language().startswith("zh")
+    return {s["code"]: (s.get("label_zh") if chinese and s.get("label_zh") else s["label"])
+            for s in slots}
 
 
 def certificate_context(certificate: Certificate, look: CertificateDesign) -> dict:
@@ -224,7 +226,9 @@ def transcript_pdf(session, person) -> bytes:
         .order_by(Certificate.issued_on, Certificate.id)).all()
     assessments = []
     for evaluation in evaluations:
-        labels = {s["code"]: s["label"] for s in evaluation.rules_version.snapshot["slots"]
+        chinese = current_language().startswith("zh")
+        labels = {s["code"]: (s.get("label_zh") if chinese and s.get("label_zh") else s["label"])
+                  for s in evaluation.rules_version.snapshot["slots"]
                   + evaluation.rules_version.snapshot["recert"]["slots"]}
         for code, score in (evaluation.components or {}).items():
             assessments.append({"path": evaluation.rules_version.snapshot["path"],

@@ -2,7 +2,8 @@
 role-play scenarios, script turns and rubrics (the Translated mixin); scenario titles move from
 `title_zh` into it; scenario attachments say which language they are written in; a scripted
 chat reply records the script turn it answered (a fallback reply does not advance the script);
-notifications keep their text in every language (the list shows the reader's)
+notifications keep their text in every language (the list shows the reader's); 360 cycle
+titles may have other languages
 
 Revision ID: contentlang0011
 Revises: privacy0010
@@ -23,7 +24,7 @@ depends_on = None
 
 TABLES = ('question_version', 'quiz', 'assessment_slot', 'roleplay_scenario',
           'roleplay_script_turn', 'roleplay_rubric', 'roleplay_criterion',
-          'roleplay_criterion_level', 'notification')
+          'roleplay_criterion_level', 'notification', 'review360_cycle')
 ZH = 'zh_Hans_CN'
 
 

@@ -195,7 +195,7 @@ def submit(session, actor, subject: Subject) -> None:
         notify(session, person.manager, "review360", lambda: (
             _("360 nominations to approve: %(name)s", name=person.name),
             _("%(name)s has proposed their raters for %(cycle)s. Approve them or change the "
-              "list.", name=person.name, cycle=subject.cycle.title)),
+              "list.", name=person.name, cycle=subject.cycle.tr("title"))),
             link=f"/360/subjects/{subject.id}")
 
 
@@ -236,7 +236,7 @@ def _invite(session, rater: Rater) -> SentLink | None:
     cycle = subject.cycle
     name = subject.person.name
     notify(session, rater.person, "review360", lambda: (
-        _("Your 360 self-assessment for %(cycle)s", cycle=cycle.title)
+        _("Your 360 self-assessment for %(cycle)s", cycle=cycle.tr("title"))
         if rater.group == "self" else _("Please give 360 feedback on %(name)s", name=name),
         _("Answer by %(date)s. You may save a draft and submit once.",
           date=cycle.closes_on.isoformat())),
