@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
-from lms.core.i18n import Translated
+from lms.core.i18n import Translated, current_language
 
 MODES = ("chat", "upload", "live")
 CUSTOMER_SIDES = ("script", "mentor")
@@ -133,9 +133,10 @@ class Scenario(Translated, db.Model):
     def display_title(self, language: str | None = None) -> str:
         return self.translation("title", language) or self.title
 
-    def attachments_for(self, language: str) -> list["ScenarioAttachment"]:
-        """The files to read first in `language`: those written in it and those for any
-        language; when none is in it, those in the other languages instead."""
+    def attachments_for(self, language: str | None = None) -> list["ScenarioAttachment"]:
+        """The files to read first in `language` (default: the page's): those written in it
+        and those for any language; when none is in it, those in the other languages."""
+        language = language or current_language()
         mine = [a for a in self.attachments if a.language in (None, language)]
         if any(a.language == language for a in self.attachments):
             return mine

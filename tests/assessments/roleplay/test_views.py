@@ -325,3 +325,35 @@ def test_oversized_recording_is_refused_with_a_message(client, auth, world):
     assert response.status_code == 422 and "larger than the 1 MB" in response.get_data(
         as_text=True)
     assert S.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+@pytest.mark.parametrize("locale, shown, hidden", [
+    ("zh_Hans_CN", "退换货政策卡.pdf", "returns-policy-card.pdf"),
+    ("en", "returns-policy-card.pdf", "退换货政策卡.pdf"),
+])
+def test_the_brief_in_the_readers_language_with_its_policy_card(app, client, auth, defaults,
+                                                                 make_person, locale, shown,
+                                                                 hidden):
+    from assessments.roleplay.demo import install_demo_roleplays
+
+    made = install_demo_roleplays(db.session, app.config["STORAGE_DIR"])
+    db.session.commit()
+    scenario = made["Refund transparency on a return"]
+    agent = make_person(("agent",), tier_id=defaults["NEWHIRE"].id, locale=locale)
+    auth.login(agent)
+    page = client.get(f"/roleplays/scenarios/{scenario.id}").get_data(as_text=True)
+    assert shown in page and hidden not in page
+    situation = scenario.translation("situation", locale) or scenario.situation
+    assert situation in page
+    assert "data-fallback" not in page
+
+
+def test_an_untranslated_brief_is_marked_in_chinese_only(client, auth, world):
+    for locale, marked in (("zh_Hans_CN", True), ("en", False)):
+        world.agent.locale = locale
+        db.session.commit()
+        auth.login(world.agent)
+        page = client.get(f"/roleplays/scenarios/{world.scenario.id}").get_data(as_text=True)
+        assert "Fifth contact about a band that will not sync." in page
+        assert ("data-fallback" in page) == marked
+        auth.logout()
