@@ -489,6 +489,58 @@ def demo_wav(seconds: int = 3) -> bytes:
     return out.getvalue()
 
 
+# The calibration session's reference call: the four-hours case, customer and agent, spoken in
+# Mandarin by Debian's espeak-ng when it is installed (a male and a female voice).
+REFERENCE_CALL = [
+    ("customer", "四个小时！三个服务中心，三种不同的说法！我要找一个真正懂规定的人说话。"),
+    ("agent", "曹先生，真的非常抱歉，让您白白跑了一上午。这件事由我负责到底。"),
+    ("customer", "第一个中心说网购的要在网上退，另一个说要原包装盒。到底能不能换？"),
+    ("agent", "您的电饭煲签收才十天，属于质量问题，十五天内任何服务中心都可以换货。"
+              "有收据就不需要包装盒。"),
+    ("customer", "那他们为什么那样跟我说？"),
+    ("agent", "是我们的政策没有传达到位。我现在就为您换新的，并把情况反馈给各中心的组长，"
+              "周一给您回电话。"),
+    ("customer", "好吧，谢谢你跟我实话实说。"),
+]
+VOICES = {"customer": "cmn", "agent": "cmn+f3"}
+
+
+def reference_call() -> tuple[bytes, str]:
+    """The calibration reference recording as WAV, and the note shown with it: speech made
+    with espeak-ng, or a short tone (and a note saying so) where espeak-ng is not installed."""
+    import shutil
+    import subprocess
+    import tempfile
+    import wave
+    from io import BytesIO
+    from pathlib import Path
+
+    program = shutil.which("espeak-ng")
+    if program is None:
+        return demo_wav(), "A stand-in tone: upload a real reference call for your own sessions."
+    frames, params = [], None
+    with tempfile.TemporaryDirectory() as folder:
+        for number, (speaker, line) in enumerate(REFERENCE_CALL):
+            path = Path(folder) / f"{number}.wav"
+            try:
+                subprocess.run([program, "-v", VOICES[speaker], "-s", "165", "-w", str(path),
+                                line], check=True, capture_output=True, timeout=30)
+            except (OSError, subprocess.SubprocessError):
+                return demo_wav(), ("A stand-in tone: upload a real reference call for your "
+                                    "own sessions.")
+            with wave.open(str(path), "rb") as part:
+                params = params or part.getparams()
+                frames.append(part.readframes(part.getnframes()))
+                # Half a second between turns.
+                frames.append(b"\0" * (params.sampwidth * params.framerate // 2))
+    out = BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setparams(params)
+        wav.writeframes(b"".join(frames))
+    return out.getvalue(), ("The four-hours complaint, customer and agent, synthesised in "
+                            "Mandarin with espeak-ng: a reference for calibrating the rubric.")
+
+
 # (agent employee id, scenario title, agent lines, hours ago submitted, grades)
 # grades: [(role, grader employee id, level ranks per criterion, comment, note)]
 # Agents practise in the language they work in; the scripted customer answers in it, and the
@@ -581,11 +633,11 @@ def seed_demo_submissions(session, by_eid: dict, storage_dir: str | None) -> Non
                              "邓先生，很抱歉没有人通知到您。我可以查一下您的会员信息吗？")
     if storage_dir:
         scenario = made["Four hours, three centres, three answers"]
+        recording, note = reference_call()
         calibration = agreement.create_calibration(
             session, by_eid["E0001"], scenario,
             "Calibration: the four-hour return complaint · 校准：四小时退货投诉",
-            "reference-return-complaint.wav", io.BytesIO(demo_wav()),
-            "A stand-in tone: upload a real reference call for your own sessions.",
+            "reference-return-complaint.wav", io.BytesIO(recording), note,
             storage_dir)
         for eid, ranks in (("E0020", [3, 3, 2, 2, 3]), ("E0021", [2, 3, 1, 2, 3]),
                            ("E0024", [3, 2, 2, 1, 3])):

@@ -483,3 +483,24 @@ def test_upload_limit_never_exceeds_the_request_limit(world):
     assert submissions.upload_limit(world.scenario, 52 * 1024 * 1024) < 52 * 1024 * 1024
     world.scenario.upload_max_mb = 10
     assert submissions.upload_limit(world.scenario, 52 * 1024 * 1024) == 10 * 1024 * 1024
+
+
+def test_the_calibration_reference_call_is_speech_or_says_it_is_a_tone(monkeypatch):
+    """With espeak-ng installed the reference call is the four-hours case spoken in Mandarin
+    (a minute or more of speech); without it, a short tone and a note saying so."""
+    import io
+    import shutil
+    import wave
+
+    from assessments.roleplay import demo
+
+    data, note = demo.reference_call()
+    with wave.open(io.BytesIO(data)) as wav:
+        seconds = wav.getnframes() / wav.getframerate()
+    if shutil.which("espeak-ng"):
+        assert seconds > 30 and "espeak-ng" in note
+    else:
+        assert seconds < 5 and "stand-in" in note
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    data, note = demo.reference_call()
+    assert data == demo.demo_wav() and "stand-in" in note
