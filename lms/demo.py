@@ -100,8 +100,6 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
                 manager_id=by_eid[manager].id if manager else None,
                 mentor_id=by_eid[mentor].id if mentor else None,
                 tier_id=paths[tier].id if tier else None, roles=roles,
-                # The README's log-ins choose theirs in the header (the browser's until then).
-                locale=None if email in README_LOGINS else _language_for(name),
             )
             by_eid[eid] = create_person(session, None, data, DEMO_PASSWORD)
 
@@ -141,21 +139,6 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
-
-
-README_LOGINS = ("admin", "hr", "manager", "mentor", "agent")
-
-
-def _language_for(name: str) -> str | None:
-    """The language a demo person chose: Chinese for Chinese names, English for Latin ones,
-    the organisation's default for the rest (messages reach each in theirs)."""
-    import re
-
-    if re.search(r"[\u4e00-\u9fff]", name) and not re.search(r"[A-Za-z]", name):
-        return "zh_Hans_CN"
-    if re.fullmatch(r"[A-Za-z\u00c0-\u024f' .-]+", name):
-        return "en"
-    return None
 
 
 def _seed_roleplays(session, by_eid: dict[str, Person]) -> None:

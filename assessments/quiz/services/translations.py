@@ -74,8 +74,9 @@ def import_translation(session, actor, parsed: list[ParsedQuestion], language: s
         translations = dict(version.translations or {})
         translations[language] = overlay
         version.translations = translations
+        audit.record(actor, "question.translate", version.question, language=language,
+                     version=version.number)
     session.flush()
-    audit.record(actor, "question.translate", None, language=language, questions=len(found))
     return [version for version, _overlay in found]
 
 
