@@ -159,6 +159,23 @@ def parse_branches(text: str) -> list[tuple[list[str], str]]:
     return branches
 
 
+def turn_chinese(reply_zh: str, branches_zh: str, branch_count: int) -> dict:
+    """A turn's Chinese texts from the script form: the reply, and one branch reply per line
+    in the branches' order. Refuses more lines than branches."""
+    lines = [line.strip() for line in (branches_zh or "").splitlines() if line.strip()]
+    if len(lines) > branch_count:
+        raise DomainError(_("Write one Chinese reply per branch, in the same order."),
+                          "branches")
+    if not (reply_zh or "").strip() and not lines:
+        return {}
+    return {ZH: {"reply": (reply_zh or "").strip(), "branches": lines}}
+
+
+def format_branches_zh(turn: ScriptTurn) -> str:
+    """The Chinese branch replies of a turn, one per line (for the script form)."""
+    return "\n".join(((turn.translations or {}).get(ZH) or {}).get("branches") or [])
+
+
 def format_branches(turn: ScriptTurn) -> str:
     return "\n".join(", ".join(b["keywords"]) + " => " + b["reply"] for b in turn.branches or [])
 
