@@ -151,7 +151,8 @@ def test_who_may_set_up_quizzes(db, client, make_person, make_quiz, roles, can_a
 def test_an_author_builds_and_publishes_a_quiz(db, client, bank, admin_person):
     _login(client, admin_person)
     created = client.post("/author/quizzes/new", data={
-        "title": "Refund check", "description": "", "time_limit_minutes": "20",
+        "title": "Refund check", "description": "", "title_zh": "退款检测",
+        "time_limit_minutes": "20",
         "attempts_allowed": "2", "attempt_wait_minutes": "0", "grading_method": "highest",
         "pass_mark": "80", "overdue_handling": "autosubmit", "grace_minutes": "0",
         "shuffle_options": "y", "closes_at": "2026-04-01T17:00",
@@ -162,6 +163,9 @@ def test_an_author_builds_and_publishes_a_quiz(db, client, bank, admin_person):
     assert quiz.time_limit_seconds == 1200 and quiz.attempts_allowed == 2
     assert quiz.closes_at == datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
     assert quiz.review_options == {"immediately": ["score", "feedback"], "open": ["score"]}
+    assert quiz.translations == {"zh_Hans_CN": {"title": "退款检测"}}
+    settings = client.get(f"/author/quizzes/{quiz_id}/settings").get_data(as_text=True)
+    assert 'value="退款检测"' in settings
     page = client.get(f"/author/quizzes/{quiz_id}").get_data(as_text=True)
     assert "Product knowledge › Refunds › refund-days" in page
     bad = client.post(f"/author/quizzes/{quiz_id}/draws",
