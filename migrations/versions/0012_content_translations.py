@@ -5,8 +5,8 @@ chat reply records the script turn it answered (a fallback reply does not advanc
 notifications keep their text in every language (the list shows the reader's); 360 cycle
 titles may have other languages
 
-Revision ID: contentlang0011
-Revises: privacy0010
+Revision ID: contentlang0012
+Revises: derived0011
 Create Date: 2026-12-05 03:40:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'contentlang0011'
-down_revision = 'privacy0010'
+revision = 'contentlang0012'
+down_revision = 'derived0011'
 branch_labels = None
 depends_on = None
 
