@@ -61,6 +61,10 @@ class LessonForm(FlaskForm):
     body = TextAreaField(_l("Lesson text (Markdown)"),
                          validators=[Optional(), Length(max=BODY_MAX)],
                          render_kw={"rows": 22, "class": "markdown-source"})
+    body_zh = TextAreaField(_l("Lesson text in Chinese (Markdown; empty: learners reading "
+                               "Chinese see the text above, marked as not translated)"),
+                            validators=[Optional(), Length(max=BODY_MAX)],
+                            render_kw={"rows": 12, "class": "markdown-source", **CHINESE})
     minutes = IntegerField(_l("Estimated minutes"), default=10,
                            validators=[InputRequired(), NumberRange(min=1, max=600)])
 

@@ -122,6 +122,10 @@ PATHS = [
      ]),
 ]
 
+# The default slots' labels in Chinese (AssessmentSlot.translations).
+SLOT_LABELS_ZH = {"EXAM": "闭卷考试", "PRACTICAL": "实操角色扮演", "CASE": "案例分析",
+                  "CUSTOMER": "客户评价", "LEADERSHIP": "领导力评估", "TEAM": "团队评价"}
+
 # What each default slot reads (AssessmentSlot.reference): role-plays by the tier of their
 # scenarios, 360s by rater group. The demo points EXAM at its new-hire exam quiz.
 SLOT_REFERENCES = {("NEWHIRE", "PRACTICAL"): "tier:NEWHIRE", ("SENIOR", "CASE"): "tier:SENIOR",
@@ -178,9 +182,11 @@ def install_defaults(session) -> dict[str, CertificationPath]:
             path.set_translation(ZH, "name", zh)
             path.set_translation(ZH, "description", zh_description)
             for s_pos, (s_code, label, kind, weight, mark) in enumerate(slots):
-                path.slots.append(AssessmentSlot(code=s_code, label=label, kind=kind,
-                                                 weight=weight, pass_mark=mark, position=s_pos,
-                                                 reference=SLOT_REFERENCES.get((code, s_code))))
+                slot = AssessmentSlot(code=s_code, label=label, kind=kind, weight=weight,
+                                      pass_mark=mark, position=s_pos, translations={},
+                                      reference=SLOT_REFERENCES.get((code, s_code)))
+                slot.set_translation(ZH, "label", SLOT_LABELS_ZH.get(s_code, ""))
+                path.slots.append(slot)
             session.add(path)
         paths[code] = previous = path
     session.flush()

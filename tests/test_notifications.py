@@ -237,3 +237,38 @@ def test_send_reminders_command(db, make_person, runner):
     kinds = sorted(db.session.scalars(select(Notification.kind).where(
         Notification.person_id == agent.id)))
     assert kinds == ["due-soon", "enrolment", "overdue"]
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans_CN", "en"])
+def test_enrolment_messages_reach_each_person_in_their_language(app, db, make_person, locale):
+    """Enrolment and due-date messages are written in the recipient's language (the e-mail
+    and the stored text), and the list shows each in the language the reader uses now."""
+    from flask_babel import force_locale
+
+    from courses.services import enrolment
+    from courses.services import versions as course_services
+
+    clock.freeze(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    course = course_services.create_course(db.session, None, "L-1", "Refund basics")
+    course.set_translation("zh_Hans_CN", "title", "退款基础")
+    module = course_services.add_module(db.session, None, course.versions[0], "M")
+    course_services.add_lesson(db.session, None, module, "L", "text", 5)
+    course_services.publish(db.session, None, course)
+    agent = make_person(locale=locale)
+    # Enrolled by someone reading the other language.
+    with app.test_request_context(), force_locale("en" if locale != "en" else "zh_Hans_CN"):
+        enrolment.enrol(db.session, None, agent, course, date(2026, 11, 25))
+    db.session.commit()
+    enrolment.due_date_reminders(db.session, date(2026, 11, 24))
+    notes = db.session.scalars(select(Notification).where(
+        Notification.person_id == agent.id).order_by(Notification.id)).all()
+    title = "退款基础" if locale == "zh_Hans_CN" else "Refund basics"
+    assert [n.kind for n in notes] == ["enrolment", "due-soon"]
+    assert all(title in n.subject for n in notes)
+    mails = db.session.scalars(select(OutboxEmail.subject).where(
+        OutboxEmail.to_address == agent.email)).all()
+    assert mails == [n.subject for n in notes]
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        assert all("退款基础" in n.tr("subject") for n in notes)
+    with app.test_request_context(), force_locale("en"):
+        assert all("Refund basics" in n.tr("subject") for n in notes)

@@ -1,4 +1,5 @@
-"""`flask --app lms import-gift FILE --category NAME`, `import-aiken`, `export-gift`."""
+"""`flask --app lms import-gift FILE --category NAME [--language L]`, `import-aiken`,
+`export-gift`."""
 
 from pathlib import Path
 
@@ -51,10 +52,31 @@ def _import(reader, file: Path, category: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--category", help="Category for questions before any $CATEGORY line "
                                  "(a/b/c; created when missing).")
-def import_gift_command(file: Path, category: str | None) -> None:
+@click.option("--language", help="The file translates questions already in the bank into this "
+                                 "language (e.g. zh_Hans_CN); matched by category and name.")
+def import_gift_command(file: Path, category: str | None, language: str | None) -> None:
     """Import a Moodle GIFT file into the question bank (all or nothing)."""
 
+    if language:
+        _import_translation(file, category, language)
+        return
     _import(import_gift, file, category)
+
+
+def _import_translation(file: Path, category: str | None, language: str) -> None:
+    from assessments.quiz import bank
+    from assessments.quiz.services.translations import import_gift_translation
+
+    try:
+        text = bank.decode_upload(file.read_bytes())
+        versions = import_gift_translation(db.session, None, text, language,
+                                           _target(category, create=False))
+    except bank.ImportRefused as error:
+        db.session.rollback()
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(f"{file}: {error.message}\n{lines}") from None
+    db.session.commit()
+    click.echo(f"Translated {len(versions)} questions into {language}.")
 
 
 @click.command("import-aiken")

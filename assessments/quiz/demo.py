@@ -1,6 +1,7 @@
-"""The demo's quizzes: the "New-hire closed-book exam" (30 questions drawn at random from the
-demo bank, pass mark 80, 45 minutes, 2 attempts) and a knowledge check for every lesson of the
-starter courses. Built through the same services the screens use; callers own the commit.
+"""The demo's quizzes: the "New-hire closed-book exam" (18 questions drawn at random from the
+demo bank, at least three in the bank for each one drawn; pass mark 80, 45 minutes, 2
+attempts) and a knowledge check for every lesson of the starter courses, all in English and
+Chinese. Built through the same services the screens use; callers own the commit.
 """
 
 from decimal import Decimal
@@ -12,24 +13,31 @@ from assessments.quiz.services import quizzes
 from assessments.quiz.services.bank import find_category, install_demo_bank, parse_category_path
 
 EXAM_TITLE = "New-hire closed-book exam"
+EXAM_TITLE_ZH = "新员工闭卷考试"
 EXAM_DESCRIPTION = (
     "The written half of the new-hire basic certification: service etiquette, product and "
-    "policy knowledge, emotion management, complaint handling and the digital tools. Thirty "
-    "questions drawn at random for each attempt. You need 80 % to pass; the practical "
-    "role-play is assessed separately.")
-# (category path, questions drawn): 30 in all, in the order the exam shows them.
+    "policy knowledge, emotion management, complaint handling and the digital tools. "
+    "Eighteen questions drawn at random for each attempt. You need 80 % to pass; the "
+    "practical role-play is assessed separately.")
+EXAM_DESCRIPTION_ZH = (
+    "新员工初级认证的笔试部分：服务礼仪、产品与政策知识、情绪管理、投诉处理和数字化工具。"
+    "每次考试随机抽取十八道题，80 分及格；实操角色扮演另行考核。")
+CHECK_TITLE, CHECK_TITLE_ZH = "Knowledge check: {}", "知识检测：{}"
+ZH = "zh_Hans_CN"
+# (category path, questions drawn): 18 in all, in the order the exam shows them. The bank holds
+# at least three questions for each one drawn, so attempts differ.
 EXAM_DRAWS = (
-    ("Service etiquette", 6),
-    ("Product knowledge", 3),
-    ("Product knowledge/Returns and refunds", 5),
-    ("Product knowledge/Points and loyalty", 4),
-    ("Emotion management", 5),
-    ("Complaint handling (five steps)", 5),
+    ("Service etiquette", 3),
+    ("Product knowledge", 2),
+    ("Product knowledge/Returns and refunds", 3),
+    ("Product knowledge/Points and loyalty", 2),
+    ("Emotion management", 3),
+    ("Complaint handling (five steps)", 3),
     ("Digital tools", 2),
 )
 AFTER_SUBMIT = ["score", "responses", "feedback"]
 CHECK_REVIEW = ["score", "responses", "right_answers", "feedback"]
-CHECKS_FILE = "demo_checks.gift"
+CHECKS_FILE, CHECKS_FILE_ZH = "demo_checks.gift", "demo_checks.zh_Hans.gift"
 # Lesson title → the draws of its knowledge check. New-hire lessons draw from the exam bank;
 # the others from the checks written for them (demo_checks.gift).
 CHECK_DRAWS = {
@@ -79,20 +87,23 @@ def build_exam(session) -> Quiz:
         overdue_handling="autosubmit",
         review_options={"immediately": AFTER_SUBMIT, "open": AFTER_SUBMIT,
                         "closed": AFTER_SUBMIT}))
+    exam.set_translation(ZH, "title", EXAM_TITLE_ZH)
+    exam.set_translation(ZH, "description", EXAM_DESCRIPTION_ZH)
     for path, count in EXAM_DRAWS:
         quizzes.add_draw(session, None, exam, _category_id(session, path), count)
     quizzes.publish(session, None, exam)
     return exam
 
 
-def _starter_lessons(session) -> list[tuple[int, str, str]]:
-    """(course id, lesson key, lesson title) of the published starter courses' lessons."""
+def _starter_lessons(session) -> list[tuple[int, str, str, dict]]:
+    """(course id, lesson key, lesson title, its translations) of the published starter
+    courses' lessons."""
     from courses.models import Course, CourseModule, CourseVersion, Lesson
     from courses.services.content_files import STARTER_COURSES
 
     codes = [code.upper() for code in STARTER_COURSES]
     return list(session.execute(
-        select(Course.id, Lesson.key, Lesson.title)
+        select(Course.id, Lesson.key, Lesson.title, Lesson.translations)
         .join(CourseVersion, and_(CourseVersion.course_id == Course.id,
                                   CourseVersion.number == Course.published_version))
         .join(CourseModule, CourseModule.version_id == CourseVersion.id)
@@ -107,21 +118,27 @@ def build_knowledge_checks(session) -> list[Quiz]:
     from pathlib import Path
 
     from assessments.quiz.services.gift import import_gift
+    from assessments.quiz.services.translations import import_gift_translation
 
     install_demo_bank(session)
     if find_category(session, ("Knowledge checks",)) is None:
         text = (Path(__file__).with_name(CHECKS_FILE)).read_text(encoding="utf-8")
         import_gift(session, None, text, None)
+        zh_text = (Path(__file__).with_name(CHECKS_FILE_ZH)).read_text(encoding="utf-8")
+        import_gift_translation(session, None, zh_text, ZH)
     made = []
-    for course_id, key, title in _starter_lessons(session):
+    for course_id, key, title, translations in _starter_lessons(session):
         draws = CHECK_DRAWS.get(title)
         if draws is None or session.scalar(select(Quiz.id).where(Quiz.lesson_key == key)):
             continue
         check = quizzes.save_quiz(session, None, None, quizzes.QuizData(
-            title=f"Knowledge check: {title}", pass_mark=Decimal("60"), course_id=course_id,
+            title=CHECK_TITLE.format(title), pass_mark=Decimal("60"), course_id=course_id,
             lesson_key=key, shuffle_options=True,
             review_options={moment: CHECK_REVIEW for moment in ("immediately", "open",
                                                                  "closed")}))
+        title_zh = ((translations or {}).get(ZH) or {}).get("title")
+        if title_zh:
+            check.set_translation(ZH, "title", CHECK_TITLE_ZH.format(title_zh))
         for path, count in draws:
             quizzes.add_draw(session, None, check, _category_id(session, path), count)
         quizzes.publish(session, None, check)

@@ -85,6 +85,11 @@ def _seconds(minutes: int | None) -> int | None:
 class QuizForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=200)],
+                           render_kw={"lang": "zh-Hans"})
+    description_zh = TextAreaField(_l("Description in Chinese"),
+                                   validators=[Optional(), Length(max=10000)],
+                                   render_kw={"lang": "zh-Hans"})
     opens_at = _moment(_l("Opens (empty: at once)"))
     closes_at = _moment(_l("Closes (empty: never)"))
     time_limit_minutes = IntegerField(_l("Time limit in minutes (empty: none)"),
@@ -119,6 +124,8 @@ class QuizForm(FlaskForm):
                      "pass_mark", "closed_book", "shuffle_questions", "shuffle_options",
                      "overdue_handling", "lesson_key"):
             getattr(self, name).data = getattr(quiz, name)
+        self.title_zh.data = quiz.translation("title", "zh_Hans_CN") or ""
+        self.description_zh.data = quiz.translation("description", "zh_Hans_CN") or ""
         self.opens_at.data = to_local(quiz.opens_at)
         self.closes_at.data = to_local(quiz.closes_at)
         self.time_limit_minutes.data = _minutes(quiz.time_limit_seconds)
@@ -143,6 +150,8 @@ class QuizForm(FlaskForm):
             review_options={m: getattr(self, f"review_{m}").data or [] for m in REVIEW_MOMENTS},
             course_id=quiz.course_id if quiz is not None else None,
             lesson_key=self.lesson_key.data,
+            translations={"zh_Hans_CN": {"title": self.title_zh.data or "",
+                                         "description": self.description_zh.data or ""}},
         )
 
 

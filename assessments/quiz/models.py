@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "shortanswer", "numerical", "matching",
                   "essay")
@@ -76,7 +77,7 @@ class QuestionCompetency(db.Model):
     )
 
 
-class QuestionVersion(db.Model):
+class QuestionVersion(Translated, db.Model):
     """One version of a question's content. `data` holds the type's parts:
 
     single/multiple: {"options": [{"id": "a", "text": …, "fraction": "1", "feedback": …}]}
@@ -87,6 +88,9 @@ class QuestionVersion(db.Model):
     matching: {"pairs": [{"id": "p1", "prompt": …, "answer": …}]}
     essay: {"response_hint": …}
     Fractions are decimal strings (exact); negative fractions are penalties.
+
+    `translations` holds the other languages' texts (see assessments.quiz.services.languages); the
+    ids, fractions and values above are the same in every language.
     """
 
     __tablename__ = "question_version"
@@ -106,7 +110,7 @@ class QuestionVersion(db.Model):
     question: Mapped[Question] = relationship(back_populates="versions")
 
 
-class Quiz(db.Model):
+class Quiz(Translated, db.Model):
     """A quiz or exam and its rules."""
 
     __tablename__ = "quiz"

@@ -13,6 +13,7 @@ from assessments.review360.models import Questionnaire
 from assessments.review360.services import cycles, nominations, questionnaires, responses
 from assessments.review360.services.questionnaires import ItemData
 from lms.competencies.models import Competency
+from lms.core.i18n import ZH
 from lms.people.models import Person
 
 # (kind, English, Chinese, competency codes)
@@ -118,6 +119,7 @@ def seed_demo_cycles(session, today: date) -> None:
     past = cycles.create_cycle(session, hr, cycles.CycleData(
         title="Q3 360 review — senior agents", opens_on=today - timedelta(days=30),
         closes_on=today, shared_domains=DEMO_SHARED_DOMAINS))
+    past.set_translation(ZH, "title", "第三季度 360 度评估 — 资深坐席")
     subjects = cycles.add_subjects(session, hr, past, [people[e].id for e in PAST_SUBJECTS])
     for number, subject in enumerate(subjects):
         eid = subject.person.employee_id
@@ -133,6 +135,7 @@ def seed_demo_cycles(session, today: date) -> None:
     current = cycles.create_cycle(session, hr, cycles.CycleData(
         title="Q4 360 review", opens_on=today - timedelta(days=3),
         closes_on=today + timedelta(days=25), shared_domains=DEMO_SHARED_DOMAINS))
+    current.set_translation(ZH, "title", "第四季度 360 度评估")
     subject, = cycles.add_subjects(session, hr, current, [people[DEMO_SUBJECT].id])
     me = people[DEMO_SUBJECT]
     for peer in DEMO_PEERS:

@@ -108,7 +108,7 @@ class ItemCompetency(db.Model):
         ForeignKey("competency.id", ondelete="CASCADE"), primary_key=True)
 
 
-class Cycle(db.Model):
+class Cycle(Translated, db.Model):
     """A round of 360 evaluations (e.g. a quarter) for a set of subjects. Its configuration
     (weights, minimum raters, anonymity threshold, dates, pass mark) lives on it."""
 

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from assessments.roleplay.services.grading import RatingInput
 from assessments.roleplay.services.rubrics import CriterionData, LevelData
-from assessments.roleplay.services.scenarios import ScenarioData
+from assessments.roleplay.services.scenarios import TEXT_FIELDS, ScenarioData
 from lms.core.errors import DomainError
 from lms.core.forms import OptionalIdField
 from lms.core.forms import choices as to_choices
@@ -120,6 +120,17 @@ class ScenarioForm(FlaskForm):
     agent_goal = TextAreaField(_l("The agent's goal"), validators=[Length(max=5000)])
     opening_message = TextAreaField(_l("The customer's opening message"),
                                     validators=[Length(max=5000)])
+    # The same texts in Chinese: learners reading Chinese see them (the above, marked, if empty).
+    persona_zh = TextAreaField(_l("Customer persona in Chinese"), validators=[Length(max=5000)])
+    situation_zh = TextAreaField(_l("Situation in Chinese"), validators=[Length(max=5000)])
+    customer_knows_zh = TextAreaField(_l("What the customer knows, in Chinese"),
+                                      validators=[Length(max=5000)])
+    customer_wants_zh = TextAreaField(_l("What the customer wants, in Chinese"),
+                                      validators=[Length(max=5000)])
+    agent_goal_zh = TextAreaField(_l("The agent's goal in Chinese"),
+                                  validators=[Length(max=5000)])
+    opening_message_zh = TextAreaField(_l("The customer's opening message in Chinese"),
+                                       validators=[Length(max=5000)])
     allow_chat = BooleanField(_l("Typed chat"), default=True)
     allow_upload = BooleanField(_l("Uploaded recording"), default=True)
     allow_live = BooleanField(_l("Live session scored by a mentor"), default=True)
@@ -148,7 +159,9 @@ class ScenarioForm(FlaskForm):
             "customer_knows", "customer_wants", "agent_goal", "opening_message", "allow_chat",
             "allow_upload", "allow_live", "pass_mark", "attempts_allowed", "retry_wait_hours",
             "sla_hours", "calibration_share", "agreement_threshold", "upload_max_mb")},
-            competency_ids=list(self.competency_ids.data or []))
+            competency_ids=list(self.competency_ids.data or []),
+            translations={"zh_Hans_CN": {name: getattr(self, f"{name}_zh").data or ""
+                                         for name in TEXT_FIELDS}})
 
 
 def posted_ratings(form, criteria) -> dict[int, RatingInput]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
+from lms.core.i18n import Translated, current_language
 
 MODES = ("chat", "upload", "live")
 CUSTOMER_SIDES = ("script", "mentor")
@@ -22,7 +23,7 @@ GRADE_ROLES = ("primary", "second", "moderation", "calibration")
 GRADE_STATES = ("draft", "released")
 
 
-class Rubric(db.Model):
+class Rubric(Translated, db.Model):
     """A reusable scorecard; its criteria live in versions (the highest number is current)."""
 
     __tablename__ = "roleplay_rubric"
@@ -53,7 +54,7 @@ class RubricVersion(db.Model):
         back_populates="version", order_by="Criterion.position", cascade="all, delete-orphan")
 
 
-class Criterion(db.Model):
+class Criterion(Translated, db.Model):
     """One row of a rubric: a weight, levels with points, and the competencies it evidences."""
 
     __tablename__ = "roleplay_criterion"
@@ -78,7 +79,7 @@ class Criterion(db.Model):
         return max((level.points for level in self.levels), default=Decimal(0))
 
 
-class CriterionLevel(db.Model):
+class CriterionLevel(Translated, db.Model):
     __tablename__ = "roleplay_criterion_level"
     id: Mapped[int] = mapped_column(primary_key=True)
     criterion_id: Mapped[int] = mapped_column(
@@ -91,13 +92,12 @@ class CriterionLevel(db.Model):
     criterion: Mapped[Criterion] = relationship(back_populates="levels")
 
 
-class Scenario(db.Model):
+class Scenario(Translated, db.Model):
     """A simulated customer contact and the rules it is assessed by."""
 
     __tablename__ = "roleplay_scenario"
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    title_zh: Mapped[str] = mapped_column(String(200), default="")
     path_id: Mapped[int | None] = mapped_column(
         ForeignKey("certification_path.id", ondelete="SET NULL"))
     persona: Mapped[str] = mapped_column(Text, default="")
@@ -130,8 +130,17 @@ class Scenario(db.Model):
     script: Mapped[list["ScriptTurn"]] = relationship(
         cascade="all, delete-orphan", order_by="ScriptTurn.position")
 
-    def display_title(self, language: str) -> str:
-        return self.title_zh if language.startswith("zh") and self.title_zh else self.title
+    def display_title(self, language: str | None = None) -> str:
+        return self.translation("title", language) or self.title
+
+    def attachments_for(self, language: str | None = None) -> list["ScenarioAttachment"]:
+        """The files to read first in `language` (default: the page's): those written in it
+        and those for any language; when none is in it, those in the other languages."""
+        language = language or current_language()
+        mine = [a for a in self.attachments if a.language in (None, language)]
+        if any(a.language == language for a in self.attachments):
+            return mine
+        return list(self.attachments)
 
 
 class ScenarioCompetency(db.Model):
@@ -150,15 +159,18 @@ class ScenarioAttachment(db.Model):
     scenario_id: Mapped[int] = mapped_column(
         ForeignKey("roleplay_scenario.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
+    # The language the file is written in (None: any); learners see theirs, else the rest.
+    language: Mapped[str | None] = mapped_column(String(20))
     sha256: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
 
 
-class ScriptTurn(db.Model):
+class ScriptTurn(Translated, db.Model):
     """What the scripted customer says after the agent's n-th message (n = position + 1):
     the first branch whose keyword appears in that message, else `reply`.
-    branches: [{"keywords": ["refund", "退款"], "reply": "…"}]"""
+    branches: [{"keywords": ["refund", "退款"], "reply": "…"}]; keywords of every language
+    live together, a branch's reply in other languages under translations[lang]["branches"]."""
 
     __tablename__ = "roleplay_script_turn"
     __table_args__ = (UniqueConstraint("scenario_id", "position"),)
@@ -225,6 +237,9 @@ class ChatMessage(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # None: the script
     text: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The script turn (position) a scripted reply answered; None for the opening line, a
+    # "sorry, I don't follow" reply (the script waits) and people's messages.
+    script_turn: Mapped[int | None]
 
     submission: Mapped[Submission] = relationship(back_populates="messages")
 

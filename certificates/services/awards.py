@@ -14,7 +14,6 @@ import secrets
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -145,13 +144,14 @@ def request_approval(session, person: Person, path: CertificationPath) -> AwardA
                  path=path.code)
     settings = rules.settings_for(session, path)
     approvers = [settings.approver] if settings.approver is not None else _hr(session)
+    def message() -> tuple[str, str]:
+        return (_("Certificate to approve: %(person)s, %(path)s", person=person.name,
+                  path=path.tr("name")),
+                _("%(person)s has met every rule of %(path)s. Approve or decline the "
+                  "certificate.", person=person.name, path=path.tr("name")))
+
     for approver in approvers:
-        with force_locale(_locale_of(approver)):
-            subject = _("Certificate to approve: %(person)s, %(path)s", person=person.name,
-                        path=path.tr("name"))
-            body = _("%(person)s has met every rule of %(path)s. Approve or decline the "
-                     "certificate.", person=person.name, path=path.tr("name"))
-        notify(session, approver, "certificate", subject, body, "/certificates/approvals",
+        notify(session, approver, "certificate", message, link="/certificates/approvals",
                dedupe_key=f"approval:{approval.id}")
     return approval
 
@@ -160,12 +160,6 @@ def _hr(session) -> list[Person]:
 
     return list(session.scalars(select(Person).join(PersonRole).where(
         PersonRole.role == "hr", Person.active.is_(True)).order_by(Person.id)))
-
-
-def _locale_of(person: Person) -> str:
-    from flask import current_app
-
-    return person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _next_serial(session, path: CertificationPath, year: int) -> str:
@@ -234,13 +228,13 @@ def issue(session, actor, person: Person, path: CertificationPath,
     audit.record(actor, "certificate.issue", certificate, serial=certificate.serial,
                  person=person.employee_id, path=path.code, rules_version=version.number,
                  route=evaluation.route)
-    with force_locale(_locale_of(person)):
-        subject = _("Your certificate is ready: %(path)s", path=path.tr("name"))
-        body = _("Congratulations! Certificate %(serial)s (%(path)s) is valid until %(date)s.",
-                 serial=certificate.serial, path=path.tr("name"),
-                 date=certificate.expires_on.isoformat())
     session.flush()
-    notify(session, person, "certificate", subject, body, f"/certificates/{certificate.id}")
+    notify(session, person, "certificate", lambda: (
+        _("Your certificate is ready: %(path)s", path=path.tr("name")),
+        _("Congratulations! Certificate %(serial)s (%(path)s) is valid until %(date)s.",
+          serial=certificate.serial, path=path.tr("name"),
+          date=certificate.expires_on.isoformat())),
+        link=f"/certificates/{certificate.id}")
     return certificate
 
 

@@ -153,7 +153,9 @@ def _labels() -> dict[str, str]:
 def _slot_labels(certificate: Certificate) -> dict[str, str]:
     snapshot = certificate.rules_version.snapshot if certificate.rules_version else {}
     slots = snapshot.get("slots", []) + snapshot.get("recert", {}).get("slots", [])
-    return {s["code"]: s["label"] for s in slots}
+    chinese = current_language().startswith("zh")
+    return {s["code"]: (s.get("label_zh") if chinese and s.get("label_zh") else s["label"])
+            for s in slots}
 
 
 def monogram(organisation: str) -> str:

@@ -1,7 +1,7 @@
 """The wording of missing items, chosen when read so it follows the reader's language.
 
-Evaluations store what is missing as {"code": …, "params": {…}}; names of paths, courses and
-competencies are stored in English and Chinese (params "x" and "x_zh").
+Evaluations store what is missing as {"code": …, "params": {…}}; names of paths, courses,
+assessment slots and competencies are stored in English and Chinese (params "x" and "x_zh").
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,12 +30,12 @@ def describe(item: dict) -> str:
     if code == "course":
         return _("Course not completed: %(course)s", course=_name(params, "course"))
     if code == "unavailable":
-        return _("%(slot)s not yet available", slot=params.get("slot", ""))
+        return _("%(slot)s not yet available", slot=_name(params, "slot"))
     if code == "kind_missing":
         return _("%(slot)s not available (this assessment is not installed)",
-                 slot=params.get("slot", ""))
+                 slot=_name(params, "slot"))
     if code == "below":
-        return _("%(slot)s %(score)s, %(mark)s required", slot=params.get("slot", ""),
+        return _("%(slot)s %(score)s, %(mark)s required", slot=_name(params, "slot"),
                  score=_score(params["score"]), mark=_score(params["mark"]))
     if code == "composite_below":
         return _("Composite score %(score)s, %(mark)s required",

@@ -5,13 +5,13 @@ reminder source, by `send-reminders`."""
 
 from datetime import date, timedelta
 
-from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from certificates.models import Certificate
+from lms.core.i18n import current_language
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person
 
@@ -36,16 +36,19 @@ def expiry_reminders(session, today: date) -> int:
         left = (certificate.expires_on - today).days
         step = min(s for s in STEPS if left <= s)
         person = certificate.person
-        with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            name = (certificate.path_name_zh if (person.locale or "").startswith("zh")
-                    and certificate.path_name_zh else certificate.path_name)
-            when = format_date(certificate.expires_on)
-            subject = _("Your %(path)s certificate expires on %(date)s", path=name, date=when)
-            body = _("Certificate %(serial)s expires in %(days)d days, on %(date)s. Plan your "
-                     "recertification now.", serial=certificate.serial, days=left, date=when)
-        found = notify(session, person, "certificate-expiry", subject, body,
-                       f"/certificates/{certificate.id}",
+        found = notify(session, person, "certificate-expiry",
+                       lambda c=certificate, n=left: _expiry_message(c, n),
+                       link=f"/certificates/{certificate.id}",
                        dedupe_key=f"expiry:{certificate.id}:{step}:"
                                   f"{certificate.expires_on.isoformat()}")
         made += found is not None
     return made
+
+
+def _expiry_message(certificate: Certificate, left: int) -> tuple[str, str]:
+    name = (certificate.path_name_zh if current_language().startswith("zh")
+            and certificate.path_name_zh else certificate.path_name)
+    when = format_date(certificate.expires_on)
+    return (_("Your %(path)s certificate expires on %(date)s", path=name, date=when),
+            _("Certificate %(serial)s expires in %(days)d days, on %(date)s. Plan your "
+              "recertification now.", serial=certificate.serial, days=left, date=when))

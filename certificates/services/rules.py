@@ -82,8 +82,8 @@ def snapshot(session, path: CertificationPath) -> dict:
             "name_zh": _zh(prerequisite, "name")},
         "courses": [{"id": c.id, "code": c.code, "title": c.title, "title_zh": _zh(c, "title")}
                     for c in courses],
-        "slots": [{"code": s.code, "label": s.label, "kind": s.kind,
-                   "reference": s.reference or "", "weight": _mark(s.weight),
+        "slots": [{"code": s.code, "label": s.label, "label_zh": _zh(s, "label"),
+                   "kind": s.kind, "reference": s.reference or "", "weight": _mark(s.weight),
                    "pass_mark": _mark(s.pass_mark)} for s in path.slots],
         "composite_pass_mark": _mark(path.composite_pass_mark),
         "matrix": [{"id": c.id, "code": c.code, "name": c.name, "name_zh": _zh(c, "name"),
@@ -183,13 +183,21 @@ def route_for(document: dict, held: Certificate | None, today: date) -> str:
     return "recert" if opens <= today.toordinal() <= closes else "initial"
 
 
+def _slot_names(slot: dict) -> dict:
+    """A slot's label for a missing item, with its Chinese one when it has one."""
+    names = {"slot": slot["label"]}
+    if slot.get("label_zh"):
+        names["slot_zh"] = slot["label_zh"]
+    return names
+
+
 def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int) -> None:
     for slot in slots:
         try:
             kind = get_kind(slot["kind"])()
         except UnknownAssessmentKind:
             answer.components[slot["code"]] = None
-            answer.rule(False, "kind_missing", slot=slot["label"], kind=slot["kind"])
+            answer.rule(False, "kind_missing", **_slot_names(slot), kind=slot["kind"])
             continue
         result = kind.person_result(session, slot["reference"] or None, person_id)
         score = None if result is None else Decimal(result.score)
@@ -197,13 +205,12 @@ def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int) -> N
         mark = None if slot["pass_mark"] is None else Decimal(slot["pass_mark"])
         if mark is None:
             if score is None:  # weighted only: the composite rule counts it; say why it waits
-                answer.missing.append({"code": "unavailable",
-                                       "params": {"slot": slot["label"]}})
+                answer.missing.append({"code": "unavailable", "params": _slot_names(slot)})
             continue
         if score is None:
-            answer.rule(False, "unavailable", slot=slot["label"])
+            answer.rule(False, "unavailable", **_slot_names(slot))
         else:
-            answer.rule(score >= mark, "below", slot=slot["label"], score=str(score),
+            answer.rule(score >= mark, "below", **_slot_names(slot), score=str(score),
                         mark=str(mark))
 
 

@@ -27,6 +27,7 @@ from certificates.services.documents import (
 )
 from courses.models import Enrollment
 from lms.core import clock
+from lms.core.i18n import current_language
 from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
 from lms.core.urls import public_url
 from lms.paths.models import CertificationPath
@@ -91,9 +92,11 @@ def assessment_lines(session, person: Person) -> list[AssessmentLine]:
         path = session.get(CertificationPath, evaluation.path_id)
         name = path.tr("name") if path is not None else snapshot["path"]
         slots = {s["code"]: s for s in snapshot["slots"] + snapshot["recert"]["slots"]}
+        chinese = current_language().startswith("zh")
         for code, score in (evaluation.components or {}).items():
             slot = slots.get(code, {"label": code, "pass_mark": None})
-            lines.append(AssessmentLine(name, slot["label"], display_score(score),
+            label = slot.get("label_zh") if chinese and slot.get("label_zh") else slot["label"]
+            lines.append(AssessmentLine(name, label, display_score(score),
                                         display_score(slot["pass_mark"]),
                                         _result(score, slot["pass_mark"])))
         mark = snapshot.get("composite_pass_mark")

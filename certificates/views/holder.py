@@ -29,7 +29,7 @@ def person_page(person_id: int):
 
 def _person_page(person: Person):
     overview = services.person_certification(db.session, person)
-    slot_labels = {(path.id, slot.code): slot.label for path, _standing in overview.paths
+    slot_labels = {(path.id, slot.code): slot.tr("label") for path, _standing in overview.paths
                    for slot in path.slots}
     return render_template("certificates/person.html", overview=overview, person=person,
                            form=FlaskForm(), slot_labels=slot_labels)

@@ -92,6 +92,7 @@ class LessonData:
     body: str = ""
     minutes: int = 10
     title_zh: str = ""
+    body_zh: str = ""
 
 
 # Listing
@@ -370,14 +371,16 @@ def save_lesson(session, actor, module: CourseModule, lesson: Lesson | None,
     duration outside 1–600 minutes and bodies beyond 200,000 characters."""
     title = _text(data.title, "title", TITLE_MAX, required=True)
     title_zh = _text(data.title_zh, "title_zh", TITLE_MAX)
-    if len(data.body or "") > BODY_MAX:
-        raise DomainError(_("At most %(n)d characters.", n=BODY_MAX), "body")
+    for name in ("body", "body_zh"):
+        if len(getattr(data, name) or "") > BODY_MAX:
+            raise DomainError(_("At most %(n)d characters.", n=BODY_MAX), name)
     if lesson is None:
         lesson = services.add_lesson(session, actor, module, title, data.body or "",
                                      data.minutes)
     else:
         services.update_lesson(session, actor, lesson, title, data.body or "", data.minutes)
     lesson.set_translation(ZH, "title", title_zh)
+    lesson.set_translation(ZH, "body", data.body_zh or "")
     session.flush()
     return lesson
 
@@ -534,3 +537,35 @@ def set_author_right(session, actor, person: Person, allowed: bool) -> None:
     person.can_author = allowed
     session.flush()
     audit.record(actor, "person.author_right", person, allowed=allowed)
+
+
+# Translations
+
+
+@dataclass(frozen=True)
+class TranslationStatus:
+    """How much of a course version is written in another language."""
+
+    language: str
+    total: int
+    translated: int
+    missing: list[str]  # titles of the lessons (and modules) still lacking it
+
+
+def translation_status(version: CourseVersion) -> list[TranslationStatus]:
+    """Per other language: the lessons with their title and text in it, and what lacks it
+    (the course itself and module titles count as items too)."""
+    from lms.core.i18n import other_languages
+
+    result = []
+    for language in other_languages():
+        items = [(version.course.title, version.course.untranslated(("title", "summary"),
+                                                                    language))]
+        for module in version.modules:
+            items.append((module.title, module.untranslated(("title",), language)))
+            items += [(lesson.title, lesson.untranslated(("title", "body"), language))
+                      for lesson in module.lessons]
+        missing = [title for title, gaps in items if gaps]
+        result.append(TranslationStatus(language, len(items), len(items) - len(missing),
+                                        missing))
+    return result

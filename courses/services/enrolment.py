@@ -9,7 +9,7 @@ lessons), not assignment: HR may assign a whole path at once. Callers own the co
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import force_locale, format_date, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -228,24 +228,30 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _locale_of(person: Person) -> str:
-    from flask import current_app
-
-    return person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def _notify_enrolled(session, person: Person, enrollments: list[Enrollment]) -> None:
     """One message per person and batch: "You have been enrolled in …, due …"."""
-    with force_locale(_locale_of(person)):
+
+    def message() -> tuple[str, str]:
         lines = [_enrolled_line(e) for e in enrollments]
         if len(enrollments) == 1:
-            subject, link = lines[0], course_link(enrollments[0].course_id)
-        else:
-            subject = ngettext("You have been enrolled in %(num)d course",
-                               "You have been enrolled in %(num)d courses", len(enrollments))
-            link = "/my-path"
-        body = "\n".join(lines)
-    notify(session, person, "enrolment", subject, body, link)
+            return lines[0], lines[0]
+        return ngettext("You have been enrolled in %(num)d course",
+                        "You have been enrolled in %(num)d courses", len(enrollments)), \
+            "\n".join(lines)
+
+    link = course_link(enrollments[0].course_id) if len(enrollments) == 1 else "/my-path"
+    notify(session, person, "enrolment", message, link=link)
+
+
+def _due_message(enrollment: Enrollment, overdue: bool) -> tuple[str, str]:
+    title = enrollment.course.tr("title")
+    when = format_date(enrollment.due_date)
+    if overdue:
+        return (_("Overdue: %(course)s was due %(date)s", course=title, date=when),
+                _("%(course)s was due on %(date)s. Please complete it as soon as you can.",
+                  course=title, date=when))
+    return (_("Reminder: %(course)s is due %(date)s", course=title, date=when),
+            _("%(course)s is due on %(date)s.", course=title, date=when))
 
 
 def _enrolled_line(enrollment: Enrollment) -> str:
@@ -275,17 +281,8 @@ def due_date_reminders(session, today: date) -> int:
         overdue = enrollment.due_date < today
         kind = "overdue" if overdue else "due-soon"
         person = enrollment.person
-        with force_locale(_locale_of(person)):
-            title = enrollment.course.tr("title")
-            when = format_date(enrollment.due_date)
-            if overdue:
-                subject = _("Overdue: %(course)s was due %(date)s", course=title, date=when)
-                body = _("%(course)s was due on %(date)s. Please complete it as soon as you "
-                         "can.", course=title, date=when)
-            else:
-                subject = _("Reminder: %(course)s is due %(date)s", course=title, date=when)
-                body = _("%(course)s is due on %(date)s.", course=title, date=when)
-        made = notify(session, person, kind, subject, body, course_link(enrollment.course_id),
+        made = notify(session, person, kind, lambda e=enrollment, o=overdue: _due_message(e, o),
+                      link=course_link(enrollment.course_id),
                       dedupe_key=f"{kind}:{enrollment.id}:{enrollment.due_date.isoformat()}")
         sent += made is not None
     return sent

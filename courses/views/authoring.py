@@ -163,6 +163,7 @@ def author_course(course_id: int):
         "courses/authoring/course.html", course=course, version=version, changes=changes,
         versions=versions, publishers=publishers, module_form=ModuleForm(),
         reason_form=ReasonForm(),
+        translation_status=authoring.translation_status(version) if version else [],
     )
 
 
@@ -294,6 +295,7 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
     form = LessonForm(obj=lesson)
     if lesson is not None and request.method == "GET":
         form.title_zh.data = (lesson.translations or {}).get(ZH, {}).get("title", "")
+        form.body_zh.data = (lesson.translations or {}).get(ZH, {}).get("body", "")
     preview = None
     if lesson is not None and request.method == "GET":
         preview = render_markdown(lesson.body)
@@ -302,7 +304,8 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
         preview = render_markdown(form.body.data or "")
     elif form.validate_on_submit():
         data = authoring.LessonData(title=form.title.data, title_zh=form.title_zh.data or "",
-                                    body=form.body.data or "", minutes=form.minutes.data)
+                                    body=form.body.data or "", minutes=form.minutes.data,
+                                    body_zh=form.body_zh.data or "")
         done = unit_of_work(authoring.save_lesson, db.session, current_user, module, lesson,
                             data, form=form)
         if done:

@@ -4,7 +4,7 @@ Interface strings go through Flask-Babel catalogues. Admin-entered data (compete
 names) carries its own translations in a JSON column, read through `Translated.tr`.
 """
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import JSON
@@ -43,19 +43,72 @@ def current_language() -> str:
 
 
 class Translated:
-    """Mixin: `translations` holds {locale: {field: text}} beside the default-language columns."""
+    """Mixin: `translations` holds {locale: {field: text}} beside the default-language columns.
+
+    The columns hold the content's default language (the configured default locale); a
+    translation is an overlay read through `tr`. Structured parts (a question's options, a
+    script turn's branches) keep their translations under their own keys in the same column,
+    so every piece of content has one place for its other languages.
+    """
 
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
 
+    def translation(self, field: str, language: str | None = None):
+        """`field` in `language` (default: the active one), or None: never the fallback."""
+        return (self.translations or {}).get(language or current_language(), {}).get(field)
+
     def tr(self, field: str) -> str:
         """`field` in the active locale, falling back to the default-language column."""
-        text = (self.translations or {}).get(current_language(), {}).get(field)
-        return text or getattr(self, field)
+        return self.translation(field) or getattr(self, field)
 
-    def set_translation(self, locale: str, field: str, text: str) -> None:
+    def falls_back(self, *fields: str) -> bool:
+        """True when one of `fields` shows the default language instead of the active one
+        (the page then marks it); False in the default language itself."""
+        language = current_language()
+        if language == default_language():
+            return False
+        return any(getattr(self, f, None) and not self.translation(f, language) for f in fields)
+
+    def untranslated(self, fields, language: str) -> list[str]:
+        """The `fields` that have default-language text but no `language` version."""
+        if language == default_language():
+            return []
+        return [f for f in fields if getattr(self, f, None) and not self.translation(f, language)]
+
+    def set_translation(self, locale: str, field: str, text) -> None:
         data = {k: dict(v) for k, v in (self.translations or {}).items()}
         if text:
             data.setdefault(locale, {})[field] = text
         else:
             data.get(locale, {}).pop(field, None)
         self.translations = data
+
+
+def default_language() -> str:
+    """The language content is written in first (its columns), as a LANGUAGE_NAMES code."""
+    if not has_app_context():
+        return "en"
+    code = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    return code if code in LANGUAGE_NAMES else "en"
+
+
+def other_languages() -> list[str]:
+    """The languages content may be translated into (all but the default)."""
+    return [code for code in LANGUAGE_NAMES if code != default_language()]
+
+
+def language_of(person) -> str:
+    """The language to write to `person` in (messages, e-mail): their chosen one, else the
+    organisation's default."""
+    chosen = getattr(person, "locale", None)
+    if chosen in LANGUAGE_NAMES:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"] if has_app_context() else "en"
+
+
+def in_language(language: str):
+    """A context: Babel strings and `tr` in `language` (a message to someone else, a
+    scripted reply in the learner's language), whatever the request's own locale."""
+    from flask_babel import force_locale
+
+    return force_locale(language if language in LANGUAGE_NAMES else default_language())

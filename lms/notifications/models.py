@@ -8,10 +8,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 
-class Notification(db.Model):
-    """A message in a person's in-app list. `dedupe_key` makes a reminder send only once."""
+class Notification(Translated, db.Model):
+    """A message in a person's in-app list. `dedupe_key` makes a reminder send only once.
+
+    `subject` and `body` hold the text as sent (in the recipient's language, like the
+    e-mail); `translations` holds it in every language the site speaks, so the list shows
+    it in whichever language the reader uses now."""
 
     __tablename__ = "notification"
     __table_args__ = (

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from lms.core import clock
 from lms.core.extensions import db
+from lms.core.i18n import LANGUAGE_NAMES, in_language, language_of
 from lms.core.urls import public_url
 from lms.notifications.models import Notification, OutboxEmail
 
@@ -35,18 +36,40 @@ ReminderSource = Callable[[Session, date], int]
 _reminder_sources: list[ReminderSource] = []
 
 
-def notify(session, person, kind: str, subject: str, body: str, link: str = "",
-           dedupe_key: str | None = None) -> Notification | None:
-    """Put a message in `person`'s in-app list and queue it as e-mail. With a `dedupe_key`
-    the same message is sent at most once per person (returns None when it already was)."""
+Message = Callable[[], tuple[str, str]]
+
+
+def in_every_language(message: Message) -> dict[str, tuple[str, str]]:
+    """{language: (subject, body)}: `message` composed once per language the site speaks."""
+    texts = {}
+    for language in LANGUAGE_NAMES:
+        with in_language(language):
+            subject, body = message()
+            texts[language] = (str(subject)[:300], str(body))
+    return texts
+
+
+def notify(session, person, kind: str, subject: "str | Message", body: str = "",
+           link: str = "", dedupe_key: str | None = None) -> Notification | None:
+    """Put a message in `person`'s in-app list and queue it as e-mail. `subject` may be a
+    function returning (subject, body): it is then written in every language, the e-mail
+    and the stored text in the recipient's (`language_of`), and the list shows the reader's.
+    With a `dedupe_key` the same message is sent at most once per person (returns None when
+    it already was)."""
     if dedupe_key is not None and session.scalar(
         select(Notification.id).where(Notification.person_id == person.id,
                                       Notification.dedupe_key == dedupe_key)
     ) is not None:
         return None
+    translations: dict = {}
+    if callable(subject):
+        texts = in_every_language(subject)
+        subject, body = texts[language_of(person)]
+        translations = {language: {"subject": s, "body": b}
+                        for language, (s, b) in texts.items()}
     notification = Notification(person_id=person.id, kind=kind, subject=subject[:300],
                                 body=body, link=link, dedupe_key=dedupe_key,
-                                created_at=clock.now())
+                                created_at=clock.now(), translations=translations)
     session.add(notification)
     if person.email:
         email = OutboxEmail(to_address=person.email, subject=subject[:300],

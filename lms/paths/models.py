@@ -35,7 +35,7 @@ class CertificationPath(Translated, db.Model):
     )
 
 
-class AssessmentSlot(db.Model):
+class AssessmentSlot(Translated, db.Model):
     """An assessment a path requires, named by its kind's registry key (see assessments)."""
 
     __tablename__ = "assessment_slot"

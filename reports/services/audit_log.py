@@ -115,6 +115,7 @@ ACTION_LABELS = {
     "question.create": _l("Question created"),
     "question.edit": _l("Question edited"),
     "question.restore": _l("Question restored"),
+    "question.translate": _l("Question translated"),
     "question_category.create": _l("Question category created"),
     "question_category.delete": _l("Question category deleted"),
     "question_category.update": _l("Question category changed"),

@@ -541,3 +541,36 @@ def test_import_command_lists_every_problem_and_imports_nothing(runner, db, defa
     assert "course.yaml:19: minutes must be a whole number from 1 to 600." in result.output
     assert "course.yaml:20: ../two.md is outside the course folder" in result.output
     assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_a_lesson_twin_in_chinese_is_its_translation_and_exports_back(db, defaults, tmp_path):
+    files = dict(LESSONS, **{"lessons/one.zh_Hans.md": "# 退款规则\n\n退款原路退回。\n"})
+    course = import_course(db.session, None, write_folder(tmp_path / "c", files=files),
+                           publish_now=True)
+    db.session.commit()
+    lessons = [lesson for m in published(db.session, course).modules for lesson in m.lessons]
+    assert lessons[0].translations["zh_Hans_CN"]["body"] == files["lessons/one.zh_Hans.md"]
+    assert "body" not in lessons[1].translations.get("zh_Hans_CN", {})
+    exported = course_files(db.session, course)
+    assert any(name.endswith(".zh_Hans.md") and data.decode() == "# 退款规则\n\n退款原路退回。\n"
+               for name, data in exported.items())
+
+
+def test_a_lesson_twin_that_is_not_utf8_is_refused(db, defaults, tmp_path):
+    files = dict(LESSONS, **{"lessons/one.zh_Hans.md": "退款".encode("gb18030")})
+    problems = problems_of(db, write_folder(tmp_path / "c", files=files))
+    assert any("one.zh_Hans.md" in problem for problem in problems)
+
+
+def test_the_translation_status_lists_what_lacks_chinese(db, defaults, tmp_path):
+    from courses.services.authoring import translation_status
+
+    files = dict(LESSONS, **{"lessons/one.zh_Hans.md": "退款原路退回。\n"})
+    course = import_course(db.session, None, write_folder(tmp_path / "c", files=files),
+                           publish_now=True)
+    [status] = translation_status(published(db.session, course))
+    assert status.language == "zh_Hans_CN"
+    # The course lacks its summary; "Practice" its title; two lessons their title and text.
+    assert status.missing == ["Handling refunds", "Saying it clearly", "Practice",
+                              "Refund drill"]
+    assert (status.total, status.translated) == (6, 2)

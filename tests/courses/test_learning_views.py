@@ -370,3 +370,24 @@ def test_team_query_count_does_not_grow_with_people_or_courses(app, client, auth
     enrolment.enrol_people(db.session, make_person(roles=("hr",)), reports, more[0])
     db.session.commit()
     assert count_queries(app, client, "/team") == few
+
+
+def test_a_lesson_in_the_readers_language_or_marked_as_not_translated(client, auth, db,
+                                                                     make_person, tier,
+                                                                     basics):
+    from courses.models import Lesson
+
+    first, second, _third = keys(db, basics)
+    lesson = db.session.scalar(select(Lesson).where(Lesson.key == first))
+    lesson.set_translation("zh_Hans_CN", "body", "向客户问好。")
+    db.session.commit()
+    agent = make_person(tier_id=tier, locale="zh_Hans_CN")
+    auth.login(agent)
+    page = client.get(f"/courses/{basics.id}/lessons/{first}").get_data(as_text=True)
+    assert "向客户问好。" in page and "data-fallback" not in page
+    page = client.get(f"/courses/{basics.id}/lessons/{second}").get_data(as_text=True)
+    assert "data-fallback" in page and "尚未翻译：以原文显示。" in page
+    agent.locale = "en"
+    db.session.commit()
+    page = client.get(f"/courses/{basics.id}/lessons/{first}").get_data(as_text=True)
+    assert "Say hello." in page and "data-fallback" not in page

@@ -109,3 +109,13 @@ def test_seed_demo_publishes_the_starter_courses(runner, db):
     courses = db.session.scalars(select(Course).order_by(Course.id)).all()
     assert [c.code for c in courses] == list(EXPECTED)
     assert all(c.published_version == 1 for c in courses)
+
+
+def test_every_lesson_has_its_chinese_text(db, starters):
+    """The demo agent reading Chinese never meets an English lesson (lesson.zh_Hans.md)."""
+    for course in starters.values():
+        for lesson in lessons_of(db, course):
+            body = (lesson.translations or {}).get("zh_Hans_CN", {}).get("body", "")
+            assert len(re.findall(r"[\u4e00-\u9fff]", body)) > 400, lesson.title
+            assert "## 练习" in body, lesson.title
+            assert body.count("\n## ") == lesson.body.count("\n## "), lesson.title

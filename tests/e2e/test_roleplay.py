@@ -40,10 +40,16 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     assert chat_lines(page) == [
         "This is the fifth time I'm contacting you about my band. It still doesn't sync!"]
     send_chat(page, "I'm so sorry you've had to contact us five times. Your ticket number?")
-    assert chat_lines(page)[-1] == "Thank you... at least someone listens. Ticket 88231, " \
-        "by the way."
-    send_chat(page, "Could you check the app's Bluetooth permission after the update?")
-    assert chat_lines(page)[-1] == "Bluetooth permission? I never checked that. OK, it's on now."
+    assert chat_lines(page)[-1] == "Thank you... at least someone listens. My ticket is 88231."
+    # A message that answers nothing: the customer asks again and the script waits.
+    send_chat(page, "Hmm.")
+    assert chat_lines(page)[-1] == ("I don't follow. What do you need from me to fix the "
+                                    "sync?")
+    send_chat(page, "What changed when the syncing stopped? A new phone?")
+    assert chat_lines(page)[-1] == "Yes! It started when I moved to my new phone. Does that " \
+        "matter?"
+    send_chat(page, "Please unpair the band from the old phone's account and pair it again.")
+    assert chat_lines(page)[-1].startswith("OK, I've unpaired it and paired it again")
     send_chat(page, "I've noted it on ticket 88231 and will follow up with a call on Friday.")
     assert chat_lines(page)[-1] == "A follow-up call on Friday is fine. Thank you."
     submit_roleplay(page)
@@ -59,7 +65,7 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     row = page.raw.locator("tbody tr", has_text="刘洋")
     expect(row).not_to_have_class(re.compile("row-overdue"))
     page.click(row.get_by_role("link", name=re.compile("Open")))
-    expect(page.raw.locator(".chat")).to_contain_text("Bluetooth permission")
+    expect(page.raw.locator(".chat")).to_contain_text("my new phone")
     rate_every_criterion(page, 0, "Clear and warm.")
     # The script previews the score as levels are chosen; the server's is the one stored.
     expect(page.raw.locator("#grade-form .live-score")).to_contain_text(

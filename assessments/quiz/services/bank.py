@@ -38,6 +38,7 @@ OPTION_MAX = 2000
 ROWS_MAX = 50
 MARK_MAX = Decimal(1000)
 DEMO_BANK = Path(__file__).resolve().parents[1] / "demo_bank.gift"
+DEMO_BANK_ZH = Path(__file__).resolve().parents[1] / "demo_bank.zh_Hans.gift"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>|])")
 _MARKDOWN_LINE_START = re.compile(r"^(\s*)([#>+\-=])")
@@ -571,6 +572,8 @@ def edit_question(session, actor, question: Question, changes: QuestionData,
     version = latest
     if not _same_content(latest, changes):
         version = _version(changes, latest.number + 1, actor)
+        # Translations follow the question's parts by id; the author sees what to update.
+        version.translations = dict(latest.translations or {})
         question.versions.append(version)
     session.flush()
     audit.record(actor, "question.edit", question, version=version.number)
@@ -704,10 +707,13 @@ def install_demo_bank(session) -> dict[str, QuestionCategory]:
     knowledge › Returns and refunds"). Does nothing but look them up when they exist."""
     # Here, not at the top: gift imports this module (a start-up cycle).
     from assessments.quiz.services.gift import import_gift
+    from assessments.quiz.services.translations import import_gift_translation
 
     paths = [path for path in DEMO_COMPETENCIES]
     if find_category(session, paths[0]) is None:
         import_gift(session, None, DEMO_BANK.read_text(encoding="utf-8"), None)
+        import_gift_translation(session, None, DEMO_BANK_ZH.read_text(encoding="utf-8"),
+                                "zh_Hans_CN")
         codes = {c.code: c.id for c in session.scalars(select(Competency))}
         for path, wanted in DEMO_COMPETENCIES.items():
             category = find_category(session, path)

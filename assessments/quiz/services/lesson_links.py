@@ -21,5 +21,6 @@ def knowledge_check_link(session, person, course, lesson) -> list[LessonLink]:
         note = _("Not passed yet: passing it completes this lesson.")
     else:
         note = _("Passing it completes this lesson.")
-    return [LessonLink(_("Knowledge check: %(title)s", title=quiz.title),
+    # Named after the lesson: a check's own title often repeats "Knowledge check" already.
+    return [LessonLink(_("Knowledge check: %(title)s", title=lesson.tr("title")),
                        url_for("quiz.quiz_page", quiz_id=quiz.id), note)]

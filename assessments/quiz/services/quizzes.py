@@ -29,6 +29,7 @@ from assessments.quiz.models import (
 from courses.models import Lesson
 from lms.core import audit, policy
 from lms.core.errors import DomainError, NotFound
+from lms.core.i18n import LANGUAGE_NAMES, default_language
 from lms.people.models import Person, Team
 
 TITLE_MAX = 200
@@ -62,6 +63,8 @@ class QuizData:
     review_options: dict[str, list[str]] = field(default_factory=dict)
     course_id: int | None = None
     lesson_key: str | None = None
+    # Other languages: {language: {"title": …, "description": …}} (empty text: none).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,12 @@ def save_quiz(session, actor, quiz: Quiz | None, data: QuizData) -> Quiz:
         setattr(quiz, name, getattr(data, name))
     quiz.review_options = {moment: [i for i in REVIEW_ITEMS if i in items]
                            for moment, items in data.review_options.items() if items}
+    for language, texts in data.translations.items():
+        if language not in LANGUAGE_NAMES or language == default_language():
+            raise DomainError(_("Unknown language."), "translations")
+        quiz.set_translation(language, "title", (texts.get("title") or "").strip()[:200])
+        quiz.set_translation(language, "description",
+                             (texts.get("description") or "").strip()[:10000])
     session.flush()
     audit.record(actor, "quiz.create" if created else "quiz.update", quiz, title=quiz.title)
     return quiz

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from assessments.quiz.models import REVIEW_ITEMS, Attempt, AttemptQuestion
-from assessments.quiz.services import scoring
+from assessments.quiz.services import languages, scoring
 from assessments.quiz.services.attempts import OPEN_STATES
 from assessments.quiz.services.bank import question_html
 from assessments.quiz.services.quizzes import rules_for
@@ -73,6 +73,7 @@ class QuestionView:
     name: str
     text: Markup
     mark: Decimal
+    fell_back: bool  # shown (partly) in the content's default language: the page says so
     sequence: int
     response: dict | None
     options: list[tuple[str, str]] = field(default_factory=list)  # (id, text), shown order
@@ -103,10 +104,11 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
             from assessments.quiz.services.grading import fraction_for
 
             fraction = fraction_for(version, aq.response)
-    data = version.data or {}
-    view = QuestionView(slot=aq.slot, qtype=version.qtype, name=version.name,
-                        text=_html(version.text), mark=aq.mark, sequence=aq.sequence,
-                        response=aq.response if with_response else None,
+    local = languages.shown(version)
+    data = local.data
+    view = QuestionView(slot=aq.slot, qtype=version.qtype, name=local.name,
+                        text=_html(local.text), mark=aq.mark, fell_back=local.fell_back,
+                        sequence=aq.sequence, response=aq.response if with_response else None,
                         show_response=with_response)
     if version.qtype in ("single", "multiple"):
         texts = {o["id"]: o["text"] for o in data.get("options", [])}
@@ -114,8 +116,8 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
     elif version.qtype == "truefalse":
         view.options = [("true", _("True")), ("false", _("False"))]
     elif version.qtype == "matching":
-        view.prompts = matching_prompts(version)
-        texts = dict(matching_choices(version))
+        view.prompts = matching_prompts(local)
+        texts = dict(matching_choices(local))
         view.choices = [(cid, texts[cid]) for cid in aq.option_order if cid in texts]
     elif version.qtype == "essay":
         view.response_hint = data.get("response_hint", "")
@@ -125,10 +127,10 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
     elif "score" in items and not during:
         view.state = "pending"
     if "right_answers" in items:
-        view.right_answers = right_answers(aq)
+        view.right_answers = right_answers(aq, local)
     if "feedback" in items:
-        view.feedback = [_html(text) for text in response_feedback(aq)]
-        view.general_feedback = _html(version.general_feedback) if version.general_feedback \
+        view.feedback = [_html(text) for text in response_feedback(aq, local)]
+        view.general_feedback = _html(local.general_feedback) if local.general_feedback \
             else ""
         view.grader_comment = aq.feedback or ""
     return view
@@ -146,10 +148,12 @@ def _fraction(value) -> Decimal:
     return Decimal(str(value if value is not None else 0))
 
 
-def right_answers(aq: AttemptQuestion) -> list[str]:
-    """The right answer(s) as text: what earns full marks (or, for multiple response, what
-    earns any)."""
-    version, data = aq.version, aq.version.data or {}
+def right_answers(aq: AttemptQuestion, local: "languages.ShownVersion | None" = None) \
+        -> list[str]:
+    """The right answer(s) as text, in `local`'s language: what earns full marks (or, for
+    multiple response, what earns any)."""
+    version = aq.version
+    data = (local or languages.shown(version)).data
     if version.qtype == "single":
         options = data.get("options", [])
         best = max((_fraction(o.get("fraction")) for o in options), default=Decimal(0))
@@ -174,7 +178,18 @@ def right_answers(aq: AttemptQuestion) -> list[str]:
     return []
 
 
-def response_feedback(aq: AttemptQuestion) -> list[str]:
-    """The author's feedback on the answer the learner gave."""
-
-    return scoring.answer_feedback(aq.version, aq.response)
+def response_feedback(aq: AttemptQuestion,
+                      local: "languages.ShownVersion | None" = None) -> list[str]:
+    """The author's feedback on the answer the learner gave, in `local`'s language."""
+    local = local or languages.shown(aq.version)
+    if aq.version.qtype in ("shortanswer", "numerical"):
+        # The answer matched may be another language's; its feedback follows the page's.
+        matched = scoring.matching_answer(aq.version, aq.response)
+        if not matched:
+            return []
+        index = matched.get("index")
+        answers = local.data.get("answers", [])
+        text = answers[index].get("feedback") if index is not None and index < len(answers) \
+            else matched.get("feedback")
+        return [text] if text else []
+    return scoring.answer_feedback(local, aq.response)

@@ -54,8 +54,9 @@ def clamp(value: Decimal) -> Decimal:
 
 def score_response(version, response: dict | None) -> Decimal | None:
     """The fraction (0–1) `response` earns on `version` (anything with `qtype` and `data`);
-    None for essays. An unanswered question, or an answer naming no known option, earns 0."""
-    return score(version.qtype, version.data or {}, response)
+    None for essays. An unanswered question, or an answer naming no known option, earns 0.
+    Short answers may be given in any of the question's languages."""
+    return score(version.qtype, _grading_data(version), response)
 
 
 def score(qtype: str, data: dict, response: dict | None) -> Decimal | None:
@@ -185,7 +186,15 @@ def matching_answer(version, response: dict | None) -> dict | None:
     its feedback; None when it matches none."""
     if version.qtype not in ("shortanswer", "numerical") or not isinstance(response, dict):
         return None
-    return _best_answer(version.qtype, version.data or {}, response)
+    return _best_answer(version.qtype, _grading_data(version), response)
+
+
+def _grading_data(version) -> dict:
+    if hasattr(version, "translations"):
+        from assessments.quiz.services.languages import grading_data
+
+        return grading_data(version)
+    return version.data or {}
 
 
 def answer_feedback(version, response: dict | None) -> list[str]:

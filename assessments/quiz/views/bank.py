@@ -31,11 +31,12 @@ from assessments.quiz.models import (
     QuestionVersion,
     Quiz,
 )
-from assessments.quiz.services import aiken, analysis, bank, gift, scoring
+from assessments.quiz.services import aiken, analysis, bank, gift, languages, scoring
 from lms.competencies.models import Competency, CompetencyArea
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import choices
+from lms.core.i18n import other_languages
 from lms.core.policy import require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person
@@ -85,6 +86,9 @@ def bank_index():
         children.setdefault(node.category.parent_id, []).append(node)
     return render_template(
         "assessments/quiz/bank/index.html", tree=tree, children=children,
+        untranslated={version.id: [language for language in other_languages()
+                                   if not languages.is_complete(version, language)]
+                      for _question, version in listed},
         category=category, path=bank.category_path(category) if category else [],
         questions=listed, qtype=qtype, search=search, archived=archived,
         qtype_labels=QTYPE_LABELS, delete_form=FlaskForm())
@@ -255,6 +259,7 @@ def bank_question(question_id: int):
                                       .where(Person.id.in_(author_ids))).all())
     return render_template(
         "assessments/quiz/bank/question.html", question=question, version=version,
+        other_versions=[languages.shown(version, language) for language in other_languages()],
         latest=bank.current_version(question), path=bank.category_path(question.category),
         competencies=list(codes), usage=bank.version_usage(db.session, question),
         authors=authors,

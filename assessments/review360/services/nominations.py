@@ -21,6 +21,7 @@ from assessments.review360.services import cycles
 from assessments.review360.services import groups as rater_groups
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
+from lms.core.i18n import in_language, language_of
 from lms.core.validation import clean_text
 from lms.notifications.services import notify, queue_email
 from lms.people.models import Person
@@ -191,11 +192,11 @@ def submit(session, actor, subject: Subject) -> None:
     audit.record(actor, "review360.nominations_submit", subject)
     person = subject.person
     if person.manager is not None:
-        notify(session, person.manager, "review360",
-               _("360 nominations to approve: %(name)s", name=person.name),
-               _("%(name)s has proposed their raters for %(cycle)s. Approve them or change "
-                 "the list.", name=person.name, cycle=subject.cycle.title),
-               f"/360/subjects/{subject.id}")
+        notify(session, person.manager, "review360", lambda: (
+            _("360 nominations to approve: %(name)s", name=person.name),
+            _("%(name)s has proposed their raters for %(cycle)s. Approve them or change the "
+              "list.", name=person.name, cycle=subject.cycle.tr("title"))),
+            link=f"/360/subjects/{subject.id}")
 
 
 def approve(session, actor, subject: Subject) -> list[SentLink]:
@@ -234,14 +235,12 @@ def _invite(session, rater: Rater) -> SentLink | None:
         return _send_link(session, rater)
     cycle = subject.cycle
     name = subject.person.name
-    if rater.group == "self":
-        heading = _("Your 360 self-assessment for %(cycle)s", cycle=cycle.title)
-    else:
-        heading = _("Please give 360 feedback on %(name)s", name=name)
-    notify(session, rater.person, "review360", heading,
-           _("Answer by %(date)s. You may save a draft and submit once.",
-             date=cycle.closes_on.isoformat()),
-           respond_path(rater), dedupe_key=f"review360-invite:{rater.id}")
+    notify(session, rater.person, "review360", lambda: (
+        _("Your 360 self-assessment for %(cycle)s", cycle=cycle.tr("title"))
+        if rater.group == "self" else _("Please give 360 feedback on %(name)s", name=name),
+        _("Answer by %(date)s. You may save a draft and submit once.",
+          date=cycle.closes_on.isoformat())),
+        link=respond_path(rater), dedupe_key=f"review360-invite:{rater.id}")
     session.flush()
     return None
 
@@ -254,14 +253,17 @@ def _send_link(session, rater: Rater) -> SentLink:
     rater.token_expires_at = cycles.link_expiry(cycle, now)
     rater.invited_at = now
     session.flush()
-    queue_email(session, rater.external_email,
-                _("A few minutes of feedback on your service experience"),
-                _("Dear %(name)s,\n\nYou recently spoke with %(agent)s of our customer-service "
-                  "team. Would you tell us how it went? The questionnaire takes about five "
-                  "minutes and can be answered once. The link works until %(date)s.",
-                  name=rater.external_name, agent=rater.subject.person.name,
-                  date=rater.token_expires_at.date().isoformat()),
-                link_path(token), confidential=True)
+    # A customer without an account hears from us in the language the agent served them in.
+    with in_language(language_of(rater.subject.person)):
+        queue_email(session, rater.external_email,
+                    _("A few minutes of feedback on your service experience"),
+                    _("Dear %(name)s,\n\nYou recently spoke with %(agent)s of our "
+                      "customer-service team. Would you tell us how it went? The "
+                      "questionnaire takes about five minutes and can be answered once. The "
+                      "link works until %(date)s.",
+                      name=rater.external_name, agent=rater.subject.person.name,
+                      date=rater.token_expires_at.date().isoformat()),
+                    link_path(token), confidential=True)
     return SentLink(rater, token)
 
 

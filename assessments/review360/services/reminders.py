@@ -48,11 +48,11 @@ def send_360_reminders(session, today: date) -> int:
                 else:
                     made += notify(
                         session, rater.person, "review360",
-                        _("Reminder: 360 feedback closes on %(date)s", date=key),
-                        _("Your answers on %(name)s are still open.",
-                          name=subject.person.name) if rater.group != "self" else
-                        _("Your self-assessment is still open."),
-                        nominations.respond_path(rater),
+                        lambda r=rater, s=subject, k=key: (
+                            _("Reminder: 360 feedback closes on %(date)s", date=k),
+                            _("Your answers on %(name)s are still open.", name=s.person.name)
+                            if r.group != "self" else _("Your self-assessment is still open.")),
+                        link=nominations.respond_path(rater),
                         dedupe_key=f"review360-remind:{rater.id}:{key}") is not None
     return made
 
@@ -60,17 +60,17 @@ def send_360_reminders(session, today: date) -> int:
 def _remind_subject(session, cycle: Cycle, subject: Subject, key: str) -> int:
     person = subject.person
     if subject.nomination_state == "open":
-        return notify(session, person, "review360",
-                      _("Choose your 360 raters before %(date)s", date=key),
-                      _("Nobody can give you feedback until your manager approves your "
-                        "raters."), f"/360/subjects/{subject.id}",
-                      dedupe_key=f"review360-nominate:{subject.id}:{key}") is not None
+        return notify(session, person, "review360", lambda: (
+            _("Choose your 360 raters before %(date)s", date=key),
+            _("Nobody can give you feedback until your manager approves your raters.")),
+            link=f"/360/subjects/{subject.id}",
+            dedupe_key=f"review360-nominate:{subject.id}:{key}") is not None
     if subject.nomination_state == "submitted" and person.manager is not None:
-        return notify(session, person.manager, "review360",
-                      _("360 nominations to approve: %(name)s", name=person.name),
-                      _("The cycle closes on %(date)s.", date=key),
-                      f"/360/subjects/{subject.id}",
-                      dedupe_key=f"review360-approve:{subject.id}:{key}") is not None
+        return notify(session, person.manager, "review360", lambda: (
+            _("360 nominations to approve: %(name)s", name=person.name),
+            _("The cycle closes on %(date)s.", date=key)),
+            link=f"/360/subjects/{subject.id}",
+            dedupe_key=f"review360-approve:{subject.id}:{key}") is not None
     return 0
 
 

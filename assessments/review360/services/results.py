@@ -238,7 +238,7 @@ def subject_report(session, subject: Subject, *, require_closed: bool = True) ->
          if items[a.item_id].kind == "comment" and a.comment),
         key=lambda pair: (applicable.index(pair[0]), pair[1].casefold())))
 
-    return SubjectReport(subject.id, subject.person_id, subject.person.name, cycle.title,
+    return SubjectReport(subject.id, subject.person_id, subject.person.name, cycle.tr("title"),
                          (low, high), tuple(summaries), competencies, overall, comments,
                          cycle.pass_mark, tuple(anchors_for(version, current_language())))
 

@@ -170,15 +170,18 @@ def _check_agreement(session, submission: Submission) -> None:
 
 
 def _tell_agent(session, submission: Submission, grade: Grade) -> None:
-    title = submission.scenario.title
-    if grade.passed:
-        subject = _("Role-play passed: %(title)s", title=title)
-    else:
-        subject = _("Role-play feedback: %(title)s", title=title)
-    body = _("Your role-play has been graded: %(score)s (pass mark %(mark)s). Open it to read "
-             "the breakdown and the feedback.", score=scoring.display_score(grade.score),
-             mark=scoring.display_score(submission.scenario.pass_mark))
-    notify(session, submission.person, "roleplay.graded", subject, body,
+    def message() -> tuple[str, str]:
+        title = submission.scenario.display_title()
+        if grade.passed:
+            subject = _("Role-play passed: %(title)s", title=title)
+        else:
+            subject = _("Role-play feedback: %(title)s", title=title)
+        return subject, _("Your role-play has been graded: %(score)s (pass mark %(mark)s). "
+                          "Open it to read the breakdown and the feedback.",
+                          score=scoring.display_score(grade.score),
+                          mark=scoring.display_score(submission.scenario.pass_mark))
+
+    notify(session, submission.person, "roleplay.graded", message,
            link=f"/roleplays/submissions/{submission.id}")
 
 

@@ -139,13 +139,15 @@ def overdue_feedback(session, today) -> int:
         if submission.mentor is not None and submission.mentor.manager is not None:
             told.append(submission.mentor.manager)
         told.extend(admins)
-        subject = _("Role-play feedback overdue: %(name)s, %(title)s",
-                    name=submission.person.name, title=submission.scenario.title)
-        body = _("Feedback was due %(due)s (UTC), %(hours)d hours after submission.",
-                 due=subs.due_at(submission).strftime("%Y-%m-%d %H:%M"),
-                 hours=submission.scenario.sla_hours)
+        def message(submission=submission) -> tuple[str, str]:
+            return (_("Role-play feedback overdue: %(name)s, %(title)s",
+                      name=submission.person.name, title=submission.scenario.display_title()),
+                    _("Feedback was due %(due)s (UTC), %(hours)d hours after submission.",
+                      due=subs.due_at(submission).strftime("%Y-%m-%d %H:%M"),
+                      hours=submission.scenario.sla_hours))
+
         for person in {p.id: p for p in told if p.active}.values():
-            if notify(session, person, "roleplay.overdue", subject, body,
+            if notify(session, person, "roleplay.overdue", message,
                       link=f"/roleplays/submissions/{submission.id}/grade" if person.id ==
                       submission.mentor_id else "/roleplays/queue",
                       dedupe_key=f"roleplay-overdue-{submission.id}") is not None:

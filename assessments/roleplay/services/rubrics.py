@@ -150,6 +150,10 @@ def editable_version(session, actor, rubric: Rubric) -> RubricVersion:
     for criterion in current.criteria:
         new = Criterion(position=criterion.position)
         _fill(new, criterion_data(criterion))
+        # The other languages' texts follow (criterion, and levels by position).
+        new.translations = dict(criterion.translations or {})
+        for level, old in zip(new.levels, criterion.levels, strict=False):
+            level.translations = dict(old.translations or {})
         copy.criteria.append(new)
     rubric.versions.append(copy)
     session.flush()

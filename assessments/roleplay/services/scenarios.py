@@ -19,11 +19,13 @@ from courses.services import authoring
 from lms.competencies.models import Competency
 from lms.core import audit, storage
 from lms.core.errors import DomainError
+from lms.core.i18n import LANGUAGE_NAMES, default_language
 
 TEXT_FIELDS = ("persona", "situation", "customer_knows", "customer_wants", "agent_goal",
                "opening_message")
 TEXT_MAX = 5000
 MAX_TURNS = 30
+ZH = "zh_Hans_CN"
 
 
 @dataclass
@@ -49,6 +51,8 @@ class ScenarioData:
     agreement_threshold: Decimal = Decimal("15")
     upload_max_mb: int = 50
     competency_ids: list[int] = field(default_factory=list)
+    # Other languages' texts: {language: {"title" or a TEXT_FIELDS name: text}}.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _check(session, data: ScenarioData) -> None:
@@ -58,6 +62,13 @@ def _check(session, data: ScenarioData) -> None:
         raise DomainError(_("This field is required."), "title")
     if len(data.title) > 200 or len(data.title_zh) > 200:
         raise DomainError(_("At most %(n)d characters.", n=200), "title")
+    for language, texts in data.translations.items():
+        if language not in LANGUAGE_NAMES or language == default_language():
+            raise DomainError(_("Unknown language."), "translations")
+        for name, text in texts.items():
+            limit = 200 if name == "title" else TEXT_MAX
+            if name not in ("title", *TEXT_FIELDS) or len(text or "") > limit:
+                raise DomainError(_("At most %(n)d characters.", n=limit), name)
     for name in TEXT_FIELDS:
         value = (getattr(data, name) or "").strip()
         if len(value) > TEXT_MAX:
@@ -94,11 +105,15 @@ def save_scenario(session, actor, scenario: Scenario | None, data: ScenarioData)
     if scenario is None:
         scenario = Scenario()
         session.add(scenario)
-    for name in ("title", "title_zh", "path_id", "rubric_id", *TEXT_FIELDS, "allow_chat",
+    for name in ("title", "path_id", "rubric_id", *TEXT_FIELDS, "allow_chat",
                  "allow_upload", "allow_live", "pass_mark", "attempts_allowed",
                  "retry_wait_hours", "sla_hours", "calibration_share", "agreement_threshold",
                  "upload_max_mb"):
         setattr(scenario, name, getattr(data, name))
+    scenario.set_translation(ZH, "title", data.title_zh)
+    for language, texts in data.translations.items():
+        for name, text in texts.items():
+            scenario.set_translation(language, name, (text or "").strip())
     scenario.competency_links = [ScenarioCompetency(competency_id=cid)
                                  for cid in dict.fromkeys(data.competency_ids)]
     session.flush()
@@ -118,8 +133,14 @@ def set_published(session, actor, scenario: Scenario, published: bool) -> None:
 
 @dataclass
 class TurnData:
+    """A turn of the scripted customer. `reply` is what they say when none of the branches'
+    keywords is in the agent's message (then the script waits at this turn: no reply pretends
+    a message answered what it did not), or always when the turn has no branches."""
+
     reply: str
     branches: list[tuple[list[str], str]] = field(default_factory=list)
+    # Other languages: {language: {"reply": text, "branches": [reply text per branch]}}.
+    translations: dict[str, dict] = field(default_factory=dict)
 
 
 def parse_branches(text: str) -> list[tuple[list[str], str]]:
@@ -138,6 +159,23 @@ def parse_branches(text: str) -> list[tuple[list[str], str]]:
     return branches
 
 
+def turn_chinese(reply_zh: str, branches_zh: str, branch_count: int) -> dict:
+    """A turn's Chinese texts from the script form: the reply, and one branch reply per line
+    in the branches' order. Refuses more lines than branches."""
+    lines = [line.strip() for line in (branches_zh or "").splitlines() if line.strip()]
+    if len(lines) > branch_count:
+        raise DomainError(_("Write one Chinese reply per branch, in the same order."),
+                          "branches")
+    if not (reply_zh or "").strip() and not lines:
+        return {}
+    return {ZH: {"reply": (reply_zh or "").strip(), "branches": lines}}
+
+
+def format_branches_zh(turn: ScriptTurn) -> str:
+    """The Chinese branch replies of a turn, one per line (for the script form)."""
+    return "\n".join(((turn.translations or {}).get(ZH) or {}).get("branches") or [])
+
+
 def format_branches(turn: ScriptTurn) -> str:
     return "\n".join(", ".join(b["keywords"]) + " => " + b["reply"] for b in turn.branches or [])
 
@@ -154,7 +192,8 @@ def set_script(session, actor, scenario: Scenario, turns: list[TurnData]) -> Non
     session.flush()
     scenario.script = [
         ScriptTurn(position=i, reply=t.reply.strip(),
-                   branches=[{"keywords": k, "reply": r} for k, r in t.branches])
+                   branches=[{"keywords": k, "reply": r} for k, r in t.branches],
+                   translations=dict(t.translations))
         for i, t in enumerate(kept)]
     session.flush()
     audit.record(actor, "roleplay.script_save", scenario, turns=len(kept))

@@ -23,8 +23,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from assessments.roleplay.models import ChatMessage, Grade, Scenario, Submission
+from assessments.roleplay.services import script
 from lms.core import audit, clock, policy, storage
 from lms.core.errors import DomainError, NotFound
+from lms.core.i18n import current_language
 from lms.notifications.services import notify
 from lms.people.models import Person, PersonRole
 
@@ -107,8 +109,10 @@ def _new_submission(session, scenario: Scenario, person, mode: str, actor) -> Su
 # Typed chat
 
 
-def start_chat(session, actor, scenario: Scenario, customer_side: str) -> Submission:
-    """Open a typed chat for `actor`: the scenario's opening customer message first. With a
+def start_chat(session, actor, scenario: Scenario, customer_side: str,
+               language: str | None = None) -> Submission:
+    """Open a typed chat for `actor`: the scenario's opening customer message first, in
+    `language` (default: the page's). With a
     mentor-played customer the submission is assigned at once (the mentor writes the
     customer's side). Refuses unpublished scenarios and attempts the retry rules forbid."""
     if customer_side not in ("script", "mentor"):
@@ -120,7 +124,8 @@ def start_chat(session, actor, scenario: Scenario, customer_side: str) -> Submis
     submission.customer_side = customer_side
     if scenario.opening_message:
         submission.messages.append(ChatMessage(position=1, sender="customer",
-                                               text=scenario.opening_message,
+                                               text=script.opening_line(
+                                                   scenario, language or current_language()),
                                                sent_at=clock.now()))
     session.flush()
     if customer_side == "mentor":
@@ -133,18 +138,14 @@ def start_chat(session, actor, scenario: Scenario, customer_side: str) -> Submis
     return submission
 
 
-def scripted_reply(scenario: Scenario, agent_turn: int, text: str) -> str | None:
-    """The scripted customer's answer to the agent's `agent_turn`-th message (1-based): the
-    first branch with a keyword in the text (case-insensitive), else the turn's reply; None
-    when the script has no more turns."""
-    turn = next((t for t in scenario.script if t.position == agent_turn - 1), None)
-    if turn is None:
-        return None
-    folded = text.casefold()
-    for branch in turn.branches or []:
-        if any(k.strip() and k.strip().casefold() in folded for k in branch.get("keywords", [])):
-            return branch.get("reply") or turn.reply
-    return turn.reply
+def scripted_reply(scenario: Scenario, agent_turn: int, text: str,
+                   language: str | None = None) -> str | None:
+    """The scripted customer's answer to the agent's `agent_turn`-th message (1-based) when
+    every earlier message was answered in turn (see assessments.roleplay.services.script); None when
+    the script has no more turns."""
+    reply = script.next_reply(scenario, list(range(agent_turn - 1)), text,
+                              language or script.message_language(text))
+    return reply.text if reply else None
 
 
 def post_message(session, actor, submission: Submission, text: str,
@@ -173,16 +174,18 @@ def post_message(session, actor, submission: Submission, text: str,
                           author_id=actor.id)
     submission.messages.append(message)
     if sender == "agent" and submission.customer_side == "script":
-        agent_turns = sum(1 for m in submission.messages if m.sender == "agent")
-        reply = scripted_reply(submission.scenario, agent_turns, text)
+        answered = [m.script_turn for m in submission.messages if m.script_turn is not None]
+        reply = script.next_reply(submission.scenario, answered, text,
+                                  script.message_language(text))
         if reply:
             submission.messages.append(ChatMessage(position=count + 2, sender="customer",
-                                                   text=reply, sent_at=clock.now()))
+                                                   text=reply.text, script_turn=reply.turn,
+                                                   sent_at=clock.now()))
     elif sender == "agent" and submission.mentor is not None:
-        notify(session, submission.mentor, "roleplay.chat",
-               _("%(name)s wrote in the role-play chat", name=submission.person.name),
-               text[:300], link=f"/roleplays/submissions/{submission.id}",
-               dedupe_key=f"roleplay-chat-{submission.id}-{count + 1}")
+        notify(session, submission.mentor, "roleplay.chat", lambda: (
+            _("%(name)s wrote in the role-play chat", name=submission.person.name), text[:300]),
+            link=f"/roleplays/submissions/{submission.id}",
+            dedupe_key=f"roleplay-chat-{submission.id}-{count + 1}")
     session.flush()
     return message
 
@@ -374,12 +377,15 @@ def choose_mentor(session, agent: Person, exclude: set[int] = frozenset(),
 def _notify_assigned(session, submission: Submission, mentor: Person, second=False) -> None:
     scenario = submission.scenario
     due = due_at(submission)
-    subject = _("Role-play to grade: %(title)s", title=scenario.title) if not second else \
-        _("Blind second grade requested: %(title)s", title=scenario.title)
-    body = _("%(name)s's role-play is waiting for your grade. Feedback is due by %(due)s "
-             "(UTC).", name=submission.person.name,
-             due=due.strftime("%Y-%m-%d %H:%M") if due else "–")
-    notify(session, mentor, "roleplay.assigned", subject, body,
+    def message() -> tuple[str, str]:
+        title = scenario.display_title()
+        subject = _("Role-play to grade: %(title)s", title=title) if not second else \
+            _("Blind second grade requested: %(title)s", title=title)
+        return subject, _("%(name)s's role-play is waiting for your grade. Feedback is due "
+                          "by %(due)s (UTC).", name=submission.person.name,
+                          due=due.strftime("%Y-%m-%d %H:%M") if due else "–")
+
+    notify(session, mentor, "roleplay.assigned", message,
            link=f"/roleplays/submissions/{submission.id}/grade",
            dedupe_key=f"roleplay-assign-{submission.id}-{mentor.id}-{'2' if second else '1'}")
 

@@ -63,6 +63,9 @@ def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
                                               .order_by(Competency.code)))
     if request.method == "GET" and scenario is not None:
         form.competency_ids.data = [link.competency_id for link in scenario.competency_links]
+        form.title_zh.data = scenario.translation("title", "zh_Hans_CN") or ""
+        for name in scenarios.TEXT_FIELDS:
+            getattr(form, f"{name}_zh").data = scenario.translation(name, "zh_Hans_CN") or ""
     return form
 
 
@@ -77,7 +80,8 @@ def author_scenario(scenario_id: int | None = None):
             flash(_("Scenario saved."), "success")
             return redirect(url_for("roleplay.author_scenario", scenario_id=saved.value.id))
     return render_form("assessments/roleplay/author/scenario.html", form, scenario=scenario,
-                       post_form=PostForm(), format_branches=scenarios.format_branches)
+                       post_form=PostForm(), format_branches=scenarios.format_branches,
+                       format_branches_zh=scenarios.format_branches_zh)
 
 
 def _refusal_says(says, operation, *args):
@@ -102,8 +106,10 @@ def _set_script(actor, scenario: Scenario, posted) -> None:
         reply = posted.get(f"turn-{n}-reply")
         if reply is None:
             break
-        turns.append(scenarios.TurnData(reply, scenarios.parse_branches(
-            posted.get(f"turn-{n}-branches", ""))))
+        branches = scenarios.parse_branches(posted.get(f"turn-{n}-branches", ""))
+        turns.append(scenarios.TurnData(reply, branches, translations=scenarios.turn_chinese(
+            posted.get(f"turn-{n}-reply_zh", ""), posted.get(f"turn-{n}-branches_zh", ""),
+            len(branches))))
     scenarios.set_script(db.session, actor, scenario, turns)
 
 

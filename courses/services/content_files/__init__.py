@@ -17,6 +17,9 @@ published version back in the same layout. The manifest:
         lessons:
           - {file: 01-service-etiquette/01-greeting.md, title: Greeting and closing, minutes: 20}
 
+A lesson's Chinese text sits beside it as `01-greeting.zh_Hans.md` (optional; learners reading
+Chinese see it, others the default file). See docs/content-languages.md.
+
 An import is checked completely before anything is written (`manifest`, reading through
 `sources`): every problem is reported as "file:line: message" and the database is left as it
 was. Lesson files are stored byte for byte, so an export (`exporter`) writes back exactly what

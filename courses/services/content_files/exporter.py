@@ -11,7 +11,7 @@ import yaml
 from flask_babel import gettext as _
 
 from courses.models import Course
-from courses.services.content_files.manifest import find_course
+from courses.services.content_files.manifest import find_course, translation_file
 from courses.services.content_files.specs import MANIFEST
 from courses.services.versions import published
 from lms.core.errors import DomainError
@@ -52,6 +52,9 @@ def course_files(session, course: Course) -> dict[str, bytes]:
         for l_number, lesson in enumerate(module.lessons, start=1):
             name = f"{folder}/{l_number:02d}-{_slug(lesson.title, 'lesson')}.md"
             files[name] = lesson.body.encode("utf-8")
+            body_zh = (lesson.translations or {}).get(ZH, {}).get("body")
+            if body_zh:
+                files[translation_file(name)] = body_zh.encode("utf-8")
             item: dict = {"file": name, "title": lesson.title}
             _put_translation(item, lesson, "title")
             item["minutes"] = lesson.minutes

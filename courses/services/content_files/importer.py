@@ -103,6 +103,7 @@ def _sync_structure(session, version, modules: list[ModuleSpec]) -> None:
             lesson.position = l_position
             lesson.content_hash = lesson_hash(lesson.title, lesson.body)
             lesson.set_translation(ZH, "title", l_spec.title_zh)
+            lesson.set_translation(ZH, "body", l_spec.body_zh)
             lessons.append(lesson)
         module.lessons = lessons
         new_modules.append(module)

@@ -27,6 +27,8 @@ from lms.core.uploads import UploadProblem, line_of, read_text
 from lms.paths.models import CertificationPath
 
 LESSON_SUFFIXES = (".md", ".markdown")
+# A lesson's Chinese version sits beside it: `<name>.zh_Hans.md`.
+TRANSLATION_SUFFIX = "zh_Hans"
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_LESSON_BYTES = 1024 * 1024
 TITLE_MAX = 200
@@ -327,9 +329,33 @@ class _ManifestReader:
                                  size=MAX_LESSON_BYTES // 1024))
             return None
         body = self.decode(data, name)
-        if body is None or not title or minutes is None:
+        body_zh = self.read_translation(name, line)
+        if body is None or body_zh is None or not title or minutes is None:
             return None
-        return LessonSpec(name, title, title_zh, minutes, body)
+        return LessonSpec(name, title, title_zh, minutes, body, body_zh)
+
+    def read_translation(self, name: str, line: int) -> str | None:
+        """The Chinese twin of lesson file `name` ("" when there is none; None when it is
+        refused, with the problem noted)."""
+        twin = translation_file(name)
+        if not self.source.exists(twin):
+            return ""
+        try:
+            data = self.source.read(twin, MAX_LESSON_BYTES)
+        except Refused as refused:
+            self.problem(line, str(refused))
+            return None
+        if len(data) > MAX_LESSON_BYTES:
+            self.problem(line, _("%(file)s is larger than %(size)d KB.", file=twin,
+                                 size=MAX_LESSON_BYTES // 1024))
+            return None
+        return self.decode(data, twin)
+
+
+def translation_file(name: str, suffix: str = TRANSLATION_SUFFIX) -> str:
+    """The file holding lesson `name`'s translation: `01-greeting.md` → `01-greeting.zh_Hans.md`."""
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem}.{suffix}.{extension}" if dot else f"{name}.{suffix}"
 
 
 def find_course(session, code: str) -> Course | None:

@@ -31,6 +31,9 @@ class FolderSource:
     def __init__(self, root: Path):
         self.root = root.resolve()
 
+    def exists(self, name: str) -> bool:
+        return (self.root / name).is_file()
+
     def read(self, name: str, limit: int) -> bytes:
         current = self.root
         for part in name.split("/"):
@@ -109,6 +112,9 @@ class ZipSource:
         self.members = {info.filename[len(prefix):]: info for info in infos
                         if not info.is_dir() and info.filename.startswith(prefix)}
         self.archive = archive
+
+    def exists(self, name: str) -> bool:
+        return name in self.members
 
     def read(self, name: str, limit: int) -> bytes:
         info = self.members.get(name)

@@ -33,6 +33,7 @@ class LessonSpec:
     title_zh: str
     minutes: int
     body: str = ""
+    body_zh: str = ""  # from the lesson's `<name>.zh_Hans.md` twin, when there is one
 
 
 @dataclass

@@ -1,7 +1,5 @@
 """Telling the admins that the server lacks something people just needed."""
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -22,10 +20,8 @@ def report_missing_font(session, error: MissingGlyphs) -> int:
     key = f"missing-font:{error.script.key if error.script else 'other'}:{clock.today()}"
     made = 0
     for admin in admins:
-        with force_locale(admin.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            subject, body = _message(error)
-        made += notify(session, admin, "system.fonts", subject, body, SYSTEM_PAGE,
-                       dedupe_key=key) is not None
+        made += notify(session, admin, "system.fonts", lambda: _message(error),
+                       link=SYSTEM_PAGE, dedupe_key=key) is not None
     return made
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from assessments.quiz.models import Attempt, QuestionVersion, Quiz
+from assessments.quiz.models import Attempt, Question, QuestionVersion, Quiz
 from assessments.quiz.services import attempts, quizzes
 from lms.core import clock
 from lms.core.audit import AuditEntry
@@ -151,7 +151,8 @@ def test_who_may_set_up_quizzes(db, client, make_person, make_quiz, roles, can_a
 def test_an_author_builds_and_publishes_a_quiz(db, client, bank, admin_person):
     _login(client, admin_person)
     created = client.post("/author/quizzes/new", data={
-        "title": "Refund check", "description": "", "time_limit_minutes": "20",
+        "title": "Refund check", "description": "", "title_zh": "退款检测",
+        "time_limit_minutes": "20",
         "attempts_allowed": "2", "attempt_wait_minutes": "0", "grading_method": "highest",
         "pass_mark": "80", "overdue_handling": "autosubmit", "grace_minutes": "0",
         "shuffle_options": "y", "closes_at": "2026-04-01T17:00",
@@ -162,6 +163,9 @@ def test_an_author_builds_and_publishes_a_quiz(db, client, bank, admin_person):
     assert quiz.time_limit_seconds == 1200 and quiz.attempts_allowed == 2
     assert quiz.closes_at == datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
     assert quiz.review_options == {"immediately": ["score", "feedback"], "open": ["score"]}
+    assert quiz.translations == {"zh_Hans_CN": {"title": "退款检测"}}
+    settings = client.get(f"/author/quizzes/{quiz_id}/settings").get_data(as_text=True)
+    assert 'value="退款检测"' in settings
     page = client.get(f"/author/quizzes/{quiz_id}").get_data(as_text=True)
     assert "Product knowledge › Refunds › refund-days" in page
     bad = client.post(f"/author/quizzes/{quiz_id}/draws",
@@ -222,10 +226,26 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     assert (exam.title, exam.published, exam.pass_mark, exam.time_limit_seconds,
             exam.attempts_allowed, exam.closed_book) == (
         EXAM_TITLE, True, Decimal("80"), 45 * 60, 2, True)
-    assert quizzes.question_count(exam) == 30
+    assert quizzes.question_count(exam) == 18
     assert exam.review_options["immediately"] == ["score", "responses", "feedback"]
+    # Every draw has at least three questions behind each one it shows.
+    for item in exam.items:
+        pool = db.session.scalar(select(func.count()).select_from(Question).where(
+            Question.category_id == item.category_id, Question.archived.is_(False)))
+        assert pool >= 3 * item.draw_count, item.category.name
     checks = db.session.scalars(select(Quiz).where(Quiz.lesson_key.is_not(None))).all()
     assert len(checks) == 21 and all(c.published and c.course_id for c in checks)
+    # In both languages: titles, and every question drawn by the exam and the checks.
+    assert exam.translations["zh_Hans_CN"]["title"] == "新员工闭卷考试"
+    assert all(c.title.startswith("Knowledge check: ") and not
+               c.title.startswith("Knowledge check: Knowledge check")
+               and c.translations["zh_Hans_CN"]["title"].startswith("知识检测：")
+               for c in checks)
+    from assessments.quiz.services.languages import is_complete
+
+    versions = db.session.scalars(select(QuestionVersion)).all()
+    assert len(versions) == 56 + 28
+    assert [v.name for v in versions if not is_complete(v, "zh_Hans_CN")] == []
     # Running it again changes nothing.
     assert install_demo_quizzes(db.session).id == exam.id
     assert db.session.scalar(select(func.count()).select_from(Quiz)) == 22

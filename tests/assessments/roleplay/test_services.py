@@ -430,10 +430,32 @@ def test_demo_content_installs_once_and_plays(app, defaults):
     again = install_demo_roleplays(S, app.config["STORAGE_DIR"])
     assert made.keys() == again.keys() and len(made) == 6
     returns = made["Refund transparency on a return"]
-    assert returns.attachments[0].content_type == "application/pdf"
+    # The policy card, once per language: each reader gets theirs.
+    assert [(a.content_type, a.language) for a in returns.attachments] == [
+        ("application/pdf", "en"), ("application/pdf", "zh_Hans_CN")]
+    assert [a.language for a in returns.attachments_for("zh_Hans_CN")] == ["zh_Hans_CN"]
     assert all(s.published and s.script for s in made.values())
-    assert scripted_first_line(made["Smart band will not sync"]) == \
-        "Thank you... at least someone listens. Ticket 88231, by the way."
+    band = made["Smart band will not sync"]
+    assert scripted_first_line(band) == "Thank you... at least someone listens. My ticket is 88231."
+    assert submissions.scripted_reply(band, 1, "非常抱歉") == \
+        "谢谢……总算有人在听了。我的工单号是 88231。"
+    # Nothing matched: the customer asks again, in the agent's language.
+    assert submissions.scripted_reply(band, 1, "asdf").startswith("Sorry, I don't follow.")
+    assert submissions.scripted_reply(band, 1, "随便").startswith("抱歉，我没听明白。")
+    # Every text of every scenario, turn and rubric has its Chinese version.
+    for scenario in made.values():
+        assert scenario.untranslated(("title", "persona", "situation", "customer_knows",
+                                      "customer_wants", "agent_goal", "opening_message"),
+                                     "zh_Hans_CN") == [], scenario.title
+        for turn in scenario.script:
+            zh = turn.translations["zh_Hans_CN"]
+            assert zh["reply"] and len(zh["branches"]) == len(turn.branches)
+        rubric = scenario.rubric
+        assert rubric.untranslated(("title", "description"), "zh_Hans_CN") == []
+        for criterion in rubric.current.criteria:
+            assert criterion.untranslated(("title",), "zh_Hans_CN") == []
+            assert all(not level.untranslated(("title", "descriptor"), "zh_Hans_CN")
+                       for level in criterion.levels)
 
 
 def scripted_first_line(scenario):
@@ -461,3 +483,24 @@ def test_upload_limit_never_exceeds_the_request_limit(world):
     assert submissions.upload_limit(world.scenario, 52 * 1024 * 1024) < 52 * 1024 * 1024
     world.scenario.upload_max_mb = 10
     assert submissions.upload_limit(world.scenario, 52 * 1024 * 1024) == 10 * 1024 * 1024
+
+
+def test_the_calibration_reference_call_is_speech_or_says_it_is_a_tone(monkeypatch):
+    """With espeak-ng installed the reference call is the four-hours case spoken in Mandarin
+    (a minute or more of speech); without it, a short tone and a note saying so."""
+    import io
+    import shutil
+    import wave
+
+    from assessments.roleplay import demo
+
+    data, note = demo.reference_call()
+    with wave.open(io.BytesIO(data)) as wav:
+        seconds = wav.getnframes() / wav.getframerate()
+    if shutil.which("espeak-ng"):
+        assert seconds > 30 and "espeak-ng" in note
+    else:
+        assert seconds < 5 and "stand-in" in note
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    data, note = demo.reference_call()
+    assert data == demo.demo_wav() and "stand-in" in note

@@ -325,3 +325,68 @@ def test_oversized_recording_is_refused_with_a_message(client, auth, world):
     assert response.status_code == 422 and "larger than the 1 MB" in response.get_data(
         as_text=True)
     assert S.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+@pytest.mark.parametrize("locale, shown, hidden", [
+    ("zh_Hans_CN", "退换货政策卡.pdf", "returns-policy-card.pdf"),
+    ("en", "returns-policy-card.pdf", "退换货政策卡.pdf"),
+])
+def test_the_brief_in_the_readers_language_with_its_policy_card(app, client, auth, defaults,
+                                                                 make_person, locale, shown,
+                                                                 hidden):
+    from assessments.roleplay.demo import install_demo_roleplays
+
+    made = install_demo_roleplays(db.session, app.config["STORAGE_DIR"])
+    db.session.commit()
+    scenario = made["Refund transparency on a return"]
+    agent = make_person(("agent",), tier_id=defaults["NEWHIRE"].id, locale=locale)
+    auth.login(agent)
+    page = client.get(f"/roleplays/scenarios/{scenario.id}").get_data(as_text=True)
+    assert shown in page and hidden not in page
+    situation = scenario.translation("situation", locale) or scenario.situation
+    assert situation in page
+    assert "data-fallback" not in page
+
+
+def test_an_untranslated_brief_is_marked_in_chinese_only(client, auth, world):
+    for locale, marked in (("zh_Hans_CN", True), ("en", False)):
+        world.agent.locale = locale
+        db.session.commit()
+        auth.login(world.agent)
+        page = client.get(f"/roleplays/scenarios/{world.scenario.id}").get_data(as_text=True)
+        assert "Fifth contact about a band that will not sync." in page
+        assert ("data-fallback" in page) == marked
+        auth.logout()
+
+
+def test_authors_write_the_brief_and_the_script_in_chinese_and_see_what_is_missing(
+        client, auth, world):
+    auth.login(world.admin)
+    page = client.get(f"/roleplays/author/scenarios/{world.scenario.id}").get_data(
+        as_text=True)
+    assert "texts not translated yet" in page
+    settings = {"title": world.scenario.title, "title_zh": "手环无法同步",
+                "rubric_id": world.rubric.id, "situation": world.scenario.situation,
+                "situation_zh": "第五次联系：手环无法同步。", "opening_message": "Fifth call!",
+                "opening_message_zh": "第五次了！", "pass_mark": "80", "attempts_allowed": "3",
+                "retry_wait_hours": "0", "sla_hours": "24", "calibration_share": "0",
+                "agreement_threshold": "15", "upload_max_mb": "50", "allow_chat": "y"}
+    assert client.post(f"/roleplays/author/scenarios/{world.scenario.id}",
+                       data=settings).status_code == 302
+    scenario = S.get(Scenario, world.scenario.id)
+    assert scenario.translation("situation", "zh_Hans_CN") == "第五次联系：手环无法同步。"
+    assert scenario.translation("title", "zh_Hans_CN") == "手环无法同步"
+    client.post(f"/roleplays/author/scenarios/{scenario.id}/script", data={
+        "turn-0-reply": "Sorry, I don't follow.", "turn-0-branches": "sorry, 抱歉 => Thanks.",
+        "turn-0-reply_zh": "抱歉，我没听明白。", "turn-0-branches_zh": "谢谢。"})
+    turn = S.get(Scenario, scenario.id).script[0]
+    assert turn.translations["zh_Hans_CN"] == {"reply": "抱歉，我没听明白。",
+                                               "branches": ["谢谢。"]}
+    page = client.get(f"/roleplays/author/scenarios/{scenario.id}").get_data(as_text=True)
+    assert "抱歉，我没听明白。" in page and "谢谢。" in page
+    # More Chinese replies than branches is refused, and nothing changes.
+    refused = client.post(f"/roleplays/author/scenarios/{scenario.id}/script", data={
+        "turn-0-reply": "Sorry?", "turn-0-branches": "sorry => Thanks.",
+        "turn-0-branches_zh": "谢谢。\n多余的一行。"}, follow_redirects=True)
+    assert "one Chinese reply per branch" in refused.get_data(as_text=True)
+    assert S.get(Scenario, scenario.id).script[0].reply == "Sorry, I don't follow."
