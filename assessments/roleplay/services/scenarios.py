@@ -1,7 +1,7 @@
 """The scenario library: scenarios, their scripted customer, competencies and attachments.
 Services take the actor and never commit."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -16,13 +16,15 @@ from assessments.roleplay.models import (
     ScriptTurn,
 )
 from lms.competencies.models import Competency
-from lms.core import audit
+from lms.core import audit, uploads
 from lms.core.errors import DomainError
 
 TEXT_FIELDS = ("persona", "situation", "customer_knows", "customer_wants", "agent_goal",
                "opening_message")
 TEXT_MAX = 5000
 MAX_TURNS = 30
+# The lesson attachment rules; the name column holds 200 characters.
+ATTACHMENTS = replace(uploads.ATTACHMENTS, name_max=200)
 
 
 @dataclass
@@ -163,28 +165,13 @@ def add_attachment(session, actor, scenario: Scenario, filename: str, stream: Bi
                    storage_dir: str, max_bytes: int) -> ScenarioAttachment:
     """Attach a file agents read before the role-play (the course attachment rules: type
     from the content, size limit)."""
-    from courses.services import authoring
-    from lms.core import storage
-
-    name = authoring._clean_filename(filename)
-    if not name:
-        raise DomainError(_("Choose a file to upload."), "file")
-    authoring._extension(name)
-    found: dict[str, str] = {}
-
-    def check(head: bytes) -> None:
-        found["type"] = authoring.attachment_type(name, head)
-
-    try:
-        stored = storage.store(storage_dir, stream, max_bytes, check_head=check)
-    except storage.TooLarge:
-        raise DomainError(_("%(name)s is larger than the %(limit)s MB allowed.", name=name,
-                            limit=f"{max_bytes / 1024 / 1024:g}"), "file") from None
-    attachment = ScenarioAttachment(filename=name, sha256=stored.sha256,
-                                    content_type=found["type"], size=stored.size)
+    upload = uploads.store_upload(storage_dir, filename, stream, max_bytes, ATTACHMENTS)
+    attachment = ScenarioAttachment(filename=upload.filename, sha256=upload.sha256,
+                                    content_type=upload.content_type, size=upload.size)
     scenario.attachments.append(attachment)
     session.flush()
-    audit.record(actor, "roleplay.attachment_add", scenario, filename=name, sha256=stored.sha256)
+    audit.record(actor, "roleplay.attachment_add", scenario, filename=upload.filename,
+                 sha256=upload.sha256)
     return attachment
 
 

@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from assessments.roleplay.forms import MessageForm, PostForm, StartForm, UploadF
 from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
 from assessments.roleplay.services import grading, scoring, submissions
 from lms.competencies.models import Competency
+from lms.core import uploads
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.forms import apply_domain_error
@@ -213,20 +213,6 @@ def upload(scenario_id: int):
                                                                  current_user)), status
 
 
-def _send_stored(sha256: str, content_type: str, filename: str, inline: bool):
-    from lms.core import storage
-
-    path = storage.path_for(current_app.config["STORAGE_DIR"], sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=content_type, as_attachment=not inline,
-                         download_name=filename, conditional=True, etag=sha256)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @login_required
 def recording(submission_id: int):
     """The recording, to the agent, their assigned mentors and leads only (range requests
@@ -234,8 +220,9 @@ def recording(submission_id: int):
     submission = _visible_submission(submission_id)
     if not submission.recording_sha256:
         abort(404)
-    return _send_stored(submission.recording_sha256, submission.recording_type,
-                        submission.recording_filename, inline=True)
+    return uploads.send_stored(current_app.config["STORAGE_DIR"], submission.recording_sha256,
+                               submission.recording_type, submission.recording_filename,
+                               inline=True)
 
 
 @login_required
@@ -247,5 +234,6 @@ def attachment(scenario_id: int, attachment_id: int):
     if not may(current_user, "roleplay.take", scenario) and not may(current_user,
                                                                      "roleplay.author"):
         abort(404)
-    return _send_stored(found.sha256, found.content_type, found.filename,
-                        inline=found.content_type.startswith("image/"))
+    return uploads.send_stored(current_app.config["STORAGE_DIR"], found.sha256,
+                               found.content_type, found.filename,
+                               inline=found.content_type.startswith("image/"))
