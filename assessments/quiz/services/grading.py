@@ -19,7 +19,7 @@ The numbers, exactly:
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -29,6 +29,7 @@ from lms.competencies.models import ProficiencyLevel
 from lms.competencies.services.evidence import Evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
+from lms.core.numbers import HUNDREDTHS, half_up
 from lms.core.signals import result_recorded
 from lms.people.models import Person
 
@@ -38,18 +39,11 @@ EVIDENCE_KIND = "quiz"
 COMMENT_MAX = 5000
 
 
-def display_score(score: Decimal | None) -> str:
-    """A score as people read it: rounded half up to one decimal, once, here."""
-    if score is None:
-        return "–"
-    return str(Decimal(score).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
 def display_marks(marks: Decimal | None) -> str:
     """Marks as people read them: rounded half up to two decimals, trailing zeros dropped."""
     if marks is None:
         return "–"
-    shown = Decimal(marks).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    shown = half_up(marks, HUNDREDTHS).normalize()
     return f"{shown:f}"
 
 

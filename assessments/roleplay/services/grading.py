@@ -21,6 +21,7 @@ from lms.competencies.models import Competency, ProficiencyLevel
 from lms.competencies.services.evidence import Evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
+from lms.core.numbers import display_score
 from lms.core.signals import result_recorded
 from lms.notifications.services import notify
 
@@ -176,8 +177,8 @@ def _tell_agent(session, submission: Submission, grade: Grade) -> None:
     else:
         subject = _("Role-play feedback: %(title)s", title=title)
     body = _("Your role-play has been graded: %(score)s (pass mark %(mark)s). Open it to read "
-             "the breakdown and the feedback.", score=scoring.display_score(grade.score),
-             mark=scoring.display_score(submission.scenario.pass_mark))
+             "the breakdown and the feedback.", score=display_score(grade.score),
+             mark=display_score(submission.scenario.pass_mark))
     notify(session, submission.person, "roleplay.graded", subject, body,
            link=f"/roleplays/submissions/{submission.id}")
 

@@ -17,18 +17,19 @@ from sqlalchemy import select
 
 from assessments.roleplay.forms import MessageForm, PostForm, StartForm, UploadForm
 from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
-from assessments.roleplay.services import grading, scoring, submissions
+from assessments.roleplay.services import grading, submissions
 from lms.competencies.models import Competency
 from lms.core import uploads
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.forms import apply_domain_error
 from lms.core.i18n import current_language
+from lms.core.numbers import display_score
 from lms.core.policy import may
 
 
 def rp_score(value) -> str:
-    return scoring.display_score(value)
+    return display_score(value)
 
 
 def rp_hours(value) -> str:

@@ -11,13 +11,14 @@ one policy, so adding an assessment kind never changes the rules that read profi
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
+from lms.core.numbers import WHOLE, half_up
 
 
 class Evidence(db.Model):
@@ -79,7 +80,7 @@ def profiles(session, person_ids: list[int], *,
         exact = weighted / weights if weights and weights > 0 else Decimal(0)
         result[person_id][competency_id] = ProfileEntry(
             competency_id=competency_id,
-            level=int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+            level=int(half_up(exact, WHOLE)),
             exact=exact,
             sources=tuple(sorted(set(kinds.split(",")))),
         )
