@@ -3,9 +3,15 @@
 import click
 from sqlalchemy import select
 
+from certificates.models import Certificate
+from certificates.services.awards import evaluate_person
+from certificates.services.badges import key_uri, rotate_keys
+from certificates.services.batches import queue_name
+from certificates.services.reminders import expiry_reminders
 from lms.core import clock
 from lms.core.database import writing
 from lms.core.extensions import db
+from lms.people.models import Person
 
 
 @click.command("evaluate-certifications")
@@ -13,9 +19,6 @@ from lms.core.extensions import db
               help="Employee id to evaluate (repeatable); default: everyone active.")
 def evaluate_certifications_command(employee_ids: tuple[str, ...]) -> None:
     """Evaluate the certification rules for people, awarding what they have earned."""
-    from certificates.models import Certificate
-    from certificates.services.awards import evaluate_person
-    from lms.people.models import Person
 
     with writing():
         stmt = select(Person).where(Person.active.is_(True)).order_by(Person.id)
@@ -39,7 +42,6 @@ def evaluate_certifications_command(employee_ids: tuple[str, ...]) -> None:
 @click.command("send-expiry-reminders")
 def send_expiry_reminders_command() -> None:
     """Send the 60/30/7-day certificate expiry reminders (each once)."""
-    from certificates.services.reminders import expiry_reminders
 
     with writing():
         made = expiry_reminders(db.session, clock.today())
@@ -55,7 +57,6 @@ def certificates_worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
-    from certificates.services.batches import queue_name
 
     url = current_app.config.get("REDIS_URL")
     if not url:
@@ -67,7 +68,6 @@ def certificates_worker_command(burst: bool) -> None:
 @click.command("rotate-badge-key")
 def rotate_badge_key_command() -> None:
     """Make new Open Badges signing keys (EdDSA and RS256); old keys stay published."""
-    from certificates.services.badges import key_uri, rotate_keys
 
     with writing():
         made = rotate_keys(db.session)

@@ -2,6 +2,8 @@
 
 import click
 
+from courses.services.content_files import export_course, import_course
+from courses.services.versions import latest_version
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 
@@ -13,8 +15,6 @@ from lms.core.extensions import db
 def import_course_command(path: str, publish_now: bool) -> None:
     """Import a course folder (course.yaml + Markdown lessons) or a .zip of one. Nothing is
     imported unless the whole folder is valid."""
-    from courses.services.content_files import import_course
-    from courses.services.versions import latest_version
 
     try:
         course = import_course(db.session, None, path, publish_now=publish_now)
@@ -36,7 +36,6 @@ def import_course_command(path: str, publish_now: bool) -> None:
               help="Write into an existing folder or replace an existing .zip.")
 def export_course_command(code: str, output: str, overwrite: bool) -> None:
     """Write a course's published version to OUTPUT: a folder, or a .zip if it ends so."""
-    from courses.services.content_files import export_course
 
     try:
         written = export_course(db.session, code, output, overwrite=overwrite)

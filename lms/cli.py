@@ -4,12 +4,17 @@ package registers its own through its init_app)."""
 import click
 from sqlalchemy import func, select
 
+from courses.models import Course
 from lms.core import clock
+from lms.core.errors import DomainError
 from lms.core.extensions import db
+from lms.defaults import install_defaults
+from lms.demo import DEMO_PASSWORD, seed_demo
+from lms.people.models import Person
+from lms.people.services.directory import PersonData, create_person
 
 
 def _has_people() -> bool:
-    from lms.people.models import Person
 
     return bool(db.session.scalar(select(func.count()).select_from(Person)))
 
@@ -24,7 +29,6 @@ def _wipe() -> None:
 @click.option("--force", is_flag=True, help="Erase all existing data first.")
 def seed_demo_command(force: bool) -> None:
     """Build the demo organisation and print the demo log-ins."""
-    from lms.demo import DEMO_PASSWORD, seed_demo
 
     if _has_people():
         if not force:
@@ -39,7 +43,6 @@ def seed_demo_command(force: bool) -> None:
                f"{DEMO_PASSWORD!r}):")
     for login in logins:
         click.echo(f"  {login.role:<8} {login.email:<28} {login.name}")
-    from courses.models import Course
     codes = db.session.scalars(select(Course.code).order_by(Course.id))
     click.echo("Starter courses imported and published: " + ", ".join(codes))
 
@@ -47,7 +50,6 @@ def seed_demo_command(force: bool) -> None:
 @click.command("seed-defaults")
 def seed_defaults_command() -> None:
     """Install the default scale, competency framework, paths and matrix where missing."""
-    from lms.defaults import install_defaults
 
     install_defaults(db.session)
     db.session.commit()
@@ -61,8 +63,6 @@ def seed_defaults_command() -> None:
 @click.password_option()
 def create_admin_command(employee_id: str, name: str, email: str, password: str) -> None:
     """Create an administrator account (for a fresh, non-demo installation)."""
-    from lms.core.errors import DomainError
-    from lms.people.services.directory import PersonData, create_person
 
     try:
         create_person(db.session, None, PersonData(employee_id=employee_id, name=name,

@@ -12,12 +12,15 @@ from sqlalchemy import func, select, true
 
 from lms.core import clock, policy
 from lms.core.extensions import db
+from lms.paths.models import CertificationPath
+from lms.people.models import Person, Team
 from lms.people.policy import report_scope
+from reports.services import exports
+from reports.services.filters import filter_form, filters_from, form_errors
 
 
 def _team_id(value: str) -> int:
     """A team by id or by exact name (case-insensitive); unknown or ambiguous: an error."""
-    from lms.people.models import Team
 
     if value.isdigit() and db.session.get(Team, int(value)) is not None:
         return int(value)
@@ -31,7 +34,6 @@ def _team_id(value: str) -> int:
 
 
 def _person(employee_id: str, hint: str):
-    from lms.people.models import Person
 
     person = db.session.scalar(select(Person).where(Person.employee_id == employee_id))
     if person is None:
@@ -40,7 +42,6 @@ def _person(employee_id: str, hint: str):
 
 
 def _path_id(code: str, hint: str) -> int:
-    from lms.paths.models import CertificationPath
 
     path_id = db.session.scalar(select(CertificationPath.id).where(
         func.upper(CertificationPath.code) == code.strip().upper()))
@@ -72,8 +73,6 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
                                   hired_from, hired_to, expiring_within, include_inactive,
                                   as_employee_id) -> None:
     """Export the certification status report (CSV or XLSX) with the dashboard's filters."""
-    from reports.services import exports
-    from reports.services.filters import filter_form, filters_from, form_errors
 
     scope = true()
     if as_employee_id:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check, in one command: the virtualenv with the dev tools, axe-core for the browser
-# suite, Chromium, the PDF fonts and poppler, the translations, ruff, the whole pytest suite
+# suite, Chromium, the PDF fonts and poppler, the translations, ruff, the layers
+# contract (import-linter), the whole pytest suite
 # on SQLite and, side by side,
 # on PostgreSQL when one answers (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
 # Exits non-zero on the first failure.
@@ -106,6 +107,10 @@ fi
 
 step "ruff"
 .venv/bin/ruff check .
+
+# The layers (docs/architecture.md): an upward import fails here.
+step "import-linter (layers)"
+.venv/bin/lint-imports --no-cache
 
 # The SQLite and PostgreSQL runs go side by side (one core each); their logs print in turn.
 LOGS=$(mktemp -d)

@@ -4,13 +4,15 @@ from pathlib import Path
 
 import click
 
+from assessments.quiz.services import attempts, bank
+from assessments.quiz.services.aiken import import_aiken
+from assessments.quiz.services.gift import export_gift, import_gift
 from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 
 
 def _target(category: str | None, create: bool):
-    from assessments.quiz.services import bank
 
     if not category:
         return None
@@ -28,7 +30,6 @@ def _target(category: str | None, create: bool):
 
 
 def _import(reader, file: Path, category: str | None) -> None:
-    from assessments.quiz.services import bank
 
     try:
         text = bank.decode_upload(file.read_bytes())
@@ -52,7 +53,6 @@ def _import(reader, file: Path, category: str | None) -> None:
                                  "(a/b/c; created when missing).")
 def import_gift_command(file: Path, category: str | None) -> None:
     """Import a Moodle GIFT file into the question bank (all or nothing)."""
-    from assessments.quiz.services.gift import import_gift
 
     _import(import_gift, file, category)
 
@@ -63,7 +63,6 @@ def import_gift_command(file: Path, category: str | None) -> None:
                                                 "created when missing).")
 def import_aiken_command(file: Path, category: str) -> None:
     """Import an Aiken file (single-choice questions) into the question bank."""
-    from assessments.quiz.services.aiken import import_aiken
 
     _import(import_aiken, file, category)
 
@@ -75,7 +74,6 @@ def import_aiken_command(file: Path, category: str) -> None:
               help="File to write (default: standard output).")
 def export_gift_command(category: str, output: Path | None) -> None:
     """Export a category of the question bank as GIFT."""
-    from assessments.quiz.services.gift import export_gift
 
     text = export_gift(db.session, _target(category, create=False))
     if output is None:
@@ -93,7 +91,6 @@ BATCH = 50
 def finish_overdue_attempts_command() -> None:
     """Finish (or abandon, as each quiz says) every attempt whose time ran out, with the
     answers saved so far, even if the learner never comes back."""
-    from assessments.quiz.services import attempts
 
     changed = 0
     with writing():

@@ -1,7 +1,10 @@
 """Who may author quizzes, take them, read results, grade essays and set accommodations."""
 
+from sqlalchemy import false, true
+
 from courses.policy import may_author
 from lms.core import policy
+from lms.people.models import Person
 from lms.people.policy import LINE_READERS, may_view_person
 
 
@@ -36,6 +39,16 @@ def _quiz(actor, action: str, obj) -> bool:
         return actor.has_role("admin") or (actor.has_role("mentor")
                                            and obj.mentor_id == actor.id)
     return False
+
+
+def gradeable_people_filter(actor):
+    """A SQL condition on Person selecting whose essays `actor` grades (the quiz.grade rule
+    as SQL): everyone's for admins, a mentor's mentees', nobody's otherwise."""
+    if actor.has_role("admin"):
+        return true()
+    if actor.has_role("mentor"):
+        return Person.mentor_id == actor.id
+    return false()
 
 
 # Registered by the package's init_app (lms.core.policy.register_all).

@@ -2,6 +2,7 @@
 
 import click
 
+from assessments.review360.demo import install_questionnaires
 from lms.core import clock
 from lms.core.database import writing
 from lms.core.extensions import db
@@ -21,7 +22,6 @@ def send_360_reminders_command() -> None:
 @click.command("install-360-questionnaires")
 def install_questionnaires_command() -> None:
     """Install the default agent and manager 360 questionnaires where missing."""
-    from assessments.review360.demo import install_questionnaires
 
     with writing():
         made = install_questionnaires(db.session)

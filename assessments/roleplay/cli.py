@@ -5,6 +5,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from assessments.roleplay.models import Rubric, RubricVersion
+from assessments.roleplay.services import rubrics
+from lms.core.errors import DomainError
 from lms.core.extensions import db
 
 
@@ -14,9 +17,6 @@ from lms.core.extensions import db
 @click.option("--rubric-id", type=int, help="Replace this rubric's criteria (versioned).")
 def import_rubric_command(csv_file: Path, title: str | None, rubric_id: int | None) -> None:
     """Import a rubric CSV (one row per level); nothing is saved if any line is wrong."""
-    from assessments.roleplay.models import Rubric
-    from assessments.roleplay.services import rubrics
-    from lms.core.errors import DomainError
 
     if bool(title) == bool(rubric_id):
         raise click.UsageError("Give either --title (a new rubric) or --rubric-id.")
@@ -39,8 +39,6 @@ def import_rubric_command(csv_file: Path, title: str | None, rubric_id: int | No
 @click.option("--version", "number", type=int, help="A past version (default: current).")
 def export_rubric_command(rubric_id: int, number: int | None) -> None:
     """Print a rubric as CSV (the import format)."""
-    from assessments.roleplay.models import Rubric, RubricVersion
-    from assessments.roleplay.services import rubrics
 
     rubric = db.session.get(Rubric, rubric_id)
     if rubric is None:

@@ -26,12 +26,13 @@ from certificates.models import (
     CertificationEvaluation,
 )
 from certificates.services import badges, rules
+from lms.competencies.services.evidence import profiles
 from lms.core import audit, clock
 from lms.core.errors import DomainError
 from lms.core.validation import clean_text
 from lms.notifications.services import notify
 from lms.paths.models import CertificationPath
-from lms.people.models import Person
+from lms.people.models import Person, PersonRole
 
 
 def add_months(day: date, months: int) -> date:
@@ -156,7 +157,6 @@ def request_approval(session, person: Person, path: CertificationPath) -> AwardA
 
 
 def _hr(session) -> list[Person]:
-    from lms.people.models import PersonRole
 
     return list(session.scalars(select(Person).join(PersonRole).where(
         PersonRole.role == "hr", Person.active.is_(True)).order_by(Person.id)))
@@ -177,7 +177,6 @@ def _next_serial(session, path: CertificationPath, year: int) -> str:
 
 def _matrix_at_issue(document: dict, evaluation: CertificationEvaluation, session,
                      person_id: int) -> list[dict]:
-    from lms.competencies.services.evidence import profiles
 
     held = profiles(session, [person_id]).get(person_id, {})
     return [{"code": item["code"], "name": item["name"], "name_zh": item["name_zh"],

@@ -12,10 +12,12 @@ from certificates.models import (
     Certificate,
     CertificationSettings,
     RecertificationSlot,
+    RulesVersion,
 )
 from certificates.services import rules
+from certificates.services.awards import paths_to_evaluate
 from certificates.services.standing import PathStanding, standings
-from lms.core import audit, clock
+from lms.core import audit, clock, policy
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.validation import CODE_MAX, clean_code, clean_text
@@ -140,7 +142,6 @@ class PersonCertification:
 def person_certification(session, person: Person) -> PersonCertification:
     """The person's tier and its prerequisites (and paths they hold certificates of), each
     with its stored standing; certificates newest first."""
-    from certificates.services.awards import paths_to_evaluate
 
     held = standings(session, [person.id]).get(person.id, {})
     paths = paths_to_evaluate(session, person)
@@ -161,14 +162,13 @@ def pending_approvals(session, actor) -> list[AwardApproval]:
     """Pending requests `actor` may decide, oldest first."""
     stmt = select(AwardApproval).where(AwardApproval.status == "pending") \
         .order_by(AwardApproval.requested_at, AwardApproval.id)
-    if not actor.has_role("admin", "hr"):
+    if not policy.may(actor, "certificates.manage"):  # HR and admins decide every request
         stmt = stmt.where(AwardApproval.path_id.in_(approver_path_ids(actor) or {-1}))
     return list(session.scalars(stmt))
 
 
 def settings_summary(session, path: CertificationPath) -> dict:
     """The path's rules as the settings page shows them (snapshot and its version)."""
-    from certificates.models import RulesVersion
 
     document = rules.snapshot(session, path)
     version = session.scalar(select(RulesVersion.number).where(

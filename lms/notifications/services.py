@@ -22,6 +22,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from lms.core import clock
+from lms.core.extensions import db
 from lms.core.urls import public_url
 from lms.notifications.models import Notification, OutboxEmail
 
@@ -162,7 +163,6 @@ def _forget_after_rollback(session) -> None:
 def deliver(ids: list[int]) -> int:
     """Send the outbox rows `ids` that are still unsent; returns how many went out. Reads and
     writes in two short transactions of their own, with the SMTP conversation between."""
-    from lms.core.extensions import db
 
     with Session(db.engine) as reader:
         found = list(reader.scalars(

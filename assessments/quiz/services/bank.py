@@ -28,6 +28,7 @@ from assessments.quiz.models import (
 from lms.competencies.models import Competency
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.markdown import render_markdown
 from lms.core.uploads import read_text
 
 NAME_MAX = 200
@@ -107,7 +108,6 @@ class ImportResult:
 
 def question_html(text: str) -> Markup:
     """Question text or feedback (Markdown) as safe HTML."""
-    from lms.core.markdown import render_markdown
 
     return render_markdown(text)
 
@@ -702,6 +702,7 @@ def install_demo_bank(session) -> dict[str, QuestionCategory]:
     """Import the demo question bank (demo_bank.gift) and tag its questions with the
     competencies of their category; returns its categories by path label ("Product
     knowledge › Returns and refunds"). Does nothing but look them up when they exist."""
+    # Here, not at the top: gift imports this module (a start-up cycle).
     from assessments.quiz.services.gift import import_gift
 
     paths = [path for path in DEMO_COMPETENCIES]

@@ -25,6 +25,9 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
+from assessments.quiz.policy import gradeable_people_filter
+from assessments.quiz.services import scoring
+from assessments.quiz.services.responses import matching_choices
 from lms.competencies.models import ProficiencyLevel
 from lms.competencies.services.evidence import Evidence
 from lms.core import audit, clock, policy
@@ -58,7 +61,6 @@ def fraction_for(version: QuestionVersion, response: dict | None) -> Decimal | N
     """The automatic fraction (0–1) a response earns; None for essays (graded by people)."""
     if version.qtype == "essay":
         return None
-    from assessments.quiz.services import scoring
 
     fraction = scoring.score_response(version, response)
     if fraction is None:
@@ -176,11 +178,7 @@ def grading_queue(session, actor) -> list[Attempt]:
     stmt = (select(Attempt).join(Person, Person.id == Attempt.person_id)
             .where(Attempt.state == "finished", Attempt.needs_grading.is_(True))
             .order_by(Attempt.finished_at, Attempt.id))
-    if not actor.has_role("admin"):
-        if not actor.has_role("mentor"):
-            return []
-        stmt = stmt.where(Person.mentor_id == actor.id)
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.where(gradeable_people_filter(actor))))
 
 
 def grade_essay(session, actor, aq: AttemptQuestion, mark: Decimal, comment: str = "") -> None:
@@ -257,7 +255,6 @@ def regrade(session, actor, quiz: Quiz, old: QuestionVersion, new: QuestionVersi
 
 def _carry_order(order: list, new: QuestionVersion) -> list:
     """Keep the learner's option order for options still there; new options go last."""
-    from assessments.quiz.services.responses import matching_choices
 
     if new.qtype in ("single", "multiple"):
         ids = [option["id"] for option in new.data.get("options", [])]

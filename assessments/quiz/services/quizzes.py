@@ -26,6 +26,7 @@ from assessments.quiz.models import (
     QuizItem,
     QuizOverride,
 )
+from courses.models import Lesson
 from lms.core import audit, policy
 from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person, Team
@@ -128,7 +129,6 @@ def _check_attempts(attempts: int | None, allow_unlimited: bool) -> None:
 def _check_lesson(session, data: QuizData) -> None:
     if data.lesson_key is None:
         return
-    from courses.models import Lesson
 
     if session.scalar(select(Lesson.id).where(Lesson.key == data.lesson_key).limit(1)) is None:
         raise DomainError(_("No course has a lesson with that key."), "lesson_key")

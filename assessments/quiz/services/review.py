@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from assessments.quiz.models import REVIEW_ITEMS, Attempt, AttemptQuestion
+from assessments.quiz.services import scoring
 from assessments.quiz.services.attempts import OPEN_STATES
+from assessments.quiz.services.bank import question_html
 from assessments.quiz.services.quizzes import rules_for
 from assessments.quiz.services.responses import matching_choices, matching_prompts
 from lms.core import clock
@@ -136,7 +138,6 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
 def _html(markdown: str) -> Markup:
     """Question text and feedback are Markdown (see the bank); shown as sanitised HTML.
     Cached per process: an exam shows the same few hundred texts to everyone taking it."""
-    from assessments.quiz.services.bank import question_html
 
     return question_html(markdown)
 
@@ -175,6 +176,5 @@ def right_answers(aq: AttemptQuestion) -> list[str]:
 
 def response_feedback(aq: AttemptQuestion) -> list[str]:
     """The author's feedback on the answer the learner gave."""
-    from assessments.quiz.services import scoring
 
     return scoring.answer_feedback(aq.version, aq.response)

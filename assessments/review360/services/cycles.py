@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from assessments.review360.models import GROUPS, Cycle, CycleGroup, Rater, Subject
 from assessments.review360.services import groups as rater_groups
-from assessments.review360.services import questionnaires
+from assessments.review360.services import questionnaires, results
 from lms.core import audit, clock
 from lms.core.errors import DomainError
 from lms.core.validation import clean_text
@@ -233,7 +233,6 @@ def add_subjects(session, actor, cycle: Cycle, person_ids: list[int]) -> list[Su
 def close_cycle(session, actor, cycle: Cycle) -> None:
     """Close the cycle: drafts stay unsubmitted, every subject's results are computed and
     stored, written as competency evidence, and announced (`result_recorded`)."""
-    from assessments.review360.services import results
 
     if cycle.closed:
         raise DomainError(_("This cycle is already closed."))

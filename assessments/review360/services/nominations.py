@@ -207,7 +207,7 @@ def approve(session, actor, subject: Subject) -> list[SentLink]:
         raise NotFound(_("Only their manager or HR approves these nominations."))
     if subject.nomination_state == "approved":
         raise DomainError(_("These nominations are already approved."))
-    if subject.nomination_state == "open" and not actor.has_role("hr", "admin"):
+    if subject.nomination_state == "open" and not policy.may(actor, "review360.manage"):
         raise DomainError(_("%(name)s has not sent their nominations yet.",
                             name=subject.person.name))
     subject.nomination_state = "approved"

@@ -42,8 +42,10 @@ from sqlalchemy.orm import selectinload
 
 from assessments.review360.models import Cycle, Rater, Response, Subject, SubjectScore
 from assessments.review360.services import groups as rater_groups
+from assessments.review360.services.questionnaires import anchors_for
 from lms.competencies.models import Competency, ProficiencyLevel
 from lms.competencies.services.evidence import Evidence
+from lms.core.i18n import current_language
 from lms.core.signals import result_recorded
 
 EVIDENCE_KIND = "review360"
@@ -235,8 +237,6 @@ def subject_report(session, subject: Subject, *, require_closed: bool = True) ->
         ((group, a.comment) for group, answers in shown.items() for a in answers
          if items[a.item_id].kind == "comment" and a.comment),
         key=lambda pair: (applicable.index(pair[0]), pair[1].casefold())))
-    from assessments.review360.services.questionnaires import anchors_for
-    from lms.core.i18n import current_language
 
     return SubjectReport(subject.id, subject.person_id, subject.person.name, cycle.title,
                          (low, high), tuple(summaries), competencies, overall, comments,

@@ -13,6 +13,7 @@ from lms.competencies.models import (
     MatrixRequirement,
     ProficiencyLevel,
 )
+from lms.competencies.services.evidence import profiles
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH
@@ -77,7 +78,6 @@ def matrix_row_for(session, person) -> list[MatrixCell]:
     """The person's tier requirements beside their evidenced levels (from the profile)."""
     if person.tier_id is None:
         return []
-    from lms.competencies.services.evidence import profiles
 
     rows = session.execute(
         select(Competency, MatrixRequirement.required_level)

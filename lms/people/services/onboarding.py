@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.uploads import UploadProblem, check_lines, csv_records, read_text
+from lms.paths.models import CertificationPath
 from lms.people.models import ROLES, Person, Team
 from lms.people.services.directory import PersonData, apply_person_data, is_email, normalise_email
 from lms.people.signals import tier_changed
@@ -67,7 +68,6 @@ def plan_import(session, text: str) -> ImportPlan:
                                              cols=", ".join(unknown))))
         return plan
     teams = {t.name.lower(): t for t in session.scalars(select(Team).where(Team.active))}
-    from lms.paths.models import CertificationPath
 
     tiers = {p.code.lower(): p for p in session.scalars(select(CertificationPath))}
     # One query each instead of several per line: a 500-line file stays a handful of queries.
@@ -196,7 +196,6 @@ def run_import(session, actor, text: str) -> int:
     if not plan.ok:
         raise DomainError(_("The file has problems; nothing was imported."))
     teams = {t.name.lower(): t.id for t in session.scalars(select(Team))}
-    from lms.paths.models import CertificationPath
 
     tiers = {p.code.lower(): p.id for p in session.scalars(select(CertificationPath))}
     created: dict[str, Person] = {}
