@@ -22,19 +22,13 @@ within 1.5× the floor and at least 20 certificates per second).
 
 import argparse
 import os
-import statistics
-import sys
-import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from multiprocessing import get_context
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _harness import percentiles, scratch_app, seconds
 
-from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind  # noqa: E402
+from lms.core.kinds import AssessmentKind, AssessmentResult, register_kind
 
 
 @register_kind
@@ -93,12 +87,6 @@ def build(session, count: int):
     return path, people
 
 
-def timed(function, *args):
-    start = time.perf_counter()
-    value = function(*args)
-    return time.perf_counter() - start, value
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
@@ -108,30 +96,15 @@ def main() -> None:
                         help="documents the floor is measured on (a rate; default 200)")
     args = parser.parse_args()
 
-    from lms import create_app
+    from certificates.models import Certificate, CertificateBatch
+    from certificates.services import awards, batches, documents
+    from lms.core.database import writing
     from lms.core.extensions import db
     from lms.core.pdf import html_to_pdf
 
-    scratch = tempfile.TemporaryDirectory(prefix="cert-bench-")
-    postgres = None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        from benchmarks.concurrent_writes import ScratchPostgres
-
-        postgres = ScratchPostgres(os.environ["DATABASE_URL"])
-        url = postgres.url
-    else:
-        url = f"sqlite:///{scratch.name}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark",
-                      "CHECK_SCHEMA": False, "STORAGE_DIR": f"{scratch.name}/storage",
-                      "PUBLIC_URL": "https://academy.example",
-                      "CERTIFICATE_RENDER_PROCESSES": args.processes})
-    try:
+    with scratch_app(SECRET_KEY="benchmark", PUBLIC_URL="https://academy.example",
+                     CERTIFICATE_RENDER_PROCESSES=args.processes) as (app, backend):
         with app.app_context():
-            db.create_all()
-            from certificates.models import Certificate, CertificateBatch
-            from certificates.services import awards, batches, documents
-            from lms.core.database import writing
-
             path, people = build(db.session, args.count)
             with writing():
                 def evaluate_all():
@@ -141,10 +114,10 @@ def main() -> None:
                             db.session.commit()
                     db.session.commit()
 
-                evaluation_seconds, _ = timed(evaluate_all)
+                evaluation_seconds, _ = seconds(evaluate_all)
             issued = db.session.query(Certificate).count()
             assert issued == args.count, f"{issued} certificates for {args.count} people"
-            print(f"database: {db.engine.dialect.name}; processes: {args.processes}; "
+            print(f"database: {backend}; processes: {args.processes}; "
                   f"certificates: {issued}")
             print(f"engine: {args.count} people evaluated and certified in "
                   f"{evaluation_seconds:.1f} s ({args.count / evaluation_seconds:.0f}/s)")
@@ -154,18 +127,17 @@ def main() -> None:
             singles = []
             for _ in range(args.samples):
                 db.session.expire_all()
-                seconds, pdf = timed(documents.certificate_pdf, db.session,
-                                     db.session.get(Certificate, one.id))
-                singles.append(seconds)
-            print(f"one certificate PDF ({len(pdf) // 1024} KiB): p50 "
-                  f"{statistics.median(singles) * 1000:.0f} ms, mean "
-                  f"{statistics.mean(singles) * 1000:.0f} ms over {args.samples}")
+                took, pdf = seconds(documents.certificate_pdf, db.session,
+                                    db.session.get(Certificate, one.id))
+                singles.append(took)
+            print(f"one certificate PDF ({len(pdf) // 1024} KiB): "
+                  f"{percentiles([s * 1000 for s in singles])}")
 
             with writing():
                 batch = batches.create_batch(db.session, None, "render", None, path.id)
                 batch_id = batch.id
                 db.session.commit()
-                batch_seconds, _ = timed(batches.run_batch, batch_id)
+                batch_seconds, _ = seconds(batches.run_batch, batch_id)
             batch = db.session.get(CertificateBatch, batch_id)
             assert batch.status == "done", batch.error
             size = batches.zip_path(batch).stat().st_size
@@ -179,10 +151,10 @@ def main() -> None:
         sample = pages[: min(len(pages), args.floor_sample)]
         with ProcessPoolExecutor(args.processes, mp_context=get_context("spawn")) as pool:
             list(pool.map(html_to_pdf, sample[: args.processes]))  # start the workers
-            pool_seconds, _ = timed(lambda: list(pool.map(html_to_pdf, sample, chunksize=4)))
+            pool_seconds, _ = seconds(lambda: list(pool.map(html_to_pdf, sample, chunksize=4)))
             chunks = [sample[i:i + batches.CHUNK] for i in range(0, len(sample),
                                                                  batches.CHUNK)]
-            chunk_seconds, _ = timed(lambda: list(pool.map(batches.render_chunk, chunks)))
+            chunk_seconds, _ = seconds(lambda: list(pool.map(batches.render_chunk, chunks)))
         floor_rate = len(sample) / pool_seconds
         chunk_rate = len(sample) / chunk_seconds
         print(f"floor, WeasyPrint alone, one document per certificate, {args.processes} "
@@ -196,12 +168,6 @@ def main() -> None:
               f"time within 1.5x the floor); batch / chunked floor: "
               f"{(args.count / chunk_rate) / batch_seconds:.2f}x; "
               f"{'meets' if rate >= 20 else 'misses'} 20 certificates/s")
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        if postgres is not None:
-            postgres.drop()
-        scratch.cleanup()
 
 
 if __name__ == "__main__":

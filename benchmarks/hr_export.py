@@ -11,7 +11,8 @@ Then:
 - the HR dashboard (first page, last page, a status filter sorted by expiry) and a
   manager's dashboard: p50/p95 over --runs requests after warm-ups, and the SQL statements
   per page;
-- the heat map of all teams.
+- the heat map of all teams;
+- the floor (GET /healthz) measured in the same run.
 """
 
 import argparse
@@ -20,31 +21,31 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-# Appended, not prepended: benchmarks/certificates.py must not shadow the certificates package.
-sys.path.append(str(ROOT / "benchmarks"))
-
-from _harness import PASSWORD, scratch_app, signed_in, statements, summary, timed  # noqa: E402
+from _harness import (
+    PASSWORD,
+    bench_app,
+    percentiles,
+    print_floor,
+    request_floor,
+    scratch_app,
+    seconds,
+    signed_in,
+    statements,
+    timed,
+)
 
 
 def export_once(url: str, fmt: str, output: str) -> dict:
     """In this (fresh) process: one export of everyone; its time, peak memory and size."""
-    from lms import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
-                      "PUBLIC_URL": "http://127.0.0.1"})
+    app = bench_app(url)
     # Resident memory before the export: the interpreter, Flask, SQLAlchemy, WeasyPrint…
     baseline = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
         "SC_PAGE_SIZE") / 2**20
-    started = time.perf_counter()
     with app.app_context():
-        result = app.test_cli_runner().invoke(
-            args=["export-certifications", "--format", fmt, "-o", output])
-    seconds = time.perf_counter() - started
+        took, result = seconds(app.test_cli_runner().invoke,
+                               args=["export-certifications", "--format", fmt, "-o", output])
     if result.exit_code != 0:
         if result.exc_info is not None:
             raise result.exc_info[1].with_traceback(result.exc_info[2])
@@ -52,7 +53,7 @@ def export_once(url: str, fmt: str, output: str) -> dict:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
     peak = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text()
                 .splitlines() if line.startswith("VmHWM:")) / 1024
-    return {"seconds": seconds, "max_rss_mb": peak, "baseline_mb": baseline,
+    return {"seconds": took, "max_rss_mb": peak, "baseline_mb": baseline,
             "bytes": os.path.getsize(output)}
 
 
@@ -87,15 +88,14 @@ def main() -> int:
 
     with scratch_app() as (app, backend):
         with app.app_context():
-            started = time.perf_counter()
-            logins = hr_org.build(db.session, args.people,
-                                  generate_password_hash(PASSWORD, method="scrypt"))
-            built = time.perf_counter() - started
+            built, logins = seconds(hr_org.build, db.session, args.people,
+                                    generate_password_hash(PASSWORD, method="scrypt"))
             url = db.engine.url.render_as_string(hide_password=False)
             db.session.remove()
         exports = {fmt: run_export(url, fmt) for fmt in ("csv", "xlsx")}
         hr = signed_in(app, logins["hr"])
         manager = signed_in(app, logins["manager"])
+        floor = request_floor(hr, args.runs)
         last = (args.people + 49) // 50
         pages = {
             "HR dashboard, first page": (hr, "/reports/"),
@@ -114,7 +114,8 @@ def main() -> int:
               f"{figures['max_rss_mb']:.0f} MB (the process held {figures['baseline_mb']:.0f} "
               f"MB before it), {figures['bytes'] / 1e6:.1f} MB written")
     for label, (times, queries) in results.items():
-        print(f"  {label}: {summary(times)}, {queries} SQL statements")
+        print(f"  {label}: {percentiles(times)}, {queries} SQL statements")
+    print_floor(floor)
     return 0
 
 

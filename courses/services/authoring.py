@@ -26,6 +26,7 @@ from lms.competencies.models import Competency
 from lms.core import audit, uploads
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH
+from lms.core.validation import clean_text
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -92,15 +93,6 @@ def course_list_query(query: str = "", status: str = ""):
 # Settings
 
 
-def _text(value: str | None, field_name: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(_("This field is required."), field_name)
-    if len(value) > max_length:
-        raise DomainError(_("At most %(n)d characters.", n=max_length), field_name)
-    return value
-
-
 def _code(session, code: str, course: Course | None) -> str:
     code = (code or "").strip()
     if not code or len(code) > services.CODE_MAX or not CODE_PATTERN.match(code):
@@ -117,10 +109,10 @@ def save_course(session, actor, course: Course | None, data: CourseData) -> Cour
     tiers, competencies and prerequisites. Refuses duplicate codes, unknown tiers or
     competencies, and prerequisite loops."""
     code = _code(session, data.code, course)
-    title = _text(data.title, "title", TITLE_MAX, required=True)
-    summary = _text(data.summary, "summary", SUMMARY_MAX)
-    title_zh = _text(data.title_zh, "title_zh", TITLE_MAX)
-    summary_zh = _text(data.summary_zh, "summary_zh", SUMMARY_MAX)
+    title = clean_text(data.title, "title", TITLE_MAX, required=True)
+    summary = clean_text(data.summary, "summary", SUMMARY_MAX)
+    title_zh = clean_text(data.title_zh, "title_zh", TITLE_MAX)
+    summary_zh = clean_text(data.summary_zh, "summary_zh", SUMMARY_MAX)
     if course is None:
         course = services.create_course(session, actor, code, title, summary, data.self_enrol)
         changes = {}
@@ -303,8 +295,8 @@ def add_module(session, actor, course: Course, title: str, title_zh: str = "") -
     if version is None:
         raise DomainError(_("Start a new draft before changing the content."))
     module = services.add_module(session, actor, version,
-                                 _text(title, "title", TITLE_MAX, required=True))
-    module.set_translation(ZH, "title", _text(title_zh, "title_zh", TITLE_MAX))
+                                 clean_text(title, "title", TITLE_MAX, required=True))
+    module.set_translation(ZH, "title", clean_text(title_zh, "title_zh", TITLE_MAX))
     session.flush()
     return module
 
@@ -312,8 +304,8 @@ def add_module(session, actor, course: Course, title: str, title_zh: str = "") -
 def rename_module(session, actor, module: CourseModule, title: str, title_zh: str = "") -> None:
     """Change a draft module's titles."""
     _require_draft(module.version)
-    module.title = _text(title, "title", TITLE_MAX, required=True)
-    module.set_translation(ZH, "title", _text(title_zh, "title_zh", TITLE_MAX))
+    module.title = clean_text(title, "title", TITLE_MAX, required=True)
+    module.set_translation(ZH, "title", clean_text(title_zh, "title_zh", TITLE_MAX))
     session.flush()
 
 
@@ -341,8 +333,8 @@ def save_lesson(session, actor, module: CourseModule, lesson: Lesson | None,
                 data: LessonData) -> Lesson:
     """Add a lesson to a draft module, or change a draft lesson; refuses an empty title, a
     duration outside 1–600 minutes and bodies beyond 200,000 characters."""
-    title = _text(data.title, "title", TITLE_MAX, required=True)
-    title_zh = _text(data.title_zh, "title_zh", TITLE_MAX)
+    title = clean_text(data.title, "title", TITLE_MAX, required=True)
+    title_zh = clean_text(data.title_zh, "title_zh", TITLE_MAX)
     if len(data.body or "") > BODY_MAX:
         raise DomainError(_("At most %(n)d characters.", n=BODY_MAX), "body")
     if lesson is None:

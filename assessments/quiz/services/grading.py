@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
 from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import scoring
-from assessments.quiz.services.responses import matching_choices
+from assessments.quiz.services.responses import ordered_ids
 from lms.competencies.models import ProficiencyLevel
 from lms.competencies.services.evidence import Evidence
 from lms.core import audit, clock, policy
@@ -255,13 +255,7 @@ def regrade(session, actor, quiz: Quiz, old: QuestionVersion, new: QuestionVersi
 
 def _carry_order(order: list, new: QuestionVersion) -> list:
     """Keep the learner's option order for options still there; new options go last."""
-
-    if new.qtype in ("single", "multiple"):
-        ids = [option["id"] for option in new.data.get("options", [])]
-    elif new.qtype == "matching":
-        ids = [choice_id for choice_id, _text in matching_choices(new)]
-    else:
-        return []
+    ids = ordered_ids(new)
     return [i for i in order if i in ids] + [i for i in ids if i not in order]
 
 

@@ -18,6 +18,7 @@ from assessments.roleplay.models import (
 from lms.competencies.models import Competency
 from lms.core import audit, uploads
 from lms.core.errors import DomainError
+from lms.core.validation import clean_text
 
 TEXT_FIELDS = ("persona", "situation", "customer_knows", "customer_wants", "agent_goal",
                "opening_message")
@@ -53,17 +54,10 @@ class ScenarioData:
 
 
 def _check(session, data: ScenarioData) -> None:
-    data.title = (data.title or "").strip()
-    data.title_zh = (data.title_zh or "").strip()
-    if not data.title:
-        raise DomainError(_("This field is required."), "title")
-    if len(data.title) > 200 or len(data.title_zh) > 200:
-        raise DomainError(_("At most %(n)d characters.", n=200), "title")
+    data.title = clean_text(data.title, "title", 200, required=True)
+    data.title_zh = clean_text(data.title_zh, "title", 200)
     for name in TEXT_FIELDS:
-        value = (getattr(data, name) or "").strip()
-        if len(value) > TEXT_MAX:
-            raise DomainError(_("At most %(n)d characters.", n=TEXT_MAX), name)
-        setattr(data, name, value)
+        setattr(data, name, clean_text(getattr(data, name), name, TEXT_MAX))
     if not data.situation:
         raise DomainError(_("Describe the situation."), "situation")
     if session.get(Rubric, data.rubric_id) is None:
