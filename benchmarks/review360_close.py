@@ -54,7 +54,7 @@ def build(session, subjects: int) -> tuple[int, int]:
         for k in range(1, 5):
             nominations.propose(session, hr, subject, "peer", people[(n + k) % len(people)].id)
             nominations.propose(session, hr, subject, "customer", name=f"C{k}",
-                                email=f"c{n}-{k}@customer.example")
+                                email=f"c{n}@customer{k}.example")
         nominations.approve(session, hr, subject)
         items = subject.version.items
         for r, rater in enumerate(subject.raters):
