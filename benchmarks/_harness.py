@@ -25,6 +25,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +185,21 @@ def percentiles(times: list[float], unit: str = "ms", tail: bool = False) -> str
     return f"{text} over {len(ordered)} runs"
 
 
-summary = percentiles
+
+@dataclass
+class PageFigures:
+    """A page's milliseconds per request and the SQL statements one request sends."""
+
+    times: list[float]
+    statements: int
+
+    def __str__(self) -> str:
+        return f"{percentiles(self.times)}, {self.statements} SQL statements"
+
+
+def measure_page(app, client, url: str, runs: int, warm_ups: int = 2) -> PageFigures:
+    """`timed` GETs of `url`, then the `statements` one of them sends."""
+    return PageFigures(timed(client, url, runs, warm_ups), statements(app, client, url))
 
 
 # The floor

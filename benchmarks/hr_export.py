@@ -26,14 +26,12 @@ from pathlib import Path
 from _harness import (
     PASSWORD,
     bench_app,
-    percentiles,
+    measure_page,
     print_floor,
     request_floor,
     scratch_app,
     seconds,
     signed_in,
-    statements,
-    timed,
 )
 
 
@@ -105,16 +103,16 @@ def main() -> int:
             "HR heat map, all teams": (hr, "/reports/heatmap"),
         }
         # The all-teams heat map walks everyone: fewer runs.
-        results = {label: (timed(client, url_, args.runs if "heat" not in label
-                                 else max(2, args.runs // 4)), statements(app, client, url_))
+        results = {label: measure_page(app, client, url_, args.runs if "heat" not in label
+                                       else max(2, args.runs // 4))
                    for label, (client, url_) in pages.items()}
     print(f"backend={backend} people={args.people} (built in {built:.1f}s)")
     for fmt, figures in exports.items():
         print(f"  export {fmt}: {figures['seconds']:.1f}s, peak RSS "
               f"{figures['max_rss_mb']:.0f} MB (the process held {figures['baseline_mb']:.0f} "
               f"MB before it), {figures['bytes'] / 1e6:.1f} MB written")
-    for label, (times, queries) in results.items():
-        print(f"  {label}: {percentiles(times)}, {queries} SQL statements")
+    for label, figures in results.items():
+        print(f"  {label}: {figures}")
     print_floor(floor)
     return 0
 

@@ -17,14 +17,12 @@ from datetime import date
 
 from _harness import (
     PASSWORD,
-    percentiles,
+    measure_page,
     print_floor,
     request_floor,
     scratch_app,
     seconds,
     signed_in,
-    statements,
-    timed,
 )
 
 
@@ -92,8 +90,7 @@ def main() -> int:
         for label, page in (("results page", f"/360/subjects/{subject_id}/results"),
                             ("results PDF", f"/360/subjects/{subject_id}/report.pdf"),
                             ("cycle page", f"/360/cycles/{cycle_id}")):
-            print(f"  {label}: {percentiles(timed(client, page, args.runs))}, "
-                  f"{statements(app, client, page)} SQL statements")
+            print(f"  {label}: {measure_page(app, client, page, args.runs)}")
         print_floor(floor)
     return 0
 

@@ -16,14 +16,12 @@ import sys
 
 from _harness import (
     PASSWORD,
-    percentiles,
+    measure_page,
     print_floor,
     request_floor,
     scratch_app,
     seconds,
     signed_in,
-    statements,
-    timed,
 )
 
 
@@ -86,13 +84,13 @@ def main() -> int:
         for who, page in (("mentor", "/roleplays/queue"), ("admin", "/roleplays/queue"),
                           ("admin", "/roleplays/agreement")):
             client = signed_in(app, logins[who])
-            results[f"{page} as {who}"] = (timed(client, page, args.runs, warm_ups=1),
-                                           statements(app, client, page))
+            results[f"{page} as {who}"] = measure_page(app, client, page, args.runs,
+                                                       warm_ups=1)
         floor = request_floor(client, args.runs)
     print(f"backend={backend} agents={args.agents} mentors={args.mentors} "
           f"(built in {built:.1f}s), every tenth double-graded")
-    for label, (times, queries) in results.items():
-        print(f"  {label}: {percentiles(times)}, {queries} SQL statements")
+    for label, figures in results.items():
+        print(f"  {label}: {figures}")
     print_floor(floor)
     return 0
 

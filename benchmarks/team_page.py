@@ -16,14 +16,12 @@ from datetime import timedelta
 
 from _harness import (
     PASSWORD,
-    percentiles,
+    measure_page,
     print_floor,
     request_floor,
     scratch_app,
     seconds,
     signed_in,
-    statements,
-    timed,
 )
 
 
@@ -82,16 +80,15 @@ def main() -> int:
         results = {}
         for label, page in (("first page", 1), ("last page", last)):
             page_url = f"/team?team={team_id}&page={page}"
-            results[label] = (timed(client, page_url, args.runs),
-                              statements(app, client, page_url))
+            results[label] = measure_page(app, client, page_url, args.runs)
         # Headroom: the whole team as one table (the page size is a module constant).
         learning_views.TEAM_PAGE_SIZE = args.agents
         page_url = f"/team?team={team_id}"
-        results[f"all {args.agents} on one page"] = (timed(client, page_url, args.runs),
-                                                     statements(app, client, page_url))
+        results[f"all {args.agents} on one page"] = measure_page(app, client, page_url,
+                                                                 args.runs)
     print(f"backend={backend} agents={args.agents} (built in {built:.1f}s), 50 people a page")
-    for label, (times, queries) in results.items():
-        print(f"  /team {label}: {percentiles(times)}, {queries} SQL statements")
+    for label, figures in results.items():
+        print(f"  /team {label}: {figures}")
     print_floor(floor)
     return 0
 
