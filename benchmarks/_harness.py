@@ -12,7 +12,7 @@
 - **A server**: `gunicorn()` starts one on a free port and waits until it answers.
 
 Importing this module puts the repository first on sys.path, so a script named like a
-package (benchmarks/certificates.py) never shadows it, and imports the app.
+package (benchmarks/certificates.py) never shadows it.
 """
 
 import os
@@ -31,10 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if sys.path[0] != str(ROOT):
     sys.path.insert(0, str(ROOT))
-
-# The app first: `lms` imports the shell, which imports every package, so a script that
-# imported a package's module before it would run into that start-up cycle.
-from lms import create_app  # noqa: E402
 
 PASSWORD = "benchmark-password"
 FLOOR_URL = "/healthz"  # routing, a session and SELECT 1: the cheapest request there is
@@ -98,6 +94,8 @@ def backend(url: str) -> str:
 def bench_app(url: str, **config):
     """An app on the database at `url` with BENCH_CONFIG and a scratch STORAGE_DIR;
     `config` overrides."""
+    from lms import create_app
+
     return create_app({"SQLALCHEMY_DATABASE_URI": url, **BENCH_CONFIG,
                        "STORAGE_DIR": tempfile.mkdtemp(prefix="lms-bench-files-"), **config})
 
