@@ -47,6 +47,7 @@ class BenchmarkKind(AssessmentKind):
 
 def build(session, count: int):
     from lms.competencies.models import Evidence, MatrixRequirement
+    from lms.competencies.services.evidence import check_levels
     from lms.core import clock
     from lms.defaults import install_defaults
     from lms.paths.models import AssessmentSlot, CertificationPath
@@ -82,6 +83,8 @@ def build(session, count: int):
                  score=Decimal("80"), source_kind="benchmark", source_id=str(p.id),
                  weight=Decimal("1"), observed_at=now)
         for p in people for r in newhire])
+    # Bulk rows pass the ORM's flush listeners: fill the stored levels the engine reads.
+    check_levels(session, fix=True)
     session.commit()
     return path, people
 
