@@ -13,45 +13,45 @@ answer posted on its own with its sequence and CSRF token as the page's script d
 submit. Reports p50/p95/p99 of starts, saves and submits, throughput, errors, and checks the
 database afterwards: one attempt per agent, every acknowledged answer stored exactly as sent
 (lost), no question saved more often than it was answered (duplicated), every attempt graded.
-Exit status 1 when anything was lost, duplicated or failed.
+Prints the floor (GET /healthz one at a time against the same server) measured in the same
+run. Exit status 1 when anything was lost, duplicated or failed.
 """
 
 import argparse
 import asyncio
-import http.client
 import json
 import os
 import random
 import re
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from concurrent_writes import ScratchPostgres, free_port  # noqa: E402
+from _harness import (
+    backend,
+    bench_app,
+    flask_cli,
+    gunicorn,
+    http_floor,
+    percentiles,
+    print_floor,
+    scratch_database,
+)
 
 PASSWORD = "exam-load-password"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def build(agents: int) -> int:
-    """Seed the scratch database (DATABASE_URL in the environment); returns the exam's id."""
-    from lms import create_app
+def build(url: str, agents: int) -> int:
+    """Seed the scratch database at `url`; returns the exam's id."""
     from lms.core.extensions import db
     from lms.people import models as people_models
 
     # Setup only: the load is not about password hashing (gunicorn checks any method).
     people_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
-    app = create_app({"CHECK_SCHEMA": False, "PUBLIC_URL": "http://127.0.0.1"})
+    app = bench_app(url)
     with app.app_context():
         from assessments.quiz.demo import build_exam
         from lms.defaults import install_defaults
@@ -249,16 +249,15 @@ async def run_agents(agents: list[Agent], port: int, exam_id: int, think: float)
     return time.perf_counter() - started
 
 
-def check_database(agents: list[Agent], exam_id: int) -> dict[str, int]:
-    """Compare what the server acknowledged with what the database holds."""
+def check_database(url: str, agents: list[Agent], exam_id: int) -> dict[str, int]:
+    """Compare what the server acknowledged with what the database at `url` holds."""
     from sqlalchemy import func, select
 
     from assessments.quiz.models import Attempt, AttemptQuestion
-    from lms import create_app
     from lms.core.extensions import db
     from lms.people.models import Person
 
-    app = create_app({"CHECK_SCHEMA": False, "PUBLIC_URL": "http://127.0.0.1"})
+    app = bench_app(url)
     with app.app_context():
         attempts = db.session.execute(
             select(Person.email, Attempt.id, Attempt.state, Attempt.score)
@@ -297,18 +296,6 @@ def check_database(agents: list[Agent], exam_id: int) -> dict[str, int]:
     return result
 
 
-def percentiles(values: list[float]) -> str:
-    if not values:
-        return "n=0"
-    ordered = sorted(values)
-
-    def at(p: float) -> float:
-        return ordered[min(int(len(ordered) * p), len(ordered) - 1)] * 1000
-
-    return (f"n={len(ordered)} p50={statistics.median(ordered) * 1000:.1f}ms "
-            f"p95={at(0.95):.1f}ms p99={at(0.99):.1f}ms max={ordered[-1] * 1000:.0f}ms")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=200)
@@ -317,66 +304,36 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds between answers (0: flat out)")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp(prefix="lms-exam-load-")
-    env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="exam-load",
-               PUBLIC_URL="http://127.0.0.1")
-    scratch = None
-    if env.get("DATABASE_URL", "").startswith("postgres"):
-        scratch = ScratchPostgres(env["DATABASE_URL"])
-        env["DATABASE_URL"] = scratch.url
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp}/exam.sqlite3"
-    os.environ["DATABASE_URL"] = env["DATABASE_URL"]
-    os.environ["SECRET_KEY"] = env["SECRET_KEY"]
-    server = None
-    try:
-        subprocess.run([sys.executable, "-m", "flask", "--app", "lms", "db", "upgrade"],
-                       env=env, cwd=ROOT, check=True, capture_output=True)
-        exam_id = build(args.agents)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "--threads",
-             str(args.threads), "-b", f"127.0.0.1:{port}", "--backlog", "2048",
-             "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
-        for _ in range(150):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                connection.request("GET", "/healthz")
-                connection.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        agents = [Agent(f"agent{n}@load.example") for n in range(args.agents)]
-        load_before = os.getloadavg()[0]
-        elapsed = asyncio.run(run_agents(agents, port, exam_id, args.think))
-        load_after = os.getloadavg()[0]
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-    try:
-        checked = check_database(agents, exam_id)
-    finally:
-        if scratch is not None:
-            scratch.drop()
-    timings = {kind: [t for a in agents for t in a.timings[kind]]
+    with scratch_database(prefix="lms-exam-load-") as url:
+        env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="exam-load",
+                   PUBLIC_URL="http://127.0.0.1", DATABASE_URL=url)
+        flask_cli(env, "db", "upgrade")
+        exam_id = build(url, args.agents)
+        with gunicorn(env, args.workers, args.threads) as port:
+            floor = http_floor(port)
+            agents = [Agent(f"agent{n}@load.example") for n in range(args.agents)]
+            load_before = os.getloadavg()[0]
+            elapsed = asyncio.run(run_agents(agents, port, exam_id, args.think))
+            load_after = os.getloadavg()[0]
+        checked = check_database(url, agents, exam_id)
+    timings = {kind: [t * 1000 for a in agents for t in a.timings[kind]]
                for kind in ("start", "save", "submit")}
     requests = sum(len(v) for v in timings.values())
     errors = [e for a in agents for e in a.errors]
-    backend = env["DATABASE_URL"].split(":", 1)[0]
-    print(f"backend={backend} agents={args.agents} gunicorn workers={args.workers} "
+    print(f"backend={backend(url)} agents={args.agents} gunicorn workers={args.workers} "
           f"threads={args.threads} think={args.think}s cpus={os.cpu_count()} "
           f"load average {load_before:.1f} before, {load_after:.1f} after (other work on the "
           "machine skews the figures)")
     print(f"elapsed={elapsed:.1f}s throughput={requests / elapsed:.0f} req/s "
           f"(saves {len(timings['save']) / elapsed:.0f}/s) errors={len(errors)}")
     for kind in ("start", "save", "submit"):
-        print(f"{kind:<7} {percentiles(timings[kind])}")
+        print(f"{kind:<7} {percentiles(timings[kind], tail=True)}")
     # Saves sent once every agent had its attempt page (after the burst of starts at once).
     all_started = max((a.started_at for a in agents), default=0.0)
-    steady = [t for a in agents for sent, t in zip(a.save_moments, a.timings["save"],
-                                                   strict=True) if sent > all_started]
-    print(f"saves once every attempt page was open: {percentiles(steady)}")
+    steady = [t * 1000 for a in agents for sent, t in zip(a.save_moments, a.timings["save"],
+                                                          strict=True) if sent > all_started]
+    print(f"saves once every attempt page was open: {percentiles(steady, tail=True)}")
+    print_floor(floor, "over HTTP, one at a time, before the load")
     print("database: " + " ".join(f"{k}={v}" for k, v in checked.items()))
     for error in errors[:10]:
         print("  error:", error)

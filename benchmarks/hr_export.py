@@ -14,7 +14,8 @@ Then:
   per page;
 - the heat map of all teams;
 - the floor, in the same run: plain SELECTs of the same people, standings and stored levels
-  through csv.writer in a fresh process, and the CSV export's ratio to it;
+  through csv.writer in a fresh process, and the CSV export's ratio to it; for the pages, the
+  cheapest request (GET /healthz);
 - check-derived after the build (the stored levels and standings against the history).
 """
 
@@ -24,15 +25,18 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-# Appended, not prepended: benchmarks/certificates.py must not shadow the certificates package.
-sys.path.append(str(ROOT / "benchmarks"))
-
-from _harness import PASSWORD, scratch_app, signed_in, statements, summary, timed  # noqa: E402
+from _harness import (
+    PASSWORD,
+    bench_app,
+    measure_page,
+    print_floor,
+    request_floor,
+    scratch_app,
+    seconds,
+    signed_in,
+)
 
 
 def _floor_csv(output: str) -> None:
@@ -82,23 +86,16 @@ def _floor_csv(output: str) -> None:
 def export_once(url: str, fmt: str, output: str) -> dict:
     """In this (fresh) process: one export of everyone (or the floor); its time, peak
     memory and size."""
-    from lms import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
-                      "PUBLIC_URL": "http://127.0.0.1"})
+    app = bench_app(url)
     # Resident memory before the export: the interpreter, Flask, SQLAlchemy, WeasyPrint…
     baseline = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
         "SC_PAGE_SIZE") / 2**20
-    started = time.perf_counter()
     with app.app_context():
         if fmt == "floor":
-            _floor_csv(output)
-            seconds = time.perf_counter() - started
-            result = None
+            took, result = seconds(_floor_csv, output)
         else:
-            result = app.test_cli_runner().invoke(
-                args=["export-certifications", "--format", fmt, "-o", output])
-            seconds = time.perf_counter() - started
+            took, result = seconds(app.test_cli_runner().invoke,
+                                   args=["export-certifications", "--format", fmt, "-o", output])
     if result is not None and result.exit_code != 0:
         if result.exc_info is not None:
             raise result.exc_info[1].with_traceback(result.exc_info[2])
@@ -106,7 +103,7 @@ def export_once(url: str, fmt: str, output: str) -> dict:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
     peak = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text()
                 .splitlines() if line.startswith("VmHWM:")) / 1024
-    return {"seconds": seconds, "max_rss_mb": peak, "baseline_mb": baseline,
+    return {"seconds": took, "max_rss_mb": peak, "baseline_mb": baseline,
             "bytes": os.path.getsize(output)}
 
 
@@ -141,10 +138,8 @@ def main() -> int:
 
     with scratch_app() as (app, backend):
         with app.app_context():
-            started = time.perf_counter()
-            logins = hr_org.build(db.session, args.people,
-                                  generate_password_hash(PASSWORD, method="scrypt"))
-            built = time.perf_counter() - started
+            built, logins = seconds(hr_org.build, db.session, args.people,
+                                    generate_password_hash(PASSWORD, method="scrypt"))
             from certificates.services.standing import check_standings
             from lms.competencies.services.evidence import check_levels
 
@@ -154,6 +149,7 @@ def main() -> int:
         exports = {fmt: run_export(url, fmt) for fmt in ("floor", "csv", "xlsx")}
         hr = signed_in(app, logins["hr"])
         manager = signed_in(app, logins["manager"])
+        page_floor = request_floor(hr, args.runs)
         last = (args.people + 49) // 50
         pages = {
             "HR dashboard, first page": (hr, "/reports/"),
@@ -163,8 +159,8 @@ def main() -> int:
             "HR heat map, all teams": (hr, "/reports/heatmap"),
         }
         # The all-teams heat map walks everyone: fewer runs.
-        results = {label: (timed(client, url_, args.runs if "heat" not in label
-                                 else max(2, args.runs // 4)), statements(app, client, url_))
+        results = {label: measure_page(app, client, url_, args.runs if "heat" not in label
+                                       else max(2, args.runs // 4))
                    for label, (client, url_) in pages.items()}
     print(f"backend={backend} people={args.people} (built in {built:.1f}s, stored levels "
           f"and standings included); check-derived after the build: {drift} differences")
@@ -175,8 +171,9 @@ def main() -> int:
         print(f"  export {fmt}: {figures['seconds']:.1f}s, peak RSS "
               f"{figures['max_rss_mb']:.0f} MB (the process held {figures['baseline_mb']:.0f} "
               f"MB before it), {figures['bytes'] / 1e6:.1f} MB written")
-    for label, (times, queries) in results.items():
-        print(f"  {label}: {summary(times)}, {queries} SQL statements")
+    for label, figures in results.items():
+        print(f"  {label}: {figures}")
+    print_floor(page_floor)
     return 0
 
 

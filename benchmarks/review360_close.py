@@ -8,23 +8,22 @@ Runs in-process on a fresh SQLite file (or a throwaway PostgreSQL database when 
 names a server). Answers are written straight through the services (as raters would post
 them); the close computes and stores every subject's results and writes their evidence.
 Prints the close time (total and per subject), p50/p95 of the pages, and SQL statements per
-page request.
+page request, beside the floor measured in the same run.
 """
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
-import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-PASSWORD = "benchmark-password"
+from _harness import (
+    PASSWORD,
+    measure_page,
+    print_floor,
+    request_floor,
+    scratch_app,
+    seconds,
+    signed_in,
+)
 
 
 def build(session, subjects: int) -> tuple[int, int]:
@@ -53,7 +52,7 @@ def build(session, subjects: int) -> tuple[int, int]:
         for k in range(1, 5):
             nominations.propose(session, hr, subject, "peer", people[(n + k) % len(people)].id)
             nominations.propose(session, hr, subject, "customer", name=f"C{k}",
-                                email=f"c{n}-{k}@customer.example")
+                                email=f"c{n}@customer{k}.example")
         nominations.approve(session, hr, subject)
         items = subject.version.items
         for r, rater in enumerate(subject.raters):
@@ -65,70 +64,34 @@ def build(session, subjects: int) -> tuple[int, int]:
     return cycle.id, made[0].id
 
 
-def timed(client, url: str, runs: int) -> list[float]:
-    for _ in range(2):
-        assert client.get(url).status_code == 200, url
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        assert client.get(url).status_code == 200
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subjects", type=int, default=200)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    from _harness import statements
-    from concurrent_writes import ScratchPostgres
-
     from assessments.review360.models import Cycle
     from assessments.review360.services import cycles
-    from lms import create_app
     from lms.core.extensions import db
 
-    scratch = None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        scratch = ScratchPostgres(os.environ["DATABASE_URL"])
-        url = scratch.url
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
-                      "PUBLIC_URL": "http://127.0.0.1",
-                      "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False})
-    try:
+    def close(cycle_id: int) -> None:
+        cycles.close_cycle(db.session, None, db.session.get(Cycle, cycle_id))
+        db.session.commit()
+
+    with scratch_app() as (app, backend):
         with app.app_context():
-            db.create_all()
-            started = time.perf_counter()
-            cycle_id, subject_id = build(db.session, args.subjects)
-            built = time.perf_counter() - started
-            started = time.perf_counter()
-            cycles.close_cycle(db.session, None, db.session.get(Cycle, cycle_id))
-            db.session.commit()
-            closed = time.perf_counter() - started
+            built, (cycle_id, subject_id) = seconds(build, db.session, args.subjects)
+            closed, _ = seconds(close, cycle_id)
             db.session.remove()
-        client = app.test_client()
-        assert client.post("/login", data={"login": "hr@bench.example",
-                                           "password": PASSWORD}).status_code == 302
-        print(f"{args.subjects} subjects × 10 raters built in {built:.1f} s "
-              f"({url.split(':')[0]})")
-        print(f"close (results, evidence, signal for every subject): {closed:.2f} s, "
+        client = signed_in(app, "hr@bench.example")
+        floor = request_floor(client, args.runs)
+        print(f"backend={backend} {args.subjects} subjects × 10 raters (built in {built:.1f}s)")
+        print(f"  close (results, evidence, signal for every subject): {closed:.2f}s, "
               f"{closed / args.subjects * 1000:.1f} ms per subject")
         for label, page in (("results page", f"/360/subjects/{subject_id}/results"),
                             ("results PDF", f"/360/subjects/{subject_id}/report.pdf"),
                             ("cycle page", f"/360/cycles/{cycle_id}")):
-            times = sorted(timed(client, page, args.runs))
-            p95 = times[max(0, int(len(times) * .95) - 1)]
-            print(f"{label:<13} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-                  f"{statements(app, client, page)} SQL statements")
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        if scratch is not None:
-            scratch.drop()
+            print(f"  {label}: {measure_page(app, client, page, args.runs)}")
+        print_floor(floor)
     return 0
 
 

@@ -8,22 +8,21 @@ mentors and --agents agents (each the mentee of one mentor), each agent with one
 scripted chat; every tenth one blind double-graded and released by two mentors. Then
 GET /roleplays/queue as a mentor and as an admin (who leads every open submission), and
 GET /roleplays/agreement as the admin; p50/p95 over --runs requests after a warm-up, and the
-SQL statements per request.
+SQL statements per request, beside the floor measured in the same run.
 """
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from _harness import PASSWORD, statements, timed  # noqa: E402
+from _harness import (
+    PASSWORD,
+    measure_page,
+    print_floor,
+    request_floor,
+    scratch_app,
+    seconds,
+    signed_in,
+)
 
 
 def build(session, agents: int, mentors: int, storage_dir: str) -> dict[str, str]:
@@ -74,51 +73,25 @@ def main() -> int:
     parser.add_argument("--mentors", type=int, default=20)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    from concurrent_writes import ScratchPostgres
-
-    from lms import create_app
     from lms.core.extensions import db
 
-    scratch = None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        scratch = ScratchPostgres(os.environ["DATABASE_URL"])
-        url = scratch.url
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
-    storage = tempfile.mkdtemp(prefix="lms-bench-files-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
-                      "PUBLIC_URL": "http://127.0.0.1",
-                      "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False, "STORAGE_DIR": storage})
     results = {}
-    try:
+    with scratch_app() as (app, backend):
         with app.app_context():
-            db.create_all()
-            started = time.perf_counter()
-            logins = build(db.session, args.agents, args.mentors, storage)
-            built = time.perf_counter() - started
+            built, logins = seconds(build, db.session, args.agents, args.mentors,
+                                    app.config["STORAGE_DIR"])
             db.session.remove()
         for who, page in (("mentor", "/roleplays/queue"), ("admin", "/roleplays/queue"),
                           ("admin", "/roleplays/agreement")):
-            client = app.test_client()
-            response = client.post("/login", data={"login": logins[who],
-                                                   "password": PASSWORD})
-            assert response.status_code == 302, response.status_code
-            results[f"{page} as {who}"] = (timed(client, page, args.runs, warm_ups=1),
-                                           statements(app, client, page))
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        if scratch is not None:
-            scratch.drop()
-    backend = url.split(":", 1)[0]
+            client = signed_in(app, logins[who])
+            results[f"{page} as {who}"] = measure_page(app, client, page, args.runs,
+                                                       warm_ups=1)
+        floor = request_floor(client, args.runs)
     print(f"backend={backend} agents={args.agents} mentors={args.mentors} "
           f"(built in {built:.1f}s), every tenth double-graded")
-    for label, (times, queries) in results.items():
-        times.sort()
-        p95 = times[max(int(round(0.95 * len(times))) - 1, 0)]
-        print(f"  {label}: p50={statistics.median(times):.1f}ms p95={p95:.1f}ms "
-              f"over {len(times)} runs, {queries} SQL statements")
+    for label, figures in results.items():
+        print(f"  {label}: {figures}")
+    print_floor(floor)
     return 0
 
 

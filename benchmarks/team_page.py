@@ -7,23 +7,22 @@ names a server): the default framework and the starter courses, N agents importe
 the new-hire tier (so the path enrols them), each with some lessons done, a few overdue. Then
 GET /team?team=… as their manager, first and last page (50 people a page), timed over --runs
 requests after two warm-ups, and once more with all N people on one page for headroom;
-prints p50/p95 and the SQL statements per request.
+prints p50/p95 and the SQL statements per request, beside the floor measured in the same run.
 """
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from _harness import PASSWORD, statements, timed  # noqa: E402
+from _harness import (
+    PASSWORD,
+    measure_page,
+    print_floor,
+    request_floor,
+    scratch_app,
+    seconds,
+    signed_in,
+)
 
 
 def build(session, agents: int) -> tuple[str, int]:
@@ -68,57 +67,29 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    from concurrent_writes import ScratchPostgres
-
-    from lms import create_app
+    import courses.views.learning as learning_views
     from lms.core.extensions import db
 
-    scratch = None
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        scratch = ScratchPostgres(os.environ["DATABASE_URL"])
-        url = scratch.url
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='lms-bench-')}/bench.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
-                      "PUBLIC_URL": "http://127.0.0.1",
-                      "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": False,
-                      "STORAGE_DIR": tempfile.mkdtemp(prefix="lms-bench-files-")})
-    try:
+    with scratch_app() as (app, backend):
         with app.app_context():
-            db.create_all()
-            started = time.perf_counter()
-            email, team_id = build(db.session, args.agents)
-            built = time.perf_counter() - started
+            built, (email, team_id) = seconds(build, db.session, args.agents)
             db.session.remove()
-        client = app.test_client()
-        response = client.post("/login", data={"login": email, "password": PASSWORD})
-        assert response.status_code == 302, response.status_code
+        client = signed_in(app, email)
+        floor = request_floor(client, args.runs)
         last = (args.agents + 49) // 50
         results = {}
         for label, page in (("first page", 1), ("last page", last)):
             page_url = f"/team?team={team_id}&page={page}"
-            results[label] = (timed(client, page_url, args.runs),
-                              statements(app, client, page_url))
+            results[label] = measure_page(app, client, page_url, args.runs)
         # Headroom: the whole team as one table (the page size is a module constant).
-        import courses.views.learning as learning_views
-
         learning_views.TEAM_PAGE_SIZE = args.agents
         page_url = f"/team?team={team_id}"
-        results[f"all {args.agents} on one page"] = (timed(client, page_url, args.runs),
-                                                     statements(app, client, page_url))
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        if scratch is not None:
-            scratch.drop()
-    backend = url.split(":", 1)[0]
+        results[f"all {args.agents} on one page"] = measure_page(app, client, page_url,
+                                                                 args.runs)
     print(f"backend={backend} agents={args.agents} (built in {built:.1f}s), 50 people a page")
-    for label, (times, queries) in results.items():
-        times.sort()
-        p95 = times[max(int(round(0.95 * len(times))) - 1, 0)]
-        print(f"  /team {label}: p50={statistics.median(times):.1f}ms p95={p95:.1f}ms "
-              f"over {len(times)} runs, {queries} SQL statements")
+    for label, figures in results.items():
+        print(f"  /team {label}: {figures}")
+    print_floor(floor)
     return 0
 
 

@@ -160,3 +160,27 @@ def test_the_shared_reader():
     _header, records = uploads.csv_records("a\n" + "x" * 30 + "\n", max_field=20)
     with pytest.raises(DomainError, match="Line 2: A field is longer than 20 characters"):
         list(records)
+
+
+# Stored files: the one set of rules for attachments and recordings
+
+
+def test_a_long_name_is_cut_to_the_column_keeping_its_extension():
+    name = "a/b\\" + "报告" * 150 + "\x07.pdf"
+    cleaned = uploads.clean_filename(name, 200)
+    assert len(cleaned) == 200 and cleaned.endswith("报告.pdf") and "\x07" not in cleaned
+    assert uploads.clean_filename("  ../../etc/passwd  ") == "passwd"
+
+
+def test_store_upload_refuses_before_keeping_anything(tmp_path):
+    recordings = uploads.FileRules(types={"mp3": ("audio/mpeg", frozenset({"mp3"}))},
+                                   allowed="mp3", field="recording", what="recording")
+    with pytest.raises(DomainError, match="Upload an audio or video recording") as refused:
+        uploads.store_upload(str(tmp_path), "talk.exe", io.BytesIO(b"MZ"), 1024, recordings)
+    assert refused.value.field == "recording"
+    with pytest.raises(DomainError, match="Choose a file to upload"):
+        uploads.store_upload(str(tmp_path), "", io.BytesIO(b"x"), 1024, uploads.ATTACHMENTS)
+    with pytest.raises(DomainError, match="content is unrecognised data"):
+        uploads.store_upload(str(tmp_path), "notes.pdf", io.BytesIO(b"plain text"), 1024,
+                             uploads.ATTACHMENTS)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

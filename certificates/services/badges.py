@@ -3,7 +3,8 @@ data model 2.0) secured as a VC-JWT (Open Badges 3.0 §8.2, "JSON Web Token Proo
 
 Why VC-JWT: Open Badges 3.0 accepts a compact JWS whose payload is the credential; it needs no
 JSON-LD canonicalisation (nothing is fetched at run time) and any JOSE library verifies it
-with the issuer's published key. Each credential is offered signed two ways: EdDSA (Ed25519,
+with the issuer's published key. Tokens are signed and verified by PyJWT (on `cryptography`),
+never assembled by hand. Each credential is offered signed two ways: EdDSA (Ed25519,
 the default) and RS256 (RSA, the algorithm every Open Badges 3.0 verifier must support). The
 JOSE header carries `alg`, `kid` — a URI that dereferences to the key
 (`<PUBLIC_URL>/badges/issuer#key-<n>`, listed in the issuer profile and the JWKS) — and the
@@ -21,16 +22,15 @@ credential to present elsewhere.
 Every address comes from PUBLIC_URL (lms.core.urls), never from the request's Host header.
 """
 
-import base64
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -38,6 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
+from jwt.utils import base64url_decode, base64url_encode
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -58,6 +60,12 @@ MAX_TOKEN = 64 * 1024
 ALGORITHMS = ("EdDSA", "RS256")
 RSA_BITS = 2048  # what RS256 verifiers are required to accept
 KEY_FRAGMENT = "#key-"
+# The members a public JWK needs (RFC 7638 §3.2), by key type: what is published and hashed.
+JWK_MEMBERS = {"OKP": ("crv", "kty", "x"), "RSA": ("e", "kty", "n")}
+# What verification checks besides the signature: nothing about dates, which are the
+# certificate's (revoked and expired badges are told apart from forged ones, by the app clock).
+CLAIMS_NOT_CHECKED = {"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                      "verify_aud": False, "verify_iss": False}
 
 
 class BadgeRefused(DomainError):
@@ -70,11 +78,13 @@ class BadgeKeyUnreadable(DomainError):
 
 
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    """Base64url without padding, as JOSE writes it (thumbprints; a token's parts)."""
+    return base64url_encode(data).decode()
 
 
 def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """The bytes of a base64url part of a token, padding or not."""
+    return base64url_decode(text)
 
 
 def _passphrase() -> bytes:
@@ -82,16 +92,19 @@ def _passphrase() -> bytes:
             or current_app.config["SECRET_KEY"]).encode()
 
 
-def _int_bytes(number: int) -> bytes:
-    return number.to_bytes((number.bit_length() + 7) // 8 or 1, "big")
-
-
-def _jwk_members(alg: str, public_der: bytes) -> dict:
-    """The key's required JWK members (RFC 7638 order does not matter: sorted when hashed)."""
+def _public_key(alg: str, public: bytes):
+    """The public key object of a stored key: raw Ed25519 bytes or an RSA DER
+    SubjectPublicKeyInfo."""
     if alg == "EdDSA":
-        return {"crv": "Ed25519", "kty": "OKP", "x": b64url(public_der)}
-    numbers = serialization.load_der_public_key(public_der).public_numbers()
-    return {"e": b64url(_int_bytes(numbers.e)), "kty": "RSA", "n": b64url(_int_bytes(numbers.n))}
+        return Ed25519PublicKey.from_public_bytes(public)
+    return serialization.load_der_public_key(public)
+
+
+def _jwk_members(alg: str, public: bytes) -> dict:
+    """The key's required JWK members (RFC 7638 order does not matter: sorted when hashed)."""
+    algorithm = OKPAlgorithm if alg == "EdDSA" else RSAAlgorithm
+    jwk = algorithm.to_jwk(_public_key(alg, public), as_dict=True)
+    return {name: jwk[name] for name in JWK_MEMBERS[jwk["kty"]]}
 
 
 def _thumbprint(alg: str, public: bytes) -> str:
@@ -308,13 +321,6 @@ def check_signable(certificate: Certificate) -> None:
                              date=format_date(certificate.expires_on)))
 
 
-def _sign(key: IssuerKey, signing_input: bytes) -> bytes:
-    private = _private_key(key)
-    if key.alg == "EdDSA":
-        return private.sign(signing_input)
-    return private.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-
-
 def signed_credential(session, certificate: Certificate, alg: str = ALGORITHMS[0]) -> str:
     """The certificate's credential as a compact VC-JWT signed with the issuer's current key
     of `alg`. Refuses (BadgeRefused) a revoked or expired certificate, and says so
@@ -324,16 +330,12 @@ def signed_credential(session, certificate: Certificate, alg: str = ALGORITHMS[0
     check_signable(certificate)
     key = issuer_key(session, alg)
     body = credential(session, certificate)
-    header = {"alg": alg, "typ": "JWT", "kid": key_uri(key), "jwk": public_jwk(key)}
     payload = {**body, "iss": body["issuer"]["id"], "sub": body["credentialSubject"]["id"],
                "jti": body["id"],
                "nbf": int(_instant(certificate.issued_on).timestamp()),
                "exp": int(_instant(certificate.expires_on).timestamp())}
-    signing_input = ".".join(b64url(json.dumps(part, ensure_ascii=False,
-                                               separators=(",", ":")).encode())
-                             for part in (header, payload))
-    signature = _sign(key, signing_input.encode())
-    return f"{signing_input}.{b64url(signature)}"
+    return jwt.encode(payload, _private_key(key), algorithm=alg,
+                      headers={"typ": "JWT", "kid": key_uri(key), "jwk": public_jwk(key)})
 
 
 def revocation_list(session) -> dict:
@@ -360,19 +362,15 @@ def verify_badge(session, token: str) -> BadgeCheck:
     keys (current or rotated out), naming a certificate we issued; then its status today.
     Anything else — malformed, another key, a tampered byte — is "invalid", never an error."""
     token = (token or "").strip()
-    parts = token.split(".")
-    if len(token) > MAX_TOKEN or len(parts) != 3:
+    if len(token) > MAX_TOKEN or token.count(".") != 2:
         return BadgeCheck("invalid")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
-        signature = b64url_decode(parts[2])
-    except (ValueError, UnicodeDecodeError):
-        return BadgeCheck("invalid")
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        return BadgeCheck("invalid")
-    key = _presented_key(session, header)
-    if key is None or not _signature_holds(key, signature, f"{parts[0]}.{parts[1]}".encode()):
+        key = _presented_key(session, jwt.get_unverified_header(token))
+        if key is None:
+            return BadgeCheck("invalid")
+        payload = jwt.decode(token, _public_key(key.alg, key.public_key),
+                             algorithms=[key.alg], options=CLAIMS_NOT_CHECKED)
+    except (jwt.InvalidTokenError, ValueError):
         return BadgeCheck("invalid")
     found_id = payload.get("id")
     # The signature proves we made it; the code is the last part of the credential's id.
@@ -404,14 +402,3 @@ def _presented_key(session, header: dict) -> IssuerKey | None:
         key = session.scalar(select(IssuerKey).where(IssuerKey.kid == kid))
     return key if key is not None and key.alg == alg else None
 
-
-def _signature_holds(key: IssuerKey, signature: bytes, signed: bytes) -> bool:
-    try:
-        if key.alg == "EdDSA":
-            Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, signed)
-        else:
-            serialization.load_der_public_key(key.public_key).verify(
-                signature, signed, padding.PKCS1v15(), hashes.SHA256())
-    except (InvalidSignature, ValueError):
-        return False
-    return True

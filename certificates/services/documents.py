@@ -9,7 +9,6 @@ Colours are checked as #rrggbb before they reach the stylesheet.
 
 import base64
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import filetype
@@ -21,7 +20,7 @@ from markupsafe import Markup
 
 from certificates.models import Certificate, CertificateDesign
 from certificates.services import stencils
-from lms.core import clock
+from lms.core import clock, numbers
 from lms.core.errors import DomainError
 from lms.core.i18n import current_language
 from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
@@ -132,9 +131,7 @@ def qr_data_url(text: str) -> str:
 
 def display_score(value) -> str:
     """A score for print: one decimal, half up (the rule compared the exact value)."""
-    if value is None:
-        return ""
-    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return numbers.display_score(value, missing="")
 
 
 def _labels() -> dict[str, str]:

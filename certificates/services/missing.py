@@ -4,12 +4,12 @@ Evaluations store what is missing as {"code": …, "params": {…}}; names of pa
 assessment slots and competencies are stored in English and Chinese (params "x" and "x_zh").
 """
 
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from lms.core.i18n import current_language
+from lms.core.numbers import half_up
 
 
 def _name(params: dict, key: str) -> str:
@@ -20,8 +20,7 @@ def _name(params: dict, key: str) -> str:
 
 def _score(value) -> str:
     # Shown to one decimal, half up, as everywhere else; the rule compared the exact value.
-    exact = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return format_decimal(exact, format="0.0")
+    return format_decimal(half_up(value), format="0.0")
 
 
 def describe(item: dict) -> str:

@@ -5,10 +5,8 @@ commit.
 
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import BinaryIO
 
-import filetype
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import with_expression
@@ -26,9 +24,10 @@ from courses.models import (
 )
 from courses.services import versions as services
 from lms.competencies.models import Competency
-from lms.core import audit, storage
+from lms.core import audit, uploads
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH
+from lms.core.validation import clean_text
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -37,28 +36,6 @@ TITLE_MAX = 200
 SUMMARY_MAX = 4000
 BODY_MAX = 200_000
 DUE_DAYS_MAX = 3650
-FILENAME_MAX = 255
-
-# Extension → (the type we serve it as, what content sniffing must find).
-ATTACHMENT_TYPES: dict[str, tuple[str, frozenset[str]]] = {
-    "pdf": ("application/pdf", frozenset({"pdf"})),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation",
-             frozenset({"pptx"})),
-    "png": ("image/png", frozenset({"png", "apng"})),
-    "jpg": ("image/jpeg", frozenset({"jpg"})),
-    "jpeg": ("image/jpeg", frozenset({"jpg"})),
-    "gif": ("image/gif", frozenset({"gif"})),
-    "webp": ("image/webp", frozenset({"webp"})),
-    "mp3": ("audio/mpeg", frozenset({"mp3"})),
-    # An .m4a is an MP4 container; some encoders label it with the generic MP4 brands.
-    "m4a": ("audio/mp4", frozenset({"m4a", "mp4"})),
-    "mp4": ("video/mp4", frozenset({"mp4"})),
-    "webm": ("video/webm", frozenset({"webm"})),
-    "ogg": ("audio/ogg", frozenset({"ogg"})),
-}
-ALLOWED_LABEL = "PDF, PPTX, PNG, JPEG, GIF, WEBP, MP3, M4A, MP4, WEBM, OGG"
-# Shown inline (embeddable in lessons); everything else is served as a download.
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 @dataclass
@@ -120,15 +97,6 @@ def course_list_query(query: str = "", status: str = ""):
 # Settings
 
 
-def _text(value: str | None, field_name: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(_("This field is required."), field_name)
-    if len(value) > max_length:
-        raise DomainError(_("At most %(n)d characters.", n=max_length), field_name)
-    return value
-
-
 def _code(session, code: str, course: Course | None) -> str:
     code = (code or "").strip()
     if not code or len(code) > services.CODE_MAX or not CODE_PATTERN.match(code):
@@ -145,10 +113,10 @@ def save_course(session, actor, course: Course | None, data: CourseData) -> Cour
     tiers, competencies and prerequisites. Refuses duplicate codes, unknown tiers or
     competencies, and prerequisite loops."""
     code = _code(session, data.code, course)
-    title = _text(data.title, "title", TITLE_MAX, required=True)
-    summary = _text(data.summary, "summary", SUMMARY_MAX)
-    title_zh = _text(data.title_zh, "title_zh", TITLE_MAX)
-    summary_zh = _text(data.summary_zh, "summary_zh", SUMMARY_MAX)
+    title = clean_text(data.title, "title", TITLE_MAX, required=True)
+    summary = clean_text(data.summary, "summary", SUMMARY_MAX)
+    title_zh = clean_text(data.title_zh, "title_zh", TITLE_MAX)
+    summary_zh = clean_text(data.summary_zh, "summary_zh", SUMMARY_MAX)
     if course is None:
         course = services.create_course(session, actor, code, title, summary, data.self_enrol)
         changes = {}
@@ -331,8 +299,8 @@ def add_module(session, actor, course: Course, title: str, title_zh: str = "") -
     if version is None:
         raise DomainError(_("Start a new draft before changing the content."))
     module = services.add_module(session, actor, version,
-                                 _text(title, "title", TITLE_MAX, required=True))
-    module.set_translation(ZH, "title", _text(title_zh, "title_zh", TITLE_MAX))
+                                 clean_text(title, "title", TITLE_MAX, required=True))
+    module.set_translation(ZH, "title", clean_text(title_zh, "title_zh", TITLE_MAX))
     session.flush()
     return module
 
@@ -340,8 +308,8 @@ def add_module(session, actor, course: Course, title: str, title_zh: str = "") -
 def rename_module(session, actor, module: CourseModule, title: str, title_zh: str = "") -> None:
     """Change a draft module's titles."""
     _require_draft(module.version)
-    module.title = _text(title, "title", TITLE_MAX, required=True)
-    module.set_translation(ZH, "title", _text(title_zh, "title_zh", TITLE_MAX))
+    module.title = clean_text(title, "title", TITLE_MAX, required=True)
+    module.set_translation(ZH, "title", clean_text(title_zh, "title_zh", TITLE_MAX))
     session.flush()
 
 
@@ -369,8 +337,8 @@ def save_lesson(session, actor, module: CourseModule, lesson: Lesson | None,
                 data: LessonData) -> Lesson:
     """Add a lesson to a draft module, or change a draft lesson; refuses an empty title, a
     duration outside 1–600 minutes and bodies beyond 200,000 characters."""
-    title = _text(data.title, "title", TITLE_MAX, required=True)
-    title_zh = _text(data.title_zh, "title_zh", TITLE_MAX)
+    title = clean_text(data.title, "title", TITLE_MAX, required=True)
+    title_zh = clean_text(data.title_zh, "title_zh", TITLE_MAX)
     for name in ("body", "body_zh"):
         if len(getattr(data, name) or "") > BODY_MAX:
             raise DomainError(_("At most %(n)d characters.", n=BODY_MAX), name)
@@ -430,69 +398,19 @@ def draft_changes(session, course: Course, version: CourseVersion) -> DraftChang
 # Attachments
 
 
-def _clean_filename(filename: str) -> str:
-    name = PurePosixPath((filename or "").replace("\\", "/")).name
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    if len(name) > FILENAME_MAX:
-        stem, dot, ext = name.rpartition(".")
-        name = stem[:FILENAME_MAX - len(ext) - 1] + dot + ext if dot else name[:FILENAME_MAX]
-    return name
-
-
-def _describe(kind) -> str:
-    return kind.extension.upper() if kind is not None else _("unrecognised data")
-
-
-def _extension(filename: str) -> str:
-    """The allowed extension of `filename`, lower-cased; refuses every other."""
-    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    if extension not in ATTACHMENT_TYPES:
-        raise DomainError(_("Files of this type cannot be attached. Allowed types: "
-                            "%(types)s.", types=ALLOWED_LABEL), "file")
-    return extension
-
-
-def attachment_type(filename: str, head: bytes) -> str:
-    """The content type to store for an upload named `filename` starting with `head`.
-    Refuses an empty file, a disallowed extension, and content that is not what the
-    extension says (sniffed from the bytes, never from what the browser claims)."""
-    extension = _extension(filename)
-    if not head:
-        raise DomainError(_("%(name)s is empty.", name=filename), "file")
-    content_type, accepted = ATTACHMENT_TYPES[extension]
-    kind = filetype.guess(head)
-    if kind is None or kind.extension not in accepted:
-        raise DomainError(_("%(name)s is named as a %(expected)s file, but its content is "
-                            "%(actual)s. Upload the original file.", name=filename,
-                            expected=extension.upper(), actual=_describe(kind)), "file")
-    return content_type
-
-
 def add_attachment(session, actor, lesson: Lesson, filename: str, stream: BinaryIO,
                    storage_dir: str, max_bytes: int) -> LessonAttachment:
     """Store an uploaded file and attach it to a draft lesson. Refuses files over
     `max_bytes`, empty ones, disallowed types and content that does not match the name."""
     _require_draft(lesson.module.version)
-    name = _clean_filename(filename)
-    if not name:
-        raise DomainError(_("Choose a file to upload."), "file")
-    _extension(name)  # refuse a wrong type before reading anything
-    found: dict[str, str] = {}
-
-    def check(head: bytes) -> None:
-        found["type"] = attachment_type(name, head)
-
-    try:
-        stored = storage.store(storage_dir, stream, max_bytes, check_head=check)
-    except storage.TooLarge:
-        raise DomainError(_("%(name)s is larger than the %(limit)s MB allowed.", name=name,
-                            limit=f"{max_bytes / 1024 / 1024:g}"), "file") from None
-    attachment = LessonAttachment(filename=name, sha256=stored.sha256,
-                                  content_type=found["type"], size=stored.size)
+    upload = uploads.store_upload(storage_dir, filename, stream, max_bytes, uploads.ATTACHMENTS)
+    attachment = LessonAttachment(filename=upload.filename, sha256=upload.sha256,
+                                  content_type=upload.content_type, size=upload.size)
     lesson.attachments.append(attachment)
     session.flush()
     audit.record(actor, "course.attachment_add", lesson.module.version.course,
-                 lesson=lesson.key, filename=name, sha256=stored.sha256, size=stored.size)
+                 lesson=lesson.key, filename=upload.filename, sha256=upload.sha256,
+                 size=upload.size)
     return attachment
 
 
@@ -508,7 +426,7 @@ def remove_attachment(session, actor, attachment: LessonAttachment) -> None:
 
 
 def is_image(attachment: LessonAttachment) -> bool:
-    return attachment.content_type in IMAGE_TYPES
+    return attachment.content_type in uploads.IMAGE_TYPES
 
 
 # The author right

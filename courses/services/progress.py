@@ -32,9 +32,7 @@ from courses.models import (
 )
 from courses.services.enrolment import prerequisite_message, unmet_prerequisites
 from courses.signals import course_completed
-from lms.competencies.models import Competency, MatrixRequirement
-from lms.competencies.services.evidence import profiles
-from lms.competencies.services.matrix import heat
+from lms.competencies.services.matrix import MatrixCell, matrix_row_for
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person, Team
@@ -348,14 +346,6 @@ class CourseLine:
         return prerequisite_message(self.locked_by) if self.locked_by else ""
 
 
-@dataclass(frozen=True)
-class HeatCell:
-    competency: Competency
-    required: int
-    actual: int | None
-    colour: str
-
-
 @dataclass
 class PathOverview:
     person: object
@@ -364,7 +354,7 @@ class PathOverview:
     others: list[CourseLine]
     next_course: Course | None
     next_lesson: Lesson | None
-    matrix: list[HeatCell]
+    matrix: list[MatrixCell]
 
     @property
     def required_lines(self) -> list[CourseLine]:
@@ -429,7 +419,7 @@ def path_overview(session, person) -> PathOverview:
     others = [line(course, False) for course in extra]
     next_course, next_lesson = _next_step(session, person, lines)
     return PathOverview(person, tier, lines, others, next_course, next_lesson,
-                        matrix_row(session, person))
+                        matrix_row_for(session, person))
 
 
 def _next_step(session, person, lines) -> tuple[Course | None, Lesson | None]:
@@ -440,25 +430,6 @@ def _next_step(session, person, lines) -> tuple[Course | None, Lesson | None]:
             modules = outline(session, [candidate.course.id])[candidate.course.id]
             return candidate.course, first_incomplete(modules, candidate.progress.done_keys)
     return None, None
-
-
-def matrix_row(session, person) -> list[HeatCell]:
-    """The tier's required levels beside the person's evidenced levels, with heat colours."""
-    if person.tier_id is None:
-        return []
-    rows = session.execute(
-        select(Competency, MatrixRequirement.required_level)
-        .join(MatrixRequirement, MatrixRequirement.competency_id == Competency.id)
-        .where(MatrixRequirement.path_id == person.tier_id, Competency.active.is_(True))
-        .order_by(Competency.area_id, Competency.position, Competency.code)
-    ).all()
-    levels = profiles(session, [person.id]).get(person.id, {})
-    cells = []
-    for competency, required in rows:
-        entry = levels.get(competency.id)
-        actual = entry.level if entry is not None else None
-        cells.append(HeatCell(competency, required, actual, heat(required, actual)))
-    return cells
 
 
 @dataclass

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -41,7 +40,7 @@ from courses.models import (
 from courses.services import authoring
 from courses.services import versions as services
 from lms.competencies.models import Competency, CompetencyArea
-from lms.core import storage
+from lms.core import uploads
 from lms.core.extensions import db
 from lms.core.forms import choices
 from lms.core.i18n import ZH
@@ -318,7 +317,7 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
         "courses/authoring/lesson_form.html", form, module=module, lesson=lesson,
         course=module.version.course, preview=preview, upload_form=AttachmentForm(),
         max_mb=f"{current_app.config['ATTACHMENT_MAX_BYTES'] / 1024 / 1024:g}",
-        allowed=authoring.ALLOWED_LABEL,
+        allowed=uploads.ATTACHMENTS.allowed,
     )
 
 
@@ -415,17 +414,9 @@ def attachment_file(attachment_id: int):
     as a download; the type is the one checked at upload, never sniffed by the browser."""
     attachment = db.get_or_404(LessonAttachment, attachment_id)
     authorize("courses.read_attachment", attachment)
-    path = storage.path_for(current_app.config["STORAGE_DIR"], attachment.sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype=attachment.content_type, as_attachment=not authoring.is_image(attachment),
-        download_name=attachment.filename, conditional=True, etag=attachment.sha256,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return uploads.send_stored(current_app.config["STORAGE_DIR"], attachment.sha256,
+                               attachment.content_type, attachment.filename,
+                               inline=authoring.is_image(attachment))
 
 
 # The author right

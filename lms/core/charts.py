@@ -12,11 +12,12 @@ is the PDF's (Noto CJK first), so Chinese names render in both places.
 import base64
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from html import escape
 
 from markupsafe import Markup
 
+from lms.core.numbers import half_up
 from lms.core.pdf import PDF_FONT_STACK
 
 # Colour-blind-safe (Okabe–Ito), dark enough for text contrast on white.
@@ -43,10 +44,6 @@ class Line:
 
 def _num(value: float) -> str:
     return f"{value:.1f}"
-
-
-def _shown(value) -> str:
-    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _short(text: str, limit: int = 22) -> str:
@@ -156,7 +153,7 @@ def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *
         marker = MARKERS[number % len(MARKERS)]
         for index, value, (x, y) in points:
             body.append(_marker(marker, x, y, colour,
-                                f"{item.name}, {x_labels[index]}: {_shown(value)}"))
+                                f"{item.name}, {x_labels[index]}: {half_up(value)}"))
         column, row = number % columns, number // columns
         lx = left + column * (width - left - right) / columns
         ly = legend_top + row * 18
@@ -302,7 +299,7 @@ def bars(title: str, labels: list[str], series: list[Series], label_id: str = "b
             w = max(float(value) * scale, 1)
             body.append(f'<rect x="{left}" y="{_num(y)}" width="{_num(w)}" height="{bar - 2}" '
                         f'fill="{item.colour}"/>')
-            shown = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            shown = half_up(value)
             body.append(f'<text x="{_num(left + w + 4)}" y="{_num(y + bar - 3)}" '
                         f'font-size="9" fill="#222222">{shown}</text>')
     body += _legend(series, left, top + block * len(labels) + 12)

@@ -33,7 +33,7 @@ team as it is now.
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 
@@ -48,6 +48,7 @@ from lms.competencies.services.evidence import profiles
 from lms.competencies.services.matrix import heat
 from lms.core import clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind
+from lms.core.numbers import WHOLE, half_up
 from reports.services import rows as report_rows
 from reports.services.filters import ReportFilters
 
@@ -85,7 +86,7 @@ class TeamCell:
     def colour(self) -> str:
         if not self.people:
             return "none"
-        rounded = int(self.average.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        rounded = int(half_up(self.average, WHOLE))
         return heat(rounded, 0)
 
 

@@ -27,15 +27,15 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from assessments.review360.models import Cycle, Subject
-from assessments.review360.services.results import ResultsNotReady, display, subject_report
+from assessments.review360.services.results import ResultsNotReady, subject_report
 from certificates.models import Certificate
-from certificates.services.documents import display_score
 from certificates.services.standing import standings
 from courses.models import Enrollment
 from lms.competencies.models import Evidence
 from lms.competencies.services.matrix import scale
 from lms.core import charts, clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind
+from lms.core.numbers import display_score
 from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
 from reports.services import heatmap
 from reports.services import rows as report_rows
@@ -68,7 +68,7 @@ def _history(session, person, names: dict[int, str]) -> list[HistoryLine]:
             result = None
         lines.append(HistoryLine(
             observed_at=found[0].observed_at, kind=heatmap.kind_label(kind),
-            source_id=source_id, score=display_score(result.score) if result else "",
+            source_id=source_id, score=display_score(result.score, "") if result else "",
             passed=result.passed if result else None,
             competencies=[(names.get(r.competency_id, str(r.competency_id)), str(r.level))
                           for r in found]))
@@ -89,13 +89,13 @@ def _review360(session, person) -> dict | None:
         return None
     return {
         "cycle": report.cycle_title, "closed_at": subject.cycle.closed_at,
-        "overall": display(report.overall),
+        "overall": display_score(report.overall),
         # Shown groups: label, count of responses and score; never names or answers.
         "groups": [{"label": g.label, "responses": g.responses,
-                    "score": display(g.score)} for g in report.shown_groups],
+                    "score": display_score(g.score)} for g in report.shown_groups],
         "withheld": [{"label": g.label, "threshold": g.threshold}
                      for g in report.withheld_groups],
-        "competencies": [{"name": c.competency.tr("name"), "weighted": display(c.weighted)}
+        "competencies": [{"name": c.competency.tr("name"), "weighted": display_score(c.weighted)}
                          for c in report.competencies],
     }
 
@@ -112,7 +112,7 @@ def pack_context(session, person, *, today: date | None = None) -> dict:
         else str(STATUS_LABELS["not_started"]),
         "percent": held[p.id].percent if p.id in held else 0,
         "missing": list(held[p.id].missing) if p.id in held else [],
-        "composite": display_score(held[p.id].composite) if p.id in held else "",
+        "composite": display_score(held[p.id].composite, "") if p.id in held else "",
     } for p in paths if p.id in held or p.id == person.tier_id]
     certificates = [{
         "serial": c.serial, "path": c.path.tr("name") if c.path else c.path_name,

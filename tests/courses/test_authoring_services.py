@@ -10,7 +10,7 @@ from courses.models import CourseVersion, Enrollment, LessonAttachment, PathCour
 from courses.services import authoring
 from courses.services import versions as services
 from lms.competencies.models import Competency
-from lms.core import storage
+from lms.core import uploads
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError
 from lms.core.policy import may
@@ -290,7 +290,7 @@ def test_every_allowed_type_is_accepted(db, app, make_course, name):
     attachment = attach(db, app, lesson, name, data)
     db.session.commit()
     assert attachment.size == len(data) and attachment.filename == name
-    path = storage.path_for(app.config["STORAGE_DIR"], attachment.sha256)
+    path = uploads.path_for(app.config["STORAGE_DIR"], attachment.sha256)
     assert path.read_bytes() == data
     assert authoring.is_image(attachment) == name.endswith((".png", ".jpg", ".jpeg", ".gif",
                                                            ".webp"))

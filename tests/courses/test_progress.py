@@ -11,6 +11,7 @@ from courses.services import authoring, enrolment, progress
 from courses.services import versions as services
 from courses.services.authoring import PathLink
 from lms.competencies.models import Competency, Evidence
+from lms.competencies.services.matrix import matrix_row_for
 from lms.core import clock
 from lms.core.errors import DomainError, NotFound
 
@@ -271,7 +272,7 @@ def test_matrix_row_uses_the_profile_and_heat(db, make_person, defaults):
                                 level=Decimal(level), source_kind="quiz", source_id="1",
                                 observed_at=START))
     db.session.commit()
-    cells = {c.competency.code: c for c in progress.matrix_row(db.session, agent)}
+    cells = {c.competency.code: c for c in matrix_row_for(db.session, agent)}
     assert (cells["COMM-LISTEN"].actual, cells["COMM-LISTEN"].colour) == (3, "green")
     assert (cells["COMM-EMPATHY"].actual, cells["COMM-EMPATHY"].colour) == (2, "yellow")
     assert (cells["SOLVE-CASE"].required, cells["SOLVE-CASE"].colour) == (1, "red")

@@ -19,7 +19,7 @@ The numbers, exactly:
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -27,11 +27,12 @@ from sqlalchemy import func, select
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
 from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import scoring
-from assessments.quiz.services.responses import matching_choices
+from assessments.quiz.services.responses import ordered_ids
 from lms.competencies.models import Evidence, ProficiencyLevel
 from lms.competencies.services.evidence import Observation, record_evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
+from lms.core.numbers import HUNDREDTHS, half_up
 from lms.core.signals import result_recorded
 from lms.people.models import Person
 
@@ -41,18 +42,11 @@ EVIDENCE_KIND = "quiz"
 COMMENT_MAX = 5000
 
 
-def display_score(score: Decimal | None) -> str:
-    """A score as people read it: rounded half up to one decimal, once, here."""
-    if score is None:
-        return "–"
-    return str(Decimal(score).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
 def display_marks(marks: Decimal | None) -> str:
     """Marks as people read them: rounded half up to two decimals, trailing zeros dropped."""
     if marks is None:
         return "–"
-    shown = Decimal(marks).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    shown = half_up(marks, HUNDREDTHS).normalize()
     return f"{shown:f}"
 
 
@@ -255,13 +249,7 @@ def regrade(session, actor, quiz: Quiz, old: QuestionVersion, new: QuestionVersi
 
 def _carry_order(order: list, new: QuestionVersion) -> list:
     """Keep the learner's option order for options still there; new options go last."""
-
-    if new.qtype in ("single", "multiple"):
-        ids = [option["id"] for option in new.data.get("options", [])]
-    elif new.qtype == "matching":
-        ids = [choice_id for choice_id, _text in matching_choices(new)]
-    else:
-        return []
+    ids = ordered_ids(new)
     return [i for i in order if i in ids] + [i for i in ids if i not in order]
 
 

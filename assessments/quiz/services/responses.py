@@ -18,14 +18,19 @@ TEXT_MAX = 255
 ESSAY_MAX = 20_000
 
 
+def ordered_ids(version: QuestionVersion) -> list[str]:
+    """The ids whose order the learner sees: a question's options (matching: its answer
+    choices), as written; none for other types."""
+    if version.qtype in ("single", "multiple"):
+        return [option["id"] for option in version.data.get("options", [])]
+    if version.qtype == "matching":
+        return [choice_id for choice_id, _text in matching_choices(version)]
+    return []
+
+
 def option_order(version: QuestionVersion, shuffle: bool, rng: random.Random) -> list[str]:
     """The order the learner sees a question's options (matching: its answer choices) in."""
-    if version.qtype in ("single", "multiple"):
-        ids = [option["id"] for option in version.data.get("options", [])]
-    elif version.qtype == "matching":
-        ids = [choice_id for choice_id, _text in matching_choices(version)]
-    else:
-        return []
+    ids = ordered_ids(version)
     if shuffle:
         rng.shuffle(ids)
     return ids

@@ -5,7 +5,7 @@ author right ("quiz.author").
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import partial
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -37,6 +37,7 @@ from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import choices
 from lms.core.i18n import other_languages
+from lms.core.numbers import HUNDREDTHS, half_up
 from lms.core.policy import require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person
@@ -251,7 +252,7 @@ def bank_question(question_id: int):
         fraction = scoring.score_response(version, response)
         tried = {"fraction": fraction, "feedback": scoring.answer_feedback(version, response),
                  "percent": None if fraction is None else bank.canonical(
-                     (fraction * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))}
+                     half_up(fraction * 100, HUNDREDTHS))}
     codes = db.session.scalars(select(Competency).where(Competency.id.in_(
         [link.competency_id for link in question.competency_links])).order_by(Competency.code))
     author_ids = {v.created_by_id for v in question.versions if v.created_by_id}

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from flask import render_template
 from markupsafe import Markup
 
-from assessments.review360.services.results import SubjectReport, display
+from assessments.review360.services.results import SubjectReport
 from lms.core import charts
 from lms.core.charts import PALETTE, Series
+from lms.core.numbers import display_score
 from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
 
 
@@ -49,5 +50,5 @@ def report_pdf(report: SubjectReport, chart_set: Charts, language: str) -> bytes
         "assessments/review360/report_pdf.html", report=report, font_stack=PDF_FONT_STACK,
         radar_url=charts.data_url(chart_set.radar) if chart_set.radar else None,
         bars_url=charts.data_url(chart_set.bars) if chart_set.bars else None,
-        language=language, display=display)
+        language=language, display=display_score)
     return html_to_pdf(html)

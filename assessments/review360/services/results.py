@@ -35,7 +35,7 @@ The numbers, exactly:
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import selectinload
@@ -276,13 +276,6 @@ def _competency_results(session, items, shown, weights, low, high):
 
 def _cut(value: Decimal) -> Decimal:
     return value.quantize(SCORE_PLACES, rounding=ROUND_DOWN)
-
-
-def display(value: Decimal | None) -> str:
-    """A score as people read it: half up to one decimal, once, here."""
-    if value is None:
-        return "–"
-    return str(Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def level_for(score: Decimal, low: int, high: int) -> Decimal:

@@ -10,6 +10,7 @@ from assessments.review360.services import report as report_module
 from assessments.review360.services import results
 from lms.core.extensions import db
 from lms.core.i18n import current_language
+from lms.core.numbers import display_score
 from lms.core.policy import authorize
 
 
@@ -32,7 +33,7 @@ def _charts(report):
 def subject_results(subject_id: int):
     subject, report = _report(subject_id)
     return render_template("assessments/review360/results.html", subject=subject,
-                           report=report, charts=_charts(report), display=results.display)
+                           report=report, charts=_charts(report), display=display_score)
 
 
 @login_required

@@ -151,14 +151,15 @@ def create_calibration(session, actor, scenario: Scenario, title: str, filename:
     title = (title or "").strip()
     if not title or len(title) > 200:
         raise DomainError(_("Give the session a title (at most 200 characters)."), "title")
-    name, sha, content_type, size = submission_services.store_recording(
+    recording = submission_services.store_recording(
         storage_dir, filename, stream, scenario.upload_max_mb * 1024 * 1024)
     number = len(session.scalars(select(Submission.id).where(
         Submission.scenario_id == scenario.id, Submission.person_id == actor.id)).all()) + 1
     reference = Submission(
         scenario=scenario, person_id=actor.id, number=number, mode="upload", state="submitted",
-        is_reference=True, notes=(notes or "").strip()[:5000], recording_filename=name,
-        recording_sha256=sha, recording_type=content_type, recording_size=size,
+        is_reference=True, notes=(notes or "").strip()[:5000],
+        recording_filename=recording.filename, recording_sha256=recording.sha256,
+        recording_type=recording.content_type, recording_size=recording.size,
         rubric_version_id=scenario.rubric.current.id, started_at=clock.now(),
         submitted_at=clock.now(), created_by_id=actor.id)
     session.add(reference)

@@ -21,6 +21,7 @@ from lms.competencies.models import Competency, Evidence, ProficiencyLevel
 from lms.competencies.services.evidence import Observation, record_evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
+from lms.core.numbers import display_score
 from lms.core.signals import result_recorded
 from lms.notifications.services import notify
 
@@ -178,8 +179,8 @@ def _tell_agent(session, submission: Submission, grade: Grade) -> None:
             subject = _("Role-play feedback: %(title)s", title=title)
         return subject, _("Your role-play has been graded: %(score)s (pass mark %(mark)s). "
                           "Open it to read the breakdown and the feedback.",
-                          score=scoring.display_score(grade.score),
-                          mark=scoring.display_score(submission.scenario.pass_mark))
+                          score=display_score(grade.score),
+                          mark=display_score(submission.scenario.pass_mark))
 
     notify(session, submission.person, "roleplay.graded", message,
            link=f"/roleplays/submissions/{submission.id}")

@@ -30,6 +30,7 @@ from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.spreadsheet import read_cell, safe_row
 from lms.core.uploads import UploadProblem, csv_records, read_text
+from lms.core.validation import clean_text
 
 CSV_COLUMNS = ("criterion", "description", "weight", "required", "competencies", "level",
                "points", "descriptor")
@@ -56,20 +57,11 @@ class CriterionData:
     levels: list[LevelData] = field(default_factory=list)
 
 
-def _clean(text: str | None, field_name: str, max_length: int, required: bool = False) -> str:
-    value = (text or "").strip()
-    if required and not value:
-        raise DomainError(_("This field is required."), field_name)
-    if len(value) > max_length:
-        raise DomainError(_("At most %(n)d characters.", n=max_length), field_name)
-    return value
-
-
 def check_criterion(session, data: CriterionData) -> CriterionData:
     """The criterion cleaned; refuses an empty title, a weight ≤ 0, fewer than two levels,
     negative points, repeated level names or points, and unknown competency codes."""
-    data.title = _clean(data.title, "title", TITLE_MAX, required=True)
-    data.description = _clean(data.description, "description", TEXT_MAX)
+    data.title = clean_text(data.title, "title", TITLE_MAX, required=True)
+    data.description = clean_text(data.description, "description", TEXT_MAX)
     if data.weight is None or not Decimal(0) < data.weight <= Decimal(1000):
         raise DomainError(_("The weight is a number above 0 (at most 1000)."), "weight")
     levels = [lv for lv in data.levels if (lv.title or "").strip() or lv.points is not None]
@@ -78,8 +70,8 @@ def check_criterion(session, data: CriterionData) -> CriterionData:
     if len(levels) > MAX_LEVELS:
         raise DomainError(_("A criterion has at most %(n)d levels.", n=MAX_LEVELS), "levels")
     for level in levels:
-        level.title = _clean(level.title, "levels", 120)
-        level.descriptor = _clean(level.descriptor, "levels", TEXT_MAX)
+        level.title = clean_text(level.title, "levels", 120)
+        level.descriptor = clean_text(level.descriptor, "levels", TEXT_MAX)
         if not level.title:
             raise DomainError(_("Every level needs a name."), "levels")
         if level.points is None or not Decimal(0) <= level.points <= Decimal(1000):
@@ -125,10 +117,10 @@ def criterion_data(criterion: Criterion) -> CriterionData:
 def create_rubric(session, actor, title: str, description: str = "",
                   criteria: list[CriterionData] = ()) -> Rubric:
     """A new rubric (version 1). Refuses an empty or taken title."""
-    title = _clean(title, "title", TITLE_MAX, required=True)
+    title = clean_text(title, "title", TITLE_MAX, required=True)
     if session.scalar(select(Rubric.id).where(Rubric.title == title)) is not None:
         raise DomainError(_("A rubric with this title already exists."), "title")
-    rubric = Rubric(title=title, description=_clean(description, "description", TEXT_MAX))
+    rubric = Rubric(title=title, description=clean_text(description, "description", TEXT_MAX))
     version = RubricVersion(number=1, created_by_id=actor.id if actor else None)
     rubric.versions.append(version)
     for position, data in enumerate(criteria):
@@ -169,11 +161,11 @@ def editable_version(session, actor, rubric: Rubric) -> RubricVersion:
 
 def rename_rubric(session, actor, rubric: Rubric, title: str, description: str) -> None:
     """Change the title and description (not versioned: they are not part of any grade)."""
-    title = _clean(title, "title", TITLE_MAX, required=True)
+    title = clean_text(title, "title", TITLE_MAX, required=True)
     taken = session.scalar(select(Rubric.id).where(Rubric.title == title, Rubric.id != rubric.id))
     if taken is not None:
         raise DomainError(_("A rubric with this title already exists."), "title")
-    rubric.title, rubric.description = title, _clean(description, "description", TEXT_MAX)
+    rubric.title, rubric.description = title, clean_text(description, "description", TEXT_MAX)
     session.flush()
     audit.record(actor, "roleplay.rubric_edit", rubric, title=title)
 

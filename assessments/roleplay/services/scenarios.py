@@ -1,7 +1,7 @@
 """The scenario library: scenarios, their scripted customer, competencies and attachments.
 Services take the actor and never commit."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import BinaryIO
 
@@ -15,17 +15,18 @@ from assessments.roleplay.models import (
     ScenarioCompetency,
     ScriptTurn,
 )
-from courses.services import authoring
 from lms.competencies.models import Competency
-from lms.core import audit, storage
+from lms.core import audit, uploads
 from lms.core.errors import DomainError
-from lms.core.i18n import LANGUAGE_NAMES, default_language
+from lms.core.i18n import LANGUAGE_NAMES, ZH, default_language
+from lms.core.validation import clean_text
 
 TEXT_FIELDS = ("persona", "situation", "customer_knows", "customer_wants", "agent_goal",
                "opening_message")
 TEXT_MAX = 5000
 MAX_TURNS = 30
-ZH = "zh_Hans_CN"
+# The lesson attachment rules; the name column holds 200 characters.
+ATTACHMENTS = replace(uploads.ATTACHMENTS, name_max=200)
 
 
 @dataclass
@@ -56,12 +57,8 @@ class ScenarioData:
 
 
 def _check(session, data: ScenarioData) -> None:
-    data.title = (data.title or "").strip()
-    data.title_zh = (data.title_zh or "").strip()
-    if not data.title:
-        raise DomainError(_("This field is required."), "title")
-    if len(data.title) > 200 or len(data.title_zh) > 200:
-        raise DomainError(_("At most %(n)d characters.", n=200), "title")
+    data.title = clean_text(data.title, "title", 200, required=True)
+    data.title_zh = clean_text(data.title_zh, "title", 200)
     for language, texts in data.translations.items():
         if language not in LANGUAGE_NAMES or language == default_language():
             raise DomainError(_("Unknown language."), "translations")
@@ -70,10 +67,7 @@ def _check(session, data: ScenarioData) -> None:
             if name not in ("title", *TEXT_FIELDS) or len(text or "") > limit:
                 raise DomainError(_("At most %(n)d characters.", n=limit), name)
     for name in TEXT_FIELDS:
-        value = (getattr(data, name) or "").strip()
-        if len(value) > TEXT_MAX:
-            raise DomainError(_("At most %(n)d characters.", n=TEXT_MAX), name)
-        setattr(data, name, value)
+        setattr(data, name, clean_text(getattr(data, name), name, TEXT_MAX))
     if not data.situation:
         raise DomainError(_("Describe the situation."), "situation")
     if session.get(Rubric, data.rubric_id) is None:
@@ -203,26 +197,13 @@ def add_attachment(session, actor, scenario: Scenario, filename: str, stream: Bi
                    storage_dir: str, max_bytes: int) -> ScenarioAttachment:
     """Attach a file agents read before the role-play (the course attachment rules: type
     from the content, size limit)."""
-
-    name = authoring._clean_filename(filename)
-    if not name:
-        raise DomainError(_("Choose a file to upload."), "file")
-    authoring._extension(name)
-    found: dict[str, str] = {}
-
-    def check(head: bytes) -> None:
-        found["type"] = authoring.attachment_type(name, head)
-
-    try:
-        stored = storage.store(storage_dir, stream, max_bytes, check_head=check)
-    except storage.TooLarge:
-        raise DomainError(_("%(name)s is larger than the %(limit)s MB allowed.", name=name,
-                            limit=f"{max_bytes / 1024 / 1024:g}"), "file") from None
-    attachment = ScenarioAttachment(filename=name, sha256=stored.sha256,
-                                    content_type=found["type"], size=stored.size)
+    upload = uploads.store_upload(storage_dir, filename, stream, max_bytes, ATTACHMENTS)
+    attachment = ScenarioAttachment(filename=upload.filename, sha256=upload.sha256,
+                                    content_type=upload.content_type, size=upload.size)
     scenario.attachments.append(attachment)
     session.flush()
-    audit.record(actor, "roleplay.attachment_add", scenario, filename=name, sha256=stored.sha256)
+    audit.record(actor, "roleplay.attachment_add", scenario, filename=upload.filename,
+                 sha256=upload.sha256)
     return attachment
 
 

@@ -9,17 +9,10 @@
   (as the quiz does).
 """
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 SCORE_PLACES = Decimal("0.0001")
 LEVEL_PLACES = Decimal("0.01")
-
-
-def display_score(score: Decimal | None) -> str:
-    """A score as people read it: rounded half up to one decimal, once, here."""
-    if score is None:
-        return "–"
-    return str(Decimal(score).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def cut(value: Decimal) -> Decimal:

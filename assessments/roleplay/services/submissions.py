@@ -24,7 +24,7 @@ from sqlalchemy import func, or_, select
 
 from assessments.roleplay.models import ChatMessage, Grade, Scenario, Submission
 from assessments.roleplay.services import script
-from lms.core import audit, clock, policy, storage
+from lms.core import audit, clock, policy, uploads
 from lms.core.errors import DomainError, NotFound
 from lms.core.i18n import current_language
 from lms.notifications.services import notify
@@ -32,15 +32,15 @@ from lms.people.models import Person, PersonRole
 
 MESSAGE_MAX = 4000
 NOTES_MAX = 5000
-# Recordings: (extension) -> (stored content type, kinds filetype may recognise)
-RECORDING_TYPES = {
-    "mp3": ("audio/mpeg", {"mp3"}),
-    "m4a": ("audio/mp4", {"m4a", "mp4"}),
-    "wav": ("audio/wav", {"wav"}),
-    "ogg": ("audio/ogg", {"ogg"}),
-    "webm": ("video/webm", {"webm"}),
-    "mp4": ("video/mp4", {"mp4", "m4v"}),
-}
+# Recordings: extension → (stored content type, kinds filetype may recognise)
+RECORDINGS = uploads.FileRules(types={
+    "mp3": ("audio/mpeg", frozenset({"mp3"})),
+    "m4a": ("audio/mp4", frozenset({"m4a", "mp4"})),
+    "wav": ("audio/wav", frozenset({"wav"})),
+    "ogg": ("audio/ogg", frozenset({"ogg"})),
+    "webm": ("video/webm", frozenset({"webm"})),
+    "mp4": ("video/mp4", frozenset({"mp4", "m4v"})),
+}, allowed="m4a, mp3, mp4, ogg, wav, webm", field="recording", what="recording", name_max=200)
 OPEN_STATES = ("in_progress", "submitted")
 
 
@@ -222,60 +222,11 @@ def _hand_in(session, actor, submission: Submission) -> None:
 # Recordings and live sessions
 
 
-def recording_type(filename: str, head: bytes) -> str:
-    """The content type to store for a recording named `filename` starting with `head`.
-    Refuses other extensions, empty files and content that is not what the name says."""
-    import filetype
-
-    extension = _extension(filename)
-    if not head:
-        raise DomainError(_("%(name)s is empty.", name=filename), "recording")
-    content_type, accepted = RECORDING_TYPES[extension]
-    kind = filetype.guess(head)
-    if kind is None or kind.extension not in accepted:
-        raise DomainError(_("%(name)s is named as a %(expected)s file, but its content is "
-                            "%(actual)s. Upload the original recording.", name=filename,
-                            expected=extension.upper(),
-                            actual=kind.extension.upper() if kind else _("unrecognised data")),
-                          "recording")
-    return content_type
-
-
-def _extension(filename: str) -> str:
-    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    if extension not in RECORDING_TYPES:
-        raise DomainError(_("Upload an audio or video recording (%(types)s).",
-                            types=", ".join(sorted(RECORDING_TYPES))), "recording")
-    return extension
-
-
-def clean_filename(filename: str) -> str:
-    from pathlib import PurePosixPath
-
-    name = PurePosixPath((filename or "").replace("\\", "/")).name
-    return "".join(ch for ch in name if ch.isprintable()).strip()[-200:]
-
-
 def store_recording(storage_dir: str, filename: str, stream: BinaryIO,
-                    max_bytes: int) -> tuple[str, str, str, int]:
-    """Store an uploaded recording; returns (name, sha256, content type, size). Refuses
-    oversized, mistyped and mismatched files; nothing is kept when it refuses."""
-
-    name = clean_filename(filename)
-    if not name:
-        raise DomainError(_("Choose a recording to upload."), "recording")
-    _extension(name)  # refuse a wrong type before reading anything
-    found: dict[str, str] = {}
-
-    def check(head: bytes) -> None:
-        found["type"] = recording_type(name, head)
-
-    try:
-        stored = storage.store(storage_dir, stream, max_bytes, check_head=check)
-    except storage.TooLarge:
-        raise DomainError(_("%(name)s is larger than the %(limit)s MB allowed.", name=name,
-                            limit=f"{max_bytes / 1024 / 1024:g}"), "recording") from None
-    return name, stored.sha256, found["type"], stored.size
+                    max_bytes: int) -> uploads.Upload:
+    """Store an uploaded recording. Refuses oversized, mistyped and mismatched files;
+    nothing is kept when it refuses."""
+    return uploads.store_upload(storage_dir, filename, stream, max_bytes, RECORDINGS)
 
 
 def upload_limit(scenario: Scenario, request_max_bytes: int | None = None) -> int:
@@ -298,12 +249,14 @@ def submit_recording(session, actor, scenario: Scenario, filename: str, stream: 
     state = availability(session, scenario, actor)
     if scenario.published and scenario.allow_upload and not state.allowed:
         raise DomainError(state.reason)
-    name, sha, content_type, size = store_recording(
-        storage_dir, filename, stream, upload_limit(scenario, request_max_bytes))
+    recording = store_recording(storage_dir, filename, stream,
+                                upload_limit(scenario, request_max_bytes))
     submission = _new_submission(session, scenario, actor, "upload", actor)
     submission.notes = notes
-    submission.recording_filename, submission.recording_sha256 = name, sha
-    submission.recording_type, submission.recording_size = content_type, size
+    submission.recording_filename = recording.filename
+    submission.recording_sha256 = recording.sha256
+    submission.recording_type = recording.content_type
+    submission.recording_size = recording.size
     session.flush()
     _hand_in(session, actor, submission)
     return submission

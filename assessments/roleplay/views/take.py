@@ -8,7 +8,6 @@ from flask import (
     jsonify,
     redirect,
     render_template,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -17,18 +16,19 @@ from sqlalchemy import select
 
 from assessments.roleplay.forms import MessageForm, PostForm, StartForm, UploadForm
 from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
-from assessments.roleplay.services import grading, scoring, submissions
+from assessments.roleplay.services import grading, submissions
 from lms.competencies.models import Competency
-from lms.core import storage
+from lms.core import uploads
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.i18n import current_language
+from lms.core.numbers import display_score
 from lms.core.policy import may
 from lms.core.requests import form_status, render_form, unit_of_work
 
 
 def rp_score(value) -> str:
-    return scoring.display_score(value)
+    return display_score(value)
 
 
 def rp_hours(value) -> str:
@@ -197,18 +197,6 @@ def upload(scenario_id: int):
                                                              current_user))
 
 
-def _send_stored(sha256: str, content_type: str, filename: str, inline: bool):
-    path = storage.path_for(current_app.config["STORAGE_DIR"], sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=content_type, as_attachment=not inline,
-                         download_name=filename, conditional=True, etag=sha256)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @login_required
 def recording(submission_id: int):
     """The recording, to the agent, their assigned mentors and leads only (range requests
@@ -216,8 +204,9 @@ def recording(submission_id: int):
     submission = _visible_submission(submission_id)
     if not submission.recording_sha256:
         abort(404)
-    return _send_stored(submission.recording_sha256, submission.recording_type,
-                        submission.recording_filename, inline=True)
+    return uploads.send_stored(current_app.config["STORAGE_DIR"], submission.recording_sha256,
+                               submission.recording_type, submission.recording_filename,
+                               inline=True)
 
 
 @login_required
@@ -229,5 +218,6 @@ def attachment(scenario_id: int, attachment_id: int):
     if not may(current_user, "roleplay.take", scenario) and not may(current_user,
                                                                      "roleplay.author"):
         abort(404)
-    return _send_stored(found.sha256, found.content_type, found.filename,
-                        inline=found.content_type.startswith("image/"))
+    return uploads.send_stored(current_app.config["STORAGE_DIR"], found.sha256,
+                               found.content_type, found.filename,
+                               inline=found.content_type.startswith("image/"))

@@ -52,12 +52,9 @@ def import_course(session, actor, path: str | os.PathLike, publish_now: bool = F
 
 
 def _set_links(session, course: Course, spec: CourseSpec) -> None:
-    wanted = {c.id for c in spec.competencies}
-    course.competency_links = [link for link in course.competency_links
-                               if link.competency_id in wanted]
-    have = {link.competency_id for link in course.competency_links}
-    course.competency_links.extend(CourseCompetency(competency_id=c.id)
-                                   for c in spec.competencies if c.id not in have)
+    course.competency_links = _kept_and_added(
+        course.competency_links, "competency_id", [c.id for c in spec.competencies],
+        lambda competency_id: CourseCompetency(competency_id=competency_id))
 
     tiers = {tier.path.id: tier for tier in spec.tiers}
     course.path_links = [link for link in course.path_links if link.path_id in tiers]
@@ -71,13 +68,19 @@ def _set_links(session, course: Course, spec: CourseSpec) -> None:
             course.path_links.append(link)
         link.required, link.due_days = tier.required, tier.due_days
 
-    required = {c.id for c in spec.prerequisites}
-    course.prerequisite_links = [link for link in course.prerequisite_links
-                                 if link.requires_id in required]
-    have = {link.requires_id for link in course.prerequisite_links}
-    course.prerequisite_links.extend(CoursePrerequisite(requires_id=c.id)
-                                     for c in spec.prerequisites if c.id not in have)
+    course.prerequisite_links = _kept_and_added(
+        course.prerequisite_links, "requires_id", [c.id for c in spec.prerequisites],
+        lambda requires_id: CoursePrerequisite(requires_id=requires_id))
     session.flush()
+
+
+def _kept_and_added(links: list, key: str, wanted: list[int], make) -> list:
+    """The links whose `key` is among `wanted`, in their order, then `make(id)` for each
+    wanted id that has none."""
+    wanted_ids = set(wanted)
+    kept = [link for link in links if getattr(link, key) in wanted_ids]
+    have = {getattr(link, key) for link in kept}
+    return kept + [make(wanted_id) for wanted_id in wanted if wanted_id not in have]
 
 
 def _sync_structure(session, version, modules: list[ModuleSpec]) -> None:

@@ -19,7 +19,7 @@ one write), so reports read one row per person and competency instead of the his
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import Numeric, delete, event, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from lms.competencies.models import CompetencyLevel, Evidence
 from lms.core import clock
 from lms.core.database import upsert
+from lms.core.numbers import WHOLE, half_up
 
 # session.info key: (person, competency) cells whose evidence a Core statement changed.
 _STALE = "competency_levels_stale"
@@ -101,7 +102,7 @@ def _computed(connection, person_ids, competency_ids=None, as_of=None):
         exact = weighted / weights if weights and weights > 0 else Decimal(0)
         result[(person_id, competency_id)] = ProfileEntry(
             competency_id=competency_id,
-            level=int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
+            level=int(half_up(exact, WHOLE)),
             exact=exact.quantize(Decimal("0.00000001")),
             sources=tuple(sorted(set(kinds.split(",")))),
         )

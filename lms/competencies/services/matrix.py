@@ -34,6 +34,11 @@ class MatrixCell:
             return None
         return self.required - self.actual
 
+    @property
+    def colour(self) -> str:
+        """The heat-map colour of the gap (`heat`)."""
+        return heat(self.required, self.actual)
+
 
 def heat(required: int | None, actual: int | None) -> str:
     """Heat-map colour of a gap: green meets, yellow 1 short, orange 2, red 3+ or no evidence.
@@ -76,17 +81,17 @@ def matrix(session) -> tuple[list[CertificationPath], dict[tuple[int, int], int]
 
 
 def matrix_row_for(session, person) -> list[MatrixCell]:
-    """The person's tier requirements beside their evidenced levels (from the profile)."""
+    """The person's tier requirements beside their evidenced levels (from the profile),
+    area by area; none without a tier."""
     if person.tier_id is None:
         return []
-
     rows = session.execute(
         select(Competency, MatrixRequirement.required_level)
         .join(MatrixRequirement, MatrixRequirement.competency_id == Competency.id)
         .where(MatrixRequirement.path_id == person.tier_id, Competency.active.is_(True))
-        .order_by(Competency.position, Competency.code)
+        .order_by(Competency.area_id, Competency.position, Competency.code)
     ).all()
-    profile = profiles(session, [person.id])[person.id]
+    profile = profiles(session, [person.id]).get(person.id, {})
     return [
         MatrixCell(competency=c, required=level,
                    actual=profile[c.id].level if c.id in profile else None)

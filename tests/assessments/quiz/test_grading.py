@@ -14,6 +14,7 @@ from lms.competencies.models import Competency, Evidence
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError, NotFound
+from lms.core.numbers import display_score
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -71,13 +72,13 @@ def test_a_score_just_under_the_pass_mark_does_not_pass(db, bank, agent, make_qu
     attempt = _take(db, agent, quiz, {"refund-days": "a", "refund-proof": ["a", "b"],
                                       "points-expire": "false"})
     assert attempt.score == Decimal("66.6666")  # 2 / 3, cut (not rounded) to 4 places
-    assert grading.display_score(attempt.score) == "66.7"
+    assert display_score(attempt.score) == "66.7"
     assert attempt.passed is False
 
 
 def test_display_rounds_once_half_up():
-    assert grading.display_score(Decimal("79.995")) == "80.0"
-    assert grading.display_score(Decimal("79.94")) == "79.9"
+    assert display_score(Decimal("79.995")) == "80.0"
+    assert display_score(Decimal("79.94")) == "79.9"
     assert grading.display_marks(Decimal("0.50000000")) == "0.5"
     assert grading.display_marks(Decimal("2.00")) == "2"
     assert grading.level_for(Decimal("72"), 1, 5) == Decimal("3.88")

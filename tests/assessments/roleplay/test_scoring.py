@@ -8,6 +8,7 @@ import pytest
 
 from assessments.roleplay.services import scoring
 from assessments.roleplay.services.agreement import Agreement, quadratic_weighted_kappa
+from lms.core.numbers import display_score
 
 
 def test_kappa_perfect_agreement_is_one():
@@ -57,6 +58,6 @@ def test_weighted_score_is_exact_and_cut():
 
 
 def test_display_rounds_once_half_up():
-    assert scoring.display_score(Decimal("79.95")) == "80.0"
-    assert scoring.display_score(None) == "–"
+    assert display_score(Decimal("79.95")) == "80.0"
+    assert display_score(None) == "–"
     assert scoring.level_for(Decimal("72"), 1, 5) == Decimal("3.88")
