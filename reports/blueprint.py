@@ -23,8 +23,13 @@ bp.add_url_rule("/people/<int:person_id>/evidence", view_func=heatmap.person_evi
 # reports.views.pack
 bp.add_url_rule("/people/<int:person_id>/review-pack.pdf", view_func=pack.review_pack_pdf,
                 endpoint="review_pack")
-bp.add_url_rule("/teams/<int:team_id>/review-packs.zip", view_func=pack.team_packs,
-                endpoint="team_packs")
+bp.add_url_rule("/teams/<int:team_id>/review-packs", view_func=pack.team_packs,
+                methods=["POST"], endpoint="team_packs")
+bp.add_url_rule("/review-packs/<int:job_id>", view_func=pack.pack_job, methods=["GET"])
+bp.add_url_rule("/review-packs/<int:job_id>.json", view_func=pack.pack_job_progress,
+                methods=["GET"])
+bp.add_url_rule("/review-packs/<int:job_id>/download", view_func=pack.pack_job_download,
+                methods=["GET"])
 
 # reports.views.audit
 bp.add_url_rule("/audit", view_func=audit.audit_log_page, methods=["GET"], endpoint="audit_log")
