@@ -6,15 +6,17 @@ from flask import Blueprint, current_app
 from lms.core.extensions import limiter
 from reports.services.api import BadParameter
 from reports.views import api as api_views
-from reports.views import audit, dashboard, heatmap, pack, tokens
+from reports.views import audit, dashboard, exports, heatmap, pack, tokens
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # reports.views.dashboard
 bp.add_url_rule("/", view_func=dashboard.dashboard, methods=["GET"])
-bp.add_url_rule("/export.csv", view_func=dashboard.export_csv, methods=["GET"])
-bp.add_url_rule("/export.xlsx", view_func=dashboard.export_xlsx, methods=["GET"])
+
+# reports.views.exports
+bp.add_url_rule("/export.csv", view_func=exports.export_csv, methods=["GET"])
+bp.add_url_rule("/export.xlsx", view_func=exports.export_xlsx, methods=["GET"])
 
 # reports.views.heatmap
 bp.add_url_rule("/heatmap", view_func=heatmap.heatmap_page, endpoint="heatmap")
