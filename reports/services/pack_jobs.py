@@ -3,18 +3,23 @@ on a status page with a progress bar, downloaded as one zip by whoever asked.
 
 The job runs where certificate batches run: on RQ (the batches' queue, so the one worker
 `flask --app lms certificates-worker` serves both) when REDIS_URL is set, otherwise in a
-thread of the web process. It renders one PDF at a time (`review_pack.pack_pdf`) in the
-language the person asked in, for the active people of the team within their `report_scope`
-when it runs, records its progress on the job row (committed after every pack, so any web
-worker can report it), and writes the zip in the storage directory under a temporary name
-that is renamed when complete. A newer finished pack of the same team for the same person
-removes the older file: the storage keeps one zip per person and team, not a history of
-personal data.
+thread of the web process. It renders the packs (`review_pack.pack_html`, then WeasyPrint in
+a pool of processes for a large team, as batches do) in the language the person asked in, for
+the active people of the team within their `report_scope` when it runs, records its progress
+on the job row (committed after every pack, so any web worker can report it), and writes the
+zip in the storage directory under a temporary name that is renamed when complete. A newer
+finished pack of the same team for the same person removes the older file: the storage keeps
+one zip per person and team, not a history of personal data.
 """
 
+import os
 import threading
 import zipfile
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
+from multiprocessing import get_context
 from pathlib import Path
 
 from flask import current_app
@@ -29,7 +34,7 @@ from lms.core import audit, clock, policy
 from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.pdf import MissingGlyphs
+from lms.core.pdf import MissingGlyphs, html_to_pdf
 from lms.people.models import Person, Team
 from lms.people.policy import report_scope
 from lms.system.services.alerts import report_missing_font
@@ -37,6 +42,7 @@ from reports.models import ReviewPackJob
 from reports.services import review_pack
 
 JOB_TIMEOUT = timedelta(hours=3)  # an unfinished job older than this is not waited for
+POOL_FROM = 40  # below this many packs, starting processes costs more than it saves
 
 
 class NoOneToPack(DomainError):
@@ -83,24 +89,62 @@ def download_name(job: ReviewPackJob) -> str:
     return f"review-packs-{stem}-{job.created_at.date().isoformat()}.zip"
 
 
+def _processes(count: int) -> int:
+    """Processes to render `count` PDFs in: CERTIFICATE_RENDER_PROCESSES (default: the
+    machine's cores), the setting batches read; one below POOL_FROM packs."""
+    if count < POOL_FROM:
+        return 1
+    configured = current_app.config.get("CERTIFICATE_RENDER_PROCESSES")
+    return max(1, int(configured) if configured else (os.cpu_count() or 1))
+
+
+def _documents(session, person_ids: list[int]) -> Iterator[tuple[str, str]]:
+    """(file name in the zip, pack HTML) per person, read one at a time."""
+    used: set[str] = set()
+    for person_id in person_ids:
+        person = session.get(Person, person_id)
+        name = review_pack.pack_filename(person.employee_id, person.name)
+        if name in used:  # employee ids are unique; this guards the ascii-folding only
+            name = f"{name[:-4]}-{person.id}.pdf"
+        used.add(name)
+        yield name, review_pack.pack_html(session, person)
+        session.expire_all()  # keep the identity map from growing with the team
+
+
+def _rendered(documents: Iterator[tuple[str, str]], processes: int) -> Iterator[tuple[str, bytes]]:
+    """(name, PDF) in order. With several processes, the HTML stage (database reads, here)
+    stays a few documents ahead of the PDF stage (WeasyPrint, in the pool): memory holds a
+    window of documents, not the team."""
+    if processes == 1:
+        for name, html in documents:
+            yield name, html_to_pdf(html)
+        return
+    with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
+        window: deque = deque()
+        for name, html in documents:
+            window.append((name, pool.submit(html_to_pdf, html)))
+            if len(window) >= 2 * processes:
+                done_name, future = window.popleft()
+                yield done_name, future.result()
+        while window:
+            done_name, future = window.popleft()
+            yield done_name, future.result()
+
+
 def write_packs(session, person_ids: list[int], target: Path, progress=None) -> None:
-    """Write a zip at `target` holding one review pack per person, one PDF at a time;
-    `progress(n)` after each. Written beside it first and renamed, so no reader sees half."""
+    """Write a zip at `target` holding one review pack per person, in employee-id order;
+    `progress(n)` after each. Written beside it first and renamed, so no reader sees half.
+    The PDFs are stored, not deflated: they are compressed already."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".part")
-    used: set[str] = set()
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for n, person_id in enumerate(person_ids, start=1):
-                person = session.get(Person, person_id)
-                name = review_pack.pack_filename(person.employee_id, person.name)
-                if name in used:  # employee ids are unique; this guards the ascii-folding
-                    name = f"{name[:-4]}-{person.id}.pdf"
-                used.add(name)
-                archive.writestr(name, review_pack.pack_pdf(session, person))
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
+            rendered = _rendered(_documents(session, person_ids),
+                                 _processes(len(person_ids)))
+            for n, (name, pdf) in enumerate(rendered, start=1):
+                archive.writestr(name, pdf)
                 if progress:
                     progress(n)
-                session.expire_all()  # keep the identity map from growing with the team
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """Browser journey: HR filters the demo organisation on the certification dashboard,
 downloads the CSV and the XLSX (both opened and checked), sees the competency heat map
-down to one team's people and downloads their review packs, prepared in the background; a manager cannot see another team's people through any page,
-export, review pack or API call."""
+down to one team's people and downloads their review packs, prepared in the background; a
+manager cannot see another team's people through any page, export, review pack or API call."""
 
 import csv
 import io

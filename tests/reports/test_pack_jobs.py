@@ -123,7 +123,7 @@ def test_a_failure_is_shown_on_the_page(db, client, auth, world, monkeypatch):
     def broken(session, person, today=None):
         raise RuntimeError("the PDF renderer is out of paper")
 
-    monkeypatch.setattr(review_pack, "pack_pdf", broken)
+    monkeypatch.setattr(review_pack, "pack_html", broken)
     auth.login(world.hr)
     page = client.post(f"/reports/teams/{world.team_b.id}/review-packs").headers["Location"]
     progress = client.get(page + ".json").get_json()
@@ -148,3 +148,18 @@ def test_a_reader_who_lost_the_right_gets_a_failed_job(app, db, world, make_pers
         pack_jobs.run_job(job_id)
     job = _job(db, job_id)
     assert job.status == "failed" and "no longer" in job.error
+
+
+def test_a_large_team_renders_in_a_pool_of_processes(app, db, world, monkeypatch, tmp_path):
+    monkeypatch.setattr(pack_jobs, "POOL_FROM", 2)
+    monkeypatch.setitem(app.config, "CERTIFICATE_RENDER_PROCESSES", 2)
+    ids = [world.a1.id, world.a2.id, world.b1.id, world.manager.id, world.mentor.id]
+    seen = []
+    target = tmp_path / "packs.zip"
+    pack_jobs.write_packs(db.session, ids, target, seen.append)
+    assert seen == [1, 2, 3, 4, 5]
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        assert names[:3] == ["A0001.pdf", "A0002-Zoe-b-Muller-b.pdf", "B0001-Bravo-Person.pdf"]
+        assert len(names) == 5 and all(archive.read(n).startswith(b"%PDF") for n in names)
+        assert "王小明" in _text(archive.read("A0001.pdf"))

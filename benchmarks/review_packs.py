@@ -1,0 +1,108 @@
+"""A team's review packs as the background job renders them, against one pack rendered alone.
+
+Builds `hr_org.build` with one full team (default 500 people: the team's manager and 499
+agents with their histories), on a scratch SQLite database or a scratch PostgreSQL database on
+the server DATABASE_URL names, then, in the same run:
+
+1. the floor: one person's pack rendered alone (`review_pack.pack_pdf`: the database reads,
+   the chart, the template and WeasyPrint), --samples times over different people after a
+   warm-up, split into its HTML stage and its PDF stage;
+2. the job: HR asks for the team's packs (`pack_jobs.request_packs`) and the job runs as the
+   worker runs it (`pack_jobs.run_job`, which `lms.jobs.run_in_app` calls on RQ), writing the
+   zip and committing its progress after every pack.
+
+Prints the job's time per person and its ratio to the floor (the job adds the zip, the
+progress commits and the per-person reads; everything else is the pack itself).
+
+    python benchmarks/review_packs.py [--team 500] [--samples 5]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# Appended, not prepended: benchmarks/certificates.py must not shadow the certificates package.
+sys.path.append(str(ROOT / "benchmarks"))
+
+from _harness import PASSWORD, scratch_app  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from lms.core.extensions import db  # noqa: E402
+from lms.core.pdf import html_to_pdf  # noqa: E402
+from lms.people.models import Person, Team  # noqa: E402
+from reports.models import ReviewPackJob  # noqa: E402
+from reports.services import pack_jobs, review_pack  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--team", type=int, default=500, help="people in the team")
+    parser.add_argument("--samples", type=int, default=5, help="packs rendered alone")
+    args = parser.parse_args()
+
+    import hr_org  # after the app's packages (above): it imports a kind's demo module
+
+    with scratch_app() as (app, backend):
+        with app.app_context():
+            started = time.perf_counter()
+            # One more than the team: hr_org's first person is HR, outside the teams.
+            hr_org.build(db.session, args.team + 1,
+                         generate_password_hash(PASSWORD, method="scrypt"))
+            db.session.commit()
+            built = time.perf_counter() - started
+            team_id, size = db.session.execute(
+                select(Person.team_id, func.count()).where(Person.team_id.is_not(None))
+                .group_by(Person.team_id).order_by(func.count().desc())).first()
+            team = db.session.get(Team, team_id)
+            hr = db.session.scalar(select(Person).where(Person.employee_id == "HR0001"))
+            sample = db.session.scalars(select(Person.id).where(Person.team_id == team_id)
+                                        .order_by(Person.employee_id)
+                                        .limit(args.samples + 1)).all()
+
+            review_pack.pack_pdf(db.session, db.session.get(Person, sample[0]))  # warm-up
+            alone, html_stage, pdf_stage = [], [], []
+            for person_id in sample[1:]:
+                db.session.expire_all()
+                person = db.session.get(Person, person_id)
+                started = time.perf_counter()
+                review_pack.pack_pdf(db.session, person)
+                alone.append(time.perf_counter() - started)
+                db.session.expire_all()
+                person = db.session.get(Person, person_id)
+                started = time.perf_counter()
+                html = review_pack.pack_html(db.session, person)
+                html_stage.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                html_to_pdf(html)
+                pdf_stage.append(time.perf_counter() - started)
+
+            job, _new = pack_jobs.request_packs(db.session, hr, team, "en")
+            job_id = job.id
+            db.session.commit()
+            started = time.perf_counter()
+            pack_jobs.run_job(job_id)
+            elapsed = time.perf_counter() - started
+            db.session.expire_all()
+            job = db.session.get(ReviewPackJob, job_id)
+            assert job.status == "done", job.error
+            zip_mb = pack_jobs.zip_path(job).stat().st_size / 1e6
+            db.session.remove()
+
+    floor = statistics.median(alone)
+    per_person = elapsed / job.total
+    print(f"backend={backend} team={size} people (built in {built:.1f}s)")
+    print(f"  floor, one pack alone: median {floor:.3f}s over {len(alone)} people "
+          f"(HTML stage {statistics.median(html_stage):.3f}s, "
+          f"PDF stage {statistics.median(pdf_stage):.3f}s)")
+    print(f"  team job: {job.total} packs in {elapsed:.1f}s = {per_person:.3f}s per person, "
+          f"{per_person / floor:.2f}x the floor; zip {zip_mb:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
