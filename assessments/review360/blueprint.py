@@ -20,10 +20,10 @@ bp.add_url_rule("/cycles/<int:cycle_id>/subjects", view_func=cycles.cycle_add_su
 bp.add_url_rule("/cycles/<int:cycle_id>/extend", view_func=cycles.cycle_extend, methods=["POST"])
 bp.add_url_rule("/cycles/<int:cycle_id>/close", view_func=cycles.cycle_close, methods=["POST"])
 bp.add_url_rule("/subjects/<int:subject_id>", view_func=cycles.subject_detail, methods=["GET"])
-bp.add_url_rule("/subjects/<int:subject_id>/colleagues", view_func=cycles.subject_add_colleague,
-                methods=["POST"])
-bp.add_url_rule("/subjects/<int:subject_id>/customers", view_func=cycles.subject_add_customer,
-                methods=["POST"])
+for nominee in cycles.NOMINEES:  # one handler: subject_add_colleague, subject_add_customer
+    bp.add_url_rule(f"/subjects/<int:subject_id>/{nominee}s", endpoint=f"subject_add_{nominee}",
+                    view_func=cycles.subject_nominate, methods=["POST"],
+                    defaults={"nominee": nominee})
 bp.add_url_rule("/subjects/<int:subject_id>/raters/<int:rater_id>/withdraw",
                 view_func=cycles.subject_withdraw, methods=["POST"])
 bp.add_url_rule("/subjects/<int:subject_id>/submit", view_func=cycles.subject_submit,

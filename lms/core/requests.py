@@ -32,16 +32,19 @@ class Outcome:
         return self.ok
 
 
-def unit_of_work(operation: Callable[..., Any], *args, form=None, **kwargs) -> Outcome:
+def unit_of_work(operation: Callable[..., Any], *args, form=None,
+                 show: Callable[[Any, DomainError], None] = apply_domain_error,
+                 **kwargs) -> Outcome:
     """Call `operation(*args, **kwargs)` and commit; on a DomainError roll back and show its
-    message beside `form`'s field (or at its top), or flash it when there is no form. Other
-    exceptions propagate (the session is rolled back by the error handlers)."""
+    message beside `form`'s field (or at its top; `show(form, error)` places it where a form
+    has rows of its own), or flash it when there is no form. Other exceptions propagate (the
+    session is rolled back by the error handlers)."""
     try:
         value = operation(*args, **kwargs)
     except DomainError as error:
         db.session.rollback()
         if form is not None:
-            apply_domain_error(form, error)
+            show(form, error)
         else:
             flash(error.message, "error")
         return Outcome(False, error=error)

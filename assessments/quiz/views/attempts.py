@@ -16,12 +16,14 @@ from assessments.quiz.models import Attempt, AttemptQuestion, Quiz
 from assessments.quiz.services import attempts, grading, review
 from assessments.quiz.services.attempts import AnswerRefused
 from assessments.quiz.services.quizzes import question_count, quiz_list_query, rules_for
+from courses.models import Course
+from courses.services.progress import current_lesson
 from lms.core import clock
 from lms.core.database import writing
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.policy import authorize, may, require
+from lms.core.requests import form_status, unit_of_work
 from lms.people.models import Person
 
 
@@ -78,8 +80,6 @@ def my_quizzes():
 
 def _course_titles(course_ids: set) -> dict[int, str]:
     """{course id: title in the reader's language} for the knowledge checks' courses."""
-    from courses.models import Course
-
     ids = {cid for cid in course_ids if cid is not None}
     if not ids:
         return {}
@@ -109,9 +109,6 @@ def _lesson_of(quiz: Quiz):
     """The published lesson a knowledge check belongs to (for a link back), or None."""
     if not quiz.lesson_key or quiz.course_id is None:
         return None
-    from courses.models import Course
-    from courses.services.progress import current_lesson
-
     course = db.session.get(Course, quiz.course_id)
     return current_lesson(db.session, course, quiz.lesson_key) if course is not None else None
 
@@ -119,14 +116,10 @@ def _lesson_of(quiz: Quiz):
 @login_required
 def start(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
-    try:
-        attempt = attempts.start_attempt(db.session, current_user, quiz)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    started = unit_of_work(attempts.start_attempt, db.session, current_user, quiz)
+    if not started:
         return redirect(url_for("quiz.quiz_page", quiz_id=quiz.id))
-    db.session.commit()
-    return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
+    return redirect(url_for("quiz.attempt_page", attempt_id=started.value.id))
 
 
 # The attempt
@@ -330,17 +323,11 @@ def grade_essay(attempt_id: int, slot: int):
         abort(404)
     form = EssayGradeForm(prefix=f"q{slot}")
     if form.validate_on_submit():
-        try:
-            grading.grade_essay(db.session, current_user, aq, form.mark.data,
-                                form.comment.data or "")
-        except NotFound:
-            db.session.rollback()
+        graded = unit_of_work(grading.grade_essay, db.session, current_user, aq,
+                              form.mark.data, form.comment.data or "", form=form)
+        if isinstance(graded.error, NotFound):
             abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if graded:
             flash(_("Grade saved for question %(slot)d.", slot=slot), "success")
             return redirect(url_for("quiz.grade_attempt", attempt_id=attempt.id))
-    return _grade_page(attempt, person, {slot: form}, 422)
+    return _grade_page(attempt, person, {slot: form}, form_status(form))

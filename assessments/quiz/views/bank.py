@@ -6,6 +6,7 @@ author right ("quiz.author").
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -34,8 +35,9 @@ from assessments.quiz.services import aiken, analysis, bank, gift, scoring
 from lms.competencies.models import Competency, CompetencyArea
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.policy import require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person
 
 FLAG_LABELS = {
@@ -100,25 +102,19 @@ def bank_category(category_id: int | None):
     if form.validate_on_submit():
         parent = (db.session.get(QuestionCategory, form.parent_id.data)
                   if form.parent_id.data else None)
-        try:
-            if category is None:
-                category = bank.create_category(db.session, current_user, form.name.data,
-                                                parent, form.description.data or "")
-            else:
-                bank.update_category(db.session, current_user, category, form.name.data,
-                                     parent, form.description.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        saved = (unit_of_work(bank.create_category, db.session, current_user,
+                              form.name.data, parent, form.description.data or "", form=form)
+                 if category is None else
+                 unit_of_work(bank.update_category, db.session, current_user, category,
+                              form.name.data, parent, form.description.data or "", form=form))
+        if saved:
+            category = category or saved.value
             flash(_("Category %(name)s saved.", name=category.name), "success")
             return redirect(url_for("quiz.bank_index", category=category.id))
     title = (_("Edit category %(name)s", name=category.name) if category
              else _("Add a category"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("assessments/quiz/bank/category_form.html", form=form, title=title,
-                           category=category), status
+    return render_form("assessments/quiz/bank/category_form.html", form, title=title,
+                       category=category)
 
 
 @require("quiz.author")
@@ -126,13 +122,8 @@ def bank_category_delete(category_id: int):
     category = db.get_or_404(QuestionCategory, category_id)
     _check_post()
     parent_id = category.parent_id
-    try:
-        bank.delete_category(db.session, current_user, category)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not unit_of_work(bank.delete_category, db.session, current_user, category):
         return redirect(url_for("quiz.bank_index", category=category_id))
-    db.session.commit()
     flash(_("The category has been deleted."), "success")
     return redirect(url_for("quiz.bank_index", category=parent_id))
 
@@ -141,16 +132,30 @@ def bank_category_delete(category_id: int):
 
 
 def _question_page(form, title: str, question=None):
-    status = 400 if request.method == "POST" and request.form.get("action") != "more" else 200
+    """The question form. After a post it shows again only when refused (a row's error may
+    sit outside `form.errors`), unless the post only asked for more rows."""
+    status = 200 if request.form.get("action") == "more" else form_status()
     return render_template(
         "assessments/quiz/bank/question_form.html", form=form, title=title, question=question,
         qtype_label=QTYPE_LABELS[form.qtype], qtype_hint=QTYPE_HINTS[form.qtype],
         usage=bank.version_usage(db.session, question) if question else {}), status
 
 
+def _save_question(form, operation, *args):
+    """Save through `operation`; a refusal goes beside the row it names."""
+    data, kept = form.question_data()
+    category = db.get_or_404(QuestionCategory, form.category_id.data)
+    return unit_of_work(operation, *args, data, category, form=form,
+                        show=partial(apply_question_error, kept=kept))
+
+
 def _prepare(form) -> None:
     form.category_id.choices = choices(_category_choices())
     form.competency_ids.choices = _competency_choices()
+
+
+def _create_question(actor, data, category) -> Question:
+    return bank.create_question(db.session, actor, category, data)
 
 
 @require("quiz.author")
@@ -171,17 +176,10 @@ def bank_question_new():
     elif request.form.get("action") == "more":
         form.add_blank_rows()
     elif form.validate_on_submit():
-        data, kept = form.question_data()
-        category = db.get_or_404(QuestionCategory, form.category_id.data)
-        try:
-            question = bank.create_question(db.session, current_user, category, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_question_error(form, error, kept)
-        else:
-            db.session.commit()
+        saved = _save_question(form, _create_question, current_user)
+        if saved:
             flash(_("Question saved."), "success")
-            return redirect(url_for("quiz.bank_question", question_id=question.id))
+            return redirect(url_for("quiz.bank_question", question_id=saved.value.id))
     return _question_page(form, _("New question: %(type)s", type=QTYPE_LABELS[qtype]))
 
 
@@ -196,15 +194,9 @@ def bank_question_edit(question_id: int):
     elif request.form.get("action") == "more":
         form.add_blank_rows()
     elif form.validate_on_submit():
-        data, kept = form.question_data()
-        category = db.get_or_404(QuestionCategory, form.category_id.data)
-        try:
-            version = bank.edit_question(db.session, current_user, question, data, category)
-        except DomainError as error:
-            db.session.rollback()
-            apply_question_error(form, error, kept)
-        else:
-            db.session.commit()
+        saved = _save_question(form, bank.edit_question, db.session, current_user, question)
+        if saved:
+            version = saved.value
             flash(_("Question saved as version %(number)d.", number=version.number)
                   if version.number != latest.number
                   else _("Question saved; its content did not change."), "success")
@@ -280,14 +272,25 @@ def bank_question_archive(question_id: int):
     question = db.get_or_404(Question, question_id)
     _check_post()
     archived = request.form.get("archived") == "1"
-    bank.set_archived(db.session, current_user, question, archived)
-    db.session.commit()
-    flash(_("The question has been archived: it is hidden from the bank and random draws.")
-          if archived else _("The question has been restored."), "success")
+    if unit_of_work(bank.set_archived, db.session, current_user, question, archived):
+        flash(_("The question has been archived: it is hidden from the bank and random "
+                "draws.") if archived else _("The question has been restored."), "success")
     return redirect(url_for("quiz.bank_question", question_id=question.id))
 
 
 # Import and export
+
+
+def _import(form: ImportForm):
+    """Import the uploaded file in the chosen format (Aiken needs a category)."""
+    text = bank.decode_upload(form.file.data.read(bank.UPLOAD_MAX_BYTES + 1))
+    target = (db.session.get(QuestionCategory, form.category_id.data)
+              if form.category_id.data else None)
+    if form.file_format.data != "aiken":
+        return gift.import_gift(db.session, current_user, text, target)
+    if target is None:
+        raise DomainError(_("Choose the category the questions go to."), "category_id")
+    return aiken.import_aiken(db.session, current_user, text, target)
 
 
 @require("quiz.author")
@@ -298,33 +301,15 @@ def bank_import():
         form.category_id.data = request.args.get("category", type=int)
     problems = []
     if form.validate_on_submit():
-        raw = form.file.data.read(bank.UPLOAD_MAX_BYTES + 1)
-        target = (db.session.get(QuestionCategory, form.category_id.data)
-                  if form.category_id.data else None)
-        try:
-            text = bank.decode_upload(raw)
-            if form.file_format.data == "aiken":
-                if target is None:
-                    raise DomainError(_("Choose the category the questions go to."),
-                                      "category_id")
-                result = aiken.import_aiken(db.session, current_user, text, target)
-            else:
-                result = gift.import_gift(db.session, current_user, text, target)
-        except bank.ImportRefused as error:
-            db.session.rollback()
-            problems = [str(problem) for problem in error.problems]
-            apply_domain_error(form, error)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(n)d questions imported.", n=len(result.questions)), "success")
-            first = result.questions[0].category_id if result.questions else None
+        imported = unit_of_work(_import, form, form=form)
+        if imported:
+            questions = imported.value.questions
+            flash(_("%(n)d questions imported.", n=len(questions)), "success")
+            first = questions[0].category_id if questions else None
             return redirect(url_for("quiz.bank_index", category=first))
-    status = 400 if request.method == "POST" else 200
-    return render_template("assessments/quiz/bank/import.html", form=form,
-                           problems=problems), status
+        if isinstance(imported.error, bank.ImportRefused):
+            problems = [str(problem) for problem in imported.error.problems]
+    return render_form("assessments/quiz/bank/import.html", form, problems=problems)
 
 
 @require("quiz.author")

@@ -28,10 +28,9 @@ from assessments.quiz.models import (
     QuizOverride,
 )
 from assessments.quiz.services import grading, quizzes
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.policy import authorize, may, require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person, Team
 from lms.people.policy import report_scope, visible_people_filter
 
@@ -49,16 +48,12 @@ def quiz_settings(quiz_id: int | None):
     if quiz is not None and not form.is_submitted():
         form.load(quiz)
     if form.validate_on_submit():
-        try:
-            quiz = quizzes.save_quiz(db.session, current_user, quiz, form.data_for_service(quiz))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        saved = unit_of_work(quizzes.save_quiz, db.session, current_user, quiz,
+                             form.data_for_service(quiz), form=form)
+        if saved:
             flash(_("Quiz settings saved."), "success")
-            return redirect(url_for("quiz.author_quiz", quiz_id=quiz.id))
-    return render_template("assessments/quiz/admin/settings.html", quiz=quiz, form=form)
+            return redirect(url_for("quiz.author_quiz", quiz_id=saved.value.id))
+    return render_form("assessments/quiz/admin/settings.html", form, quiz=quiz)
 
 
 def _question_labels() -> list[tuple[int, str]]:
@@ -119,50 +114,31 @@ def author_quiz(quiz_id: int, question_form=None, draw_form=None, status: int = 
 def add_question(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     form, _draw = _item_forms(AddQuestionForm())
-    if form.validate_on_submit():
-        try:
-            quizzes.add_question(db.session, current_user, quiz, form.question_id.data,
-                                 form.mark.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Question added."), "success")
-            return redirect(url_for("quiz.author_quiz", quiz_id=quiz.id))
-    return author_quiz(quiz.id, question_form=form, status=422)
+    if form.validate_on_submit() and unit_of_work(
+            quizzes.add_question, db.session, current_user, quiz, form.question_id.data,
+            form.mark.data, form=form):
+        flash(_("Question added."), "success")
+        return redirect(url_for("quiz.author_quiz", quiz_id=quiz.id))
+    return author_quiz(quiz.id, question_form=form, status=form_status(form))
 
 
 @require("quiz.author")
 def add_draw(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     _question, form = _item_forms(draw_form=AddDrawForm())
-    if form.validate_on_submit():
-        try:
-            quizzes.add_draw(db.session, current_user, quiz, form.category_id.data,
-                             form.draw_count.data, form.include_subcategories.data,
-                             form.mark.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Random draw added."), "success")
-            return redirect(url_for("quiz.author_quiz", quiz_id=quiz.id))
-    return author_quiz(quiz.id, draw_form=form, status=422)
+    if form.validate_on_submit() and unit_of_work(
+            quizzes.add_draw, db.session, current_user, quiz, form.category_id.data,
+            form.draw_count.data, form.include_subcategories.data, form.mark.data, form=form):
+        flash(_("Random draw added."), "success")
+        return redirect(url_for("quiz.author_quiz", quiz_id=quiz.id))
+    return author_quiz(quiz.id, draw_form=form, status=form_status(form))
 
 
 def _item_action(item_id: int, action) -> object:
     item = db.get_or_404(QuizItem, item_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        action(item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    unit_of_work(action, item)
     return redirect(url_for("quiz.author_quiz", quiz_id=item.quiz_id))
 
 
@@ -184,16 +160,8 @@ def publish(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        if quiz.published:
-            quizzes.unpublish(db.session, current_user, quiz)
-        else:
-            quizzes.publish(db.session, current_user, quiz)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    change = quizzes.unpublish if quiz.published else quizzes.publish
+    if unit_of_work(change, db.session, current_user, quiz):
         flash(_("The quiz is open to learners.") if quiz.published
               else _("The quiz is closed to new attempts."), "success")
     return redirect(url_for("quiz.author_quiz", quiz_id=quiz.id))
@@ -247,16 +215,12 @@ def regrade(quiz_id: int):
     if form.validate_on_submit():
         old = db.session.get(QuestionVersion, form.old_version_id.data)
         new = db.session.get(QuestionVersion, form.new_version_id.data)
-        try:
-            changed = grading.regrade(db.session, current_user, quiz, old, new, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(n)d attempts were regraded.", n=len(changed)), "success")
+        changed = unit_of_work(grading.regrade, db.session, current_user, quiz, old, new,
+                               form.reason.data, form=form)
+        if changed:
+            flash(_("%(n)d attempts were regraded.", n=len(changed.value)), "success")
             return redirect(url_for("quiz.results", quiz_id=quiz.id))
-    return render_template("assessments/quiz/admin/regrade.html", quiz=quiz, form=form)
+    return render_form("assessments/quiz/admin/regrade.html", form, quiz=quiz)
 
 
 # Accommodations (overrides)
@@ -279,16 +243,11 @@ def overrides(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
     form = OverrideForm()
     _override_choices(form)
-    if form.validate_on_submit():
-        try:
-            quizzes.save_override(db.session, current_user, quiz, form.data_for_service())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Accommodation saved."), "success")
-            return redirect(url_for("quiz.overrides", quiz_id=quiz.id))
+    if form.validate_on_submit() and unit_of_work(
+            quizzes.save_override, db.session, current_user, quiz, form.data_for_service(),
+            form=form):
+        flash(_("Accommodation saved."), "success")
+        return redirect(url_for("quiz.overrides", quiz_id=quiz.id))
     rows = db.session.scalars(select(QuizOverride).where(QuizOverride.quiz_id == quiz.id)
                               .order_by(QuizOverride.id)).all()
     people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(
@@ -298,9 +257,8 @@ def overrides(quiz_id: int):
         {r.team_id for r in rows if r.team_id})))}
     visible = [r for r in rows if may(current_user, "quiz.override",
                                       people.get(r.person_id) or teams.get(r.team_id))]
-    return render_template("assessments/quiz/admin/overrides.html", quiz=quiz, form=form,
-                           rows=visible, people=people, teams=teams,
-                           delete_form=DeleteOverrideForm()), 200 if not form.errors else 422
+    return render_form("assessments/quiz/admin/overrides.html", form, quiz=quiz, rows=visible,
+                       people=people, teams=teams, delete_form=DeleteOverrideForm())
 
 
 @login_required
@@ -310,12 +268,7 @@ def delete_override(override_id: int):
     form = DeleteOverrideForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        quizzes.delete_override(db.session, current_user, override, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if unit_of_work(quizzes.delete_override, db.session, current_user, override,
+                    form.reason.data or ""):
         flash(_("Accommodation removed."), "success")
     return redirect(url_for("quiz.overrides", quiz_id=override.quiz_id))

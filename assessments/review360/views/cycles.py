@@ -20,10 +20,10 @@ from assessments.review360.models import Cycle, Rater, Subject
 from assessments.review360.services import cycles, nominations, results
 from assessments.review360.services import groups as rater_groups
 from lms.core import policy
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.policy import authorize, require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person
 from lms.people.policy import is_in_reporting_line
 
@@ -67,20 +67,15 @@ def cycle_settings(cycle_id: int | None):
     if cycle is not None and not form.is_submitted():
         form.load(cycle)
     if form.validate_on_submit():
-        try:
-            if cycle is None:
-                cycle = cycles.create_cycle(db.session, current_user, form.data_for_service())
-            else:
-                cycles.update_cycle(db.session, current_user, cycle, form.data_for_service())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        saved = (unit_of_work(cycles.create_cycle, db.session, current_user,
+                              form.data_for_service(), form=form) if cycle is None else
+                 unit_of_work(cycles.update_cycle, db.session, current_user, cycle,
+                              form.data_for_service(), form=form))
+        if saved:
             flash(_("Cycle saved."), "success")
-            return redirect(url_for("review360.cycle_detail", cycle_id=cycle.id))
-    return render_template("assessments/review360/cycle_settings.html", cycle=cycle, form=form,
-                           groups=rater_groups.GROUPS)
+            return redirect(url_for("review360.cycle_detail", cycle_id=saved.value.id))
+    return render_form("assessments/review360/cycle_settings.html", form, cycle=cycle,
+                       groups=rater_groups.GROUPS)
 
 
 def _people_choices(cycle: Cycle) -> list[tuple[int, str]]:
@@ -111,50 +106,43 @@ def cycle_add_subjects(cycle_id: int):
     form = AddSubjectsForm()
     form.people.choices = choices(_people_choices(cycle))
     if form.validate_on_submit():
-        try:
-            added = cycles.add_subjects(db.session, current_user, cycle, form.people.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(n)d people added to the cycle.", n=len(added)), "success")
+        added = unit_of_work(cycles.add_subjects, db.session, current_user, cycle,
+                             form.people.data, form=form)
+        if added:
+            flash(_("%(n)d people added to the cycle.", n=len(added.value)), "success")
             return redirect(url_for("review360.cycle_detail", cycle_id=cycle.id))
-    return cycle_detail(cycle_id, add_form=form, status=400)
+    return cycle_detail(cycle_id, add_form=form, status=form_status(form))
 
 
 @require("review360.manage")
 def cycle_extend(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
     form = ExtendForm()
-    if form.validate_on_submit():
-        try:
-            cycles.extend_cycle(db.session, current_user, cycle, form.closes_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The cycle now closes on %(date)s.", date=cycle.closes_on.isoformat()),
-                  "success")
-            return redirect(url_for("review360.cycle_detail", cycle_id=cycle.id))
-    return cycle_detail(cycle_id, extend_form=form, status=400)
+    if form.validate_on_submit() and unit_of_work(
+            cycles.extend_cycle, db.session, current_user, cycle, form.closes_on.data,
+            form=form):
+        flash(_("The cycle now closes on %(date)s.", date=cycle.closes_on.isoformat()),
+              "success")
+        return redirect(url_for("review360.cycle_detail", cycle_id=cycle.id))
+    return cycle_detail(cycle_id, extend_form=form, status=form_status(form))
+
+
+def _confirmed(operation, *args, done: str, back: str):
+    """A one-button action: refuse a post without its CSRF token, run `operation` with the
+    session and the actor, say `done` when it went through, and go `back`."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if unit_of_work(operation, db.session, current_user, *args):
+        flash(done, "success")
+    return redirect(back)
 
 
 @require("review360.manage")
 def cycle_close(cycle_id: int):
     cycle = db.get_or_404(Cycle, cycle_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        cycles.close_cycle(db.session, current_user, cycle)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The cycle is closed and its results are out."), "success")
-    return redirect(url_for("review360.cycle_detail", cycle_id=cycle.id))
+    return _confirmed(cycles.close_cycle, cycle,
+                      done=_("The cycle is closed and its results are out."),
+                      back=url_for("review360.cycle_detail", cycle_id=cycle.id))
 
 
 # A subject's nominations
@@ -211,99 +199,35 @@ def subject_detail(subject_id: int, colleague_form=None, customer_form=None,
         groups=rater_groups), status
 
 
+def _colleague_proposal(form: ColleagueForm) -> dict:
+    return {"group": form.group.data, "person_id": form.person_id.data}
+
+
+def _customer_proposal(form: CustomerForm) -> dict:
+    return {"group": "customer", "name": form.name.data, "email": form.email.data}
+
+
+# nominee: (the posted form, the proposal it makes, what the flash says once added)
+NOMINEES = {
+    "colleague": (lambda subject: _colleague_form(subject, ColleagueForm()),
+                  _colleague_proposal, _l("Rater added.")),
+    "customer": (lambda subject: CustomerForm(), _customer_proposal, _l("Customer added.")),
+}
+
+
 @login_required
-def subject_add_colleague(subject_id: int):
+def subject_nominate(subject_id: int, nominee: str):
+    """Nominate a colleague or a customer (`nominee`, fixed by the URL rule)."""
     subject = _subject_or_404(subject_id)
     authorize("review360.nominate", subject)
-    form = _colleague_form(subject, ColleagueForm())
-    if form.validate_on_submit():
-        try:
-            nominations.propose(db.session, current_user, subject, form.group.data,
-                                form.person_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Rater added."), "success")
-            return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-    return subject_detail(subject_id, colleague_form=form, status=400)
-
-
-@login_required
-def subject_add_customer(subject_id: int):
-    subject = _subject_or_404(subject_id)
-    authorize("review360.nominate", subject)
-    form = CustomerForm()
-    if form.validate_on_submit():
-        try:
-            nominations.propose(db.session, current_user, subject, "customer",
-                                name=form.name.data, email=form.email.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Customer added."), "success")
-            return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-    return subject_detail(subject_id, customer_form=form, status=400)
-
-
-@login_required
-def subject_withdraw(subject_id: int, rater_id: int):
-    subject = _subject_or_404(subject_id)
-    rater = db.session.get(Rater, rater_id)
-    if rater is None or rater.subject_id != subject.id:
-        abort(404)
-    authorize("review360.nominate", subject)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        nominations.withdraw(db.session, current_user, rater)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Rater removed."), "success")
-    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-
-
-@login_required
-def subject_submit(subject_id: int):
-    subject = _subject_or_404(subject_id)
-    if subject.person_id != current_user.id:
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        nominations.submit(db.session, current_user, subject)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your nominations are with your manager for approval."), "success")
-    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-
-
-@login_required
-def subject_approve(subject_id: int):
-    subject = _subject_or_404(subject_id)
-    authorize("review360.approve", subject)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        nominations.approve(db.session, current_user, subject)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    posted_form, proposal, done = NOMINEES[nominee]
+    form = posted_form(subject)
+    if form.validate_on_submit() and unit_of_work(
+            nominations.propose, db.session, current_user, subject, form=form,
+            **proposal(form)):
+        flash(str(done), "success")
         return redirect(url_for("review360.subject_detail", subject_id=subject.id))
-    db.session.commit()
-    # The customers' links go by e-mail only: whoever saw one could answer in a customer's
-    # place, so no page shows them, not even HR's.
-    flash(_("Nominations approved; the raters are invited."), "success")
-    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
+    return subject_detail(subject_id, status=form_status(form), **{f"{nominee}_form": form})
 
 
 def _subject_rater_or_404(subject: Subject, rater_id: int) -> Rater:
@@ -311,6 +235,40 @@ def _subject_rater_or_404(subject: Subject, rater_id: int) -> Rater:
     if rater is None or rater.subject_id != subject.id:
         abort(404)
     return rater
+
+
+def _back_to(subject: Subject) -> str:
+    return url_for("review360.subject_detail", subject_id=subject.id)
+
+
+@login_required
+def subject_withdraw(subject_id: int, rater_id: int):
+    subject = _subject_or_404(subject_id)
+    rater = _subject_rater_or_404(subject, rater_id)
+    authorize("review360.nominate", subject)
+    return _confirmed(nominations.withdraw, rater, done=_("Rater removed."),
+                      back=_back_to(subject))
+
+
+@login_required
+def subject_submit(subject_id: int):
+    subject = _subject_or_404(subject_id)
+    if subject.person_id != current_user.id:
+        abort(403)
+    return _confirmed(nominations.submit, subject,
+                      done=_("Your nominations are with your manager for approval."),
+                      back=_back_to(subject))
+
+
+@login_required
+def subject_approve(subject_id: int):
+    subject = _subject_or_404(subject_id)
+    authorize("review360.approve", subject)
+    # The customers' links go by e-mail only: whoever saw one could answer in a customer's
+    # place, so no page shows them, not even HR's.
+    return _confirmed(nominations.approve, subject,
+                      done=_("Nominations approved; the raters are invited."),
+                      back=_back_to(subject))
 
 
 @require("review360.manage")
@@ -321,33 +279,19 @@ def subject_confirm_rater(subject_id: int, rater_id: int):
         abort(400)
     if not nominations.may_confirm(current_user, subject, rater):
         abort(403)
-    try:
-        nominations.confirm(db.session, current_user, rater)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is confirmed as a customer.", name=rater.external_name), "success")
-    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
+    return _confirmed(nominations.confirm, rater,
+                      done=_("%(name)s is confirmed as a customer.", name=rater.external_name),
+                      back=_back_to(subject))
 
 
 @require("review360.manage")
 def subject_resend(subject_id: int, rater_id: int):
     subject = _subject_or_404(subject_id)
     rater = _subject_rater_or_404(subject, rater_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        nominations.resend_link(db.session, current_user, rater)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("A new link was e-mailed to %(name)s; the old one no longer works.",
-                name=rater.external_name), "success")
-    return redirect(url_for("review360.subject_detail", subject_id=subject.id))
+    return _confirmed(nominations.resend_link, rater,
+                      done=_("A new link was e-mailed to %(name)s; the old one no longer works.",
+                             name=rater.external_name),
+                      back=_back_to(subject))
 
 
 NOMINATION_LABELS = {"open": _l("Raters being chosen"), "submitted": _l("Waiting for approval"),

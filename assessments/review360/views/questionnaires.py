@@ -10,10 +10,10 @@ from assessments.review360.forms import ConfirmForm, ItemForm
 from assessments.review360.models import Questionnaire
 from assessments.review360.services import questionnaires
 from lms.competencies.models import Competency
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.policy import require
+from lms.core.requests import form_status, unit_of_work
 
 
 @require("review360.questionnaires")
@@ -51,18 +51,13 @@ def questionnaire_add_item(questionnaire_id: int):
         data = questionnaires.ItemData(form.kind.data, form.text.data,
                                        tuple(form.competencies.data or ()),
                                        form.text_zh.data or "")
-        try:
-            questionnaires.add_item(db.session, current_user, questionnaire, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if unit_of_work(questionnaires.add_item, db.session, current_user, questionnaire, data,
+                        form=form):
             flash(_("Item added to version %(n)d.", n=questionnaire.current.number),
                   "success")
             return redirect(url_for("review360.questionnaire_detail",
                                     questionnaire_id=questionnaire.id))
-    return questionnaire_detail(questionnaire_id, form=form, status=400)
+    return questionnaire_detail(questionnaire_id, form=form, status=form_status(form))
 
 
 @require("review360.questionnaires")
@@ -70,17 +65,11 @@ def questionnaire_remove_item(questionnaire_id: int):
     questionnaire = db.get_or_404(Questionnaire, questionnaire_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        position = int(request.form.get("position", ""))
-        questionnaires.remove_item(db.session, current_user, questionnaire, position)
-    except ValueError:
-        db.session.rollback()
+    position = request.form.get("position", type=int)
+    if position is None:
         flash(_("That item is not in this questionnaire."), "error")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    elif unit_of_work(questionnaires.remove_item, db.session, current_user, questionnaire,
+                      position):
         flash(_("Item removed (version %(n)d).", n=questionnaire.current.number), "success")
     return redirect(url_for("review360.questionnaire_detail",
                             questionnaire_id=questionnaire.id))

@@ -12,6 +12,7 @@ from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
 from lms.core.i18n import current_language
 from lms.core.policy import authorize
+from lms.core.requests import form_status, unit_of_work
 
 
 def _posted_answers() -> dict[str, str]:
@@ -36,13 +37,11 @@ def _handle(rater: Rater, actor, action: str, external: bool):
         abort(400)
     posted = _posted_answers()
     submit = request.form.get("intent") == "submit"
-    try:
-        responses.save(db.session, actor, rater, posted, submit=submit, external=external)
-    except DomainError as error:
-        db.session.rollback()
+    saved = unit_of_work(responses.save, db.session, actor, rater, posted, submit=submit,
+                         external=external, form=form)
+    if not saved:
         values = {int(k): v for k, v in posted.items() if k.isdigit()}
-        return _page(rater, action, values, error.message, 400, external)
-    db.session.commit()
+        return _page(rater, action, values, saved.error.message, form_status(form), external)
     if submit:
         return render_template("assessments/review360/thanks.html", subject=rater.subject,
                                external=external)

@@ -18,6 +18,7 @@ from assessments.roleplay.models import Grade, Scenario, Submission
 from assessments.roleplay.policy import roleplay_lead_filter
 from assessments.roleplay.services import submissions as subs
 from lms.core import clock
+from lms.core.extensions import db
 from lms.notifications.services import notify, reminder_source
 from lms.people.models import Person
 
@@ -97,9 +98,10 @@ def led_queue(session, actor, page: int = 1, per_page: int = 50,
     unassigned = sum(1 for _a, _h, _s, mentor_id in summary if mentor_id is None)
     pages = max((len(summary) + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
-    found = session.scalars(_load(select(Submission).where(condition).order_by(
-        Submission.needs_moderation.desc(), Submission.submitted_at, Submission.id)
-        .limit(per_page).offset((page - 1) * per_page))).all()
+    # The summary counted them already, so the page is read without a second count.
+    found = db.paginate(_load(select(Submission).where(condition).order_by(
+        Submission.needs_moderation.desc(), Submission.submitted_at, Submission.id)),
+        page=page, per_page=per_page, error_out=False, count=False)
     rows = [_row(s, "moderation" if s.needs_moderation else "lead", now, False)
             for s in found]
     return LedQueue(rows, len(summary), overdue, unassigned, page, pages)

@@ -28,8 +28,9 @@ from assessments.roleplay.services import rubrics, scenarios
 from lms.competencies.models import Competency
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.policy import require
+from lms.core.requests import render_form, unit_of_work
 from lms.paths.models import CertificationPath
 
 
@@ -69,43 +70,49 @@ def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
 def author_scenario(scenario_id: int | None = None):
     scenario = db.get_or_404(Scenario, scenario_id) if scenario_id else None
     form = _scenario_form(scenario)
-    status = 200
     if form.validate_on_submit():
-        try:
-            saved = scenarios.save_scenario(db.session, current_user, scenario, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
+        saved = unit_of_work(scenarios.save_scenario, db.session, current_user, scenario,
+                             form.to_data(), form=form)
+        if saved:
             flash(_("Scenario saved."), "success")
-            return redirect(url_for("roleplay.author_scenario", scenario_id=saved.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("assessments/roleplay/author/scenario.html", scenario=scenario,
-                           form=form, post_form=PostForm(),
-                           format_branches=scenarios.format_branches), status
+            return redirect(url_for("roleplay.author_scenario", scenario_id=saved.value.id))
+    return render_form("assessments/roleplay/author/scenario.html", form, scenario=scenario,
+                       post_form=PostForm(), format_branches=scenarios.format_branches)
+
+
+def _refusal_says(says, operation, *args):
+    """`operation(*args)`, whose refusal's message is worded by `says(message)`."""
+    try:
+        return operation(*args)
+    except DomainError as error:
+        raise DomainError(says(error.message), error.field) from error
+
+
+def _script_not_saved(message: str) -> str:
+    return _("The script was not saved: %(message)s", message=message)
+
+
+def _nothing_imported(message: str) -> str:
+    return _("Nothing was imported: %(message)s", message=message)
+
+
+def _set_script(actor, scenario: Scenario, posted) -> None:
+    turns = []
+    for n in range(scenarios.MAX_TURNS):
+        reply = posted.get(f"turn-{n}-reply")
+        if reply is None:
+            break
+        turns.append(scenarios.TurnData(reply, scenarios.parse_branches(
+            posted.get(f"turn-{n}-branches", ""))))
+    scenarios.set_script(db.session, actor, scenario, turns)
 
 
 @require("roleplay.author")
 def author_script(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     _check_post()
-    turns = []
-    try:
-        for n in range(scenarios.MAX_TURNS):
-            reply = request.form.get(f"turn-{n}-reply")
-            if reply is None:
-                break
-            turns.append(scenarios.TurnData(reply, scenarios.parse_branches(
-                request.form.get(f"turn-{n}-branches", ""))))
-        scenarios.set_script(db.session, current_user, scenario, turns)
-    except DomainError as error:
-        db.session.rollback()
-        flash(_("The script was not saved: %(message)s", message=error.message), "error")
-    else:
-        db.session.commit()
+    if unit_of_work(_refusal_says, _script_not_saved, _set_script, current_user, scenario,
+                    request.form):
         flash(_("Scripted customer saved."), "success")
     return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
                             _anchor="script"))
@@ -116,13 +123,7 @@ def author_publish(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     _check_post()
     publish = request.form.get("published") == "1"
-    try:
-        scenarios.set_published(db.session, current_user, scenario, publish)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if unit_of_work(scenarios.set_published, db.session, current_user, scenario, publish):
         flash(_("Published: agents can perform it now.") if publish else
               _("Withdrawn: agents no longer see it."), "success")
     return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id))
@@ -133,17 +134,11 @@ def author_attachment_add(scenario_id: int):
     scenario = db.get_or_404(Scenario, scenario_id)
     _check_post()
     file = request.files.get("file")
-    try:
-        if file is None or not file.filename:
-            raise DomainError(_("Choose a file to upload."), "file")
-        scenarios.add_attachment(db.session, current_user, scenario, file.filename,
-                                 file.stream, current_app.config["STORAGE_DIR"],
-                                 current_app.config["ATTACHMENT_MAX_BYTES"])
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if file is None or not file.filename:
+        flash(_("Choose a file to upload."), "error")
+    elif unit_of_work(scenarios.add_attachment, db.session, current_user, scenario,
+                      file.filename, file.stream, current_app.config["STORAGE_DIR"],
+                      current_app.config["ATTACHMENT_MAX_BYTES"]):
         flash(_("%(name)s has been attached.", name=file.filename), "success")
     return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
                             _anchor="attachments"))
@@ -154,9 +149,8 @@ def author_attachment_delete(attachment_id: int):
     found = db.get_or_404(ScenarioAttachment, attachment_id)
     _check_post()
     scenario_id = found.scenario_id
-    scenarios.remove_attachment(db.session, current_user, found)
-    db.session.commit()
-    flash(_("%(name)s has been removed.", name=found.filename), "success")
+    if unit_of_work(scenarios.remove_attachment, db.session, current_user, found):
+        flash(_("%(name)s has been removed.", name=found.filename), "success")
     return redirect(url_for("roleplay.author_scenario", scenario_id=scenario_id,
                             _anchor="attachments"))
 
@@ -168,16 +162,11 @@ def author_attachment_delete(attachment_id: int):
 def author_rubric_new():
     form = RubricForm()
     if form.validate_on_submit():
-        try:
-            rubric = rubrics.create_rubric(db.session, current_user, form.title.data,
-                                           form.description.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        created = unit_of_work(rubrics.create_rubric, db.session, current_user,
+                               form.title.data, form.description.data or "")
+        if created:
             flash(_("Rubric created; add its criteria."), "success")
-            return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
+            return redirect(url_for("roleplay.author_rubric", rubric_id=created.value.id))
     else:
         flash(_("Give the rubric a title."), "error")
     return redirect(url_for("roleplay.author_index"))
@@ -187,28 +176,17 @@ def author_rubric_new():
 def author_rubric(rubric_id: int):
     rubric = db.get_or_404(Rubric, rubric_id)
     form = RubricForm(obj=rubric) if request.method == "GET" else RubricForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                rubrics.rename_rubric(db.session, current_user, rubric, form.title.data,
-                                      form.description.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                status = 422
-            else:
-                db.session.commit()
-                flash(_("Rubric saved."), "success")
-                return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
-        else:
-            status = 422
+    if form.validate_on_submit() and unit_of_work(
+            rubrics.rename_rubric, db.session, current_user, rubric, form.title.data,
+            form.description.data or "", form=form):
+        flash(_("Rubric saved."), "success")
+        return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
     version_number = request.args.get("version", type=int)
     version = next((v for v in rubric.versions if v.number == version_number), rubric.current)
-    return render_template("assessments/roleplay/author/rubric.html", rubric=rubric,
-                           version=version, form=form, post_form=PostForm(),
-                           in_use=rubrics.in_use(db.session, rubric.current),
-                           import_form=RubricImportForm(formdata=None)), status
+    return render_form("assessments/roleplay/author/rubric.html", form, rubric=rubric,
+                       version=version, post_form=PostForm(),
+                       in_use=rubrics.in_use(db.session, rubric.current),
+                       import_form=RubricImportForm(formdata=None))
 
 
 def _criterion_form(rubric: Rubric, criterion) -> CriterionForm:
@@ -232,7 +210,6 @@ def author_criterion(rubric_id: int, position: int | None = None):
         if criterion is None:
             abort(404)
     form = _criterion_form(rubric, criterion)
-    status = 200
     levels = [{"title": lv.title, "points": f"{lv.points.normalize():f}",
                "descriptor": lv.descriptor} for lv in criterion.levels] if criterion else []
     if request.method == "POST":
@@ -240,44 +217,30 @@ def author_criterion(rubric_id: int, position: int | None = None):
                    "points": request.form.get(f"level-{n}-points", ""),
                    "descriptor": request.form.get(f"level-{n}-descriptor", "")}
                   for n in range(LEVEL_ROWS)]
-        if form.validate_on_submit():
-            try:
-                rubrics.save_criterion(db.session, current_user, rubric, position,
-                                       form.data_with_levels(request.form))
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                status = 422
-            else:
-                db.session.commit()
-                flash(_("Criterion saved."), "success")
-                return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
-        else:
-            status = 422
+        if form.validate_on_submit() and unit_of_work(
+                rubrics.save_criterion, db.session, current_user, rubric, position,
+                form.data_with_levels(request.form), form=form):
+            flash(_("Criterion saved."), "success")
+            return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
     levels += [{"title": "", "points": "", "descriptor": ""}] * (LEVEL_ROWS - len(levels))
-    return render_template("assessments/roleplay/author/criterion.html", rubric=rubric,
-                           criterion=criterion, form=form, levels=levels[:LEVEL_ROWS],
-                           position=position,
-                           in_use=rubrics.in_use(db.session, rubric.current)), status
+    return render_form("assessments/roleplay/author/criterion.html", form, rubric=rubric,
+                       criterion=criterion, levels=levels[:LEVEL_ROWS], position=position,
+                       in_use=rubrics.in_use(db.session, rubric.current))
 
 
 @require("roleplay.author")
 def author_criterion_action(rubric_id: int, position: int, action: str):
     rubric = db.get_or_404(Rubric, rubric_id)
     _check_post()
-    try:
-        if action == "delete":
-            rubrics.delete_criterion(db.session, current_user, rubric, position)
-        elif action in ("up", "down"):
-            rubrics.move_criterion(db.session, current_user, rubric, position,
-                                   -1 if action == "up" else 1)
-        else:
-            abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if action == "delete":
+        done = unit_of_work(rubrics.delete_criterion, db.session, current_user, rubric,
+                            position)
+    elif action in ("up", "down"):
+        done = unit_of_work(rubrics.move_criterion, db.session, current_user, rubric, position,
+                            -1 if action == "up" else 1)
     else:
-        db.session.commit()
+        abort(404)
+    if done:
         flash(_("Rubric updated."), "success")
     return redirect(url_for("roleplay.author_rubric", rubric_id=rubric_id))
 
@@ -291,19 +254,16 @@ def author_rubric_import(rubric_id: int | None = None):
     if not form.validate_on_submit():
         abort(400)
     file = form.file.data
-    try:
-        if file is None or not getattr(file, "filename", ""):
-            raise DomainError(_("Choose a CSV file."), "file")
-        saved = rubrics.import_csv(db.session, current_user, rubric,
-                                   file.stream.read(rubrics.CSV_MAX_BYTES + 1),
-                                   title=form.title.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(_("Nothing was imported: %(message)s", message=error.message), "error")
+    if file is None or not getattr(file, "filename", ""):
+        flash(_nothing_imported(_("Choose a CSV file.")), "error")
         return redirect(back)
-    db.session.commit()
+    saved = unit_of_work(_refusal_says, _nothing_imported, rubrics.import_csv, db.session,
+                         current_user, rubric, file.stream.read(rubrics.CSV_MAX_BYTES + 1),
+                         form.title.data or "")
+    if not saved:
+        return redirect(back)
     flash(_("Rubric imported."), "success")
-    return redirect(url_for("roleplay.author_rubric", rubric_id=saved.id))
+    return redirect(url_for("roleplay.author_rubric", rubric_id=saved.value.id))
 
 
 @require("roleplay.author")

@@ -19,8 +19,9 @@ from assessments.roleplay.services import agreement, grading, queue, submissions
 from lms.core import policy
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.policy import authorize, may, require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person
 
 
@@ -71,37 +72,45 @@ def _grade_page(submission: Submission, role: str | None, errors: list[str] = ()
         final=submissions.final_grade(submission)), status
 
 
+def _grade(submission: Submission, role: str, action: str, posted) -> None:
+    """Save, release or change (`action`) the current user's grade from the posted form."""
+    ratings = posted_ratings(posted, submission.rubric_version.criteria)
+    comment = posted.get("comment", "")
+    note = posted.get("improvement_note", "")
+    if action != "change":
+        grading.save_grade(db.session, current_user, submission, ratings, comment, note,
+                           release=action == "release")
+        return
+    grade = grading.grade_of(db.session, submission, current_user.id, role)
+    if grade is None:
+        raise DomainError(_("There is no released grade to change."))
+    grading.change_released_grade(db.session, current_user, grade, ratings, comment, note,
+                                  posted.get("reason", ""))
+
+
+def _refused(outcome, submission_id: int, role: str | None, form):
+    """The grading page again with the refusal's message (404 when the submission went)."""
+    if isinstance(outcome.error, NotFound):
+        abort(404)
+    submission = db.session.get(Submission, submission_id)
+    return _grade_page(submission, role, [outcome.error.message], request.form,
+                       form_status(form))
+
+
 @login_required
 def grade_post(submission_id: int):
     submission, role = _gradable(submission_id)
     if role is None:
         abort(403)
-    if not PostForm().validate_on_submit():
+    form = PostForm()
+    if not form.validate_on_submit():
         abort(400)
     action = request.form.get("action", "draft")
     if action not in ("draft", "release", "change"):
         abort(400)
-    try:
-        ratings = posted_ratings(request.form, submission.rubric_version.criteria)
-        comment = request.form.get("comment", "")
-        note = request.form.get("improvement_note", "")
-        if action == "change":
-            grade = grading.grade_of(db.session, submission, current_user.id, role)
-            if grade is None:
-                raise DomainError(_("There is no released grade to change."))
-            grading.change_released_grade(db.session, current_user, grade, ratings, comment,
-                                          note, request.form.get("reason", ""))
-        else:
-            grading.save_grade(db.session, current_user, submission, ratings, comment, note,
-                               release=action == "release")
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        submission = db.session.get(Submission, submission_id)
-        return _grade_page(submission, role, [error.message], request.form, 422)
-    db.session.commit()
+    graded = unit_of_work(_grade, submission, role, action, request.form, form=form)
+    if not graded:
+        return _refused(graded, submission_id, role, form)
     flash({"draft": _("Draft saved. The agent sees nothing until you release it."),
            "release": _("Grade released. The agent has been told."),
            "change": _("Grade changed; the reason is in the audit log.")}[action], "success")
@@ -110,27 +119,23 @@ def grade_post(submission_id: int):
     return redirect(url_for("roleplay.queue_page"))
 
 
+def _moderate(submission: Submission, posted) -> None:
+    ratings = posted_ratings(posted, submission.rubric_version.criteria)
+    grading.moderate(db.session, current_user, submission, ratings, posted.get("comment", ""),
+                     posted.get("improvement_note", ""), posted.get("reason", ""))
+
+
 @login_required
 def moderate(submission_id: int):
     submission, _role = _gradable(submission_id)
     if not may(current_user, "roleplay.moderate", submission):
         abort(403)
-    if not PostForm().validate_on_submit():
+    form = PostForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        ratings = posted_ratings(request.form, submission.rubric_version.criteria)
-        grading.moderate(db.session, current_user, submission, ratings,
-                         request.form.get("comment", ""),
-                         request.form.get("improvement_note", ""),
-                         request.form.get("reason", ""))
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        submission = db.session.get(Submission, submission_id)
-        return _grade_page(submission, None, [error.message], request.form, 422)
-    db.session.commit()
+    moderated = unit_of_work(_moderate, submission, request.form, form=form)
+    if not moderated:
+        return _refused(moderated, submission_id, None, form)
     flash(_("Moderated grade saved; it is now the final grade."), "success")
     return redirect(url_for("roleplay.agreement_page"))
 
@@ -146,20 +151,17 @@ def assign(submission_id: int):
         flash(_("Choose a mentor."), "error")
         return redirect(request.referrer or url_for("roleplay.queue_page"))
     mentor = db.session.get(Person, form.mentor_id.data)
-    try:
-        if request.form.get("second") == "1":
-            submissions.ask_second_grade(db.session, current_user, submission, mentor)
-        else:
-            submissions.reassign(db.session, current_user, submission, mentor,
-                                 form.reason.data or "")
-    except NotFound:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if request.form.get("second") == "1":
+        assigned = unit_of_work(submissions.ask_second_grade, db.session, current_user,
+                                submission, mentor, form=form)
     else:
-        db.session.commit()
+        assigned = unit_of_work(submissions.reassign, db.session, current_user, submission,
+                                mentor, form.reason.data or "", form=form)
+    if isinstance(assigned.error, NotFound):
+        abort(403)
+    if not assigned:
+        flash(assigned.error.message, "error")
+    else:
         flash(_("%(name)s will grade this role-play.", name=mentor.name), "success")
     return redirect(url_for("roleplay.queue_page"))
 
@@ -176,23 +178,14 @@ def live():
                                             .order_by(Person.name))
               if may(current_user, "roleplay.live", p) and p.has_role("agent")]
     form.agent_id.choices = choices((p.id, p.name) for p in agents)
-    status = 200
     if form.validate_on_submit():
         scenario = db.session.get(Scenario, form.scenario_id.data)
         agent = db.session.get(Person, form.agent_id.data)
-        try:
-            sub = submissions.record_live_session(db.session, current_user, scenario, agent,
-                                                  form.notes.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
-            return redirect(url_for("roleplay.grade_page", submission_id=sub.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("assessments/roleplay/live.html", form=form), status
+        recorded = unit_of_work(submissions.record_live_session, db.session, current_user,
+                                scenario, agent, form.notes.data or "", form=form)
+        if recorded:
+            return redirect(url_for("roleplay.grade_page", submission_id=recorded.value.id))
+    return render_form("assessments/roleplay/live.html", form)
 
 
 # Leads
@@ -204,6 +197,16 @@ def agreement_page():
     return render_template("assessments/roleplay/agreement.html", report=report)
 
 
+def _create_calibration(form: CalibrationForm) -> CalibrationSession:
+    file = form.recording.data
+    if file is None or not getattr(file, "filename", ""):
+        raise DomainError(_("Choose a recording to upload."), "recording")
+    return agreement.create_calibration(
+        db.session, current_user, db.session.get(Scenario, form.scenario_id.data),
+        form.title.data, file.filename, file.stream, form.notes.data or "",
+        current_app.config["STORAGE_DIR"])
+
+
 @login_required
 def calibration_list():
     if not (may(current_user, "roleplay.calibrate") or current_user.has_role("mentor")):
@@ -211,39 +214,23 @@ def calibration_list():
     form = CalibrationForm()
     form.scenario_id.choices = choices((s.id, s.title) for s in db.session.scalars(
         select(Scenario).order_by(Scenario.title)))
-    status = 200
     if request.method == "POST":
         authorize("roleplay.calibrate")
         if form.validate_on_submit():
-            file = form.recording.data
-            try:
-                if file is None or not getattr(file, "filename", ""):
-                    raise DomainError(_("Choose a recording to upload."), "recording")
-                calibration = agreement.create_calibration(
-                    db.session, current_user, db.session.get(Scenario, form.scenario_id.data),
-                    form.title.data, file.filename, file.stream, form.notes.data or "",
-                    current_app.config["STORAGE_DIR"])
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error)
-                status = 422
-            else:
-                db.session.commit()
+            created = unit_of_work(_create_calibration, form, form=form)
+            if created:
                 flash(_("Calibration session created; every mentor can grade it now."),
                       "success")
                 return redirect(url_for("roleplay.calibration_page",
-                                        calibration_id=calibration.id))
-        else:
-            status = 422
+                                        calibration_id=created.value.id))
     sessions = db.session.scalars(select(CalibrationSession)
                                   .order_by(CalibrationSession.created_at.desc())).all()
     graded = {g.submission_id for g in db.session.scalars(
         select(Grade).where(Grade.grader_id == current_user.id,
                            Grade.role == "calibration",
                            Grade.state == "released"))}
-    return render_template("assessments/roleplay/calibration_list.html", sessions=sessions,
-                           form=form, graded=graded,
-                           can_create=may(current_user, "roleplay.calibrate")), status
+    return render_form("assessments/roleplay/calibration_list.html", form, sessions=sessions,
+                       graded=graded, can_create=may(current_user, "roleplay.calibrate"))
 
 
 @login_required

@@ -8,7 +8,6 @@ from flask import (
     jsonify,
     redirect,
     render_template,
-    request,
     send_file,
     url_for,
 )
@@ -20,11 +19,12 @@ from assessments.roleplay.forms import MessageForm, PostForm, StartForm, UploadF
 from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
 from assessments.roleplay.services import grading, scoring, submissions
 from lms.competencies.models import Competency
+from lms.core import storage
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.i18n import current_language
 from lms.core.policy import may
+from lms.core.requests import form_status, render_form, unit_of_work
 
 
 def rp_score(value) -> str:
@@ -92,14 +92,11 @@ def start_chat(scenario_id: int):
     if not form.validate_on_submit():
         flash(_("Choose who plays the customer."), "error")
         return redirect(url_for("roleplay.scenario_page", scenario_id=scenario.id))
-    try:
-        sub = submissions.start_chat(db.session, current_user, scenario, form.customer_side.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    started = unit_of_work(submissions.start_chat, db.session, current_user, scenario,
+                           form.customer_side.data)
+    if not started:
         return redirect(url_for("roleplay.scenario_page", scenario_id=scenario.id))
-    db.session.commit()
-    return redirect(url_for("roleplay.submission_page", submission_id=sub.id))
+    return redirect(url_for("roleplay.submission_page", submission_id=started.value.id))
 
 
 @login_required
@@ -136,17 +133,11 @@ def post_message(submission_id: int):
     back = url_for("roleplay.submission_page" if submission.person_id == current_user.id
                    else "roleplay.grade_page", submission_id=submission.id)
     if form.validate_on_submit():
-        try:
-            submissions.post_message(db.session, current_user, submission, form.text.data,
-                                     expected_count=form.seen.data)
-        except NotFound:
-            db.session.rollback()
+        posted = unit_of_work(submissions.post_message, db.session, current_user, submission,
+                              form.text.data, expected_count=form.seen.data, form=form)
+        if isinstance(posted.error, NotFound):
             abort(404)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        if posted:
             return redirect(back + "#latest")
     if submission.person_id != current_user.id:
         for errors in form.errors.values():
@@ -156,27 +147,34 @@ def post_message(submission_id: int):
             flash(error, "error")
         return redirect(back)
     submission = db.session.get(Submission, submission_id)
-    return _submission_page(submission, form, 422)
+    return _submission_page(submission, form, form_status(form))
 
 
 @login_required
 def submit(submission_id: int):
     submission = _visible_submission(submission_id)
-    if not PostForm().validate_on_submit():
+    form = PostForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        submissions.submit(db.session, current_user, submission)
-    except NotFound:
-        db.session.rollback()
+    submitted = unit_of_work(submissions.submit, db.session, current_user, submission,
+                             form=form)
+    if isinstance(submitted.error, NotFound):
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not submitted:
+        flash(submitted.error.message, "error")
     else:
-        db.session.commit()
         flash(_("Submitted. Your mentor will give feedback within %(hours)d hours.",
                 hours=submission.scenario.sla_hours), "success")
     return redirect(url_for("roleplay.submission_page", submission_id=submission_id))
+
+
+def _submit_recording(scenario: Scenario, form: UploadForm) -> Submission:
+    file = form.recording.data
+    if file is None or not getattr(file, "filename", ""):
+        raise DomainError(_("Choose a recording to upload."), "recording")
+    return submissions.submit_recording(
+        db.session, current_user, scenario, file.filename, file.stream, form.notes.data or "",
+        current_app.config["STORAGE_DIR"], current_app.config["MAX_CONTENT_LENGTH"])
 
 
 @login_required
@@ -185,37 +183,21 @@ def upload(scenario_id: int):
     if not may(current_user, "roleplay.take", scenario) or not scenario.allow_upload:
         abort(404)
     form = UploadForm()
-    status = 200
     if form.validate_on_submit():
-        file = form.recording.data
-        try:
-            if file is None or not getattr(file, "filename", ""):
-                raise DomainError(_("Choose a recording to upload."), "recording")
-            sub = submissions.submit_recording(
-                db.session, current_user, scenario, file.filename, file.stream,
-                form.notes.data or "", current_app.config["STORAGE_DIR"],
-                current_app.config["MAX_CONTENT_LENGTH"])
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-            status = 422
-        else:
-            db.session.commit()
+        submitted = unit_of_work(_submit_recording, scenario, form, form=form)
+        if submitted:
             flash(_("Recording submitted. Your mentor will give feedback within %(hours)d "
                     "hours.", hours=scenario.sla_hours), "success")
-            return redirect(url_for("roleplay.submission_page", submission_id=sub.id))
-    elif request.method == "POST":
-        status = 422
+            return redirect(url_for("roleplay.submission_page",
+                                    submission_id=submitted.value.id))
     limit = submissions.upload_limit(scenario, current_app.config["MAX_CONTENT_LENGTH"])
-    return render_template("assessments/roleplay/upload.html", scenario=scenario, form=form,
-                           limit_mb=f"{limit / 1024 / 1024:.0f}",
-                           availability=submissions.availability(db.session, scenario,
-                                                                 current_user)), status
+    return render_form("assessments/roleplay/upload.html", form, scenario=scenario,
+                       limit_mb=f"{limit / 1024 / 1024:.0f}",
+                       availability=submissions.availability(db.session, scenario,
+                                                             current_user))
 
 
 def _send_stored(sha256: str, content_type: str, filename: str, inline: bool):
-    from lms.core import storage
-
     path = storage.path_for(current_app.config["STORAGE_DIR"], sha256)
     if not path.is_file():
         abort(404)

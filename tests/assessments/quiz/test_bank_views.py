@@ -215,7 +215,7 @@ def test_bad_rows_are_refused_beside_their_field(client, auth, db, people, sampl
     before = count(db, Question)
     response = client.post(f"/author/bank/questions/new?type={qtype}",
                            data=base_form(sample["category"], **form))
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     error_at = html.index(f'id="{field}-error"')
     assert message in html[error_at:error_at + 300]
@@ -233,7 +233,7 @@ def test_bad_settings_are_refused_beside_their_field(client, auth, db, people, s
     auth.login(people["author"])
     response = client.post("/author/bank/questions/new?type=essay",
                            data={**base_form(sample["category"]), **changes})
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     error_at = html.index(f'id="{field}-error"')
     assert message in html[error_at:error_at + 300]
@@ -246,7 +246,7 @@ def test_list_wide_errors_sit_in_the_rows_fieldset(client, auth, people, sample)
         sample["category"], **rows("options", {"text": "A", "fraction": "50"},
                                    {"text": "B", "fraction": "0"})))
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     legend = html.index("<legend>Options</legend>")
     assert "Give one option full marks" in html[legend:legend + 400]
 
@@ -298,7 +298,7 @@ def test_archive_and_restore(client, auth, db, people, sample):
     assert db.session.get(Question, sample["question"]).archived
     assert client.get(f"{url}/edit").status_code == 200
     response = client.post(f"{url}/edit", data={"action": "save"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     listing = client.get(f"/author/bank?category={sample['category']}").get_data(as_text=True)
     assert "Refund days" not in listing
     archived = client.get(f"/author/bank?category={sample['category']}&archived=1")
@@ -333,7 +333,7 @@ def test_categories(client, auth, db, people, sample):
                            data={"name": "returns AND refunds",
                                  "parent_id": str(sample["category"])})
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "There is already a category called returns AND refunds here." in html
     # A category cannot move inside itself: its subtree is not offered, and a forged post fails.
     page = client.get(f"/author/bank/categories/{sample['category']}/edit").get_data(
@@ -341,7 +341,7 @@ def test_categories(client, auth, db, people, sample):
     assert f'value="{child.id}"' not in page
     response = client.post(f"/author/bank/categories/{sample['category']}/edit",
                            data={"name": "Product knowledge", "parent_id": str(child.id)})
-    assert response.status_code == 400
+    assert response.status_code == 422
     response = client.post(f"/author/bank/categories/{sample['category']}/delete",
                            follow_redirects=True)
     assert "Move or delete its subcategories first." in response.get_data(as_text=True)
@@ -382,7 +382,7 @@ def test_a_malformed_upload_is_refused_whole_with_line_numbers(client, auth, db,
     before = count(db, Question), count(db, QuestionCategory)
     response = upload(client, GIFT + "\n::Bad:: Broken {=a ~b\n\n::W:: {=a ~%150%b}\n")
     html = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "The file was not imported; nothing was changed." in html
     assert "line 7: unclosed {" in html and "line 9: a weight must be between" in html
     assert (count(db, Question), count(db, QuestionCategory)) == before
@@ -398,7 +398,7 @@ def test_a_malformed_upload_is_refused_whole_with_line_numbers(client, auth, db,
 def test_bad_uploads(client, auth, db, people, sample, raw, file_format, category, message):
     auth.login(people["author"])
     response = upload(client, raw, file_format, sample["category"] if category else "")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert count(db, Question) == 1
 
@@ -410,7 +410,7 @@ def test_uploads_over_the_limit_are_refused(client, auth, db, people, sample, mo
     monkeypatch.setattr(bank, "UPLOAD_MAX_BYTES", 2048)
     auth.login(people["author"])
     response = upload(client, GIFT + "// " + "x" * 2048, "gift", sample["category"])
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "larger than 2 KB" in response.get_data(as_text=True)
     assert count(db, Question) == 1
 

@@ -182,7 +182,7 @@ def test_an_author_builds_and_publishes_a_quiz(db, client, bank, admin_person):
         "title": "Refund check", "attempts_allowed": "0", "attempt_wait_minutes": "0",
         "grading_method": "highest", "pass_mark": "120", "overdue_handling": "grace",
         "grace_minutes": "0"})
-    assert bad.status_code == 200 and "0 to 100" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "0 to 100" in bad.get_data(as_text=True)
 
 
 def test_results_and_regrade_pages(db, client, bank, make_quiz, agent, admin_person):

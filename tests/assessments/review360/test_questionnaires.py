@@ -60,7 +60,7 @@ def test_admin_page_adds_an_item(world, client, auth, make_person):
     assert "Lets the customer finish" in client.get(url).get_data(as_text=True)
     competency = world.subject.version.items[0].competency_ids[0]
     bad = client.post(url + "/items", data={"kind": "rating", "text": "No tags"})
-    assert bad.status_code == 400 and "at least one competency" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "at least one competency" in bad.get_data(as_text=True)
     ok = client.post(url + "/items", data={"kind": "rating", "text": "Keeps promises.",
                                            "text_zh": "信守承诺。",
                                            "competencies": [str(competency)]})

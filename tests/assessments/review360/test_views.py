@@ -44,10 +44,10 @@ def test_subject_nominates_and_manager_approves_through_pages(world, client, aut
     # Tampered: a group that does not rate this person, and the subject as their own peer.
     bad = client.post(url + "/colleagues", data={"group": "manager",
                                                  "person_id": world.peers[3].id})
-    assert bad.status_code == 400 and "Not a valid choice" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Not a valid choice" in bad.get_data(as_text=True)
     bad = client.post(url + "/colleagues", data={"group": "peer",
                                                  "person_id": world.subject_person.id})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert client.post(url + "/submit").status_code == 302
     assert client.post(url + "/approve").status_code == 403
     auth.logout()
@@ -118,10 +118,10 @@ def test_rater_saves_a_draft_then_submits_once(world, client, auth):
     assert client.post(url, data=_rating_form(world, 4, "save")).status_code == 302
     assert 'value="4" checked' in client.get(url).get_data(as_text=True)
     bad = client.post(url, data=_rating_form(world, 7))
-    assert bad.status_code == 400 and "from 1 to 5" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "from 1 to 5" in bad.get_data(as_text=True)
     assert client.post(url, data=_rating_form(world, 3)).status_code == 200
     again = client.post(url, data=_rating_form(world, 1))
-    assert again.status_code == 400 and "only once" in again.get_data(as_text=True)
+    assert again.status_code == 422 and "only once" in again.get_data(as_text=True)
     assert {a.rating for a in db.session.query(Answer)} == {3}
 
 
@@ -222,7 +222,7 @@ def test_hr_creates_a_cycle_and_bad_weights_are_refused(world, client, auth):
             "min_manager": "1", "min_peer": "3", "min_customer": "3",
             "min_direct_report": "3"}
     bad = client.post("/360/cycles/new", data={**form, "weight_customer": "35"})
-    assert bad.status_code == 200 and "add up to 95" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "add up to 95" in bad.get_data(as_text=True)
     bad = client.post("/360/cycles/new", data={**form, "anonymity_threshold": "1"})
     assert "between 2 and 20" in bad.get_data(as_text=True)
     response = client.post("/360/cycles/new", data=form)
