@@ -81,8 +81,7 @@ def main() -> int:
                 html_to_pdf(html)
                 pdf_stage.append(time.perf_counter() - started)
 
-            job, _new = pack_jobs.request_packs(db.session, hr, team, "en")
-            job_id = job.id
+            job_id, _new = pack_jobs.request_packs(db.session, hr, team, "en")
             db.session.commit()
             started = time.perf_counter()
             pack_jobs.run_job(job_id)

@@ -45,8 +45,9 @@ JOB_TIMEOUT = timedelta(hours=3)  # an unfinished job older than this is not wai
 POOL_FROM = 40  # below this many packs, starting processes costs more than it saves
 
 
-class NoOneToPack(DomainError):
-    """The team has nobody the reader may see (the view answers 404: an id reveals nothing)."""
+class NoOneToPack(LookupError):
+    """The team has nobody the reader may see: to them it is no team at all (the view answers
+    404, as for an unknown id)."""
 
 
 def team_members(team_id: int, scope) -> Select:
@@ -56,27 +57,29 @@ def team_members(team_id: int, scope) -> Select:
                                    scope).order_by(Person.employee_id)
 
 
-def request_packs(session, actor, team: Team, locale: str) -> tuple[ReviewPackJob, bool]:
-    """The actor's pack job for `team`: one they asked for that is still queued or running
-    (False: nothing new to start), else a new queued job (True). Refuses a team with nobody
-    in the actor's report scope (NoOneToPack)."""
+def request_packs(session, actor, team: Team, locale: str) -> tuple[int, bool]:
+    """The id of the actor's pack job for `team`: one they asked for that is still queued or
+    running (False: nothing new to start), else of a new queued job (True). The id, not the
+    row: the caller commits, then starts the job without touching the session again (on
+    SQLite, a request's next transaction would hold the write lock the job needs). Refuses a
+    team with nobody in the actor's report scope (NoOneToPack)."""
     count = session.scalar(select(func.count()).select_from(
         team_members(team.id, report_scope(actor)).order_by(None).subquery()))
     if not count:
-        raise NoOneToPack(_("Nobody of this team is in your reports."))
+        raise NoOneToPack(team.id)
     pending = session.scalars(select(ReviewPackJob).where(
         ReviewPackJob.requested_by_id == actor.id, ReviewPackJob.team_id == team.id,
         ReviewPackJob.status.in_(("queued", "running")),
         ReviewPackJob.created_at > clock.now() - JOB_TIMEOUT)
         .order_by(ReviewPackJob.id.desc())).first()
     if pending is not None:
-        return pending, False
+        return pending.id, False
     job = ReviewPackJob(team_id=team.id, requested_by_id=actor.id, locale=locale,
                         status="queued", total=count, created_at=clock.now())
     session.add(job)
     session.flush()
     audit.record(actor, "reports.review_packs", job, team_id=team.id, people=count)
-    return job, True
+    return job.id, True
 
 
 def zip_path(job: ReviewPackJob) -> Path:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from lms.core.extensions import db
 from lms.core.i18n import current_language
 from lms.core.policy import may, require
+from lms.core.requests import unit_of_work
 from lms.people.models import Person, Team
 from reports.models import ReviewPackJob
 from reports.services import pack_jobs, review_pack
@@ -41,12 +42,11 @@ def team_packs(team_id: int):
     """Ask for the team's review packs (a background job) and follow it on its page."""
     team = db.get_or_404(Team, team_id)
     try:
-        job, new = pack_jobs.request_packs(db.session, current_user, team, current_language())
+        done = unit_of_work(pack_jobs.request_packs, db.session, current_user, team,
+                            current_language())
     except pack_jobs.NoOneToPack:
-        db.session.rollback()
         abort(404)  # a team outside the reader's scope looks like no team at all
-    job_id = job.id
-    db.session.commit()
+    job_id, new = done.value
     if new:
         pack_jobs.start(job_id)
     return redirect(url_for("reports.pack_job", job_id=job_id))
