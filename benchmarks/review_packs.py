@@ -5,8 +5,9 @@ agents with their histories), on a scratch SQLite database or a scratch PostgreS
 the server DATABASE_URL names, then, in the same run:
 
 1. the floor: one person's pack rendered alone (`review_pack.pack_pdf`: the database reads,
-   the chart, the template and WeasyPrint), --samples times over different people after a
-   warm-up, split into its HTML stage and its PDF stage;
+   the chart, the template and WeasyPrint), for --samples people spread over the team (its
+   tiers mixed as in the job, since a manager's pack is longer than a new hire's) after a
+   warm-up, and the same packs split into their HTML stage and their PDF stage;
 2. the job: HR asks for the team's packs (`pack_jobs.request_packs`) and the job runs as the
    worker runs it (`pack_jobs.run_job`, which `lms.jobs.run_in_app` calls on RQ), writing the
    zip and committing its progress after every pack.
@@ -14,10 +15,11 @@ the server DATABASE_URL names, then, in the same run:
 Prints the job's time per person and its ratio to the floor (the job adds the zip, the
 progress commits and the per-person reads; everything else is the pack itself).
 
-    python benchmarks/review_packs.py [--team 500] [--samples 5]
+    python benchmarks/review_packs.py [--team 500] [--samples 5] [--processes N]
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -28,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 # Appended, not prepended: benchmarks/certificates.py must not shadow the certificates package.
 sys.path.append(str(ROOT / "benchmarks"))
 
+import hr_org  # noqa: E402
 from _harness import PASSWORD, scratch_app  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
@@ -43,11 +46,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--team", type=int, default=500, help="people in the team")
     parser.add_argument("--samples", type=int, default=5, help="packs rendered alone")
+    parser.add_argument("--processes", type=int,
+                        help="CERTIFICATE_RENDER_PROCESSES for the job (default: the cores)")
     args = parser.parse_args()
 
-    import hr_org  # after the app's packages (above): it imports a kind's demo module
-
-    with scratch_app() as (app, backend):
+    with scratch_app(CERTIFICATE_RENDER_PROCESSES=args.processes) as (app, backend):
         with app.app_context():
             started = time.perf_counter()
             # One more than the team: hr_org's first person is HR, outside the teams.
@@ -60,9 +63,11 @@ def main() -> int:
                 .group_by(Person.team_id).order_by(func.count().desc())).first()
             team = db.session.get(Team, team_id)
             hr = db.session.scalar(select(Person).where(Person.employee_id == "HR0001"))
-            sample = db.session.scalars(select(Person.id).where(Person.team_id == team_id)
-                                        .order_by(Person.employee_id)
-                                        .limit(args.samples + 1)).all()
+            members = db.session.scalars(select(Person.id).where(Person.team_id == team_id)
+                                         .order_by(Person.employee_id)).all()
+            # Spread over the team, so the tiers (and so the packs' lengths) mix as in the job.
+            step = max(len(members) // (args.samples + 1), 1)
+            sample = members[::step][:args.samples + 1]
 
             review_pack.pack_pdf(db.session, db.session.get(Person, sample[0]))  # warm-up
             alone, html_stage, pdf_stage = [], [], []
@@ -92,12 +97,14 @@ def main() -> int:
             zip_mb = pack_jobs.zip_path(job).stat().st_size / 1e6
             db.session.remove()
 
-    floor = statistics.median(alone)
+    floor = statistics.mean(alone)  # a mean, as the job's time per person is
     per_person = elapsed / job.total
-    print(f"backend={backend} team={size} people (built in {built:.1f}s)")
-    print(f"  floor, one pack alone: median {floor:.3f}s over {len(alone)} people "
-          f"(HTML stage {statistics.median(html_stage):.3f}s, "
-          f"PDF stage {statistics.median(pdf_stage):.3f}s)")
+    processes = 1 if job.total < pack_jobs.POOL_FROM else (args.processes or os.cpu_count())
+    print(f"backend={backend} team={size} people (built in {built:.1f}s), "
+          f"the job's PDFs in {processes} process(es)")
+    print(f"  floor, one pack alone: mean {floor:.3f}s over {len(alone)} people "
+          f"(HTML stage {statistics.mean(html_stage):.3f}s, "
+          f"PDF stage {statistics.mean(pdf_stage):.3f}s)")
     print(f"  team job: {job.total} packs in {elapsed:.1f}s = {per_person:.3f}s per person, "
           f"{per_person / floor:.2f}x the floor; zip {zip_mb:.1f} MB")
     return 0
