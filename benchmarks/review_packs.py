@@ -13,13 +13,15 @@ the server DATABASE_URL names, then, in the same run:
    zip and committing its progress after every pack.
 
 Prints the job's time per person and its ratio to the floor (the job adds the zip, the
-progress commits and the per-person reads; everything else is the pack itself).
+progress commits and the per-person reads; everything else is the pack itself), in wall time
+and in CPU time (the process and its render pool), which a busy shared machine disturbs less.
 
     python benchmarks/review_packs.py [--team 500] [--samples 5] [--processes N]
 """
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -40,6 +42,13 @@ from lms.core.pdf import html_to_pdf  # noqa: E402
 from lms.people.models import Person, Team  # noqa: E402
 from reports.models import ReviewPackJob  # noqa: E402
 from reports.services import pack_jobs, review_pack  # noqa: E402
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (the render pool)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> int:
@@ -70,13 +79,14 @@ def main() -> int:
             sample = members[::step][:args.samples + 1]
 
             review_pack.pack_pdf(db.session, db.session.get(Person, sample[0]))  # warm-up
-            alone, html_stage, pdf_stage = [], [], []
+            alone, alone_cpu, html_stage, pdf_stage = [], [], [], []
             for person_id in sample[1:]:
                 db.session.expire_all()
                 person = db.session.get(Person, person_id)
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), _cpu()
                 review_pack.pack_pdf(db.session, person)
                 alone.append(time.perf_counter() - started)
+                alone_cpu.append(_cpu() - cpu)
                 db.session.expire_all()
                 person = db.session.get(Person, person_id)
                 started = time.perf_counter()
@@ -88,9 +98,9 @@ def main() -> int:
 
             job_id, _new = pack_jobs.request_packs(db.session, hr, team, "en")
             db.session.commit()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             pack_jobs.run_job(job_id)
-            elapsed = time.perf_counter() - started
+            elapsed, job_cpu = time.perf_counter() - started, _cpu() - cpu
             db.session.expire_all()
             job = db.session.get(ReviewPackJob, job_id)
             assert job.status == "done", job.error
@@ -107,6 +117,10 @@ def main() -> int:
           f"PDF stage {statistics.mean(pdf_stage):.3f}s)")
     print(f"  team job: {job.total} packs in {elapsed:.1f}s = {per_person:.3f}s per person, "
           f"{per_person / floor:.2f}x the floor; zip {zip_mb:.1f} MB")
+    floor_cpu, job_cpu_each = statistics.mean(alone_cpu), job_cpu / job.total
+    print(f"  CPU time (this process and its render processes; steadier than wall time on a "
+          f"shared machine): one pack alone {floor_cpu:.3f}s, the job {job_cpu_each:.3f}s per "
+          f"person, {job_cpu_each / floor_cpu:.2f}x")
     return 0
 
 

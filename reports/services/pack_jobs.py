@@ -174,20 +174,21 @@ def run_job(job_id: int) -> None:
         job.status = "running"
         session.commit()
         try:
-            actor = job.requested_by
-            if not policy.may(actor, "reports.view"):
-                raise DomainError(_("You may no longer read reports."))
-            person_ids = list(session.scalars(team_members(job.team_id, report_scope(actor))))
-            job.total = len(person_ids)
-            session.commit()
-
-            def progress(n: int) -> None:
-                job.done = n
+            with force_locale(job.locale):  # the packs and any refusal in the asker's language
+                actor = job.requested_by
+                if not policy.may(actor, "reports.view"):
+                    raise DomainError(_("You may no longer read reports."))
+                person_ids = list(session.scalars(team_members(job.team_id,
+                                                               report_scope(actor))))
+                job.total = len(person_ids)
                 session.commit()
 
-            with force_locale(job.locale):
+                def progress(n: int) -> None:
+                    job.done = n
+                    session.commit()
+
                 write_packs(session, person_ids, zip_path(job), progress)
-                job.file_name = download_name(job)
+            job.file_name = download_name(job)
             _replace_older(session, job)
             job.status = "done"
             job.finished_at = clock.now()

@@ -139,14 +139,14 @@ def test_a_failure_is_shown_on_the_page(db, client, auth, world, monkeypatch):
 
 def test_a_reader_who_lost_the_right_gets_a_failed_job(app, db, world, make_person):
     manager = world.manager
-    job_id, new = pack_jobs.request_packs(db.session, manager, world.team_a, "en")
+    job_id, new = pack_jobs.request_packs(db.session, manager, world.team_a, "zh_Hans_CN")
     assert new
     db.session.execute(PersonRole.__table__.delete().where(PersonRole.person_id == manager.id))
     db.session.commit()
     with app.test_request_context():
         pack_jobs.run_job(job_id)
     job = _job(db, job_id)
-    assert job.status == "failed" and "no longer" in job.error
+    assert job.status == "failed" and job.error == "您已无权查看报表。"  # in the asker's language
 
 
 def test_a_large_team_renders_in_a_pool_of_processes(app, db, world, monkeypatch, tmp_path):
