@@ -52,8 +52,7 @@ class BenchmarkKind(AssessmentKind):
 
 
 def build(session, count: int):
-    from lms.competencies.models import MatrixRequirement
-    from lms.competencies.services.evidence import Evidence
+    from lms.competencies.models import Evidence, MatrixRequirement
     from lms.core import clock
     from lms.defaults import install_defaults
     from lms.paths.models import AssessmentSlot, CertificationPath

@@ -1,6 +1,7 @@
 """Time the HR reports for a large organisation: exports, dashboard and heat map.
 
     python benchmarks/hr_export.py [--people 20000] [--runs 10]
+    DATABASE_URL=postgresql://… python benchmarks/hr_export.py --people 100000
 
 Builds the organisation of benchmarks/hr_org.py (default 20,000 people with full histories)
 on a fresh SQLite file, or a throwaway PostgreSQL database when DATABASE_URL names a server.
@@ -11,7 +12,10 @@ Then:
 - the HR dashboard (first page, last page, a status filter sorted by expiry) and a
   manager's dashboard: p50/p95 over --runs requests after warm-ups, and the SQL statements
   per page;
-- the heat map of all teams.
+- the heat map of all teams;
+- the floor, in the same run: plain SELECTs of the same people, standings and stored levels
+  through csv.writer in a fresh process, and the CSV export's ratio to it;
+- check-derived after the build (the stored levels and standings against the history).
 """
 
 import argparse
@@ -31,8 +35,53 @@ sys.path.append(str(ROOT / "benchmarks"))
 from _harness import PASSWORD, scratch_app, signed_in, statements, summary, timed  # noqa: E402
 
 
+def _floor_csv(output: str) -> None:
+    """The floor: plain SELECTs of the same people, their standing on their tier and their
+    stored levels, streamed through csv.writer (no filters, no formatting, no per-cell work
+    beyond str())."""
+    import csv
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from certificates.models import CertificationStanding
+    from lms.competencies.models import Competency, CompetencyLevel
+    from lms.core.extensions import db
+    from lms.people.models import Person, Team
+
+    connection = db.session.connection()
+    competencies = list(connection.execute(select(Competency.id).order_by(Competency.id))
+                        .scalars())
+    manager, standing = aliased(Person), aliased(CertificationStanding)
+    people = connection.execution_options(yield_per=5000).execute(
+        select(Person.id, Person.employee_id, Person.name, Person.email, Team.name,
+               manager.name, Person.hire_date, standing.latest_status,
+               standing.valid_expires_on, standing.valid_composite)
+        .outerjoin(Team, Team.id == Person.team_id)
+        .outerjoin(manager, manager.id == Person.manager_id)
+        .outerjoin(standing, (standing.person_id == Person.id)
+                   & (standing.path_id == Person.tier_id))
+        .order_by(Person.id))
+    levels = db.session.get_bind().connect().execution_options(yield_per=20000).execute(
+        select(CompetencyLevel.person_id, CompetencyLevel.competency_id,
+               CompetencyLevel.level).order_by(CompetencyLevel.person_id))
+    pending = next(levels, None)
+    with open(output, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "employee_id", "name", "email", "team", "manager", "hired",
+                         "status", "expires", "composite", *competencies])
+        for row in people:
+            held = {}
+            while pending is not None and pending[0] <= row[0]:
+                if pending[0] == row[0]:
+                    held[pending[1]] = pending[2]
+                pending = next(levels, None)
+            writer.writerow([*row, *(held.get(c, "") for c in competencies)])
+
+
 def export_once(url: str, fmt: str, output: str) -> dict:
-    """In this (fresh) process: one export of everyone; its time, peak memory and size."""
+    """In this (fresh) process: one export of everyone (or the floor); its time, peak
+    memory and size."""
     from lms import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CHECK_SCHEMA": False,
@@ -42,10 +91,15 @@ def export_once(url: str, fmt: str, output: str) -> dict:
         "SC_PAGE_SIZE") / 2**20
     started = time.perf_counter()
     with app.app_context():
-        result = app.test_cli_runner().invoke(
-            args=["export-certifications", "--format", fmt, "-o", output])
-    seconds = time.perf_counter() - started
-    if result.exit_code != 0:
+        if fmt == "floor":
+            _floor_csv(output)
+            seconds = time.perf_counter() - started
+            result = None
+        else:
+            result = app.test_cli_runner().invoke(
+                args=["export-certifications", "--format", fmt, "-o", output])
+            seconds = time.perf_counter() - started
+    if result is not None and result.exit_code != 0:
         if result.exc_info is not None:
             raise result.exc_info[1].with_traceback(result.exc_info[2])
         raise SystemExit(f"export failed: {result.output}")
@@ -72,7 +126,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--export-only", choices=("csv", "xlsx"))
+    parser.add_argument("--export-only", choices=("csv", "xlsx", "floor"))
     parser.add_argument("--database-url")
     parser.add_argument("--output")
     args = parser.parse_args()
@@ -91,9 +145,13 @@ def main() -> int:
             logins = hr_org.build(db.session, args.people,
                                   generate_password_hash(PASSWORD, method="scrypt"))
             built = time.perf_counter() - started
+            from certificates.services.standing import check_standings
+            from lms.competencies.services.evidence import check_levels
+
+            drift = len(check_levels(db.session)) + len(check_standings(db.session))
             url = db.engine.url.render_as_string(hide_password=False)
             db.session.remove()
-        exports = {fmt: run_export(url, fmt) for fmt in ("csv", "xlsx")}
+        exports = {fmt: run_export(url, fmt) for fmt in ("floor", "csv", "xlsx")}
         hr = signed_in(app, logins["hr"])
         manager = signed_in(app, logins["manager"])
         last = (args.people + 49) // 50
@@ -108,7 +166,11 @@ def main() -> int:
         results = {label: (timed(client, url_, args.runs if "heat" not in label
                                  else max(2, args.runs // 4)), statements(app, client, url_))
                    for label, (client, url_) in pages.items()}
-    print(f"backend={backend} people={args.people} (built in {built:.1f}s)")
+    print(f"backend={backend} people={args.people} (built in {built:.1f}s, stored levels "
+          f"and standings included); check-derived after the build: {drift} differences")
+    floor = exports["floor"]["seconds"]
+    print(f"  floor (plain SELECTs + csv.writer, fresh process): {floor:.2f}s; the CSV export "
+          f"is {exports['csv']['seconds'] / floor:.1f}x the floor")
     for fmt, figures in exports.items():
         print(f"  export {fmt}: {figures['seconds']:.1f}s, peak RSS "
               f"{figures['max_rss_mb']:.0f} MB (the process held {figures['baseline_mb']:.0f} "

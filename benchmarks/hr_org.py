@@ -21,10 +21,11 @@ from assessments.review360.models import Cycle, CycleGroup, Subject
 from assessments.review360.services.questionnaires import latest_for_tier
 from certificates.models import AwardApproval, Certificate, CertificationEvaluation
 from certificates.services.rules import rules_version
+from certificates.services.standing import check_standings
 from courses.models import Enrollment, PathCourse
 from courses.services.content_files.importer import import_starter_courses
-from lms.competencies.models import MatrixRequirement
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence, MatrixRequirement
+from lms.competencies.services.evidence import check_levels
 from lms.core import clock
 from lms.defaults import install_defaults
 from lms.people.models import Person, PersonRole, Team
@@ -194,6 +195,10 @@ def build(session, people: int, password_hash: str, seed: int = 7) -> dict[str, 
             "cycle_id": cycle.id, "person_id": p, "version_id": version.id,
             "rated_as_manager": tiers[p] == "MANAGER", "nomination_state": "approved",
             "score": Decimal(rng.randint(5500, 9800)) / 100} for p in rated])
+    # Rows went in by executemany, past the ORM's flush listeners: the stored levels and
+    # standings are filled the way migration 0011 backfills them (check-derived --fix).
+    check_levels(session, fix=True)
+    check_standings(session, fix=True)
     session.commit()
     return {"hr": "hr@bench.example", "manager": "manager0@bench.example",
             "manager_team": str(team_ids[0]), "first_manager": str(first_manager)}

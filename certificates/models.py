@@ -201,6 +201,35 @@ class AwardApproval(db.Model):
     path = relationship("CertificationPath")
 
 
+class CertificationStanding(db.Model):
+    """What a person's certificates and approval requests say on one path, stored whenever
+    a certificate or request is written (certificates.services.standing keeps it), so that
+    reports filter, sort and count in SQL: the newest certificate, the newest one still in
+    force ("valid" status; whether it has expired is decided against today when read, so
+    nothing needs a nightly job), and whether a request waits. The rules' answer is the
+    path's `CertificationEvaluation`. `flask --app lms check-derived` recomputes these."""
+
+    __tablename__ = "certification_standing"
+    __table_args__ = (Index("ix_certification_standing_path", "path_id", "valid_expires_on"),)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    path_id: Mapped[int] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="CASCADE"), primary_key=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    latest_certificate_id: Mapped[int | None] = mapped_column(Integer)
+    latest_serial: Mapped[str | None] = mapped_column(String(40))
+    latest_status: Mapped[str | None] = mapped_column(String(20))
+    latest_issued_on: Mapped[date | None]
+    latest_expires_on: Mapped[date | None]
+    valid_certificate_id: Mapped[int | None] = mapped_column(Integer)
+    valid_serial: Mapped[str | None] = mapped_column(String(40))
+    valid_issued_on: Mapped[date | None]
+    valid_expires_on: Mapped[date | None]
+    valid_composite: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    valid_components: Mapped[dict | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
 class CertificateDesign(db.Model):
     """The certificate's look, restyled by admins: a sandboxed Jinja template, colours and
     images (kept as data: URLs, the only resources the PDF renderer loads). One row, id 1."""

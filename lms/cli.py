@@ -4,8 +4,11 @@ package registers its own through its init_app)."""
 import click
 from sqlalchemy import func, select
 
+from certificates.services.standing import check_standings
 from courses.models import Course
+from lms.competencies.services.evidence import check_levels
 from lms.core import clock
+from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.defaults import install_defaults
@@ -73,4 +76,33 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
     click.echo(f"Administrator {email} created.")
 
 
-COMMANDS = (seed_demo_command, seed_defaults_command, create_admin_command)
+@click.command("check-derived")
+@click.option("--fix", is_flag=True, help="Correct the stored rows that differ.")
+def check_derived_command(fix: bool) -> None:
+    """Recompute the stored competency levels and certification standings from the evidence,
+    certificates and approval requests, and list every difference (exit status 1 if any)."""
+    with writing():
+        levels = check_levels(db.session, fix=fix)
+        standings = check_standings(db.session, fix=fix)
+        if fix:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    for difference in levels[:50]:
+        click.echo(f"level person={difference.person_id} "
+                   f"competency={difference.competency_id}: stored {difference.stored}, "
+                   f"from the evidence {difference.computed}")
+    for difference in standings[:50]:
+        click.echo(f"standing person={difference.person_id} path={difference.path_id}: "
+                   f"stored {difference.stored}, from the certificates {difference.computed}")
+    shown = len(levels[:50]) + len(standings[:50])
+    if len(levels) + len(standings) > shown:
+        click.echo(f"… and {len(levels) + len(standings) - shown} more.")
+    click.echo(f"{len(levels)} competency levels and {len(standings)} standings differ"
+               + (" (corrected)." if fix and (levels or standings) else "."))
+    if (levels or standings) and not fix:
+        raise SystemExit(1)
+
+
+COMMANDS = (seed_demo_command, seed_defaults_command, create_admin_command,
+            check_derived_command)

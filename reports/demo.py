@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence
 
 HISTORY_MONTHS = 11
 

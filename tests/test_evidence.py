@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.competencies.models import Competency
-from lms.competencies.services.evidence import Evidence, profiles
+from lms.competencies.models import Competency, Evidence
+from lms.competencies.services.evidence import profiles
 
 
 def add(db, person, competency, level, kind, day, weight="1"):

@@ -90,3 +90,34 @@ def test_upgrade_keeps_data_of_an_older_schema(empty_app):
             assert row == ("王芳", "Hotline")
             roles = connection.execute(sa.text("SELECT role FROM person_role")).scalars().all()
             assert roles == ["agent"]
+
+
+def test_the_derived_state_migration_backfills_existing_data(empty_app):
+    """0011 creates the stored levels and standings and fills them from the evidence and
+    certificates already there: check-derived finds nothing to correct afterwards."""
+    from certificates.models import CertificationStanding
+    from certificates.services.standing import check_standings
+    from lms.competencies.models import CompetencyLevel
+    from lms.competencies.services.evidence import check_levels
+    from lms.core import clock
+    from lms.demo import seed_demo
+
+    with empty_app.app_context():
+        upgrade()
+        seed_demo(db.session, clock.today())
+        db.session.commit()
+        levels = db.session.scalar(sa.select(sa.func.count()).select_from(CompetencyLevel))
+        standings = db.session.scalar(
+            sa.select(sa.func.count()).select_from(CertificationStanding))
+        assert levels > 50 and standings > 0
+        db.session.remove()
+        downgrade(revision="privacy0010")
+        with db.engine.connect() as connection:
+            assert "competency_level" not in sa.inspect(connection).get_table_names()
+        upgrade()
+        assert db.session.scalar(
+            sa.select(sa.func.count()).select_from(CompetencyLevel)) == levels
+        assert db.session.scalar(
+            sa.select(sa.func.count()).select_from(CertificationStanding)) == standings
+        assert check_levels(db.session) == [] and check_standings(db.session) == []
+        db.session.remove()

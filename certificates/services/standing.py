@@ -1,8 +1,12 @@
 """Certification standing of many people at once (what HR reports and exports read).
 
-`standings` reads the stored evaluations, pending approvals and certificates in a constant
-number of queries (three, whatever the number of people): it never re-runs the rules. For
-large lists it reads the tables whole rather than sending thousands of ids to the database.
+Two stored tables answer it, never the rules and never the certificate history: the rules'
+latest answer per person and path (`CertificationEvaluation`, written by the engine) and what
+their certificates and approval requests say (`CertificationStanding`, kept here: any flush
+that writes a certificate or a request recomputes that person and path in the same
+transaction). Whether a certificate has expired is decided against today when read, so
+nothing needs a nightly job to stay right. `check_standings` recomputes the stored rows from
+the certificates and requests and lists the differences (`flask --app lms check-derived`).
 
 A person's entries are the paths they have an evaluation, an approval request or a
 certificate for (the engine evaluates a person's tier and its prerequisites whenever their
@@ -16,22 +20,30 @@ results, courses or tier change). The status, in order of precedence:
 """
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, delete, event, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
-from certificates.models import AwardApproval, Certificate, CertificationEvaluation
+from certificates.models import (
+    AwardApproval,
+    Certificate,
+    CertificationEvaluation,
+    CertificationStanding,
+)
 from certificates.services.missing import describe_all
 from lms.core import clock
+from lms.core.database import upsert
 
 STATUSES = ("not_started", "in_progress", "pending_approval", "certified", "expiring",
             "expired", "revoked")
 # Above this many ids a query reads the whole table instead of an IN list.
 _IN_LIMIT = 1000
+_STORED = ("pending", "latest_certificate_id", "latest_serial", "latest_status",
+           "latest_issued_on", "latest_expires_on", "valid_certificate_id", "valid_serial",
+           "valid_issued_on", "valid_expires_on", "valid_composite", "valid_components")
 
 
 @dataclass(frozen=True)
@@ -49,41 +61,156 @@ class PathStanding:
     components: dict[str, Decimal | None]   # slot code -> exact score
 
 
-def _rows(session, stmt, column, person_ids: set[int]):
-    # Core execution (no ORM row processing): HR reports read tens of thousands of rows.
-    if session.autoflush:
-        session.flush()
+def _computed(connection, pairs) -> dict[tuple[int, int], dict]:
+    """{(person_id, path_id): stored columns} from the certificates and requests of `pairs`
+    (pairs with neither are absent)."""
+    people = sorted({p for p, _ in pairs})
+    C, A = Certificate.__table__.c, AwardApproval.__table__.c
+    found: dict[tuple[int, int], dict] = {}
+
+    def entry(pair):
+        return found.setdefault(pair, dict.fromkeys(_STORED) | {"pending": False})
+
+    for start in range(0, len(people), _IN_LIMIT):
+        ids = people[start:start + _IN_LIMIT]
+        for row in connection.execute(
+                select(C.person_id, C.path_id, C.id, C.serial, C.status, C.issued_on,
+                       C.expires_on, C.composite, C.components).where(C.person_id.in_(ids))
+                .order_by(C.issued_on, C.id)):
+            pair = (row.person_id, row.path_id)
+            if pair not in pairs:
+                continue
+            values = entry(pair)  # rows come oldest first: the last one written wins
+            values.update(latest_certificate_id=row.id, latest_serial=row.serial,
+                          latest_status=row.status, latest_issued_on=row.issued_on,
+                          latest_expires_on=row.expires_on)
+            if row.status == "valid":
+                values.update(valid_certificate_id=row.id, valid_serial=row.serial,
+                              valid_issued_on=row.issued_on, valid_expires_on=row.expires_on,
+                              valid_composite=row.composite, valid_components=row.components)
+        for person_id, path_id in connection.execute(
+                select(A.person_id, A.path_id).where(A.person_id.in_(ids),
+                                                     A.status == "pending")):
+            if (person_id, path_id) in pairs:
+                entry((person_id, path_id))["pending"] = True
+    return found
+
+
+def refresh_standings(connection, pairs: set[tuple[int, int]]) -> None:
+    """Recompute the stored standing of `pairs` ((person_id, path_id)) from their
+    certificates and approval requests: two reads, one upsert, a delete only for pairs left
+    with neither."""
+    if not pairs:
+        return
+    computed = _computed(connection, pairs)
+    now = clock.now()
+    upsert(connection, CertificationStanding.__table__,
+           [{"person_id": p, "path_id": path, **computed[(p, path)], "updated_at": now}
+            for p, path in sorted(computed)], ("person_id", "path_id"))
+    gone = [pair for pair in pairs if pair not in computed]
+    if gone:
+        S = CertificationStanding.__table__.c
+        connection.execute(delete(CertificationStanding.__table__).where(
+            tuple_(S.person_id, S.path_id).in_(gone)))
+
+
+@event.listens_for(Session, "after_flush")
+def _standing_follows_certificates(session, _context) -> None:
+    # Any flush that writes a certificate or an approval request (awards, revocations,
+    # approvals, a batch, a test) brings that person's standing on the path along.
+    pairs = {(obj.person_id, obj.path_id)
+             for obj in (*session.new, *session.dirty, *session.deleted)
+             if isinstance(obj, Certificate | AwardApproval)}
+    if pairs:
+        refresh_standings(session.connection(), pairs)
+
+
+@dataclass(frozen=True)
+class StandingDifference:
+    person_id: int
+    path_id: int
+    stored: dict | None
+    computed: dict | None
+
+
+def check_standings(session, *, fix: bool = False) -> list[StandingDifference]:
+    """Every stored standing against the certificates and requests; with `fix`, corrected.
+    The caller commits."""
+    session.flush()
     connection = session.connection()
-    if len(person_ids) <= _IN_LIMIT:
-        return connection.execute(stmt.where(column.in_(person_ids))).all()
-    return [row for row in connection.execute(stmt) if row[0] in person_ids]
+    C, A = Certificate.__table__.c, AwardApproval.__table__.c
+    S = CertificationStanding.__table__.c
+    pairs = set(connection.execute(select(C.person_id, C.path_id).distinct()).all()) \
+        | set(connection.execute(select(A.person_id, A.path_id)
+                                 .where(A.status == "pending").distinct()).all())
+    stored = {(row.person_id, row.path_id): {name: getattr(row, name) for name in _STORED}
+              for row in connection.execute(select(S.person_id, S.path_id,
+                                                   *[S[n] for n in _STORED]))}
+    pairs = {tuple(p) for p in pairs}
+    computed = _computed(connection, pairs)
+    differences = []
+    for pair in sorted(pairs | set(stored)):
+        want, have = computed.get(pair), stored.get(pair)
+        if want is not None:
+            want = {k: _comparable(v) for k, v in want.items()}
+        if have is not None:
+            have = {k: _comparable(v) for k, v in have.items()}
+        if want != have:
+            differences.append(StandingDifference(pair[0], pair[1], have, want))
+    if fix and differences:
+        refresh_standings(connection, {(d.person_id, d.path_id) for d in differences})
+    return differences
+
+
+def _comparable(value):
+    if isinstance(value, Decimal | float):
+        return Decimal(str(value)).quantize(Decimal("0.00000001"))
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":  # SQLite dates
+        return date.fromisoformat(value)
+    return value
+
+
+def _in(column, ids: set[int]):
+    # IN lists stay small; a large report reads the table whole (Core, no ORM rows).
+    return column.in_(ids) if len(ids) <= _IN_LIMIT else None
 
 
 def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def standings(session, person_ids, *, today=None,
               expiring_within_days=60) -> dict[int, dict[int, PathStanding]]:
     """{person_id: {path_id: PathStanding}} for every id (an empty dict for people with
-    nothing evaluated yet), in three queries; missing items in the current language."""
+    nothing evaluated yet), from the stored tables in two queries; missing items in the
+    current language."""
     ids = {int(pid) for pid in person_ids}
     result: dict[int, dict[int, PathStanding]] = {pid: {} for pid in ids}
     if not ids:
         return result
     today = today or clock.today()
     horizon = today + timedelta(days=expiring_within_days)
-    E, C, A = CertificationEvaluation, Certificate, AwardApproval
-    evaluations = _rows(session, select(E.person_id, E.path_id, E.percent, E.missing,
-                                        E.composite, E.components), E.person_id, ids)
-    pending = {(p, path) for p, path in _rows(
-        session, select(A.person_id, A.path_id).where(A.status == "pending"), A.person_id, ids)}
-    certificates: dict[tuple[int, int], list] = defaultdict(list)
-    for row in _rows(session, select(C.person_id, C.path_id, C.id, C.serial, C.issued_on,
-                                     C.expires_on, C.status, C.composite, C.components),
-                     C.person_id, ids):
-        certificates[(row.person_id, row.path_id)].append(row)
-    by_pair = {(e.person_id, e.path_id): e for e in evaluations}
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
+    E, S = CertificationEvaluation.__table__.c, CertificationStanding.__table__.c
+
+    def rows(stmt, column):
+        condition = _in(column, ids)
+        found = connection.execute(stmt if condition is None else stmt.where(condition))
+        return [row for row in found if row[0] in ids]
+
+    evaluations = {(r.person_id, r.path_id): r for r in rows(
+        select(E.person_id, E.path_id, E.percent, E.missing, E.composite, E.components),
+        E.person_id)}
+    stored = {(r.person_id, r.path_id): r for r in rows(
+        select(S.person_id, S.path_id, *[S[n] for n in _STORED]), S.person_id)}
+    in_force = {pair: r for pair, r in stored.items()
+                if r.valid_expires_on is not None and _date(r.valid_expires_on) >= today}
     described: dict[str, tuple[str, ...]] = {}
 
     def describe(items) -> tuple[str, ...]:
@@ -93,38 +220,40 @@ def standings(session, person_ids, *, today=None,
             described[key] = describe_all(items)
         return described[key]
 
-    for pair in set(by_pair) | pending | set(certificates):
+    for pair in set(evaluations) | set(stored):
         person_id, path_id = pair
-        evaluation = by_pair.get(pair)
-        held = sorted(certificates.get(pair, []), key=lambda c: (c.issued_on, c.id))
-        valid = [c for c in held if c.status == "valid" and c.expires_on >= today]
-        shown = valid[-1] if valid else (held[-1] if held else None)
-        if valid:
-            status = "expiring" if shown.expires_on <= horizon else "certified"
-        elif pair in pending:
-            status = "pending_approval"
-        elif shown is not None:
-            status = "revoked" if shown.status == "revoked" else "expired"
-        elif evaluation is not None and (evaluation.percent > 0 or any(
-                v is not None for v in (evaluation.components or {}).values())):
-            status = "in_progress"
-        else:
-            status = "not_started"
-        if valid:
+        evaluation, held = evaluations.get(pair), stored.get(pair)
+        valid = in_force.get(pair)
+        if valid is not None:
+            expires = _date(valid.valid_expires_on)
+            status = "expiring" if expires <= horizon else "certified"
+            certificate_id, serial = valid.valid_certificate_id, valid.valid_serial
+            issued, composite = _date(valid.valid_issued_on), valid.valid_composite
             # The certified scores are the certificate's; the evaluation may have moved on.
-            composite, components = shown.composite, shown.components or {}
-        elif evaluation is not None:
-            composite, components = evaluation.composite, evaluation.components or {}
+            components = valid.valid_components or {}
         else:
-            composite, components = None, {}
+            if held is not None and held.pending:
+                status = "pending_approval"
+            elif held is not None and held.latest_status is not None:
+                status = "revoked" if held.latest_status == "revoked" else "expired"
+            elif evaluation is not None and (evaluation.percent > 0 or any(
+                    v is not None for v in (evaluation.components or {}).values())):
+                status = "in_progress"
+            else:
+                status = "not_started"
+            has_latest = held is not None and held.latest_certificate_id is not None
+            certificate_id = held.latest_certificate_id if has_latest else None
+            serial = held.latest_serial if has_latest else None
+            issued = _date(held.latest_issued_on) if has_latest else None
+            expires = _date(held.latest_expires_on) if has_latest else None
+            composite = evaluation.composite if evaluation is not None else None
+            components = (evaluation.components or {}) if evaluation is not None else {}
         result[person_id][path_id] = PathStanding(
             person_id=person_id, path_id=path_id, status=status,
             percent=100 if valid else (evaluation.percent if evaluation else 0),
             missing=() if valid or evaluation is None else describe(evaluation.missing),
-            certificate_id=shown.id if shown else None, serial=shown.serial if shown else None,
-            issued_on=shown.issued_on if shown else None,
-            expires_on=shown.expires_on if shown else None,
-            composite=_decimal(composite),
+            certificate_id=certificate_id, serial=serial, issued_on=issued,
+            expires_on=expires, composite=_decimal(composite),
             components={code: _decimal(v) for code, v in components.items()},
         )
     return result
@@ -142,49 +271,38 @@ class StatusColumns:
     composite: object
 
 
-def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60):
-    """`stmt` outer-joined to what the standing of the person and path named by the column
-    expressions `person_id` and `path_id` (e.g. Person.id and Person.tier_id) needs, and the
-    StatusColumns over those joins. Derived tables, not correlated subqueries: a list of
-    twenty thousand people is one pass over each table."""
+def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60,
+                with_evaluation=True):
+    """`stmt` outer-joined to the stored standing and evaluation of the person and path named
+    by the column expressions `person_id` and `path_id` (e.g. Person.id and Person.tier_id),
+    and the StatusColumns over those joins: two primary-key joins per person. Without the
+    evaluation (counts that only tell certified, expiring and lapsed people apart) one join,
+    and "in_progress" reads as "not_started"."""
     today = today or clock.today()
     horizon = today + timedelta(days=expiring_within_days)
-    C, A, E = Certificate, AwardApproval, CertificationEvaluation
-
-    def newest(*conditions):
-        rank = func.row_number().over(partition_by=(C.person_id, C.path_id),
-                                      order_by=(C.issued_on.desc(), C.id.desc()))
-        ranked = select(C.person_id, C.path_id, C.status, C.issued_on, C.expires_on,
-                        C.composite, rank.label("rank")).where(*conditions).subquery()
-        return select(ranked).where(ranked.c.rank == 1).subquery()
-
-    latest = newest()
-    valid = newest(C.status == "valid", C.expires_on >= today)
-    pending = (select(A.person_id, A.path_id).where(A.status == "pending")
-               .group_by(A.person_id, A.path_id).subquery())
-    evaluation = aliased(E)
-
-    def on(table):
-        return and_(table.c.person_id == person_id, table.c.path_id == path_id)
-
-    stmt = (stmt.outerjoin(latest, on(latest)).outerjoin(valid, on(valid))
-            .outerjoin(pending, on(pending))
-            .outerjoin(evaluation, and_(evaluation.person_id == person_id,
-                                        evaluation.path_id == path_id)))
+    standing = aliased(CertificationStanding)
+    evaluation = aliased(CertificationEvaluation)
+    stmt = stmt.outerjoin(standing, and_(standing.person_id == person_id,
+                                         standing.path_id == path_id))
+    if with_evaluation:
+        stmt = stmt.outerjoin(evaluation, and_(evaluation.person_id == person_id,
+                                               evaluation.path_id == path_id))
+    certified = standing.valid_expires_on >= today
     status = case(
         (path_id.is_(None), None),
-        (valid.c.expires_on <= horizon, "expiring"),
-        (valid.c.expires_on.is_not(None), "certified"),
-        (pending.c.person_id.is_not(None), "pending_approval"),
-        (latest.c.status == "revoked", "revoked"),
-        (latest.c.status.is_not(None), "expired"),
-        (evaluation.started.is_(True), "in_progress"),
+        (and_(certified, standing.valid_expires_on <= horizon), "expiring"),
+        (certified, "certified"),
+        (standing.pending.is_(True), "pending_approval"),
+        (standing.latest_status == "revoked", "revoked"),
+        (standing.latest_status.is_not(None), "expired"),
+        *([(evaluation.started.is_(True), "in_progress")] if with_evaluation else []),
         else_="not_started")
-    certified = valid.c.expires_on.is_not(None)
     # The certified scores and dates are the valid certificate's; else the latest's and the
     # latest evaluation's.
     return stmt, StatusColumns(
         status=status,
-        expires_on=case((certified, valid.c.expires_on), else_=latest.c.expires_on),
-        issued_on=case((certified, valid.c.issued_on), else_=latest.c.issued_on),
-        composite=case((certified, valid.c.composite), else_=evaluation.composite))
+        expires_on=case((certified, standing.valid_expires_on),
+                        else_=standing.latest_expires_on),
+        issued_on=case((certified, standing.valid_issued_on), else_=standing.latest_issued_on),
+        composite=case((certified, standing.valid_composite),
+                       else_=evaluation.composite if with_evaluation else None))

@@ -1,8 +1,14 @@
-"""Competency framework: areas, competencies, the proficiency scale, the matrix."""
+"""Competency framework: areas, competencies, the proficiency scale, the matrix; the evidence
+of people's levels and the level each person holds (kept up to date from the evidence)."""
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core import clock
+from lms.core.database import UTCDateTime
 from lms.core.extensions import db
 from lms.core.i18n import Translated
 
@@ -58,3 +64,39 @@ class MatrixRequirement(db.Model):
 
     competency: Mapped[Competency] = relationship()
     path = relationship("CertificationPath", back_populates="requirements")
+
+
+class Evidence(db.Model):
+    """One observation of a person's level in one competency, from one assessment result."""
+
+    __tablename__ = "competency_evidence"
+    __table_args__ = (Index("ix_evidence_person_competency", "person_id", "competency_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id", ondelete="CASCADE"))
+    # Level on the proficiency scale, exact (e.g. 3.60 from a 72 % score on a 1–5 scale).
+    level: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    source_kind: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[str] = mapped_column(String(60))
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("1"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CompetencyLevel(db.Model):
+    """The level a person holds in one competency: the evidence profile policy
+    (lms.competencies.services.evidence) applied to their evidence, stored when evidence is
+    written so that reports read one row instead of the whole history.
+    `flask --app lms check-derived` recomputes these from the evidence and compares."""
+
+    __tablename__ = "competency_level"
+    __table_args__ = (Index("ix_competency_level_competency", "competency_id", "level"),)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    competency_id: Mapped[int] = mapped_column(
+        ForeignKey("competency.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    # The weighted mean before rounding (8 places), and the source kinds it came from.
+    exact: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    sources: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -83,3 +85,15 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def upsert(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
+    """Insert `rows` into `table`, replacing the columns of rows whose `keys` already exist:
+    one INSERT … ON CONFLICT DO UPDATE (executemany) on SQLite and PostgreSQL alike."""
+    if not rows:
+        return
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    updated = {name: stmt.excluded[name] for name in rows[0] if name not in keys}
+    connection.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updated),
+                       rows)

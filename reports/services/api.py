@@ -3,19 +3,21 @@
 Every function takes `scope`, a SQL condition on Person from `policy.report_scope` of the
 token's person, so nothing outside what that person may see is ever read. A page costs a
 constant number of queries whatever the number of people: one for the people (keyset
-pagination on employee ID, then id), three for their standings, one or two for the framework.
+pagination on employee ID, then id), two for their standings, one or two for the framework.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select, union
 from sqlalchemy.orm import aliased
 
-from certificates.services.standing import STATUSES, PathStanding, standings
+from certificates.models import CertificationEvaluation, CertificationStanding
+from certificates.services.standing import STATUSES, PathStanding, join_status, standings
 from lms.competencies.services import matrix as framework_services
 from lms.competencies.services.evidence import profiles
+from lms.core import clock
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from reports.services.rows import narrow_people
@@ -24,7 +26,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 # Certificates ending within this many days show as "expiring" (as on the HR dashboard).
 EXPIRING_DAYS = 60
 PEOPLE_PARAMETERS = frozenset({"team_id", "manager_id", "tier", "active", "hired_from",
-                               "hired_to", "limit", "cursor"})
+                               "hired_to", "updated_since", "limit", "cursor"})
 CERTIFICATION_PARAMETERS = PEOPLE_PARAMETERS | {"path", "status"}
 
 
@@ -48,6 +50,7 @@ class PeopleQuery:
     after: tuple[str, int] | None = None   # (employee_id, id) of the previous page's last
     path_id: int | None = None
     status: str | None = None
+    updated_since: datetime | None = None
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
@@ -81,6 +84,20 @@ def _integer(args, name: str, low: int | None = None, high: int | None = None) -
     if (low is not None and value < low) or (high is not None and value > high):
         raise BadParameter(name, f"{name} must be between {low} and {high}")
     return value
+
+
+def _moment(args, name: str) -> datetime | None:
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw) if len(raw) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise BadParameter(name, f"{name} must be a date and time with a time zone "
+                                 "(e.g. 2026-12-01T00:00:00Z)")
+    return moment.astimezone(UTC)
 
 
 def _date(args, name: str) -> date | None:
@@ -130,10 +147,11 @@ def parse_query(session, args, secret_key: str, allowed: frozenset[str]) -> Peop
         hired_from=hired_from, hired_to=hired_to,
         limit=DEFAULT_LIMIT if limit is None else limit,
         after=decode_cursor(secret_key, cursor) if cursor else None,
-        path_id=_path_id(session, args, "path"), status=status)
+        path_id=_path_id(session, args, "path"), status=status,
+        updated_since=_moment(args, "updated_since"))
 
 
-def _people_statement(session, scope, query: PeopleQuery):
+def _people_statement(session, scope, query: PeopleQuery, *, certifications: bool = False):
     """People `scope` selects, filtered, in keyset order, with team, manager and tier."""
     manager, tier = aliased(Person), aliased(CertificationPath)
     stmt = (select(Person.id, Person.employee_id, Person.name, Person.email, Person.hire_date,
@@ -147,6 +165,8 @@ def _people_statement(session, scope, query: PeopleQuery):
             .where(scope))
     if query.active is not None:
         stmt = stmt.where(Person.active.is_(query.active))
+    if query.updated_since is not None and not certifications:
+        stmt = stmt.where(Person.updated_at >= query.updated_since)
     return narrow_people(session, stmt, team_id=query.team_id, manager_id=query.manager_id,
                          tier_id=query.tier_id, hired_from=query.hired_from,
                          hired_to=query.hired_to)
@@ -243,29 +263,47 @@ def _person_ref(row) -> dict:
     return {"id": row.id, "employee_id": row.employee_id, "name": row.name}
 
 
+def _has_status(query: PeopleQuery, today: date):
+    """A condition on Person: one of the certifications the API lists for them is in
+    `query.status` (the path filter's path; else their tier's or any path with a record),
+    decided by the database from the stored standings."""
+    if query.path_id is not None:
+        pairs = select(Person.id.label("person_id"), literal(query.path_id).label("path_id"))
+    else:
+        E, S = CertificationEvaluation, CertificationStanding
+        pairs = union(select(E.person_id, E.path_id), select(S.person_id, S.path_id),
+                      select(Person.id, Person.tier_id).where(Person.tier_id.is_not(None)))
+    pairs = pairs.subquery()
+    stmt, columns = join_status(select(pairs.c.person_id).select_from(pairs),
+                                pairs.c.person_id, pairs.c.path_id, today=today,
+                                expiring_within_days=EXPIRING_DAYS)
+    return Person.id.in_(stmt.where(columns.status == query.status))
+
+
+def _changed_since(moment: datetime):
+    """A condition on Person: their standing changed at or after `moment` (a new
+    evaluation, certificate or approval request)."""
+    E, S = CertificationEvaluation, CertificationStanding
+    return or_(Person.id.in_(select(E.person_id).where(E.evaluated_at >= moment)),
+               Person.id.in_(select(S.person_id).where(S.updated_at >= moment)))
+
+
 def certifications_page(session, scope, query: PeopleQuery, secret_key: str, *,
                         today: date | None = None) -> dict:
     """{"data": [{"person", "certifications"}], "next_cursor"} in a constant number of
-    queries. With a status filter every selected person's standing is read first (three
-    queries, whole tables past a thousand people) so pages hold only people who match."""
+    queries: the page of people (filters, the status and updated_since included, decided by
+    the database over the stored standings), then their standings (two)."""
+    today = today or clock.today()
     paths = _all_paths(session)
-    base = _people_statement(session, scope, query)
-    if query.status is None:
-        rows, cursor = _page(session.execute(
-            _after(base, query.after).limit(query.limit + 1)).all(), query, secret_key)
-        held = standings(session, [r.id for r in rows], today=today,
-                         expiring_within_days=EXPIRING_DAYS)
-    else:
-        candidates = session.execute(_after(base, query.after)).all()
-        held = standings(session, [r.id for r in candidates], today=today,
-                         expiring_within_days=EXPIRING_DAYS)
-        matching = []
-        for row in candidates:
-            if _certifications_of(row, held.get(row.id, {}), paths, query):
-                matching.append(row)
-                if len(matching) > query.limit:
-                    break
-        rows, cursor = _page(matching, query, secret_key)
+    base = _people_statement(session, scope, query, certifications=True)
+    if query.status is not None:
+        base = base.where(_has_status(query, today))
+    if query.updated_since is not None:
+        base = base.where(_changed_since(query.updated_since))
+    rows, cursor = _page(session.execute(
+        _after(base, query.after).limit(query.limit + 1)).all(), query, secret_key)
+    held = standings(session, [r.id for r in rows], today=today,
+                     expiring_within_days=EXPIRING_DAYS)
     return {"data": [{"person": _person_ref(r), "certifications": [
         certification_json(path, standing)
         for path, standing in _certifications_of(r, held.get(r.id, {}), paths, query)]}

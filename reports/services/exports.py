@@ -32,7 +32,8 @@ from reports.services import rows as report_rows
 from reports.services.filters import ReportFilters
 
 BOM = "\ufeff"  # the UTF-8 byte-order mark: Excel then reads the CSV as UTF-8
-
+# People per details read: IN lists stay well under the databases' limits.
+EXPORT_BATCH = 1000
 # Columns 1 and 2 (employee ID, name) stay in view when an XLSX sheet scrolls sideways.
 _FROZEN_COLUMNS = 2
 
@@ -54,6 +55,8 @@ class _Layout:
         self.paths: list[CertificationPath] = report_rows.paths(session)
         self.slots = {p.id: [s.code for s in p.slots] for p in self.paths}
         self.competencies = report_rows.competencies(session)
+        self.competency_ids = [c.id for c in self.competencies]
+        self.required = report_rows.required_levels(session)
         self.tier_codes = {p.id: p.code for p in self.paths}
         self.columns = self._columns()
 
@@ -76,7 +79,7 @@ class _Layout:
                  Column("overdue_courses", "int")]
         return cols
 
-    def values(self, row: report_rows.PersonRow, detail: report_rows.PersonDetail) -> list:
+    def values(self, row: report_rows.PersonRow, detail: report_rows.ExportDetail) -> list:
         """The person's cells in column order (None for empty), typed, not yet neutralised."""
         tier = self.tier_codes.get(row.tier_id) if row.tier_id is not None else None
         out = [row.employee_id, row.name, row.email, row.team, row.manager_employee_id,
@@ -90,9 +93,9 @@ class _Layout:
             out += [standing.status, standing.percent, "; ".join(standing.missing) or None,
                     standing.issued_on, standing.expires_on, _exact(standing.composite)]
             out += [_exact(standing.components.get(slot)) for slot in self.slots[path.id]]
-        for competency in self.competencies:
-            line = detail.competencies.get(competency.id)
-            out += [line.level if line else None, line.required if line else None]
+        levels, needs = detail.levels, self.required.get(row.tier_id, {})
+        for cid in self.competency_ids:
+            out += [levels.get(cid), needs.get(cid)]
         review = detail.review360  # the stored weighted score only: no groups, no raters
         out += [_exact(review.score) if review else None,
                 review.cycle_title if review else None, detail.overdue]
@@ -100,10 +103,11 @@ class _Layout:
 
 
 def _people(session, scope, filters: ReportFilters, as_of: datetime):
-    """(row, detail) for everyone in the report, details read one batch at a time."""
+    """(row, detail) for everyone in the report, details read one batch at a time (plain
+    rows: one object per person, none per cell)."""
     rows = report_rows.report_people(session, scope, filters, today=as_of.date())
-    for batch in report_rows.batches(rows):
-        held = report_rows.details(session, batch, today=as_of.date())
+    for batch in report_rows.batches(rows, EXPORT_BATCH):
+        held = report_rows.export_details(session, batch, today=as_of.date())
         for row in batch:
             yield row, held[row.id]
 
@@ -126,6 +130,16 @@ def _csv_text(value) -> str:
     return str(safe_cell(value)) if isinstance(value, str) else str(value)
 
 
+# Per column kind, chosen once per export rather than by testing every cell's type.
+_CSV_TEXT = {
+    "text": lambda value: safe_cell(value) if isinstance(value, str) else _csv_text(value),
+    "int": str,
+    "decimal": _csv_text,
+    "date": _csv_text,
+    "bool": lambda value: "true" if value else "false",
+}
+
+
 def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterator[str]:
     """The CSV export line by line: the header row first (after the UTF-8 byte-order mark,
     so Excel reads names in any script; pandas and csv readers with utf-8-sig skip it), then
@@ -143,8 +157,10 @@ def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterat
 
     layout = _Layout(session)
     yield BOM + line([c.name for c in layout.columns])
+    texts = [_CSV_TEXT[c.kind] for c in layout.columns]
     for row, detail in _people(session, scope, filters, as_of):
-        yield line([_csv_text(v) for v in layout.values(row, detail)])
+        yield line(["" if value is None else text(value)
+                    for text, value in zip(texts, layout.values(row, detail), strict=True)])
 
 
 def _slug(text: str) -> str:

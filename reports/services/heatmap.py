@@ -17,8 +17,8 @@ requires the competency (people whose tier does not require it are left out of t
   level: 0 green, 1 yellow, 2 orange, 3 or more red. Surpluses are not averaged in, so one
   expert does not hide a colleague's gap.
 
-The teams view walks people in batches of `rows.BATCH` (one `details` call each), keeping
-only per-team sums, so memory stays bounded for a large organisation.
+The teams view is counted by the database over the stored levels (`CompetencyLevel`):
+GROUP BY team and competency, so neither time nor memory grows with per-person detail.
 
 Trend (the team page): for each of the last twelve month ends (the current month up to
 today), each person's profile is replayed as it stood then — the same profile policy
@@ -35,10 +35,16 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
-from lms.competencies.models import Competency, CompetencyArea, MatrixRequirement
-from lms.competencies.services.evidence import Evidence, profiles
+from lms.competencies.models import (
+    Competency,
+    CompetencyArea,
+    CompetencyLevel,
+    Evidence,
+    MatrixRequirement,
+)
+from lms.competencies.services.evidence import profiles
 from lms.competencies.services.matrix import heat
 from lms.core import clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind
@@ -104,28 +110,30 @@ def person_cell(line: report_rows.CompetencyLine | None) -> PersonCell:
     return PersonCell(line.level, line.required, heat(line.required, line.level))
 
 
-def team_heat(session, scope, filters: ReportFilters, *, today: date | None = None,
-              batch: int = report_rows.BATCH) -> list[TeamHeatRow]:
-    """Teams × competencies under `scope` and `filters`, aggregated as the module says; the
-    people are walked `batch` at a time."""
-    people = report_rows.report_people(session, scope, filters, today=today)
-    teams: dict[int | None, TeamHeatRow] = {}
-    for chunk in report_rows.batches(people, batch):
-        detail = report_rows.details(session, chunk, today=today)
-        for person in chunk:
-            team = teams.get(person.team_id)
-            if team is None:
-                team = teams[person.team_id] = TeamHeatRow(person.team_id, person.team, 0,
-                                                           defaultdict(TeamCell))
-            team.people += 1
-            for cid, line in detail[person.id].competencies.items():
-                if line.required is None:
-                    continue
-                cell = team.cells[cid]
-                cell.people += 1
-                short = max(line.required - (line.level or 0), 0)
-                cell.shortfall += short
-                cell.met += short == 0
+def team_heat(session, scope, filters: ReportFilters, *,
+              today: date | None = None) -> list[TeamHeatRow]:
+    """Teams × competencies under `scope` and `filters`, aggregated as the module says by the
+    database over the stored levels: two queries (the cells, and each team's head-count),
+    whatever the number of people."""
+    people = report_rows.report_members(session, scope, filters,
+                                        today or clock.today()).subquery()
+    R, L = MatrixRequirement, CompetencyLevel
+    shortfall = R.required_level - func.coalesce(L.level, 0)
+    connection = session.connection()
+    teams: dict[int | None, TeamHeatRow] = {
+        team_id: TeamHeatRow(team_id, team, count, defaultdict(TeamCell))
+        for team_id, team, count in connection.execute(
+            select(people.c.team_id, func.min(people.c.team), func.count())
+            .group_by(people.c.team_id))}
+    for team_id, competency_id, count, met, short in connection.execute(
+            select(people.c.team_id, R.competency_id, func.count(),
+                   func.sum(case((shortfall <= 0, 1), else_=0)),
+                   func.sum(case((shortfall > 0, shortfall), else_=0)))
+            .select_from(people).join(R, R.path_id == people.c.tier_id)
+            .outerjoin(L, and_(L.person_id == people.c.id, L.competency_id == R.competency_id))
+            .group_by(people.c.team_id, R.competency_id)):
+        teams[team_id].cells[competency_id] = TeamCell(people=count, met=int(met),
+                                                       shortfall=int(short))
     return sorted(teams.values(), key=lambda t: (t.team is None, (t.team or "").casefold()))
 
 

@@ -132,6 +132,11 @@ PARAMETERS = {
                           "default": "true"}),
     "hired_from": _parameter("hired_from", "Hired on or after.", DATE),
     "hired_to": _parameter("hired_to", "Hired on or before.", DATE),
+    "updated_since": _parameter(
+        "updated_since", "Only what changed at or after this time (ISO 8601 with a time "
+        "zone, e.g. 2026-12-01T00:00:00Z): on /people the person's record, on "
+        "/certifications their standing (a new evaluation, certificate or approval request).",
+        {"type": "string", "format": "date-time"}),
     "limit": _parameter("limit", "Items per page.", {"type": "integer", "minimum": 1,
                                                      "maximum": MAX_LIMIT,
                                                      "default": DEFAULT_LIMIT}),
@@ -191,7 +196,7 @@ def _get(summary: str, scope: str | None, schema: str, parameters=(), errors=(),
 
 
 LIST_PARAMETERS = ("team_id", "manager_id", "tier", "active", "hired_from", "hired_to",
-                   "limit", "cursor")
+                   "updated_since", "limit", "cursor")
 
 
 def document() -> dict:

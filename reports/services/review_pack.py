@@ -29,7 +29,7 @@ from certificates.models import Certificate
 from certificates.services.documents import display_score
 from certificates.services.standing import standings
 from courses.models import Enrollment
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence
 from lms.competencies.services.matrix import scale
 from lms.core import charts, clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind

@@ -15,16 +15,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from operator import itemgetter
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from assessments.review360.services.results import LatestScore, latest_scores
-from certificates.models import Certificate
+from certificates.models import CertificationStanding
 from certificates.services.standing import PathStanding, join_status, standings
 from courses.services.progress import overdue_counts
-from lms.competencies.models import Competency, CompetencyArea, MatrixRequirement
+from lms.competencies.models import (
+    Competency,
+    CompetencyArea,
+    CompetencyLevel,
+    MatrixRequirement,
+)
 from lms.competencies.services.evidence import ProfileEntry, profiles
 from lms.core import clock
 from lms.paths.models import CertificationPath
@@ -122,42 +126,47 @@ def narrow_people(session, stmt, *, team_id=None, manager_id=None, tier_id=None,
 
 
 
-_STATUS_ORDER = {s: i for i, s in enumerate((
-    "expired", "revoked", "expiring", "pending_approval", "in_progress", "not_started",
-    "certified"))}
-_SORT_KEYS = {
-    "name": lambda r: r.name.casefold(),
-    "employee_id": lambda r: r.employee_id,
-    "team": lambda r: (r.team or "").casefold() or None,
-    "tier": lambda r: r.tier_id,
-    "status": lambda r: _STATUS_ORDER.get(r.status),
-    "expires_on": lambda r: r.expires_on,
-    "composite": lambda r: r.composite,
-    "hire_date": lambda r: r.hire_date,
-}
+_STATUS_ORDER = ("expired", "revoked", "expiring", "pending_approval", "in_progress",
+                 "not_started", "certified")
 
 
 def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def report_people(session, scope, filters: ReportFilters, *, today: date | None = None,
-                  expiring_days: int = EXPIRING_DAYS) -> list[PersonRow]:
-    """Everyone `scope` selects, filtered and sorted (people without a value to sort by
-    last, in either order), with their standing on the report path computed by the
-    database: one query, plus one per level of a manager filter's line."""
-    today = today or clock.today()
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Report:
+    stmt: object           # SELECT of the PersonRow columns, filtered, unordered
+    status: object         # the report path's status expression
+    team_name: object
+    path: object
+
+
+def report_statement(session, scope, filters: ReportFilters, today: date,
+                     expiring_days: int = EXPIRING_DAYS, *, counts_only: bool = False) -> Report:
+    """The report's people as one statement: scope, filters and each person's standing on
+    the report path from the stored tables (two primary-key joins per person)."""
     manager = aliased(Person)
     path = literal(filters.path_id) if filters.path_id is not None else Person.tier_id
     stmt = (select(Person.id).outerjoin(Team, Team.id == Person.team_id)
             .outerjoin(manager, manager.id == Person.manager_id))
-    stmt, standing = join_status(stmt, Person.id, path, today=today,
-                                 expiring_within_days=expiring_days)
+    # Counts of certified, expiring and lapsed people need no evaluation (unless the filter
+    # tells in-progress from not-started people apart): one join fewer per person.
+    stmt, standing = join_status(
+        stmt, Person.id, path, today=today, expiring_within_days=expiring_days,
+        with_evaluation=not counts_only or filters.status in ("in_progress", "not_started"))
+    # Labelled as PersonRow's fields, in its order (rows are built by position).
     stmt = stmt.with_only_columns(
         Person.id, Person.employee_id, Person.name, Person.email, Person.active,
-        Person.hire_date, Person.team_id, Team.name, Person.manager_id, manager.name,
-        manager.employee_id, Person.mentor_id, Person.tier_id, path, standing.status,
-        standing.issued_on, standing.expires_on, standing.composite,
+        Person.hire_date, Person.team_id, Team.name.label("team"), Person.manager_id,
+        manager.name.label("manager"), manager.employee_id.label("manager_employee_id"),
+        Person.mentor_id, Person.tier_id, path.label("path_id"),
+        standing.status.label("status"), standing.issued_on.label("issued_on"),
+        standing.expires_on.label("expires_on"), standing.composite.label("composite"),
         maintain_column_froms=True).where(scope)
     if not filters.include_inactive:
         stmt = stmt.where(Person.active.is_(True))
@@ -166,35 +175,113 @@ def report_people(session, scope, filters: ReportFilters, *, today: date | None 
                          hired_from=filters.hired_from, hired_to=filters.hired_to)
     if filters.expiring_within is not None:
         horizon = today + timedelta(days=filters.expiring_within)
-        stmt = stmt.where(select(Certificate.id).where(
-            Certificate.person_id == Person.id, Certificate.status == "valid",
-            Certificate.expires_on >= today, Certificate.expires_on <= horizon).exists())
+        valid = aliased(CertificationStanding)
+        stmt = stmt.where(select(valid.person_id).where(
+            valid.person_id == Person.id, valid.valid_expires_on >= today,
+            valid.valid_expires_on <= horizon).exists())
     if filters.status is not None:
         stmt = stmt.where(standing.status == filters.status)
+    return Report(stmt, standing, Team.name, path)
+
+
+def report_members(session, scope, filters: ReportFilters, today: date):
+    """A SELECT of (id, team_id, team, tier_id) of the report's people, for aggregates that
+    need no standing: without a status filter, no standing or evaluation is joined."""
+    if filters.status is not None or filters.expiring_within is not None:
+        report = report_statement(session, scope, filters, today)
+        return report.stmt.with_only_columns(Person.id, Person.team_id,
+                                             Team.name.label("team"), Person.tier_id,
+                                             maintain_column_froms=True)
+    stmt = (select(Person.id, Person.team_id, Team.name.label("team"), Person.tier_id)
+            .outerjoin(Team, Team.id == Person.team_id).where(scope))
+    if not filters.include_inactive:
+        stmt = stmt.where(Person.active.is_(True))
+    return narrow_people(session, stmt, team_id=filters.team_id,
+                         manager_id=filters.manager_id, tier_id=filters.tier_id,
+                         hired_from=filters.hired_from, hired_to=filters.hired_to)
+
+
+# Sort keys every person has, read from the person row alone.
+_NEVER_EMPTY = ("name", "employee_id")
+
+
+def _ordered(session, report: Report, filters: ReportFilters):
+    """The report ordered as the filters ask, in SQL: people without a value to sort by
+    last (by name) in either order, ties by name then id, names in code-point order on
+    both databases."""
+    columns = report.status
+
+    def text(column):
+        column = func.lower(column)
+        return column.collate("C") if session.get_bind().dialect.name == "postgresql" \
+            else column
+
+    keys = {
+        "name": Person.sort_name, "employee_id": Person.employee_id,
+        "team": func.nullif(text(report.team_name), ""), "tier": Person.tier_id,
+        "status": case(*[(columns.status == s, i) for i, s in enumerate(_STATUS_ORDER)]),
+        "expires_on": columns.expires_on, "composite": columns.composite,
+        "hire_date": Person.hire_date,
+    }
+    key, name = keys[filters.sort], Person.sort_name
+    if filters.sort in _NEVER_EMPTY:
+        # (sort_name, id) is an index: a page walks it instead of sorting everyone.
+        if filters.descending:
+            return report.stmt.order_by(key.desc(), Person.id.desc())
+        return report.stmt.order_by(key, Person.id)
+    missing = key.is_(None)
+    if filters.descending:
+        return report.stmt.order_by(missing, key.desc(), case((missing, name)),
+                                    case((missing, Person.id)), name.desc(), Person.id.desc())
+    return report.stmt.order_by(missing, key, name, Person.id)
+
+
+def _person_rows(result) -> list[PersonRow]:
     rows = []
-    # Core execution: tens of thousands of plain rows, no ORM entities.
-    for values in session.connection().execute(stmt):
+    for values in result:
         row = PersonRow(*values)
         row.composite = _decimal(row.composite)
-        if isinstance(row.expires_on, str):  # SQLite returns dates from COALESCE as text
-            row.expires_on = date.fromisoformat(row.expires_on)
-        if isinstance(row.issued_on, str):
-            row.issued_on = date.fromisoformat(row.issued_on)
+        # SQLite returns dates from CASE as text
+        row.expires_on, row.issued_on = _date(row.expires_on), _date(row.issued_on)
         rows.append(row)
-    key = _SORT_KEYS[filters.sort]
-    keyed = [((key(r), r.name.casefold(), r.id), r) for r in rows]
-    present = [k for k in keyed if k[0][0] is not None]
-    absent = [k for k in keyed if k[0][0] is None]
-    present.sort(key=itemgetter(0), reverse=filters.descending)
-    absent.sort(key=lambda k: k[0][1:])
-    return [row for _key, row in present + absent]
+    return rows
+
+
+def report_people(session, scope, filters: ReportFilters, *, today: date | None = None,
+                  expiring_days: int = EXPIRING_DAYS) -> list[PersonRow]:
+    """Everyone `scope` selects, filtered and sorted, with their standing on the report
+    path: one query (exports, heat maps; the dashboard pages with `report_page`)."""
+    report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
+    # Core execution: tens of thousands of plain rows, no ORM entities.
+    return _person_rows(session.connection().execute(_ordered(session, report, filters)))
+
+
+def report_page(session, scope, filters: ReportFilters, page: int, per_page: int, *,
+                today: date | None = None,
+                expiring_days: int = EXPIRING_DAYS) -> tuple[list[PersonRow], int]:
+    """One page of the report (pages count from 1) and how many people it has in all: the
+    database filters, sorts, counts and cuts the page (two queries)."""
+    report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
+    connection = session.connection()
+    total = connection.execute(
+        select(func.count()).select_from(report.stmt.subquery())).scalar_one()
+    ordered = _ordered(session, report, filters)
+    offset = max(page - 1, 0) * per_page
+    if filters.sort in _NEVER_EMPTY:
+        # Find the page's people first (the unused joins fall away), then read their
+        # standings: the last page costs an index walk, not every person's joins.
+        ids = ordered.with_only_columns(Person.id).limit(per_page).offset(offset).subquery()
+        page_rows = ordered.where(Person.id.in_(select(ids.c.id)))
+    else:
+        page_rows = ordered.limit(per_page).offset(offset)
+    return _person_rows(connection.execute(page_rows)), total
 
 
 def details(session, rows: list[PersonRow], *, today: date | None = None,
             expiring_days: int = EXPIRING_DAYS) -> dict[int, PersonDetail]:
     """{person_id: PersonDetail} for `rows` (a page or a batch, up to about 1,000 people) in
-    seven queries: profiles, required levels, latest 360 scores, overdue enrolments and the
-    full standings (three)."""
+    six queries: stored levels, required levels, latest 360 scores, overdue enrolments and the
+    stored standings (two)."""
     ids = [r.id for r in rows]
     if not ids:
         return {}
@@ -229,6 +316,49 @@ def details(session, rows: list[PersonRow], *, today: date | None = None,
     return result
 
 
+@dataclass(frozen=True)
+class ExportDetail:
+    """What an export row needs beyond the PersonRow, one object per person (no per-cell
+    objects): stored levels by competency id, every path's standing, the latest 360 score and
+    overdue training."""
+
+    levels: dict[int, int]
+    standings: dict[int, PathStanding]
+    review360: LatestScore | None
+    overdue: int
+
+
+def required_levels(session) -> dict[int, dict[int, int]]:
+    """{path_id: {competency_id: required level}} for every path (one query)."""
+    required: dict[int, dict[int, int]] = defaultdict(dict)
+    for path_id, competency_id, level in session.connection().execute(
+            select(MatrixRequirement.path_id, MatrixRequirement.competency_id,
+                   MatrixRequirement.required_level)):
+        required[path_id][competency_id] = level
+    return required
+
+
+def export_details(session, rows: list[PersonRow], *, today: date | None = None,
+                   expiring_days: int = EXPIRING_DAYS) -> dict[int, ExportDetail]:
+    """{person_id: ExportDetail} for a batch of `rows` in five queries (levels as plain Core
+    rows, standings (two), 360 scores, overdue enrolments)."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return {}
+    today = today or clock.today()
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    L = CompetencyLevel.__table__.c
+    for person_id, competency_id, level in session.connection().execute(
+            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))):
+        levels[person_id][competency_id] = level
+    full = standings(session, ids, today=today, expiring_within_days=expiring_days)
+    scores = latest_scores(session, ids)
+    overdue = overdue_counts(session, ids, today)
+    return {pid: ExportDetail(levels=levels.get(pid, {}), standings=full.get(pid, {}),
+                              review360=scores.get(pid), overdue=overdue.get(pid, 0))
+            for pid in ids}
+
+
 def batches(rows: list[PersonRow], size: int = BATCH):
     """`rows` in slices of `size`, for reports that call `details` on everyone."""
     for start in range(0, len(rows), size):
@@ -252,20 +382,30 @@ class TeamTotal:
         return self.certified * 100 // self.with_tier if self.with_tier else None
 
 
-def team_totals(rows: list[PersonRow]) -> tuple[list[TeamTotal], TeamTotal]:
-    """Per-team totals and completion rates of `rows` (no queries), and the grand total."""
-    buckets: dict[int | None, list[PersonRow]] = defaultdict(list)
-    for row in rows:
-        buckets[row.team_id].append(row)
+def team_totals(session, scope, filters: ReportFilters, *, today: date | None = None,
+                expiring_days: int = EXPIRING_DAYS) -> tuple[list[TeamTotal], TeamTotal]:
+    """Per-team totals and completion rates of the report, and the grand total: counted by
+    the database (GROUP BY team), one query whatever the number of people."""
+    report = report_statement(session, scope, filters, today or clock.today(), expiring_days,
+                              counts_only=True)
+    people = report.stmt.subquery()
+    status = people.c.status
 
-    def total(team_id, team, members) -> TeamTotal:
-        statuses = [r.status for r in members if r.path_id is not None]
-        return TeamTotal(
-            team_id=team_id, team=team, people=len(members), with_tier=len(statuses),
-            certified=sum(s in ("certified", "expiring") for s in statuses),
-            expiring=sum(s == "expiring" for s in statuses),
-            lapsed=sum(s in ("expired", "revoked") for s in statuses))
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    teams = [total(team_id, members[0].team, members) for team_id, members in buckets.items()]
+    stmt = (select(people.c.team_id, func.min(people.c.team), func.count(),
+                   total(status.is_not(None)), total(status.in_(("certified", "expiring"))),
+                   total(status == "expiring"), total(status.in_(("expired", "revoked"))))
+            .group_by(people.c.team_id))
+    teams = [TeamTotal(team_id=team_id, team=team, people=n, with_tier=with_tier,
+                       certified=certified, expiring=expiring, lapsed=lapsed)
+             for team_id, team, n, with_tier, certified, expiring, lapsed
+             in session.connection().execute(stmt)]
     teams.sort(key=lambda t: (t.team is None, (t.team or "").casefold()))
-    return teams, total(None, None, rows)
+    grand = TeamTotal(team_id=None, team=None, people=sum(t.people for t in teams),
+                      with_tier=sum(t.with_tier for t in teams),
+                      certified=sum(t.certified for t in teams),
+                      expiring=sum(t.expiring for t in teams),
+                      lapsed=sum(t.lapsed for t in teams))
+    return teams, grand

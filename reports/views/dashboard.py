@@ -21,12 +21,13 @@ def _filters():
     return filters_from(form), form
 
 
-def _page(pages: int) -> int:
-    """The requested page, clamped to 1..pages; a page that is not a number is a 404."""
+def _page() -> int:
+    """The requested page (at least 1; past the last one shows the last); a page that is
+    not a number is a 404."""
     raw = request.args.get("page", "1")
     if not raw.isdigit():
         abort(404)
-    return min(max(int(raw), 1), pages)
+    return max(int(raw), 1)
 
 
 @require("reports.view")
@@ -36,15 +37,19 @@ def dashboard():
         return render_template("reports/dashboard/index.html", form=form,
                                errors=form_errors(form)), 400
     scope = report_scope(current_user)
-    rows = report_rows.report_people(db.session, scope, filters)
-    pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = _page(pages)
-    shown = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    teams, grand = report_rows.team_totals(rows)
+    # The database filters, sorts, counts and cuts the page: a request reads 50 people and
+    # the per-team counts, whatever the size of the organisation.
+    shown, total = report_rows.report_page(db.session, scope, filters, _page(), PAGE_SIZE)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = _page()
+    if page > pages:
+        shown, _total = report_rows.report_page(db.session, scope, filters, pages, PAGE_SIZE)
+        page = pages
+    teams, grand = report_rows.team_totals(db.session, scope, filters)
     paths = report_rows.paths(db.session)
     return render_template(
         "reports/dashboard/index.html", form=form, errors=[], filters=filters, rows=shown,
-        details=report_rows.details(db.session, shown), total=len(rows), page=page,
+        details=report_rows.details(db.session, shown), total=total, page=page,
         pages=pages, page_numbers=_page_numbers(page, pages), teams=teams, grand=grand,
         paths=paths, path_names={p.id: p.tr("name") for p in paths}, sorts=SORTS,
         args=filters.query_args(), sort_link=lambda key, path_id=None: _sort_link(

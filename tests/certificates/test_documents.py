@@ -35,8 +35,7 @@ def certificate(db, defaults, make_path, make_person, scores):
 def add_evidence(db, person, levels):
     from decimal import Decimal
 
-    from lms.competencies.models import Competency
-    from lms.competencies.services.evidence import Evidence
+    from lms.competencies.models import Competency, Evidence
 
     for code, level in levels.items():
         competency = db.session.scalar(select(Competency).where(Competency.code == code))

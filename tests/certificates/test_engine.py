@@ -141,8 +141,7 @@ def test_required_course(db, make_path, make_person, scores, make_course):
 
 
 def test_competency_levels(db, defaults, make_path, make_person, scores):
-    from lms.competencies.models import Competency
-    from lms.competencies.services.evidence import Evidence
+    from lms.competencies.models import Competency, Evidence
 
     path = make_path(matrix={"PROD-LINES": 4})
     person = make_person(tier_id=path.id)

@@ -10,8 +10,7 @@ from courses.models import Enrollment, LessonCompletion
 from courses.services import authoring, enrolment, progress
 from courses.services import versions as services
 from courses.services.authoring import PathLink
-from lms.competencies.models import Competency
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Competency, Evidence
 from lms.core import clock
 from lms.core.errors import DomainError, NotFound
 

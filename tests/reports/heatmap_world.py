@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.competencies.models import Competency, MatrixRequirement
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Competency, Evidence, MatrixRequirement
 
 
 @dataclass

@@ -2,6 +2,7 @@
 constant number of queries per page."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
@@ -357,3 +358,23 @@ def test_requests_are_rate_limited_per_token(app_config, make_app, org, make_tok
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "rate_limited"
     assert client.get("/api/v1/framework", headers=second).status_code == 200
+
+
+def test_updated_since_returns_only_what_changed(client, db, org, make_token):
+    headers = make_token(org["H1"])
+    later = clock.now() + timedelta(hours=1)
+    stamp = quote(later.isoformat())  # "+00:00" would arrive as a space unquoted
+    assert client.get(f"/api/v1/people?updated_since={stamp}",
+                      headers=headers).get_json()["data"] == []
+    clock.freeze(later + timedelta(minutes=5))  # the conftest unfreezes after each test
+    org["A2"].name = "A2 renamed"
+    db.session.commit()
+    changed = client.get(f"/api/v1/people?updated_since={later.isoformat().replace('+00:00', 'Z')}",
+                         headers=headers).get_json()["data"]
+    assert [p["employee_id"] for p in changed] == ["A2"]
+    assert client.get("/api/v1/certifications?updated_since=" + stamp,
+                      headers=headers).get_json()["data"] == []
+    for bad in ("yesterday", "2026-12-01", "2026-12-01T00:00:00"):
+        response = client.get(f"/api/v1/people?updated_since={bad}", headers=headers)
+        assert response.status_code == 400
+        assert response.get_json()["error"]["parameter"] == "updated_since"

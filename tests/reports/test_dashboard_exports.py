@@ -200,16 +200,14 @@ def test_csv_reads_details_batch_by_batch(db, make_person, monkeypatch, count_qu
     for n in range(7):
         make_person(name=f"Batch {n}", employee_id=f"Q{n:04d}")
     calls = []
-    real = exports.report_rows.details
+    real = exports.report_rows.export_details
 
     def spy(session, rows, **kwargs):
         calls.append(len(rows))
         return real(session, rows, **kwargs)
 
-    monkeypatch.setattr(exports.report_rows, "details", spy)
-    monkeypatch.setattr(exports.report_rows, "BATCH", 3)
-    monkeypatch.setattr(exports.report_rows, "batches",
-                        lambda rows, size=3: (rows[i:i + 3] for i in range(0, len(rows), 3)))
+    monkeypatch.setattr(exports.report_rows, "export_details", spy)
+    monkeypatch.setattr(exports, "EXPORT_BATCH", 3)
     lines = exports.csv_lines(db.session, true(), ReportFilters(), clock.now())
     assert next(lines).startswith("\ufeffemployee_id,")
     assert calls == []                          # nothing read before it is asked for

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
 from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import scoring
 from assessments.quiz.services.responses import matching_choices
-from lms.competencies.models import ProficiencyLevel
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence, ProficiencyLevel
+from lms.competencies.services.evidence import Observation, record_evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
 from lms.core.signals import result_recorded
@@ -147,24 +147,18 @@ def level_for(score: Decimal, low: int, high: int) -> Decimal:
 
 def write_evidence(session, attempt: Attempt) -> list[Evidence]:
     """Replace the attempt's competency evidence with rows from its current score."""
-    session.execute(delete(Evidence).where(Evidence.source_kind == EVIDENCE_KIND,
-                                           Evidence.source_id == str(attempt.id)))
     scores = competency_scores(session, attempt)
-    if not scores:
-        session.flush()
-        _announce(session, attempt)
-        return []
-    low, high = session.execute(select(func.min(ProficiencyLevel.level),
-                                       func.max(ProficiencyLevel.level))).one()
-    low, high = low or 1, high or 5
-    rows = [Evidence(person_id=attempt.person_id, competency_id=cid,
-                     level=level_for(score, low, high),
-                     score=score.quantize(LEVEL_PLACES, rounding=ROUND_DOWN),
-                     source_kind=EVIDENCE_KIND, source_id=str(attempt.id), weight=Decimal(1),
-                     observed_at=attempt.finished_at)
-            for cid, score in sorted(scores.items())]
-    session.add_all(rows)
-    session.flush()
+    observations = []
+    if scores:
+        low, high = session.execute(select(func.min(ProficiencyLevel.level),
+                                           func.max(ProficiencyLevel.level))).one()
+        low, high = low or 1, high or 5
+        observations = [Observation(competency_id=cid, level=level_for(score, low, high),
+                                    score=score.quantize(LEVEL_PLACES, rounding=ROUND_DOWN),
+                                    observed_at=attempt.finished_at)
+                        for cid, score in sorted(scores.items())]
+    rows = record_evidence(session, person_id=attempt.person_id, source_kind=EVIDENCE_KIND,
+                           source_id=attempt.id, observations=observations)
     _announce(session, attempt)
     return rows
 

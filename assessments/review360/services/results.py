@@ -44,7 +44,7 @@ from assessments.review360.models import Cycle, Rater, Response, Subject, Subjec
 from assessments.review360.services import groups as rater_groups
 from assessments.review360.services.questionnaires import anchors_for
 from lms.competencies.models import Competency, ProficiencyLevel
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.services.evidence import Observation, record_evidence
 from lms.core.i18n import current_language
 from lms.core.signals import result_recorded
 
@@ -317,21 +317,20 @@ def record_results(session, subject: Subject) -> SubjectReport:
 
 
 def _write_evidence(session, subject: Subject, report: SubjectReport) -> None:
-    session.execute(delete(Evidence).where(Evidence.source_kind == EVIDENCE_KIND,
-                                           Evidence.source_id == str(subject.id)))
     low, high = session.execute(select(func.min(ProficiencyLevel.level),
                                        func.max(ProficiencyLevel.level))).one()
     low, high = low or 1, high or 5
+    observations = []
     for result in report.competencies:
         if result.weighted is None:
             continue
         score = _cut(result.weighted)
-        session.add(Evidence(person_id=subject.person_id, competency_id=result.competency_id,
-                             level=level_for(score, low, high),
-                             score=score.quantize(Decimal("0.01"), rounding=ROUND_DOWN),
-                             source_kind=EVIDENCE_KIND, source_id=str(subject.id),
-                             weight=Decimal(1), observed_at=subject.cycle.closed_at))
-    session.flush()
+        observations.append(Observation(
+            competency_id=result.competency_id, level=level_for(score, low, high),
+            score=score.quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+            observed_at=subject.cycle.closed_at))
+    record_evidence(session, person_id=subject.person_id, source_kind=EVIDENCE_KIND,
+                    source_id=subject.id, observations=observations)
     result_recorded.send(EVIDENCE_KIND, session=session, person_id=subject.person_id,
                          source_id=subject.id)
 

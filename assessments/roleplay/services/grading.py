@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from assessments.roleplay.models import Grade, GradeRating, Submission
 from assessments.roleplay.services import scoring
-from lms.competencies.models import Competency, ProficiencyLevel
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Competency, Evidence, ProficiencyLevel
+from lms.competencies.services.evidence import Observation, record_evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
 from lms.core.signals import result_recorded
@@ -266,10 +266,8 @@ def weak_competencies(session, grade: Grade, pass_mark: Decimal,
 
 def write_evidence(session, submission: Submission) -> list[Evidence]:
     """Replace the submission's evidence with rows from its final grade; announce it."""
-    session.execute(delete(Evidence).where(Evidence.source_kind == EVIDENCE_KIND,
-                                           Evidence.source_id == str(submission.id)))
     grade = next((g for g in submission.grades if g.final), None)
-    rows = []
+    observations = []
     if grade is not None and grade.score is not None:
         scores = competency_scores(grade)
         codes = dict(session.execute(select(Competency.code, Competency.id).where(
@@ -277,15 +275,14 @@ def write_evidence(session, submission: Submission) -> list[Evidence]:
         low, high = session.execute(select(func.min(ProficiencyLevel.level),
                                            func.max(ProficiencyLevel.level))).one()
         low, high = low or 1, high or 5
-        rows = [Evidence(person_id=submission.person_id, competency_id=codes[code],
-                         level=scoring.level_for(score, low, high),
-                         score=scoring.cut_level(score),
-                         source_kind=EVIDENCE_KIND, source_id=str(submission.id),
-                         weight=Decimal(1), observed_at=grade.released_at)
-                for code, score in sorted(scores.items())
-                if code in codes and score is not None]
-        session.add_all(rows)
-    session.flush()
+        observations = [Observation(competency_id=codes[code],
+                                    level=scoring.level_for(score, low, high),
+                                    score=scoring.cut_level(score),
+                                    observed_at=grade.released_at)
+                        for code, score in sorted(scores.items())
+                        if code in codes and score is not None]
+    rows = record_evidence(session, person_id=submission.person_id, source_kind=EVIDENCE_KIND,
+                           source_id=submission.id, observations=observations)
     result_recorded.send(EVIDENCE_KIND, session=session, person_id=submission.person_id,
                          source_id=submission.id)
     return rows

@@ -7,34 +7,31 @@ one policy, so adding an assessment kind never changes the rules that read profi
     For each competency, take the LATEST evidence row of each source kind; the level is the
     weighted mean of those rows' levels (weights as recorded), rounded half up to a whole
     level once, at the end. Older rows of the same kind are history, not averaged in.
+
+Results become evidence through one function, `record_evidence`. The level each person holds
+is stored (`CompetencyLevel`) and kept up to date in the same transaction as the evidence: a
+flush that adds, changes or removes evidence recomputes just the cells it touched (one read,
+one write), so reports read one row per person and competency instead of the history.
+`check_levels` recomputes every cell from the history and lists the differences
+(`flask --app lms check-derived`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Numeric, delete, event, func, select, tuple_
+from sqlalchemy.orm import Session
 
-from lms.core.database import UTCDateTime
-from lms.core.extensions import db
+from lms.competencies.models import CompetencyLevel, Evidence
+from lms.core import clock
+from lms.core.database import upsert
 
-
-class Evidence(db.Model):
-    """One observation of a person's level in one competency, from one assessment result."""
-
-    __tablename__ = "competency_evidence"
-    __table_args__ = (Index("ix_evidence_person_competency", "person_id", "competency_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
-    competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id", ondelete="CASCADE"))
-    # Level on the proficiency scale, exact (e.g. 3.60 from a 72 % score on a 1–5 scale).
-    level: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
-    source_kind: Mapped[str] = mapped_column(String(40))
-    source_id: Mapped[str] = mapped_column(String(60))
-    weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("1"))
-    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# session.info key: (person, competency) cells whose evidence a Core statement changed.
+_STALE = "competency_levels_stale"
+# Above this many people a recomputation reads in slices (IN lists stay small).
+_SLICE = 1000
 
 
 @dataclass(frozen=True)
@@ -45,24 +42,53 @@ class ProfileEntry:
     sources: tuple[str, ...]
 
 
-def profiles(session, person_ids: list[int], *,
-             as_of: datetime | None = None) -> dict[int, dict[int, ProfileEntry]]:
-    """{person_id: {competency_id: ProfileEntry}} for many people in one query; with `as_of`,
-    the profiles as they stood then (only evidence observed before it: the heat map's trend).
+@dataclass(frozen=True)
+class Observation:
+    """One competency's level as a result evidences it."""
 
-    The database applies the policy's first step and sums (a window function picks the
-    latest row of each source kind, so history never leaves it; sums kept to 8 places);
-    Python divides exactly and rounds once, half up."""
-    if not person_ids:
-        return {}
+    competency_id: int
+    level: Decimal
+    score: Decimal | None
+    observed_at: datetime
+    weight: Decimal = Decimal(1)
+
+
+def record_evidence(session, *, person_id: int, source_kind: str, source_id,
+                    observations: Iterable[Observation]) -> list[Evidence]:
+    """The one way a result becomes evidence: what (source_kind, source_id) recorded before
+    is replaced by `observations` (a regrade, a reopened cycle), and the person's stored
+    levels of every competency touched follow in the same transaction. Flushes; the caller
+    commits."""
+    source_id = str(source_id)
+    removed = session.execute(
+        delete(Evidence).where(Evidence.source_kind == source_kind,
+                               Evidence.source_id == source_id)
+        .returning(Evidence.person_id, Evidence.competency_id)).all()
+    session.info.setdefault(_STALE, set()).update((p, c) for p, c in removed)
+    rows = [Evidence(person_id=person_id, competency_id=o.competency_id, level=o.level,
+                     score=o.score, source_kind=source_kind, source_id=source_id,
+                     weight=o.weight, observed_at=o.observed_at) for o in observations]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def _computed(connection, person_ids, competency_ids=None, as_of=None):
+    """{(person_id, competency_id): ProfileEntry} computed from the evidence history by the
+    policy: the database picks the latest row of each source kind (a window function) and
+    sums (to 8 places); Python divides exactly and rounds once, half up."""
     E = Evidence
+    conditions = [E.person_id.in_(person_ids)]
+    if competency_ids is not None:
+        conditions.append(E.competency_id.in_(competency_ids))
+    if as_of is not None:
+        conditions.append(E.observed_at < as_of)
     ranked = select(
         E.person_id, E.competency_id, E.source_kind, E.level, E.weight,
         func.row_number().over(
             partition_by=(E.person_id, E.competency_id, E.source_kind),
             order_by=(E.observed_at.desc(), E.id.desc())).label("rank"),
-    ).where(E.person_id.in_(person_ids),
-            *([E.observed_at < as_of] if as_of is not None else [])).subquery()
+    ).where(*conditions).subquery()
     exact_sum = Numeric(24, 8)
     latest = (select(ranked.c.person_id, ranked.c.competency_id,
                      func.sum(ranked.c.level * ranked.c.weight, type_=exact_sum),
@@ -70,17 +96,111 @@ def profiles(session, person_ids: list[int], *,
                      func.aggregate_strings(ranked.c.source_kind, ","))
               .where(ranked.c.rank == 1)
               .group_by(ranked.c.person_id, ranked.c.competency_id))
-    if session.autoflush:  # as the ORM would before a query: pending evidence counts
-        session.flush()
-    result: dict[int, dict[int, ProfileEntry]] = {pid: {} for pid in person_ids}
-    # A Core execution: reports read the profiles of thousands of people at a time.
-    for person_id, competency_id, weighted, weights, kinds in \
-            session.connection().execute(latest):
+    result = {}
+    for person_id, competency_id, weighted, weights, kinds in connection.execute(latest):
         exact = weighted / weights if weights and weights > 0 else Decimal(0)
-        result[person_id][competency_id] = ProfileEntry(
+        result[(person_id, competency_id)] = ProfileEntry(
             competency_id=competency_id,
             level=int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)),
-            exact=exact,
+            exact=exact.quantize(Decimal("0.00000001")),
             sources=tuple(sorted(set(kinds.split(",")))),
         )
     return result
+
+
+def _level_row(person_id: int, entry: ProfileEntry, now: datetime) -> dict:
+    return {"person_id": person_id, "competency_id": entry.competency_id,
+            "level": entry.level, "exact": entry.exact, "sources": ",".join(entry.sources),
+            "updated_at": now}
+
+
+def refresh_levels(connection, cells: set[tuple[int, int]]) -> None:
+    """Recompute the stored levels of `cells` ((person_id, competency_id) pairs) from the
+    evidence: one read, one upsert, and a delete only for cells left without evidence."""
+    if not cells:
+        return
+    people = sorted({p for p, _ in cells})
+    competencies = sorted({c for _, c in cells})
+    computed = _computed(connection, people, competencies)
+    now = clock.now()
+    upsert(connection, CompetencyLevel.__table__,
+           [_level_row(p, computed[(p, c)], now) for p, c in sorted(cells)
+            if (p, c) in computed], ("person_id", "competency_id"))
+    gone = [cell for cell in cells if cell not in computed]
+    if gone:
+        L = CompetencyLevel.__table__.c
+        connection.execute(delete(CompetencyLevel.__table__).where(
+            tuple_(L.person_id, L.competency_id).in_(gone)))
+
+
+@event.listens_for(Session, "after_flush")
+def _levels_follow_evidence(session, _context) -> None:
+    # Any flush that adds, changes or deletes evidence (record_evidence, a test, an import)
+    # brings the stored levels of those cells along, before anything can read them.
+    cells = session.info.pop(_STALE, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Evidence):
+            cells.add((obj.person_id, obj.competency_id))
+    if cells:
+        refresh_levels(session.connection(), cells)
+
+
+def profiles(session, person_ids: list[int], *,
+             as_of: datetime | None = None) -> dict[int, dict[int, ProfileEntry]]:
+    """{person_id: {competency_id: ProfileEntry}} for many people in one query: the stored
+    levels; with `as_of`, the profiles as they stood then, computed from the evidence
+    observed before it (the heat map's trend)."""
+    if not person_ids:
+        return {}
+    if session.autoflush:  # as the ORM would before a query: pending evidence counts
+        session.flush()
+    result: dict[int, dict[int, ProfileEntry]] = {pid: {} for pid in person_ids}
+    connection = session.connection()
+    if as_of is not None:
+        for (person_id, competency_id), entry in _computed(connection, person_ids,
+                                                           as_of=as_of).items():
+            result[person_id][competency_id] = entry
+        return result
+    L = CompetencyLevel.__table__.c
+    # A Core execution: reports read the levels of thousands of people at a time.
+    for person_id, competency_id, level, exact, sources in connection.execute(
+            select(L.person_id, L.competency_id, L.level, L.exact, L.sources)
+            .where(L.person_id.in_(person_ids))):
+        result[person_id][competency_id] = ProfileEntry(
+            competency_id=competency_id, level=level, exact=Decimal(str(exact)),
+            sources=tuple(sources.split(",")) if sources else ())
+    return result
+
+
+@dataclass(frozen=True)
+class LevelDifference:
+    person_id: int
+    competency_id: int
+    stored: tuple | None      # (level, exact, sources) or None
+    computed: tuple | None
+
+
+def check_levels(session, *, fix: bool = False) -> list[LevelDifference]:
+    """Every stored level against the one the evidence history gives (in slices of people);
+    with `fix`, the stored table is corrected. The caller commits."""
+    session.flush()
+    connection = session.connection()
+    E, L = Evidence.__table__.c, CompetencyLevel.__table__.c
+    people = sorted(set(connection.execute(select(E.person_id).distinct()).scalars())
+                    | set(connection.execute(select(L.person_id).distinct()).scalars()))
+    differences = []
+    for start in range(0, len(people), _SLICE):
+        ids = people[start:start + _SLICE]
+        computed = {cell: (e.level, e.exact, ",".join(e.sources))
+                    for cell, e in _computed(connection, ids).items()}
+        stored = {(p, c): (level, Decimal(str(exact)).quantize(Decimal("0.00000001")), sources)
+                  for p, c, level, exact, sources in connection.execute(
+                      select(L.person_id, L.competency_id, L.level, L.exact, L.sources)
+                      .where(L.person_id.in_(ids)))}
+        wrong = {cell for cell in set(computed) | set(stored)
+                 if computed.get(cell) != stored.get(cell)}
+        differences += [LevelDifference(p, c, stored.get((p, c)), computed.get((p, c)))
+                        for p, c in sorted(wrong)]
+        if fix and wrong:
+            refresh_levels(connection, wrong)
+    return differences

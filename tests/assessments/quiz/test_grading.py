@@ -10,8 +10,7 @@ from sqlalchemy import select
 from assessments.quiz.models import Attempt, QuestionVersion
 from assessments.quiz.services import attempts, grading
 from assessments.quiz.services.attempts import PostedAnswer
-from lms.competencies.models import Competency
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Competency, Evidence
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError, NotFound

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from assessments.review360.models import Cycle, Rater, Subject
 from assessments.review360.services import cycles
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence
 from lms.core import clock
 from lms.core.extensions import db
 from lms.core.kinds import get_kind

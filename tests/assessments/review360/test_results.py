@@ -6,7 +6,8 @@ import pytest
 
 from assessments.review360.services import cycles, results
 from assessments.review360.services.results import ResultsNotReady, to_score
-from lms.competencies.services.evidence import Evidence, profiles
+from lms.competencies.models import Evidence
+from lms.competencies.services.evidence import profiles
 from lms.core.extensions import db
 from lms.core.kinds import get_kind
 from lms.core.signals import result_recorded

@@ -13,7 +13,7 @@ from assessments.roleplay.kind import RoleplayKind
 from assessments.roleplay.models import Grade, Submission
 from assessments.roleplay.services import agreement, grading, rubrics, submissions
 from assessments.roleplay.services.grading import RatingInput
-from lms.competencies.services.evidence import Evidence
+from lms.competencies.models import Evidence
 from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.errors import DomainError, NotFound

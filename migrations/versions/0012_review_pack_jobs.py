@@ -1,7 +1,7 @@
 """Review-pack jobs: a team's review packs zipped by the background worker
 
-Revision ID: packjobs0011
-Revises: privacy0010
+Revision ID: packjobs0012
+Revises: derived0011
 Create Date: 2026-12-05 04:00:00
 
 """
@@ -11,8 +11,8 @@ import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = 'packjobs0011'
-down_revision = 'privacy0010'
+revision = 'packjobs0012'
+down_revision = 'derived0011'
 branch_labels = None
 depends_on = None
 
