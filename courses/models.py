@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from lms.core import clock
 from lms.core.database import UTCDateTime
@@ -40,6 +40,9 @@ class Course(Translated, db.Model):
     self_enrol: Mapped[bool] = mapped_column(default=False)
     published_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Loaded only by the authors' list (courses.services.authoring.course_list_query): whether
+    # an unpublished draft version exists; None elsewhere.
+    has_draft: Mapped[bool | None] = query_expression()
 
     versions: Mapped[list["CourseVersion"]] = relationship(
         back_populates="course", order_by="CourseVersion.number", cascade="all, delete-orphan"

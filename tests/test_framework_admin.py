@@ -264,7 +264,7 @@ def test_bad_framework_input_is_refused_beside_the_field(as_admin, db, url, data
     counts = (count(db, CompetencyArea), count(db, Competency), count(db, AuditEntry))
     level_3 = db.session.get(ProficiencyLevel, 3).name
     response = as_admin.post(url, data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page
     assert 'class="field-error"' in page
@@ -284,12 +284,26 @@ def test_removing_a_level_the_matrix_uses_is_refused(as_admin, db, defaults):
     assert db.session.get(ProficiencyLevel, 5) is not None
 
 
+def test_save_matrix_names_every_bad_cell_and_refuses_the_grid(db, defaults):
+    path, (listen, team) = defaults["NEWHIRE"], (competency_by_code(db, c)
+                                                 for c in ("COMM-LISTEN", "LEAD-TEAM"))
+    cells = {services.cell_name(listen.id, path.id): "4",
+             services.cell_name(team.id, path.id): "7",
+             services.cell_name(team.id, defaults["SENIOR"].id): "x"}
+    with pytest.raises(services.MatrixRefused) as raised:
+        services.save_matrix(db.session, None, [path, defaults["SENIOR"]], cells)
+    assert set(raised.value.cells) == set(cells) - {services.cell_name(listen.id, path.id)}
+    db.session.rollback()
+    services.save_matrix(db.session, None, [path], {services.cell_name(listen.id, path.id): "4"})
+    assert services.matrix(db.session)[1][(listen.id, path.id)] == 4
+
+
 def test_matrix_editor_refuses_levels_outside_the_scale(as_admin, db, defaults):
     competency = competency_by_code(db, "LEAD-TEAM")
     path = defaults["NEWHIRE"]
     requirements = count(db, MatrixRequirement)
     response = as_admin.post("/admin/matrix", data={f"req-{competency.id}-{path.id}": "7"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Not on the scale." in response.get_data(as_text=True)
     db.session.expire_all()
     assert count(db, MatrixRequirement) == requirements

@@ -125,7 +125,7 @@ def test_tampered_confirm_is_rechecked(client, auth, make_person, db, org):
     before = people_count(db)
     bad = HEADER + "N1,A,n1@example.com,,,,,,\nM1,Dup,z@example.com,,,,,,\n"
     response = client.post("/admin/people/import", data={"confirm": "1", "csv_text": bad})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "nothing was imported" in response.get_data(as_text=True)
     assert people_count(db) == before
 
@@ -133,7 +133,7 @@ def test_tampered_confirm_is_rechecked(client, auth, make_person, db, org):
 def test_non_utf8_upload_message(client, auth, make_person, org):
     auth.login(make_person(roles=("hr",)))
     response = _upload(client, HEADER.encode() + "N1,张三,z@example.com\n".encode("gb18030"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "not UTF-8" in response.get_data(as_text=True)
 
 
@@ -141,7 +141,7 @@ def test_oversized_upload_message(app, client, auth, make_person, org, monkeypat
     monkeypatch.setitem(app.config, "CSV_IMPORT_MAX_BYTES", 1024)
     auth.login(make_person(roles=("hr",)))
     response = _upload(client, HEADER.encode() + b"N,x,y@example.com\n" * 200)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "larger than" in response.get_data(as_text=True)
 
 

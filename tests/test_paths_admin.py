@@ -420,7 +420,7 @@ def test_bad_path_input_is_refused_and_nothing_changes(as_admin, db, defaults, c
         posted[key] = value
     before = snapshot(db)
     response = as_admin.post(f"/admin/paths/{path.id}/edit", data=form_data(path, **posted))
-    assert response.status_code == 400
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page
     assert 'class="field-error"' in page
@@ -449,7 +449,7 @@ def test_bad_slot_input_is_refused_and_nothing_changes(as_admin, db, defaults, c
            else f"/admin/paths/{path.id}/slots/new")
     before = snapshot(db)
     response = as_admin.post(url, data=data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page
     assert 'class="field-error"' in page

@@ -47,7 +47,7 @@ def test_tampered_select_ids_are_refused(client, auth, make_person, db):
     for field, value in (("team_id", "99999"), ("manager_id", "abc"), ("tier_id", "-1"),
                          ("roles", ["agent", "superuser"])):
         page = client.post("/admin/people/new", data=person_form(**{field: value}))
-        assert page.status_code == 200
+        assert page.status_code == 422
         text = page.get_data(as_text=True).lower()
         assert "not a valid choice" in text or "invalid choice" in text, field
     assert count(db, Person) == before
@@ -100,7 +100,7 @@ def test_teams_create_rename_and_refuse_duplicates(client, auth, make_person, db
     assert db.session.get(Team, team.id).name == "Hotline North"
     page = client.post(f"/admin/teams/{team.id}/edit",
                        data={"name": "Hotline North", "parent_id": str(team.id), "active": "y"})
-    assert page.status_code == 200  # its own id is not among the choices
+    assert page.status_code == 422  # its own id is not among the choices
     assert db.session.get(Team, team.id).parent_id is None
 
 

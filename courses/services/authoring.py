@@ -11,6 +11,7 @@ from typing import BinaryIO
 import filetype
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import with_expression
 
 from courses.models import (
     COURSE_STATES,
@@ -97,12 +98,14 @@ class LessonData:
 
 
 def course_list_query(query: str = "", status: str = ""):
-    """A statement for courses matching `query` (code, title or summary) and `status`, with
-    a flag telling whether each has an unpublished draft; ordered by code."""
+    """A statement for courses matching `query` (code, title or summary) and `status`, each
+    with `has_draft` loaded (whether it has an unpublished draft); ordered by code."""
     has_draft = exists().where(
         CourseVersion.course_id == Course.id, CourseVersion.published_at.is_(None)
     ).correlate(Course)
-    stmt = select(Course, has_draft.label("has_draft"))
+    # Refreshes courses already in the session too: an expression is loaded only with a row.
+    stmt = (select(Course).options(with_expression(Course.has_draft, has_draft))
+            .execution_options(populate_existing=True))
     if query:
         like = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(Course.code).like(like),

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from courses.models import Course, CourseCompetency, Enrollment, PathCourse
@@ -297,11 +297,10 @@ def due_date_reminders(session, today: date) -> int:
 CATALOGUE_STATUSES = ("not_enrolled", "enrolled", "completed")
 
 
-def catalogue(session, person, text: str = "", tier_id: int | None = None,
-              competency_id: int | None = None, status: str | None = None, page: int = 1,
-              page_size: int = 20) -> tuple[list[Course], int]:
-    """Published courses matching a search (title or code) and filters, a page of them and
-    the total. `status` is the person's: not_enrolled, enrolled (not completed), completed."""
+def catalogue_query(person, text: str = "", tier_id: int | None = None,
+                    competency_id: int | None = None, status: str | None = None) -> Select:
+    """A statement for the published courses matching a search (title or code) and filters,
+    by title. `status` is the person's: not_enrolled, enrolled (not completed), completed."""
     stmt = select(Course).where(Course.status == "published", Course.published_version > 0)
     text = text.strip().lower()
     if text:
@@ -323,9 +322,4 @@ def catalogue(session, person, text: str = "", tier_id: int | None = None,
         stmt = stmt.where(Course.id.in_(mine), Course.id.not_in(completed))
     elif status == "not_enrolled":
         stmt = stmt.where(Course.id.not_in(mine), Course.id.not_in(completed))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    courses = list(session.scalars(
-        stmt.order_by(func.lower(Course.title), Course.id)
-        .limit(page_size).offset((max(page, 1) - 1) * page_size)
-    ))
-    return courses, total
+    return stmt.order_by(func.lower(Course.title), Course.id)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from courses.models import (
@@ -37,6 +37,8 @@ from lms.competencies.services.evidence import profiles
 from lms.competencies.services.matrix import heat
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
+from lms.people.models import Person, Team
+from lms.people.policy import visible_people_filter
 
 # Time spent on a lesson counts up to this many times its estimated duration.
 TIME_CAP_FACTOR = 3
@@ -465,6 +467,24 @@ class TeamRow:
     cells: dict[int, CourseProgress | None]
     percent: int
     overdue: int
+
+
+def team_query(actor, team_id: int | None = None) -> Select:
+    """A statement for the active people `actor` may see, not `actor`, in team `team_id` if
+    given, by name, with their tier loaded: the rows of the team progress table."""
+    stmt = select(Person).where(visible_people_filter(actor), Person.id != actor.id,
+                                Person.active.is_(True))
+    if team_id:
+        stmt = stmt.where(Person.team_id == team_id)
+    return stmt.order_by(Person.name, Person.id).options(joinedload(Person.tier))
+
+
+def team_choices(session, actor) -> list[Team]:
+    """The active teams holding someone `actor` may see (not counting `actor`), by name."""
+    return list(session.scalars(
+        select(Team).where(Team.active.is_(True), Team.id.in_(
+            select(Person.team_id).where(visible_people_filter(actor), Person.id != actor.id)))
+        .order_by(Team.name)))
 
 
 def team_rows(session, people) -> tuple[list[Course], list[TeamRow]]:

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from courses.forms import (
@@ -42,12 +42,12 @@ from courses.services import authoring
 from courses.services import versions as services
 from lms.competencies.models import Competency, CompetencyArea
 from lms.core import storage
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.i18n import ZH
 from lms.core.markdown import render_markdown
 from lms.core.policy import authorize, require
+from lms.core.requests import render_form, unit_of_work
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -57,6 +57,13 @@ PAGE_SIZE = 50
 def _check_post() -> None:
     if not FlaskForm().validate_on_submit():
         abort(400)
+
+
+def _flash_form_errors(form) -> None:
+    """A form posted from a page it does not render itself: its errors as flashed messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
 
 
 def _offset() -> int:
@@ -74,13 +81,10 @@ def _offset() -> int:
 def author_courses():
     query = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    page = max(request.args.get("page", 1, type=int), 1)
-    stmt = authoring.course_list_query(query, status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    courses = db.paginate(authoring.course_list_query(query, status), per_page=PAGE_SIZE,
+                          error_out=False)
     return render_template(
-        "courses/authoring/list.html", rows=rows, total=total, page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), query=query,
+        "courses/authoring/list.html", courses=courses, query=query,
         status=status if status in COURSE_STATES else "", states=COURSE_STATES,
     )
 
@@ -134,19 +138,12 @@ def author_course_settings(course_id: int | None):
     paths = _paths()
     form = _course_form(course, paths)
     if form.validate_on_submit():
-        try:
-            saved = authoring.save_course(db.session, current_user, course,
-                                          _course_data(form, paths))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(course)s has been saved.", course=saved.title), "success")
-            return redirect(url_for("courses.author_course", course_id=saved.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("courses/authoring/settings.html", form=form, course=course,
-                           paths=paths), status
+        done = unit_of_work(authoring.save_course, db.session, current_user, course,
+                            _course_data(form, paths), form=form)
+        if done:
+            flash(_("%(course)s has been saved.", course=done.value.title), "success")
+            return redirect(url_for("courses.author_course", course_id=done.value.id))
+    return render_form("courses/authoring/settings.html", form, course=course, paths=paths)
 
 
 @require("courses.author")
@@ -169,25 +166,13 @@ def author_course(course_id: int):
     )
 
 
-def _flash_error_or(message: str, action) -> None:
-    """Run `action()`; commit and flash `message`, or roll back and flash the refusal."""
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-
-
 @require("courses.author")
 def author_course_draft(course_id: int):
     course = db.get_or_404(Course, course_id)
     _check_post()
-    _flash_error_or(_("A new draft has been started. Learners keep reading the published "
-                      "version until you publish it."),
-                    lambda: services.draft(db.session, current_user, course))
+    if unit_of_work(services.draft, db.session, current_user, course):
+        flash(_("A new draft has been started. Learners keep reading the published version "
+                "until you publish it."), "success")
     return redirect(url_for("courses.author_course", course_id=course.id))
 
 
@@ -195,8 +180,8 @@ def author_course_draft(course_id: int):
 def author_course_discard(course_id: int):
     course = db.get_or_404(Course, course_id)
     _check_post()
-    _flash_error_or(_("The draft has been discarded."),
-                    lambda: authoring.discard_draft(db.session, current_user, course))
+    if unit_of_work(authoring.discard_draft, db.session, current_user, course):
+        flash(_("The draft has been discarded."), "success")
     return redirect(url_for("courses.author_course", course_id=course.id))
 
 
@@ -207,11 +192,10 @@ def author_course_archive(course_id: int):
     if not form.validate_on_submit():
         abort(400)
     archive = request.form.get("archived") == "1"
-    _flash_error_or(
-        _("%(course)s has been archived.", course=course.title) if archive
-        else _("%(course)s is back in the catalogue.", course=course.title),
-        lambda: authoring.set_archived(db.session, current_user, course, archive,
-                                       form.reason.data or ""))
+    if unit_of_work(authoring.set_archived, db.session, current_user, course, archive,
+                    form.reason.data or ""):
+        flash(_("%(course)s has been archived.", course=course.title) if archive
+              else _("%(course)s is back in the catalogue.", course=course.title), "success")
     return redirect(url_for("courses.author_course", course_id=course.id))
 
 
@@ -226,21 +210,15 @@ def author_course_publish(course_id: int):
     form = PublishForm()
     form.recomplete.choices = choices((lesson.key, lesson.title) for lesson in changes.changed)
     if form.validate_on_submit():
-        try:
-            published = services.publish(db.session, current_user, course,
-                                         form.notes.data or "",
-                                         frozenset(form.recomplete.data or ()))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        done = unit_of_work(services.publish, db.session, current_user, course,
+                            form.notes.data or "", frozenset(form.recomplete.data or ()),
+                            form=form)
+        if done:
             flash(_("Version %(number)d of %(course)s is published.",
-                    number=published.number, course=course.title), "success")
+                    number=done.value.number, course=course.title), "success")
             return redirect(url_for("courses.author_course", course_id=course.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("courses/authoring/publish.html", course=course, version=version,
-                           changes=changes, form=form), status
+    return render_form("courses/authoring/publish.html", form, course=course, version=version,
+                       changes=changes)
 
 
 # Modules
@@ -260,20 +238,13 @@ def author_module_add(course_id: int):
     course = db.get_or_404(Course, course_id)
     form = ModuleForm()
     if form.validate_on_submit():
-        try:
-            module = authoring.add_module(db.session, current_user, course, form.title.data,
-                                          form.title_zh.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Module %(title)s has been added.", title=module.title), "success")
-            return _course_page(module, f"module-{module.id}")
+        done = unit_of_work(authoring.add_module, db.session, current_user, course,
+                            form.title.data, form.title_zh.data or "")
+        if done:
+            flash(_("Module %(title)s has been added.", title=done.value.title), "success")
+            return _course_page(done.value, f"module-{done.value.id}")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        _flash_form_errors(form)
     return redirect(url_for("courses.author_course", course_id=course.id))
 
 
@@ -283,20 +254,13 @@ def author_module_edit(module_id: int):
     form = ModuleForm(obj=module)
     if request.method == "GET":
         form.title_zh.data = (module.translations or {}).get(ZH, {}).get("title", "")
-    if form.validate_on_submit():
-        try:
-            authoring.rename_module(db.session, current_user, module, form.title.data,
-                                    form.title_zh.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Changes saved."), "success")
-            return _course_page(module, f"module-{module.id}")
-    status = 400 if request.method == "POST" else 200
-    return render_template("courses/authoring/module.html", form=form, module=module,
-                           course=module.version.course), status
+    if form.validate_on_submit() and unit_of_work(
+            authoring.rename_module, db.session, current_user, module, form.title.data,
+            form.title_zh.data or "", form=form):
+        flash(_("Changes saved."), "success")
+        return _course_page(module, f"module-{module.id}")
+    return render_form("courses/authoring/module.html", form, module=module,
+                       course=module.version.course)
 
 
 @require("courses.author")
@@ -304,8 +268,8 @@ def author_module_delete(module_id: int):
     module = _module(module_id)
     _check_post()
     title, course_id = module.title, module.version.course_id
-    _flash_error_or(_("Module %(title)s has been removed from the draft.", title=title),
-                    lambda: authoring.delete_module(db.session, current_user, module))
+    if unit_of_work(authoring.delete_module, db.session, current_user, module):
+        flash(_("Module %(title)s has been removed from the draft.", title=title), "success")
     return redirect(url_for("courses.author_course", course_id=course_id))
 
 
@@ -313,14 +277,7 @@ def author_module_delete(module_id: int):
 def author_module_move(module_id: int):
     module = _module(module_id)
     _check_post()
-    offset = _offset()
-    try:
-        authoring.move_module(db.session, current_user, module, offset)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    unit_of_work(authoring.move_module, db.session, current_user, module, _offset())
     return _course_page(module, f"module-{module.id}")
 
 
@@ -346,24 +303,20 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
     elif form.validate_on_submit():
         data = authoring.LessonData(title=form.title.data, title_zh=form.title_zh.data or "",
                                     body=form.body.data or "", minutes=form.minutes.data)
-        try:
-            saved = authoring.save_lesson(db.session, current_user, module, lesson, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        done = unit_of_work(authoring.save_lesson, db.session, current_user, module, lesson,
+                            data, form=form)
+        if done:
+            saved = done.value
             flash(_("Lesson %(title)s has been saved.", title=saved.title), "success")
             if request.form.get("then") == "close":
                 return _course_page(module, f"lesson-{saved.id}")
             return redirect(url_for("courses.author_lesson_edit", lesson_id=saved.id))
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render_template(
-        "courses/authoring/lesson_form.html", form=form, module=module, lesson=lesson,
+    return render_form(
+        "courses/authoring/lesson_form.html", form, module=module, lesson=lesson,
         course=module.version.course, preview=preview, upload_form=AttachmentForm(),
         max_mb=f"{current_app.config['ATTACHMENT_MAX_BYTES'] / 1024 / 1024:g}",
         allowed=authoring.ALLOWED_LABEL,
-    ), status
+    )
 
 
 @require("courses.author")
@@ -398,8 +351,8 @@ def author_lesson_delete(lesson_id: int):
     lesson = _lesson(lesson_id)
     _check_post()
     module, title = lesson.module, lesson.title
-    _flash_error_or(_("Lesson %(title)s has been removed from the draft.", title=title),
-                    lambda: authoring.delete_lesson(db.session, current_user, lesson))
+    if unit_of_work(authoring.delete_lesson, db.session, current_user, lesson):
+        flash(_("Lesson %(title)s has been removed from the draft.", title=title), "success")
     return _course_page(module, f"module-{module.id}")
 
 
@@ -407,14 +360,7 @@ def author_lesson_delete(lesson_id: int):
 def author_lesson_move(lesson_id: int):
     lesson = _lesson(lesson_id)
     _check_post()
-    offset = _offset()
-    try:
-        authoring.move_lesson(db.session, current_user, lesson, offset)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    unit_of_work(authoring.move_lesson, db.session, current_user, lesson, _offset())
     return _course_page(lesson.module, f"lesson-{lesson.id}")
 
 
@@ -436,21 +382,15 @@ def author_attachment_add(lesson_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            attachment = authoring.add_attachment(
-                db.session, current_user, lesson, upload.filename or "", upload.stream,
-                current_app.config["STORAGE_DIR"], current_app.config["ATTACHMENT_MAX_BYTES"],
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been attached.", name=attachment.filename), "success")
+        done = unit_of_work(
+            authoring.add_attachment, db.session, current_user, lesson, upload.filename or "",
+            upload.stream, current_app.config["STORAGE_DIR"],
+            current_app.config["ATTACHMENT_MAX_BYTES"],
+        )
+        if done:
+            flash(_("%(name)s has been attached.", name=done.value.filename), "success")
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        _flash_form_errors(form)
     return redirect(url_for("courses.author_lesson_edit", lesson_id=lesson.id,
                             _anchor="attachments"))
 
@@ -460,8 +400,8 @@ def author_attachment_delete(attachment_id: int):
     attachment = db.get_or_404(LessonAttachment, attachment_id)
     _check_post()
     lesson_id, name = attachment.lesson_id, attachment.filename
-    _flash_error_or(_("%(name)s has been removed.", name=name),
-                    lambda: authoring.remove_attachment(db.session, current_user, attachment))
+    if unit_of_work(authoring.remove_attachment, db.session, current_user, attachment):
+        flash(_("%(name)s has been removed.", name=name), "success")
     return redirect(url_for("courses.author_lesson_edit", lesson_id=lesson_id,
                             _anchor="attachments"))
 
@@ -500,10 +440,9 @@ def author_set_right(person_id: int):
     person = db.get_or_404(Person, person_id)
     _check_post()
     allowed = request.form.get("allowed") == "1"
-    _flash_error_or(
-        _("%(name)s may now author courses.", name=person.name) if allowed
-        else _("%(name)s may no longer author courses.", name=person.name),
-        lambda: authoring.set_author_right(db.session, current_user, person, allowed))
+    if unit_of_work(authoring.set_author_right, db.session, current_user, person, allowed):
+        flash(_("%(name)s may now author courses.", name=person.name) if allowed
+              else _("%(name)s may no longer author courses.", name=person.name), "success")
     return redirect(url_for("courses.author_authors"))
 
 

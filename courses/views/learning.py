@@ -6,31 +6,22 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from courses.forms import AssignForm, CompleteLessonForm, SelfEnrolForm, WithdrawForm
 from courses.models import Course, Enrollment
 from courses.services import enrolment, progress
 from lms.competencies.models import Competency
-from lms.core.errors import DomainError, NotFound
+from lms.core.errors import NotFound
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.policy import authorize, may, require
+from lms.core.requests import render_form, unit_of_work
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.people.policy import visible_people_filter
 
 TEAM_PAGE_SIZE = 50
 CATALOGUE_PAGE_SIZE = 20
-
-
-def _pages(total: int, size: int) -> int:
-    return max((total + size - 1) // size, 1)
-
-
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
 
 
 # Paths
@@ -54,25 +45,13 @@ def person_path(person_id: int):
 @require("team.progress")
 def team():
     team_id = request.args.get("team", type=int)
-    visible = visible_people_filter(current_user)
-    stmt = select(Person).where(visible, Person.id != current_user.id, Person.active.is_(True))
-    if team_id:
-        stmt = stmt.where(Person.team_id == team_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = _page()
-    people = db.session.scalars(
-        stmt.order_by(Person.name, Person.id).limit(TEAM_PAGE_SIZE)
-        .offset((page - 1) * TEAM_PAGE_SIZE).options(joinedload(Person.tier))
-    ).all()
-    columns, rows = progress.team_rows(db.session, people)
-    teams = db.session.scalars(
-        select(Team).where(Team.active.is_(True), Team.id.in_(
-            select(Person.team_id).where(visible, Person.id != current_user.id)))
-        .order_by(Team.name)
-    ).all()
+    # No cap on the page size: benchmarks/team_page.py sets it to the whole team.
+    people = db.paginate(progress.team_query(current_user, team_id), per_page=TEAM_PAGE_SIZE,
+                         max_per_page=None, error_out=False)
+    columns, rows = progress.team_rows(db.session, people.items)
+    teams = progress.team_choices(db.session, current_user)
     return render_template("courses/learn/team.html", columns=columns, rows=rows, teams=teams,
-                           team_id=team_id, total=total, page=page,
-                           pages=_pages(total, TEAM_PAGE_SIZE))
+                           team_id=team_id, people=people)
 
 
 # Catalogue and course pages
@@ -85,13 +64,13 @@ def catalogue():
     competency_id = request.args.get("competency", type=int)
     status = request.args.get("status", "")
     status = status if status in enrolment.CATALOGUE_STATUSES else None
-    page = _page()
-    courses, total = enrolment.catalogue(db.session, current_user, text, tier_id, competency_id,
-                                         status, page, CATALOGUE_PAGE_SIZE)
+    courses = db.paginate(
+        enrolment.catalogue_query(current_user, text, tier_id, competency_id, status),
+        per_page=CATALOGUE_PAGE_SIZE, error_out=False)
     standing = progress.progress(db.session, [current_user.id], [c.id for c in courses])
     return render_template(
-        "courses/learn/catalogue.html", courses=courses, standing=standing, total=total,
-        page=page, pages=_pages(total, CATALOGUE_PAGE_SIZE), query=text, tier_id=tier_id,
+        "courses/learn/catalogue.html", courses=courses, standing=standing, query=text,
+        tier_id=tier_id,
         competency_id=competency_id, status=status or "",
         tiers=db.session.scalars(select(CertificationPath).where(CertificationPath.active)
                                  .order_by(CertificationPath.position)).all(),
@@ -132,13 +111,7 @@ def course_enrol(course_id: int):
     course = _published_course(course_id)
     if not SelfEnrolForm().validate_on_submit():
         abort(400)
-    try:
-        enrolment.self_enrol(db.session, current_user, course)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if unit_of_work(enrolment.self_enrol, db.session, current_user, course):
         flash(_("You are enrolled in %(course)s.", course=course.tr("title")), "success")
     return redirect(url_for("courses.course_page", course_id=course.id))
 
@@ -170,25 +143,20 @@ def course_assign(course_id: int):
     form = _assign_form(_enrollable_people())
     if form.validate_on_submit():
         team_id = form.team_id.data if "team_id" in form else None
-        try:
-            if team_id is not None:
-                authorize("courses.enrol_team")
-                result = enrolment.enrol_team(db.session, current_user,
-                                              db.get_or_404(Team, team_id), course,
-                                              form.due_date.data)
-            else:
-                person = db.get_or_404(Person, form.person_id.data)
-                authorize("courses.enrol_others", person)
-                result = enrolment.enrol_people(db.session, current_user, [person], course,
-                                                form.due_date.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
+        if team_id is not None:
+            authorize("courses.enrol_team")
+            done = unit_of_work(enrolment.enrol_team, db.session, current_user,
+                                db.get_or_404(Team, team_id), course, form.due_date.data,
+                                form=form)
         else:
-            db.session.commit()
-            _flash_result(result)
+            person = db.get_or_404(Person, form.person_id.data)
+            authorize("courses.enrol_others", person)
+            done = unit_of_work(enrolment.enrol_people, db.session, current_user, [person],
+                                course, form.due_date.data, form=form)
+        if done:
+            _flash_result(done.value)
             return redirect(url_for("courses.course_page", course_id=course.id))
-    return render_template("courses/learn/assign.html", course=course, form=form)
+    return render_form("courses/learn/assign.html", form, course=course)
 
 
 def _flash_result(result: enrolment.EnrolmentResult) -> None:
@@ -210,10 +178,10 @@ def enrollment_withdraw(enrollment_id: int):
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
-    enrolment.withdraw(db.session, current_user, enrollment, form.reason.data or "")
-    db.session.commit()
-    flash(_("%(name)s is withdrawn from %(course)s.", name=enrollment.person.name,
-            course=enrollment.course.tr("title")), "success")
+    if unit_of_work(enrolment.withdraw, db.session, current_user, enrollment,
+                    form.reason.data or ""):
+        flash(_("%(name)s is withdrawn from %(course)s.", name=enrollment.person.name,
+                course=enrollment.course.tr("title")), "success")
     return redirect(url_for("courses.person_path", person_id=enrollment.person_id))
 
 
@@ -266,19 +234,15 @@ def lesson_complete(course_id: int, lesson_key: str):
     if not form.validate_on_submit():
         abort(400)
     here = url_for("courses.lesson_page", course_id=course.id, lesson_key=lesson_key)
-    try:
-        progress.mark_complete(db.session, current_user, course, lesson_key,
-                                            form.opened.data, current_app.config["SECRET_KEY"])
-    except NotFound:
-        db.session.rollback()
+    # The refusal lands on the form, not in a flash: a lesson gone from the course is a 404.
+    done = unit_of_work(progress.mark_complete, db.session, current_user, course, lesson_key,
+                        form.opened.data, current_app.config["SECRET_KEY"], form=form)
+    if isinstance(done.error, NotFound):
         abort(404)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not done:
+        flash(done.error.message, "error")
         return redirect(here)
-    just_finished = not completed_before and enrollment.completed_at is not None
-    db.session.commit()
-    if just_finished:
+    if not completed_before and enrollment.completed_at is not None:
         flash(_("Well done: you have completed %(course)s.", course=course.tr("title")),
               "success")
         return redirect(url_for("courses.course_page", course_id=course.id))

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm, load_translations
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
 from lms.competencies.services import matrix as services
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import choices
 from lms.core.policy import require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.paths.models import CertificationPath
 
 
@@ -29,42 +29,20 @@ def matrix():
 def matrix_edit():
     """One grid of selects; every cell is checked and saved in one transaction."""
     paths, required = services.matrix(db.session)
-    areas = services.framework(db.session)
-    levels = {lvl.level for lvl in services.scale(db.session)}
     form = FlaskForm()
     errors: dict[str, str] = {}
+    refused = None
     if form.validate_on_submit():
-        competencies = {c.id: c for c in db.session.query(Competency)}
-        try:
-            for path in paths:
-                for competency in competencies.values():
-                    raw = request.form.get(f"req-{competency.id}-{path.id}", "")
-                    if raw == "":
-                        level = None
-                    elif raw.isdigit() and int(raw) in levels:
-                        level = int(raw)
-                    else:
-                        errors[f"req-{competency.id}-{path.id}"] = _("Not on the scale.")
-                        continue
-                    services.set_requirement(db.session, current_user, path, competency, level)
-            if errors:
-                raise DomainError(_("Some required levels are outside the scale; nothing was "
-                                    "saved."))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return render_template(
-                "competencies/matrix_edit.html", areas=areas, paths=paths, required=required,
-                scale=services.scale(db.session), form=form, errors=errors,
-                submitted=request.form,
-            ), 400
-        db.session.commit()
-        flash(_("The matrix has been saved."), "success")
-        return redirect(url_for("competencies.matrix"))
+        done = unit_of_work(services.save_matrix, db.session, current_user, paths, request.form)
+        if done:
+            flash(_("The matrix has been saved."), "success")
+            return redirect(url_for("competencies.matrix"))
+        refused, errors = request.form, getattr(done.error, "cells", {})
     return render_template(
-        "competencies/matrix_edit.html", areas=areas, paths=paths, required=required,
-        scale=services.scale(db.session), form=form, errors=errors, submitted=None,
-    )
+        "competencies/matrix_edit.html", areas=services.framework(db.session), paths=paths,
+        required=required, scale=services.scale(db.session), form=form, errors=errors,
+        submitted=refused,
+    ), form_status() if refused is not None else 200
 
 
 # Framework admin: areas, competencies, the scale.
@@ -90,14 +68,9 @@ def area_form(area_id: int | None):
             description=form.description.data or "",
             description_zh=form.description_zh.data or "", position=form.position.data,
         )
-        try:
-            saved = services.save_area(db.session, current_user, area, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Area %(code)s saved.", code=saved.code), "success")
+        done = unit_of_work(services.save_area, db.session, current_user, area, data, form=form)
+        if done:
+            flash(_("Area %(code)s saved.", code=done.value.code), "success")
             return redirect(url_for("competencies.admin_framework"))
     title = _("Edit area %(code)s", code=area.code) if area else _("Add a competency area")
     return _form_page(form, title)
@@ -123,14 +96,10 @@ def competency_form(competency_id: int | None):
             description_zh=form.description_zh.data or "", position=form.position.data,
             active=form.active.data,
         )
-        try:
-            saved = services.save_competency(db.session, current_user, competency, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Competency %(code)s saved.", code=saved.code), "success")
+        done = unit_of_work(services.save_competency, db.session, current_user, competency, data,
+                            form=form)
+        if done:
+            flash(_("Competency %(code)s saved.", code=done.value.code), "success")
             return redirect(url_for("competencies.admin_framework"))
     title = (_("Edit competency %(code)s", code=competency.code) if competency
              else _("Add a competency"))
@@ -150,16 +119,10 @@ def level_form(level: int):
     form = LevelForm(obj=row)
     if request.method == "GET":
         load_translations(form, row)
-    if form.validate_on_submit():
-        try:
-            services.save_level(db.session, current_user, row, _level_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Level %(level)d saved.", level=level), "success")
-            return redirect(url_for("competencies.admin_framework"))
+    if form.validate_on_submit() and unit_of_work(
+            services.save_level, db.session, current_user, row, _level_data(form), form=form):
+        flash(_("Level %(level)d saved.", level=level), "success")
+        return redirect(url_for("competencies.admin_framework"))
     return _form_page(form, _("Edit level %(level)d of the scale", level=level))
 
 
@@ -167,14 +130,10 @@ def level_form(level: int):
 def level_add():
     form = LevelForm()
     if form.validate_on_submit():
-        try:
-            added = services.add_level(db.session, current_user, _level_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Level %(level)d added at the top of the scale.", level=added.level),
+        done = unit_of_work(services.add_level, db.session, current_user, _level_data(form),
+                            form=form)
+        if done:
+            flash(_("Level %(level)d added at the top of the scale.", level=done.value.level),
                   "success")
             return redirect(url_for("competencies.admin_framework"))
     return _form_page(form, _("Add a level at the top of the scale"))
@@ -184,21 +143,16 @@ def level_add():
 def level_remove_top():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
-        number = services.remove_top_level(db.session, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Level %(level)d has been removed from the scale.", level=number), "success")
+    done = unit_of_work(services.remove_top_level, db.session, current_user)
+    if done:
+        flash(_("Level %(level)d has been removed from the scale.", level=done.value),
+              "success")
     return redirect(url_for("competencies.admin_framework"))
 
 
 def _form_page(form, title: str):
-    """The shared admin form page; 400 when a post was refused, so tests and tools see it."""
-    status = 400 if request.method == "POST" else 200
-    return render_template("competencies/form.html", form=form, title=title), status
+    """The shared admin form page; 422 when a post was invalid or refused."""
+    return render_form("competencies/form.html", form, title=title)
 
 
 # A path's requirements: the matrix column of one tier. Served here, not by lms.paths, because

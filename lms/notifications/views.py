@@ -4,10 +4,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.core.extensions import db
 from lms.core.policy import require
+from lms.core.requests import unit_of_work
 from lms.notifications import services
 from lms.notifications.models import Notification, OutboxEmail
 
@@ -32,32 +33,25 @@ def _safe_link(link: str) -> str | None:
     return None
 
 
-def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
-
-
 @require("notifications.view")
 def index():
-    stmt = select(Notification).where(Notification.person_id == current_user.id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = _page()
-    items = db.session.scalars(
-        stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return render_template("notifications/index.html", items=items, total=total, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-                           form=FlaskForm(), safe_link=_safe_link)
+    items = db.paginate(
+        select(Notification).where(Notification.person_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        per_page=PAGE_SIZE, error_out=False,
+    )
+    return render_template("notifications/index.html", items=items, form=FlaskForm(),
+                           safe_link=_safe_link)
 
 
 @require("notifications.view")
 def mark_read(notification_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
-    notification = services.mark_read(db.session, current_user, notification_id)
+    notification = unit_of_work(services.mark_read, db.session, current_user,
+                                notification_id).value
     if notification is None:
         abort(404)
-    db.session.commit()
     link = _safe_link(notification.link)
     if request.form.get("open") == "1" and link:
         return redirect(link)
@@ -68,8 +62,7 @@ def mark_read(notification_id: int):
 def mark_all_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    count = services.mark_all_read(db.session, current_user)
-    db.session.commit()
+    count = unit_of_work(services.mark_all_read, db.session, current_user).value
     flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.",
                    count), "success")
     return redirect(url_for("notifications.index"))
@@ -77,14 +70,9 @@ def mark_all_read():
 
 @require("notifications.outbox")
 def outbox():
-    total = db.session.scalar(select(func.count()).select_from(OutboxEmail))
-    page = _page()
-    emails = db.session.scalars(
-        select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return render_template(
-        "notifications/outbox.html", emails=emails, total=total, page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        smtp_host=current_app.config["SMTP_HOST"],
+    emails = db.paginate(
+        select(OutboxEmail).order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()),
+        per_page=PAGE_SIZE, error_out=False,
     )
+    return render_template("notifications/outbox.html", emails=emails,
+                           smtp_host=current_app.config["SMTP_HOST"])

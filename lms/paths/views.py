@@ -6,11 +6,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.kinds import UnknownAssessmentKind, get_kind, registered_kinds
 from lms.core.policy import require
+from lms.core.requests import render_form, unit_of_work
 from lms.paths import services
 from lms.paths.forms import SlotForm, load_translations, path_form_for, weight_fields
 from lms.paths.models import AssessmentSlot, CertificationPath
@@ -19,8 +18,6 @@ from lms.paths.models import AssessmentSlot, CertificationPath
 @require("paths.view")
 def index():
     return render_template("paths/index.html", paths=services.ordered_paths(db.session))
-
-
 
 
 # Admin
@@ -59,24 +56,19 @@ def path_form(path_id: int | None):
             composite_pass_mark=form.composite_pass_mark.data, active=form.active.data,
         )
         weights = {slot.id: form[f"weight_{slot.id}"].data for slot in slots}
-        try:
-            saved = services.save_path(db.session, current_user, path, data, weights)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            if path is None:
-                flash(_("%(path)s has been added. Now add its assessments.",
-                        path=saved.tr("name")), "success")
-                return redirect(url_for("paths.path_form", path_id=saved.id))
-            flash(_("%(path)s has been saved.", path=saved.tr("name")), "success")
+        done = unit_of_work(services.save_path, db.session, current_user, path, data, weights,
+                            form=form)
+        if done and path is None:
+            flash(_("%(path)s has been added. Now add its assessments.",
+                    path=done.value.tr("name")), "success")
+            return redirect(url_for("paths.path_form", path_id=done.value.id))
+        if done:
+            flash(_("%(path)s has been saved.", path=done.value.tr("name")), "success")
             return redirect(url_for("paths.admin_paths"))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "paths/path_form.html", form=form, path=path, weights=weight_fields(form),
+    return render_form(
+        "paths/path_form.html", form, path=path, weights=weight_fields(form),
         kinds=registered_kinds(), remove_form=FlaskForm(),
-    ), status
+    )
 
 
 def _slot_or_404(path: CertificationPath, slot_id: int) -> AssessmentSlot:
@@ -100,27 +92,22 @@ def slot_form(path_id: int, slot_id: int | None):
             weight=form.weight.data, pass_mark=form.pass_mark.data, position=form.position.data,
             reference=form.reference.data or "",
         )
-        try:
-            saved = services.save_slot(db.session, current_user, path, slot, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        done = unit_of_work(services.save_slot, db.session, current_user, path, slot, data,
+                            form=form)
+        if done:
+            saved = done.value
             flash(_("%(slot)s has been saved.", slot=saved.label), "success")
             if saved.kind not in kinds:
                 flash(_("No assessment kind is registered as %(kind)s yet. The slot is kept, "
                         "but cannot be assessed until that kind is installed.",
                         kind=saved.kind), "info")
             return redirect(url_for("paths.path_form", path_id=path.id))
-    status = 400 if request.method == "POST" else 200
     references = _references(form.kind.data)
     if references:
         form.reference.render_kw = {"list": "reference-choices"}
-    return render_template(
-        "paths/slot_form.html", form=form, path=path, slot=slot, kinds=kinds,
-        references=references,
-    ), status
+    return render_form(
+        "paths/slot_form.html", form, path=path, slot=slot, kinds=kinds, references=references,
+    )
 
 
 def _references(kind_key: str | None) -> list[tuple[str, str]]:
@@ -138,12 +125,6 @@ def slot_remove(path_id: int, slot_id: int):
     if not FlaskForm().validate_on_submit():
         abort(400)
     label = slot.label
-    try:
-        services.remove_slot(db.session, current_user, slot)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if unit_of_work(services.remove_slot, db.session, current_user, slot):
         flash(_("%(slot)s has been removed.", slot=label), "success")
     return redirect(url_for("paths.path_form", path_id=path.id))

@@ -17,13 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
 from lms.core.forms import apply_domain_error, choices
 from lms.core.i18n import LANGUAGE_NAMES
 from lms.core.policy import authorize, require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.core.urls import public_url
 from lms.paths.models import CertificationPath
 from lms.people.forms import (
@@ -37,8 +38,7 @@ from lms.people.forms import (
     TeamForm,
 )
 from lms.people.models import Person, Team
-from lms.people.policy import visible_people_filter
-from lms.people.services import auth
+from lms.people.services import auth, onboarding
 from lms.people.services import directory as services
 
 PAGE_SIZE = 50
@@ -109,13 +109,12 @@ def login():
             session.permanent = True
             session["signed_in_at"] = session["seen_at"] = _session_clock()
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("people/login.html", form=form)
+    return render_form("people/login.html", form)
 
 
 @login_required
 def logout():
-    services.end_sessions(db.session, current_user)
-    db.session.commit()
+    unit_of_work(services.end_sessions, db.session, current_user)
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -127,25 +126,18 @@ def account():
     password_form = ChangePasswordForm(prefix="pw")
     language_form = _language_form()
     if request.method == "POST" and "pw-current_password" in request.form:
-        if password_form.validate_on_submit():
-            try:
-                services.change_password(
-                    db.session, current_user, password_form.current_password.data,
-                    password_form.new_password.data,
-                )
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(password_form, error)
-            else:
-                db.session.commit()
-                # The version bump ended every session, this one included: sign in again here.
-                login_user(current_user._get_current_object())
-                flash(_("Your password has been changed. Other sessions were signed out."),
-                      "success")
-                return redirect(url_for("people.account"))
+        if password_form.validate_on_submit() and unit_of_work(
+                services.change_password, db.session, current_user,
+                password_form.current_password.data, password_form.new_password.data,
+                form=password_form):
+            # The version bump ended every session, this one included: sign in again here.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed. Other sessions were signed out."),
+                  "success")
+            return redirect(url_for("people.account"))
     return render_template(
         "people/account.html", password_form=password_form, language_form=language_form
-    )
+    ), form_status(password_form)
 
 
 def _language_form() -> LanguageForm:
@@ -164,8 +156,7 @@ def set_language():
     locale = form.locale.data or None
     session["locale"] = locale
     if current_user.is_authenticated:
-        current_user.locale = locale
-        db.session.commit()
+        unit_of_work(services.set_locale, db.session, current_user, locale)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -179,17 +170,11 @@ def reset_password(token: str):
     except DomainError as error:
         return render_template("people/reset_invalid.html", message=error.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.set_password(db.session, person, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password is set. Sign in with it now."), "success")
-            return redirect(url_for("people.login"))
-    return render_template("people/reset.html", form=form, person=person)
+    if form.validate_on_submit() and unit_of_work(
+            services.set_password, db.session, person, form.new_password.data, form=form):
+        flash(_("Your password is set. Sign in with it now."), "success")
+        return redirect(url_for("people.login"))
+    return render_form("people/reset.html", form, person=person)
 
 
 # People
@@ -200,34 +185,13 @@ def people_list():
     query = request.args.get("q", "").strip()
     team_id = request.args.get("team", type=int)
     show_inactive = request.args.get("inactive") == "1"
-    page = max(request.args.get("page", 1, type=int), 1)
-    stmt = select(Person).where(visible_people_filter(current_user))
-    if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(func.lower(Person.name).like(like),
-                              func.lower(Person.email).like(like),
-                              func.lower(Person.employee_id).like(like)))
-    if team_id:
-        stmt = stmt.where(Person.team_id == team_id)
-    if not show_inactive:
-        stmt = stmt.where(Person.active.is_(True))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    people = db.session.scalars(
-        stmt.order_by(Person.name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        .options(*_person_list_loads())
-    ).all()
+    people = db.paginate(services.people_query(current_user, query, team_id, show_inactive),
+                         per_page=PAGE_SIZE, error_out=False)
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     return render_template(
-        "people/list.html", people=people, teams=teams, total=total, page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), query=query, team_id=team_id,
+        "people/list.html", people=people, teams=teams, query=query, team_id=team_id,
         show_inactive=show_inactive,
     )
-
-
-def _person_list_loads():
-    from sqlalchemy.orm import joinedload
-
-    return (joinedload(Person.team), joinedload(Person.manager), joinedload(Person.tier))
 
 
 @login_required
@@ -274,30 +238,12 @@ def _person_data(form: PersonForm) -> services.PersonData:
 def person_new():
     form = _person_form()
     if form.validate_on_submit():
-        data = _person_data(form)
-        try:
-            _check_role_grant(set(data.roles), set())
-            person = services.create_person(
-                db.session, current_user, data, form.password.data or None
-            )
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s has been added.", name=person.name), "success")
-            return redirect(url_for("people.person_detail", person_id=person.id))
-    return render_template("people/form.html", form=form, person=None)
-
-
-def _check_role_grant(new_roles: set[str], old_roles: set[str]) -> None:
-    """HR may manage agents, mentors and managers; only admins grant or remove hr/admin."""
-    from lms.core.policy import may
-
-    changed = new_roles ^ old_roles
-    if changed & {"hr", "admin"} and not may(current_user, "people.set_roles"):
-        raise DomainError(_("Only an administrator can grant or remove the HR and "
-                            "administrator roles."), "roles")
+        done = unit_of_work(services.create_person, db.session, current_user, _person_data(form),
+                            form.password.data or None, form=form)
+        if done:
+            flash(_("%(name)s has been added.", name=done.value.name), "success")
+            return redirect(url_for("people.person_detail", person_id=done.value.id))
+    return render_form("people/form.html", form, person=None)
 
 
 @require("people.manage")
@@ -306,19 +252,13 @@ def person_edit(person_id: int):
     form = _person_form(person)
     del form.password
     if form.validate_on_submit():
-        try:
-            _check_role_grant(set(form.roles.data or ()), set(person.roles))
-            data = _person_data(form)
-            data.locale = person.locale
-            services.update_person(db.session, current_user, person, data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
+        data = _person_data(form)
+        data.locale = person.locale
+        if unit_of_work(services.update_person, db.session, current_user, person, data,
+                        form=form):
             flash(_("Changes saved."), "success")
             return redirect(url_for("people.person_detail", person_id=person.id))
-    return render_template("people/form.html", form=form, person=person)
+    return render_form("people/form.html", form, person=person)
 
 
 @require("people.manage")
@@ -328,15 +268,8 @@ def person_set_active(person_id: int):
     if not form.validate_on_submit():
         abort(400)
     activate = request.form.get("active") == "1"
-    try:
-        if person.has_role("admin", "hr"):
-            _check_role_grant(set(), {"admin"})
-        services.set_active(db.session, current_user, person, activate, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if unit_of_work(services.set_active, db.session, current_user, person, activate,
+                    form.reason.data or ""):
         flash(_("%(name)s has been reactivated.", name=person.name) if activate
               else _("%(name)s has been deactivated.", name=person.name), "success")
     return redirect(url_for("people.person_detail", person_id=person.id))
@@ -348,16 +281,11 @@ def person_reset_link(person_id: int):
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        token = services.issue_reset_token(
-            db.session, current_user, person, current_app.config["SECRET_KEY"]
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done = unit_of_work(services.issue_reset_token, db.session, current_user, person,
+                        current_app.config["SECRET_KEY"])
+    if not done:
         return redirect(url_for("people.person_detail", person_id=person.id))
-    db.session.commit()
-    link = public_url(url_for("people.reset_password", token=token))
+    link = public_url(url_for("people.reset_password", token=done.value))
     return render_template("people/reset_link.html", person=person, link=link)
 
 
@@ -366,12 +294,8 @@ def person_reset_link(person_id: int):
 
 @require("teams.manage")
 def teams():
-    rows = db.session.execute(
-        select(Team, func.count(Person.id))
-        .outerjoin(Person, (Person.team_id == Team.id) & Person.active.is_(True))
-        .group_by(Team.id).order_by(Team.name)
-    ).all()
-    return render_template("people/teams.html", rows=rows)
+    return render_template("people/teams.html",
+                           rows=services.teams_with_headcount(db.session))
 
 
 @require("teams.manage")
@@ -382,22 +306,12 @@ def team_form(team_id: int | None):
         (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
         if team is None or t.id != team.id
     )
-    if form.validate_on_submit():
-        try:
-            saved = services.save_team(
-                db.session, current_user, team, form.name.data, form.description.data or "",
-                form.parent_id.data,
-            )
-            if saved.active != form.active.data:
-                services.set_team_active(db.session, current_user, saved, form.active.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Team saved."), "success")
-            return redirect(url_for("people.teams"))
-    return render_template("people/team_form.html", form=form, team=team)
+    if form.validate_on_submit() and unit_of_work(
+            services.save_team, db.session, current_user, team, form.name.data,
+            form.description.data or "", form.parent_id.data, form.active.data, form=form):
+        flash(_("Team saved."), "success")
+        return redirect(url_for("people.teams"))
+    return render_form("people/team_form.html", form, team=team)
 
 
 # Bulk onboarding
@@ -407,39 +321,36 @@ def team_form(team_id: int | None):
 def import_people():
     """Upload → dry-run preview (every bad line listed); confirm posts the same text back,
     which is checked again in full before anything is written."""
-    from lms.people.services import onboarding
-
     form = ImportForm()
     max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]
     if request.method == "POST" and request.form.get("confirm") == "1":
-        confirm = FlaskForm()
-        if not confirm.validate_on_submit():
+        if not FlaskForm().validate_on_submit():
             abort(400)
         text = request.form.get("csv_text", "")
-        try:
-            onboarding.decode_csv(text.encode("utf-8"), max_bytes)
-        except DomainError as error:
+        if _decoded_csv(form, text.encode("utf-8"), max_bytes) is None:
             # Not echoed back: the limits are what keep this page small.
-            apply_domain_error(form, DomainError(error.message, "file"))
-            return render_template("people/import.html", form=form, plan=None), 400
-        try:
-            count = onboarding.run_import(db.session, current_user, text)
-        except DomainError as error:
-            db.session.rollback()
-            plan = onboarding.plan_import(db.session, text)
-            return render_template("people/import.html", form=form, plan=plan, text=text,
-                                   error=error.message), 400
-        db.session.commit()
-        flash(ngettext("%(num)d person imported.", "%(num)d people imported.", count), "success")
-        return redirect(url_for("people.people_list"))
+            return render_form("people/import.html", form, plan=None)
+        done = unit_of_work(onboarding.run_import, db.session, current_user, text, form=form)
+        if done:
+            flash(ngettext("%(num)d person imported.", "%(num)d people imported.", done.value),
+                  "success")
+            return redirect(url_for("people.people_list"))
+        return render_form("people/import.html", form, text=text, error=done.error.message,
+                           plan=onboarding.plan_import(db.session, text))
     if form.validate_on_submit():
-        try:
-            text = onboarding.decode_csv(form.file.data.read(max_bytes + 1), max_bytes)
-        except DomainError as error:
-            apply_domain_error(form, DomainError(error.message, "file"))
-            return render_template("people/import.html", form=form, plan=None), 400
-        plan = onboarding.plan_import(db.session, text)
-        db.session.rollback()
-        return render_template("people/import.html", form=form, plan=plan, text=text,
-                               confirm_form=FlaskForm())
-    return render_template("people/import.html", form=form, plan=None)
+        text = _decoded_csv(form, form.file.data.read(max_bytes + 1), max_bytes)
+        if text is not None:
+            plan = onboarding.plan_import(db.session, text)
+            db.session.rollback()
+            return render_template("people/import.html", form=form, plan=plan, text=text,
+                                   confirm_form=FlaskForm())
+    return render_form("people/import.html", form, plan=None)
+
+
+def _decoded_csv(form: ImportForm, raw: bytes, max_bytes: int) -> str | None:
+    """The uploaded CSV as text, or None with the refusal shown beside the file field."""
+    try:
+        return onboarding.decode_csv(raw, max_bytes)
+    except DomainError as error:
+        apply_domain_error(form, DomainError(error.message, "file"))
+        return None

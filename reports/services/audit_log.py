@@ -279,18 +279,17 @@ def _newest_first(stmt: Select) -> Select:
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def entries_page(session, filters: AuditFilters, page: int = 1,
-                 per_page: int = PAGE_SIZE) -> AuditPage:
+def entries_page(filters: AuditFilters, page: int = 1, per_page: int = PAGE_SIZE) -> AuditPage:
     """One page of matching entries, newest first, actors loaded with them (two queries
-    whatever the page size); a page past the end gives the last page."""
-    stmt = filtered(filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max((total + per_page - 1) // per_page, 1)
-    page = min(max(page, 1), pages)
-    entries = list(session.scalars(
-        _newest_first(stmt).options(joinedload(AuditEntry.actor))
-        .limit(per_page).offset((page - 1) * per_page)))
-    return AuditPage(entries, page, pages, total)
+    whatever the page size, through `db.paginate`); a page before the first gives the first,
+    a page past the end the last."""
+    stmt = _newest_first(filtered(filters)).options(joinedload(AuditEntry.actor))
+    found = db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=None,
+                        error_out=False)
+    if found.page > max(found.pages, 1):
+        found = db.paginate(stmt, page=found.pages, per_page=per_page, max_per_page=None,
+                            error_out=False)
+    return AuditPage(found.items, found.page, max(found.pages, 1), found.total)
 
 
 def _hidden(key: str) -> bool:

@@ -68,7 +68,7 @@ def audit_log_page():
     if filters is None:
         return _invalid_page(form)
     page = request.args.get("page", 1, type=int)
-    result = audit_log.entries_page(db.session, filters, page)
+    result = audit_log.entries_page(filters, page)
     return render_template(
         "reports/audit.html", form=form, result=result, invalid=False,
         timezone=str(get_timezone()), action_label=audit_log.action_label,

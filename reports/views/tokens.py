@@ -7,10 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.core import clock
-from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error
 from lms.core.policy import require
+from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person
 from reports.forms import RevokeForm, TokenForm
 from reports.models import ApiToken
@@ -23,14 +22,14 @@ def _token_form() -> TokenForm:
     return TokenForm(list(people))
 
 
-def _list_page(revoke_forms=None, status=200):
+def _list_page(revoke_forms=None):
     rows = tokens.list_tokens(db.session)
     forms = revoke_forms or {}
     return render_template(
         "reports/api_tokens/list.html", tokens=rows, now=clock.now(),
         revoke_forms={t.id: forms.get(t.id) or RevokeForm(formdata=None, prefix=f"revoke{t.id}")
                       for t in rows},
-        scope_labels=tokens.SCOPES), status
+        scope_labels=tokens.SCOPES)
 
 
 @require("api_tokens.manage")
@@ -42,36 +41,24 @@ def api_tokens():
 def api_token_new():
     form = _token_form()
     if form.validate_on_submit():
-        try:
-            token, plaintext = tokens.create_token(
-                db.session, current_user, name=form.name.data,
-                person=db.session.get(Person, form.person.data), scopes=form.scopes.data,
-                expires_on=form.expires_on.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
+        done = unit_of_work(tokens.create_token, db.session, current_user, name=form.name.data,
+                            person=db.session.get(Person, form.person.data),
+                            scopes=form.scopes.data, expires_on=form.expires_on.data, form=form)
+        if done:
+            token, plaintext = done.value
             # Rendered, not redirected: the plaintext exists only in this response.
             return render_template("reports/api_tokens/created.html", token=token,
                                    plaintext=plaintext, scope_labels=tokens.SCOPES)
-    return render_template("reports/api_tokens/form.html", form=form), \
-        400 if form.is_submitted() else 200
+    return render_form("reports/api_tokens/form.html", form)
 
 
 @require("api_tokens.manage")
 def api_token_revoke(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
     form = RevokeForm(prefix=f"revoke{token.id}")
-    if form.validate_on_submit():
-        try:
-            tokens.revoke_token(db.session, current_user, token, form.reason.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The token \u201c%(name)s\u201d is revoked; it no longer works.",
-                    name=token.name), "success")
-            return redirect(url_for("reports.api_tokens"))
-    return _list_page({token.id: form}, status=400)
+    if form.validate_on_submit() and unit_of_work(
+            tokens.revoke_token, db.session, current_user, token, form.reason.data, form=form):
+        flash(_("The token \u201c%(name)s\u201d is revoked; it no longer works.",
+                name=token.name), "success")
+        return redirect(url_for("reports.api_tokens"))
+    return _list_page({token.id: form}), form_status(form)

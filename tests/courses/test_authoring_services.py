@@ -239,10 +239,10 @@ def test_discard_draft_and_archive(db, make_course):
 def test_course_list_query_searches_and_filters(db, make_course):
     make_course("NH-101", title="Service etiquette", publish=True)
     make_course("SR-201", title="Complaint handling")
-    rows = db.session.execute(authoring.course_list_query("ETIQ")).all()
-    assert [(c.code, has_draft) for c, has_draft in rows] == [("NH-101", False)]
-    rows = db.session.execute(authoring.course_list_query("", "draft")).all()
-    assert [(c.code, has_draft) for c, has_draft in rows] == [("SR-201", True)]
+    rows = db.session.scalars(authoring.course_list_query("ETIQ")).all()
+    assert [(c.code, c.has_draft) for c in rows] == [("NH-101", False)]
+    rows = db.session.scalars(authoring.course_list_query("", "draft")).all()
+    assert [(c.code, c.has_draft) for c in rows] == [("SR-201", True)]
 
 
 def test_author_right(db, make_person):

@@ -92,7 +92,7 @@ def test_admin_creates_a_course_with_tiers_and_competencies(client, admin, db, d
 def test_bad_course_input_is_shown_beside_the_field(client, admin, db, make_course, defaults):
     make_course("NH-101")
     page = client.post("/author/courses/new", data={"code": "nh-101", "title": "Copy"})
-    assert page.status_code == 400
+    assert page.status_code == 422
     text = page.get_data(as_text=True)
     assert 'id="code-error"' in text and "already exists" in text
     newhire = defaults["NEWHIRE"]
@@ -100,7 +100,7 @@ def test_bad_course_input_is_shown_beside_the_field(client, admin, db, make_cour
         "code": "X-1", "title": "T", f"path_{newhire.id}": "y", f"due_{newhire.id}": "-4",
         "competency_ids": ["99999"]})
     text = page.get_data(as_text=True).lower()
-    assert page.status_code == 400 and "not a valid choice" in text
+    assert page.status_code == 422 and "not a valid choice" in text
     assert db.session.scalar(select(Course).where(Course.code == "X-1")) is None
 
 
@@ -110,7 +110,7 @@ def test_prerequisite_loop_refused_in_the_form(client, admin, db, make_course):
     db.session.commit()
     page = client.post(f"/author/courses/{a.id}/settings", data={
         "code": "A-1", "title": "A", "prerequisite_ids": [str(b.id)]})
-    assert page.status_code == 400
+    assert page.status_code == 422
     text = page.get_data(as_text=True)
     assert "would make a loop: A-1 → B-1 → A-1" in text
     assert db.session.get(Course, a.id).prerequisite_links == []
@@ -149,7 +149,7 @@ def test_structure_editing_flow(client, admin, db, make_course):
 
     page = client.post(f"/author/lessons/{lesson.id}/edit", data={
         "title": "", "body": "x", "minutes": "0", "action": "save"})
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert db.session.get(Lesson, lesson.id).title == "Say hello"
 
     client.post(f"/author/modules/{first.id}/edit", data={"title": "Welcome"})
@@ -231,7 +231,7 @@ def test_publish_lists_changed_lessons_and_flags_recompletion(client, admin, db,
     # A tampered key for an unchanged lesson is refused by the form.
     response = client.post(f"/author/courses/{course.id}/publish",
                            data={"notes": "x", "recomplete": [closing.key]})
-    assert response.status_code == 400
+    assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Course, course.id).published_version == 1
 
@@ -400,3 +400,13 @@ def test_attachment_removed_from_draft(client, admin, db, make_course):
     attachment = db.session.scalars(select(LessonAttachment)).one()
     client.post(f"/author/attachments/{attachment.id}/delete")
     assert db.session.scalars(select(LessonAttachment)).all() == []
+
+
+def test_course_list_flags_only_published_courses_with_a_draft(client, admin, db, make_course):
+    changed = make_course("P-1", publish=True)
+    make_course("P-2", publish=True)
+    services.draft(db.session, None, changed)
+    db.session.commit()
+    page = client.get("/author/courses").get_data(as_text=True)
+    assert page.count("unpublished changes") == 1
+    assert "unpublished changes" in page[page.index("P-1"):page.index("P-2")]

@@ -108,7 +108,7 @@ def test_tampered_create_form_is_refused(client, auth, db, people):
                  {"name": "x", "person": people["hr"].id, "scopes": ["people:read"],
                   "expires_on": "2001-01-01"}):
         response = client.post("/reports/api-tokens/new", data=data)
-        assert response.status_code == 400, data
+        assert response.status_code == 422, data
         assert "field-error" in response.get_data(as_text=True)
     assert db.session.scalar(select(ApiToken.id)) is None
 
@@ -120,7 +120,7 @@ def test_admin_revokes_with_a_reason(client, auth, db, people):
     auth.login(people["admin"])
     url = f"/reports/api-tokens/{token.id}/revoke"
     response = client.post(url, data={f"revoke{token.id}-reason": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
     db.session.refresh(token)
     assert token.revoked_at is None
     response = client.post(url, data={f"revoke{token.id}-reason": "vendor changed"})

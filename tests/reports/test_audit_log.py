@@ -52,7 +52,7 @@ def log(db, make_person, make_team):
 
 
 def _actions(db, filters: AuditFilters) -> list[str]:
-    return [e.action for e in audit_log.entries_page(db.session, filters).entries]
+    return [e.action for e in audit_log.entries_page(filters).entries]
 
 
 # The service
@@ -101,15 +101,15 @@ def test_paging(db, log):
     for n in range(7):
         audit.record(log["admin"], "team.update", log["team"], f"rename {n}")
     db.session.commit()
-    first = audit_log.entries_page(db.session, AuditFilters(), page=1, per_page=5)
+    first = audit_log.entries_page(AuditFilters(), page=1, per_page=5)
     assert (first.total, first.pages, len(first.entries)) == (12, 3, 5)
-    third = audit_log.entries_page(db.session, AuditFilters(), page=3, per_page=5)
+    third = audit_log.entries_page(AuditFilters(), page=3, per_page=5)
     assert [e.action for e in third.entries][-1] == "person.deactivate"
     seen = [e.id for p in (1, 2, 3) for e in audit_log.entries_page(
-        db.session, AuditFilters(), page=p, per_page=5).entries]
+        AuditFilters(), page=p, per_page=5).entries]
     assert len(seen) == len(set(seen)) == 12
-    assert audit_log.entries_page(db.session, AuditFilters(), page=99, per_page=5).page == 3
-    assert audit_log.entries_page(db.session, AuditFilters(), page=-4, per_page=5).page == 1
+    assert audit_log.entries_page(AuditFilters(), page=99, per_page=5).page == 3
+    assert audit_log.entries_page(AuditFilters(), page=-4, per_page=5).page == 1
 
 
 def test_details_hide_secrets_and_print_compactly(db, log):

@@ -1,5 +1,6 @@
 """The competency framework and matrix: reading and editing. Callers own the commit."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -120,6 +121,44 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
     session.flush()
     audit.record(actor, "matrix.set", path, competency=competency.code, before=before,
                  after=level)
+
+
+class MatrixRefused(DomainError):
+    """The matrix grid was refused as a whole; `cells` names each bad cell (see `cell_name`)
+    with what is wrong with it."""
+
+    def __init__(self, message: str, cells: dict[str, str]):
+        super().__init__(message)
+        self.cells = cells
+
+
+def cell_name(competency_id: int, path_id: int) -> str:
+    """The name of the grid cell holding the level `path_id` requires in `competency_id`."""
+    return f"req-{competency_id}-{path_id}"
+
+
+def save_matrix(session, actor, paths: list[CertificationPath], cells: Mapping[str, str]) -> None:
+    """Set every path × competency requirement from `cells` (the text posted under each
+    `cell_name`; empty clears); refuses the whole grid when any cell is not a level on the
+    scale, naming each such cell."""
+    levels = {lvl.level for lvl in scale(session)}
+    competencies = list(session.scalars(select(Competency)))
+    refused: dict[str, str] = {}
+    for path in paths:
+        for competency in competencies:
+            name = cell_name(competency.id, path.id)
+            raw = cells.get(name, "")
+            if raw == "":
+                level = None
+            elif raw.isdigit() and int(raw) in levels:
+                level = int(raw)
+            else:
+                refused[name] = _("Not on the scale.")
+                continue
+            set_requirement(session, actor, path, competency, level)
+    if refused:
+        raise MatrixRefused(_("Some required levels are outside the scale; nothing was saved."),
+                            refused)
 
 
 # Editing the framework and the scale.

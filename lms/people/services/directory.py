@@ -6,11 +6,14 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.policy import may
 from lms.people.models import ROLES, Person, Team
+from lms.people.policy import visible_people_filter
 from lms.people.signals import tier_changed
 
 MIN_PASSWORD_LENGTH = 10
@@ -124,8 +127,20 @@ def apply_person_data(person: Person, data: PersonData) -> None:
     person.set_roles(set(data.roles))
 
 
+def check_role_grant(actor: Person | None, new_roles: set[str], old_roles: set[str]) -> None:
+    """HR may manage agents, mentors and managers; only administrators grant or remove the HR
+    and administrator roles (no actor: the command line and the demo seed, which may)."""
+    if actor is None:
+        return
+    if (new_roles ^ old_roles) & {"hr", "admin"} and not may(actor, "people.set_roles"):
+        raise DomainError(_("Only an administrator can grant or remove the HR and "
+                            "administrator roles."), "roles")
+
+
 def create_person(session, actor: Person | None, data: PersonData, password: str | None = None):
-    """Add a person; refuses duplicates, unknown references and weak passwords."""
+    """Add a person; refuses a role the actor may not grant, duplicates, unknown references
+    and weak passwords."""
+    check_role_grant(actor, set(data.roles), set())
     _check_person_data(session, data, None)
     person = Person()
     apply_person_data(person, data)
@@ -142,6 +157,7 @@ def create_person(session, actor: Person | None, data: PersonData, password: str
 
 def update_person(session, actor: Person, person: Person, data: PersonData) -> Person:
     """Change a person's details and roles; refuses what create_person refuses, and loops."""
+    check_role_grant(actor, set(data.roles), set(person.roles))
     _check_person_data(session, data, person)
     before = {"roles": sorted(person.roles), "manager_id": person.manager_id}
     tier_before = person.tier_id
@@ -157,7 +173,10 @@ def update_person(session, actor: Person, person: Person, data: PersonData) -> P
 
 
 def set_active(session, actor: Person, person: Person, active: bool, reason: str = "") -> None:
-    """Deactivate (ends every session; never deletes) or reactivate a person."""
+    """Deactivate (ends every session; never deletes) or reactivate a person; only an
+    administrator may do either to an HR or administrator account."""
+    if person.has_role("admin", "hr"):
+        check_role_grant(actor, set(), {"admin"})
     if not active and actor.id == person.id:
         raise DomainError(_("You cannot deactivate your own account."))
     if person.active == active:
@@ -188,6 +207,12 @@ def set_password(session, person: Person, new: str) -> None:
     _check_password_strength(new)
     person.set_password(new)
     person.session_version += 1
+    session.flush()
+
+
+def set_locale(session, person: Person, locale: str | None) -> None:
+    """Remember the person's interface language (None: the browser's choice)."""
+    person.locale = locale
     session.flush()
 
 
@@ -234,8 +259,9 @@ def person_for_reset_token(session, token: str, secret_key: str, max_age: int) -
 
 
 def save_team(session, actor: Person, team: Team | None, name: str, description: str,
-              parent_id: int | None) -> Team:
-    """Create (team=None) or rename a team; refuses duplicate names and parent loops."""
+              parent_id: int | None, active: bool | None = None) -> Team:
+    """Create (team=None) or rename a team, and (de)activate it when `active` says otherwise;
+    refuses duplicate names and parent loops."""
     name = name.strip()
     if not name:
         raise DomainError(_("Name is required."), "name")
@@ -257,7 +283,55 @@ def save_team(session, actor: Person, team: Team | None, name: str, description:
     session.add(team)
     session.flush()
     audit.record(actor, "team.create" if created else "team.update", team, name=name)
+    if active is not None and team.active != active:
+        set_team_active(session, actor, team, active)
     return team
+
+
+def people_query(actor: Person, text: str = "", team_id: int | None = None,
+                 include_inactive: bool = False) -> Select:
+    """A statement for the people `actor` may see whose name, e-mail or employee ID contains
+    `text`, in team `team_id` if given, by name, with team, manager and tier loaded."""
+    stmt = select(Person).where(visible_people_filter(actor))
+    if text:
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(or_(func.lower(Person.name).like(like),
+                              func.lower(Person.email).like(like),
+                              func.lower(Person.employee_id).like(like)))
+    if team_id:
+        stmt = stmt.where(Person.team_id == team_id)
+    if not include_inactive:
+        stmt = stmt.where(Person.active.is_(True))
+    return stmt.order_by(Person.name).options(
+        joinedload(Person.team), joinedload(Person.manager), joinedload(Person.tier))
+
+
+def teams_with_headcount(session) -> list[tuple[Team, int]]:
+    """Every team, by name, with how many active people it holds."""
+    return list(session.execute(
+        select(Team, func.count(Person.id))
+        .outerjoin(Person, (Person.team_id == Team.id) & Person.active.is_(True))
+        .group_by(Team.id).order_by(Team.name)
+    ).all())
+
+
+def mentees(session, mentor: Person) -> list[Person]:
+    """The active people `mentor` mentors, by name."""
+    return list(session.scalars(select(Person).where(
+        Person.mentor_id == mentor.id, Person.active.is_(True)).order_by(Person.name)))
+
+
+def direct_reports(session, manager: Person) -> list[Person]:
+    """The active people who report to `manager` directly, by name."""
+    return list(session.scalars(select(Person).where(
+        Person.manager_id == manager.id, Person.active.is_(True)).order_by(Person.name)))
+
+
+def headcount(session) -> tuple[int, int]:
+    """(active people, active teams)."""
+    people = session.scalar(select(func.count()).where(Person.active.is_(True)))
+    teams = session.scalar(select(func.count()).select_from(Team).where(Team.active.is_(True)))
+    return people, teams
 
 
 def set_team_active(session, actor: Person, team: Team, active: bool) -> None:
