@@ -6,15 +6,17 @@ from flask import Blueprint, current_app
 from lms.core.extensions import limiter
 from reports.services.api import BadParameter
 from reports.views import api as api_views
-from reports.views import audit, dashboard, heatmap, pack, tokens
+from reports.views import audit, dashboard, exports, heatmap, pack, tokens
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # reports.views.dashboard
 bp.add_url_rule("/", view_func=dashboard.dashboard, methods=["GET"])
-bp.add_url_rule("/export.csv", view_func=dashboard.export_csv, methods=["GET"])
-bp.add_url_rule("/export.xlsx", view_func=dashboard.export_xlsx, methods=["GET"])
+
+# reports.views.exports
+bp.add_url_rule("/export.csv", view_func=exports.export_csv, methods=["GET"])
+bp.add_url_rule("/export.xlsx", view_func=exports.export_xlsx, methods=["GET"])
 
 # reports.views.heatmap
 bp.add_url_rule("/heatmap", view_func=heatmap.heatmap_page, endpoint="heatmap")
@@ -23,8 +25,13 @@ bp.add_url_rule("/people/<int:person_id>/evidence", view_func=heatmap.person_evi
 # reports.views.pack
 bp.add_url_rule("/people/<int:person_id>/review-pack.pdf", view_func=pack.review_pack_pdf,
                 endpoint="review_pack")
-bp.add_url_rule("/teams/<int:team_id>/review-packs.zip", view_func=pack.team_packs,
-                endpoint="team_packs")
+bp.add_url_rule("/teams/<int:team_id>/review-packs", view_func=pack.team_packs,
+                methods=["POST"], endpoint="team_packs")
+bp.add_url_rule("/review-packs/<int:job_id>", view_func=pack.pack_job, methods=["GET"])
+bp.add_url_rule("/review-packs/<int:job_id>.json", view_func=pack.pack_job_progress,
+                methods=["GET"])
+bp.add_url_rule("/review-packs/<int:job_id>/download", view_func=pack.pack_job_download,
+                methods=["GET"])
 
 # reports.views.audit
 bp.add_url_rule("/audit", view_func=audit.audit_log_page, methods=["GET"], endpoint="audit_log")

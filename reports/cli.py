@@ -1,5 +1,9 @@
 """`flask --app lms export-certifications`: the dashboard's exports for scheduled jobs.
 
+The files are the web downloads' own: the CSV starts with its header row (after the UTF-8
+byte-order mark, so Excel shows names in any script), and a file written to a folder is named
+for its as-of time and filters (`exports.file_name`).
+
 The options go through the same `ReportFilterForm` as the dashboard, so a filter that the
 page refuses is refused here too, and nothing is written.
 """
@@ -53,8 +57,10 @@ def _path_id(code: str, hint: str) -> int:
 @click.command("export-certifications")
 @click.option("--format", "kind", type=click.Choice(["csv", "xlsx"]), required=True,
               help="File format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="File to write (replaced only when the export succeeds).")
+@click.option("-o", "--output", type=click.Path(writable=True),
+              help="File to write (replaced only when the export succeeds), or a folder to "
+                   "write it in under its own name (default: the current folder), which "
+                   "carries the as-of time and the filters.")
 @click.option("--team", help="Team name or id (a department takes in its teams).")
 @click.option("--manager", help="Employee id of a manager: their whole reporting line.")
 @click.option("--tier", help="Tier (path code), e.g. NEWHIRE.")
@@ -95,9 +101,11 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
     if not form.validate():
         raise click.UsageError("; ".join(form_errors(form)))
     filters = filters_from(form)
-    target = Path(output)
-    partial = target.with_name(target.name + ".part")
     as_of = clock.now()
+    target = Path(output or ".")
+    if target.is_dir():
+        target = target / exports.file_name(db.session, filters, as_of, kind)
+    partial = target.with_name(target.name + ".part")
     try:
         if kind == "csv":
             with partial.open("w", encoding="utf-8", newline="") as out:
@@ -105,7 +113,7 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
                 for line in exports.csv_lines(db.session, scope, filters, as_of):
                     out.write(line)
                     lines += 1
-            count = lines - 4  # as_of, filters, the empty line and the header are not people
+            count = lines - 1  # the header is not a person
         else:
             count = exports.write_xlsx(db.session, scope, filters, as_of, str(partial))
         os.replace(partial, target)

@@ -1,8 +1,8 @@
-"""Report tables: personal access tokens for the read API."""
+"""Report tables: personal access tokens for the read API, review-pack jobs."""
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core import clock
@@ -50,3 +50,27 @@ class ApiToken(db.Model):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class ReviewPackJob(db.Model):
+    """A team's review packs (one PDF per person, zipped) prepared by a background job for
+    the person who asked: the people are those of the team within their `report_scope` when
+    the job runs, rendered in the language they asked in. Only they may follow or download
+    it (`reports.pack_job`)."""
+
+    __tablename__ = "review_pack_job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    locale: Mapped[str] = mapped_column(String(20), default="en")
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # running, done, failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    # The download's name; emptied when a newer pack of the same team replaced the file.
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team = relationship("Team")
+    requested_by = relationship("Person")

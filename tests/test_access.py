@@ -75,7 +75,9 @@ def test_person_report_access_table(client, auth, make_person, world, role, url)
     assert client.get(url.format(other=999999)).status_code == 404
 
 
-@pytest.mark.parametrize("url", PERSON_ROUTES + ["/reports/teams/1/review-packs.zip"])
+@pytest.mark.parametrize("url", PERSON_ROUTES + ["/reports/review-packs/1",
+                                                 "/reports/review-packs/1.json",
+                                                 "/reports/review-packs/1/download"])
 def test_person_reports_signed_out_go_to_login(client, world, url):
     response = client.get(url.format(**world))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -87,10 +89,11 @@ def test_team_packs_access(client, auth, make_person, make_team, role):
     member = make_person(name="Team Member", team_id=team.id)
     actor = make_person(roles=(role,))
     auth.login(actor)
-    with client.get(f"/reports/teams/{team.id}/review-packs.zip") as response:
-        # reports.view for the route; then only a team with people in the reader's scope.
-        expected = {"agent": 403, "mentor": 404, "manager": 404}.get(role, 200)
-        assert response.status_code == expected
+    response = client.post(f"/reports/teams/{team.id}/review-packs")
+    # reports.view for the route; then only a team with people in the reader's scope, whose
+    # job page follows.
+    expected = {"agent": 403, "mentor": 404, "manager": 404}.get(role, 302)
+    assert response.status_code == expected
     assert member.team_id == team.id
 
 

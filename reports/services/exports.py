@@ -1,9 +1,12 @@
 """Certification status exports (CSV and XLSX) for performance reviews: no HTTP here.
 
-Both read the same rows as the dashboard (`rows.report_people`, then `rows.details` batch by
-batch), so memory stays bounded by one batch of details plus the light per-person rows. The
-columns are stable machine names, documented in docs/hr-reports.md ("Exports"); only the
-free-text values (names, what is missing, the filters) follow the reader's language.
+The CSV starts with its header row (after the UTF-8 byte-order mark), so any CSV reader takes
+it as it is; the as-of time and the filters go in the file's name (`file_name`) and in the
+XLSX's About sheet. Both read the same rows as the dashboard (`rows.report_people`, then
+`rows.details` batch by batch), so memory stays bounded by one batch of details plus the
+light per-person rows. The columns are stable machine names, documented in
+docs/hr-reports.md ("Exports"); only the free-text values (names, what is missing, the
+filters) follow the reader's language.
 
 Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab or a
 carriage return) gets a leading apostrophe, in CSV and XLSX alike.
@@ -11,9 +14,11 @@ carriage return) gets a leading apostrophe, in CSV and XLSX alike.
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import xlsxwriter
@@ -22,9 +27,11 @@ from flask_babel import gettext as _
 from lms.competencies.services.matrix import matrix
 from lms.core.spreadsheet import safe_cell
 from lms.paths.models import CertificationPath
+from lms.people.models import Person, Team
 from reports.services import rows as report_rows
 from reports.services.filters import ReportFilters
 
+BOM = "\ufeff"  # the UTF-8 byte-order mark: Excel then reads the CSV as UTF-8
 # People per details read: IN lists stay well under the databases' limits.
 EXPORT_BATCH = 1000
 # Columns 1 and 2 (employee ID, name) stay in view when an XLSX sheet scrolls sideways.
@@ -134,8 +141,10 @@ _CSV_TEXT = {
 
 
 def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterator[str]:
-    """The CSV export line by line: `as_of,…`, `filters,…`, an empty line, the header row,
-    then one row per person; people `scope` does not select never appear."""
+    """The CSV export line by line: the header row first (after the UTF-8 byte-order mark,
+    so Excel reads names in any script; pandas and csv readers with utf-8-sig skip it), then
+    one row per person; people `scope` does not select never appear. The as-of time and the
+    filters are in the file's name (`file_name`), not in the file."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -147,14 +156,53 @@ def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterat
         return text
 
     layout = _Layout(session)
-    yield line(["as_of", as_of.isoformat(timespec="seconds")])
-    yield line(["filters", safe_cell(describe_filters(session, filters))])
-    yield line([])
-    yield line([c.name for c in layout.columns])
+    yield BOM + line([c.name for c in layout.columns])
     texts = [_CSV_TEXT[c.kind] for c in layout.columns]
     for row, detail in _people(session, scope, filters, as_of):
         yield line(["" if value is None else text(value)
                     for text, value in zip(texts, layout.values(row, detail), strict=True)])
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_]+", "-", ascii_text).strip("-")[:40]
+
+
+def filter_slug(session, filters: ReportFilters) -> str:
+    """The filters in use for a file name, ASCII only: "team-Hotline-Shanghai_status-
+    in_progress" (a team or manager whose name has no ASCII letters by id or employee id);
+    "" for none. The sort order changes no row, so it is left out."""
+    parts = []
+    if filters.team_id is not None:
+        team = session.get(Team, filters.team_id)
+        parts.append(f"team-{(_slug(team.name) if team else '') or filters.team_id}")
+    if filters.manager_id is not None:
+        manager = session.get(Person, filters.manager_id)
+        said = _slug(manager.employee_id) if manager else ""
+        parts.append(f"manager-{said or filters.manager_id}")
+    for name, path_id in (("tier", filters.tier_id), ("path", filters.path_id)):
+        if path_id is not None:
+            path = session.get(CertificationPath, path_id)
+            parts.append(f"{name}-{(_slug(path.code) if path else '') or path_id}")
+    if filters.status is not None:
+        parts.append(f"status-{filters.status}")
+    if filters.hired_from is not None:
+        parts.append(f"hired-from-{filters.hired_from.isoformat()}")
+    if filters.hired_to is not None:
+        parts.append(f"hired-to-{filters.hired_to.isoformat()}")
+    if filters.expiring_within is not None:
+        parts.append(f"expiring-within-{filters.expiring_within}")
+    if filters.include_inactive:
+        parts.append("with-inactive")
+    return "_".join(parts)
+
+
+def file_name(session, filters: ReportFilters, as_of: datetime, extension: str) -> str:
+    """`certification-status-<as of, UTC>[_<filters>].<extension>`, e.g.
+    "certification-status-20261205T031500Z_team-Hotline_status-certified.csv"."""
+    stamp = as_of.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    said = filter_slug(session, filters)
+    return f"certification-status-{stamp}{'_' + said if said else ''}.{extension}"
 
 
 def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) -> int:

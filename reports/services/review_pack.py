@@ -9,15 +9,12 @@ score and per-competency weighted scores; shown groups with their response count
 withheld groups named as withheld, never a rater's name or answer); and overdue training.
 It renders in the reader's language, with the PDF font stack so any script prints.
 
-Who may have whose pack is the caller's check (`reports.person`; a team zip holds only the
-people of `report_scope`). The zip is written to a temporary file one PDF at a time, so a
-large team costs one document's memory, not the whole archive's.
+Who may have whose pack is the caller's check (`reports.person`). A team's packs are zipped
+by a background job (`reports.services.pack_jobs`), one PDF at a time.
 """
 
 import re
-import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from datetime import date
 
@@ -171,19 +168,3 @@ def pack_filename(employee_id: str, name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", employee_id).strip("-") or "person"
     return f"{stem}-{safe}.pdf" if safe else f"{stem}.pdf"
 
-
-def team_zip(session, people, *, today: date | None = None):
-    """A temporary file (positioned at its start) holding a zip with one review pack per
-    person in `people`, written one PDF at a time; the caller closes it."""
-    spool = tempfile.TemporaryFile()
-    used: set[str] = set()
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for person in people:
-            name = pack_filename(person.employee_id, person.name)
-            if name in used:  # employee ids are unique; this guards the ascii-folding only
-                name = f"{name[:-4]}-{person.id}.pdf"
-            used.add(name)
-            archive.writestr(name, pack_pdf(session, person, today=today))
-            session.expire_all()  # keep the identity map from growing with the team
-    spool.seek(0)
-    return spool

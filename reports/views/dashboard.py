@@ -1,23 +1,16 @@
-"""The certification status dashboard and its CSV/XLSX downloads (thin: see rows, exports)."""
+"""The certification status dashboard (thin: see rows; its downloads: views/exports.py)."""
 
-import contextlib
-import os
-import tempfile
-
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from certificates.services.documents import display_score
-from lms.core import clock
 from lms.core.extensions import db
 from lms.core.policy import require
 from lms.people.policy import report_scope
-from reports.services import exports
 from reports.services import rows as report_rows
 from reports.services.filters import SORTS, filter_form, filters_from, form_errors
 
 PAGE_SIZE = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filters():
@@ -90,62 +83,3 @@ def _page_numbers(page: int, pages: int) -> list[int | None]:
             shown.append(None)
         shown.append(number)
     return shown
-
-
-def _refused(form):
-    """A download with invalid filters: the dashboard with the errors, HTTP 400, no rows."""
-    return render_template("reports/dashboard/index.html", form=form,
-                           errors=form_errors(form)), 400
-
-
-def _filename(extension: str) -> str:
-    return f"certification-status-{clock.today().isoformat()}.{extension}"
-
-
-@require("reports.view")
-def export_csv():
-    filters, form = _filters()
-    if filters is None:
-        return _refused(form)
-    lines = exports.csv_lines(db.session, report_scope(current_user), filters,
-                              clock.now())
-
-    def body():
-        # A byte-order mark first, so spreadsheet programs read the names as UTF-8.
-        yield "\ufeff"
-        yield from lines
-
-    return Response(stream_with_context(body()), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{_filename("csv")}"'})
-
-
-@require("reports.view")
-def export_xlsx():
-    filters, form = _filters()
-    if filters is None:
-        return _refused(form)
-    handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="lms-export-")
-    os.close(handle)
-    try:
-        exports.write_xlsx(db.session, report_scope(current_user), filters,
-                           clock.now(), path)
-    except BaseException:
-        os.remove(path)
-        raise
-
-    def chunks():
-        # Opened only when the body is sent, so an unread response leaves no file open.
-        with open(path, "rb") as workbook:
-            while block := workbook.read(64 * 1024):
-                yield block
-
-    response = Response(chunks(), mimetype=XLSX_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{_filename("xlsx")}"',
-        "Content-Length": str(os.path.getsize(path))})
-    response.call_on_close(lambda: _remove(path))
-    return response
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)

@@ -1,10 +1,11 @@
 """Browser journey: HR filters the demo organisation on the certification dashboard,
-downloads the CSV and the XLSX (both opened and checked), and sees the competency heat map
-down to one team's people; a manager cannot see another team's people through any page,
-export, review pack or API call."""
+downloads the CSV and the XLSX (both opened and checked), sees the competency heat map
+down to one team's people and downloads their review packs, prepared in the background; a
+manager cannot see another team's people through any page, export, review pack or API call."""
 
 import csv
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -30,12 +31,9 @@ def _org(app):
     return people, teams
 
 
-def _csv_rows(data: bytes) -> tuple[list[list[str]], list[dict[str, str]]]:
-    """The export's preamble lines (as-of, filters) and its rows as dicts."""
-    lines = data.decode("utf-8-sig").splitlines()
-    blank = lines.index("")
-    preamble = list(csv.reader(lines[:blank]))
-    return preamble, list(csv.DictReader(lines[blank + 1:]))
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    """The export's rows as dicts (its first row is the header)."""
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def test_hr_filters_downloads_and_reads_the_heat_map(page, app, demo):
@@ -51,9 +49,7 @@ def test_hr_filters_downloads_and_reads_the_heat_map(page, app, demo):
     expect(table).to_contain_text("E0102")           # 陈静, certified new hire, Hotline
     expect(table).not_to_contain_text("E0109")       # 徐明, Online Chat
 
-    preamble, rows = _csv_rows(download(page, "Download CSV"))
-    assert preamble[0][0] == "as_of" and preamble[1][0] == "filters"
-    assert HOTLINE in preamble[1][1]
+    rows = _csv_rows(download(page, "Download CSV"))
     exported = {row["employee_id"] for row in rows}
     assert exported and exported <= hotline and "E0109" not in exported
     chen = next(row for row in rows if row["employee_id"] == "E0102")
@@ -78,6 +74,15 @@ def test_hr_filters_downloads_and_reads_the_heat_map(page, app, demo):
     page.click(heat.get_by_role("link", name=HOTLINE))
     expect(page.raw.locator("main")).to_contain_text("陈静")
     expect(page.raw.locator("main svg").first).to_be_visible()
+
+    # The team's review packs: prepared in the background, then one zip to download.
+    page.click(page.raw.get_by_role("button", name="Review packs of this team (zip)"))
+    expect(page.heading()).to_contain_text("Review packs")
+    expect(page.raw.locator("#batch-status")).to_have_text("Done", timeout=120_000)
+    packs = zipfile.ZipFile(io.BytesIO(download(page, "Download the zip"))).namelist()
+    assert any(name.startswith("E0102") for name in packs)
+    assert packs and all(people[name.split("-")[0].removesuffix(".pdf")][1] == HOTLINE
+                         for name in packs)
 
 
 def test_a_manager_sees_only_their_line_everywhere(page, app, demo):
@@ -107,10 +112,12 @@ def test_a_manager_sees_only_their_line_everywhere(page, app, demo):
             (f"/reports/export.xlsx?team={teams[CHAT]}", 400),
             (f"/reports/heatmap?team={teams[CHAT]}", 404),
             (f"/reports/people/{chat_agent_id}/evidence", 404),
-            (f"/reports/people/{chat_agent_id}/review-pack.pdf", 404),
-            (f"/reports/teams/{teams[CHAT]}/review-packs.zip", 404)):
+            (f"/reports/people/{chat_agent_id}/review-pack.pdf", 404)):
         assert request.get(base + path).status == status, path
-    _preamble, rows = _csv_rows(request.get(base + "/reports/export.csv").body())
+    token = page.raw.locator('input[name="csrf_token"]').first.get_attribute("value")
+    assert request.post(f"{base}/reports/teams/{teams[CHAT]}/review-packs",
+                        form={"csrf_token": token}).status == 404
+    rows = _csv_rows(request.get(base + "/reports/export.csv").body())
     assert "E0109" not in {row["employee_id"] for row in rows}
 
     # The read API, with a token that reads as the manager.

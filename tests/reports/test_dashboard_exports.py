@@ -3,7 +3,8 @@ formula injection, filters stated."""
 
 import csv
 import io
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 from sqlalchemy import true
@@ -14,6 +15,11 @@ from lms.people.policy import is_in_reporting_line
 from reports.services import exports
 from reports.services.filters import ReportFilters
 
+try:  # pandas is no dependency; where it is installed, it must read the CSV as it is
+    import pandas
+except ImportError:
+    pandas = None
+
 FIXED_COLUMNS = ["employee_id", "name", "email", "team", "manager_employee_id", "manager",
                  "tier", "hire_date", "active"]
 
@@ -23,11 +29,22 @@ def _login(auth, person):
 
 
 def _csv(text: str):
-    """(preamble lines, header, rows as dicts) of a CSV export."""
-    lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert lines[0][0] == "as_of" and lines[1][0] == "filters" and lines[2] == []
-    header = lines[3]
-    return lines[:2], header, [dict(zip(header, row, strict=True)) for row in lines[4:]]
+    """(header, rows as dicts) of a CSV export, whose first row is its header (after the
+    UTF-8 byte-order mark)."""
+    assert text.startswith("\ufeffemployee_id,")
+    lines = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    header = lines[0]
+    return header, [dict(zip(header, row, strict=True)) for row in lines[1:]]
+
+
+def _stamp(as_of: str) -> datetime:
+    return datetime.strptime(as_of, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def _file_name(response) -> str:
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="') and disposition.endswith('"')
+    return disposition[len('attachment; filename="'):-1]
 
 
 def _xlsx(data: bytes):
@@ -53,12 +70,19 @@ def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_or
     active = {p.employee_id for p in demo_org.values() if p.active}
     response = client.get("/reports/export.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    today = clock.today().isoformat()
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="certification-status-{today}.csv"'
-    preamble, header, rows = _csv(response.get_data(as_text=True))
-    assert datetime.fromisoformat(preamble[0][1]).tzinfo is not None
-    assert preamble[1] == ["filters", "none"]
+    # No filters: the as-of time alone names the file (UTC, to the second).
+    name = re.fullmatch(r"certification-status-(\d{8}T\d{6}Z)\.csv", _file_name(response))
+    assert name and abs(clock.now() - _stamp(name.group(1))) < timedelta(minutes=1)
+    data = response.data
+    # Machine-readable as it is: the csv module reads the first row as the header (and pandas
+    # with its defaults, where it is installed).
+    reader = csv.DictReader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig"))
+    assert reader.fieldnames[:9] == FIXED_COLUMNS
+    assert "E0102" in {row["employee_id"] for row in reader}
+    if pandas is not None:
+        frame = pandas.read_csv(io.BytesIO(data))
+        assert list(frame.columns[:9]) == FIXED_COLUMNS
+    header, rows = _csv(response.get_data(as_text=True))
     assert header[:9] == FIXED_COLUMNS
     for column in ("NEWHIRE_status", "NEWHIRE_percent", "NEWHIRE_missing", "NEWHIRE_issued_on",
                    "NEWHIRE_expires_on", "NEWHIRE_composite", "NEWHIRE_EXAM",
@@ -80,8 +104,7 @@ def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_or
 
     response = client.get("/reports/export.xlsx")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="certification-status-{today}.xlsx"'
+    assert re.fullmatch(r"certification-status-\d{8}T\d{6}Z\.xlsx", _file_name(response))
     book = _xlsx(response.data)
     response.close()
     assert book.sheetnames == ["Certification status", "Competency matrix", "About"]
@@ -113,25 +136,33 @@ def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_or
 def test_manager_and_mentor_export_only_their_people(client, auth, demo_org):
     manager = demo_org["E0011"]
     _login(auth, manager)
-    _, _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
+    _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
     ids = {r["employee_id"] for r in rows}
     assert "E0101" in ids and "E0109" not in ids
     assert all(e == "E0011" or is_in_reporting_line(demo_org[e], manager) for e in ids)
     xlsx_ids = _sheet_ids(_xlsx(_download(client, "/reports/export.xlsx")))
     assert xlsx_ids == ids
-    # Filtered: the filters are stated, in the request's language.
+    # Filtered: the filters are in the file's name (ASCII), and in the XLSX's About sheet in
+    # the request's language.
     hotline = demo_org["E0101"].team_id
-    preamble, _, rows = _csv(client.get("/reports/export.csv", query_string={
-        "team": hotline, "status": "in_progress"}).get_data(as_text=True))
-    assert preamble[1][1].startswith("Team: Hotline")
-    assert "Status: In progress" in preamble[1][1]
+    query = {"team": hotline, "status": "in_progress"}
+    response = client.get("/reports/export.csv", query_string=query)
+    assert _file_name(response).endswith("Z_team-Hotline-Shanghai_status-in_progress.csv")
+    _, rows = _csv(response.get_data(as_text=True))
     assert rows and all(r["team"].startswith("Hotline") for r in rows)
+    response = client.get("/reports/export.xlsx", query_string=query)
+    assert _file_name(response).endswith("Z_team-Hotline-Shanghai_status-in_progress.xlsx")
+    about = {row[0]: row[1] for row in _xlsx(response.data)["About"].iter_rows(
+        values_only=True)}
+    response.close()
+    assert about["filters"].startswith("Team: Hotline")
+    assert "Status: In progress" in about["filters"]
     auth.logout()
     mentor = demo_org["E0021"]
     _login(auth, mentor)
     mentees = {"E0021"} | {p.employee_id for p in demo_org.values()
                            if p.mentor_id == mentor.id and p.active}
-    _, _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
+    _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
     assert {r["employee_id"] for r in rows} == mentees
     assert _sheet_ids(_xlsx(_download(client, "/reports/export.xlsx"))) == mentees
 
@@ -144,7 +175,7 @@ def test_formula_injection_is_neutralised(client, auth, make_person, make_team):
     make_person(name="@SUM(A1)", employee_id="X0004")
     _login(auth, make_person(roles=("hr",), password=DEMO_PASSWORD, name="HR Person"))
     text = client.get("/reports/export.csv").get_data(as_text=True)
-    _, _, rows = _csv(text)
+    _, rows = _csv(text)
     names = {r["employee_id"]: r["name"] for r in rows}
     assert names["X0001"] == "'=HYPERLINK(\"http://x\")"
     assert names["X0002"] == "'+1-2" and names["X0003"] == "'-3"
@@ -156,10 +187,13 @@ def test_formula_injection_is_neutralised(client, auth, make_person, make_team):
     assert cells["X0001"].data_type == "s"
     assert cells["X0001"].value == "'=HYPERLINK(\"http://x\")"
     assert cells["X0002"].value == "'+1-2" and cells["X0002"].data_type == "s"
-    # Team filter descriptions are text cells too.
-    preamble, _, _ = _csv(client.get("/reports/export.csv", query_string={
-        "team": team.id}).get_data(as_text=True))
-    assert preamble[1][1] == "Team: @Team"   # not at the start of the cell: harmless
+    # Team filter descriptions are text cells too; the file name keeps letters and digits.
+    response = client.get("/reports/export.xlsx", query_string={"team": team.id})
+    assert _file_name(response).endswith("Z_team-Team.xlsx")
+    about = {row[0]: row[1] for row in _xlsx(response.data)["About"].iter_rows(
+        values_only=True)}
+    response.close()
+    assert about["filters"] == "Team: @Team"   # not at the start of the cell: harmless
 
 
 def test_csv_reads_details_batch_by_batch(db, make_person, monkeypatch, count_queries):
@@ -175,22 +209,39 @@ def test_csv_reads_details_batch_by_batch(db, make_person, monkeypatch, count_qu
     monkeypatch.setattr(exports.report_rows, "export_details", spy)
     monkeypatch.setattr(exports, "EXPORT_BATCH", 3)
     lines = exports.csv_lines(db.session, true(), ReportFilters(), clock.now())
-    assert next(lines).startswith("as_of,")
+    assert next(lines).startswith("\ufeffemployee_id,")
     assert calls == []                          # nothing read before it is asked for
     rest = list(lines)
-    assert calls == [3, 3, 1] and len(rest) == 3 + 7
+    assert calls == [3, 3, 1] and len(rest) == 7
 
 
-def test_cli_exports_with_filters_and_refuses_bad_options(runner, demo_org, tmp_path):
+def test_cli_exports_with_filters_and_refuses_bad_options(runner, demo_org, tmp_path,
+                                                          monkeypatch):
     target = tmp_path / "out.csv"
     result = runner.invoke(args=["export-certifications", "--format", "csv", "-o", str(target),
                                  "--as", "E0011", "--status", "in_progress"])
     assert result.exit_code == 0, result.output
-    _, _, rows = _csv(target.read_text(encoding="utf-8"))
+    raw = target.read_bytes()
+    assert raw.startswith("\ufeffemployee_id,".encode())  # the BOM: Excel reads 陈静 as such
+    _, rows = _csv(raw.decode("utf-8"))
     manager = demo_org["E0011"]
     assert rows and all(r["employee_id"] == "E0011" or is_in_reporting_line(
         demo_org[r["employee_id"]], manager) for r in rows)
     assert f"Exported {len(rows)} people" in result.output
+    # Into a folder, or the current one: under a name carrying the as-of time and filters.
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = runner.invoke(args=["export-certifications", "--format", "csv", "-o", str(folder),
+                                 "--tier", "newhire", "--status", "certified"])
+    assert result.exit_code == 0, result.output
+    [written] = folder.iterdir()
+    assert re.fullmatch(r"certification-status-\d{8}T\d{6}Z_tier-NEWHIRE_status-certified\.csv",
+                        written.name)
+    assert "E0102" in {r["employee_id"] for r in _csv(written.read_text(encoding="utf-8"))[1]}
+    monkeypatch.chdir(folder)
+    result = runner.invoke(args=["export-certifications", "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    assert len(list(folder.glob("certification-status-*Z.xlsx"))) == 1
     workbook = tmp_path / "out.xlsx"
     result = runner.invoke(args=["export-certifications", "--format", "xlsx", "-o",
                                  str(workbook), "--team", "Hotline — Shanghai", "--tier",

@@ -34,7 +34,7 @@ SPREADSHEET_ROUTES = {
 }
 NOT_SPREADSHEETS = {
     "quiz.bank_export": "GIFT or Aiken text for Moodle, not a spreadsheet",
-    "reports.team_packs": "a zip of PDF review packs",
+    "reports.pack_job_download": "a zip of PDF review packs",
 }
 SPREADSHEET_COMMANDS = {"export-certifications", "export-rubric"}
 NOT_SPREADSHEET_COMMANDS = {

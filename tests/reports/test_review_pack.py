@@ -1,4 +1,5 @@
-"""Review packs: the HTML stage, the PDF's text and fonts, who may have whose, the team zip."""
+"""Review packs: the HTML stage, the PDF's text and fonts, who may have whose, the team zip
+(its job: tests/reports/test_pack_jobs.py)."""
 
 import io
 import shutil
@@ -99,31 +100,35 @@ def test_pack_renders_in_the_readers_language(client, auth, db, world):
     assert "评估资料包" in text and "王小明" in text
 
 
-def _zip(client, url):
-    """(status, {name: bytes}) of a zip download; the response is closed (a temp file)."""
-    with client.get(url) as response:
-        if response.status_code != 200:
-            return response.status_code, {}
-        assert response.mimetype == "application/zip"
-        archive = zipfile.ZipFile(io.BytesIO(response.data))
+def _packs(client, team_id):
+    """(status, {name: bytes}) of asking for a team's packs, then downloading the zip (the
+    job runs in a thread, which the testing app waits for)."""
+    response = client.post(f"/reports/teams/{team_id}/review-packs")
+    if response.status_code != 302:
+        return response.status_code, {}
+    page = response.headers["Location"]
+    assert client.get(page + ".json").get_json()["status"] == "done"
+    with client.get(page + "/download") as download:
+        assert download.mimetype == "application/zip"
+        archive = zipfile.ZipFile(io.BytesIO(download.data))
         return 200, {name: archive.read(name) for name in archive.namelist()}
 
 
 def test_team_zip_holds_the_readers_scope_only(client, auth, world):
     auth.login(world.manager)
-    status, packs = _zip(client, f"/reports/teams/{world.team_a.id}/review-packs.zip")
+    status, packs = _packs(client, world.team_a.id)
     assert status == 200
     assert {"A0001.pdf", "A0002-Zoe-b-Muller-b.pdf",
             f"{world.manager.employee_id}-Mgr-Alpha.pdf"} == set(packs)  # not the mentor
     assert all(pdf.startswith(b"%PDF") for pdf in packs.values())
-    assert _zip(client, f"/reports/teams/{world.team_b.id}/review-packs.zip")[0] == 404
-    assert _zip(client, "/reports/teams/999999/review-packs.zip")[0] == 404
+    assert _packs(client, world.team_b.id)[0] == 404
+    assert _packs(client, 999999)[0] == 404
     auth.logout()
     auth.login(world.a1)
-    assert _zip(client, f"/reports/teams/{world.team_a.id}/review-packs.zip")[0] == 403
+    assert _packs(client, world.team_a.id)[0] == 403
     auth.logout()
     auth.login(world.hr)
-    status, packs = _zip(client, f"/reports/teams/{world.team_b.id}/review-packs.zip")
+    status, packs = _packs(client, world.team_b.id)
     assert "B0001-Bravo-Person.pdf" in packs
 
 

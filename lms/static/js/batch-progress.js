@@ -1,5 +1,5 @@
-// Certificate batch page: polls the batch's JSON and moves the progress bar; without
-// JavaScript the page's Refresh link does the same.
+// Background job pages (certificate batches, review packs): polls the job's JSON and moves
+// the progress bar; without JavaScript the page's Refresh link does the same.
 (function () {
   "use strict";
   var box = document.getElementById("batch-progress");
