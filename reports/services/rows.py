@@ -276,8 +276,10 @@ def report_page(session, scope, filters: ReportFilters, page: int, per_page: int
     database filters, sorts, counts and cuts the page (two queries)."""
     report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
     connection = session.connection()
+    # Counted over the people alone (no standing joins) unless a filter needs the standing.
+    members = report_members(session, scope, filters, today or clock.today())
     total = connection.execute(
-        select(func.count()).select_from(report.stmt.subquery())).scalar_one()
+        select(func.count()).select_from(members.subquery())).scalar_one()
     ordered = _ordered(session, report, filters)
     offset = max(page - 1, 0) * per_page
     if filters.sort in _NEVER_EMPTY:
