@@ -40,15 +40,15 @@ from _harness import (
 
 
 def _floor_csv(output: str) -> None:
-    """The floor: plain SELECTs of the same people, their standing on their tier and their
-    stored levels, streamed through csv.writer (no filters, no formatting, no per-cell work
-    beyond str())."""
+    """The floor: plain SELECTs of the same people, their standing on their tier, their
+    stored levels and every path's evaluation (JSON left as text), streamed through
+    csv.writer (no filters, no formatting, no per-cell work beyond str())."""
     import csv
 
-    from sqlalchemy import select
+    from sqlalchemy import String, cast, select
     from sqlalchemy.orm import aliased
 
-    from certificates.models import CertificationStanding
+    from certificates.models import CertificationEvaluation, CertificationStanding
     from lms.competencies.models import Competency, CompetencyLevel
     from lms.core.extensions import db
     from lms.people.models import Person, Team
@@ -57,7 +57,7 @@ def _floor_csv(output: str) -> None:
     competencies = list(connection.execute(select(Competency.id).order_by(Competency.id))
                         .scalars())
     manager, standing = aliased(Person), aliased(CertificationStanding)
-    people = connection.execution_options(yield_per=5000).execute(
+    people = connection.execute(
         select(Person.id, Person.employee_id, Person.name, Person.email, Team.name,
                manager.name, Person.hire_date, standing.latest_status,
                standing.valid_expires_on, standing.valid_composite)
@@ -65,11 +65,18 @@ def _floor_csv(output: str) -> None:
         .outerjoin(manager, manager.id == Person.manager_id)
         .outerjoin(standing, (standing.person_id == Person.id)
                    & (standing.path_id == Person.tier_id))
-        .order_by(Person.id))
-    levels = db.session.get_bind().connect().execution_options(yield_per=20000).execute(
+        .order_by(Person.id).execution_options(yield_per=5000))
+    levels = db.session.get_bind().connect().execute(
         select(CompetencyLevel.person_id, CompetencyLevel.competency_id,
-               CompetencyLevel.level).order_by(CompetencyLevel.person_id))
+               CompetencyLevel.level).order_by(CompetencyLevel.person_id)
+        .execution_options(yield_per=20000))
+    E = CertificationEvaluation
+    evaluations = db.session.get_bind().connect().execute(
+        select(E.person_id, E.path_id, E.percent, cast(E.missing, String), E.composite,
+               cast(E.components, String)).order_by(E.person_id, E.path_id)
+        .execution_options(yield_per=20000))
     pending = next(levels, None)
+    evaluated = next(evaluations, None)
     with open(output, "w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "employee_id", "name", "email", "team", "manager", "hired",
@@ -80,7 +87,12 @@ def _floor_csv(output: str) -> None:
                 if pending[0] == row[0]:
                     held[pending[1]] = pending[2]
                 pending = next(levels, None)
-            writer.writerow([*row, *(held.get(c, "") for c in competencies)])
+            paths = []
+            while evaluated is not None and evaluated[0] <= row[0]:
+                if evaluated[0] == row[0]:
+                    paths += evaluated[1:]
+                evaluated = next(evaluations, None)
+            writer.writerow([*row, *(held.get(c, "") for c in competencies), *paths])
 
 
 def export_once(url: str, fmt: str, output: str) -> dict:

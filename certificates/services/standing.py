@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, delete, event, select, tuple_
+from sqlalchemy import String, and_, case, cast, delete, event, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from certificates.models import (
@@ -201,24 +201,32 @@ def standings(session, person_ids, *, today=None,
 
     def rows(stmt, column):
         condition = _in(column, ids)
-        found = connection.execute(stmt if condition is None else stmt.where(condition))
+        found = connection.execute(stmt if condition is None else stmt.where(condition)).all()
         return [row for row in found if row[0] in ids]
 
+    # The JSON columns as text, decoded once per distinct value: many people miss the same
+    # things, and an export reads tens of thousands of evaluations.
     evaluations = {(r.person_id, r.path_id): r for r in rows(
-        select(E.person_id, E.path_id, E.percent, E.missing, E.composite, E.components),
-        E.person_id)}
+        select(E.person_id, E.path_id, E.percent, cast(E.missing, String).label("missing"),
+               E.composite, cast(E.components, String).label("components")), E.person_id)}
     stored = {(r.person_id, r.path_id): r for r in rows(
         select(S.person_id, S.path_id, *[S[n] for n in _STORED]), S.person_id)}
     in_force = {pair: r for pair, r in stored.items()
                 if r.valid_expires_on is not None and _date(r.valid_expires_on) >= today}
-    described: dict[str, tuple[str, ...]] = {}
+    described: dict[str | None, tuple[str, ...]] = {}
+    decoded: dict[str | None, dict[str, Decimal | None]] = {}
 
-    def describe(items) -> tuple[str, ...]:
-        # Many people miss the same things: word each distinct list once.
-        key = json.dumps(items, sort_keys=True)
-        if key not in described:
-            described[key] = describe_all(items)
-        return described[key]
+    def describe(raw: str | None) -> tuple[str, ...]:
+        # Word each distinct list of missing items once.
+        if raw not in described:
+            described[raw] = describe_all(json.loads(raw) if raw else [])
+        return described[raw]
+
+    def scores(raw: str | None) -> dict[str, Decimal | None]:
+        if raw not in decoded:
+            decoded[raw] = {code: _decimal(v) for code, v in (json.loads(raw) if raw else {})
+                            .items()}
+        return decoded[raw]
 
     for pair in set(evaluations) | set(stored):
         person_id, path_id = pair
@@ -230,14 +238,15 @@ def standings(session, person_ids, *, today=None,
             certificate_id, serial = valid.valid_certificate_id, valid.valid_serial
             issued, composite = _date(valid.valid_issued_on), valid.valid_composite
             # The certified scores are the certificate's; the evaluation may have moved on.
-            components = valid.valid_components or {}
+            components = {code: _decimal(v) for code, v in (valid.valid_components or {})
+                          .items()}
         else:
             if held is not None and held.pending:
                 status = "pending_approval"
             elif held is not None and held.latest_status is not None:
                 status = "revoked" if held.latest_status == "revoked" else "expired"
             elif evaluation is not None and (evaluation.percent > 0 or any(
-                    v is not None for v in (evaluation.components or {}).values())):
+                    v is not None for v in scores(evaluation.components).values())):
                 status = "in_progress"
             else:
                 status = "not_started"
@@ -247,14 +256,14 @@ def standings(session, person_ids, *, today=None,
             issued = _date(held.latest_issued_on) if has_latest else None
             expires = _date(held.latest_expires_on) if has_latest else None
             composite = evaluation.composite if evaluation is not None else None
-            components = (evaluation.components or {}) if evaluation is not None else {}
+            components = scores(evaluation.components) if evaluation is not None else {}
         result[person_id][path_id] = PathStanding(
             person_id=person_id, path_id=path_id, status=status,
             percent=100 if valid else (evaluation.percent if evaluation else 0),
             missing=() if valid or evaluation is None else describe(evaluation.missing),
             certificate_id=certificate_id, serial=serial, issued_on=issued,
             expires_on=expires, composite=_decimal(composite),
-            components={code: _decimal(v) for code, v in components.items()},
+            components=components,
         )
     return result
 

@@ -105,8 +105,8 @@ class _Layout:
 def _people(session, scope, filters: ReportFilters, as_of: datetime):
     """(row, detail) for everyone in the report, details read one batch at a time (plain
     rows: one object per person, none per cell)."""
-    rows = report_rows.report_people(session, scope, filters, today=as_of.date())
-    for batch in report_rows.batches(rows, EXPORT_BATCH):
+    for batch in report_rows.stream_people(session, scope, filters, today=as_of.date(),
+                                           size=EXPORT_BATCH):
         held = report_rows.export_details(session, batch, today=as_of.date())
         for row in batch:
             yield row, held[row.id]

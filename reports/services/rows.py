@@ -256,6 +256,19 @@ def report_people(session, scope, filters: ReportFilters, *, today: date | None 
     return _person_rows(session.connection().execute(_ordered(session, report, filters)))
 
 
+def stream_people(session, scope, filters: ReportFilters, *, today: date | None = None,
+                  expiring_days: int = EXPIRING_DAYS, size: int = BATCH):
+    """The report's people as `report_people` orders them, `size` at a time, fetched as they
+    are consumed (a server-side cursor on PostgreSQL): an export of everyone holds one batch,
+    not the organisation."""
+    report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
+    # On the statement, not the connection: a connection's options outlive the statement.
+    result = session.connection().execute(
+        _ordered(session, report, filters).execution_options(yield_per=size))
+    for chunk in result.partitions(size):
+        yield _person_rows(chunk)
+
+
 def report_page(session, scope, filters: ReportFilters, page: int, per_page: int, *,
                 today: date | None = None,
                 expiring_days: int = EXPIRING_DAYS) -> tuple[list[PersonRow], int]:
@@ -263,8 +276,10 @@ def report_page(session, scope, filters: ReportFilters, page: int, per_page: int
     database filters, sorts, counts and cuts the page (two queries)."""
     report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
     connection = session.connection()
+    # Counted over the people alone (no standing joins) unless a filter needs the standing.
+    members = report_members(session, scope, filters, today or clock.today())
     total = connection.execute(
-        select(func.count()).select_from(report.stmt.subquery())).scalar_one()
+        select(func.count()).select_from(members.subquery())).scalar_one()
     ordered = _ordered(session, report, filters)
     offset = max(page - 1, 0) * per_page
     if filters.sort in _NEVER_EMPTY:
@@ -349,7 +364,7 @@ def export_details(session, rows: list[PersonRow], *, today: date | None = None,
     levels: dict[int, dict[int, int]] = defaultdict(dict)
     L = CompetencyLevel.__table__.c
     for person_id, competency_id, level in session.connection().execute(
-            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))):
+            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))).all():
         levels[person_id][competency_id] = level
     full = standings(session, ids, today=today, expiring_within_days=expiring_days)
     scores = latest_scores(session, ids)
