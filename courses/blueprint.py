@@ -4,67 +4,62 @@ fails tests/test_layout.py instead of answering 404 in production."""
 from flask import Blueprint
 
 from courses.views import authoring, learning
+from lms.core.routes import add_rules
 
 bp = Blueprint("courses", __name__)
 
 # courses.views.authoring
-bp.add_url_rule("/author/courses", view_func=authoring.author_courses, methods=["GET"])
-bp.add_url_rule("/author/courses/new", view_func=authoring.author_course_settings,
-                methods=["GET", "POST"], defaults={"course_id": None})
-bp.add_url_rule("/author/courses/<int:course_id>/settings",
-                view_func=authoring.author_course_settings, methods=["GET", "POST"])
-bp.add_url_rule("/author/courses/<int:course_id>", view_func=authoring.author_course,
-                methods=["GET"])
-bp.add_url_rule("/author/courses/<int:course_id>/draft", view_func=authoring.author_course_draft,
-                methods=["POST"])
-bp.add_url_rule("/author/courses/<int:course_id>/discard-draft",
-                view_func=authoring.author_course_discard, methods=["POST"])
-bp.add_url_rule("/author/courses/<int:course_id>/archive",
-                view_func=authoring.author_course_archive, methods=["POST"])
-bp.add_url_rule("/author/courses/<int:course_id>/publish",
-                view_func=authoring.author_course_publish, methods=["GET", "POST"])
-bp.add_url_rule("/author/courses/<int:course_id>/modules", view_func=authoring.author_module_add,
-                methods=["POST"])
-bp.add_url_rule("/author/modules/<int:module_id>/edit", view_func=authoring.author_module_edit,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/modules/<int:module_id>/delete", view_func=authoring.author_module_delete,
-                methods=["POST"])
-bp.add_url_rule("/author/modules/<int:module_id>/move", view_func=authoring.author_module_move,
-                methods=["POST"])
-bp.add_url_rule("/author/modules/<int:module_id>/lessons/new",
-                view_func=authoring.author_lesson_new, methods=["GET", "POST"])
-bp.add_url_rule("/author/lessons/<int:lesson_id>/edit", view_func=authoring.author_lesson_edit,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/lessons/<int:lesson_id>", view_func=authoring.author_lesson,
-                methods=["GET"])
-bp.add_url_rule("/author/lessons/<int:lesson_id>/delete", view_func=authoring.author_lesson_delete,
-                methods=["POST"])
-bp.add_url_rule("/author/lessons/<int:lesson_id>/move", view_func=authoring.author_lesson_move,
-                methods=["POST"])
-bp.add_url_rule("/author/preview", view_func=authoring.author_preview, methods=["POST"])
-bp.add_url_rule("/author/lessons/<int:lesson_id>/attachments",
-                view_func=authoring.author_attachment_add, methods=["POST"])
-bp.add_url_rule("/author/attachments/<int:attachment_id>/delete",
-                view_func=authoring.author_attachment_delete, methods=["POST"])
-bp.add_url_rule("/attachments/<int:attachment_id>", view_func=authoring.attachment_file,
-                methods=["GET"])
-bp.add_url_rule("/author/authors", view_func=authoring.author_authors, methods=["GET"])
-bp.add_url_rule("/author/authors/<int:person_id>", view_func=authoring.author_set_right,
-                methods=["POST"])
-
-# courses.views.learning
-bp.add_url_rule("/my-path", view_func=learning.my_path, methods=["GET"])
-bp.add_url_rule("/people/<int:person_id>/path", view_func=learning.person_path, methods=["GET"])
-bp.add_url_rule("/team", view_func=learning.team, methods=["GET"])
-bp.add_url_rule("/courses", view_func=learning.catalogue, methods=["GET"])
-bp.add_url_rule("/courses/<int:course_id>", view_func=learning.course_page, methods=["GET"])
-bp.add_url_rule("/courses/<int:course_id>/enrol", view_func=learning.course_enrol,
-                methods=["POST"])
-bp.add_url_rule("/courses/<int:course_id>/assign", view_func=learning.course_assign,
-                methods=["GET", "POST"])
-bp.add_url_rule("/enrolments/<int:enrollment_id>/withdraw", view_func=learning.enrollment_withdraw,
-                methods=["POST"])
-bp.add_url_rule("/courses/<int:course_id>/lessons/<lesson_key>", view_func=learning.lesson_page,
-                methods=["GET"])
-bp.add_url_rule("/courses/<int:course_id>/lessons/<lesson_key>/complete",
-                view_func=learning.lesson_complete, methods=["POST"])
+add_rules(bp, {"authoring": authoring, "learning": learning}, """
+    GET       /author/courses                      authoring.author_courses
+    GET POST  /author/courses/new                  authoring.author_course_settings  course_id=None
+    GET POST  /author/courses/<int:course_id>/settings
+                                                   authoring.author_course_settings
+    GET       /author/courses/<int:course_id>      authoring.author_course
+    POST      /author/courses/<int:course_id>/draft
+                                                   authoring.author_course_draft
+    POST      /author/courses/<int:course_id>/discard-draft
+                                                   authoring.author_course_discard
+    POST      /author/courses/<int:course_id>/archive
+                                                   authoring.author_course_archive
+    GET POST  /author/courses/<int:course_id>/publish
+                                                   authoring.author_course_publish
+    POST      /author/courses/<int:course_id>/modules
+                                                   authoring.author_module_add
+    GET POST  /author/modules/<int:module_id>/edit
+                                                   authoring.author_module_edit
+    POST      /author/modules/<int:module_id>/delete
+                                                   authoring.author_module_delete
+    POST      /author/modules/<int:module_id>/move
+                                                   authoring.author_module_move
+    GET POST  /author/modules/<int:module_id>/lessons/new
+                                                   authoring.author_lesson_new
+    GET POST  /author/lessons/<int:lesson_id>/edit
+                                                   authoring.author_lesson_edit
+    GET       /author/lessons/<int:lesson_id>      authoring.author_lesson
+    POST      /author/lessons/<int:lesson_id>/delete
+                                                   authoring.author_lesson_delete
+    POST      /author/lessons/<int:lesson_id>/move
+                                                   authoring.author_lesson_move
+    POST      /author/preview                      authoring.author_preview
+    POST      /author/lessons/<int:lesson_id>/attachments
+                                                   authoring.author_attachment_add
+    POST      /author/attachments/<int:attachment_id>/delete
+                                                   authoring.author_attachment_delete
+    GET       /attachments/<int:attachment_id>     authoring.attachment_file
+    GET       /author/authors                      authoring.author_authors
+    POST      /author/authors/<int:person_id>      authoring.author_set_right
+    # courses.views.learning
+    GET       /my-path                             learning.my_path
+    GET       /people/<int:person_id>/path         learning.person_path
+    GET       /team                                learning.team
+    GET       /courses                             learning.catalogue
+    GET       /courses/<int:course_id>             learning.course_page
+    POST      /courses/<int:course_id>/enrol       learning.course_enrol
+    GET POST  /courses/<int:course_id>/assign      learning.course_assign
+    POST      /enrolments/<int:enrollment_id>/withdraw
+                                                   learning.enrollment_withdraw
+    GET       /courses/<int:course_id>/lessons/<lesson_key>
+                                                   learning.lesson_page
+    POST      /courses/<int:course_id>/lessons/<lesson_key>/complete
+                                                   learning.lesson_complete
+""")

@@ -4,6 +4,7 @@ fails tests/test_layout.py instead of answering 404 in production."""
 from flask import Blueprint, current_app
 
 from lms.core.extensions import limiter
+from lms.core.routes import add_rules
 from reports.services.api import BadParameter
 from reports.views import api as api_views
 from reports.views import audit, dashboard, exports, heatmap, pack, tokens
@@ -12,37 +13,35 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # reports.views.dashboard
-bp.add_url_rule("/", view_func=dashboard.dashboard, methods=["GET"])
-
-# reports.views.exports
-bp.add_url_rule("/export.csv", view_func=exports.export_csv, methods=["GET"])
-bp.add_url_rule("/export.xlsx", view_func=exports.export_xlsx, methods=["GET"])
-
-# reports.views.heatmap
-bp.add_url_rule("/heatmap", view_func=heatmap.heatmap_page, endpoint="heatmap")
-bp.add_url_rule("/people/<int:person_id>/evidence", view_func=heatmap.person_evidence)
-
-# reports.views.pack
-bp.add_url_rule("/people/<int:person_id>/review-pack.pdf", view_func=pack.review_pack_pdf,
-                endpoint="review_pack")
-bp.add_url_rule("/teams/<int:team_id>/review-packs", view_func=pack.team_packs,
-                methods=["POST"], endpoint="team_packs")
-bp.add_url_rule("/review-packs/<int:job_id>", view_func=pack.pack_job, methods=["GET"])
-bp.add_url_rule("/review-packs/<int:job_id>.json", view_func=pack.pack_job_progress,
-                methods=["GET"])
-bp.add_url_rule("/review-packs/<int:job_id>/download", view_func=pack.pack_job_download,
-                methods=["GET"])
-
-# reports.views.audit
-bp.add_url_rule("/audit", view_func=audit.audit_log_page, methods=["GET"], endpoint="audit_log")
-bp.add_url_rule("/audit.csv", view_func=audit.audit_log_csv, methods=["GET"],
-                endpoint="audit_log_csv")
-
-# reports.views.tokens
-bp.add_url_rule("/api-tokens", view_func=tokens.api_tokens, methods=["GET"])
-bp.add_url_rule("/api-tokens/new", view_func=tokens.api_token_new, methods=["GET", "POST"])
-bp.add_url_rule("/api-tokens/<int:token_id>/revoke", view_func=tokens.api_token_revoke,
-                methods=["POST"])
+add_rules(bp, {
+    "audit": audit,
+    "dashboard": dashboard,
+    "exports": exports,
+    "heatmap": heatmap,
+    "pack": pack,
+    "tokens": tokens,
+}, """
+    GET       /                                        dashboard.dashboard
+    # reports.views.exports
+    GET       /export.csv                              exports.export_csv
+    GET       /export.xlsx                             exports.export_xlsx
+    # reports.views.heatmap
+    GET       /heatmap                                 heatmap.heatmap_page  endpoint=heatmap
+    GET       /people/<int:person_id>/evidence         heatmap.person_evidence
+    # reports.views.pack
+    GET       /people/<int:person_id>/review-pack.pdf  pack.review_pack_pdf  endpoint=review_pack
+    POST      /teams/<int:team_id>/review-packs        pack.team_packs  endpoint=team_packs
+    GET       /review-packs/<int:job_id>               pack.pack_job
+    GET       /review-packs/<int:job_id>.json          pack.pack_job_progress
+    GET       /review-packs/<int:job_id>/download      pack.pack_job_download
+    # reports.views.audit
+    GET       /audit                                   audit.audit_log_page  endpoint=audit_log
+    GET       /audit.csv                               audit.audit_log_csv  endpoint=audit_log_csv
+    # reports.views.tokens
+    GET       /api-tokens                              tokens.api_tokens
+    GET POST  /api-tokens/new                          tokens.api_token_new
+    POST      /api-tokens/<int:token_id>/revoke        tokens.api_token_revoke
+""")
 
 # reports.views.api
 limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", api_views.DEFAULT_RATE_LIMIT),
@@ -54,13 +53,14 @@ for _code in (400, 403, 404, 405, 413, 429, 500):
 api_bp.before_request(api_views.authenticate)
 api_bp.after_request(api_views.no_store)
 api_bp.errorhandler(BadParameter)(api_views.bad_parameter)
-api_bp.add_url_rule("/openapi.json", view_func=api_views.openapi_document, methods=["GET"])
-api_bp.add_url_rule("/people", view_func=api_views.people, methods=["GET"])
-api_bp.add_url_rule("/people/<employee_id>", view_func=api_views.person, methods=["GET"])
-api_bp.add_url_rule("/people/<employee_id>/profile", view_func=api_views.profile, methods=["GET"])
-api_bp.add_url_rule("/people/<employee_id>/certifications",
-                    view_func=api_views.person_certifications, methods=["GET"])
-api_bp.add_url_rule("/certifications", view_func=api_views.certifications, methods=["GET"])
-api_bp.add_url_rule("/framework", view_func=api_views.framework, methods=["GET"])
-api_bp.add_url_rule("/<path:rest>", view_func=api_views.fallback,
-                    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+add_rules(api_bp, {"api_views": api_views}, """
+    GET                             /openapi.json                  api_views.openapi_document
+    GET                             /people                        api_views.people
+    GET                             /people/<employee_id>          api_views.person
+    GET                             /people/<employee_id>/profile  api_views.profile
+    GET                             /people/<employee_id>/certifications
+                                                                   api_views.person_certifications
+    GET                             /certifications                api_views.certifications
+    GET                             /framework                     api_views.framework
+    GET HEAD POST PUT PATCH DELETE  /<path:rest>                   api_views.fallback
+""")

@@ -4,73 +4,56 @@ fails tests/test_layout.py instead of answering 404 in production."""
 from flask import Blueprint
 
 from assessments.quiz.views import attempts, bank, quizzes
+from lms.core.routes import add_rules
 
 bp = Blueprint("quiz", __name__)
 
 # assessments.quiz.views.bank
-bp.add_url_rule("/author/bank", view_func=bank.bank_index, methods=["GET"])
-bp.add_url_rule("/author/bank/categories/new", view_func=bank.bank_category,
-                methods=["GET", "POST"], defaults={"category_id": None})
-bp.add_url_rule("/author/bank/categories/<int:category_id>/edit", view_func=bank.bank_category,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/bank/categories/<int:category_id>/delete",
-                view_func=bank.bank_category_delete, methods=["POST"])
-bp.add_url_rule("/author/bank/questions/new", view_func=bank.bank_question_new,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/bank/questions/<int:question_id>/edit", view_func=bank.bank_question_edit,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/bank/questions/<int:question_id>", view_func=bank.bank_question,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/bank/questions/<int:question_id>/archive",
-                view_func=bank.bank_question_archive, methods=["POST"])
-bp.add_url_rule("/author/bank/import", view_func=bank.bank_import, methods=["GET", "POST"])
-bp.add_url_rule("/author/bank/export", view_func=bank.bank_export, methods=["GET"])
-bp.add_url_rule("/author/bank/analysis", view_func=bank.analysis_index, methods=["GET"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/analysis", view_func=bank.item_analysis,
-                methods=["GET"])
-
-# assessments.quiz.views.quizzes
-bp.add_url_rule("/author/quizzes", view_func=quizzes.author_quizzes, methods=["GET"])
-bp.add_url_rule("/author/quizzes/new", view_func=quizzes.quiz_settings, methods=["GET", "POST"],
-                defaults={"quiz_id": None})
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/settings", view_func=quizzes.quiz_settings,
-                methods=["GET", "POST"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>", view_func=quizzes.author_quiz, methods=["GET"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/questions", view_func=quizzes.add_question,
-                methods=["POST"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/draws", view_func=quizzes.add_draw,
-                methods=["POST"])
-bp.add_url_rule("/author/quiz-items/<int:item_id>/remove", view_func=quizzes.remove_item,
-                methods=["POST"])
-bp.add_url_rule("/author/quiz-items/<int:item_id>/move", view_func=quizzes.move_item,
-                methods=["POST"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/publish", view_func=quizzes.publish,
-                methods=["POST"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/results", view_func=quizzes.results,
-                methods=["GET"])
-bp.add_url_rule("/author/quizzes/<int:quiz_id>/regrade", view_func=quizzes.regrade,
-                methods=["GET", "POST"])
-bp.add_url_rule("/quizzes/<int:quiz_id>/overrides", view_func=quizzes.overrides,
-                methods=["GET", "POST"])
-bp.add_url_rule("/quiz-overrides/<int:override_id>/delete", view_func=quizzes.delete_override,
-                methods=["POST"])
+add_rules(bp, {"bank": bank, "quizzes": quizzes}, """
+    GET       /author/bank                                     bank.bank_index
+    GET POST  /author/bank/categories/new                      bank.bank_category  category_id=None
+    GET POST  /author/bank/categories/<int:category_id>/edit   bank.bank_category
+    POST      /author/bank/categories/<int:category_id>/delete
+                                                               bank.bank_category_delete
+    GET POST  /author/bank/questions/new                       bank.bank_question_new
+    GET POST  /author/bank/questions/<int:question_id>/edit    bank.bank_question_edit
+    GET POST  /author/bank/questions/<int:question_id>         bank.bank_question
+    POST      /author/bank/questions/<int:question_id>/archive
+                                                               bank.bank_question_archive
+    GET POST  /author/bank/import                              bank.bank_import
+    GET       /author/bank/export                              bank.bank_export
+    GET       /author/bank/analysis                            bank.analysis_index
+    GET       /author/quizzes/<int:quiz_id>/analysis           bank.item_analysis
+    # assessments.quiz.views.quizzes
+    GET       /author/quizzes                                  quizzes.author_quizzes
+    GET POST  /author/quizzes/new                              quizzes.quiz_settings  quiz_id=None
+    GET POST  /author/quizzes/<int:quiz_id>/settings           quizzes.quiz_settings
+    GET       /author/quizzes/<int:quiz_id>                    quizzes.author_quiz
+    POST      /author/quizzes/<int:quiz_id>/questions          quizzes.add_question
+    POST      /author/quizzes/<int:quiz_id>/draws              quizzes.add_draw
+    POST      /author/quiz-items/<int:item_id>/remove          quizzes.remove_item
+    POST      /author/quiz-items/<int:item_id>/move            quizzes.move_item
+    POST      /author/quizzes/<int:quiz_id>/publish            quizzes.publish
+    GET       /author/quizzes/<int:quiz_id>/results            quizzes.results
+    GET POST  /author/quizzes/<int:quiz_id>/regrade            quizzes.regrade
+    GET POST  /quizzes/<int:quiz_id>/overrides                 quizzes.overrides
+    POST      /quiz-overrides/<int:override_id>/delete         quizzes.delete_override
+""")
 
 # assessments.quiz.views.attempts
 bp.app_template_filter("quiz_score")(attempts.quiz_score)
 bp.app_template_filter("quiz_marks")(attempts.quiz_marks)
-bp.add_url_rule("/quizzes", view_func=attempts.my_quizzes, methods=["GET"])
-bp.add_url_rule("/quizzes/<int:quiz_id>", view_func=attempts.quiz_page, methods=["GET"])
-bp.add_url_rule("/quizzes/<int:quiz_id>/start", view_func=attempts.start, methods=["POST"])
-bp.add_url_rule("/attempts/<int:attempt_id>", view_func=attempts.attempt_page, methods=["GET"])
-bp.add_url_rule("/attempts/<int:attempt_id>", view_func=attempts.save, methods=["POST"])
-bp.add_url_rule("/attempts/<int:attempt_id>/autosave", view_func=attempts.autosave,
-                methods=["POST"])
-bp.add_url_rule("/attempts/<int:attempt_id>/summary", view_func=attempts.summary, methods=["GET"])
-bp.add_url_rule("/attempts/<int:attempt_id>/submit", view_func=attempts.submit, methods=["POST"])
-bp.add_url_rule("/attempts/<int:attempt_id>/review", view_func=attempts.review_page,
-                methods=["GET"])
-bp.add_url_rule("/grading/quizzes", view_func=attempts.grading_queue, methods=["GET"])
-bp.add_url_rule("/grading/attempts/<int:attempt_id>", view_func=attempts.grade_attempt,
-                methods=["GET"])
-bp.add_url_rule("/grading/attempts/<int:attempt_id>/questions/<int:slot>",
-                view_func=attempts.grade_essay, methods=["POST"])
+add_rules(bp, {"attempts": attempts}, """
+    GET   /quizzes                                                 attempts.my_quizzes
+    GET   /quizzes/<int:quiz_id>                                   attempts.quiz_page
+    POST  /quizzes/<int:quiz_id>/start                             attempts.start
+    GET   /attempts/<int:attempt_id>                               attempts.attempt_page
+    POST  /attempts/<int:attempt_id>                               attempts.save
+    POST  /attempts/<int:attempt_id>/autosave                      attempts.autosave
+    GET   /attempts/<int:attempt_id>/summary                       attempts.summary
+    POST  /attempts/<int:attempt_id>/submit                        attempts.submit
+    GET   /attempts/<int:attempt_id>/review                        attempts.review_page
+    GET   /grading/quizzes                                         attempts.grading_queue
+    GET   /grading/attempts/<int:attempt_id>                       attempts.grade_attempt
+    POST  /grading/attempts/<int:attempt_id>/questions/<int:slot>  attempts.grade_essay
+""")

@@ -9,16 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.core.i18n import ZH
-
 CHINESE = {"lang": "zh-Hans"}
 
-
-def load_translations(form, obj, fields=("name", "description")) -> None:
-    """Fill the form's `<field>_zh` inputs from `obj`'s Chinese translations."""
-    current = (obj.translations or {}).get(ZH, {})
-    for name in fields:
-        getattr(form, f"{name}_zh").data = current.get(name, "")
 
 
 class AreaForm(FlaskForm):

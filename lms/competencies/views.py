@@ -6,11 +6,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm, load_translations
+from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
 from lms.competencies.services import matrix as services
 from lms.core.extensions import db
-from lms.core.forms import choices
+from lms.core.forms import choices, load_translations
 from lms.core.policy import require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.paths.models import CertificationPath

@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
+from lms.core.i18n import ZH
+
 
 def choices(pairs) -> list[SelectChoice]:
     """SelectChoice objects from (value, label) pairs (WTForms 3.3+ declares options so)."""
@@ -36,3 +38,10 @@ def apply_domain_error(form, error) -> None:
         field.errors = list(field.errors) + [error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def load_translations(form, obj, fields=("name", "description")) -> None:
+    """Fill the form's `<field>_zh` inputs from `obj`'s Chinese translations."""
+    current = (obj.translations or {}).get(ZH, {})
+    for name in fields:
+        getattr(form, f"{name}_zh").data = current.get(name, "")

@@ -4,6 +4,8 @@ Interface strings go through Flask-Babel catalogues. Admin-entered data (compete
 names) carries its own translations in a JSON column, read through `Translated.tr`.
 """
 
+from dataclasses import dataclass
+
 from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -112,3 +114,16 @@ def in_language(language: str):
     from flask_babel import force_locale
 
     return force_locale(language if language in LANGUAGE_NAMES else default_language())
+
+
+@dataclass
+class NamedData:
+    """The editable fields every coded, named and translated record shares (competency
+    areas, competencies, paths), as plain values."""
+
+    code: str
+    name: str
+    description: str = ""
+    name_zh: str = ""
+    description_zh: str = ""
+    position: int = 0

@@ -3,10 +3,13 @@ fails tests/test_layout.py instead of answering 404 in production."""
 
 from flask import Blueprint
 
+from lms.core.routes import add_rules
 from lms.home import views
 
 bp = Blueprint("home", __name__)
 
 # lms.home.views
-bp.add_url_rule("/", view_func=views.index, methods=["GET"])
-bp.add_url_rule("/healthz", view_func=views.healthz, methods=["GET"])
+add_rules(bp, {"views": views}, """
+    GET  /         views.index
+    GET  /healthz  views.healthz
+""")

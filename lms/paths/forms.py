@@ -11,17 +11,10 @@ from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextA
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from lms.core.forms import OptionalIdField
-from lms.core.i18n import ZH
 
 CHINESE = {"lang": "zh-Hans"}
 MARK = {"inputmode": "decimal"}
 
-
-def load_translations(form, obj, fields=("name", "description")) -> None:
-    """Fill the form's `<field>_zh` inputs from `obj`'s Chinese translations."""
-    current = (obj.translations or {}).get(ZH, {})
-    for name in fields:
-        getattr(form, f"{name}_zh").data = current.get(name, "")
 
 
 class PathForm(FlaskForm):

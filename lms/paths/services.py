@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core import audit
 from lms.core.errors import DomainError
-from lms.core.i18n import ZH
+from lms.core.i18n import ZH, NamedData
 from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import AssessmentSlot, CertificationPath
 
@@ -35,15 +35,9 @@ def ordered_paths(session, include_inactive: bool = False) -> list[Certification
 
 
 @dataclass
-class PathData:
+class PathData(NamedData):
     """The editable fields of a path, as plain values (already parsed)."""
 
-    code: str
-    name: str
-    description: str = ""
-    name_zh: str = ""
-    description_zh: str = ""
-    position: int = 0
     prerequisite_id: int | None = None
     validity_months: int = 12
     training_days: int = 0

@@ -7,11 +7,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.core.extensions import db
+from lms.core.forms import load_translations
 from lms.core.kinds import UnknownAssessmentKind, get_kind, registered_kinds
 from lms.core.policy import require
 from lms.core.requests import render_form, unit_of_work
 from lms.paths import services
-from lms.paths.forms import SlotForm, load_translations, path_form_for, weight_fields
+from lms.paths.forms import SlotForm, path_form_for, weight_fields
 from lms.paths.models import AssessmentSlot, CertificationPath
 
 

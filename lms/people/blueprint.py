@@ -3,29 +3,27 @@ fails tests/test_layout.py instead of answering 404 in production."""
 
 from flask import Blueprint
 
+from lms.core.routes import add_rules
 from lms.people import views
 
 bp = Blueprint("people", __name__)
 
 # lms.people.views
 bp.before_app_request(views.end_idle_or_old_sessions)
-bp.add_url_rule("/login", view_func=views.login, methods=["GET", "POST"])
-bp.add_url_rule("/logout", view_func=views.logout, methods=["POST"])
-bp.add_url_rule("/account", view_func=views.account, methods=["GET", "POST"])
-bp.add_url_rule("/language", view_func=views.set_language, methods=["POST"])
-bp.add_url_rule("/reset/<token>", view_func=views.reset_password, methods=["GET", "POST"])
-bp.add_url_rule("/people", view_func=views.people_list, methods=["GET"])
-bp.add_url_rule("/people/<int:person_id>", view_func=views.person_detail, methods=["GET"])
-bp.add_url_rule("/admin/people/new", view_func=views.person_new, methods=["GET", "POST"])
-bp.add_url_rule("/admin/people/<int:person_id>/edit", view_func=views.person_edit,
-                methods=["GET", "POST"])
-bp.add_url_rule("/admin/people/<int:person_id>/active", view_func=views.person_set_active,
-                methods=["POST"])
-bp.add_url_rule("/admin/people/<int:person_id>/reset-link", view_func=views.person_reset_link,
-                methods=["POST"])
-bp.add_url_rule("/admin/teams", view_func=views.teams, methods=["GET"])
-bp.add_url_rule("/admin/teams/new", view_func=views.team_form, methods=["GET", "POST"],
-                defaults={"team_id": None})
-bp.add_url_rule("/admin/teams/<int:team_id>/edit", view_func=views.team_form,
-                methods=["GET", "POST"])
-bp.add_url_rule("/admin/people/import", view_func=views.import_people, methods=["GET", "POST"])
+add_rules(bp, {"views": views}, """
+    GET POST  /login                                    views.login
+    POST      /logout                                   views.logout
+    GET POST  /account                                  views.account
+    POST      /language                                 views.set_language
+    GET POST  /reset/<token>                            views.reset_password
+    GET       /people                                   views.people_list
+    GET       /people/<int:person_id>                   views.person_detail
+    GET POST  /admin/people/new                         views.person_new
+    GET POST  /admin/people/<int:person_id>/edit        views.person_edit
+    POST      /admin/people/<int:person_id>/active      views.person_set_active
+    POST      /admin/people/<int:person_id>/reset-link  views.person_reset_link
+    GET       /admin/teams                              views.teams
+    GET POST  /admin/teams/new                          views.team_form  team_id=None
+    GET POST  /admin/teams/<int:team_id>/edit           views.team_form
+    GET POST  /admin/people/import                      views.import_people
+""")

@@ -3,9 +3,12 @@ fails tests/test_layout.py instead of answering 404 in production."""
 
 from flask import Blueprint
 
+from lms.core.routes import add_rules
 from lms.system import views
 
 bp = Blueprint("system", __name__)
 
 # lms.system.views
-bp.add_url_rule("/admin/system", view_func=views.system_page, methods=["GET"])
+add_rules(bp, {"views": views}, """
+    GET  /admin/system  views.system_page
+""")

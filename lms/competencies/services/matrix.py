@@ -17,7 +17,7 @@ from lms.competencies.models import (
 from lms.competencies.services.evidence import profiles
 from lms.core import audit
 from lms.core.errors import DomainError
-from lms.core.i18n import ZH
+from lms.core.i18n import ZH, NamedData
 from lms.core.validation import clean_code, clean_text
 from lms.paths.models import CertificationPath
 
@@ -174,28 +174,15 @@ MAX_LEVELS = 10
 
 
 @dataclass
-class AreaData:
+class AreaData(NamedData):
     """The editable fields of a competency area, as plain values."""
-
-    code: str
-    name: str
-    description: str = ""
-    name_zh: str = ""
-    description_zh: str = ""
-    position: int = 0
 
 
 @dataclass
-class CompetencyData:
+class CompetencyData(NamedData):
     """The editable fields of a competency, as plain values."""
 
-    area_id: int | None
-    code: str
-    name: str
-    description: str = ""
-    name_zh: str = ""
-    description_zh: str = ""
-    position: int = 0
+    area_id: int | None = None
     active: bool = True
 
 
