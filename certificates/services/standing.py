@@ -35,10 +35,12 @@ from certificates.models import (
 )
 from certificates.services.missing import describe_all
 from lms.core import clock
-from lms.core.database import upsert
+from lms.core.database import lock_keys, upsert
 
 STATUSES = ("not_started", "in_progress", "pending_approval", "certified", "expiring",
             "expired", "revoked")
+# Advisory-lock namespace of a person's stored standings (lms.core.database.lock_keys).
+LOCK_NAMESPACE = 1102
 # Above this many ids a query reads the whole table instead of an IN list.
 _IN_LIMIT = 1000
 _STORED = ("pending", "latest_certificate_id", "latest_serial", "latest_status",
@@ -102,6 +104,7 @@ def refresh_standings(connection, pairs: set[tuple[int, int]]) -> None:
     with neither."""
     if not pairs:
         return
+    lock_keys(connection, LOCK_NAMESPACE, {person_id for person_id, _ in pairs})
     computed = _computed(connection, pairs)
     now = clock.now()
     upsert(connection, CertificationStanding.__table__,

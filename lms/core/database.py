@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -97,3 +97,16 @@ def upsert(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
     updated = {name: stmt.excluded[name] for name in rows[0] if name not in keys}
     connection.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updated),
                        rows)
+
+
+def lock_keys(connection, namespace: int, keys) -> None:
+    """Hold PostgreSQL transaction-scoped advisory locks on `keys` (ints, taken in order so
+    two writers never deadlock) until the transaction ends. Derived rows recomputed from what
+    a statement sees need it: two writers for the same person would otherwise each miss the
+    other's uncommitted rows and the later write would lose the earlier one. SQLite runs one
+    writer at a time already, so nothing is done there."""
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                           {"namespace": namespace, "key": key})

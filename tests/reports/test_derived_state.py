@@ -128,7 +128,7 @@ def test_concurrent_writers_leave_no_drift(app, defaults, db, make_person):
             with app.app_context(), writing():
                 from lms.core.extensions import db as shared
 
-                for round_ in range(5):
+                for round_ in range(12):
                     for person_id in ids:
                         record_evidence(
                             shared.session, person_id=person_id, source_kind="quiz",
@@ -145,7 +145,7 @@ def test_concurrent_writers_leave_no_drift(app, defaults, db, make_person):
         except Exception as error:  # reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -26,11 +26,13 @@ from sqlalchemy.orm import Session
 
 from lms.competencies.models import CompetencyLevel, Evidence
 from lms.core import clock
-from lms.core.database import upsert
+from lms.core.database import lock_keys, upsert
 from lms.core.numbers import WHOLE, half_up
 
 # session.info key: (person, competency) cells whose evidence a Core statement changed.
 _STALE = "competency_levels_stale"
+# Advisory-lock namespace of a person's stored levels (lms.core.database.lock_keys).
+LOCK_NAMESPACE = 1101
 # Above this many people a recomputation reads in slices (IN lists stay small).
 _SLICE = 1000
 
@@ -121,6 +123,7 @@ def refresh_levels(connection, cells: set[tuple[int, int]]) -> None:
     if not cells:
         return
     people = sorted({p for p, _ in cells})
+    lock_keys(connection, LOCK_NAMESPACE, people)
     competencies = sorted({c for _, c in cells})
     computed = _computed(connection, people, competencies)
     now = clock.now()
