@@ -33,6 +33,17 @@ def test_hr_sees_everyone_with_statuses_and_totals(client, auth, demo_org):
     assert "until " in html
 
 
+def test_status_badges_follow_each_readers_language(client, auth, demo_org):
+    """The badges are worded once per page, in that page's language: an English page first
+    must not leave English badges on the next Chinese one."""
+    _login(auth, demo_org["E0002"])
+    english = client.get("/reports/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    chinese = client.get("/reports/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert ">In progress<" in english and "进行中" not in english
+    assert "In progress" not in chinese and "Not started" not in chinese
+    assert ">未开始<" in chinese
+
+
 def test_manager_and_mentor_see_only_their_people(client, auth, demo_org):
     manager = demo_org["E0011"]
     _login(auth, manager)
