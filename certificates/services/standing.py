@@ -104,7 +104,8 @@ def refresh_standings(connection, pairs: set[tuple[int, int]]) -> None:
     with neither."""
     if not pairs:
         return
-    lock_keys(connection, LOCK_NAMESPACE, {person_id for person_id, _ in pairs})
+    lock_keys(connection, LOCK_NAMESPACE, {person_id for person_id, _ in pairs},
+              CertificationStanding.__tablename__)
     computed = _computed(connection, pairs)
     now = clock.now()
     upsert(connection, CertificationStanding.__table__,

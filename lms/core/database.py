@@ -99,14 +99,25 @@ def upsert(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
                        rows)
 
 
-def lock_keys(connection, namespace: int, keys) -> None:
+# Above this many keys one table lock replaces the per-key locks (a backfill or check-derived
+# --fix of everyone would otherwise exhaust PostgreSQL's lock table).
+MANY_KEYS = 100
+
+
+def lock_keys(connection, namespace: int, keys, table: str) -> None:
     """Hold PostgreSQL transaction-scoped advisory locks on `keys` (ints, taken in order so
     two writers never deadlock) until the transaction ends. Derived rows recomputed from what
     a statement sees need it: two writers for the same person would otherwise each miss the
     other's uncommitted rows and the later write would lose the earlier one. SQLite runs one
-    writer at a time already, so nothing is done there."""
+    writer at a time already, so nothing is done there. Many keys at once take `table` in
+    SHARE ROW EXCLUSIVE mode instead: writers of single keys wait until that transaction
+    ends."""
     if connection.dialect.name != "postgresql":
         return
-    for key in sorted(set(keys)):
+    keys = sorted(set(keys))
+    if len(keys) > MANY_KEYS:
+        connection.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+        return
+    for key in keys:
         connection.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
                            {"namespace": namespace, "key": key})

@@ -123,7 +123,7 @@ def refresh_levels(connection, cells: set[tuple[int, int]]) -> None:
     if not cells:
         return
     people = sorted({p for p, _ in cells})
-    lock_keys(connection, LOCK_NAMESPACE, people)
+    lock_keys(connection, LOCK_NAMESPACE, people, CompetencyLevel.__tablename__)
     competencies = sorted({c for _, c in cells})
     computed = _computed(connection, people, competencies)
     now = clock.now()
