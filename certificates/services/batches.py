@@ -14,7 +14,6 @@ written in the storage directory.
 import csv
 import io
 import os
-import threading
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
@@ -30,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import awards, documents, stencils
 from lms.core import audit, clock
+from lms.core.background import start_job
 from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
@@ -235,33 +235,11 @@ def run_batch(batch_id: int) -> None:
             current_app.logger.exception("certificate batch %s failed", batch_id)
 
 
-def _in_thread(app, batch_id: int) -> None:
-    with app.app_context():
-        run_batch(batch_id)
-        db.session.remove()
-
-
 def start(batch_id: int) -> str:
-    """Queue the batch (after the caller committed it, and without touching the session
-    again: on SQLite a POST's next transaction would hold the write lock the job needs): on
-    RQ when REDIS_URL is set, else in a thread. Returns "rq" or "thread"."""
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        from redis import Redis
-        from rq import Queue
-
-        # Enqueued by name through the shell's job entry point (lms.jobs), which builds the
-        # app when a plain `rq worker` runs it: this layer may not import the app factory.
-        Queue(queue_name(), connection=Redis.from_url(url)).enqueue(
-            "lms.jobs.run_in_app", f"{__name__}:run_batch", batch_id, job_timeout=3 * 3600)
-        return "rq"
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_in_thread, args=(app, batch_id), daemon=True,
-                              name=f"certificate-batch-{batch_id}")
-    thread.start()
-    if app.config.get("TESTING"):
-        thread.join()  # tests read the finished batch
-    return "thread"
+    """Queue the batch after the caller committed it (lms.core.background): on RQ when
+    REDIS_URL is set, else in a thread. Returns "rq" or "thread"."""
+    return start_job(f"{__name__}:run_batch", batch_id, queue=queue_name(),
+                     timeout_seconds=3 * 3600)
 
 
 def queue_name() -> str:

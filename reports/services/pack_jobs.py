@@ -13,7 +13,6 @@ one zip per person and team, not a history of personal data.
 """
 
 import os
-import threading
 import zipfile
 from collections import deque
 from collections.abc import Iterator
@@ -25,12 +24,11 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from redis import Redis
-from rq import Queue
 from sqlalchemy import Select, func, select
 
 from certificates.services.batches import queue_name
 from lms.core import audit, clock, policy
+from lms.core.background import start_job
 from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.core.extensions import db
@@ -206,29 +204,11 @@ def run_job(job_id: int) -> None:
                 current_app.logger.exception("review pack job %s failed", job_id)
 
 
-def _in_thread(app, job_id: int) -> None:
-    with app.app_context():
-        run_job(job_id)
-        db.session.remove()
-
-
 def start(job_id: int) -> str:
-    """Queue the job (after the caller committed it): on RQ when REDIS_URL is set, else in a
-    thread of this process. Returns "rq" or "thread"."""
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        # By name through the shell's job entry point (this layer may not import the app).
-        Queue(queue_name(), connection=Redis.from_url(url)).enqueue(
-            "lms.jobs.run_in_app", f"{__name__}:run_job", job_id,
-            job_timeout=int(JOB_TIMEOUT.total_seconds()))
-        return "rq"
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_in_thread, args=(app, job_id), daemon=True,
-                              name=f"review-packs-{job_id}")
-    thread.start()
-    if app.config.get("TESTING"):
-        thread.join()  # tests read the finished job
-    return "thread"
+    """Queue the job after the caller committed it (lms.core.background): on RQ when
+    REDIS_URL is set, else in a thread. Returns "rq" or "thread"."""
+    return start_job(f"{__name__}:run_job", job_id, queue=queue_name(),
+                     timeout_seconds=int(JOB_TIMEOUT.total_seconds()))
 
 
 def progress_json(job: ReviewPackJob) -> dict:
