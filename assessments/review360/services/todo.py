@@ -23,7 +23,7 @@ def forms_to_answer(session, person, now: datetime) -> list[TodoItem]:
                  selectinload(Rater.subject).selectinload(Subject.person))).all()
     return [TodoItem(_("Answer the 360 review of %(name)s", name=rater.subject.person.name),
                      url_for("review360.respond", rater_id=rater.id), lane="review",
-                     due=closes_at(rater.subject.cycle))
+                     due=rater.subject.cycle.closes_on)
             for rater in raters
             if not rater.submitted and accepting_responses(rater.subject.cycle, now)]
 
@@ -48,5 +48,5 @@ def nominations(session, person, now: datetime) -> list[TodoItem]:
             title = _("Approve the 360 raters %(name)s nominated", name=subject.person.name)
             lane = "lead"
         items.append(TodoItem(title, url_for("review360.subject_detail", subject_id=subject.id),
-                              lane=lane, due=closes_at(subject.cycle)))
+                              lane=lane, due=subject.cycle.closes_on))
     return items
