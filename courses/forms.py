@@ -112,4 +112,6 @@ class AssignForm(Form):
 
 
 class WithdrawForm(Form):
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    # Withdrawing changes what someone must complete: the audit log keeps why.
+    reason = TextAreaField(_l("Reason"), validators=[
+        DataRequired(message=_l("Say why: the audit log keeps the reason.")), Length(max=500)])

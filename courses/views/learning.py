@@ -39,7 +39,7 @@ def person_path(person_id: int):
     authorize("person.view", person)
     overview = progress.path_overview(db.session, person)
     return render_template("courses/learn/path.html", overview=overview,
-                           own=person.id == current_user.id, withdraw_form=WithdrawForm())
+                           own=person.id == current_user.id)
 
 
 @require("team.progress")
@@ -175,12 +175,17 @@ def _flash_result(result: enrolment.EnrolmentResult) -> None:
 def enrollment_withdraw(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     authorize("courses.enrol_others", enrollment.person)
+    if enrollment.withdrawn:
+        return redirect(url_for("courses.person_path", person_id=enrollment.person_id))
     form = WithdrawForm()
     if not form.validate_on_submit():
-        abort(400)
+        # First the page that names the course and the person and asks why (GET), or again
+        # with the problem (a POST without a reason answers 422).
+        return render_form("courses/learn/withdraw.html", form, enrollment=enrollment)
     if unit_of_work(enrolment.withdraw, db.session, current_user, enrollment,
-                    form.reason.data or ""):
-        flash(_("%(name)s is withdrawn from %(course)s.", name=enrollment.person.name,
+                    form.reason.data.strip()):
+        flash(_("%(name)s is withdrawn from %(course)s. Their progress is kept: enrolling "
+                "them again brings it back.", name=enrollment.person.name,
                 course=enrollment.course.tr("title")), "success")
     return redirect(url_for("courses.person_path", person_id=enrollment.person_id))
 
