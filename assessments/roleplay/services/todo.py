@@ -20,9 +20,10 @@ def grading_queue(session, person, now: datetime) -> list[TodoItem]:
         submission = row.submission
         names = {"name": submission.person.name, "title": submission.scenario.display_title()}
         if row.role == "customer":
+            # The mentor's side of the chat is on the grading page.
             items.append(TodoItem(_("Play the customer in %(name)s's chat “%(title)s”", **names),
-                                  url_for("roleplay.submission_page",
-                                          submission_id=submission.id), lane="review"))
+                                  url_for("roleplay.grade_page", submission_id=submission.id),
+                                  lane="review"))
             continue
         title = (_("Give the second grade: %(name)s, “%(title)s”", **names) if row.role == "second"
                  else _("Grade %(name)s's role-play “%(title)s”", **names))
