@@ -11,6 +11,7 @@ from sqlalchemy import select
 from courses.forms import AssignForm, CompleteLessonForm, SelfEnrolForm, WithdrawForm
 from courses.models import Course, Enrollment
 from courses.services import enrolment, progress
+from courses.services.media import lesson_media
 from lms.competencies.models import Competency
 from lms.core.errors import NotFound
 from lms.core.extensions import db
@@ -218,8 +219,10 @@ def lesson_page(course_id: int, lesson_key: str):
     missing = enrolment.unmet_prerequisites(db.session, current_user.id, course)
     form = CompleteLessonForm(opened=progress.lesson_token(
         current_app.config["SECRET_KEY"], current_user.id, course.id, lesson))
+    media, files = lesson_media(lesson.attachments)
     return render_template(
         "courses/learn/lesson.html", course=course, modules=modules, lesson=lesson,
+        media=media, files=files,
         body=render_markdown(lesson.tr("body")), standing=standing, missing=missing,
         missing_message=enrolment.prerequisite_message(missing) if missing else "",
         form=form, previous=lessons[index - 1] if index else None,
