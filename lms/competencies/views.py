@@ -32,7 +32,8 @@ def matrix_edit():
     errors: dict[str, str] = {}
     refused = None
     if form.validate_on_submit():
-        done = unit_of_work(services.save_matrix, db.session, current_user, paths, request.form)
+        done = unit_of_work(services.save_matrix, db.session, current_user, paths, request.form,
+                            request.form.get("reason", "")[:500])
         if done:
             flash(_("The matrix has been saved."), "success")
             return redirect(url_for("competencies.matrix"))
