@@ -50,6 +50,12 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+
+
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[])
 
@@ -75,7 +81,7 @@ class PersonForm(FlaskForm):
         validators=[DataRequired(message=_l("Choose at least one role."))],
     )
     password = PasswordField(
-        _l("Initial password (leave empty to send a reset link instead)"),
+        _l("Initial password (leave empty to e-mail a first sign-in link instead)"),
         validators=[Optional(), Length(max=200)],
     )
 
