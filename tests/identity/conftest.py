@@ -1,5 +1,5 @@
-"""The OIDC provider on a loopback port (one per test session, reset for each test), and a
-helper that walks a browser's sign-in through it with the test client."""
+"""Identity providers saved against the loopback OIDC provider (tests/conftest.py starts it),
+and a helper that walks a browser's sign-in through it with the test client."""
 
 from urllib.parse import urlsplit
 
@@ -7,21 +7,7 @@ import pytest
 import requests
 
 from lms.identity.services.providers import ProviderData, save_provider
-from tests.identity.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
-
-
-@pytest.fixture(scope="session")
-def _oidc_server():
-    server = OidcProvider()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def oidc_server(_oidc_server):
-    _oidc_server.reset()
-    yield _oidc_server
-    _oidc_server.reset()
+from tests.identity.oidc_provider import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture

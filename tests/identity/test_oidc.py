@@ -38,7 +38,7 @@ def test_an_existing_person_signs_in_and_is_linked_by_employee_id(
 
     answer = sign_in_through_provider(client)
 
-    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"  # no tier: home
     assert _signed_in(client)
     link = db.session.scalar(select(ExternalIdentity))
     assert (link.person_id, link.subject) == (agent.id, "sub-ann")
@@ -176,7 +176,8 @@ def test_an_unknown_employee_is_provisioned_by_the_mapping(
                          department="North")
     oidc_server.next_login = "new"
 
-    assert sign_in_through_provider(client).status_code == 302
+    answer = sign_in_through_provider(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/my-path"
     person = db.session.scalar(select(Person).where(Person.employee_id == "E2002"))
     assert (person.name, person.email, person.team_id, person.tier_id) == (
         "Nina New", "new@example.com", north.id, senior.id)

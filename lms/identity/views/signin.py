@@ -57,4 +57,5 @@ def callback(key: str):
     end_session = oidc.end_session_url(provider, id_token, public_url(url_for("people.login")))
     if end_session:
         session[END_SESSION_KEY] = end_session
-    return redirect(url_for("home.index"))
+    # People with a tier land on their path (what a new agent came for); others on the home page.
+    return redirect(url_for("courses.my_path") if person.tier_id else url_for("home.index"))
