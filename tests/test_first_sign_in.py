@@ -157,5 +157,5 @@ def test_sign_in_settings_are_audited(client, db, auth, make_person):
     auth.login(make_person(roles=("admin",)))
     client.post("/admin/sign-in/settings", data={})
     assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "signin.local_passwords")) == 1
+        AuditEntry.action == "identity.local_passwords")) == 1
     assert db.session.scalar(select(Person.id).limit(1)) is not None

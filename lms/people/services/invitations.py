@@ -56,7 +56,7 @@ def set_local_passwords(session, actor: Person, enabled: bool) -> SignInSettings
     if settings.local_passwords is not enabled:
         settings.local_passwords = enabled
         session.flush()
-        audit.record(actor, "signin.local_passwords", settings, enabled=enabled)
+        audit.record(actor, "identity.local_passwords", settings, enabled=enabled)
     return settings
 
 
