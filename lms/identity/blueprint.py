@@ -14,9 +14,13 @@ bp = Blueprint("identity", __name__)
 add_rules(bp, {"signin": signin, "admin": admin}, """
     GET       /sso/<key>/start                              signin.start
     GET       /sso/<key>/callback                           signin.callback
+    GET       /sso/<key>/saml/metadata                      signin.saml_metadata
+    POST      /sso/<key>/acs                                signin.saml_acs
     GET       /admin/sign-in                                admin.sign_in_admin
     POST      /admin/sign-in/settings                       admin.save_settings
     GET POST  /admin/sign-in/providers/new                  admin.provider_form  provider_id=None
+    GET POST  /admin/sign-in/providers/new-saml             admin.provider_form
+              provider_id=None  protocol=saml  endpoint=provider_form_saml
     GET POST  /admin/sign-in/providers/<int:provider_id>    admin.provider_form
     POST      /admin/sign-in/scim-tokens                    admin.scim_token_new
     POST      /admin/sign-in/scim-tokens/<int:token_id>/revoke  admin.scim_token_revoke

@@ -31,6 +31,25 @@ class ProviderForm(FlaskForm):
     enabled = BooleanField(_l("Enabled"), default=True)
 
 
+class SamlProviderForm(FlaskForm):
+    name = StringField(_l("Name shown on the sign-in button"),
+                       validators=[DataRequired(), Length(max=120)])
+    key = StringField(_l("Key (in the provider's redirect address)"),
+                      validators=[DataRequired(), Length(max=40)])
+    idp_metadata_xml = TextAreaField(_l("Identity provider metadata (XML)"),
+                                     validators=[DataRequired(), Length(max=200_000)])
+    employee_id_claim = StringField(_l("Attribute that carries the employee ID"),
+                                    default="employeeNumber",
+                                    validators=[DataRequired(), Length(max=100)])
+    provisioning = BooleanField(_l("Create an account on first sign-in for an unknown "
+                                   "employee ID"))
+    default_team_id = OptionalIdField(_l("Team for new accounts"))
+    default_tier_id = OptionalIdField(_l("Tier for new accounts"))
+    mapping_text = TextAreaField(_l("Claim mapping (one rule a line)"),
+                                 validators=[Optional(), Length(max=5000)])
+    enabled = BooleanField(_l("Enabled"), default=True)
+
+
 class SignInSettingsForm(FlaskForm):
     local_passwords = BooleanField(_l("People may sign in with a password"))
 

@@ -10,7 +10,7 @@ from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
 
-PROTOCOLS = ("oidc",)
+PROTOCOLS = ("oidc", "saml")
 
 
 class IdentityProvider(db.Model):

@@ -27,11 +27,8 @@ from lms.identity.models import IdentityProvider
 from lms.identity.services import provisioning, replay, secrets
 from lms.identity.services.errors import SignInRefused
 from lms.identity.services.providers import Fetch, fetch_json, normalise_issuer
+from lms.identity.services.timing import MAX_CLOCK_SKEW_SECONDS, MAX_ROUND_TRIP_SECONDS
 
-# How far the provider's clock may be from ours when checking exp and iat.
-MAX_CLOCK_SKEW_SECONDS = 120
-# How long the browser may stay at the provider between leaving and coming back.
-MAX_ROUND_TRIP_SECONDS = 600
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 
 

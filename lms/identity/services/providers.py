@@ -13,6 +13,7 @@ from lms.core import audit
 from lms.core.errors import DomainError
 from lms.identity.models import IdentityProvider
 from lms.identity.services import secrets
+from lms.identity.services.saml import read_idp_metadata
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 
@@ -80,6 +81,8 @@ class ProviderData:
     default_tier_id: int | None = None
     mapping_text: str = ""
     enabled: bool = True
+    protocol: str = "oidc"
+    idp_metadata_xml: str = ""  # SAML: the identity provider's metadata
 
 
 def parse_mapping(session, text: str) -> list[dict]:
@@ -147,19 +150,26 @@ def save_provider(session, actor: Person, provider: IdentityProvider | None, dat
         func.lower(IdentityProvider.key) == key))
     if clash is not None and (provider is None or clash != provider.id):
         raise DomainError(_("Another provider uses the key %(key)s.", key=key), "key")
-    if "openid" not in data.scopes.split():
-        raise DomainError(_("The scopes must include openid."), "scopes")
     if not data.employee_id_claim.strip():
         raise DomainError(_("Name the claim that carries the employee ID."), "employee_id_claim")
     for field, model in (("default_team_id", Team), ("default_tier_id", CertificationPath)):
         if getattr(data, field) is not None and session.get(model, getattr(data, field)) is None:
             raise DomainError(_("Unknown choice."), field)
     rules = parse_mapping(session, data.mapping_text)
-    document = discover(data.issuer, fetch)
+    if data.protocol == "saml":
+        document = read_idp_metadata(data.idp_metadata_xml)
+        issuer = document["entity_id"]
+    else:
+        if "openid" not in data.scopes.split():
+            raise DomainError(_("The scopes must include openid."), "scopes")
+        document = discover(data.issuer, fetch)
+        issuer = normalise_issuer(data.issuer)
     created = provider is None
-    provider = provider or IdentityProvider(protocol="oidc")
+    provider = provider or IdentityProvider(protocol=data.protocol)
+    if provider.protocol != data.protocol:
+        raise DomainError(_("A provider's protocol cannot change; add another provider."))
     provider.key, provider.name = key, data.name.strip()
-    provider.issuer = normalise_issuer(data.issuer)
+    provider.issuer = issuer
     provider.client_id = data.client_id.strip()
     if data.client_secret:
         provider.client_secret_encrypted = secrets.encrypt(secret_key, data.client_secret)
