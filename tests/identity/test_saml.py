@@ -155,3 +155,28 @@ def test_an_admin_adds_a_saml_provider_through_the_form(client, db, auth, make_p
     assert "/sso/adfs/saml/metadata" in page and "SAML" in page
     provider_page = client.get("/admin/sign-in/providers/1").get_data(as_text=True)
     assert "http://localhost/sso/adfs/acs" in provider_page
+
+
+def test_the_idp_posts_without_a_csrf_token_and_scim_takes_json(app_config, make_app, db,
+                                                                  make_person, idp):
+    """With CSRF protection on, as in production: the IdP's POST and SCIM's JSON carry no
+    CSRF token and are still taken (each has its own proof: a signed assertion, a token)."""
+    from lms.identity.services.scim_tokens import create_token
+
+    protected = make_app({**app_config, "WTF_CSRF_ENABLED": True})
+    client = protected.test_client()
+    make_person(employee_id="E3001")
+    save_provider(db.session, None, None, ProviderData(
+        key="corp-saml", name="Corp SAML", issuer="", client_id="", client_secret=None,
+        employee_id_claim="employeeNumber", protocol="saml", idp_metadata_xml=idp.metadata()),
+        app_config["SECRET_KEY"])
+    token = create_token(db.session, make_person(roles=("admin",)), "Entra")
+    db.session.commit()
+    idp.add_user("li", employeeNumber="E3001")
+    answer, _ = _sign_in(client, idp, "li")
+    assert answer.status_code == 302
+    created = client.post("/scim/v2/Groups", json={"displayName": "CSRF-free"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201
+    # Everything else still wants its CSRF token.
+    assert client.post("/forgot", data={"email": "x@example.com"}).status_code == 400
