@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core.audit import AuditEntry
-from lms.identity.models import ExternalIdentity, UsedToken
+from lms.identity.models import ExternalIdentity, IdentityProvider, UsedToken
 from lms.identity.services.providers import ProviderData, save_provider
 from lms.people.models import Person
 from tests.identity.conftest import local_path
@@ -153,7 +153,8 @@ def test_an_admin_adds_a_saml_provider_through_the_form(client, db, auth, make_p
     assert saved.status_code == 302
     page = client.get("/admin/sign-in").get_data(as_text=True)
     assert "/sso/adfs/saml/metadata" in page and "SAML" in page
-    provider_page = client.get("/admin/sign-in/providers/1").get_data(as_text=True)
+    provider_id = db.session.scalar(select(IdentityProvider.id))
+    provider_page = client.get(f"/admin/sign-in/providers/{provider_id}").get_data(as_text=True)
     assert "http://localhost/sso/adfs/acs" in provider_page
 
 
