@@ -1,14 +1,13 @@
 """Forms for identity providers, sign-in settings and SCIM tokens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from lms.core.forms import OptionalIdField
+from lms.core.forms import Form, OptionalIdField
 
 
-class ProviderForm(FlaskForm):
+class ProviderForm(Form):
     name = StringField(_l("Name shown on the sign-in button"),
                        validators=[DataRequired(), Length(max=120)])
     key = StringField(_l("Key (in the provider's redirect address)"),
@@ -31,7 +30,7 @@ class ProviderForm(FlaskForm):
     enabled = BooleanField(_l("Enabled"), default=True)
 
 
-class SamlProviderForm(FlaskForm):
+class SamlProviderForm(Form):
     name = StringField(_l("Name shown on the sign-in button"),
                        validators=[DataRequired(), Length(max=120)])
     key = StringField(_l("Key (in the provider's redirect address)"),
@@ -50,9 +49,9 @@ class SamlProviderForm(FlaskForm):
     enabled = BooleanField(_l("Enabled"), default=True)
 
 
-class SignInSettingsForm(FlaskForm):
+class SignInSettingsForm(Form):
     local_passwords = BooleanField(_l("People may sign in with a password"))
 
 
-class ScimTokenForm(FlaskForm):
+class ScimTokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)])
