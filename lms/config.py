@@ -25,6 +25,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     PASSWORD_RESET_MAX_AGE_SECONDS = 72 * 3600
+    # The "set your password" link of the onboarding e-mail (one use, like reset links).
+    FIRST_SIGN_IN_MAX_AGE_SECONDS = 7 * 24 * 3600
     CSV_IMPORT_MAX_BYTES = 2 * 1024 * 1024
     # Lesson attachments: the largest file accepted, and where files live (outside the web
     # root; empty means instance/storage). Requests may be a little larger than a file.

@@ -85,6 +85,15 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 "$CHROMIUM" --version 2> /dev/null || true
 
+# SAML sign-in checks signatures with xmlsec1 (pysaml2 runs it), in the app and in its tests.
+step "xmlsec1 for SAML signatures"
+if ! command -v xmlsec1 > /dev/null; then
+    if as_root_with_apt; then
+        apt_install xmlsec1
+    fi
+    command -v xmlsec1 > /dev/null || fail "xmlsec1 is missing: apt-get install xmlsec1"
+fi
+
 # The PDF tests print names in every script of the demo and read the PDFs back with poppler;
 # the app's own font check (lms.core.fonts, through fontconfig) says whether the fonts are there.
 step "PDF fonts and poppler for the PDF tests"

@@ -323,6 +323,24 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"tests collected: {_COLLECTED.get('tests', 0)}")
 
 
+@pytest.fixture(scope="session")
+def _oidc_server():
+    from tests.identity.oidc_provider import OidcProvider
+
+    server = OidcProvider()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def oidc_server(_oidc_server):
+    """The OpenID Connect provider on a loopback port (tests/identity/oidc_provider.py), one
+    per session, emptied for each test."""
+    _oidc_server.reset()
+    yield _oidc_server
+    _oidc_server.reset()
+
+
 DEJAVU_DIR = "/usr/share/fonts/truetype/dejavu"
 
 

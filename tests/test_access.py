@@ -29,6 +29,10 @@ ROUTES = [
     ("GET", "/reports/api-tokens", ("admin",)),
     ("GET", "/reports/api-tokens/new", ("admin",)),
     ("GET", "/admin/system", ("admin",)),
+    ("POST", "/admin/people/{other}/welcome", ("hr", "admin")),
+    ("GET", "/admin/sign-in", ("admin",)),
+    ("GET", "/admin/sign-in/providers/new", ("admin",)),
+    ("POST", "/admin/sign-in/settings", ("admin",)),
 ]
 
 # Person reports: whoever may view the person; anyone else gets 404 (no existence leak).

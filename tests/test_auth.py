@@ -294,7 +294,7 @@ def short_sessions(app_config, monkeypatch):
             self.moment = moment
 
     wall = WallClock()
-    monkeypatch.setattr("lms.people.views._session_clock", lambda: int(wall.moment.timestamp()))
+    monkeypatch.setattr("lms.people.sessions.session_clock", lambda: int(wall.moment.timestamp()))
     return wall
 
 

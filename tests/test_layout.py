@@ -103,7 +103,7 @@ def test_every_url_rule_belongs_to_a_listed_package(app):
                   if rule.endpoint != "static"}
     assert blueprints == {"home", "people", "competencies", "paths", "notifications", "system",
                           "courses", "quiz", "roleplay", "review360", "certificates", "reports",
-                          "api"}
+                          "api", "identity", "scim"}
 
 
 @pytest.fixture

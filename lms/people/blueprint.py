@@ -16,6 +16,8 @@ add_rules(bp, {"views": views}, """
     GET POST  /account                                  views.account
     POST      /language                                 views.set_language
     GET POST  /reset/<token>                            views.reset_password
+    GET POST  /welcome/<token>                          views.first_sign_in
+    GET POST  /forgot                                   views.forgot_password
     GET       /people                                   views.people_list
     GET       /people/<int:person_id>                   views.person_detail
     GET POST  /admin/people/new                         views.person_new
@@ -23,6 +25,7 @@ add_rules(bp, {"views": views}, """
     GET POST  /admin/people/<int:person_id>/edit        views.person_edit
     POST      /admin/people/<int:person_id>/active      views.person_set_active
     POST      /admin/people/<int:person_id>/reset-link  views.person_reset_link
+    POST      /admin/people/<int:person_id>/welcome     views.person_send_first_sign_in
     GET       /admin/teams                              views.teams
     GET POST  /admin/teams/new                          views.team_form  team_id=None
     GET POST  /admin/teams/<int:team_id>/edit           views.team_form

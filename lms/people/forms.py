@@ -50,6 +50,12 @@ class ResetPasswordForm(Form):
     )
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+
+
 class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=[])
 
@@ -128,7 +134,7 @@ class PersonForm(Form):
         validators=[DataRequired(message=_l("Choose at least one role."))],
     )
     password = PasswordField(
-        _l("Initial password (leave empty to send a reset link instead)"),
+        _l("Initial password (leave empty to e-mail a first sign-in link instead)"),
         validators=[Optional(), Length(max=200)],
     )
 

@@ -147,3 +147,16 @@ class LoginFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SignInSettings(db.Model):
+    """How people of this organisation sign in (one row; absent means the defaults).
+
+    With local passwords off, people sign in through the identity provider only; holders of
+    the administrator role keep their password as the break-glass way in."""
+
+    __tablename__ = "sign_in_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_passwords: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now,
+                                                 onupdate=clock.now)

@@ -68,7 +68,8 @@ def _view_person(actor, action, person) -> bool:
 
 # Registered by the package's init_app (lms.core.policy.register_all).
 RULES = (
-    (("people.manage", "people.import", "teams.manage"), policy.roles("admin", "hr")),
+    (("people.manage", "people.import", "teams.manage", "people.invite"),
+     policy.roles("admin", "hr")),
     (("people.reset_password", "people.set_roles"), policy.roles("admin")),
     # People lists and learning-progress tables: managers (their line), mentors (mentees), HR and
     # admins (everyone).

@@ -1,6 +1,5 @@
 """Sign-in, account, people and team screens. Thin: parse, call a service, commit, render."""
 
-import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -26,9 +25,11 @@ from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.core.urls import public_url
 from lms.paths.models import CertificationPath
+from lms.people import sessions
 from lms.people.forms import (
     ActiveForm,
     ChangePasswordForm,
+    ForgotPasswordForm,
     ImportForm,
     LanguageForm,
     LoginForm,
@@ -37,8 +38,9 @@ from lms.people.forms import (
     TeamForm,
 )
 from lms.people.models import Person, Team
-from lms.people.services import auth, onboarding
+from lms.people.services import auth, invitations, onboarding
 from lms.people.services import directory as services
+from lms.people.sessions import END_SESSION_KEY, begin_session
 
 PAGE_SIZE = 50
 
@@ -56,18 +58,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _session_clock() -> int:
-    """Seconds since the epoch, from the wall clock: how long a browser sat idle is real
-    time, not the business clock that tests move by days to reach deadlines and expiry."""
-    return int(time.time())
-
-
 def end_idle_or_old_sessions():
     """Sign out a session idle longer than SESSION_IDLE_TIMEOUT_SECONDS or older than
     SESSION_ABSOLUTE_LIFETIME_SECONDS (counted from sign-in, however busy)."""
     if not session.get("_user_id"):
         return
-    config, now = current_app.config, _session_clock()
+    config, now = current_app.config, sessions.session_clock()
     signed_in, seen = session.get("signed_in_at"), session.get("seen_at")
     if (not isinstance(signed_in, int) or not isinstance(seen, int)
             or now - seen > config["SESSION_IDLE_TIMEOUT_SECONDS"]
@@ -99,14 +95,7 @@ def login():
             db.session.commit()  # keep the failure count
             form.form_errors.append(error.message)
         else:
-            # A fresh session on sign-in (no fixation), keeping the language picked before it.
-            locale = session.get("locale")
-            session.clear()
-            if locale:
-                session["locale"] = locale
-            login_user(person)
-            session.permanent = True
-            session["signed_in_at"] = session["seen_at"] = _session_clock()
+            begin_session(person)
             return redirect(_safe_next(request.args.get("next")))
     return render_form("people/login.html", form)
 
@@ -114,8 +103,12 @@ def login():
 @login_required
 def logout():
     unit_of_work(services.end_sessions, db.session, current_user)
+    end_session = session.get(END_SESSION_KEY)
     logout_user()
     session.clear()
+    if end_session:
+        # The provider's session ends too; it sends the browser back to the sign-in page.
+        return redirect(end_session)
     flash(_("You have signed out."), "info")
     return redirect(url_for("people.login"))
 
@@ -174,6 +167,38 @@ def reset_password(token: str):
         flash(_("Your password is set. Sign in with it now."), "success")
         return redirect(url_for("people.login"))
     return render_form("people/reset.html", form, person=person)
+
+
+@limiter.limit("20 per minute")
+def first_sign_in(token: str):
+    """The link of the onboarding e-mail: the reset page, worded for a first visit."""
+    config = current_app.config
+    try:
+        person = services.person_for_reset_token(
+            db.session, token, config["SECRET_KEY"], config["FIRST_SIGN_IN_MAX_AGE_SECONDS"],
+            "first-sign-in")
+    except DomainError as error:
+        return render_template("people/reset_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit() and unit_of_work(
+            services.set_password, db.session, person, form.new_password.data, form=form):
+        flash(_("Your password is set. Sign in with it now."), "success")
+        return redirect(url_for("people.login"))
+    return render_form("people/reset.html", form, person=person, first=True)
+
+
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the address is known."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        config = current_app.config
+        unit_of_work(invitations.request_reset, db.session, form.email.data,
+                     config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE_SECONDS"])
+        flash(_("If an account uses that address, a reset link is on its way to it. "
+                "Check your e-mail."), "info")
+        return redirect(url_for("people.login"))
+    return render_form("people/forgot.html", form)
 
 
 # People
@@ -247,8 +272,10 @@ def _person_data(form: PersonForm) -> services.PersonData:
 def person_new():
     form = _person_form()
     if form.validate_on_submit():
-        done = unit_of_work(services.create_person, db.session, current_user, _person_data(form),
-                            form.password.data or None, form=form)
+        done = unit_of_work(invitations.create_and_invite, db.session, current_user,
+                            _person_data(form), form.password.data or None,
+                            current_app.config["SECRET_KEY"],
+                            current_app.config["FIRST_SIGN_IN_MAX_AGE_SECONDS"], form=form)
         if done:
             flash(_("%(name)s has been added.", name=done.value.name), "success")
             return redirect(url_for("people.person_detail", person_id=done.value.id))
@@ -298,6 +325,19 @@ def person_reset_link(person_id: int):
     return render_template("people/reset_link.html", person=person, link=link)
 
 
+@require("people.invite")
+def person_send_first_sign_in(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    if not ActiveForm().validate_on_submit():
+        abort(400)
+    config = current_app.config
+    if unit_of_work(invitations.send_first_sign_in, db.session, current_user, person,
+                    config["SECRET_KEY"], config["FIRST_SIGN_IN_MAX_AGE_SECONDS"]):
+        flash(_("The first sign-in e-mail has been sent to %(email)s.", email=person.email),
+              "success")
+    return redirect(url_for("people.person_detail", person_id=person.id))
+
+
 # Teams
 
 
@@ -339,7 +379,9 @@ def import_people():
         if _decoded_csv(form, text.encode("utf-8"), max_bytes) is None:
             # Not echoed back: the limits are what keep this page small.
             return render_form("people/import.html", form, plan=None)
-        done = unit_of_work(onboarding.run_import, db.session, current_user, text, form=form)
+        done = unit_of_work(onboarding.run_import, db.session, current_user, text, form=form,
+                            invite=(current_app.config["SECRET_KEY"],
+                                    current_app.config["FIRST_SIGN_IN_MAX_AGE_SECONDS"]))
         if done:
             flash(ngettext("%(num)d person imported.", "%(num)d people imported.", done.value),
                   "success")

@@ -18,6 +18,7 @@ from lms.core import clock
 from lms.core.errors import DomainError
 from lms.people import models
 from lms.people.models import LoginFailure, Person
+from lms.people.services.invitations import password_allowed
 
 
 class LoginThrottled(DomainError):
@@ -101,4 +102,8 @@ def authenticate(session, config, login: str, password: str, address: str) -> Pe
         counter.add(account_key, per_account)
         counter.add(address_key, per_address)
         raise DomainError(_("Email/employee ID or password is not correct."))
+    if not password_allowed(session, person):
+        # Said only to someone who knew the password, so it tells a guesser nothing.
+        raise DomainError(_("Password sign-in is turned off for your organisation: sign in "
+                            "with your company account."))
     return person

@@ -223,13 +223,22 @@ def end_sessions(session, person: Person) -> None:
     session.flush()
 
 
-# Password reset links, issued by an admin. The token carries the session version, which the
-# reset bumps, so a link works once; it also expires.
-_RESET_SALT = "password-reset"
+# Password links: reset links (issued by an admin or asked for by the person) and first
+# sign-in links (sent with the onboarding e-mail). The token carries the session version, which
+# setting a password bumps, so a link works once; it also expires. The purpose is the salt, so
+# a reset link is no first sign-in link and the other way round.
+LINK_PURPOSES = ("password-reset", "first-sign-in")
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_RESET_SALT)
+def _serializer(secret_key: str, purpose: str = "password-reset") -> URLSafeTimedSerializer:
+    if purpose not in LINK_PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return URLSafeTimedSerializer(secret_key, salt=purpose)
+
+
+def password_link_token(person: Person, secret_key: str, purpose: str = "password-reset") -> str:
+    """A signed, expiring, one-time token for `person` (no checks, no audit: callers do both)."""
+    return _serializer(secret_key, purpose).dumps({"id": person.id, "v": person.session_version})
 
 
 def issue_reset_token(session, actor: Person, person: Person, secret_key: str) -> str:
@@ -237,16 +246,19 @@ def issue_reset_token(session, actor: Person, person: Person, secret_key: str) -
     if not person.active:
         raise DomainError(_("Reactivate the account before issuing a reset link."))
     audit.record(actor, "person.issue_reset_link", person)
-    return _serializer(secret_key).dumps({"id": person.id, "v": person.session_version})
+    return password_link_token(person, secret_key)
 
 
-def person_for_reset_token(session, token: str, secret_key: str, max_age: int) -> Person:
-    """The person a valid reset token names; refuses expired, used or tampered tokens."""
+def person_for_reset_token(session, token: str, secret_key: str, max_age: int,
+                           purpose: str = "password-reset") -> Person:
+    """The person a valid reset (or first sign-in) token names; refuses expired, used or
+    tampered tokens."""
     try:
-        payload = _serializer(secret_key).loads(token, max_age=max_age)
+        payload = _serializer(secret_key, purpose).loads(token, max_age=max_age)
     except SignatureExpired:
         raise DomainError(
-            _("This reset link has expired. Ask an administrator for a new one.")
+            _("This link has expired. Ask for a new one on the sign-in page "
+              "(Forgot your password?) or from HR.")
         ) from None
     except BadSignature:
         raise DomainError(_("This reset link is not valid.")) from None

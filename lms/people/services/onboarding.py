@@ -17,6 +17,7 @@ from lms.core.uploads import UploadProblem, check_lines, csv_records, read_text
 from lms.paths.models import CertificationPath
 from lms.people.models import ROLES, Person, Team
 from lms.people.services.directory import PersonData, apply_person_data, is_email, normalise_email
+from lms.people.services.invitations import send_first_sign_in
 from lms.people.signals import tier_changed
 
 REQUIRED_COLUMNS = ("employee_id", "name", "email")
@@ -188,10 +189,11 @@ def _manager_loops(rows) -> list[RowProblem]:
     return problems
 
 
-def run_import(session, actor, text: str) -> int:
+def run_import(session, actor, text: str, invite: tuple[str, int] | None = None) -> int:
     """Import every row or none: re-plans (the file may have been tampered with, or the
     database changed since the preview), refuses on any problem, then adds everyone with one
-    flush. The plan has checked each row as create_person would."""
+    flush. The plan has checked each row as create_person would. With `invite` (secret key,
+    link lifetime in seconds) everyone imported gets the first sign-in e-mail."""
     plan = plan_import(session, text)
     if not plan.ok:
         raise DomainError(_("The file has problems; nothing was imported."))
@@ -231,4 +233,7 @@ def run_import(session, actor, text: str) -> int:
     placed = [person for person in created.values() if person.tier_id is not None]
     if placed:
         tier_changed.send(session, actor=actor, people=placed)
+    if invite is not None:
+        for person in created.values():
+            send_first_sign_in(session, actor, person, *invite)
     return len(created)
