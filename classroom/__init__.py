@@ -6,7 +6,7 @@ from flask import Flask
 
 from classroom import blueprint
 from classroom import policy as classroom_policy
-from classroom.kind import ProgrammeKind
+from classroom.kind import MentoringKind, ProgrammeKind, RotationKind
 from classroom.services import invitations  # noqa: F401  (a reminder source)
 from lms.core.kinds import register_kind
 from lms.core.policy import register_all
@@ -14,6 +14,7 @@ from lms.core.policy import register_all
 
 def init_app(app: Flask) -> None:
     """Register the kind and the package's pages and permissions."""
-    register_kind(ProgrammeKind)
+    for kind in (ProgrammeKind, MentoringKind, RotationKind):
+        register_kind(kind)
     app.register_blueprint(blueprint.bp)
     register_all(classroom_policy.RULES)

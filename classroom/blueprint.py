@@ -4,12 +4,13 @@ fails tests/test_layout.py instead of answering 404 in production."""
 from flask import Blueprint
 
 from classroom.services.invitations import when
-from classroom.views import attendance, calendar, events
+from classroom.views import attendance, calendar, events, practice
 from lms.core.routes import add_rules
 
 bp = Blueprint("classroom", __name__, url_prefix="/classroom")
 
-add_rules(bp, {"events": events, "attendance": attendance, "calendar": calendar}, """
+add_rules(bp, {"events": events, "attendance": attendance, "calendar": calendar,
+               "practice": practice}, """
     GET       ""                                     events.mine
     GET       /events                                events.event_list
     GET POST  /events/new                            events.event_settings  event_id=None
@@ -31,6 +32,14 @@ add_rules(bp, {"events": events, "attendance": attendance, "calendar": calendar}
     GET       /events/<int:event_id>.ics             calendar.event_ics
     GET POST  /feed                                  calendar.feed_settings
     GET       /feed/<token>.ics                      calendar.feed
+    # classroom.views.practice
+    GET       /mentoring                             practice.mentoring_page
+    POST      /mentoring/plan                        practice.mentoring_plan
+    POST      /mentoring/log                         practice.mentoring_log
+    POST      /mentoring/<int:meeting_id>/confirm    practice.mentoring_confirm
+    GET       /rotation                              practice.rotation_page
+    POST      /rotation/log                          practice.rotation_log
+    POST      /rotation/<int:shift_id>/confirm       practice.rotation_confirm
 """)
 
 bp.add_app_template_filter(when, "session_when")

@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     IntegerField,
+    SelectField,
     StringField,
     TextAreaField,
     TimeField,
@@ -92,3 +94,26 @@ class RegisterForm(FlaskForm):
                            validators=[Optional(), Length(max=1000)])
 
 
+
+
+class PlanMeetingForm(FlaskForm):
+    partner_id = SelectField(_l("With"), coerce=int, choices=[])
+    planned_on = DateField(_l("Planned for"), validators=[DataRequired()])
+
+
+class LogMeetingForm(FlaskForm):
+    partner_id = SelectField(_l("With"), coerce=int, choices=[])
+    held_on = DateField(_l("Held on"), validators=[DataRequired()])
+    minutes = IntegerField(_l("Duration (minutes)"), default=60,
+                           validators=[InputRequired(), NumberRange(1, 480)])
+    topics = TextAreaField(_l("Topics"), validators=[DataRequired(), Length(max=4000)])
+    competency_ids = MultiCheckboxField(_l("Competencies worked on"), coerce=int, choices=[])
+    actions = TextAreaField(_l("Agreed actions"), validators=[Optional(), Length(max=4000)])
+
+
+class ShiftForm(FlaskForm):
+    team_id = SelectField(_l("Team"), coerce=int, choices=[])
+    worked_on = DateField(_l("Day"), validators=[DataRequired()])
+    hours = DecimalField(_l("Hours"), places=None, default=4,
+                         validators=[InputRequired(), NumberRange(0.5, 12)])
+    learned = TextAreaField(_l("What I learned"), validators=[DataRequired(), Length(max=4000)])

@@ -1,4 +1,7 @@
-"""Programme attendance as an assessment kind, so a path's rules can require it.
+"""Programme attendance, mentoring hours and front-line rotation as assessment kinds, so a
+path's rules can require them (ProgrammeKind, MentoringKind, RotationKind).
+
+Programme attendance:
 
 `person_result(session, reference, person_id)`: the share (0–100) of a programme's hours the
 person attended, read from confirmed registers only. The programme is the latest event
@@ -15,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from classroom.models import Attendance, EventEnrolment, TrainingEvent, TrainingSession
+from classroom.services import mentoring, rotation
+from lms.core import clock
 from lms.core.kinds import AssessmentKind, AssessmentResult
 from lms.paths.models import CertificationPath
 
@@ -73,3 +78,59 @@ class ProgrammeKind(AssessmentKind):
         return [("", str(_l("The latest programme of any path")))] + [
             (f"path:{p.code}", str(_l("Programme of %(path)s", path=p.tr("name"))))
             for p in paths]
+
+
+def _hours(reference: str | None, prefix: str, default: int) -> int:
+    """N from a reference "<prefix>N" ("hours:20"); the default when absent or malformed."""
+    text = (reference or "").removeprefix(prefix)
+    return int(text) if text.isdigit() and int(text) > 0 else default
+
+
+def _share(minutes: int, hours: int) -> Decimal:
+    """Minutes as a share (0–100, capped) of `hours`."""
+    return min(Decimal(100), (Decimal(minutes) * 100 / Decimal(hours * 60))
+               ).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+class MentoringKind(AssessmentKind):
+    """Mentoring hours: the share (0–100, capped) of N hours ("hours:N", default 20) of
+    meetings the mentee and mentor both confirmed. A path requiring N hours uses pass mark
+    100."""
+
+    key = "mentoring"
+    label = _l("Mentoring hours (share of the hours required)")
+    DEFAULT_HOURS = 20
+
+    def result(self, session, source_id: int) -> AssessmentResult | None:
+        return None
+
+    def person_result(self, session, reference, person_id: int) -> AssessmentResult | None:
+        hours = _hours(reference, "hours:", self.DEFAULT_HOURS)
+        score = _share(mentoring.confirmed_minutes(session, person_id), hours)
+        return AssessmentResult(score=score, passed=score >= 100)
+
+    def references(self, session) -> list[tuple[str, str]]:
+        return [(f"hours:{n}", str(_l("%(hours)d hours of mentoring", hours=n)))
+                for n in (10, 20, 40)]
+
+
+class RotationKind(AssessmentKind):
+    """Front-line rotation: the share (0–100, capped) of N hours ("quarter-hours:N", default
+    8) of confirmed shifts in the current calendar quarter. Pass mark 100 requires them."""
+
+    key = "rotation"
+    label = _l("Front-line rotation hours this quarter")
+    DEFAULT_HOURS = 8
+
+    def result(self, session, source_id: int) -> AssessmentResult | None:
+        return None
+
+    def person_result(self, session, reference, person_id: int) -> AssessmentResult | None:
+        hours = _hours(reference, "quarter-hours:", self.DEFAULT_HOURS)
+        start, end = rotation.quarter_of(clock.today())
+        score = _share(rotation.confirmed_minutes(session, person_id, start, end), hours)
+        return AssessmentResult(score=score, passed=score >= 100)
+
+    def references(self, session) -> list[tuple[str, str]]:
+        return [(f"quarter-hours:{n}", str(_l("%(hours)d hours per quarter", hours=n)))
+                for n in (4, 8, 16)]

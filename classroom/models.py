@@ -6,9 +6,18 @@ zone says how the session is shown and written into calendars, so a session at 0
 Europe/Berlin stays at 09:00 local time on both sides of a daylight-saving change.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core import clock
@@ -155,3 +164,56 @@ class CalendarFeed(db.Model):
                                            primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class MentoringMeeting(db.Model):
+    """A meeting of a mentor and their mentee: planned (a date ahead), then logged (when it
+    was held, how long, topics, competencies worked on, agreed actions). It counts towards
+    mentoring hours once both have confirmed it; whoever logs it confirms it by logging."""
+
+    __tablename__ = "mentoring_meeting"
+    __table_args__ = (CheckConstraint("minutes >= 0", name="minutes_not_negative"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    planned_on: Mapped[date | None]
+    held_on: Mapped[date | None]
+    minutes: Mapped[int] = mapped_column(default=0)
+    topics: Mapped[str] = mapped_column(Text, default="")
+    competency_ids: Mapped[list] = mapped_column(JSON, default=list)
+    actions: Mapped[str] = mapped_column(Text, default="")
+    mentor_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mentee_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    mentor = relationship("Person", foreign_keys=[mentor_id])
+    mentee = relationship("Person", foreign_keys=[mentee_id])
+
+    @property
+    def confirmed(self) -> bool:
+        return self.mentor_confirmed_at is not None and self.mentee_confirmed_at is not None
+
+
+class RotationShift(db.Model):
+    """A manager's shift on the front line (job rotation): the day, hours, the team worked
+    with and what was learned; it counts once a supervisor of that team confirms it."""
+
+    __tablename__ = "rotation_shift"
+    __table_args__ = (CheckConstraint("minutes > 0", name="minutes_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    worked_on: Mapped[date]
+    minutes: Mapped[int]
+    learned: Mapped[str] = mapped_column(Text, default="")
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                   ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    person = relationship("Person", foreign_keys=[person_id])
+    team = relationship("Team")
+    confirmed_by = relationship("Person", foreign_keys=[confirmed_by_id])

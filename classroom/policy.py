@@ -35,4 +35,6 @@ RULES = (
     # Enrol people (which people: classroom.enrol_person).
     ("classroom.enrol", policy.roles("admin", "hr", "manager")),
     ("classroom.view", policy.signed_in),
+    # Log one's own front-line rotation shifts.
+    ("classroom.rotation", policy.roles("manager")),
 )

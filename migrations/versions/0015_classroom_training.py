@@ -1,5 +1,5 @@
-"""Classroom training: events, sessions, trainers, enrolment, attendance, calendar feeds;
-e-mail attachments (an invitation's .ics)
+"""Classroom training: events, sessions, trainers, enrolment, attendance, calendar feeds,
+the mentoring log and front-line rotation shifts; e-mail attachments (an invitation's .ics)
 
 Revision ID: ilt220015
 Revises: packjobs0012
@@ -124,8 +124,61 @@ def upgrade():
                                       server_default=sa.text("'[]'")))
 
 
+    op.create_table('mentoring_meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('mentor_id', sa.Integer(), nullable=False),
+    sa.Column('mentee_id', sa.Integer(), nullable=False),
+    sa.Column('planned_on', sa.Date(), nullable=True),
+    sa.Column('held_on', sa.Date(), nullable=True),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('topics', sa.Text(), nullable=False),
+    sa.Column('competency_ids', sa.JSON(), nullable=False),
+    sa.Column('actions', sa.Text(), nullable=False),
+    sa.Column('mentor_confirmed_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('mentee_confirmed_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('minutes >= 0', name=op.f('ck_mentoring_meeting_minutes_not_negative')),
+    sa.ForeignKeyConstraint(['mentee_id'], ['person.id'], name=op.f('fk_mentoring_meeting_mentee_id_person'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['mentor_id'], ['person.id'], name=op.f('fk_mentoring_meeting_mentor_id_person'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mentoring_meeting'))
+    )
+    with op.batch_alter_table('mentoring_meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mentoring_meeting_mentee_id'), ['mentee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mentoring_meeting_mentor_id'), ['mentor_id'], unique=False)
+
+    op.create_table('rotation_shift',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('worked_on', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('learned', sa.Text(), nullable=False),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.CheckConstraint('minutes > 0', name=op.f('ck_rotation_shift_minutes_positive')),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['person.id'], name=op.f('fk_rotation_shift_confirmed_by_id_person'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_rotation_shift_person_id_person'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_rotation_shift_team_id_team')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rotation_shift'))
+    )
+    with op.batch_alter_table('rotation_shift', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rotation_shift_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rotation_shift_team_id'), ['team_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('rotation_shift', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rotation_shift_team_id'))
+        batch_op.drop_index(batch_op.f('ix_rotation_shift_person_id'))
+
+    op.drop_table('rotation_shift')
+    with op.batch_alter_table('mentoring_meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mentoring_meeting_mentor_id'))
+        batch_op.drop_index(batch_op.f('ix_mentoring_meeting_mentee_id'))
+
+    op.drop_table('mentoring_meeting')
+
     with op.batch_alter_table('outbox_email', schema=None) as batch_op:
         batch_op.drop_column('attachments')
 
