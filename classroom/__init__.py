@@ -4,7 +4,10 @@ programme-attendance kind that path rules read."""
 
 from flask import Flask
 
-from classroom import blueprint
+from classroom import (
+    blueprint,
+    panels,  # noqa: F401  (the training-hours panels of the courses pages)
+)
 from classroom import policy as classroom_policy
 from classroom.kind import MentoringKind, ProgrammeKind, RotationKind
 from classroom.services import invitations  # noqa: F401  (a reminder source)

@@ -4,13 +4,13 @@ fails tests/test_layout.py instead of answering 404 in production."""
 from flask import Blueprint
 
 from classroom.services.invitations import when
-from classroom.views import attendance, calendar, events, practice
+from classroom.views import attendance, calendar, events, hours, practice
 from lms.core.routes import add_rules
 
 bp = Blueprint("classroom", __name__, url_prefix="/classroom")
 
 add_rules(bp, {"events": events, "attendance": attendance, "calendar": calendar,
-               "practice": practice}, """
+               "practice": practice, "hours": hours}, """
     GET       ""                                     events.mine
     GET       /events                                events.event_list
     GET POST  /events/new                            events.event_settings  event_id=None
@@ -40,6 +40,11 @@ add_rules(bp, {"events": events, "attendance": attendance, "calendar": calendar,
     GET       /rotation                              practice.rotation_page
     POST      /rotation/log                          practice.rotation_log
     POST      /rotation/<int:shift_id>/confirm       practice.rotation_confirm
+    # classroom.views.hours
+    GET       /hours                                 hours.my_hours
+    GET       /hours/report                          hours.hours_report
+    POST      /hours/target                          hours.hours_target
+    GET       /hours/report.csv                      hours.hours_export
 """)
 
 bp.add_app_template_filter(when, "session_when")

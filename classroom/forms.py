@@ -117,3 +117,8 @@ class ShiftForm(FlaskForm):
     hours = DecimalField(_l("Hours"), places=None, default=4,
                          validators=[InputRequired(), NumberRange(0.5, 12)])
     learned = TextAreaField(_l("What I learned"), validators=[DataRequired(), Length(max=4000)])
+
+
+class TargetForm(FlaskForm):
+    target_hours = IntegerField(_l("Yearly target per person (hours)"), default=120,
+                                validators=[InputRequired(), NumberRange(1, 2000)])

@@ -217,3 +217,12 @@ class RotationShift(db.Model):
     person = relationship("Person", foreign_keys=[person_id])
     team = relationship("Team")
     confirmed_by = relationship("Person", foreign_keys=[confirmed_by_id])
+
+
+class TrainingSettings(db.Model):
+    """Run-time settings of training hours (one row, id 1; defaults when absent): the yearly
+    target per person (120 h by default, from the plans)."""
+
+    __tablename__ = "training_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_hours: Mapped[int] = mapped_column(default=120)

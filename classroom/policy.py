@@ -35,6 +35,9 @@ RULES = (
     # Enrol people (which people: classroom.enrol_person).
     ("classroom.enrol", policy.roles("admin", "hr", "manager")),
     ("classroom.view", policy.signed_in),
+    # Training hours of the people in one's report scope; the yearly target.
+    ("classroom.hours_report", policy.roles("admin", "hr", "manager")),
+    ("classroom.configure", policy.roles("admin", "hr")),
     # Log one's own front-line rotation shifts.
     ("classroom.rotation", policy.roles("manager")),
 )

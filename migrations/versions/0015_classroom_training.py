@@ -1,5 +1,5 @@
 """Classroom training: events, sessions, trainers, enrolment, attendance, calendar feeds,
-the mentoring log and front-line rotation shifts; e-mail attachments (an invitation's .ics)
+the mentoring log, front-line rotation shifts, the training-hours target; e-mail attachments (an invitation's .ics)
 
 Revision ID: ilt220015
 Revises: packjobs0012
@@ -166,8 +166,15 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_rotation_shift_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_rotation_shift_team_id'), ['team_id'], unique=False)
 
+    op.create_table('training_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('target_hours', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_training_settings'))
+    )
+
 
 def downgrade():
+    op.drop_table('training_settings')
     with op.batch_alter_table('rotation_shift', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rotation_shift_team_id'))
         batch_op.drop_index(batch_op.f('ix_rotation_shift_person_id'))
