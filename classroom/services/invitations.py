@@ -5,7 +5,7 @@ message is composed in the recipient's language (lms.notifications)."""
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -22,8 +22,11 @@ def when(row: TrainingSession) -> str:
     """A session's start and end in its own zone ("5 Dec 2026, 09:00 – 17:00 Asia/Shanghai")."""
     tz = ZoneInfo(row.timezone)
     start, end = row.starts_at.astimezone(tz), row.ends_at.astimezone(tz)
-    return (f"{format_datetime(start.replace(tzinfo=None), 'medium')} – "
-            f"{end.strftime('%H:%M')} ({row.timezone})")
+    # Dates and times formatted as they are in the session's zone (babel's own time zone
+    # conversion applies to datetimes only, so plain dates and times are passed).
+    last = (f"{format_date(end.date(), 'medium')}, " if end.date() != start.date() else "")
+    return (f"{format_date(start.date(), 'medium')}, {format_time(start.time(), 'short')} – "
+            f"{last}{format_time(end.time(), 'short')} ({row.timezone})")
 
 
 def _schedule(event: TrainingEvent) -> str:
