@@ -2,16 +2,19 @@
 concurrent sign-ups (threads with connections of their own, on SQLite and PostgreSQL)."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from classroom.models import EventEnrolment
 from classroom.services import enrolment, events
+from lms.core import clock
 from lms.core.audit import AuditEntry
 from lms.core.database import writing
 from lms.core.errors import DomainError
 from lms.notifications.models import Notification, OutboxEmail
+from lms.notifications.services import _message
 from lms.people.models import Person
 from tests.conftest import PASSWORD
 
@@ -126,3 +129,30 @@ def test_concurrent_cancellations_promote_each_waiting_person_once(app, db, make
     db.session.rollback()
     statuses = list(_statuses(db, event).values())
     assert statuses.count("enrolled") == 3 and statuses.count("cancelled") == 3
+
+
+def test_send_reminders_reminds_seat_holders_once(db, runner, make_event, make_person, hr):
+    event = make_event()
+    seated, waiting = make_person(name="Seated"), make_person(name="Waiting")
+    event.capacity = 1
+    enrolment.enrol(db.session, hr, event.id, [seated, waiting])
+    db.session.commit()
+    # The session starts on 8 December at 01:00 UTC: 23 hours ahead.
+    clock.freeze(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    first = runner.invoke(args=["send-reminders"])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(args=["send-reminders"])
+    assert second.exit_code == 0
+    reminded = db.session.scalars(select(Notification.person_id).where(
+        Notification.kind == "classroom-reminder")).all()
+    assert reminded == [seated.id]
+
+
+def test_smtp_message_carries_the_attachment():
+    message = _message({"SMTP_FROM": "academy@example.com"}, "ann@example.com", "Invited",
+                       "Body", [{"filename": "training-1.ics", "content_type": "text/calendar",
+                                 "text": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}])
+    [part] = list(message.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_filename() == "training-1.ics"
+    assert "BEGIN:VCALENDAR" in part.get_content()
