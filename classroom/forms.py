@@ -2,7 +2,6 @@
 services."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,19 +15,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from classroom.services.events import EventData, SessionData
-from lms.core.forms import OptionalIdField
+from lms.core.forms import Form, OptionalIdField
 from lms.people.forms import MultiCheckboxField
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs the CSRF token (sign up, confirm, new feed address…)."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
@@ -51,7 +50,7 @@ class EventForm(FlaskForm):
         self.capacity.data, self.self_signup.data = event.capacity, event.self_signup
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title = StringField(_l("Topic"), validators=[Optional(), Length(max=200)])
     day = DateField(_l("Day"), validators=[DataRequired()])
     starts = TimeField(_l("Starts (local time)"), validators=[DataRequired()])
@@ -70,13 +69,13 @@ class SessionForm(FlaskForm):
                            trainer_ids=list(self.trainer_ids.data or []))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     team_id = OptionalIdField(_l("Everyone in a team"))
     employee_ids = TextAreaField(_l("Or employee IDs (comma or line separated)"),
                                  validators=[Optional(), Length(max=20000)])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(Form):
     code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=20)])
 
 
@@ -86,7 +85,7 @@ ATTENDANCE_LABELS = {
 }
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     """The register's reason (needed once it is confirmed); each person's state and minutes
     are posted as status-<id> and minutes-<id> (see views.attendance)."""
 
@@ -96,12 +95,12 @@ class RegisterForm(FlaskForm):
 
 
 
-class PlanMeetingForm(FlaskForm):
+class PlanMeetingForm(Form):
     partner_id = SelectField(_l("With"), coerce=int, choices=[])
     planned_on = DateField(_l("Planned for"), validators=[DataRequired()])
 
 
-class LogMeetingForm(FlaskForm):
+class LogMeetingForm(Form):
     partner_id = SelectField(_l("With"), coerce=int, choices=[])
     held_on = DateField(_l("Held on"), validators=[DataRequired()])
     minutes = IntegerField(_l("Duration (minutes)"), default=60,
@@ -111,7 +110,7 @@ class LogMeetingForm(FlaskForm):
     actions = TextAreaField(_l("Agreed actions"), validators=[Optional(), Length(max=4000)])
 
 
-class ShiftForm(FlaskForm):
+class ShiftForm(Form):
     team_id = SelectField(_l("Team"), coerce=int, choices=[])
     worked_on = DateField(_l("Day"), validators=[DataRequired()])
     hours = DecimalField(_l("Hours"), places=None, default=4,
@@ -119,6 +118,6 @@ class ShiftForm(FlaskForm):
     learned = TextAreaField(_l("What I learned"), validators=[DataRequired(), Length(max=4000)])
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     target_hours = IntegerField(_l("Yearly target per person (hours)"), default=120,
                                 validators=[InputRequired(), NumberRange(1, 2000)])

@@ -27,7 +27,7 @@ def _partners() -> list[Person]:
 
 def _mentoring_forms(plan=None, log=None):
     partners = [(p.id, p.name) for p in _partners()]
-    plan = plan or PlanMeetingForm(formdata=None)
+    plan = plan or PlanMeetingForm(formdata=None, prefix="plan")
     log = log or LogMeetingForm(formdata=None)
     plan.partner_id.choices = partners
     log.partner_id.choices = partners
@@ -57,7 +57,7 @@ def _partner(form) -> Person:
 
 @login_required
 def mentoring_plan():
-    plan, _log = _mentoring_forms(PlanMeetingForm())
+    plan, _log = _mentoring_forms(PlanMeetingForm(prefix="plan"))
     if plan.validate_on_submit():
         if unit_of_work(lambda: mentoring.plan_meeting(db.session, current_user, _partner(plan),
                                                        plan.planned_on.data), form=plan):
