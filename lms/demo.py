@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from assessments.quiz.demo import install_demo_quizzes
 from assessments.review360.demo import seed_demo_cycles
+from classroom.demo import seed_demo_training
 from courses.services.content_files import import_starter_courses
 from lms.defaults import install_defaults
 from lms.people.models import Person, Team
@@ -128,6 +129,8 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         # Certification: rules settings, the design, an exam passed.
         from certificates.demo import install_demo_certification
         install_demo_certification(session, by_eid)
+        # Classroom: a running new-hire cohort, a mentor's log, a manager's rotation shifts.
+        seed_demo_training(session, today)
         to_evaluate.update(p.id for p in by_eid.values() if p.active)
     # Twelve months of evidence history behind the real results (the heat map's trend).
     from reports.demo import seed_evidence_history

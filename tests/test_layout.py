@@ -20,7 +20,7 @@ from lms.paths.services import SlotData, save_slot
 from tests.kinds.signoff.kind import SIGNED_OFF
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_PACKAGES = ("lms", "courses", "assessments", "certificates", "reports")
+SOURCE_PACKAGES = ("lms", "courses", "assessments", "certificates", "reports", "classroom")
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -102,8 +102,8 @@ def test_every_url_rule_belongs_to_a_listed_package(app):
     blueprints = {rule.endpoint.partition(".")[0] for rule in app.url_map.iter_rules()
                   if rule.endpoint != "static"}
     assert blueprints == {"home", "people", "competencies", "paths", "notifications", "system",
-                          "courses", "quiz", "roleplay", "review360", "certificates", "reports",
-                          "api", "identity", "scim"}
+                          "courses", "quiz", "roleplay", "review360", "classroom",
+                          "certificates", "reports", "api", "identity", "scim"}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from courses.forms import AssignForm, CompleteLessonForm, SelfEnrolForm, WithdrawForm
 from courses.models import Course, Enrollment
+from courses.panels import path_panels, team_panels
 from courses.services import enrolment, progress
 from courses.services.media import lesson_media
 from lms.competencies.models import Competency
@@ -31,7 +32,8 @@ CATALOGUE_PAGE_SIZE = 20
 @login_required
 def my_path():
     overview = progress.path_overview(db.session, current_user)
-    return render_template("courses/learn/path.html", overview=overview, own=True)
+    return render_template("courses/learn/path.html", overview=overview, own=True,
+                           panels=path_panels(db.session, current_user))
 
 
 @login_required
@@ -40,7 +42,8 @@ def person_path(person_id: int):
     authorize("person.view", person)
     overview = progress.path_overview(db.session, person)
     return render_template("courses/learn/path.html", overview=overview,
-                           own=person.id == current_user.id)
+                           own=person.id == current_user.id,
+                           panels=path_panels(db.session, person))
 
 
 @require("team.progress")
@@ -52,7 +55,8 @@ def team():
     columns, rows = progress.team_rows(db.session, people.items)
     teams = progress.team_choices(db.session, current_user)
     return render_template("courses/learn/team.html", columns=columns, rows=rows, teams=teams,
-                           team_id=team_id, people=people)
+                           team_id=team_id, people=people,
+                           panels=team_panels(db.session, people.items))
 
 
 # Catalogue and course pages

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core import clock
@@ -48,3 +48,6 @@ class OutboxEmail(db.Model):
     # Holds a one-time link (an external 360 rater's): the outbox page never shows its text,
     # and the link is struck from the stored body once the mail is sent.
     confidential: Mapped[bool] = mapped_column(default=False)
+    # Text files sent with the mail (a training invitation's .ics): [{"filename",
+    # "content_type", "text"}].
+    attachments: Mapped[list] = mapped_column(JSON, default=list)

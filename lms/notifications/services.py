@@ -50,8 +50,10 @@ def in_every_language(message: Message) -> dict[str, tuple[str, str]]:
 
 
 def notify(session, person, kind: str, subject: "str | Message", body: str = "",
-           link: str = "", dedupe_key: str | None = None) -> Notification | None:
-    """Put a message in `person`'s in-app list and queue it as e-mail. `subject` may be a
+           link: str = "", dedupe_key: str | None = None,
+           attachments: list[dict] | None = None) -> Notification | None:
+    """Put a message in `person`'s in-app list and queue it as e-mail (with `attachments`:
+    text files as {"filename", "content_type", "text"}, e.g. an .ics). `subject` may be a
     function returning (subject, body): it is then written in every language, the e-mail
     and the stored text in the recipient's (`language_of`), and the list shows the reader's.
     With a `dedupe_key` the same message is sent at most once per person (returns None when
@@ -73,7 +75,8 @@ def notify(session, person, kind: str, subject: "str | Message", body: str = "",
     session.add(notification)
     if person.email:
         email = OutboxEmail(to_address=person.email, subject=subject[:300],
-                            body=_email_body(body, link), created_at=clock.now())
+                            body=_email_body(body, link), created_at=clock.now(),
+                            attachments=list(attachments or []))
         session.add(email)
         session.flush()
         session.info.setdefault(_PENDING, []).append(email.id)
@@ -191,7 +194,7 @@ def deliver(ids: list[int]) -> int:
         found = list(reader.scalars(
             select(OutboxEmail).where(OutboxEmail.id.in_(ids), OutboxEmail.sent_at.is_(None))
         ))
-        rows = [(r.id, r.to_address, r.subject, r.body) for r in found]
+        rows = [(r.id, r.to_address, r.subject, r.body, r.attachments or []) for r in found]
         secret = {r.id: r.body for r in found if r.confidential}
     if not rows:
         return 0
@@ -227,9 +230,10 @@ def _send(config, rows) -> dict[int, str]:
                 smtp.starttls(context=ssl.create_default_context())
             if config["SMTP_USER"]:
                 smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-            for outbox_id, to_address, subject, body in rows:
+            for outbox_id, to_address, subject, body, attachments in rows:
                 try:
-                    smtp.send_message(_message(config, to_address, subject, body))
+                    smtp.send_message(_message(config, to_address, subject, body,
+                                               attachments))
                     results[outbox_id] = ""
                 except smtplib.SMTPException as error:
                     results[outbox_id] = f"{type(error).__name__}: {error}"[:1000]
@@ -239,11 +243,15 @@ def _send(config, rows) -> dict[int, str]:
     return results
 
 
-def _message(config, to_address: str, subject: str, body: str) -> EmailMessage:
+def _message(config, to_address: str, subject: str, body: str,
+             attachments: list[dict] = ()) -> EmailMessage:
     message = EmailMessage()
     message["From"] = config["SMTP_FROM"]
     message["To"] = to_address
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)
     message.set_content(body)
+    for item in attachments:
+        maintype, _sep, subtype = item["content_type"].partition("/")
+        message.add_attachment(item["text"], subtype=subtype, filename=item["filename"])
     return message
