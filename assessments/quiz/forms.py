@@ -224,6 +224,7 @@ QTYPE_LABELS = {
     "numerical": _l("Numerical"),
     "matching": _l("Matching"),
     "essay": _l("Essay (graded by a mentor)"),
+    "description": _l("Description (text between questions)"),
 }
 QTYPE_HINTS = {
     "single": _l("One answer is picked; give the right option a grade of 100, partly right "
@@ -237,6 +238,8 @@ QTYPE_HINTS = {
     "matching": _l("Prompts matched to answers; a pair without a prompt is an extra wrong "
                    "answer."),
     "essay": _l("A written answer, graded by a mentor."),
+    "description": _l("Text shown between questions (instructions, a case to read); it is "
+                      "never answered or scored."),
 }
 DIFFICULTY_LABELS = [(1, _l("1 – very easy")), (2, _l("2 – easy")), (3, _l("3 – medium")),
                      (4, _l("4 – hard")), (5, _l("5 – very hard"))]
@@ -472,9 +475,13 @@ class EssayForm(QuestionForm):
         self.response_hint.data = data.get("response_hint", "")
 
 
+class DescriptionForm(QuestionForm):
+    qtype = "description"
+
+
 QUESTION_FORMS: dict[str, type[QuestionForm]] = {
     form.qtype: form for form in (SingleForm, MultipleForm, TrueFalseForm, ShortAnswerForm,
-                                  NumericalForm, MatchingForm, EssayForm)
+                                  NumericalForm, MatchingForm, EssayForm, DescriptionForm)
 }
 
 

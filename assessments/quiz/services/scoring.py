@@ -63,6 +63,8 @@ def score(qtype: str, data: dict, response: dict | None) -> Decimal | None:
     """`score_response` on plain values: the question type, its `data` and the response."""
     if qtype == "essay":
         return None
+    if qtype == "description":
+        return ZERO  # shown, never scored (its mark is 0)
     if qtype not in AUTOMATIC_TYPES:
         raise ValueError(f"unknown question type {qtype!r}")
     if not isinstance(response, dict):
