@@ -507,10 +507,15 @@ def apply_question_error(form: QuestionForm, error, kept: list[int]) -> None:
 
 class ImportForm(FlaskForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
-    file_format = RadioField(_l("Format"), default="gift", choices=choices([
+    file_format = RadioField(_l("Format"), default="auto", choices=choices([
+        ("auto", _l("Detect it from the file")), ("moodle-xml", _l("Moodle XML")),
         ("gift", _l("Moodle GIFT")), ("aiken", _l("Aiken (single-choice questions)"))]))
+    on_error = RadioField(_l("When a question has an error"), default="stop", choices=choices([
+        ("stop", _l("Stop: import nothing, and list every error with its line")),
+        ("skip", _l("Skip it: import the good questions, and list the others with their "
+                    "line and reason"))]))
     category_id = OptionalIdField(
-        _l("Category for questions outside any $CATEGORY line (Aiken: all questions)"),
+        _l("Category for questions the file puts in no category (Aiken: all questions)"),
         blank_label=_l("— as the file says —"))
 
 

@@ -7,10 +7,12 @@ Question text and feedback are Markdown (rendered through `lms.core.markdown`). 
 commit.
 """
 
+import io
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import quote
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -21,13 +23,14 @@ from assessments.quiz.models import (
     UNSCORED_TYPES,
     AttemptQuestion,
     Question,
+    QuestionAttachment,
     QuestionCategory,
     QuestionCompetency,
     QuestionVersion,
     QuizItem,
 )
 from lms.competencies.models import Competency
-from lms.core import audit
+from lms.core import audit, uploads
 from lms.core.errors import DomainError
 from lms.core.markdown import render_markdown
 from lms.core.uploads import read_text
@@ -96,6 +99,10 @@ class ParsedQuestion:
     category: tuple[str, ...] | None = None
     competency_codes: tuple[str, ...] = ()
     lines: dict[str, int] = field(default_factory=dict)
+    # Files the text refers to (a Moodle XML export's images): name → content.
+    files: dict[str, bytes] = field(default_factory=dict)
+    # The description of the category the question is in, when the file gives one.
+    category_description: str = ""
 
 
 @dataclass
@@ -107,6 +114,8 @@ class ImportResult:
 
 
 ON_ERROR = ("stop", "skip")
+# Moodle's combined feedback: shown for a right, a partly right and a wrong response.
+COMBINED_FEEDBACK = ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
 TAG_MAX = 100
 IDNUMBER_MAX = 100
 HINT_MAX = 5000
@@ -523,7 +532,30 @@ def _clean_extras(data: dict) -> dict:
         if not 0 <= penalty <= 1:
             raise DomainError(_("The penalty goes from 0 to 1."), "penalty")
         extras["penalty"] = canonical(penalty)
+    combined = data.get("combined_feedback")
+    if isinstance(combined, dict):
+        kept = {key: _limit(combined.get(key), FEEDBACK_MAX, "combined_feedback",
+                            _("Feedback")) for key in COMBINED_FEEDBACK}
+        if any(kept.values()):
+            extras["combined_feedback"] = kept
+    units = data.get("units")
+    if isinstance(units, list) and units:
+        extras["units"] = _clean_units(units)
     return extras
+
+
+def _clean_units(units: list) -> list[dict]:
+    kept = []
+    for row in units[:ROWS_MAX]:
+        unit = " ".join(str((row or {}).get("unit", "")).split())
+        if not unit or len(unit) > 50:
+            raise DomainError(_("A unit needs a name of at most 50 characters."), "units")
+        multiplier = _number((row or {}).get("multiplier", "1"), "units",
+                             _("Enter a unit's multiplier as a number."))
+        if multiplier == 0:
+            raise DomainError(_("A unit's multiplier cannot be 0."), "units")
+        kept.append({"unit": unit, "multiplier": canonical(multiplier)})
+    return kept
 
 
 def _clean_idnumber(idnumber: str | None) -> str | None:
@@ -604,9 +636,11 @@ def edit_question(session, actor, question: Question, changes: QuestionData,
     if changes.qtype != latest.qtype:
         raise DomainError(_("A question's type cannot change; create a new question instead."),
                           "qtype")
-    # Moodle's hints and penalty have no field in the editor: an edit keeps them.
+    # Moodle's hints, penalty, combined feedback and units have no field in the editor: an
+    # edit keeps them.
     kept = {k: v for k, v in (latest.data or {}).items()
-            if k in ("hints", "penalty") and k not in (changes.data or {})}
+            if k in ("hints", "penalty", "combined_feedback", "units")
+            and k not in (changes.data or {})}
     changes = clean_question(replace(changes, data={**(changes.data or {}), **kept}))
     if category is not None:
         question.category = category
@@ -683,6 +717,19 @@ def decode_upload(raw: bytes) -> str:
     return read_text(raw, UPLOAD_MAX_BYTES, utf16=True)
 
 
+XML_UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # Moodle XML carries its images in base64
+
+
+def decode_bank_file(raw: bytes) -> str:
+    """An uploaded question bank file as str: Moodle XML (up to 20 MB, base64 lines of any
+    length) or, as `decode_upload`, GIFT and Aiken."""
+    head = raw[:300].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"<?xml", b"<quiz")):
+        return read_text(raw, XML_UPLOAD_MAX_BYTES, utf16=True,
+                         max_line=XML_UPLOAD_MAX_BYTES)
+    return decode_upload(raw)
+
+
 def _field_line(parsed: ParsedQuestion, field_name: str | None) -> int:
     if field_name:
         parts = field_name.split("-")
@@ -701,15 +748,46 @@ def _fit_name(question: QuestionData) -> QuestionData:
     return replace(question, name=name[:NAME_MAX - 1].rstrip() + "…")
 
 
+ATTACHMENT_PATH = "/quiz/files/"  # + sha256/name: where a question's files are served
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def attachment_url(sha256: str, filename: str) -> str:
+    """The address a question's text uses for one of its files."""
+    return f"{ATTACHMENT_PATH}{sha256}/{quote(filename)}"
+
+
+def _check_files(item: ParsedQuestion) -> None:
+    for name, content in item.files.items():
+        if len(content) > ATTACHMENT_MAX_BYTES:
+            raise DomainError(_("%(name)s is larger than the %(limit)s MB allowed.", name=name,
+                                limit=ATTACHMENT_MAX_BYTES // 1024 // 1024), "files")
+        uploads.content_type(uploads.clean_filename(name), content[:uploads.HEAD],
+                             uploads.ATTACHMENTS)
+
+
+def _store_files(session, question: Question, files: dict[str, bytes],
+                 storage_dir: str) -> None:
+    for name, content in files.items():
+        stored = uploads.store_upload(storage_dir, name, io.BytesIO(content),
+                                      ATTACHMENT_MAX_BYTES, uploads.ATTACHMENTS)
+        session.add(QuestionAttachment(question_id=question.id, filename=stored.filename,
+                                       sha256=stored.sha256, content_type=stored.content_type,
+                                       size=stored.size))
+    session.flush()
+
+
 def import_questions(session, actor, parsed: list[ParsedQuestion],
                      target: QuestionCategory | None,
                      problems: list[ImportProblem] | None = None,
-                     on_error: str = "stop") -> ImportResult:
+                     on_error: str = "stop", storage_dir: str | None = None,
+                     categories: dict[tuple[str, ...], str] | None = None) -> ImportResult:
     """Store parsed questions, every one checked first. `on_error="stop"` (Moodle's default):
     if anything is wrong (including `problems` the reader found), ImportRefused lists each
     problem by line and nothing is written. `on_error="skip"`: the good questions are stored
     and the result lists the refused ones by line and reason; refused only when no question
-    is left to import."""
+    is left to import. `categories` (path → description) are created even when empty; files
+    the questions carry are kept in `storage_dir`."""
     if on_error not in ON_ERROR:
         raise DomainError(_("Choose stop or skip for questions with errors."), "on_error")
     problems = list(problems or [])
@@ -718,6 +796,9 @@ def import_questions(session, actor, parsed: list[ParsedQuestion],
     for item in parsed:
         try:
             question = clean_question(_fit_name(item.question))
+            _check_files(item)
+            if item.files and not storage_dir:
+                raise DomainError(_("This import cannot keep files."), "files")
         except DomainError as error:
             problems.append(ImportProblem(_field_line(item, error.field), error.message))
             continue
@@ -733,16 +814,23 @@ def import_questions(session, actor, parsed: list[ParsedQuestion],
         question = replace(question, competency_ids=tuple(
             sorted({codes[c.upper()] for c in item.competency_codes})))
         cleaned.append((item, question))
-    if not parsed and not problems:
+    if not parsed and not problems and not categories:
         problems.append(ImportProblem(0, _("The file contains no questions.")))
-    if problems and (on_error == "stop" or not cleaned):
+    if problems and (on_error == "stop" or not (cleaned or categories)):
         raise ImportRefused(problems)
     created: list[QuestionCategory] = []
+    for path, description in (categories or {}).items():
+        category = ensure_category(session, actor, path, created)
+        if description and not category.description:
+            category.description = description
     questions = []
     for item, question in cleaned:
         category = (ensure_category(session, actor, item.category, created)
                     if item.category is not None else target)
-        questions.append(create_question(session, actor, category, question))
+        row = create_question(session, actor, category, question)
+        if item.files:
+            _store_files(session, row, item.files, storage_dir)
+        questions.append(row)
     return ImportResult(questions, created, sorted(problems, key=lambda p: p.line))
 
 

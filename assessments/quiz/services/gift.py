@@ -174,6 +174,9 @@ def parse_gift(text: str) -> tuple[list[ParsedQuestion], list[ImportProblem]]:
     questions: list[ParsedQuestion] = []
     problems: list[ImportProblem] = []
     category: tuple[str, ...] | None = None
+    if text.lstrip("\ufeff \t\r\n").startswith(("<?xml", "<quiz")):
+        return [], [ImportProblem(1, _("this is a Moodle XML file, not GIFT: import it as "
+                                       "Moodle XML (or let the format be detected)"))]
     for block in _blocks(text.replace("\r\n", "\n").replace("\r", "\n")):
         lines = block.lines
         first = lines[0][1].strip()
