@@ -40,6 +40,7 @@ PACKAGES = (
     "assessments.quiz",
     "assessments.roleplay",
     "assessments.review360",
+    "assessments.scorm",
     "certificates",
     "reports",
 )
