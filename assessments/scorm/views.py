@@ -16,6 +16,7 @@ from assessments.scorm.forms import PackageForm
 from assessments.scorm.models import ScormAttempt, ScormPackage
 from assessments.scorm.services import packages as package_service
 from assessments.scorm.services import runtime
+from assessments.scorm.signals import attempt_launched
 from courses.models import Course
 from courses.services.content_files.sources import unsafe_name
 from lms.core.errors import DomainError, NotFound
@@ -69,6 +70,7 @@ def launch(package_id: int):
     """The player: the learner's current attempt (resumed where it stopped) in a frame."""
     package = db.get_or_404(ScormPackage, package_id)
     attempt = runtime.current_attempt(db.session, package, current_user)
+    attempt_launched.send(db.session, attempt=attempt)
     db.session.commit()
     token = runtime.content_token(current_app.config["SECRET_KEY"], attempt)
     course = db.session.get(Course, package.course_id) if package.course_id else None

@@ -1,5 +1,5 @@
 """Content from Moodle and authoring tools: Moodle idnumbers, tags and attachments of
-questions; SCORM packages and attempts
+questions; SCORM packages and attempts; the xAPI outbox
 
 Revision ID: moodle230015
 Revises: packjobs0012
@@ -79,9 +79,25 @@ def upgrade():
     )
     with op.batch_alter_table('scorm_attempt', schema=None) as batch_op:
         batch_op.create_index('ix_scorm_attempt_person_package', ['person_id', 'package_id'], unique=False)
+    op.create_table('xapi_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('statement_id', sa.String(length=36), nullable=False),
+    sa.Column('statement', sa.JSON(), nullable=False),
+    sa.Column('created_at', lms.core.database.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', lms.core.database.UTCDateTime(), nullable=True),
+    sa.Column('tries', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_xapi_outbox')),
+    sa.UniqueConstraint('statement_id', name=op.f('uq_xapi_outbox_statement_id'))
+    )
+    with op.batch_alter_table('xapi_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_xapi_outbox_sent_at'), ['sent_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('xapi_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_xapi_outbox_sent_at'))
+    op.drop_table('xapi_outbox')
     with op.batch_alter_table('scorm_attempt', schema=None) as batch_op:
         batch_op.drop_index('ix_scorm_attempt_person_package')
     op.drop_table('scorm_attempt')

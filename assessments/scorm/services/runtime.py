@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from assessments.scorm.models import ScormAttempt, ScormPackage
+from assessments.scorm.signals import attempt_finished
 from courses.models import Course
 from courses.services import progress
 from lms.competencies.models import ProficiencyLevel
@@ -222,6 +223,8 @@ def commit(session, person, attempt: ScormAttempt, values: dict, finish: bool = 
         attempt.completed_at = clock.now()
         _complete_lesson(session, person, package)
         _write_evidence(session, package, attempt)
+        session.flush()
+        attempt_finished.send(session, attempt=attempt)
     session.flush()
     return completed
 
