@@ -1,7 +1,7 @@
 """A SCORM 1.2 journey: an admin uploads a small package (tests/assessments/scorm/package.py,
 real run-time calls) as a lesson's content; an agent launches it from the lesson, answers,
 closes the browser mid-way, comes back in a new browser at the same page, finishes; the
-lesson shows completed."""
+lesson shows completed and the LRS (a real Ralph, tests/lrs.py) holds the statements."""
 
 import os
 import time
@@ -16,8 +16,10 @@ from courses.models import Course, Enrollment
 from courses.services import progress
 from lms.core.extensions import db
 from lms.people.models import Person
+from reports.services import xapi
 from tests.assessments.scorm.package import make_package
 from tests.e2e.pages import AuditedPage, flash_messages, login_as
+from tests.lrs import PASSWORD, USERNAME, RunningLrs
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("SHOTS_DIR", "")
@@ -30,6 +32,20 @@ def shoot(page, name: str) -> None:
         page.raw.set_viewport_size({"width": width, "height": 900})
         page.raw.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
     page.raw.set_viewport_size({"width": 1280, "height": 900})
+
+
+@pytest.fixture(scope="module")
+def lrs(tmp_path_factory):
+    running = RunningLrs(tmp_path_factory.mktemp("lrs"))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def app_config(app_config, lrs):
+    return {**app_config, "XAPI_ENDPOINT": lrs.endpoint, "XAPI_USERNAME": USERNAME,
+            "XAPI_PASSWORD": PASSWORD}
 
 
 def agent_lesson(app):
@@ -70,7 +86,7 @@ def frame(page):
 
 
 def test_scorm_package_resumes_and_completes_the_lesson(app, page, browser, live_server,
-                                                         axe_source, tmp_path):
+                                                         axe_source, tmp_path, lrs):
     agent_id, course_id, lesson_key = agent_lesson(app)
     zip_path = tmp_path / "refund-basics.zip"
     zip_path.write_bytes(make_package())
@@ -125,7 +141,14 @@ def test_scorm_package_resumes_and_completes_the_lesson(app, page, browser, live
         assert (attempt.person_id, attempt.success_status, attempt.score) == (
             agent_id, "passed", 100)
         assert attempt.cmi["cmi.interactions.0.student_response"] == "7"
+        report = xapi.send_pending(db.session, xapi.Lrs(lrs.endpoint, USERNAME, PASSWORD))
+        db.session.commit()
+        assert report.error == "" and report.pending == 0
+        email = db.session.get(Person, agent_id).email
         db.session.remove()
+    mine = [s for s in lrs.statements() if s["actor"].get("mbox") == f"mailto:{email}"]
+    assert sorted(s["verb"]["display"]["en-US"] for s in mine) == [
+        "completed", "launched", "launched", "passed"]
 
 
 def _package_id(app) -> int:
