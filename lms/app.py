@@ -41,6 +41,7 @@ PACKAGES = (
     "assessments.quiz",
     "assessments.roleplay",
     "assessments.review360",
+    "assessments.scorm",
     "classroom",
     "certificates",
     "reports",

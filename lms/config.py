@@ -65,13 +65,19 @@ class Config:
     # How many reverse proxies stand in front of the app and set X-Forwarded-For/-Proto.
     # 0 (the default) trusts no forwarded header: right when clients connect directly.
     TRUSTED_PROXIES = 0
+    # xAPI: the Learning Record Store statements are sent to (its endpoint, ending in /xAPI/
+    # or similar, and Basic credentials). Empty: no statements are recorded at all.
+    XAPI_ENDPOINT = ""
+    XAPI_USERNAME = ""
+    XAPI_PASSWORD = ""
 
 
 def load_config(app, overrides: dict | None) -> None:
     """Fill app.config: class defaults, instance/config.py, the environment, then overrides."""
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
-    for key in ("SECRET_KEY", "REDIS_URL", "STORAGE_DIR", "BADGE_KEY_PASSPHRASE"):
+    for key in ("SECRET_KEY", "REDIS_URL", "STORAGE_DIR", "BADGE_KEY_PASSPHRASE",
+                "XAPI_ENDPOINT", "XAPI_USERNAME", "XAPI_PASSWORD"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
     for key in ("TRUSTED_PROXIES", "SESSION_IDLE_TIMEOUT_SECONDS",

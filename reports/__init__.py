@@ -12,6 +12,7 @@ from lms.core.extensions import csrf
 from lms.core.policy import register_all
 from reports import blueprint, cli
 from reports import policy as reports_policy
+from reports.services import xapi_listeners  # noqa: F401  (xAPI statements from signals)
 
 
 def init_app(app: Flask) -> None:

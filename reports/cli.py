@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import func, select, true
 
 from lms.core import clock, policy
@@ -19,7 +20,7 @@ from lms.core.extensions import db
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.people.policy import report_scope
-from reports.services import exports
+from reports.services import exports, xapi
 from reports.services.filters import filter_form, filters_from, form_errors
 
 
@@ -124,4 +125,22 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
                f"(as of {as_of.isoformat(timespec='seconds')}).")
 
 
-COMMANDS = (export_certifications_command,)
+@click.command("send-xapi")
+def send_xapi_command() -> None:
+    """Send the xAPI statements waiting in the outbox to the LRS (XAPI_ENDPOINT), oldest
+    first; run it every minute. Exits non-zero while the LRS cannot be reached (nothing is
+    lost: the statements wait and go out in order next time)."""
+
+    endpoint = current_app.config["XAPI_ENDPOINT"]
+    if not endpoint:
+        raise click.ClickException("XAPI_ENDPOINT is not set: no LRS to send statements to.")
+    lrs = xapi.Lrs(endpoint, current_app.config["XAPI_USERNAME"],
+                   current_app.config["XAPI_PASSWORD"])
+    report = xapi.send_pending(db.session, lrs, commit=db.session.commit)
+    db.session.commit()
+    click.echo(f"{report.sent} statements sent; {report.pending} waiting.")
+    if report.error:
+        raise click.ClickException(report.error)
+
+
+COMMANDS = (export_certifications_command, send_xapi_command)

@@ -1,8 +1,8 @@
-"""Report tables: personal access tokens for the read API, review-pack jobs."""
+"""Report tables: personal access tokens for the read API, review-pack jobs, the xAPI outbox."""
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core import clock
@@ -74,3 +74,18 @@ class ReviewPackJob(db.Model):
 
     team = relationship("Team")
     requested_by = relationship("Person")
+
+
+class XapiStatement(db.Model):
+    """An xAPI statement waiting for (or delivered to) the Learning Record Store. Sent in `id`
+    order; a statement is marked sent only once the LRS has accepted it, so nothing is lost
+    while the LRS is down."""
+
+    __tablename__ = "xapi_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    statement: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    tries: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

@@ -22,6 +22,7 @@ add_rules(bp, {"bank": bank, "quizzes": quizzes}, """
                                                                bank.bank_question_archive
     GET POST  /author/bank/import                              bank.bank_import
     GET       /author/bank/export                              bank.bank_export
+    GET       /quiz/files/<sha256>/<path:filename>             bank.question_file
     GET       /author/bank/analysis                            bank.analysis_index
     GET       /author/quizzes/<int:quiz_id>/analysis           bank.item_analysis
     # assessments.quiz.views.quizzes

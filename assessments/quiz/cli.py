@@ -1,11 +1,13 @@
-"""`flask --app lms import-gift FILE --category NAME [--language L]`, `import-aiken`,
-`export-gift`."""
+"""`flask --app lms import-questions FILE [--format F] [--bank CATEGORY] [--on-error E]`,
+`export-questions`, and the older `import-gift FILE --category NAME [--language L]`,
+`import-aiken`, `export-gift`."""
 
 from pathlib import Path
 
 import click
+from flask import current_app
 
-from assessments.quiz.services import attempts, bank
+from assessments.quiz.services import attempts, bank, formats
 from assessments.quiz.services.aiken import import_aiken
 from assessments.quiz.services.gift import export_gift, import_gift
 from lms.core.database import writing
@@ -105,6 +107,62 @@ def export_gift_command(category: str, output: Path | None) -> None:
         click.echo(f"Wrote {output}.")
 
 
+@click.command("import-questions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(formats.FORMATS),
+              help="The file's format (default: detected from its content).")
+@click.option("--bank", "category", help="Category for questions the file puts in no "
+                                         "category (a/b/c; created when missing).")
+@click.option("--on-error", type=click.Choice(bank.ON_ERROR), default="stop", show_default=True,
+              help="stop: import nothing if any question is wrong; skip: import the good "
+                   "ones and list the others.")
+def import_questions_command(file: Path, fmt: str | None, category: str | None,
+                             on_error: str) -> None:
+    """Import a question bank file: Moodle XML, GIFT or Aiken."""
+
+    try:
+        text = bank.decode_bank_file(file.read_bytes())
+        fmt, result = formats.import_bank_file(
+            db.session, None, text, fmt, _target(category, create=True), on_error,
+            current_app.config["STORAGE_DIR"])
+    except bank.ImportRefused as error:
+        db.session.rollback()
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(f"{file}: {error.message}\n{lines}") from None
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{file}: {error.message}") from None
+    db.session.commit()
+    click.echo(f"Read {file} as {fmt}. Imported {len(result.questions)} questions"
+               + (f" and created {len(result.categories_created)} categories"
+                  if result.categories_created else "") + ".")
+    if result.skipped:
+        click.echo(f"Left out {len(result.skipped)}:")
+        for problem in result.skipped:
+            click.echo(f"  {problem}")
+
+
+@click.command("export-questions")
+@click.option("--bank", "category", required=True, help="Category to export (a/b/c), with "
+                                                        "its subcategories.")
+@click.option("--format", "fmt", type=click.Choice(formats.FORMATS), default="moodle-xml",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def export_questions_command(category: str, fmt: str, output: Path | None) -> None:
+    """Export a category of the question bank as Moodle XML, GIFT or Aiken."""
+
+    text, skipped = formats.export_bank(db.session, _target(category, create=False), fmt,
+                                        current_app.config["STORAGE_DIR"])
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")
+    if skipped:
+        click.echo(f"{skipped} questions could not be written as {fmt}.", err=True)
+
+
 # `flask --app lms finish-overdue-attempts`: the deadline sweeper (run it every minute).
 BATCH = 50
 
@@ -126,4 +184,4 @@ def finish_overdue_attempts_command() -> None:
 
 
 COMMANDS = (import_gift_command, import_aiken_command, export_gift_command,
-            finish_overdue_attempts_command)
+            import_questions_command, export_questions_command, finish_overdue_attempts_command)

@@ -223,6 +223,7 @@ QTYPE_LABELS = {
     "numerical": _l("Numerical"),
     "matching": _l("Matching"),
     "essay": _l("Essay (graded by a mentor)"),
+    "description": _l("Description (text between questions)"),
 }
 QTYPE_HINTS = {
     "single": _l("One answer is picked; give the right option a grade of 100, partly right "
@@ -236,6 +237,8 @@ QTYPE_HINTS = {
     "matching": _l("Prompts matched to answers; a pair without a prompt is an extra wrong "
                    "answer."),
     "essay": _l("A written answer, graded by a mentor."),
+    "description": _l("Text shown between questions (instructions, a case to read); it is "
+                      "never answered or scored."),
 }
 DIFFICULTY_LABELS = [(1, _l("1 – very easy")), (2, _l("2 – easy")), (3, _l("3 – medium")),
                      (4, _l("4 – hard")), (5, _l("5 – very hard"))]
@@ -471,9 +474,13 @@ class EssayForm(QuestionForm):
         self.response_hint.data = data.get("response_hint", "")
 
 
+class DescriptionForm(QuestionForm):
+    qtype = "description"
+
+
 QUESTION_FORMS: dict[str, type[QuestionForm]] = {
     form.qtype: form for form in (SingleForm, MultipleForm, TrueFalseForm, ShortAnswerForm,
-                                  NumericalForm, MatchingForm, EssayForm)
+                                  NumericalForm, MatchingForm, EssayForm, DescriptionForm)
 }
 
 
@@ -499,10 +506,15 @@ def apply_question_error(form: QuestionForm, error, kept: list[int]) -> None:
 
 class ImportForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
-    file_format = RadioField(_l("Format"), default="gift", choices=choices([
+    file_format = RadioField(_l("Format"), default="auto", choices=choices([
+        ("auto", _l("Detect it from the file")), ("moodle-xml", _l("Moodle XML")),
         ("gift", _l("Moodle GIFT")), ("aiken", _l("Aiken (single-choice questions)"))]))
+    on_error = RadioField(_l("When a question has an error"), default="stop", choices=choices([
+        ("stop", _l("Stop: import nothing, and list every error with its line")),
+        ("skip", _l("Skip it: import the good questions, and list the others with their "
+                    "line and reason"))]))
     category_id = OptionalIdField(
-        _l("Category for questions outside any $CATEGORY line (Aiken: all questions)"),
+        _l("Category for questions the file puts in no category (Aiken: all questions)"),
         blank_label=_l("— as the file says —"))
 
 

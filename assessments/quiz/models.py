@@ -26,7 +26,9 @@ from lms.core.extensions import db
 from lms.core.i18n import Translated
 
 QUESTION_TYPES = ("single", "multiple", "truefalse", "shortanswer", "numerical", "matching",
-                  "essay")
+                  "essay", "description")
+# A description is text shown between questions (Moodle's "description"): never scored.
+UNSCORED_TYPES = ("description",)
 GRADING_METHODS = ("highest", "last", "first", "average")
 OVERDUE_HANDLING = ("autosubmit", "grace", "abandon")
 ATTEMPT_STATES = ("in_progress", "overdue", "finished", "abandoned")
@@ -56,6 +58,9 @@ class Question(db.Model):
     difficulty: Mapped[int] = mapped_column(default=3)  # 1 (easy) … 5 (hard)
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Moodle's question idnumber and tags, kept so an exported bank carries them back out.
+    idnumber: Mapped[str | None] = mapped_column(String(100))
+    tags: Mapped[list] = mapped_column(JSON, default=list)
 
     category: Mapped[QuestionCategory] = relationship()
     versions: Mapped[list["QuestionVersion"]] = relationship(
@@ -65,6 +70,21 @@ class Question(db.Model):
     competency_links: Mapped[list["QuestionCompetency"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class QuestionAttachment(db.Model):
+    """A file a question's text refers to (an image from a Moodle XML export), stored outside
+    the web root under its SHA-256 and served at the question's file URL."""
+
+    __tablename__ = "question_attachment"
+    __table_args__ = (UniqueConstraint("question_id", "filename"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"),
+                                             index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
 
 
 class QuestionCompetency(db.Model):
@@ -87,6 +107,9 @@ class QuestionVersion(Translated, db.Model):
     numerical: {"answers": [{"value": "30", "tolerance": "0", "fraction": "1", "feedback": …}]}
     matching: {"pairs": [{"id": "p1", "prompt": …, "answer": …}]}
     essay: {"response_hint": …}
+    description: {} (text only, never scored)
+    Any type may also hold "hints" ([text, …], shown on later tries in Moodle) and "penalty"
+    (a decimal string), kept for export.
     Fractions are decimal strings (exact); negative fractions are penalties.
 
     `translations` holds the other languages' texts (see assessments.quiz.services.languages); the

@@ -25,6 +25,7 @@ from certificates.models import (
     CertificationEvaluation,
 )
 from certificates.services import badges, rules
+from certificates.signals import certificate_issued
 from lms.competencies.services.evidence import profiles
 from lms.core import audit, clock
 from lms.core.errors import DomainError
@@ -229,6 +230,7 @@ def issue(session, actor, person: Person, path: CertificationPath,
                  person=person.employee_id, path=path.code, rules_version=version.number,
                  route=evaluation.route)
     session.flush()
+    certificate_issued.send(session, certificate=certificate)
     notify(session, person, "certificate", lambda: (
         _("Your certificate is ready: %(path)s", path=path.tr("name")),
         _("Congratulations! Certificate %(serial)s (%(path)s) is valid until %(date)s.",

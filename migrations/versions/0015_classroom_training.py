@@ -13,7 +13,7 @@ import lms.core.database  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'ilt220015'
-down_revision = 'packjobs0012'
+down_revision = 'sso240015'
 branch_labels = None
 depends_on = None
 

@@ -7,10 +7,12 @@ Question text and feedback are Markdown (rendered through `lms.core.markdown`). 
 commit.
 """
 
+import io
 import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import quote
 
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -18,15 +20,17 @@ from sqlalchemy import func, select
 
 from assessments.quiz.models import (
     QUESTION_TYPES,
+    UNSCORED_TYPES,
     AttemptQuestion,
     Question,
+    QuestionAttachment,
     QuestionCategory,
     QuestionCompetency,
     QuestionVersion,
     QuizItem,
 )
 from lms.competencies.models import Competency
-from lms.core import audit
+from lms.core import audit, uploads
 from lms.core.errors import DomainError
 from lms.core.markdown import render_markdown
 from lms.core.uploads import read_text
@@ -40,9 +44,6 @@ MARK_MAX = Decimal(1000)
 DEMO_BANK = Path(__file__).resolve().parents[1] / "demo_bank.gift"
 DEMO_BANK_ZH = Path(__file__).resolve().parents[1] / "demo_bank.zh_Hans.gift"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>|])")
-_MARKDOWN_LINE_START = re.compile(r"^(\s*)([#>+\-=])")
-_MARKDOWN_NUMBERED = re.compile(r"^(\s*\d+)([.)])")
 
 
 @dataclass
@@ -60,6 +61,8 @@ class QuestionData:
     default_mark: Decimal = Decimal(1)
     difficulty: int = 3
     competency_ids: tuple[int, ...] | None = None
+    idnumber: str | None = None
+    tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,26 @@ class ParsedQuestion:
     category: tuple[str, ...] | None = None
     competency_codes: tuple[str, ...] = ()
     lines: dict[str, int] = field(default_factory=dict)
+    # Files the text refers to (a Moodle XML export's images): name → content.
+    files: dict[str, bytes] = field(default_factory=dict)
+    # The description of the category the question is in, when the file gives one.
+    category_description: str = ""
 
 
 @dataclass
 class ImportResult:
     questions: list[Question]
     categories_created: list[QuestionCategory]
+    # With on_error="skip": the questions left out, each with its line and reason.
+    skipped: list[ImportProblem] = field(default_factory=list)
+
+
+ON_ERROR = ("stop", "skip")
+# Moodle's combined feedback: shown for a right, a partly right and a wrong response.
+COMBINED_FEEDBACK = ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback")
+TAG_MAX = 100
+IDNUMBER_MAX = 100
+HINT_MAX = 5000
 
 
 # Text
@@ -111,19 +128,6 @@ def question_html(text: str) -> Markup:
     """Question text or feedback (Markdown) as safe HTML."""
 
     return render_markdown(text)
-
-
-def plain_to_markdown(text: str) -> str:
-    """Plain text escaped so Markdown shows it as written (GIFT's [plain] and [moodle]):
-    inline marks everywhere, list and heading marks at line starts; line breaks kept."""
-
-    def escape_line(line: str) -> str:
-        line = _MARKDOWN_INLINE.sub(r"\\\1", line)
-        line = _MARKDOWN_NUMBERED.sub(r"\1\\\2", line)
-        return _MARKDOWN_LINE_START.sub(r"\1\\\2", line)
-
-    return "\n\n".join("  \n".join(escape_line(line) for line in part.split("\n"))
-                       for part in re.split(r"\n\s*\n", text))
 
 
 def short_name(text: str, limit: int = 60) -> str:
@@ -480,7 +484,9 @@ def clean_question(question: QuestionData) -> QuestionData:
     if len(name) > NAME_MAX:
         raise DomainError(_("Names have at most %(n)d characters.", n=NAME_MAX), "name")
     mark = _number(question.default_mark, "default_mark", _("Enter the mark as a number."))
-    if not 0 < mark <= MARK_MAX or mark != mark.quantize(Decimal("0.01")):
+    if question.qtype in UNSCORED_TYPES:
+        mark = Decimal(0)
+    elif not 0 < mark <= MARK_MAX or mark != mark.quantize(Decimal("0.01")):
         raise DomainError(_("The mark must be more than 0 and at most 1000, with at most two "
                             "decimals."), "default_mark")
     if question.difficulty not in range(1, 6):
@@ -496,16 +502,82 @@ def clean_question(question: QuestionData) -> QuestionData:
         parts = _clean_numerical(data)
     elif question.qtype == "matching":
         parts = _clean_matching(data)
-    else:
+    elif question.qtype == "essay":
         parts = {"response_hint": _limit(data.get("response_hint"), FEEDBACK_MAX,
                                          "response_hint", _("The hint"))}
+    else:
+        parts = {}
+    parts.update(_clean_extras(data))
     return replace(
         question, name=name, text=text, data=parts, default_mark=Decimal(canonical(mark)),
         general_feedback=_limit(question.general_feedback, FEEDBACK_MAX, "general_feedback",
                                 _("General feedback")),
         competency_ids=(None if question.competency_ids is None
                         else tuple(sorted(set(question.competency_ids)))),
+        idnumber=_clean_idnumber(question.idnumber),
+        tags=None if question.tags is None else clean_tags(question.tags),
     )
+
+
+def _clean_extras(data: dict) -> dict:
+    """What Moodle carries beyond the type's parts: hints and the penalty per wrong try."""
+    extras: dict = {}
+    hints = data.get("hints")
+    if isinstance(hints, list):
+        kept = [_limit(h, HINT_MAX, "hints", _("A hint")) for h in hints if isinstance(h, str)]
+        if any(kept):
+            extras["hints"] = [h for h in kept if h]
+    if data.get("penalty") not in (None, ""):
+        penalty = _number(data["penalty"], "penalty", _("Enter the penalty as a number."))
+        if not 0 <= penalty <= 1:
+            raise DomainError(_("The penalty goes from 0 to 1."), "penalty")
+        extras["penalty"] = canonical(penalty)
+    combined = data.get("combined_feedback")
+    if isinstance(combined, dict):
+        kept = {key: _limit(combined.get(key), FEEDBACK_MAX, "combined_feedback",
+                            _("Feedback")) for key in COMBINED_FEEDBACK}
+        if any(kept.values()):
+            extras["combined_feedback"] = kept
+    units = data.get("units")
+    if isinstance(units, list) and units:
+        extras["units"] = _clean_units(units)
+    return extras
+
+
+def _clean_units(units: list) -> list[dict]:
+    kept = []
+    for row in units[:ROWS_MAX]:
+        unit = " ".join(str((row or {}).get("unit", "")).split())
+        if not unit or len(unit) > 50:
+            raise DomainError(_("A unit needs a name of at most 50 characters."), "units")
+        multiplier = _number((row or {}).get("multiplier", "1"), "units",
+                             _("Enter a unit's multiplier as a number."))
+        if multiplier == 0:
+            raise DomainError(_("A unit's multiplier cannot be 0."), "units")
+        kept.append({"unit": unit, "multiplier": canonical(multiplier)})
+    return kept
+
+
+def _clean_idnumber(idnumber: str | None) -> str | None:
+    idnumber = (idnumber or "").strip()
+    if len(idnumber) > IDNUMBER_MAX:
+        raise DomainError(_("An ID number has at most %(n)d characters.", n=IDNUMBER_MAX),
+                          "idnumber")
+    return idnumber or None
+
+
+def clean_tags(tags) -> tuple[str, ...]:
+    """Tags trimmed, blank ones dropped, each kept once (any case), in their order."""
+    seen, kept = set(), []
+    for tag in tags:
+        tag = " ".join(str(tag).split())
+        if not tag or tag.casefold() in seen:
+            continue
+        if len(tag) > TAG_MAX:
+            raise DomainError(_("A tag has at most %(n)d characters.", n=TAG_MAX), "tags")
+        seen.add(tag.casefold())
+        kept.append(tag)
+    return tuple(kept)
 
 
 # Questions: storing
@@ -537,7 +609,8 @@ def create_question(session, actor, category: QuestionCategory,
                     question: QuestionData) -> Question:
     """A new question (version 1) in `category`."""
     question = clean_question(question)
-    row = Question(category=category, difficulty=question.difficulty)
+    row = Question(category=category, difficulty=question.difficulty,
+                   idnumber=question.idnumber, tags=list(question.tags or ()))
     row.versions.append(_version(question, 1, actor))
     session.add(row)
     _set_competencies(session, row, question.competency_ids or ())
@@ -563,10 +636,19 @@ def edit_question(session, actor, question: Question, changes: QuestionData,
     if changes.qtype != latest.qtype:
         raise DomainError(_("A question's type cannot change; create a new question instead."),
                           "qtype")
-    changes = clean_question(changes)
+    # Moodle's hints, penalty, combined feedback and units have no field in the editor: an
+    # edit keeps them.
+    kept = {k: v for k, v in (latest.data or {}).items()
+            if k in ("hints", "penalty", "combined_feedback", "units")
+            and k not in (changes.data or {})}
+    changes = clean_question(replace(changes, data={**(changes.data or {}), **kept}))
     if category is not None:
         question.category = category
     question.difficulty = changes.difficulty
+    if changes.idnumber is not None:
+        question.idnumber = changes.idnumber
+    if changes.tags is not None:
+        question.tags = list(changes.tags)
     if changes.competency_ids is not None:
         _set_competencies(session, question, changes.competency_ids)
     version = latest
@@ -635,6 +717,19 @@ def decode_upload(raw: bytes) -> str:
     return read_text(raw, UPLOAD_MAX_BYTES, utf16=True)
 
 
+XML_UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # Moodle XML carries its images in base64
+
+
+def decode_bank_file(raw: bytes) -> str:
+    """An uploaded question bank file as str: Moodle XML (up to 20 MB, base64 lines of any
+    length) or, as `decode_upload`, GIFT and Aiken."""
+    head = raw[:300].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"<?xml", b"<quiz")):
+        return read_text(raw, XML_UPLOAD_MAX_BYTES, utf16=True,
+                         max_line=XML_UPLOAD_MAX_BYTES)
+    return decode_upload(raw)
+
+
 def _field_line(parsed: ParsedQuestion, field_name: str | None) -> int:
     if field_name:
         parts = field_name.split("-")
@@ -645,18 +740,65 @@ def _field_line(parsed: ParsedQuestion, field_name: str | None) -> int:
     return parsed.line
 
 
+def _fit_name(question: QuestionData) -> QuestionData:
+    """A name too long for the bank shortened as Moodle shortens its own (with an ellipsis)."""
+    name = " ".join((question.name or "").split())
+    if len(name) <= NAME_MAX:
+        return question
+    return replace(question, name=name[:NAME_MAX - 1].rstrip() + "…")
+
+
+ATTACHMENT_PATH = "/quiz/files/"  # + sha256/name: where a question's files are served
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def attachment_url(sha256: str, filename: str) -> str:
+    """The address a question's text uses for one of its files."""
+    return f"{ATTACHMENT_PATH}{sha256}/{quote(filename)}"
+
+
+def _check_files(item: ParsedQuestion) -> None:
+    for name, content in item.files.items():
+        if len(content) > ATTACHMENT_MAX_BYTES:
+            raise DomainError(_("%(name)s is larger than the %(limit)s MB allowed.", name=name,
+                                limit=ATTACHMENT_MAX_BYTES // 1024 // 1024), "files")
+        uploads.content_type(uploads.clean_filename(name), content[:uploads.HEAD],
+                             uploads.ATTACHMENTS)
+
+
+def _store_files(session, question: Question, files: dict[str, bytes],
+                 storage_dir: str) -> None:
+    for name, content in files.items():
+        stored = uploads.store_upload(storage_dir, name, io.BytesIO(content),
+                                      ATTACHMENT_MAX_BYTES, uploads.ATTACHMENTS)
+        session.add(QuestionAttachment(question_id=question.id, filename=stored.filename,
+                                       sha256=stored.sha256, content_type=stored.content_type,
+                                       size=stored.size))
+    session.flush()
+
+
 def import_questions(session, actor, parsed: list[ParsedQuestion],
                      target: QuestionCategory | None,
-                     problems: list[ImportProblem] | None = None) -> ImportResult:
-    """Store parsed questions, or refuse the whole file: every question is checked first,
-    and if anything (including `problems` the reader found) is wrong, ImportRefused lists
-    each problem by line and nothing is written."""
+                     problems: list[ImportProblem] | None = None,
+                     on_error: str = "stop", storage_dir: str | None = None,
+                     categories: dict[tuple[str, ...], str] | None = None) -> ImportResult:
+    """Store parsed questions, every one checked first. `on_error="stop"` (Moodle's default):
+    if anything is wrong (including `problems` the reader found), ImportRefused lists each
+    problem by line and nothing is written. `on_error="skip"`: the good questions are stored
+    and the result lists the refused ones by line and reason; refused only when no question
+    is left to import. `categories` (path → description) are created even when empty; files
+    the questions carry are kept in `storage_dir`."""
+    if on_error not in ON_ERROR:
+        raise DomainError(_("Choose stop or skip for questions with errors."), "on_error")
     problems = list(problems or [])
     codes = {c.code.upper(): c.id for c in session.scalars(select(Competency))}
     cleaned: list[tuple[ParsedQuestion, QuestionData]] = []
     for item in parsed:
         try:
-            question = clean_question(item.question)
+            question = clean_question(_fit_name(item.question))
+            _check_files(item)
+            if item.files and not storage_dir:
+                raise DomainError(_("This import cannot keep files."), "files")
         except DomainError as error:
             problems.append(ImportProblem(_field_line(item, error.field), error.message))
             continue
@@ -672,17 +814,24 @@ def import_questions(session, actor, parsed: list[ParsedQuestion],
         question = replace(question, competency_ids=tuple(
             sorted({codes[c.upper()] for c in item.competency_codes})))
         cleaned.append((item, question))
-    if not parsed and not problems:
+    if not parsed and not problems and not categories:
         problems.append(ImportProblem(0, _("The file contains no questions.")))
-    if problems:
+    if problems and (on_error == "stop" or not (cleaned or categories)):
         raise ImportRefused(problems)
     created: list[QuestionCategory] = []
+    for path, description in (categories or {}).items():
+        category = ensure_category(session, actor, path, created)
+        if description and not category.description:
+            category.description = description
     questions = []
     for item, question in cleaned:
         category = (ensure_category(session, actor, item.category, created)
                     if item.category is not None else target)
-        questions.append(create_question(session, actor, category, question))
-    return ImportResult(questions, created)
+        row = create_question(session, actor, category, question)
+        if item.files:
+            _store_files(session, row, item.files, storage_dir)
+        questions.append(row)
+    return ImportResult(questions, created, sorted(problems, key=lambda p: p.line))
 
 
 # The demo bank

@@ -121,7 +121,9 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
         view.choices = [(cid, texts[cid]) for cid in aq.option_order if cid in texts]
     elif version.qtype == "essay":
         view.response_hint = data.get("response_hint", "")
-    if "score" in items and fraction is not None:
+    if version.qtype == "description":
+        pass  # text between questions: no score, no state
+    elif "score" in items and fraction is not None:
         view.earned = Decimal(fraction) * aq.mark
         view.state = "correct" if fraction >= 1 else "wrong" if fraction <= 0 else "partial"
     elif "score" in items and not during:

@@ -63,6 +63,8 @@ def score(qtype: str, data: dict, response: dict | None) -> Decimal | None:
     """`score_response` on plain values: the question type, its `data` and the response."""
     if qtype == "essay":
         return None
+    if qtype == "description":
+        return ZERO  # shown, never scored (its mark is 0)
     if qtype not in AUTOMATIC_TYPES:
         raise ValueError(f"unknown question type {qtype!r}")
     if not isinstance(response, dict):
@@ -151,6 +153,23 @@ def parse_number(text: str) -> Decimal | None:
         return None
 
 
+def parse_with_units(text: str, units: list[dict]) -> Decimal | None:
+    """A number followed by one of the question's units, in the answer's unit (Moodle's rule:
+    a value in a unit with multiplier m is value / m of the answer's unit); None otherwise."""
+    text = unicodedata.normalize("NFKC", str(text or "")).strip()
+    for unit in sorted(units, key=lambda u: -len(u.get("unit", ""))):
+        name = unit.get("unit", "")
+        if name and text.endswith(name):
+            number = parse_number(text[:-len(name)])
+            try:
+                multiplier = Decimal(str(unit.get("multiplier", "1")))
+            except InvalidOperation:
+                continue
+            if number is not None and multiplier:
+                return number / multiplier
+    return None
+
+
 def _answer_matches(qtype: str, data: dict, answer: dict, given: str,
                     number: Decimal | None) -> bool:
     if qtype == "shortanswer":
@@ -173,6 +192,8 @@ def _best_answer(qtype: str, data: dict, response: dict) -> dict | None:
     if not isinstance(given, str) or not given.strip():
         return None
     number = parse_number(given) if qtype == "numerical" else None
+    if qtype == "numerical" and number is None and data.get("units"):
+        number = parse_with_units(given, data["units"])
     best = None
     for answer in data.get("answers", []):
         if _answer_matches(qtype, data, answer, given, number) and (

@@ -8,10 +8,19 @@ import re
 from decimal import Decimal
 from functools import partial
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from assessments.quiz.forms import (
@@ -26,13 +35,14 @@ from assessments.quiz.models import (
     QUESTION_TYPES,
     Attempt,
     Question,
+    QuestionAttachment,
     QuestionCategory,
     QuestionVersion,
     Quiz,
 )
-from assessments.quiz.services import aiken, analysis, bank, gift, languages, scoring
+from assessments.quiz.services import analysis, bank, formats, languages, scoring
 from lms.competencies.models import Competency, CompetencyArea
-from lms.core.errors import DomainError
+from lms.core import uploads
 from lms.core.extensions import db
 from lms.core.forms import Form, choices
 from lms.core.i18n import other_languages
@@ -287,15 +297,13 @@ def bank_question_archive(question_id: int):
 
 
 def _import(form: ImportForm):
-    """Import the uploaded file in the chosen format (Aiken needs a category)."""
-    text = bank.decode_upload(form.file.data.read(bank.UPLOAD_MAX_BYTES + 1))
+    """Import the uploaded file in the chosen (or detected) format."""
+    text = bank.decode_bank_file(form.file.data.read(bank.XML_UPLOAD_MAX_BYTES + 1))
     target = (db.session.get(QuestionCategory, form.category_id.data)
               if form.category_id.data else None)
-    if form.file_format.data != "aiken":
-        return gift.import_gift(db.session, current_user, text, target)
-    if target is None:
-        raise DomainError(_("Choose the category the questions go to."), "category_id")
-    return aiken.import_aiken(db.session, current_user, text, target)
+    fmt = None if form.file_format.data == "auto" else form.file_format.data
+    return formats.import_bank_file(db.session, current_user, text, fmt, target,
+                                    form.on_error.data, current_app.config["STORAGE_DIR"])
 
 
 @require("quiz.author")
@@ -304,31 +312,48 @@ def bank_import():
     form.category_id.set_choices(_category_choices())
     if request.method == "GET":
         form.category_id.data = request.args.get("category", type=int)
-    problems = []
+    problems, skipped, imported_count = [], [], None
     if form.validate_on_submit():
         imported = unit_of_work(_import, form, form=form)
         if imported:
-            questions = imported.value.questions
+            _fmt, result = imported.value
+            questions = result.questions
             flash(_("%(n)d questions imported.", n=len(questions)), "success")
-            first = questions[0].category_id if questions else None
-            return redirect(url_for("quiz.bank_index", category=first))
-        if isinstance(imported.error, bank.ImportRefused):
+            if not result.skipped:
+                first = questions[0].category_id if questions else None
+                return redirect(url_for("quiz.bank_index", category=first))
+            skipped = [str(problem) for problem in result.skipped]
+            imported_count = len(questions)
+        elif isinstance(imported.error, bank.ImportRefused):
             problems = [str(problem) for problem in imported.error.problems]
-    return render_form("assessments/quiz/bank/import.html", form, problems=problems)
+    return render_form("assessments/quiz/bank/import.html", form, problems=problems,
+                       skipped=skipped, imported_count=imported_count)
 
 
 @require("quiz.author")
 def bank_export():
     category = db.get_or_404(QuestionCategory, request.args.get("category", type=int))
     slug = re.sub(r"[^A-Za-z0-9]+", "-", category.name).strip("-").lower() or "questions"
-    if request.args.get("format") == "aiken":
-        text, _skipped = aiken.export_aiken(db.session, category)
-        filename = f"{slug}.aiken.txt"
-    else:
-        text = gift.export_gift(db.session, category)
-        filename = f"{slug}.gift.txt"
-    return Response(text, mimetype="text/plain", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    fmt = request.args.get("format", "gift")
+    if fmt not in formats.FORMATS:
+        abort(404)
+    text, _skipped = formats.export_bank(db.session, category, fmt,
+                                         current_app.config["STORAGE_DIR"])
+    mimetype = "application/xml" if fmt == "moodle-xml" else "text/plain"
+    return Response(text, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{slug}.{formats.EXTENSIONS[fmt]}"'})
+
+
+@login_required
+def question_file(sha256: str, filename: str):
+    """A file a question's text shows (an image imported with it), for anyone signed in."""
+    row = db.session.scalar(select(QuestionAttachment).where(
+        QuestionAttachment.sha256 == sha256).limit(1))
+    if row is None:
+        abort(404)
+    return uploads.send_stored(current_app.config["STORAGE_DIR"], row.sha256,
+                               row.content_type, row.filename,
+                               inline=row.content_type in uploads.IMAGE_TYPES)
 
 
 # Item analysis

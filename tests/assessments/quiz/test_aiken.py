@@ -42,7 +42,8 @@ def test_parse():
         {"id": "b", "text": "The receipt", "fraction": "1", "feedback": ""},
         {"id": "c", "text": "The customer's word", "fraction": "0", "feedback": ""}]
     second = questions[1].question
-    assert second.text == "What is the first of the five complaint steps?\nIt comes before " \
+    # Each line of the text stays a line (a Markdown hard break).
+    assert second.text == "What is the first of the five complaint steps?  \nIt comes before " \
                           "soothing."
     assert [o["fraction"] for o in second.data["options"]] == ["1", "0"]
 
@@ -51,9 +52,12 @@ def test_parse():
     ("Q?\nA. x\nB. y\nANSWER: D\n", [(4, "the answer D is not one of the options A–B")]),
     ("Q?\nA. x\nANSWER: A\n", [(3, "at least two options")]),
     ("Q?\nA. x\nC. y\nANSWER: A\n", [(3, "option C is out of order (expected B)")]),
-    ("Q?\nA. x\nB. y\nmore text\nANSWER: A\n", [(4, "expected the next option (C. …)")]),
-    ("Q?\nA. x\nB. y\nmore\nANSWER: A\nR?\nA. x\nB. y\nANSWER: C\n",
-     [(4, "expected the next option"), (9, "the answer C is not one of the options A–B")]),
+    # As in Moodle, text after the options starts the next question; the open one is dropped.
+    ("Q?\nA. x\nB. y\nmore text\nANSWER: A\n", [(4, "expected the next option, C. …"),
+                                                 (5, "at least two options")]),
+    ("Q?\nA. x\nB. y\nmore\nR?\nA. x\nB. y\nANSWER: C\n",
+     [(4, "expected the next option"), (8, "the answer C is not one of the options A–B")]),
+    ("A) No question\nANSWER: A\n", [(1, "question not started"), (2, "question not started")]),
     ("ANSWER: A\n", [(1, "ANSWER: without a question")]),
     ("Q?\nA. x\nB. y\n", [(1, "the question has no ANSWER: line")]),
     ("Q?\nA. x\nB. y\nANSWER:\n", [(4, "the answer '' is not one of the options")]),
@@ -81,13 +85,14 @@ def test_import_and_export(db, app):
     bank.create_question(db.session, None, target, bank.QuestionData(
         qtype="truefalse", text="Not for Aiken", data={"answer": True}))
     text, skipped = aiken.export_aiken(db.session, target)
-    assert skipped == 2  # the true/false question and the two-line one
-    assert text.startswith("Which document proves a purchase?\nA. A photo of the box\n"
-                           "B. The receipt\nC. The customer's word\nANSWER: B\n\n")
-    # Aiken has one line per question: the two-line question is left out of the export.
-    assert "complaint steps" not in text
+    assert skipped == 1  # the true/false question
+    assert text.startswith("Which document proves a purchase?\nA) A photo of the box\n"
+                           "B) The receipt\nC) The customer's word\nANSWER: B\n\n")
+    # Aiken has one line per question: a two-line text is flattened, as Moodle's export does.
+    assert ("What is the first of the five complaint steps? It comes before soothing.\n"
+            "A) Listen\n") in text
     again, problems = aiken.parse_aiken(text)
-    assert problems == [] and len(again) == 2
+    assert problems == [] and len(again) == 3
 
 
 def test_cli(db, app, runner, tmp_path):

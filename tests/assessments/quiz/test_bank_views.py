@@ -434,7 +434,7 @@ def test_exports_download(client, auth, people, sample):
     assert "::Refund days::[markdown]Within how many days?{" in response.get_data(as_text=True)
     response = client.get(f"/author/bank/export?category={sample['category']}&format=aiken")
     assert response.get_data(as_text=True) == (
-        "Within how many days?\nA. Seven\nB. Thirty\nANSWER: A\n")
+        "Within how many days?\nA) Seven\nB) Thirty\nANSWER: A\n")
     assert client.get("/author/bank/export?category=999").status_code == 404
 
 

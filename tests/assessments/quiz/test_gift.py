@@ -45,8 +45,15 @@ def parse_one(source: str):
      {"answer": True, "feedback_true": "Right.", "feedback_false": "No, they do."}),
     ("Cash refunds.{F#Wrong: card only.#Yes, card only.}", "truefalse",
      {"answer": False, "feedback_true": "Wrong: card only.", "feedback_false": "Yes, card only."}),
-    ("Cash refunds.{false}", "truefalse",
-     {"answer": False, "feedback_true": "", "feedback_false": ""}),
+    # Moodle reads true/false only in upper case: anything else is a short answer.
+    ("Cash refunds.{false}", "shortanswer", {"answers": [
+        {"text": "false", "fraction": "1", "feedback": ""}], "case_sensitive": False}),
+    ("Name one product line.{One}", "shortanswer", {"answers": [
+        {"text": "One", "fraction": "1", "feedback": ""}], "case_sensitive": False}),
+    ("Pick {a ~b =c}", "single", {"options": [
+        {"id": "a", "text": "a", "fraction": "0", "feedback": ""},
+        {"id": "b", "text": "b", "fraction": "0", "feedback": ""},
+        {"id": "c", "text": "c", "fraction": "1", "feedback": ""}]}),
     ("Colour? {=red =%50%blue#Half =*green*#%0 credit}", "shortanswer", {"answers": [
         {"text": "red", "fraction": "1", "feedback": ""},
         {"text": "blue", "fraction": "0.5", "feedback": "Half"},
@@ -94,7 +101,9 @@ def test_escapes():
         "::a\\:b:: Braces \\{ \\} tilde \\~ equals \\= hash \\# colon \\: backslash \\\\ "
         "and\\nnew line{=x \\= y#fb \\# \\~ ~z}")
     assert question.name == "a:b"
-    assert question.text == ("Braces { } tilde ~ equals = hash # colon : backslash \\ and\n"
+    # Moodle's auto-format keeps the line break; the bank's Markdown says so with a hard
+    # break, and escapes the backslash so it shows.
+    assert question.text == ("Braces { } tilde ~ equals = hash # colon : backslash \\\\ and  \n"
                              "new line")
     assert question.data["options"][0] == {"id": "a", "text": "x = y", "fraction": "1",
                                            "feedback": "fb # ~"}
@@ -112,7 +121,7 @@ def test_multi_line_questions_and_comments():
         }
         """))
     assert problems == []
-    assert questions[0].question.text == "Which of these\nis right?"
+    assert questions[0].question.text == "Which of these  \nis right?"
     assert questions[0].lines == {"options-0": 6, "options-1": 7, "text": 2}
 
 
@@ -179,12 +188,10 @@ GOOD = "::Fine:: A fine question {=yes ~no}\n\n"
     (GOOD + "::Q:: Broken =a ~b}\n", [(3, "} without {")]),
     (GOOD + "::Q:: One {=a ~b}\n::R:: Two {=c ~d}\n", [(4, "only one answer block")]),
     (GOOD + "::Q:: Nested {=a {~b}}\n", [(3, "{ inside an answer block")]),
-    (GOOD + "::Q:: No answers at all\n", [(3, "no answers")]),
     (GOOD + "::Q No end of name {T}\n", [(3, "not closed with ::")]),
     (GOOD + "::Q:: Weight {=a ~%abc%b}\n", [(3, "a weight must look like")]),
     (GOOD + "::Q:: Weight {=a ~%150%b}\n", [(3, "between -100% and 100%")]),
     (GOOD + "::Q:: Weight {=%50%a ~b}\n", [(3, "= marks the right answer")]),
-    (GOOD + "::Q:: Huh {maybe}\n", [(3, "{maybe} is not an answer")]),
     (GOOD + "::Q:: Number {#abc}\n", [(3, "abc is not a number")]),
     (GOOD + "::Q:: Number {#}\n", [(3, "needs a number after #")]),
     (GOOD + "::Q:: Range {#5..1}\n", [(3, "smaller number to the larger")]),

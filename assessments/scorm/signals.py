@@ -1,0 +1,14 @@
+"""Signals of the SCORM package, for higher packages (reports: xAPI) to react to.
+
+    attempt_launched.send(session, attempt=…)   a learner opened the package
+    attempt_finished.send(session, attempt=…)   an attempt was completed (or passed/failed)
+
+Receivers work inside the caller's transaction: they may flush, never commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+attempt_launched = _signals.signal("scorm-attempt-launched")
+attempt_finished = _signals.signal("scorm-attempt-finished")
