@@ -23,6 +23,7 @@ import json
 import os
 import random
 import re
+import statistics
 import sys
 import time
 import urllib.parse
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from _harness import (
+    FLOOR_URL,
     backend,
     bench_app,
     flask_cli,
@@ -44,8 +46,12 @@ PASSWORD = "exam-load-password"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+PROBES = 10  # agents of the in-process measurement, apart from the load's
+
+
 def build(url: str, agents: int) -> int:
-    """Seed the scratch database at `url`; returns the exam's id."""
+    """Seed the scratch database at `url` (the load's agents and PROBES more); returns the
+    exam's id."""
     from lms.core.extensions import db
     from lms.people import models as people_models
 
@@ -62,6 +68,10 @@ def build(url: str, agents: int) -> int:
         for n in range(agents):
             create_person(db.session, None, PersonData(
                 employee_id=f"L{n:05d}", name=f"坐席 {n:03d}", email=f"agent{n}@load.example",
+                team_id=team.id, tier_id=paths["NEWHIRE"].id, roles=("agent",)), PASSWORD)
+        for n in range(PROBES):
+            create_person(db.session, None, PersonData(
+                employee_id=f"P{n:05d}", name=f"探针 {n:03d}", email=f"probe{n}@load.example",
                 team_id=team.id, tier_id=paths["NEWHIRE"].id, roles=("agent",)), PASSWORD)
         exam = build_exam(db.session)
         db.session.commit()
@@ -249,6 +259,89 @@ async def run_agents(agents: list[Agent], port: int, exam_id: int, think: float)
     return time.perf_counter() - started
 
 
+@dataclass
+class InProcess:
+    """Server CPU (thread time inside the WSGI app, client excluded) and SQL statements per
+    request: saves, and the floor (GET /healthz) measured in the same run."""
+
+    save_cpu: list[float]  # milliseconds
+    save_statements: list[int]
+    floor_cpu: list[float]
+    floor_statements: list[int]
+
+
+def measure_in_process(url: str, exam_id: int) -> InProcess:
+    """Every probe agent starts the exam and saves each of its 30 answers through autosave
+    (CSRF on, as deployed) with the app in this process; each request's CPU is measured
+    around the WSGI call, so the test client's own work is not counted."""
+    from sqlalchemy import event
+
+    from lms.core.extensions import db
+
+    app = bench_app(url, WTF_CSRF_ENABLED=True)
+    inner = app.wsgi_app
+    window = {"cpu": 0.0, "statements": 0}
+
+    def measured(environ, start_response):
+        started = time.thread_time()
+        body = b"".join(inner(environ, start_response))
+        window["cpu"] = time.thread_time() - started
+        return [body]
+
+    def statement(_conn, _cursor, sql, *_args):
+        # Transaction control (SQLite's BEGIN IMMEDIATE) is not a statement of the save's.
+        if not sql.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            window["statements"] += 1
+
+    app.wsgi_app = measured
+    with app.app_context():
+        engine = db.engine
+    figures = InProcess([], [], [], [])
+    rng = random.Random(7)
+
+    def request(client, method, path, **kwargs):
+        window["statements"] = 0
+        response = client.open(path, method=method, **kwargs)
+        return response, window["cpu"] * 1000, window["statements"]
+
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        for n in range(PROBES):
+            client = app.test_client()
+            token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
+            signed = client.post("/login", data={"csrf_token": token, "login":
+                                 f"probe{n}@load.example", "password": PASSWORD})
+            assert signed.status_code == 302, signed.get_data(as_text=True)[:2000]
+            for _ in range(3):  # the floor, a few times per agent
+                response, cpu, count = request(client, "GET", FLOOR_URL)
+                assert response.status_code == 200
+                figures.floor_cpu.append(cpu)
+                figures.floor_statements.append(count)
+            page = client.get(f"/quizzes/{exam_id}").get_data(as_text=True)
+            started = client.post(f"/quizzes/{exam_id}/start",
+                                  data={"csrf_token": TOKEN.search(page).group(1)})
+            attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+            page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+            token = TOKEN.search(page).group(1)
+            parser = AttemptPage()
+            parser.feed(page)
+            for slot, question in sorted(parser.questions.items()):
+                fields, _expected = choose(slot, question, rng)
+                fields[f"seq{slot}"] = question["seq"]
+                response, cpu, count = request(
+                    client, "POST", f"/attempts/{attempt_id}/autosave", data=fields,
+                    headers={"X-CSRFToken": token, "Accept": "application/json"})
+                assert response.status_code == 200, response.get_data(as_text=True)
+                figures.save_cpu.append(cpu)
+                figures.save_statements.append(count)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    return figures
+
+
 def check_database(url: str, agents: list[Agent], exam_id: int) -> dict[str, int]:
     """Compare what the server acknowledged with what the database at `url` holds."""
     from sqlalchemy import func, select
@@ -296,6 +389,17 @@ def check_database(url: str, agents: list[Agent], exam_id: int) -> dict[str, int
     return result
 
 
+def print_in_process(in_process: InProcess) -> None:
+    statements = sorted(set(in_process.save_statements))
+    print(f"in-process, server CPU per save: {percentiles(in_process.save_cpu)}, mean "
+          f"{statistics.mean(in_process.save_cpu):.2f}ms; SQL statements per save: "
+          f"{'/'.join(map(str, statements))} (mean "
+          f"{statistics.mean(in_process.save_statements):.2f})")
+    print(f"  floor, GET {FLOOR_URL} (in-process, same run): server CPU "
+          f"{percentiles(in_process.floor_cpu)}, "
+          f"{max(in_process.floor_statements)} SQL statements")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=200)
@@ -303,12 +407,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds between answers (0: flat out)")
+    parser.add_argument("--in-process-only", action="store_true",
+                        help="only the in-process CPU and statement figures (no server)")
     args = parser.parse_args()
     with scratch_database(prefix="lms-exam-load-") as url:
         env = dict(os.environ, LMS_INSECURE_COOKIES="1", SECRET_KEY="exam-load",
                    PUBLIC_URL="http://127.0.0.1", DATABASE_URL=url)
         flask_cli(env, "db", "upgrade")
+        if args.in_process_only:
+            print_in_process(measure_in_process(url, build(url, 0)))
+            return 0
         exam_id = build(url, args.agents)
+        in_process = measure_in_process(url, exam_id)
         with gunicorn(env, args.workers, args.threads) as port:
             floor = http_floor(port)
             agents = [Agent(f"agent{n}@load.example") for n in range(args.agents)]
@@ -334,6 +444,7 @@ def main() -> int:
                                                           strict=True) if sent > all_started]
     print(f"saves once every attempt page was open: {percentiles(steady, tail=True)}")
     print_floor(floor, "over HTTP, one at a time, before the load")
+    print_in_process(in_process)
     print("database: " + " ".join(f"{k}={v}" for k, v in checked.items()))
     for error in errors[:10]:
         print("  error:", error)

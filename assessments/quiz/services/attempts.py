@@ -31,8 +31,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assessments.quiz.models import (
     Attempt,
@@ -360,6 +361,104 @@ def save_answers(session, person: Person, attempt_id: int,
         aq.saved_at = now
     session.flush()
     return {answer.slot: by_slot[answer.slot].sequence for answer in answers}
+
+
+# The quick save: what nearly every autosave is
+
+
+class SaveRaced(DomainError):
+    """A quick save's write found the answer or the attempt changed since it read them
+    (another tab's save, a submit, the deadline): nothing may be kept from this transaction;
+    roll back and save with `save_answers`, which decides and says why."""
+
+    def __init__(self):
+        super().__init__(_("Your answer could not be saved; please try again."))
+
+
+@dataclass(frozen=True)
+class QuickSave:
+    """A quick save's outcome: the attempt's owner as read with the answers (for the caller
+    to confirm as the signed-in person before anything is written) and a `write()` that
+    stores the answers and returns {slot: new sequence}."""
+
+    person: Person
+    write: object  # () -> dict[int, int]
+
+
+def quick_save(session, person_id: int, attempt_id: int, answers: list[PostedAnswer]) \
+        -> QuickSave | None:
+    """Prepare a save that `save_answers` would accept, in one read: the posted slots with
+    their question versions, the attempt and its owner (who must be `person_id`, with their
+    roles). `write()` then sends one UPDATE per changed answer, which also checks the
+    sequence and that the attempt is still open (locking it against a submit on PostgreSQL)
+    in the same statement; it raises SaveRaced when that finds otherwise.
+
+    Returns None, having written and locked nothing, for anything `save_answers` would refuse
+    or has more to do for (another person's attempt, a question not in it, an invalid
+    answer, a stale sequence, a finished or overdue attempt): the caller then uses
+    `save_answers`, which refuses with its audit entry or applies the deadline."""
+    slots = sorted({answer.slot for answer in answers})
+    if not answers or len(slots) != len(answers):
+        return None
+    found = session.execute(
+        select(AttemptQuestion, Attempt, Person)
+        .join(AttemptQuestion.version)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(Person, Person.id == Attempt.person_id)
+        .outerjoin(Person.role_rows)
+        .where(AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.slot.in_(slots),
+               Attempt.person_id == person_id)
+        .options(contains_eager(AttemptQuestion.version), contains_eager(Person.role_rows))
+    ).unique().all()
+    if len(found) != len(slots):
+        return None
+    attempt, person = found[0][1], found[0][2]
+    now = clock.now()
+    if attempt.state != "in_progress" or (attempt.deadline_at is not None
+                                          and now >= attempt.deadline_at):
+        return None
+    by_slot = {aq.slot: aq for aq, _attempt, _person in found}
+    changes: list[tuple[AttemptQuestion, dict | None]] = []
+    for answer in answers:
+        aq = by_slot[answer.slot]
+        try:
+            response = normalise_response(aq, answer.raw)
+        except DomainError:
+            return None
+        if response == aq.response:
+            continue
+        if answer.sequence != aq.sequence:
+            return None
+        changes.append((aq, response))
+
+    def write() -> dict[int, int]:
+        for aq, response in sorted(changes, key=lambda change: change[0].slot):
+            stored = session.scalar(_guarded_update(attempt.id, aq, response, now))
+            if stored is None:
+                raise SaveRaced()
+            set_committed_value(aq, "response", response)
+            set_committed_value(aq, "sequence", stored)
+            set_committed_value(aq, "saved_at", now)
+        return {answer.slot: by_slot[answer.slot].sequence for answer in answers}
+
+    return QuickSave(person, write)
+
+
+def _guarded_update(attempt_id: int, aq: AttemptQuestion, response: dict | None,
+                    now: datetime):
+    """UPDATE the answer only if its sequence is still the one read and the attempt is still
+    open, RETURNING the new sequence (no row: something changed meanwhile). On PostgreSQL
+    the attempt is locked FOR SHARE by the same statement: a submit (which locks it for
+    update) either waits for this save to commit and grades it, or finishes first and this
+    statement, re-checking the attempt once the submit commits, writes nothing."""
+    table = AttemptQuestion.__table__
+    still_open = select(Attempt.id).where(
+        Attempt.id == attempt_id, Attempt.state == "in_progress",
+        or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > now)).with_for_update(read=True)
+    return (update(table)
+            .where(table.c.id == aq.id, table.c.sequence == aq.sequence, exists(still_open))
+            .values(response=response, sequence=table.c.sequence + 1, saved_at=now)
+            .returning(table.c.sequence))
 
 
 # Submitting
