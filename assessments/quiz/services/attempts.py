@@ -28,10 +28,11 @@ finish, and nothing else changed).
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -400,16 +401,8 @@ def quick_save(session, person_id: int, attempt_id: int, answers: list[PostedAns
     slots = sorted({answer.slot for answer in answers})
     if not answers or len(slots) != len(answers):
         return None
-    found = session.execute(
-        select(AttemptQuestion, Attempt, Person)
-        .join(AttemptQuestion.version)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .join(Person, Person.id == Attempt.person_id)
-        .outerjoin(Person.role_rows)
-        .where(AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.slot.in_(slots),
-               Attempt.person_id == person_id)
-        .options(contains_eager(AttemptQuestion.version), contains_eager(Person.role_rows))
-    ).unique().all()
+    found = session.execute(_quick_read(), {
+        "q_attempt": attempt_id, "q_slots": slots, "q_person": person_id}).unique().all()
     if len(found) != len(slots):
         return None
     attempt, person = found[0][1], found[0][2]
@@ -433,7 +426,8 @@ def quick_save(session, person_id: int, attempt_id: int, answers: list[PostedAns
 
     def write() -> dict[int, int]:
         for aq, response in sorted(changes, key=lambda change: change[0].slot):
-            stored = session.scalar(_guarded_update(attempt.id, aq, response, now))
+            stored = session.scalar(_guarded_update_statement(),
+                                    _guarded_update(attempt.id, aq, response, now))
             if stored is None:
                 raise SaveRaced()
             set_committed_value(aq, "response", response)
@@ -444,20 +438,46 @@ def quick_save(session, person_id: int, attempt_id: int, answers: list[PostedAns
     return QuickSave(person, write)
 
 
+@cache
+def _quick_read():
+    # Built once: on the hottest request, building the expression costs more than the
+    # database's answer (the compiled SQL is cached by SQLAlchemy either way).
+    return (select(AttemptQuestion, Attempt, Person)
+            .join(AttemptQuestion.version)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .join(Person, Person.id == Attempt.person_id)
+            .outerjoin(Person.role_rows)
+            .where(AttemptQuestion.attempt_id == bindparam("q_attempt"),
+                   AttemptQuestion.slot.in_(bindparam("q_slots", expanding=True)),
+                   Attempt.person_id == bindparam("q_person"))
+            .options(contains_eager(AttemptQuestion.version),
+                     contains_eager(Person.role_rows)))
+
+
 def _guarded_update(attempt_id: int, aq: AttemptQuestion, response: dict | None,
-                    now: datetime):
+                    now: datetime) -> dict:
+    """The parameters of `_guarded_update_statement` for one answer."""
+    return {"g_attempt": attempt_id, "g_id": aq.id, "g_sequence": aq.sequence,
+            "g_response": response, "g_now": now}
+
+
+@cache
+def _guarded_update_statement():
     """UPDATE the answer only if its sequence is still the one read and the attempt is still
     open, RETURNING the new sequence (no row: something changed meanwhile). On PostgreSQL
     the attempt is locked FOR SHARE by the same statement: a submit (which locks it for
     update) either waits for this save to commit and grades it, or finishes first and this
     statement, re-checking the attempt once the submit commits, writes nothing."""
     table = AttemptQuestion.__table__
+    now = bindparam("g_now", type_=table.c.saved_at.type)
     still_open = select(Attempt.id).where(
-        Attempt.id == attempt_id, Attempt.state == "in_progress",
+        Attempt.id == bindparam("g_attempt"), Attempt.state == "in_progress",
         or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > now)).with_for_update(read=True)
     return (update(table)
-            .where(table.c.id == aq.id, table.c.sequence == aq.sequence, exists(still_open))
-            .values(response=response, sequence=table.c.sequence + 1, saved_at=now)
+            .where(table.c.id == bindparam("g_id"),
+                   table.c.sequence == bindparam("g_sequence"), exists(still_open))
+            .values(response=bindparam("g_response", type_=table.c.response.type),
+                    sequence=table.c.sequence + 1, saved_at=now)
             .returning(table.c.sequence))
 
 
