@@ -33,7 +33,7 @@ from functools import cache
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import bindparam, exists, func, or_, select, update
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assessments.quiz.models import (
@@ -450,7 +450,13 @@ def _quick_read():
             .where(AttemptQuestion.attempt_id == bindparam("q_attempt"),
                    AttemptQuestion.slot.in_(bindparam("q_slots", expanding=True)),
                    Attempt.person_id == bindparam("q_person"))
-            .options(contains_eager(AttemptQuestion.version),
+            # Only what the checks read (the person whole: they become current_user).
+            .options(load_only(AttemptQuestion.attempt_id, AttemptQuestion.slot,
+                               AttemptQuestion.option_order, AttemptQuestion.response,
+                               AttemptQuestion.sequence),
+                     contains_eager(AttemptQuestion.version).load_only(
+                         QuestionVersion.qtype, QuestionVersion.data),
+                     load_only(Attempt.person_id, Attempt.state, Attempt.deadline_at),
                      contains_eager(Person.role_rows)))
 
 

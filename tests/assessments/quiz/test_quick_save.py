@@ -81,6 +81,7 @@ def test_an_unchanged_answer_reposted_is_one_statement(db, taking, count_queries
     assert counter.count == 1
 
 
+@pytest.mark.commits  # on PostgreSQL, the save's statements each commit on their own
 def test_a_replayed_older_answer_is_refused(db, taking):
     client, attempt_id = taking
     aq = _slots(db, attempt_id)["refund-days"]
