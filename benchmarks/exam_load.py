@@ -2,6 +2,7 @@
 save every answer through the autosave endpoint, and submit — against gunicorn, as deployed.
 
     python benchmarks/exam_load.py [--agents 200] [--workers 4] [--threads 1] [--think 2.0]
+                                   [--kill-every SECONDS] [--in-process-only]
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/exam_load.py
 
 Works in a throwaway database (a fresh SQLite file, or a scratch database on the PostgreSQL
@@ -15,6 +16,16 @@ database afterwards: one attempt per agent, every acknowledged answer stored exa
 (lost), no question saved more often than it was answered (duplicated), every attempt graded.
 Prints the floor (GET /healthz one at a time against the same server) measured in the same
 run. Exit status 1 when anything was lost, duplicated or failed.
+
+Before the load, in-process: PROBES more agents each save every answer of their own attempt
+with the app in this process (CSRF on, as deployed), and the script reports the server CPU
+per save (thread time inside the WSGI call, the test client's work excluded) and the SQL
+statements per save (transaction control not counted), beside the same figures for
+GET /healthz in the same run. `--in-process-only` prints just those.
+
+`--kill-every N` SIGKILLs one gunicorn worker every N seconds during the load (gunicorn starts
+another); agents send a request again when its connection breaks, as the page's script does,
+and the same checks must hold: nothing acknowledged is lost, nothing saved twice.
 """
 
 import argparse
@@ -23,6 +34,7 @@ import json
 import os
 import random
 import re
+import signal
 import statistics
 import sys
 import time
@@ -146,6 +158,7 @@ class Agent:
     acknowledged: dict[int, object] = field(default_factory=dict)  # slot → expected response
     attempt_id: int | None = None
     started_at: float = 0.0
+    retried: int = 0  # requests sent again after the connection broke (a worker killed)
 
 
 class Browser:
@@ -194,6 +207,24 @@ class Browser:
         return status, location, data.decode(), elapsed
 
 
+TRANSPORT_ERRORS = (ConnectionError, asyncio.IncompleteReadError, OSError)
+
+
+async def send(agent: Agent, browser: Browser, method: str, path: str, fields=None,
+               headers=None):
+    """A request, sent again (as the page's script does on its next save) when the connection
+    breaks before an answer: a worker killed mid-request. Every request the agent retries is
+    safe to repeat: starting resumes the open attempt, a save of the same answer with the
+    same sequence is "unchanged", a second submit changes nothing."""
+    for _try in range(5):
+        try:
+            return await browser.request(method, path, fields, headers)
+        except TRANSPORT_ERRORS:
+            agent.retried += 1
+            await asyncio.sleep(0.5)
+    return await browser.request(method, path, fields, headers)
+
+
 async def run_agent(agent: Agent, port: int, exam_id: int, barrier: asyncio.Barrier,
                     think: float, seed: int) -> None:
     rng = random.Random(seed)
@@ -212,15 +243,15 @@ async def run_agent(agent: Agent, port: int, exam_id: int, barrier: asyncio.Barr
     if agent.errors:
         return
     try:
-        status, location, _, elapsed = await browser.request(
-            "POST", f"/quizzes/{exam_id}/start", {"csrf_token": token})
+        status, location, _, elapsed = await send(
+            agent, browser, "POST", f"/quizzes/{exam_id}/start", {"csrf_token": token})
         agent.timings["start"].append(elapsed)
         match = re.search(r"/attempts/(\d+)$", location)
         if status != 302 or not match:
             agent.errors.append(f"start: {status} {location}")
             return
         agent.attempt_id = int(match.group(1))
-        status, _, page, _ = await browser.request("GET", f"/attempts/{agent.attempt_id}")
+        status, _, page, _ = await send(agent, browser, "GET", f"/attempts/{agent.attempt_id}")
         agent.started_at = time.perf_counter()
         token = TOKEN.search(page).group(1)
         parser = AttemptPage()
@@ -231,16 +262,17 @@ async def run_agent(agent: Agent, port: int, exam_id: int, barrier: asyncio.Barr
             fields, expected = choose(slot, question, rng)
             fields[f"seq{slot}"] = question["seq"]
             agent.save_moments.append(time.perf_counter())
-            status, _, body, elapsed = await browser.request(
-                "POST", f"/attempts/{agent.attempt_id}/autosave", fields,
+            status, _, body, elapsed = await send(
+                agent, browser, "POST", f"/attempts/{agent.attempt_id}/autosave", fields,
                 {"X-CSRFToken": token, "Accept": "application/json"})
             agent.timings["save"].append(elapsed)
             if status == 200 and json.loads(body)["ok"]:
                 agent.acknowledged[slot] = expected
             else:
                 agent.errors.append(f"save {slot}: {status} {body[:120]}")
-        status, _, _, elapsed = await browser.request(
-            "POST", f"/attempts/{agent.attempt_id}/submit", {"csrf_token": token})
+        status, _, _, elapsed = await send(
+            agent, browser, "POST", f"/attempts/{agent.attempt_id}/submit",
+            {"csrf_token": token})
         agent.timings["submit"].append(elapsed)
         if status != 302:
             agent.errors.append(f"submit: {status}")
@@ -248,14 +280,53 @@ async def run_agent(agent: Agent, port: int, exam_id: int, barrier: asyncio.Barr
         agent.errors.append(f"{type(error).__name__}: {error}")
 
 
-async def run_agents(agents: list[Agent], port: int, exam_id: int, think: float) -> float:
-    """Every agent signs in, then all start together; returns the seconds from the start."""
+def gunicorn_workers(port: int) -> list[int]:
+    """The worker processes of the gunicorn listening on `port` (children of its master)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"gunicorn" in command and f"127.0.0.1:{port}".encode() in command:
+            with open(f"/proc/{entry}/task/{entry}/children") as f:
+                return [int(pid) for pid in f.read().split()]
+    return []
+
+
+async def kill_workers(port: int, every: float, done: asyncio.Event, kills: list[int]) -> None:
+    """SIGKILL one gunicorn worker every `every` seconds until `done` (gunicorn starts a new
+    one); the pids killed go into `kills`."""
+    rng = random.Random(11)
+    while not done.is_set():
+        try:
+            await asyncio.wait_for(done.wait(), timeout=every)
+        except TimeoutError:
+            workers = gunicorn_workers(port)
+            if workers:
+                victim = rng.choice(workers)
+                os.kill(victim, signal.SIGKILL)
+                kills.append(victim)
+
+
+async def run_agents(agents: list[Agent], port: int, exam_id: int, think: float,
+                     kill_every: float = 0.0, kills: list[int] | None = None) -> float:
+    """Every agent signs in, then all start together; returns the seconds from the start.
+    With `kill_every`, a worker is killed that often while they work."""
     barrier = asyncio.Barrier(len(agents) + 1)
     tasks = [asyncio.create_task(run_agent(agent, port, exam_id, barrier, think, n))
              for n, agent in enumerate(agents)]
     await barrier.wait()
     started = time.perf_counter()
+    done = asyncio.Event()
+    killer = asyncio.create_task(kill_workers(port, kill_every, done, kills)) \
+        if kill_every else None
     await asyncio.gather(*tasks)
+    done.set()
+    if killer is not None:
+        await killer
     return time.perf_counter() - started
 
 
@@ -407,6 +478,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds between answers (0: flat out)")
+    parser.add_argument("--kill-every", type=float, default=0.0,
+                        help="SIGKILL a gunicorn worker every this many seconds (0: never)")
     parser.add_argument("--in-process-only", action="store_true",
                         help="only the in-process CPU and statement figures (no server)")
     args = parser.parse_args()
@@ -423,7 +496,9 @@ def main() -> int:
             floor = http_floor(port)
             agents = [Agent(f"agent{n}@load.example") for n in range(args.agents)]
             load_before = os.getloadavg()[0]
-            elapsed = asyncio.run(run_agents(agents, port, exam_id, args.think))
+            kills: list[int] = []
+            elapsed = asyncio.run(run_agents(agents, port, exam_id, args.think,
+                                             args.kill_every, kills))
             load_after = os.getloadavg()[0]
         checked = check_database(url, agents, exam_id)
     timings = {kind: [t * 1000 for a in agents for t in a.timings[kind]]
@@ -434,6 +509,10 @@ def main() -> int:
           f"threads={args.threads} think={args.think}s cpus={os.cpu_count()} "
           f"load average {load_before:.1f} before, {load_after:.1f} after (other work on the "
           "machine skews the figures)")
+    if args.kill_every:
+        print(f"workers killed (SIGKILL, one every {args.kill_every:g}s): {len(kills)}; "
+              f"requests sent again after a broken connection: "
+              f"{sum(a.retried for a in agents)}")
     print(f"elapsed={elapsed:.1f}s throughput={requests / elapsed:.0f} req/s "
           f"(saves {len(timings['save']) / elapsed:.0f}/s) errors={len(errors)}")
     for kind in ("start", "save", "submit"):

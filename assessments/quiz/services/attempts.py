@@ -17,6 +17,10 @@ The rules, in one place:
   the saved answers are submitted anyway; "abandon" ends the attempt ungraded. Whatever touches
   an overdue attempt applies this first: the learner's next request, the quiz and review pages,
   the `finish-overdue-attempts` sweeper, the assessment kind's result().
+- A save the attempt accepts (nearly every autosave) costs two SQL statements
+  (`quick_save`): one read of the posted questions, the attempt and its owner, and one
+  UPDATE per answer that checks the sequence and that the attempt is still open in the same
+  statement. Anything else (a refusal, the deadline) goes through `save_answers`.
 - Submitting twice, or from two tabs, grades once; a finished attempt never changes, except by
   a deliberate regrade or an essay grade (see grading).
 
