@@ -415,7 +415,7 @@ def measure_in_process(url: str, exam_id: int) -> InProcess:
 
 def check_database(url: str, agents: list[Agent], exam_id: int) -> dict[str, int]:
     """Compare what the server acknowledged with what the database at `url` holds."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from assessments.quiz.models import Attempt, AttemptQuestion
     from lms.core.extensions import db
@@ -423,15 +423,18 @@ def check_database(url: str, agents: list[Agent], exam_id: int) -> dict[str, int
 
     app = bench_app(url)
     with app.app_context():
+        # The load's agents only (the in-process probes' attempts stay open).
+        load_agents = Person.email.like("agent%@load.example")
         attempts = db.session.execute(
             select(Person.email, Attempt.id, Attempt.state, Attempt.score)
             .join(Attempt, Attempt.person_id == Person.id)
-            .where(Attempt.quiz_id == exam_id)).all()
+            .where(Attempt.quiz_id == exam_id, load_agents)).all()
         per_person: dict[str, list] = {}
         for email, attempt_id, state, score in attempts:
             per_person.setdefault(email, []).append((attempt_id, state, score))
         stored = {(aq.attempt_id, aq.slot): aq for aq in db.session.scalars(
-            select(AttemptQuestion).join(Attempt).where(Attempt.quiz_id == exam_id))}
+            select(AttemptQuestion).join(Attempt).join(Person, Person.id == Attempt.person_id)
+            .where(Attempt.quiz_id == exam_id, load_agents))}
         lost = duplicated = sent = 0
         for agent in agents:
             for slot, expected in agent.acknowledged.items():
@@ -453,7 +456,7 @@ def check_database(url: str, agents: list[Agent], exam_id: int) -> dict[str, int
             "not_finished": sum(1 for row in attempts if row.state != "finished"),
             "not_graded": sum(1 for row in attempts if row.score is None),
             "max_sequence": max((aq.sequence for aq in stored.values()), default=0),
-            "questions": db.session.scalar(select(func.count()).select_from(AttemptQuestion)),
+            "questions": len(stored),
         }
         db.session.remove()
         db.engine.dispose()
