@@ -1,7 +1,6 @@
 """Forms for signing in, accounts, people and teams."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.core.forms import OptionalIdField, choices
+from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.models import ROLES
 
 ROLE_LABELS = {
@@ -28,12 +27,12 @@ ROLE_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Email or employee ID"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
@@ -42,7 +41,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -50,7 +49,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=[])
 
 
@@ -59,7 +58,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     employee_id = StringField(_l("Employee ID"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
@@ -80,16 +79,16 @@ class PersonForm(FlaskForm):
     )
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
     parent_id = OptionalIdField(_l("Part of department"))
     active = BooleanField(_l("Active"), default=True)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])

@@ -16,12 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import Form, apply_domain_error, choices
 from lms.core.i18n import LANGUAGE_NAMES
 from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
@@ -324,7 +323,7 @@ def import_people():
     form = ImportForm()
     max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]
     if request.method == "POST" and request.form.get("confirm") == "1":
-        if not FlaskForm().validate_on_submit():
+        if not Form().validate_on_submit():
             abort(400)
         text = request.form.get("csv_text", "")
         if _decoded_csv(form, text.encode("utf-8"), max_bytes) is None:
@@ -343,7 +342,7 @@ def import_people():
             plan = onboarding.plan_import(db.session, text)
             db.session.rollback()
             return render_template("people/import.html", form=form, plan=plan, text=text,
-                                   confirm_form=FlaskForm())
+                                   confirm_form=Form())
     return render_form("people/import.html", form, plan=None)
 
 
