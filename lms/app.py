@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import cli as shell_cli
@@ -19,6 +20,7 @@ from lms.core.fonts import INSTALL_COMMAND
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.pdf import MissingGlyphs
 from lms.core.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
+from lms.people import signed_in
 from lms.people.forms import ROLE_LABELS
 from lms.people.models import ROLES, Person
 from lms.system.services.alerts import report_missing_font
@@ -118,12 +120,16 @@ def _warn_about_fonts(app: Flask) -> None:
 
 
 def _load_user(session_id: str):
-    """Flask-Login loader: the session holds "id:version"; a stale version ends the session."""
-    person_id, _, version = session_id.partition(":")
-    if not person_id.isdigit() or not version.isdigit():
+    """Flask-Login loader: the session holds "id:version"; a stale version ends the session.
+    One statement (the person and their roles), or none when the request already loaded the
+    person (`lms.people.signed_in.offer`)."""
+    parsed = signed_in.parse_session_id(session_id)
+    if parsed is None:
         return None
-    person = db.session.get(Person, int(person_id))
-    if person is None or not person.active or person.session_version != int(version):
+    person_id, version = parsed
+    person = signed_in.offered(person_id) or db.session.get(
+        Person, person_id, options=[joinedload(Person.role_rows)])
+    if person is None or not person.active or person.session_version != version:
         return None
     return person
 

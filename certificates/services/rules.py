@@ -33,6 +33,8 @@ from certificates.models import (
 from courses.models import Course, Enrollment, PathCourse
 from lms.competencies.models import Competency, MatrixRequirement
 from lms.competencies.services.evidence import profiles
+from lms.core import clock
+from lms.core.database import insert_if_absent
 from lms.core.i18n import ZH
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.paths.models import CertificationPath
@@ -108,19 +110,35 @@ def digest_of(document: dict) -> str:
 
 def rules_version(session, path: CertificationPath, document: dict | None = None) -> RulesVersion:
     """The version of `path`'s current rules: the existing one with the same content, or a new
-    number (flushed)."""
+    number. Safe against a concurrent writer creating the same version (two people finishing
+    their first exam at the same moment): the later one uses the earlier one's row."""
     document = document if document is not None else snapshot(session, path)
     digest = digest_of(document)
-    found = session.scalar(select(RulesVersion).where(RulesVersion.path_id == path.id,
-                                                      RulesVersion.digest == digest))
-    if found is not None:
-        return found
-    number = (session.scalar(select(func.max(RulesVersion.number))
-                             .where(RulesVersion.path_id == path.id)) or 0) + 1
-    version = RulesVersion(path_id=path.id, number=number, digest=digest, snapshot=document)
-    session.add(version)
-    session.flush()
-    return version
+    found = _version_with_digest(session, path.id, digest)
+    for _try in range(CREATE_TRIES):
+        if found is not None:
+            return found
+        number = (session.scalar(select(func.max(RulesVersion.number))
+                                 .where(RulesVersion.path_id == path.id)) or 0) + 1
+        # Nothing is inserted when another transaction created this digest (or took this
+        # number for other rules) first; the select then finds its row, or the next number
+        # is tried.
+        insert_if_absent(session.connection(), RulesVersion.__table__, {
+            "path_id": path.id, "number": number, "digest": digest, "snapshot": document,
+            "created_at": clock.now()})
+        found = _version_with_digest(session, path.id, digest)
+    if found is None:
+        raise RuntimeError(f"rules version of path {path.id}: {CREATE_TRIES} numbers taken "
+                           "by concurrent writers")
+    return found
+
+
+CREATE_TRIES = 5
+
+
+def _version_with_digest(session, path_id: int, digest: str) -> RulesVersion | None:
+    return session.scalar(select(RulesVersion).where(RulesVersion.path_id == path_id,
+                                                     RulesVersion.digest == digest))
 
 
 @dataclass

@@ -99,6 +99,16 @@ def upsert(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
                        rows)
 
 
+def insert_if_absent(connection, table, row: dict) -> bool:
+    """Insert `row` into `table` unless it would break one of the table's unique constraints;
+    True when it was inserted. One INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL:
+    of two transactions racing to create the same row, the later one waits for the earlier to
+    commit and then inserts nothing, instead of failing with an IntegrityError."""
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return connection.execute(insert(table).values(**row).on_conflict_do_nothing()) \
+        .rowcount == 1
+
+
 # Above this many keys one table lock replaces the per-key locks (a backfill or check-derived
 # --fix of everyone would otherwise exhaust PostgreSQL's lock table).
 MANY_KEYS = 100

@@ -17,6 +17,10 @@ The rules, in one place:
   the saved answers are submitted anyway; "abandon" ends the attempt ungraded. Whatever touches
   an overdue attempt applies this first: the learner's next request, the quiz and review pages,
   the `finish-overdue-attempts` sweeper, the assessment kind's result().
+- A save the attempt accepts (nearly every autosave) costs two SQL statements
+  (`quick_save`): one read of the posted questions, the attempt and its owner, and one
+  UPDATE per answer that checks the sequence and that the attempt is still open in the same
+  statement. Anything else (a refusal, the deadline) goes through `save_answers`.
 - Submitting twice, or from two tabs, grades once; a finished attempt never changes, except by
   a deliberate regrade or an essay grade (see grading).
 
@@ -28,11 +32,13 @@ finish, and nothing else changed).
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assessments.quiz.models import (
     Attempt,
@@ -360,6 +366,129 @@ def save_answers(session, person: Person, attempt_id: int,
         aq.saved_at = now
     session.flush()
     return {answer.slot: by_slot[answer.slot].sequence for answer in answers}
+
+
+# The quick save: what nearly every autosave is
+
+
+class SaveRaced(DomainError):
+    """A quick save's write found the answer or the attempt changed since it read them
+    (another tab's save, a submit, the deadline): nothing may be kept from this transaction;
+    roll back and save with `save_answers`, which decides and says why."""
+
+    def __init__(self):
+        super().__init__(_("Your answer could not be saved; please try again."))
+
+
+@dataclass(frozen=True)
+class QuickSave:
+    """A quick save's outcome: the attempt's owner as read with the answers (for the caller
+    to confirm as the signed-in person before anything is written) and a `write()` that
+    stores the answers and returns {slot: new sequence}."""
+
+    person: Person
+    write: object  # () -> dict[int, int]
+
+
+def quick_save(session, person_id: int, attempt_id: int, answers: list[PostedAnswer]) \
+        -> QuickSave | None:
+    """Prepare a save that `save_answers` would accept, in one read: the posted slots with
+    their question versions, the attempt and its owner (who must be `person_id`, with their
+    roles). `write()` then sends one UPDATE per changed answer, which also checks the
+    sequence and that the attempt is still open (locking it against a submit on PostgreSQL)
+    in the same statement; it raises SaveRaced when that finds otherwise.
+
+    Returns None, having written and locked nothing, for anything `save_answers` would refuse
+    or has more to do for (another person's attempt, a question not in it, an invalid
+    answer, a stale sequence, a finished or overdue attempt): the caller then uses
+    `save_answers`, which refuses with its audit entry or applies the deadline."""
+    slots = sorted({answer.slot for answer in answers})
+    if not answers or len(slots) != len(answers):
+        return None
+    found = session.execute(_quick_read(), {
+        "q_attempt": attempt_id, "q_slots": slots, "q_person": person_id}).unique().all()
+    if len(found) != len(slots):
+        return None
+    attempt, person = found[0][1], found[0][2]
+    now = clock.now()
+    if attempt.state != "in_progress" or (attempt.deadline_at is not None
+                                          and now >= attempt.deadline_at):
+        return None
+    by_slot = {aq.slot: aq for aq, _attempt, _person in found}
+    changes: list[tuple[AttemptQuestion, dict | None]] = []
+    for answer in answers:
+        aq = by_slot[answer.slot]
+        try:
+            response = normalise_response(aq, answer.raw)
+        except DomainError:
+            return None
+        if response == aq.response:
+            continue
+        if answer.sequence != aq.sequence:
+            return None
+        changes.append((aq, response))
+
+    def write() -> dict[int, int]:
+        for aq, response in sorted(changes, key=lambda change: change[0].slot):
+            stored = session.scalar(_guarded_update_statement(),
+                                    _guarded_update(attempt.id, aq, response, now))
+            if stored is None:
+                raise SaveRaced()
+            set_committed_value(aq, "response", response)
+            set_committed_value(aq, "sequence", stored)
+            set_committed_value(aq, "saved_at", now)
+        return {answer.slot: by_slot[answer.slot].sequence for answer in answers}
+
+    return QuickSave(person, write)
+
+
+@cache
+def _quick_read():
+    # Built once: on the hottest request, building the expression costs more than the
+    # database's answer (the compiled SQL is cached by SQLAlchemy either way).
+    return (select(AttemptQuestion, Attempt, Person)
+            .join(AttemptQuestion.version)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .join(Person, Person.id == Attempt.person_id)
+            .outerjoin(Person.role_rows)
+            .where(AttemptQuestion.attempt_id == bindparam("q_attempt"),
+                   AttemptQuestion.slot.in_(bindparam("q_slots", expanding=True)),
+                   Attempt.person_id == bindparam("q_person"))
+            # Only what the checks read (the person whole: they become current_user).
+            .options(load_only(AttemptQuestion.attempt_id, AttemptQuestion.slot,
+                               AttemptQuestion.option_order, AttemptQuestion.response,
+                               AttemptQuestion.sequence),
+                     contains_eager(AttemptQuestion.version).load_only(
+                         QuestionVersion.qtype, QuestionVersion.data),
+                     load_only(Attempt.person_id, Attempt.state, Attempt.deadline_at),
+                     contains_eager(Person.role_rows)))
+
+
+def _guarded_update(attempt_id: int, aq: AttemptQuestion, response: dict | None,
+                    now: datetime) -> dict:
+    """The parameters of `_guarded_update_statement` for one answer."""
+    return {"g_attempt": attempt_id, "g_id": aq.id, "g_sequence": aq.sequence,
+            "g_response": response, "g_now": now}
+
+
+@cache
+def _guarded_update_statement():
+    """UPDATE the answer only if its sequence is still the one read and the attempt is still
+    open, RETURNING the new sequence (no row: something changed meanwhile). On PostgreSQL
+    the attempt is locked FOR SHARE by the same statement: a submit (which locks it for
+    update) either waits for this save to commit and grades it, or finishes first and this
+    statement, re-checking the attempt once the submit commits, writes nothing."""
+    table = AttemptQuestion.__table__
+    now = bindparam("g_now", type_=table.c.saved_at.type)
+    still_open = select(Attempt.id).where(
+        Attempt.id == bindparam("g_attempt"), Attempt.state == "in_progress",
+        or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > now)).with_for_update(read=True)
+    return (update(table)
+            .where(table.c.id == bindparam("g_id"),
+                   table.c.sequence == bindparam("g_sequence"), exists(still_open))
+            .values(response=bindparam("g_response", type_=table.c.response.type),
+                    sequence=table.c.sequence + 1, saved_at=now)
+            .returning(table.c.sequence))
 
 
 # Submitting
