@@ -84,13 +84,14 @@ def test_a_passed_exam_leaves_the_list(app, db, demo_org, monkeypatch):
 
 def test_mentor_sees_grading_due_at_the_feedback_deadline(app, db, client, auth, demo_org):
     mentor = demo_org["mentor"]
-    grading = [i for i in _items(app, db, mentor) if "/grade" in i.url]
+    grading = [i for i in _items(app, db, mentor)
+               if "/grade" in i.url and not i.title.startswith("Play the customer")]
     assert grading, "the demo mentor has submissions to grade"
     assert all(i.due is not None for i in grading)
     # Past the deadline the same item is overdue and comes first.
     later = max(i.due for i in grading) + timedelta(hours=1)
     items = _items(app, db, mentor, now=later)
-    assert items[0].overdue and "/grade" in items[0].url
+    assert items[0].overdue and items[0].url in {i.url for i in grading}
     _login(auth, mentor)
     assert client.get(grading[0].url).status_code == 200
 
