@@ -36,6 +36,7 @@ PACKAGES = (
     "lms.paths",
     "lms.notifications",
     "lms.system",
+    "lms.kpis",
     "courses",
     "assessments.quiz",
     "assessments.roleplay",
