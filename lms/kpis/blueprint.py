@@ -13,5 +13,7 @@ add_rules(bp, {"views": views}, """
     GET       /admin/kpis                     views.admin_kpis
     GET POST  /admin/kpis/new                 views.kpi_form  kpi_id=None
     GET POST  /admin/kpis/<int:kpi_id>/edit   views.kpi_form
+    GET POST  /admin/kpis/requirements        views.kpi_requirements
+    POST      /admin/kpis/requirements/<int:requirement_id>/remove  views.kpi_requirement_remove
     GET POST  /kpis/import                    views.import_kpis
 """)

@@ -57,3 +57,11 @@ class KpiImportForm(FlaskForm):
     file = FileField(_l("KPI file (CSV in UTF-8, or XLSX)"), validators=[FileRequired()])
     reason = StringField(_l("Why (required when stored values are replaced)"),
                          validators=[Optional(), Length(max=500)])
+
+
+class KpiRequirementForm(FlaskForm):
+    path_id = SelectField(_l("Certification path"), coerce=int)
+    kpi_id = SelectField(_l("KPI"), coerce=int)
+    threshold = DecimalField(_l("Threshold (on the KPI's good side)"), places=None,
+                             validators=[InputRequired()], render_kw=NUMBER)
+    periods = IntegerField(_l("Periods in a row"), default=3, validators=[InputRequired()])

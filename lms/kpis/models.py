@@ -111,3 +111,21 @@ class KpiValue(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     kpi: Mapped[KpiDefinition] = relationship()
+
+
+class KpiRequirement(db.Model):
+    """A certification rule of a path on performance: the KPI at or beyond `threshold` (on
+    its good side) for `periods` periods in a row, the latest of them the current or the
+    previous period (e.g. senior agent: CSAT ≥ 90 for 3 months)."""
+
+    __tablename__ = "kpi_requirement"
+    __table_args__ = (UniqueConstraint("path_id", "kpi_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("certification_path.id",
+                                                    ondelete="CASCADE"))
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi_definition.id", ondelete="CASCADE"))
+    threshold: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    periods: Mapped[int] = mapped_column(default=3)
+
+    kpi: Mapped[KpiDefinition] = relationship()
+    path = relationship("CertificationPath")

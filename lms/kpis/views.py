@@ -12,18 +12,51 @@ from sqlalchemy import select
 
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, load_translations
+from lms.core.forms import apply_domain_error, choices, load_translations
 from lms.core.policy import require
 from lms.core.requests import INVALID_FORM, render_form, unit_of_work
-from lms.kpis.forms import KpiForm, KpiImportForm
-from lms.kpis.models import KpiDefinition, KpiImport
-from lms.kpis.services import definitions, values
+from lms.kpis.forms import KpiForm, KpiImportForm, KpiRequirementForm
+from lms.kpis.models import KpiDefinition, KpiImport, KpiRequirement
+from lms.kpis.services import definitions, requirements, values
+from lms.paths.models import CertificationPath
 
 
 @require("kpis.manage")
 def admin_kpis():
     return render_template("kpis/admin_list.html",
                            kpis=definitions.ordered_kpis(db.session, include_inactive=True))
+
+
+@require("kpis.manage")
+def kpi_requirements():
+    """The certification rules on KPIs, path by path, and a form to add or change one."""
+    form = KpiRequirementForm()
+    paths = list(db.session.scalars(select(CertificationPath).order_by(
+        CertificationPath.position, CertificationPath.code)))
+    kpis = definitions.ordered_kpis(db.session)
+    form.path_id.choices = choices((p.id, p.tr("name")) for p in paths)
+    form.kpi_id.choices = choices((k.id, k.tr("name")) for k in kpis)
+    if form.validate_on_submit():
+        path = db.get_or_404(CertificationPath, form.path_id.data)
+        kpi = db.get_or_404(KpiDefinition, form.kpi_id.data)
+        if unit_of_work(requirements.save_requirement, db.session, current_user, path, kpi,
+                        form.threshold.data, form.periods.data, form=form):
+            flash(_("The rule has been saved; the path's people are evaluated against it "
+                    "from their next result."), "success")
+            return redirect(url_for("kpis.kpi_requirements"))
+    rules = list(db.session.scalars(select(KpiRequirement).order_by(KpiRequirement.path_id,
+                                                                   KpiRequirement.id)))
+    return render_form("kpis/requirements.html", form, rules=rules, remove_form=FlaskForm())
+
+
+@require("kpis.manage")
+def kpi_requirement_remove(requirement_id: int):
+    requirement = db.get_or_404(KpiRequirement, requirement_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if unit_of_work(requirements.remove_requirement, db.session, current_user, requirement):
+        flash(_("The rule has been removed."), "success")
+    return redirect(url_for("kpis.kpi_requirements"))
 
 
 @require("kpis.manage")

@@ -154,9 +154,14 @@ def api_records(rows: list) -> list[tuple[int, dict]]:
         if not isinstance(row, dict) or set(row) - set(COLUMNS):
             records.append((index, {"__shape__": True}))
             continue
-        records.append((index, {c: "" if row.get(c) is None else str(row[c])[:FIELD_MAX + 1]
-                                for c in COLUMNS}))
+        records.append((index, {c: _text(row.get(c)) for c in COLUMNS}))
     return records
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value[:FIELD_MAX + 1] if isinstance(value, str) else str(value)[:FIELD_MAX + 1]
 
 
 # Checking
@@ -172,8 +177,9 @@ def check_rows(session, records: Iterable[tuple[int, dict]],
     kpis = {k.code.upper(): k for k in session.scalars(select(KpiDefinition))}
     people = _people(session, {str(v.get("employee_id", "")).strip() for _n, v in records})
     seen: dict[tuple[int, int, date], int] = {}
+    starts: dict[tuple[str, str], date | str] = {}   # (period kind, text) → start or problem
     for line, values in records:
-        problems = _problems(values, kpis, people, today)
+        problems = _problems(values, kpis, people, today, starts)
         if isinstance(problems, KpiRow):
             row = problems
             row.line = line
@@ -204,7 +210,23 @@ def _people(session, employee_ids: set[str]) -> dict[str, tuple[int, bool]]:
     return found
 
 
-def _problems(values: dict, kpis: dict, people: dict, today: date) -> KpiRow | list[str]:
+def _start(text: str, period: str, today: date, starts: dict) -> date | str:
+    """The first day of the period `text` names, or why it cannot be used (remembered in
+    `starts`: a batch names a handful of periods many times)."""
+    key = (period, text)
+    if key not in starts:
+        try:
+            start = periods.parse(text, period)
+        except DomainError as error:
+            starts[key] = error.message
+        else:
+            starts[key] = start if start <= periods.current(today, period) else _(
+                "The period %(period)s has not begun yet.", period=text)
+    return starts[key]
+
+
+def _problems(values: dict, kpis: dict, people: dict, today: date,
+              starts: dict) -> KpiRow | list[str]:
     """The row a record makes, or what is wrong with it (every problem)."""
     if values.get("__extra__"):
         return [_("This line has more fields than the header.")]
@@ -236,14 +258,9 @@ def _problems(values: dict, kpis: dict, people: dict, today: date) -> KpiRow | l
             problems.append(_("The KPI %(code)s is deactivated.", code=kpi.code))
     start = None
     if kpi is not None and texts["period"]:
-        try:
-            start = periods.parse(texts["period"], kpi.period)
-        except DomainError as error:
-            problems.append(error.message)
-        else:
-            if start > periods.current(today, kpi.period):
-                problems.append(_("The period %(period)s has not begun yet.",
-                                  period=texts["period"]))
+        start = _start(texts["period"], kpi.period, today, starts)
+        if isinstance(start, str):
+            problems.append(start)
     value = None
     if texts["value"]:
         try:
