@@ -16,4 +16,7 @@ add_rules(bp, {"views": views}, """
     GET POST  /admin/kpis/requirements        views.kpi_requirements
     POST      /admin/kpis/requirements/<int:requirement_id>/remove  views.kpi_requirement_remove
     GET POST  /kpis/import                    views.import_kpis
+    GET       /plans                          views.plan_list
+    GET POST  /plans/<int:plan_id>            views.plan_page
+    POST      /plans/<int:plan_id>/close      views.plan_close
 """)

@@ -65,3 +65,8 @@ class KpiRequirementForm(FlaskForm):
     threshold = DecimalField(_l("Threshold (on the KPI's good side)"), places=None,
                              validators=[InputRequired()], render_kw=NUMBER)
     periods = IntegerField(_l("Periods in a row"), default=3, validators=[InputRequired()])
+
+
+class CheckinForm(FlaskForm):
+    note = TextAreaField(_l("Check-in: what was done or agreed"),
+                         validators=[DataRequired(), Length(max=4000)])

@@ -129,3 +129,48 @@ class KpiRequirement(db.Model):
 
     kpi: Mapped[KpiDefinition] = relationship()
     path = relationship("CertificationPath")
+
+
+class ImprovementPlan(db.Model):
+    """A personal improvement plan (the PDCA loop), opened when a KPI stays below its target
+    for the KPI's number of periods: the weak competencies, an owner (the mentor, else the
+    manager), a due date, check-ins; it closes when the KPI recovers or its owner closes
+    it."""
+
+    __tablename__ = "improvement_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           index=True)
+    kpi_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_definition.id",
+                                                          ondelete="SET NULL"))
+    trigger: Mapped[str] = mapped_column(String(20), default="kpi")
+    # {"values": [[period label, value], …], "target": "85"}
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    competency_ids: Mapped[list] = mapped_column(JSON, default=list)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")    # open, closed
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closed_reason: Mapped[str] = mapped_column(String(40), default="")
+
+    person = relationship("Person", foreign_keys=[person_id])
+    owner = relationship("Person", foreign_keys=[owner_id])
+    kpi: Mapped[KpiDefinition | None] = relationship()
+    checkins: Mapped[list["ImprovementCheckin"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="ImprovementCheckin.id")
+
+
+class ImprovementCheckin(db.Model):
+    """A note on a plan's progress by its owner, HR or the person's manager."""
+
+    __tablename__ = "improvement_checkin"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("improvement_plan.id", ondelete="CASCADE"),
+                                         index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    plan: Mapped[ImprovementPlan] = relationship(back_populates="checkins")
+    author = relationship("Person")

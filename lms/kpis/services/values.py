@@ -36,6 +36,7 @@ from lms.core.errors import DomainError
 from lms.core.uploads import UploadProblem, csv_records, read_text
 from lms.kpis import periods
 from lms.kpis.models import KpiCompetency, KpiDefinition, KpiImport, KpiValue
+from lms.kpis.services import plans
 from lms.kpis.signals import kpi_values_recorded
 from lms.people.models import Person
 
@@ -334,6 +335,10 @@ def import_values(session, actor, plan: KpiPlan, *, source: str, file_name: str 
     touched = {(p, start) for p, _k, start in dropped} | {
         (r.person_id, r.period_start) for r in changed}
     write_evidence(session, touched)
+    latest: dict[int, date] = {}
+    for r in changed:
+        latest[r.kpi_id] = max(latest.get(r.kpi_id, r.period_start), r.period_start)
+    plans.follow_kpis(session, latest, {r.person_id for r in changed})
     audit.record(actor, "kpi.import", record, reason=reason, source=source,
                  file_name=record.file_name, rows=record.rows, changed=len(changed),
                  replaced=replaced,
