@@ -3,7 +3,6 @@
 Forms parse types and lengths; the rules (codes, ranges, thresholds) live in the services."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,13 +14,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.core.forms import choices
+from lms.core.forms import Form, choices
 
 CHINESE = {"lang": "zh-Hans"}
 NUMBER = {"inputmode": "decimal"}
 
 
-class KpiForm(FlaskForm):
+class KpiForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)],
@@ -53,13 +52,13 @@ class KpiForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class KpiImportForm(FlaskForm):
+class KpiImportForm(Form):
     file = FileField(_l("KPI file (CSV in UTF-8, or XLSX)"), validators=[FileRequired()])
     reason = StringField(_l("Why (required when stored values are replaced)"),
                          validators=[Optional(), Length(max=500)])
 
 
-class KpiRequirementForm(FlaskForm):
+class KpiRequirementForm(Form):
     path_id = SelectField(_l("Certification path"), coerce=int)
     kpi_id = SelectField(_l("KPI"), coerce=int)
     threshold = DecimalField(_l("Threshold (on the KPI's good side)"), places=None,
@@ -67,6 +66,6 @@ class KpiRequirementForm(FlaskForm):
     periods = IntegerField(_l("Periods in a row"), default=3, validators=[InputRequired()])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(Form):
     note = TextAreaField(_l("Check-in: what was done or agreed"),
                          validators=[DataRequired(), Length(max=4000)])

@@ -7,14 +7,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.competencies.models import Competency
 from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import apply_domain_error, choices, load_translations
+from lms.core.forms import Form, apply_domain_error, choices, load_translations
 from lms.core.policy import authorize, may, require
 from lms.core.requests import INVALID_FORM, render_form, unit_of_work
 from lms.kpis.forms import CheckinForm, KpiForm, KpiImportForm, KpiRequirementForm
@@ -49,13 +48,13 @@ def kpi_requirements():
             return redirect(url_for("kpis.kpi_requirements"))
     rules = list(db.session.scalars(select(KpiRequirement).order_by(KpiRequirement.path_id,
                                                                    KpiRequirement.id)))
-    return render_form("kpis/requirements.html", form, rules=rules, remove_form=FlaskForm())
+    return render_form("kpis/requirements.html", form, rules=rules, remove_form=Form())
 
 
 @require("kpis.manage")
 def kpi_requirement_remove(requirement_id: int):
     requirement = db.get_or_404(KpiRequirement, requirement_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     if unit_of_work(requirements.remove_requirement, db.session, current_user, requirement):
         flash(_("The rule has been removed."), "success")
@@ -98,7 +97,7 @@ def import_kpis():
     form = KpiImportForm()
     max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]
     if request.method == "POST" and request.form.get("confirm") == "1":
-        if not FlaskForm().validate_on_submit():
+        if not Form().validate_on_submit():
             abort(400)
         text = request.form.get("rows_csv", "")
         file_name = request.form.get("file_name", "")[:255]
@@ -118,7 +117,7 @@ def import_kpis():
             return redirect(url_for("kpis.import_kpis"))
         return render_form("kpis/import.html", form, plan=plan, rows_csv=text,
                            file_name=file_name, error=done.error.message,
-                           confirm_form=FlaskForm(), imports=_recent_imports())
+                           confirm_form=Form(), imports=_recent_imports())
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -131,7 +130,7 @@ def import_kpis():
         db.session.rollback()
         page = render_template("kpis/import.html", form=form, plan=plan,
                                rows_csv=_rows_csv(records), file_name=upload.filename or "",
-                               confirm_form=FlaskForm(), imports=_recent_imports(),
+                               confirm_form=Form(), imports=_recent_imports(),
                                reason=form.reason.data or "")
         return page, INVALID_FORM if plan.problems else 200
     return render_form("kpis/import.html", form, plan=None, imports=_recent_imports())
@@ -177,14 +176,14 @@ def plan_page(plan_id: int):
         Competency.id.in_(plan.competency_ids or []))).all()
     return render_form("kpis/plan.html", form, plan=plan, competencies=competencies,
                        may_update=may(current_user, "plans.update", plan),
-                       close_form=FlaskForm(), today=clock.today())
+                       close_form=Form(), today=clock.today())
 
 
 @require("plans.list")
 def plan_close(plan_id: int):
     plan = _plan_or_404(plan_id)
     authorize("plans.update", plan)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     if unit_of_work(plans.close_plan, db.session, current_user, plan, "followed_up"):
         flash(_("The plan is closed."), "success")
