@@ -1,6 +1,7 @@
 """Browser journey: HR uploads a month of KPI values; the check refuses a line naming an
 unknown employee and imports nothing; the fixed file goes in, and the senior candidate's
-"what is missing" no longer asks for CSAT ≥ 90 for 3 months. The KPI screens pass the
+"what is missing" no longer asks for CSAT ≥ 90 for 3 months. Another agent's FCR drop has
+opened an improvement plan that their mentor finds and follows up. The KPI screens pass the
 accessibility checks in both languages."""
 
 import pytest
@@ -10,9 +11,16 @@ from sqlalchemy import select
 from lms.core import clock
 from lms.core.extensions import db
 from lms.kpis import periods
-from lms.kpis.models import KpiDefinition, KpiValue
+from lms.kpis.models import ImprovementPlan, KpiDefinition, KpiValue
 from lms.people.models import Person
-from tests.e2e.pages import confirm_import, flash_messages, import_problems, login_as
+from tests.e2e.pages import (
+    confirm_import,
+    flash_messages,
+    import_problems,
+    login_as,
+    sign_in,
+    switch_language,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +65,7 @@ def test_hr_uploads_kpis_and_the_senior_rule_is_met(page, app):
     _upload(page, bad, "december.csv")
     problems = import_problems(page)
     assert [line for line, _ in problems] == [3] and "X9999" in problems[0][1]
+    page.click(page.raw.get_by_role("link", name="Fix the file and upload it again"))
     _upload(page, f"employee_id,kpi,period,value\n{employee_id},CSAT,{month},93\n"
                   f"{employee_id},FCR,{month},88\n", "december.csv")
     expect(page.raw.locator("main")).to_contain_text("2 KPI values ready to import")
@@ -74,6 +83,28 @@ def test_the_kpi_admin_screens_in_both_languages(page):
                  "/kpis/import"):
         page.goto(path)
     expect(page.raw.locator("main")).to_contain_text("Recent imports")
-    page.raw.context.set_extra_http_headers({"Accept-Language": "zh-CN"})
+    switch_language(page, "简体中文")
     page.goto("/admin/kpis")
     expect(page.raw.locator("main")).to_contain_text("客户满意度")
+    page.goto("/kpis/import")
+    expect(page.raw.locator("main")).to_contain_text("最近的导入")
+
+
+def test_an_fcr_drop_opens_a_plan_that_the_mentor_sees_and_follows(page, app):
+    with app.app_context():
+        plan = db.session.scalar(select(ImprovementPlan).join(
+            Person, Person.id == ImprovementPlan.person_id).where(Person.employee_id == "E0101"))
+        agent, owner = plan.person, plan.owner
+        facts = (plan.id, agent.name, owner.email, owner.id == agent.mentor_id)
+        db.session.remove()
+    plan_id, agent_name, owner_email, owned_by_mentor = facts
+    assert owned_by_mentor
+    page.goto("/login")
+    sign_in(page, owner_email)
+    page.goto("/plans")
+    page.click(page.raw.get_by_role("link", name=agent_name))
+    assert page.path == f"/plans/{plan_id}"
+    expect(page.raw.locator("main")).to_contain_text("First-contact resolution (FCR) below target")
+    page.raw.locator("textarea[name=note]").fill("Listened to three calls together.")
+    page.click(page.raw.get_by_role("button", name="Save the check-in"))
+    expect(page.raw.locator("main")).to_contain_text("Listened to three calls together.")
