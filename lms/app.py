@@ -39,6 +39,7 @@ PACKAGES = (
     "lms.notifications",
     "lms.system",
     "lms.identity",
+    "lms.kpis",
     "courses",
     "assessments.quiz",
     "assessments.roleplay",

@@ -14,6 +14,7 @@ from lms.competencies.models import (
     ProficiencyLevel,
 )
 from lms.core.i18n import ZH
+from lms.kpis.defaults import install_kpis
 from lms.paths.models import AssessmentSlot, CertificationPath
 
 SCALE = [
@@ -204,4 +205,5 @@ def install_defaults(session) -> dict[str, CertificationPath]:
                                               competency_id=competencies[code].id,
                                               required_level=level))
     session.flush()
+    install_kpis(session)
     return paths

@@ -11,6 +11,7 @@ from assessments.review360.demo import seed_demo_cycles
 from classroom.demo import seed_demo_training
 from courses.services.content_files import import_starter_courses
 from lms.defaults import install_defaults
+from lms.kpis.demo import seed_kpis
 from lms.people.models import Person, Team
 from lms.people.services.directory import PersonData, create_person, save_team
 
@@ -135,6 +136,8 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     # Twelve months of evidence history behind the real results (the heat map's trend).
     from reports.demo import seed_evidence_history
     seed_evidence_history(session, today)
+    with evaluations_deferred(session):  # 12 months of KPIs and the senior path's KPI rules
+        seed_kpis(session, today)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),

@@ -62,5 +62,6 @@ add_rules(api_bp, {"api_views": api_views}, """
                                                                    api_views.person_certifications
     GET                             /certifications                api_views.certifications
     GET                             /framework                     api_views.framework
+    POST                            /kpis                          api_views.push_kpis
     GET HEAD POST PUT PATCH DELETE  /<path:rest>                   api_views.fallback
 """)

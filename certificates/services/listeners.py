@@ -7,13 +7,27 @@ then evaluated once at the end instead of on every result."""
 
 from contextlib import contextmanager
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from certificates.services.awards import evaluate_person
+from certificates.services.batches import queue_name
 from courses.signals import course_completed
+from lms.core.background import start_job
+from lms.core.database import writing
+from lms.core.extensions import db
 from lms.core.signals import result_recorded
+from lms.kpis.signals import kpi_values_recorded
 from lms.people.models import Person
 from lms.people.signals import tier_changed
 
 _DEFERRED = "certificates.deferred_evaluations"
+# session.info key: people a large KPI import concerned, evaluated by a job after the commit.
+_AFTER_COMMIT = "certificates.evaluate_after_commit"
+# Up to this many people a KPI import evaluates in its own transaction; a nightly push of
+# thousands is evaluated by a background job once it has committed.
+INLINE_EVALUATIONS = 200
+_JOB_SLICE = 200
 
 
 @contextmanager
@@ -56,3 +70,36 @@ def _on_course(session, person_id=None, course_id=None, **_extra) -> None:
 def _on_tier(session, actor=None, people=(), **_extra) -> None:
     for person in people:
         _evaluate(session, person.id, actor)
+
+
+@kpi_values_recorded.connect
+def _on_kpis(session, person_ids=(), **_extra) -> None:
+    if session.info.get(_DEFERRED) is not None or len(person_ids) <= INLINE_EVALUATIONS:
+        for person_id in person_ids:
+            _evaluate(session, person_id)
+        return
+    session.info.setdefault(_AFTER_COMMIT, set()).update(person_ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _start_pending_evaluations(session) -> None:
+    people = session.info.pop(_AFTER_COMMIT, None)
+    if people:
+        start_job(f"{__name__}:evaluate_people", sorted(people), queue=queue_name(),
+                  timeout_seconds=6 * 3600)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending_evaluations(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def evaluate_people(person_ids: list[int]) -> None:
+    """Background job: evaluate each of `person_ids` (committing every few hundred)."""
+    with writing():
+        for start in range(0, len(person_ids), _JOB_SLICE):
+            for person in db.session.scalars(
+                    db.select(Person).where(Person.id.in_(person_ids[start:start + _JOB_SLICE]))
+                    .order_by(Person.id)):
+                evaluate_person(db.session, person)
+            db.session.commit()

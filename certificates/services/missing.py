@@ -5,7 +5,9 @@ assessment slots and competencies are stored in English and Chinese (params "x" 
 """
 
 
-from flask_babel import format_decimal
+from decimal import Decimal
+
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from lms.core.i18n import current_language
@@ -43,9 +45,33 @@ def describe(item: dict) -> str:
         return _("%(competency)s %(level)s/%(required)s required",
                  competency=_name(params, "competency"), level=params.get("level", 0),
                  required=params.get("required", 0))
+    if code == "kpi":
+        return _kpi(params)
     if code == "prerequisite":
         return _("A valid %(path)s certificate is required", path=_name(params, "path"))
     return str(code)
+
+
+def _kpi(params: dict) -> str:
+    """"CSAT ≥ 90 % for 3 months in a row (held 1)"."""
+    target = f"{_name(params, 'kpi')} {params.get('op', '≥')} " \
+             f"{_plain(params.get('threshold', '0'))} {params.get('unit', '')}".strip()
+    num, held = int(params.get("periods", 1)), int(params.get("held", 0))
+    if params.get("period") == "week":
+        return ngettext("%(target)s for %(num)d week in a row (held %(held)d)",
+                        "%(target)s for %(num)d weeks in a row (held %(held)d)", num,
+                        target=target, held=held)
+    if params.get("period") == "quarter":
+        return ngettext("%(target)s for %(num)d quarter in a row (held %(held)d)",
+                        "%(target)s for %(num)d quarters in a row (held %(held)d)", num,
+                        target=target, held=held)
+    return ngettext("%(target)s for %(num)d month in a row (held %(held)d)",
+                    "%(target)s for %(num)d months in a row (held %(held)d)", num,
+                    target=target, held=held)
+
+
+def _plain(value) -> str:
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def describe_all(items) -> tuple[str, ...]:

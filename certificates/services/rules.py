@@ -37,6 +37,8 @@ from lms.core import clock
 from lms.core.database import insert_if_absent
 from lms.core.i18n import ZH
 from lms.core.kinds import UnknownAssessmentKind, get_kind
+from lms.kpis.models import KpiDefinition
+from lms.kpis.services import requirements as kpi_requirements
 from lms.paths.models import CertificationPath
 
 HUNDRED = Decimal(100)
@@ -76,7 +78,11 @@ def snapshot(session, path: CertificationPath) -> dict:
                              .order_by(RecertificationSlot.position,
                                        RecertificationSlot.code)).all()
     prerequisite = path.prerequisite
-    return {
+    kpis = [{"id": r.kpi.id, "code": r.kpi.code, "name": r.kpi.name,
+             "name_zh": _zh(r.kpi, "name"), "unit": r.kpi.unit, "direction": r.kpi.direction,
+             "period": r.kpi.period, "threshold": _mark(r.threshold), "periods": r.periods}
+            for r in kpi_requirements.for_path(session, path.id)]
+    document = {
         "path": path.code,
         "validity_months": path.validity_months,
         "prerequisite": None if prerequisite is None else {
@@ -100,6 +106,9 @@ def snapshot(session, path: CertificationPath) -> dict:
                        "pass_mark": _mark(s.pass_mark)} for s in recert],
         },
     }
+    if kpis:  # only then: the documents (and versions) of paths without KPI rules stay as they were
+        document["kpis"] = kpis
+    return document
 
 
 def digest_of(document: dict) -> str:
@@ -261,6 +270,18 @@ def _matrix_rules(session, answer: Answer, document: dict, person_id: int) -> No
                     competency_zh=item["name_zh"], level=level, required=item["level"])
 
 
+def _kpi_rules(session, answer: Answer, document: dict, person_id: int, today: date) -> None:
+    for item in document.get("kpis", ()):
+        kpi = session.get(KpiDefinition, item["id"])
+        wanted = item["periods"]
+        held = 0 if kpi is None else kpi_requirements.held_periods(
+            session, person_id, kpi, Decimal(item["threshold"]), today, wanted)
+        answer.rule(held >= wanted, "kpi", kpi=item["name"], kpi_zh=item["name_zh"],
+                    op="≥" if item["direction"] == "higher" else "≤",
+                    threshold=item["threshold"], unit=item["unit"], period=item["period"],
+                    periods=wanted, held=held)
+
+
 def evaluate(session, person_id: int, path: CertificationPath, document: dict,
              today: date) -> Answer:
     """Answer `document` (a path's snapshot) for one person. Reads courses, results (through
@@ -284,6 +305,7 @@ def evaluate(session, person_id: int, path: CertificationPath, document: dict,
         _slot_rules(session, answer, document["slots"], person_id)
         _composite_rule(answer, document)
         _matrix_rules(session, answer, document, person_id)
+        _kpi_rules(session, answer, document, person_id, today)
     else:
         _slot_rules(session, answer, document["recert"]["slots"], person_id)
         if document["recert"]["requires_matrix"]:

@@ -32,8 +32,9 @@ SCHEMAS = {
     "Error": _object({"error": _object({
         "status": {"type": "integer"},
         "code": {"type": "string", "enum": [
-            "missing_token", "invalid_token", "insufficient_scope", "bad_request",
-            "not_found", "method_not_allowed", "rate_limited", "server_error"]},
+            "missing_token", "invalid_token", "insufficient_scope", "forbidden", "bad_request",
+            "not_found", "method_not_allowed", "too_large", "invalid_rows", "rate_limited",
+            "server_error"]},
         "message": {"type": "string"},
         "parameter": _nullable({"type": "string"}),
     })}, "Every error: a machine-readable code, an English message, and the query parameter "
@@ -155,6 +156,32 @@ def _error(description: str) -> dict:
             "content": {"application/json": {"schema": _ref("Error")}}}
 
 
+SCHEMAS["KpiRow"] = _object({
+    "employee_id": {"type": "string"},
+    "kpi": {"type": "string", "description": "The KPI's code (CSAT, FCR, …)."},
+    "period": {"type": "string", "description": "2026-11 (month), 2026-W45 (week) or "
+                                                "2026-Q4 (quarter), as the KPI's period."},
+    "value": {"anyOf": [{"type": "number"}, {"type": "string"}],
+              "description": "Within the KPI's range, at most four decimal places."},
+})
+SCHEMAS["KpiPush"] = {
+    "type": "object", "required": ["rows"], "additionalProperties": False,
+    "properties": {"rows": {"type": "array", "items": _ref("KpiRow"), "minItems": 1,
+                            "maxItems": 10000},
+                   "reason": {"type": "string", "maxLength": 500}}}
+SCHEMAS["KpiPushResult"] = _object({
+    "import_id": {"type": "integer"},
+    "rows": {"type": "integer"},
+    "changed": {"type": "integer", "description": "Rows whose value was new or different."},
+    "unchanged": {"type": "integer", "description": "Rows already stored with that value."},
+    "replaced": {"type": "integer", "description": "Stored values replaced."},
+})
+SCHEMAS["KpiRejection"] = _object({
+    "error": SCHEMAS["Error"]["properties"]["error"],
+    "problems": {"type": "array", "items": _object({"index": {"type": "integer"},
+                                                     "message": {"type": "string"}})},
+}, "Nothing was imported: every problem with the index of its row (0-based).")
+
 RESPONSES = {
     "BadRequest": _error("A query parameter is unknown or unusable (named in the body), or "
                          "the cursor was not made by this server."),
@@ -229,6 +256,23 @@ def document() -> dict:
             "/certifications": _get(
                 "Certification standing, person by person", "certifications:read",
                 "CertificationList", (*LIST_PARAMETERS, "path", "status"), ("400",)),
+            "/kpis": {"post": {
+                "summary": "Push KPI values",
+                "description": (
+                    "KPI values per person × KPI × period, up to 10,000 rows a call, all or "
+                    "nothing: any bad row (unknown employee or KPI, a period not begun, a "
+                    "value out of range, the same key twice) refuses the call with every "
+                    "problem and its row index. Idempotent: a value already stored is left "
+                    "alone, a different one replaced. Needs the `kpis:write` scope and a "
+                    "token of an HR person or administrator."),
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": _ref("KpiPush")}}},
+                "responses": {
+                    "200": _ok("KpiPushResult", "The values were stored."),
+                    "422": {"description": "Rows with problems; nothing was stored.",
+                            "content": {"application/json": {"schema": _ref("KpiRejection")}}},
+                    **_errors("400", "401", "403", "429")},
+                "security": [{"bearer": []}]}},
             "/framework": _get("The competency framework, scale and matrix", None,
                                "Framework", description="Any valid token may read it."),
             "/openapi.json": {"get": {

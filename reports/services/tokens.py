@@ -27,6 +27,7 @@ SCOPES = {
     "people:read": _l("People: names, teams, managers, tiers"),
     "certifications:read": _l("Certifications: status per path, dates, scores"),
     "profiles:read": _l("Competency profiles: levels against the matrix"),
+    "kpis:write": _l("KPI values: push them (HR and administrators' tokens only)"),
 }
 # last_used_at is written at most this often per token, never on every request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -136,13 +137,18 @@ def authenticate(session, plaintext: str, now: datetime | None = None) -> ApiTok
     return token
 
 
-def touch(token: ApiToken, now: datetime | None = None) -> bool:
+def touch(token: ApiToken, now: datetime | None = None, in_session: bool = False) -> bool:
     """Record that `token` was used, at most once per TOUCH_EVERY: one conditional UPDATE on
-    its own connection and transaction (the request's session stays read-only). A busy
-    database skips the write; it is a convenience, not an audit trail. True when written."""
+    its own connection and transaction (the request's session stays read-only), or with
+    `in_session` in the caller's transaction (a writing request, which commits it with its
+    work). A busy database skips the write; it is a convenience, not an audit trail. True
+    when written."""
     now = now or clock.now()
     if token.last_used_at is not None and now - token.last_used_at < TOUCH_EVERY:
         return False
+    if in_session:
+        token.last_used_at = now
+        return True
     try:
         with db.engine.begin() as connection:
             # The condition repeats the check so concurrent workers write once between them.

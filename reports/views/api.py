@@ -6,6 +6,8 @@ JSON, errors included, in English (machine-facing), and nothing is cached.
 """
 
 import hashlib
+import json
+from decimal import Decimal
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
@@ -13,7 +15,11 @@ from flask_babel import force_locale
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from lms.core.database import SAFE_METHODS
+from lms.core.errors import DomainError
 from lms.core.extensions import db
+from lms.core.policy import may
+from lms.kpis.services import values as kpi_values
 from lms.people.policy import report_scope
 from reports.services import api, openapi, tokens
 
@@ -21,7 +27,8 @@ from reports.services import api, openapi, tokens
 DEFAULT_RATE_LIMIT = "600 per minute"
 _PUBLIC = {"api.openapi_document", "api.fallback"}
 _CODES = {400: "bad_request", 401: "invalid_token", 403: "insufficient_scope",
-          404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
+          404: "not_found", 405: "method_not_allowed", 413: "too_large",
+          422: "invalid_rows", 429: "rate_limited"}
 
 
 def rate_key() -> str:
@@ -62,7 +69,9 @@ def authenticate():
     except tokens.TokenRefused as refused:
         return _unauthorized(refused.reason)
     g.api_token = token
-    tokens.touch(token)
+    # A writing request's transaction holds SQLite's write lock from its first read, so its
+    # token's last use is written in that transaction (touch's own connection would wait).
+    tokens.touch(token, in_session=request.method not in SAFE_METHODS)
     return None
 
 
@@ -77,6 +86,7 @@ def http_error(exc: HTTPException):
     headers = {"Allow": ", ".join(exc.valid_methods)} if isinstance(
         exc, MethodNotAllowed) and exc.valid_methods else None
     messages = {404: "Not found.", 405: "This API is read-only: use GET.",
+                413: "The request body is too large.",
                 429: "Too many requests for this token; try again later.",
                 500: "Internal server error."}
     return _error(exc.code or 500, messages.get(exc.code, exc.description or exc.name),
@@ -152,6 +162,53 @@ def certifications():
 @_endpoint(None)
 def framework():
     return jsonify(api.framework_json(db.session))
+
+
+@_endpoint("kpis:write")
+def push_kpis():
+    """KPI values from a QA or WFM system: {"rows": [{employee_id, kpi, period, value}],
+    "reason": optional}, at most 10,000 rows. All or nothing: any bad row refuses the call
+    (422, each problem with the row's index). Idempotent per person × KPI × period."""
+    token = g.api_token
+    if not may(token.person, "kpis.import"):
+        return _error(403, "The token's person may not import KPI values (HR or admin only).",
+                      code="forbidden")
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null", parse_float=Decimal)
+    except ValueError:
+        return _error(400, "The body is not JSON.", parameter="rows")
+    rows = body.get("rows") if isinstance(body, dict) else None
+    if not isinstance(rows, list) or not rows:
+        return _error(400, 'Send a JSON object {"rows": [...]} with at least one row.',
+                      parameter="rows")
+    if len(rows) > kpi_values.MAX_ROWS:
+        return _error(400, f"At most {kpi_values.MAX_ROWS:,} rows per call; this one has "
+                           f"{len(rows):,}.", parameter="rows")
+    reason = body.get("reason") or ""
+    if not isinstance(reason, str) or len(reason) > 500:
+        return _error(400, "reason must be text of at most 500 characters.",
+                      parameter="reason")
+    plan = kpi_values.check_rows(db.session, kpi_values.api_records(rows))
+    if plan.problems:
+        db.session.rollback()
+        response = _error(422, f"{len(plan.problems)} problem(s) in the rows; nothing was "
+                               "imported.")
+        body = response.get_json()
+        body["problems"] = [{"index": p.line, "message": p.message}
+                            for p in plan.problems[:1000]]
+        response.set_data(json.dumps(body))
+        return response
+    try:
+        record = kpi_values.import_values(
+            db.session, token.person, plan, source="api", file_name=token.name,
+            reason=reason or f"API token {token.name}")
+    except DomainError as error:
+        db.session.rollback()
+        return _error(422, error.message)
+    db.session.commit()
+    return jsonify({"import_id": record.id, "rows": record.rows,
+                    "changed": record.rows - plan.unchanged, "unchanged": plan.unchanged,
+                    "replaced": record.replaced})
 
 
 def fallback(rest: str):

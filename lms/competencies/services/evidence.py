@@ -8,7 +8,8 @@ one policy, so adding an assessment kind never changes the rules that read profi
     weighted mean of those rows' levels (weights as recorded), rounded half up to a whole
     level once, at the end. Older rows of the same kind are history, not averaged in.
 
-Results become evidence through one function, `record_evidence`. The level each person holds
+Results become evidence through one function, `record_evidence` (`record_evidence_many` is
+the same for thousands of results of one kind at once). The level each person holds
 is stored (`CompetencyLevel`) and kept up to date in the same transaction as the evidence: a
 flush that adds, changes or removes evidence recomputes just the cells it touched (one read,
 one write), so reports read one row per person and competency instead of the history.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, delete, event, func, select, tuple_
+from sqlalchemy import Numeric, delete, event, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from lms.competencies.models import CompetencyLevel, Evidence
@@ -74,6 +75,38 @@ def record_evidence(session, *, person_id: int, source_kind: str, source_id,
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def record_evidence_many(session, *, source_kind: str,
+                         results: Iterable[tuple[int, str, Iterable[Observation]]]) -> int:
+    """`record_evidence` for many results of one kind at once (a KPI import of thousands of
+    people): each (person_id, source_id, observations) replaces what (source_kind, source_id)
+    recorded before, and the stored levels of every cell touched follow in the same
+    transaction — in slices, with Core statements instead of an ORM object per row. Flushes;
+    the caller commits. Returns the number of evidence rows written."""
+    session.flush()
+    connection = session.connection()
+    table = Evidence.__table__
+    results = [(person_id, str(source_id), list(found))
+               for person_id, source_id, found in results]
+    written = 0
+    for start in range(0, len(results), _SLICE):
+        part = results[start:start + _SLICE]
+        removed = connection.execute(
+            delete(table).where(table.c.source_kind == source_kind,
+                                table.c.source_id.in_([source_id for _p, source_id, _o in part]))
+            .returning(table.c.person_id, table.c.competency_id)).all()
+        cells = {(p, c) for p, c in removed}
+        rows = [{"person_id": person_id, "competency_id": o.competency_id, "level": o.level,
+                 "score": o.score, "source_kind": source_kind, "source_id": source_id,
+                 "weight": o.weight, "observed_at": o.observed_at}
+                for person_id, source_id, found in part for o in found]
+        if rows:
+            connection.execute(insert(table), rows)
+        cells.update((row["person_id"], row["competency_id"]) for row in rows)
+        refresh_levels(connection, cells)
+        written += len(rows)
+    return written
 
 
 def _computed(connection, person_ids, competency_ids=None, as_of=None):

@@ -1,0 +1,135 @@
+"""KPI values pushed through the API: N people × 6 KPIs × 1 month in batches of 10,000 rows.
+
+    python benchmarks/kpi_import.py [--people 100000]
+
+In-process (the Flask test client, POST /api/v1/kpis with an HR token) on a fresh SQLite file,
+or a throwaway PostgreSQL database when DATABASE_URL names a server. The organisation is the
+default framework and paths and N agents on the new-hire tier, inserted in bulk. Afterwards
+the stored competency levels and standings are checked against the history (check-derived):
+the benchmark fails when anything differs.
+
+The certification engine is not timed with the import: a push of more than 200 people leaves
+their evaluation to a background job after the commit (RQ, or a thread). The job is captured
+here and run afterwards, and its time printed on its own line.
+
+The floor, measured in the same run: a push of one row (what any call costs whatever its
+size) and the cheapest request (GET /healthz).
+"""
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+
+from _harness import percentiles, print_floor, request_floor, scratch_app
+
+KPIS = ("CSAT", "FCR", "NPS", "FRT", "REPEAT", "QA")
+BATCH = 10_000
+
+
+def build(session, people: int) -> str:
+    """The framework, paths, KPIs and `people` agents; returns an HR token."""
+    from sqlalchemy import insert
+
+    from lms.defaults import install_defaults
+    from lms.people.models import Person, PersonRole
+    from reports.services.tokens import create_token
+
+    paths = install_defaults(session)
+    now = datetime.now(UTC)
+    tier = paths["NEWHIRE"].id
+    hr = Person(employee_id="HR0001", name="Bench HR", email="hr@bench.example")
+    session.add(hr)
+    session.flush()
+    session.add(PersonRole(person_id=hr.id, role="hr"))
+    for start in range(0, people, 5000):
+        rows = [{"employee_id": f"A{n:06d}", "name": f"坐席 {n}", "sort_name": f"坐席 {n}",
+                 "email": f"a{n}@bench.example", "tier_id": tier, "active": True,
+                 "can_author": False, "session_version": 1, "created_at": now,
+                 "updated_at": now} for n in range(start, min(start + 5000, people))]
+        session.execute(insert(Person.__table__).returning(Person.__table__.c.id), rows)
+    _token, plaintext = create_token(session, None, name="bench", person=hr,
+                                     scopes=["kpis:write"])
+    session.commit()
+    return plaintext
+
+
+def value(kpi: str, n: int) -> str:
+    spread = (n * 7919) % 100
+    return {"CSAT": 70 + spread % 30, "FCR": 60 + spread % 40, "NPS": spread - 30,
+            "FRT": 1 + spread % 12, "REPEAT": spread % 15, "QA": 60 + spread % 40}[kpi]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--period", default="2026-11")
+    parser.add_argument("--evaluate", type=int, default=2000,
+                        help="People the captured evaluation job is run for afterwards.")
+    args = parser.parse_args()
+    from certificates.services import listeners
+    from certificates.services.standing import check_standings
+    from lms.competencies.services.evidence import check_levels
+    from lms.core.extensions import db
+
+    captured: list[list[int]] = []
+    # The evaluation job, captured instead of started (timed on its own, below).
+    listeners.start_job = lambda _target, ids, **_kw: captured.append(ids)
+    with scratch_app() as (app, backend):
+        with app.app_context():
+            token = build(db.session, args.people)
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {token}"}
+        rows = [{"employee_id": f"A{n:06d}", "kpi": kpi, "period": args.period,
+                 "value": value(kpi, n)} for n in range(args.people) for kpi in KPIS]
+        started = time.perf_counter()
+        calls = []
+        for first in range(0, len(rows), BATCH):
+            began = time.perf_counter()
+            response = client.post("/api/v1/kpis", json={"rows": rows[first:first + BATCH]},
+                                   headers=auth)
+            assert response.status_code == 200, response.get_json()
+            calls.append((time.perf_counter() - began) * 1000)
+        total = time.perf_counter() - started
+        again = time.perf_counter()
+        response = client.post("/api/v1/kpis", json={"rows": rows[:BATCH]}, headers=auth)
+        assert response.get_json()["unchanged"] == min(BATCH, len(rows))
+        repush = time.perf_counter() - again
+        floor = []
+        for n in range(20):
+            began = time.perf_counter()
+            response = client.post("/api/v1/kpis", json={"rows": [
+                {**rows[n], "value": value(rows[n]["kpi"], n + 1)}]}, headers=auth)
+            assert response.status_code == 200
+            floor.append((time.perf_counter() - began) * 1000)
+        healthz = request_floor(client, 50)
+        with app.app_context():
+            checked = time.perf_counter()
+            levels = check_levels(db.session)
+            standings = check_standings(db.session)
+            checked = time.perf_counter() - checked
+            db.session.rollback()
+            print(f"backend={backend} people={args.people:,} rows={len(rows):,} "
+                  f"calls={len(calls)} total={total:.1f}s ({len(rows) / total:,.0f} rows/s) "
+                  f"per call {percentiles(calls)}")
+            print(f"  re-push of {BATCH:,} unchanged rows: {repush:.2f}s")
+            print(f"  check-derived after the import: {len(levels)} level and "
+                  f"{len(standings)} standing differences ({checked:.1f}s)")
+            print(f"  floor, a one-row push (same run): {percentiles(floor)}")
+            print_floor(healthz)
+            sys.stdout.flush()
+            people = sorted({pid for ids in captured for pid in ids})
+            sample = people[:args.evaluate]
+            evaluated = time.perf_counter()
+            listeners.evaluate_people(sample)
+            evaluated = time.perf_counter() - evaluated
+            after = len(check_levels(db.session)) + len(check_standings(db.session))
+            db.session.rollback()
+    print(f"  engine catch-up (the background job) for {len(sample):,} of the "
+          f"{len(people):,} people: {evaluated:.1f}s ({evaluated / max(len(sample), 1) * 1000:.0f}"
+          f" ms a person); check-derived after it: {after} differences")
+    return 0 if not levels and not standings and not after else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Improvement plans: a KPI below target for the KPI's periods in a row opens one (owner the
+mentor, else the manager); a period on target closes it; who sees and updates them."""
+
+import pytest
+from sqlalchemy import select
+
+from lms.kpis.models import ImprovementPlan
+from lms.kpis.services import plans, values
+
+HEADER = "employee_id,kpi,period,value\n"
+
+
+def push(db, lines: str):
+    plan = values.check_rows(db.session, values.read_file((HEADER + lines).encode(), "k.csv",
+                                                          10**6))
+    assert plan.ok, plan.problems
+    values.import_values(db.session, None, plan, source="command")
+    db.session.commit()
+
+
+@pytest.fixture
+def team(make_person, staff, db):
+    mentor = make_person(roles=("mentor",), employee_id="MT1", email="mt1@example.com")
+    manager = make_person(roles=("manager",), employee_id="MG1", email="mg1@example.com")
+    other_mentor = make_person(roles=("mentor",), employee_id="MT2", email="mt2@example.com")
+    staff["A1"].mentor_id, staff["A1"].manager_id = mentor.id, manager.id
+    staff["A2"].manager_id = manager.id
+    db.session.commit()
+    return {"mentor": mentor, "manager": manager, "other": other_mentor}
+
+
+def open_plans(db):
+    return db.session.scalars(select(ImprovementPlan).where(ImprovementPlan.status == "open")
+                              ).all()
+
+
+def test_two_months_below_target_open_a_plan_and_recovery_closes_it(db, staff, team):
+    push(db, "A1,FCR,2026-09,90\nA1,FCR,2026-10,80\n")
+    assert open_plans(db) == []                           # one month below: not yet
+    push(db, "A1,FCR,2026-11,78\nA2,FCR,2026-10,70\nA2,FCR,2026-11,71\n")
+    by_person = {p.person_id: p for p in open_plans(db)}
+    plan = by_person[staff["A1"].id]
+    assert plan.owner_id == team["mentor"].id             # the mentor owns it
+    assert by_person[staff["A2"].id].owner_id == team["manager"].id   # no mentor: the manager
+    assert plan.detail["values"] == [["2026-10", "80"], ["2026-11", "78"]]
+    assert plan.competency_ids and plan.due_on > plan.opened_on
+    push(db, "A1,FCR,2026-11,78\n")                       # the same values: no second plan
+    assert len(open_plans(db)) == 2
+    push(db, "A1,FCR,2026-12,88\n")
+    db.session.refresh(plan)
+    assert plan.status == "closed" and plan.closed_reason == "kpi_recovered"
+
+
+@pytest.mark.parametrize("who, status", [
+    ("A1", 200), ("mentor", 200), ("manager", 200), ("hr", 200), ("admin", 200),
+    ("A3", 403), ("other", 403)])
+def test_who_sees_a_plan(client, auth, db, staff, team, who, status):
+    push(db, "A1,FCR,2026-10,80\nA1,FCR,2026-11,78\n")
+    plan = open_plans(db)[0]
+    auth.login({**staff, **team}[who])
+    assert client.get(f"/plans/{plan.id}").status_code == status
+    listing = client.get("/plans").get_data(as_text=True)
+    assert (staff["A1"].name in listing) == (status == 200)
+
+
+@pytest.mark.parametrize("who, status", [
+    ("mentor", 302), ("manager", 302), ("hr", 302), ("A1", 403), ("other", 403)])
+def test_who_checks_in(app, client, auth, db, staff, team, who, status):
+    app.config["WTF_CSRF_ENABLED"] = False
+    push(db, "A1,FCR,2026-10,80\nA1,FCR,2026-11,78\n")
+    plan = open_plans(db)[0]
+    auth.login({**staff, **team}[who])
+    answer = client.post(f"/plans/{plan.id}", data={"note": "Shadowed two calls."})
+    assert answer.status_code == status
+    db.session.refresh(plan)
+    assert len(plan.checkins) == (1 if status == 302 else 0)
+
+
+def test_closing_after_the_follow_up(app, client, auth, db, staff, team):
+    app.config["WTF_CSRF_ENABLED"] = False
+    push(db, "A1,FCR,2026-10,80\nA1,FCR,2026-11,78\n")
+    plan = open_plans(db)[0]
+    auth.login(team["mentor"])
+    assert client.post(f"/plans/{plan.id}", data={"note": ""}).status_code == 422
+    assert client.post(f"/plans/{plan.id}/close").status_code == 302
+    db.session.refresh(plan)
+    assert plan.status == "closed" and plan.closed_reason == "followed_up"
+    with pytest.raises(Exception, match="closed"):
+        plans.add_checkin(db.session, team["mentor"], plan, "late")
