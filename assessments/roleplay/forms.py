@@ -84,6 +84,7 @@ class CriterionForm(FlaskForm):
     required = BooleanField(_l("Required (a grade cannot be released without it)"),
                             default=True)
     competency_codes = MultiCheckboxField(_l("Competencies it evidences"), choices=[])
+    confirm = BooleanField(_l("Save anyway: I have read what a pass needs"), default=False)
 
     def data_with_levels(self, form) -> CriterionData:
         """The criterion with its level rows (level-N-title/-points/-descriptor)."""
@@ -92,6 +93,7 @@ class CriterionForm(FlaskForm):
             title = (form.get(f"level-{n}-title") or "").strip()
             points = (form.get(f"level-{n}-points") or "").strip()
             descriptor = form.get(f"level-{n}-descriptor") or ""
+            evidenced = (form.get(f"level-{n}-competency_level") or "").strip()
             if not title and not points:
                 continue
             try:
@@ -101,7 +103,11 @@ class CriterionForm(FlaskForm):
             except (ArithmeticError, ValueError):
                 raise DomainError(_("Level %(n)d: the points are not a number.", n=n + 1),
                                   "levels") from None
-            levels.append(LevelData(title, value, descriptor))
+            if evidenced and evidenced not in ("1", "2", "3", "4", "5"):
+                raise DomainError(_("Level %(n)d: the competency level is 1 to 5.", n=n + 1),
+                                  "levels")
+            levels.append(LevelData(title, value, descriptor,
+                                    int(evidenced) if evidenced else None))
         return CriterionData(title=self.title.data, weight=self.weight.data,
                              required=self.required.data, description=self.description.data,
                              competency_codes=list(self.competency_codes.data or []),
@@ -136,6 +142,7 @@ class ScenarioForm(FlaskForm):
     allow_live = BooleanField(_l("Live session scored by a mentor"), default=True)
     pass_mark = DecimalField(_l("Pass mark (%)"), default=Decimal(80), places=None,
                              validators=[InputRequired(), NumberRange(0, 100)])
+    confirm = BooleanField(_l("Save anyway: I have read what a pass needs"), default=False)
     attempts_allowed = IntegerField(_l("Attempts allowed (0: unlimited)"), default=3,
                                     validators=[InputRequired(), NumberRange(0, 100)])
     retry_wait_hours = IntegerField(_l("Hours to wait before a retry"), default=0,

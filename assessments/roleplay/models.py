@@ -88,6 +88,9 @@ class CriterionLevel(Translated, db.Model):
     title: Mapped[str] = mapped_column(String(120))
     descriptor: Mapped[str] = mapped_column(Text, default="")
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    # The competency level (1–5) a rating at this level evidences (None: spread evenly, see
+    # assessments.roleplay.services.passmarks).
+    competency_level: Mapped[int | None]
 
     criterion: Mapped[Criterion] = relationship(back_populates="levels")
 

@@ -15,6 +15,8 @@ from assessments.roleplay.models import (
     ScenarioCompetency,
     ScriptTurn,
 )
+from assessments.roleplay.services import passmarks
+from assessments.roleplay.services.passmarks import confirm_or_refuse
 from lms.competencies.models import Competency
 from lms.core import audit, uploads
 from lms.core.errors import DomainError
@@ -92,10 +94,15 @@ def _check(session, data: ScenarioData) -> None:
         raise DomainError(_("Unknown competency."), "competency_ids")
 
 
-def save_scenario(session, actor, scenario: Scenario | None, data: ScenarioData) -> Scenario:
+def save_scenario(session, actor, scenario: Scenario | None, data: ScenarioData,
+                  confirmed: bool = True) -> Scenario:
     """Create or update a scenario (not its script or attachments). Refuses an empty title
-    or situation, a missing rubric, no way to perform it and settings out of range."""
+    or situation, a missing rubric, no way to perform it and settings out of range; asks for
+    confirmation (unless `confirmed`) when the pass mark does not fit the rubric's scale."""
     _check(session, data)
+    rubric = session.get(Rubric, data.rubric_id)
+    confirm_or_refuse(passmarks.check(session, rubric.current.criteria, data.pass_mark,
+                                      data.path_id), confirmed)
     if scenario is None:
         scenario = Scenario()
         session.add(scenario)
