@@ -1,4 +1,5 @@
-"""Assessments that measure what they claim: the competency level each rubric level evidences
+"""Assessments that measure what they claim: the competency level each rubric level evidences,
+the questions a quiz attempt needs per competency, evidence kind weights, who may take a quiz
 
 Revision ID: assess190015
 Revises: packjobs0012
@@ -25,6 +26,25 @@ def _spread(position, count):
 
 
 def upgrade():
+    with op.batch_alter_table('quiz', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tier_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('certificate_path_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('certificate_rule', sa.String(length=10), server_default='',
+                                      nullable=False))
+        batch_op.create_foreign_key(batch_op.f('fk_quiz_tier_id_certification_path'),
+                                    'certification_path', ['tier_id'], ['id'],
+                                    ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_quiz_certificate_path_id_certification_path'),
+                                    'certification_path', ['certificate_path_id'], ['id'],
+                                    ondelete='SET NULL')
+    op.create_table('evidence_kind_weight',
+    sa.Column('source_kind', sa.String(length=40), nullable=False),
+    sa.Column('weight', sa.Numeric(precision=6, scale=2), nullable=False),
+    sa.PrimaryKeyConstraint('source_kind', name=op.f('pk_evidence_kind_weight'))
+    )
+    with op.batch_alter_table('competency', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('min_items', sa.Integer(), server_default='3',
+                                      nullable=False))
     with op.batch_alter_table('roleplay_criterion_level', schema=None) as batch_op:
         batch_op.add_column(sa.Column('competency_level', sa.Integer(), nullable=True))
     levels = sa.table('roleplay_criterion_level', sa.column('id', sa.Integer),
@@ -44,5 +64,16 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('quiz', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_quiz_certificate_path_id_certification_path'),
+                                 type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_quiz_tier_id_certification_path'),
+                                 type_='foreignkey')
+        batch_op.drop_column('certificate_rule')
+        batch_op.drop_column('certificate_path_id')
+        batch_op.drop_column('tier_id')
+    op.drop_table('evidence_kind_weight')
+    with op.batch_alter_table('competency', schema=None) as batch_op:
+        batch_op.drop_column('min_items')
     with op.batch_alter_table('roleplay_criterion_level', schema=None) as batch_op:
         batch_op.drop_column('competency_level')

@@ -29,6 +29,7 @@ def _answer(db, person, attempt, answers):
     db.session.commit()
 
 
+@pytest.mark.usefixtures("one_question_per_level")
 def test_result_of_an_attempt(db, make_quiz, agent):
     clock.freeze(T0)
     quiz = make_quiz(questions=("refund-days", "greet-match"), pass_mark=Decimal("50"))
@@ -58,6 +59,7 @@ def test_result_finishes_an_overdue_attempt(db, make_quiz, agent):
     assert db.session.get(Attempt, attempt.id).finished_at == T0 + timedelta(minutes=10)
 
 
+@pytest.mark.usefixtures("one_question_per_level")
 def test_person_result_follows_the_grading_method(db, make_quiz, agent):
     clock.freeze(T0)
     quiz = make_quiz(questions=("refund-days", "points-expire"), grading_method="average",
