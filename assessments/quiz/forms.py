@@ -570,3 +570,10 @@ class EssayGradeForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     """The summary page's "Submit all and finish" (CSRF only)."""
+
+
+class TaggingForm(FlaskForm):
+    """Tag a category's questions that have no competency (after a GIFT import)."""
+
+    category_id = IntegerField(validators=[InputRequired()])
+    competency_ids = MultiCheckboxField(_l("Competencies its questions evidence"), choices=[])

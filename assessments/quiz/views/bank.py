@@ -11,6 +11,7 @@ from functools import partial
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from assessments.quiz.forms import (
     QUESTION_FORMS,
     CategoryForm,
     ImportForm,
+    TaggingForm,
     apply_question_error,
 )
 from assessments.quiz.models import (
@@ -311,11 +313,38 @@ def bank_import():
         if imported:
             questions = imported.value.questions
             flash(_("%(n)d questions imported.", n=len(questions)), "success")
+            untagged = sum(1 for q in questions if not q.competency_links)
+            if untagged:
+                # Without competencies they never produce evidence: offer to tag them.
+                flash(ngettext("%(num)d imported question evidences no competency, so it "
+                               "counts towards no level: tag it by its category.",
+                               "%(num)d imported questions evidence no competency, so they "
+                               "count towards no level: tag them by their category.",
+                               untagged), "warning")
+                return redirect(url_for("quiz.bank_tagging"))
             first = questions[0].category_id if questions else None
             return redirect(url_for("quiz.bank_index", category=first))
         if isinstance(imported.error, bank.ImportRefused):
             problems = [str(problem) for problem in imported.error.problems]
     return render_form("assessments/quiz/bank/import.html", form, problems=problems)
+
+
+@require("quiz.author")
+def bank_tagging():
+    """Questions without competencies, by category, each with the competencies to give
+    them (category → competency tagging)."""
+    form = TaggingForm()
+    form.competency_ids.choices = _competency_choices()
+    if form.validate_on_submit():
+        category = db.get_or_404(QuestionCategory, form.category_id.data)
+        done = unit_of_work(bank.tag_untagged, db.session, current_user, category,
+                            tuple(int(i) for i in form.competency_ids.data or ()), form=form)
+        if done:
+            flash(ngettext("%(num)d question tagged.", "%(num)d questions tagged.",
+                           done.value), "success")
+            return redirect(url_for("quiz.bank_tagging"))
+    return render_form("assessments/quiz/bank/tagging.html", form,
+                       untagged=bank.untagged_by_category(db.session))
 
 
 @require("quiz.author")
