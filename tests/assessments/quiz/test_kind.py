@@ -43,7 +43,8 @@ def test_result_of_an_attempt(db, make_quiz, agent):
     db.session.commit()
     assert kind.result(db.session, attempt.id) == AssessmentResult(
         score=Decimal("50"), passed=True,
-        competency_scores={"PROD-POLICY": Decimal("100"), "ETQ-GREET": Decimal("0")})
+        competency_scores={"PROD-POLICY": Decimal("100"), "ETQ-GREET": Decimal("0")},
+        observed_at=T0)  # when it was obtained: the recertification window reads it
 
 
 def test_result_finishes_an_overdue_attempt(db, make_quiz, agent):
