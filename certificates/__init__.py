@@ -10,6 +10,7 @@ from certificates.models import CertificationSettings
 from certificates.services import (
     listeners,  # noqa: F401  (connects the engine)
     reminders,  # noqa: F401  (a reminder source)
+    todo,  # noqa: F401  (home page to-do items)
 )
 from certificates.services.rules import latest_certificate
 from lms.core.eligibility import Holding, register_certificate_reader
