@@ -571,7 +571,7 @@ class SubmitForm(Form):
     """The summary page's "Submit all and finish" (CSRF only)."""
 
 
-class TaggingForm(FlaskForm):
+class TaggingForm(Form):
     """Tag a category's questions that have no competency (after a GIFT import)."""
 
     category_id = IntegerField(validators=[InputRequired()])
