@@ -113,6 +113,11 @@ def record_evidence(session, *, person_id: int, source_kind: str, source_id,
                      weight=o.weight, observed_at=o.observed_at) for o in observations]
     session.add_all(rows)
     session.flush()
+    # A flush with nothing to write (the result now evidences nothing) fires no after_flush:
+    # the cells the delete touched are brought along here.
+    stale = session.info.pop(_STALE, set())
+    if stale:
+        refresh_levels(session.connection(), stale)
     return rows
 
 

@@ -206,3 +206,22 @@ def test_eligibility_refusals(db, make_quiz, make_person, defaults, client, auth
     with pytest.raises(DomainError, match="Choose both"):
         quizzes.save_quiz(db.session, None, None, quizzes.QuizData(
             title="Half", certificate_rule="held"))
+
+
+def test_the_upgrade_commands_rewrite_evidence_and_weights(db, make_quiz, agent, runner):
+    db.session.execute(update(Competency).values(min_items=1))
+    quiz = make_quiz(questions=("refund-days", "refund-proof"))
+    attempt = _take(db, agent, quiz, RIGHT)
+    assert [code for code, *_rest in _policy_evidence(db, attempt)] == ["PROD-POLICY"]
+    # Back to the default of 3: the command re-applies the rule to past attempts.
+    db.session.execute(update(Competency).values(min_items=3))
+    db.session.commit()
+    result = runner.invoke(args=["quiz-rewrite-evidence"])
+    assert result.exit_code == 0 and "Evidence of 1 attempt(s) rewritten." in result.output
+    db.session.expire_all()
+    assert _policy_evidence(db, attempt) == []
+    assert check_levels(db.session) == []
+    result = runner.invoke(args=["evidence-weight", "quiz_check", "2"])
+    assert result.exit_code == 0 and "weighs 2" in result.output
+    refused = runner.invoke(args=["evidence-weight", "quiz_check", "101"])
+    assert refused.exit_code != 0 and "between 0 and 100" in refused.output
