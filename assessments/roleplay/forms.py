@@ -144,6 +144,12 @@ class ScenarioForm(Form):
     pass_mark = DecimalField(_l("Pass mark (%)"), default=Decimal(80), places=None,
                              validators=[InputRequired(), NumberRange(0, 100)])
     confirm = BooleanField(_l("Save anyway: I have read what a pass needs"), default=False)
+    tier_only = BooleanField(_l("Only people on this tier may take it"), default=False)
+    certificate_path_id = OptionalIdField(_l("Certificate of the path"),
+                                          blank_label=_l("— no certificate needed —"))
+    certificate_rule = SelectField(_l("The certificate must be"), choices=to_choices([
+        ("", _l("— no certificate needed —")), ("held", _l("held and valid")),
+        ("expiring", _l("held, inside its recertification window"))]), default="")
     attempts_allowed = IntegerField(_l("Attempts allowed (0: unlimited)"), default=3,
                                     validators=[InputRequired(), NumberRange(0, 100)])
     retry_wait_hours = IntegerField(_l("Hours to wait before a retry"), default=0,
@@ -166,7 +172,9 @@ class ScenarioForm(Form):
             "title", "title_zh", "path_id", "rubric_id", "persona", "situation",
             "customer_knows", "customer_wants", "agent_goal", "opening_message", "allow_chat",
             "allow_upload", "allow_live", "pass_mark", "attempts_allowed", "retry_wait_hours",
-            "sla_hours", "calibration_share", "agreement_threshold", "upload_max_mb")},
+            "sla_hours", "calibration_share", "agreement_threshold", "upload_max_mb",
+            "tier_only", "certificate_path_id")},
+            certificate_rule=self.certificate_rule.data or "",
             competency_ids=list(self.competency_ids.data or []),
             translations={"zh_Hans_CN": {name: getattr(self, f"{name}_zh").data or ""
                                          for name in TEXT_FIELDS}})

@@ -1,5 +1,5 @@
 """Assessments that measure what they claim: the competency level each rubric level evidences,
-the questions a quiz attempt needs per competency, evidence kind weights, who may take a quiz
+the questions a quiz attempt needs per competency, evidence kind weights, who may take a quiz or a scenario
 
 Revision ID: assess190015
 Revises: packjobs0012
@@ -26,6 +26,15 @@ def _spread(position, count):
 
 
 def upgrade():
+    with op.batch_alter_table('roleplay_scenario', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('tier_only', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
+        batch_op.add_column(sa.Column('certificate_path_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('certificate_rule', sa.String(length=10), server_default='',
+                                      nullable=False))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_roleplay_scenario_certificate_path_id_certification_path'),
+            'certification_path', ['certificate_path_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('quiz', schema=None) as batch_op:
         batch_op.add_column(sa.Column('tier_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('certificate_path_id', sa.Integer(), nullable=True))
@@ -64,6 +73,13 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('roleplay_scenario', schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f('fk_roleplay_scenario_certificate_path_id_certification_path'),
+            type_='foreignkey')
+        batch_op.drop_column('certificate_rule')
+        batch_op.drop_column('certificate_path_id')
+        batch_op.drop_column('tier_only')
     with op.batch_alter_table('quiz', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_quiz_certificate_path_id_certification_path'),
                                  type_='foreignkey')

@@ -53,8 +53,10 @@ def author_index():
 
 def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
     form = ScenarioForm(obj=scenario) if request.method == "GET" and scenario else ScenarioForm()
-    form.path_id.set_choices((p.id, p.tr("name")) for p in db.session.scalars(
-        select(CertificationPath).order_by(CertificationPath.position)))
+    paths = [(p.id, p.tr("name")) for p in db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position))]
+    form.path_id.set_choices(paths)
+    form.certificate_path_id.set_choices(paths)
     form.rubric_id.choices = choices((r.id, r.title) for r in db.session.scalars(
         select(Rubric).order_by(Rubric.title)))
     form.competency_ids.choices = choices((c.id, f"{c.code} · {c.tr('name')}") for c in

@@ -142,3 +142,32 @@ def test_the_mentors_note_is_shown_on_a_pass(client, auth, world, chat_submissio
     auth.login(world.mentor)
     form = client.get(f"/roleplays/submissions/{sub.id}/grade").get_data(as_text=True)
     assert "Who sees what" in form and "whether the role-play passes or not" in form
+
+
+def test_who_may_take_a_scenario(client, auth, world, defaults, make_person):
+    from assessments.roleplay.services import submissions
+    from lms.core.errors import DomainError
+
+    senior = defaults["SENIOR"]
+    data = scenarios.ScenarioData(
+        title="Senior escalation", rubric_id=world.rubric.id, situation="An escalation.",
+        path_id=senior.id, tier_only=True, pass_mark=Decimal(66),
+        certificate_path_id=defaults["NEWHIRE"].id, certificate_rule="held")
+    scenario = scenarios.save_scenario(S, None, None, data)
+    scenarios.set_published(S, None, scenario, True)
+    S.commit()
+    refused = submissions.availability(S, scenario, world.agent)
+    assert not refused.allowed and "tier" in refused.reason
+    on_tier = make_person(tier_id=senior.id)
+    refused = submissions.availability(S, scenario, on_tier)
+    assert not refused.allowed and "you hold none" in refused.reason
+    with pytest.raises(DomainError, match="you hold none"):
+        submissions.start_chat(S, on_tier, scenario, "mentor")
+    auth.login(on_tier)
+    page = client.get(f"/roleplays/scenarios/{scenario.id}").get_data(as_text=True)
+    assert "Who may take it" in page and "holders of a valid" in page
+    assert "you hold none" in page
+    S.rollback()
+    with pytest.raises(Exception, match="Choose both"):
+        scenarios.save_scenario(S, None, None, scenarios.ScenarioData(
+            title="Half", rubric_id=world.rubric.id, situation="s", certificate_rule="held"))
