@@ -22,29 +22,37 @@ from lms.people.models import Person
 
 REEXAM_TITLE = "New-hire recertification re-exam"
 REEXAM_DESCRIPTION = (
-    "The shorter yearly re-exam for agents who hold the new-hire certificate: eleven "
+    "The shorter yearly re-exam for agents who hold the new-hire certificate: {count} "
     "questions on this year's product and policy changes, etiquette and complaint "
     "handling. You need 80 % to recertify.")
 REEXAM_TITLE_ZH = "新员工年度复认证考试"
-REEXAM_DESCRIPTION_ZH = ("持有新员工证书的坐席每年参加的简短复认证考试：十一道题，"
+REEXAM_DESCRIPTION_ZH = ("持有新员工证书的坐席每年参加的简短复认证考试：{count} 道题，"
                          "涵盖本年度的产品与政策变化、服务礼仪和投诉处理。80 分即可通过复认证。")
 # The demo new hire who has done everything the exam asks (the journey's holder).
 EXAM_PASSED = "E0102"
 
 
 def build_reexam(session) -> Quiz:
-    """The recertification re-exam (11 questions, 25 minutes, 2 attempts), published once."""
+    """The recertification re-exam (half the exam's draws, 25 minutes, 2 attempts), published
+    once."""
     found = session.scalar(select(Quiz).where(Quiz.title == REEXAM_TITLE))
     if found is not None:
         return found
+    newhire = session.scalar(select(CertificationPath).where(CertificationPath.code == "NEWHIRE"))
     quiz = quizzes.save_quiz(session, None, None, quizzes.QuizData(
         title=REEXAM_TITLE, description=REEXAM_DESCRIPTION, time_limit_seconds=25 * 60,
         attempts_allowed=2, grading_method="highest", pass_mark=Decimal("80"),
-        closed_book=True, shuffle_options=True, overdue_handling="autosubmit"))
+        closed_book=True, shuffle_options=True, overdue_handling="autosubmit",
+        # Only holders of the new-hire certificate, once its renewal window is open.
+        certificate_path_id=newhire.id if newhire else None,
+        certificate_rule="expiring" if newhire else ""))
     quiz.set_translation("zh_Hans_CN", "title", REEXAM_TITLE_ZH)
-    quiz.set_translation("zh_Hans_CN", "description", REEXAM_DESCRIPTION_ZH)
     for path, count in EXAM_DRAWS:
         quizzes.add_draw(session, None, quiz, _category_id(session, path), (count + 1) // 2)
+    # The count in the texts comes from the draws (it said "fifteen" beside 17 once).
+    count = quizzes.question_count(quiz)
+    quiz.description = REEXAM_DESCRIPTION.format(count=count)
+    quiz.set_translation("zh_Hans_CN", "description", REEXAM_DESCRIPTION_ZH.format(count=count))
     quizzes.publish(session, None, quiz)
     return quiz
 

@@ -1,12 +1,14 @@
 """The shell's `flask --app lms …` commands: seed-demo, seed-defaults, create-admin (each
 package registers its own through its init_app)."""
 
+from decimal import Decimal
+
 import click
 from sqlalchemy import func, select
 
 from certificates.services.standing import check_standings
 from courses.models import Course
-from lms.competencies.services.evidence import check_levels
+from lms.competencies.services.evidence import check_levels, set_kind_weight
 from lms.core import clock
 from lms.core.database import writing
 from lms.core.errors import DomainError
@@ -104,5 +106,21 @@ def check_derived_command(fix: bool) -> None:
         raise SystemExit(1)
 
 
+@click.command("evidence-weight")
+@click.argument("kind")
+@click.argument("weight", type=Decimal)
+def evidence_weight_command(kind: str, weight: Decimal) -> None:
+    """Set the profile policy's weight of an evidence kind (e.g. quiz_check 0.5); its rows
+    and the stored levels they touch follow."""
+    with writing():
+        try:
+            cells = set_kind_weight(db.session, kind, weight)
+        except DomainError as error:
+            db.session.rollback()
+            raise click.BadParameter(error.message, param_hint="WEIGHT") from None
+        db.session.commit()
+    click.echo(f"Evidence of kind {kind} weighs {weight}; {cells} level(s) recomputed.")
+
+
 COMMANDS = (seed_demo_command, seed_defaults_command, create_admin_command,
-            check_derived_command)
+            check_derived_command, evidence_weight_command)

@@ -21,6 +21,7 @@ add_rules(bp, {"bank": bank, "quizzes": quizzes}, """
     POST      /author/bank/questions/<int:question_id>/archive
                                                                bank.bank_question_archive
     GET POST  /author/bank/import                              bank.bank_import
+    GET POST  /author/bank/tagging                             bank.bank_tagging
     GET       /author/bank/export                              bank.bank_export
     GET       /quiz/files/<sha256>/<path:filename>             bank.question_file
     GET       /author/bank/analysis                            bank.analysis_index

@@ -183,5 +183,19 @@ def finish_overdue_attempts_command() -> None:
     click.echo(f"{changed} overdue attempt(s) finished.")
 
 
+@click.command("quiz-rewrite-evidence")
+def rewrite_evidence_command() -> None:
+    """Write every finished attempt's competency evidence again by the current rules (the
+    questions a competency needs, knowledge checks as their own kind); run once after
+    upgrading to them. The stored levels follow, so check-derived stays at 0."""
+    from assessments.quiz.services.grading import rewrite_all_evidence
+
+    with writing():
+        done = rewrite_all_evidence(db.session)
+        db.session.commit()
+    click.echo(f"Evidence of {done} attempt(s) rewritten.")
+
+
 COMMANDS = (import_gift_command, import_aiken_command, export_gift_command,
-            import_questions_command, export_questions_command, finish_overdue_attempts_command)
+            import_questions_command, export_questions_command, finish_overdue_attempts_command,
+            rewrite_evidence_command)

@@ -1,5 +1,6 @@
-"""The demo's quizzes: the "New-hire closed-book exam" (18 questions drawn at random from the
-demo bank, at least three in the bank for each one drawn; pass mark 80, 45 minutes, 2
+"""The demo's quizzes: the "New-hire closed-book exam" (20 questions drawn at random from the
+demo bank, at least two in the bank for each one drawn, so its two attempts differ; every
+competency it evidences gets the three questions a level needs; pass mark 80, 45 minutes, 2
 attempts) and a knowledge check for every lesson of the starter courses, all in English and
 Chinese. Built through the same services the screens use; callers own the commit.
 """
@@ -8,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, select
 
-from assessments.quiz.models import Quiz
+from assessments.quiz.models import CERTIFICATION_REVIEW, Quiz
 from assessments.quiz.services import quizzes
 from assessments.quiz.services.bank import find_category, install_demo_bank, parse_category_path
 
@@ -17,25 +18,25 @@ EXAM_TITLE_ZH = "新员工闭卷考试"
 EXAM_DESCRIPTION = (
     "The written half of the new-hire basic certification: service etiquette, product and "
     "policy knowledge, emotion management, complaint handling and the digital tools. "
-    "Eighteen questions drawn at random for each attempt. You need 80 % to pass; the "
-    "practical role-play is assessed separately.")
+    "{count} questions drawn at random for each attempt, other ones on a second attempt. "
+    "You need 80 % to pass; the practical role-play is assessed separately.")
 EXAM_DESCRIPTION_ZH = (
     "新员工初级认证的笔试部分：服务礼仪、产品与政策知识、情绪管理、投诉处理和数字化工具。"
-    "每次考试随机抽取十八道题，80 分及格；实操角色扮演另行考核。")
+    "每次考试随机抽取 {count} 道题，第二次考试抽取其他题目；80 分及格；实操角色扮演另行考核。")
 CHECK_TITLE, CHECK_TITLE_ZH = "Knowledge check: {}", "知识检测：{}"
 ZH = "zh_Hans_CN"
-# (category path, questions drawn): 18 in all, in the order the exam shows them. The bank holds
-# at least three questions for each one drawn, so attempts differ.
+# (category path, questions drawn): 20 in all, in the order the exam shows them. The bank holds
+# at least two questions for each one drawn, so the two attempts differ; each competency the
+# exam evidences gets at least three questions (the minimum for a level).
 EXAM_DRAWS = (
     ("Service etiquette", 3),
-    ("Product knowledge", 2),
+    ("Product knowledge", 3),
     ("Product knowledge/Returns and refunds", 3),
     ("Product knowledge/Points and loyalty", 2),
     ("Emotion management", 3),
     ("Complaint handling (five steps)", 3),
-    ("Digital tools", 2),
+    ("Digital tools", 3),
 )
-AFTER_SUBMIT = ["score", "responses", "feedback"]
 CHECK_REVIEW = ["score", "responses", "right_answers", "feedback"]
 CHECKS_FILE, CHECKS_FILE_ZH = "demo_checks.gift", "demo_checks.zh_Hans.gift"
 # Lesson title → the draws of its knowledge check. New-hire lessons draw from the exam bank;
@@ -85,12 +86,14 @@ def build_exam(session) -> Quiz:
         attempts_allowed=2, grading_method="highest", pass_mark=Decimal("80"),
         closed_book=True, shuffle_questions=False, shuffle_options=True,
         overdue_handling="autosubmit",
-        review_options={"immediately": AFTER_SUBMIT, "open": AFTER_SUBMIT,
-                        "closed": AFTER_SUBMIT}))
+        review_options=CERTIFICATION_REVIEW))
     exam.set_translation(ZH, "title", EXAM_TITLE_ZH)
-    exam.set_translation(ZH, "description", EXAM_DESCRIPTION_ZH)
     for path, count in EXAM_DRAWS:
         quizzes.add_draw(session, None, exam, _category_id(session, path), count)
+    # Texts that state a count take it from the quiz itself.
+    count = quizzes.question_count(exam)
+    exam.description = EXAM_DESCRIPTION.format(count=count)
+    exam.set_translation(ZH, "description", EXAM_DESCRIPTION_ZH.format(count=count))
     quizzes.publish(session, None, exam)
     return exam
 

@@ -44,8 +44,10 @@ OVERDUE_LABELS = {
 MOMENT_LABELS = {"during": _l("During the attempt"),
                  "immediately": _l("Immediately after the attempt (2 minutes)"),
                  "open": _l("Later, while the quiz is still open"),
+                 "final": _l("After the person's last attempt"),
                  "closed": _l("After the quiz closes")}
-ITEM_LABELS = {"score": _l("Score"), "responses": _l("Their answers"),
+ITEM_LABELS = {"score": _l("Score"), "competencies": _l("The competencies to work on"),
+               "responses": _l("Their answers (which were wrong)"),
                "right_answers": _l("Right answers"), "feedback": _l("Feedback")}
 MINUTES = {"inputmode": "numeric"}
 # Browsers send and show datetime-local values as 2026-04-01T17:00 (seconds optional).
@@ -112,16 +114,31 @@ class QuizForm(Form):
     review_immediately = MultiCheckboxField(MOMENT_LABELS["immediately"],
                                             choices=choices(ITEM_LABELS.items()))
     review_open = MultiCheckboxField(MOMENT_LABELS["open"], choices=choices(ITEM_LABELS.items()))
+    review_final = MultiCheckboxField(MOMENT_LABELS["final"],
+                                      choices=choices(ITEM_LABELS.items()))
     review_closed = MultiCheckboxField(MOMENT_LABELS["closed"],
                                        choices=choices(ITEM_LABELS.items()))
     lesson_key = StringField(_l("Knowledge check of the lesson with key (optional)"),
                              validators=[Optional(), Length(max=36)])
+    tier_id = OptionalIdField(_l("Only people on the tier"), blank_label=_l("— any tier —"))
+    certificate_path_id = OptionalIdField(_l("Certificate of the path"),
+                                          blank_label=_l("— no certificate needed —"))
+    certificate_rule = SelectField(_l("The certificate must be"), choices=choices([
+        ("", _l("— no certificate needed —")), ("held", _l("held and valid")),
+        ("expiring", _l("held, inside its recertification window"))]), default="")
+
+    def set_path_choices(self, paths) -> None:
+        """The tiers and paths to choose from: (id, name) pairs."""
+        pairs = list(paths)
+        self.tier_id.set_choices(pairs)
+        self.certificate_path_id.set_choices(pairs)
 
     def load(self, quiz) -> None:
         """Fill the form from a quiz (on GET)."""
         for name in ("title", "description", "attempts_allowed", "grading_method",
                      "pass_mark", "closed_book", "shuffle_questions", "shuffle_options",
-                     "overdue_handling", "lesson_key"):
+                     "overdue_handling", "lesson_key", "tier_id", "certificate_path_id",
+                     "certificate_rule"):
             getattr(self, name).data = getattr(quiz, name)
         self.title_zh.data = quiz.translation("title", "zh_Hans_CN") or ""
         self.description_zh.data = quiz.translation("description", "zh_Hans_CN") or ""
@@ -148,7 +165,9 @@ class QuizForm(Form):
             grace_seconds=_seconds(self.grace_minutes.data),
             review_options={m: getattr(self, f"review_{m}").data or [] for m in REVIEW_MOMENTS},
             course_id=quiz.course_id if quiz is not None else None,
-            lesson_key=self.lesson_key.data,
+            lesson_key=self.lesson_key.data, tier_id=self.tier_id.data,
+            certificate_path_id=self.certificate_path_id.data,
+            certificate_rule=self.certificate_rule.data or "",
             translations={"zh_Hans_CN": {"title": self.title_zh.data or "",
                                          "description": self.description_zh.data or ""}},
         )
@@ -562,3 +581,10 @@ class EssayGradeForm(Form):
 
 class SubmitForm(Form):
     """The summary page's "Submit all and finish" (CSRF only)."""
+
+
+class TaggingForm(Form):
+    """Tag a category's questions that have no competency (after a GIFT import)."""
+
+    category_id = IntegerField(validators=[InputRequired()])
+    competency_ids = MultiCheckboxField(_l("Competencies its questions evidence"), choices=[])

@@ -41,7 +41,8 @@ class QuizKind(AssessmentKind):
             return None
         return AssessmentResult(
             score=attempt.score, passed=bool(attempt.passed),
-            competency_scores=_codes(session, grading.competency_scores(session, attempt)))
+            competency_scores=_codes(session, grading.competency_scores(session, attempt)),
+            observed_at=attempt.finished_at)
 
     def person_result(self, session, reference, person_id: int) -> AssessmentResult | None:
         """A person's grade on a quiz (reference: its id; grading method applied); None before
@@ -59,14 +60,17 @@ class QuizKind(AssessmentKind):
         if grade.score is None:
             return None
         totals: dict[int, list[Decimal]] = {}
+        finished = []
         for attempt_id in grade.attempt_ids:
             attempt = session.get(Attempt, attempt_id)
+            finished.append(attempt.finished_at)
             for cid, score in grading.competency_scores(session, attempt).items():
                 totals.setdefault(cid, []).append(score)
         scores = {cid: grading.exact_score(sum(found, Decimal(0)), Decimal(100) * len(found))
                   for cid, found in totals.items()}
         return AssessmentResult(score=grade.score, passed=bool(grade.passed),
-                                competency_scores=_codes(session, scores))
+                                competency_scores=_codes(session, scores),
+                                observed_at=max((f for f in finished if f), default=None))
 
     def references(self, session) -> list[tuple[str, str]]:
         """Every quiz, by title."""

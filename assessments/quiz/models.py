@@ -32,8 +32,13 @@ UNSCORED_TYPES = ("description",)
 GRADING_METHODS = ("highest", "last", "first", "average")
 OVERDUE_HANDLING = ("autosubmit", "grace", "abandon")
 ATTEMPT_STATES = ("in_progress", "overdue", "finished", "abandoned")
-REVIEW_MOMENTS = ("during", "immediately", "open", "closed")
-REVIEW_ITEMS = ("score", "responses", "right_answers", "feedback")
+REVIEW_MOMENTS = ("during", "immediately", "open", "final", "closed")
+REVIEW_ITEMS = ("score", "competencies", "responses", "right_answers", "feedback")
+# What a certification (closed-book) exam shows unless its author says otherwise: the score and
+# the competencies to work on until the person's last attempt or the close date, then all.
+CERTIFICATION_REVIEW = {
+    "immediately": ["score", "competencies"], "open": ["score", "competencies"],
+    "final": list(REVIEW_ITEMS), "closed": list(REVIEW_ITEMS)}
 
 
 class QuestionCategory(db.Model):
@@ -159,8 +164,17 @@ class Quiz(Translated, db.Model):
     # {moment: [items]} — what a learner sees on review at each moment (REVIEW_MOMENTS ×
     # REVIEW_ITEMS); nothing listed, nothing shown.
     review_options: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Who may take it (lms.core.eligibility): people on a tier, and/or holders of a path's
+    # certificate ("held") or holders inside its recertification window ("expiring").
+    tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    certificate_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    certificate_rule: Mapped[str] = mapped_column(String(10), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
+    tier = relationship("CertificationPath", foreign_keys=[tier_id])
+    certificate_path = relationship("CertificationPath", foreign_keys=[certificate_path_id])
     items: Mapped[list["QuizItem"]] = relationship(
         back_populates="quiz", order_by="QuizItem.position", cascade="all, delete-orphan"
     )

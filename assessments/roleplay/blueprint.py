@@ -3,6 +3,7 @@ fails tests/test_layout.py instead of answering 404 in production."""
 
 from flask import Blueprint
 
+from assessments.roleplay.services import passmarks
 from assessments.roleplay.views import authoring, grading, take
 from lms.core.routes import add_rules
 
@@ -34,6 +35,7 @@ bp.app_template_filter("rp_score")(take.rp_score)
 bp.app_template_filter("rp_hours")(take.rp_hours)
 bp.app_template_global("scenario_title")(take.scenario_title)
 bp.app_template_global("competency_names")(take.competency_names)
+bp.app_template_global("evidenced_level")(passmarks.evidenced_level)
 add_rules(bp, {"grading": grading, "take": take}, """
     GET       ""                                                           take.my_roleplays
     GET       /scenarios/<int:scenario_id>                                 take.scenario_page

@@ -21,12 +21,16 @@ ZH = "zh_Hans_CN"
 # A level's name in English and Chinese, lowest first.
 LEVEL_NAMES = (("Not shown", "未体现"), ("Partly", "部分做到"), ("Solid", "良好"),
                ("Excellent", "优秀"))
+# (points, competency level evidenced) of each level: "Solid" everywhere scores 80, which
+# passes the new-hire mark of 80 and the senior/manager mark of 60; "Partly" everywhere (50)
+# passes neither (assessments.roleplay.services.passmarks checks this on every save).
+LEVEL_SCALE = ((0, 1), (50, 2), (80, 3), (100, 5))
 
 
 def _levels(descriptors) -> list[LevelData]:
-    return [LevelData(name, Decimal(points), text)
-            for points, ((name, _zh), (text, _text_zh))
-            in enumerate(zip(LEVEL_NAMES, descriptors, strict=True))]
+    return [LevelData(name, Decimal(points), text, evidenced)
+            for (points, evidenced), ((name, _zh), (text, _text_zh))
+            in zip(LEVEL_SCALE, zip(LEVEL_NAMES, descriptors, strict=True), strict=True)]
 
 
 # (title, zh title, weight, competency codes, four (level descriptor, zh) pairs, lowest first)

@@ -85,6 +85,7 @@ class CriterionForm(Form):
     required = BooleanField(_l("Required (a grade cannot be released without it)"),
                             default=True)
     competency_codes = MultiCheckboxField(_l("Competencies it evidences"), choices=[])
+    confirm = BooleanField(_l("Save anyway: I have read what a pass needs"), default=False)
 
     def data_with_levels(self, form) -> CriterionData:
         """The criterion with its level rows (level-N-title/-points/-descriptor)."""
@@ -93,6 +94,7 @@ class CriterionForm(Form):
             title = (form.get(f"level-{n}-title") or "").strip()
             points = (form.get(f"level-{n}-points") or "").strip()
             descriptor = form.get(f"level-{n}-descriptor") or ""
+            evidenced = (form.get(f"level-{n}-competency_level") or "").strip()
             if not title and not points:
                 continue
             try:
@@ -102,7 +104,11 @@ class CriterionForm(Form):
             except (ArithmeticError, ValueError):
                 raise DomainError(_("Level %(n)d: the points are not a number.", n=n + 1),
                                   "levels") from None
-            levels.append(LevelData(title, value, descriptor))
+            if evidenced and evidenced not in ("1", "2", "3", "4", "5"):
+                raise DomainError(_("Level %(n)d: the competency level is 1 to 5.", n=n + 1),
+                                  "levels")
+            levels.append(LevelData(title, value, descriptor,
+                                    int(evidenced) if evidenced else None))
         return CriterionData(title=self.title.data, weight=self.weight.data,
                              required=self.required.data, description=self.description.data,
                              competency_codes=list(self.competency_codes.data or []),
@@ -137,6 +143,13 @@ class ScenarioForm(Form):
     allow_live = BooleanField(_l("Live session scored by a mentor"), default=True)
     pass_mark = DecimalField(_l("Pass mark (%)"), default=Decimal(80), places=None,
                              validators=[InputRequired(), NumberRange(0, 100)])
+    confirm = BooleanField(_l("Save anyway: I have read what a pass needs"), default=False)
+    tier_only = BooleanField(_l("Only people on this tier may take it"), default=False)
+    certificate_path_id = OptionalIdField(_l("Certificate of the path"),
+                                          blank_label=_l("— no certificate needed —"))
+    certificate_rule = SelectField(_l("The certificate must be"), choices=to_choices([
+        ("", _l("— no certificate needed —")), ("held", _l("held and valid")),
+        ("expiring", _l("held, inside its recertification window"))]), default="")
     attempts_allowed = IntegerField(_l("Attempts allowed (0: unlimited)"), default=3,
                                     validators=[InputRequired(), NumberRange(0, 100)])
     retry_wait_hours = IntegerField(_l("Hours to wait before a retry"), default=0,
@@ -159,7 +172,9 @@ class ScenarioForm(Form):
             "title", "title_zh", "path_id", "rubric_id", "persona", "situation",
             "customer_knows", "customer_wants", "agent_goal", "opening_message", "allow_chat",
             "allow_upload", "allow_live", "pass_mark", "attempts_allowed", "retry_wait_hours",
-            "sla_hours", "calibration_share", "agreement_threshold", "upload_max_mb")},
+            "sla_hours", "calibration_share", "agreement_threshold", "upload_max_mb",
+            "tier_only", "certificate_path_id")},
+            certificate_rule=self.certificate_rule.data or "",
             competency_ids=list(self.competency_ids.data or []),
             translations={"zh_Hans_CN": {name: getattr(self, f"{name}_zh").data or ""
                                          for name in TEXT_FIELDS}})

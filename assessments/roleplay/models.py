@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core import clock
@@ -88,6 +89,9 @@ class CriterionLevel(Translated, db.Model):
     title: Mapped[str] = mapped_column(String(120))
     descriptor: Mapped[str] = mapped_column(Text, default="")
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    # The competency level (1–5) a rating at this level evidences (None: spread evenly, see
+    # assessments.roleplay.services.passmarks).
+    competency_level: Mapped[int | None]
 
     criterion: Mapped[Criterion] = relationship(back_populates="levels")
 
@@ -119,10 +123,18 @@ class Scenario(Translated, db.Model):
     # Two grades whose scores differ by more than this many points go to a lead to moderate.
     agreement_threshold: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("15"))
     upload_max_mb: Mapped[int] = mapped_column(default=50)
+    # Who may take it (lms.core.eligibility): only people on its tier (path_id) when
+    # `tier_only`, and holders of a path's certificate ("held") or holders inside its
+    # recertification window ("expiring").
+    tier_only: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    certificate_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    certificate_rule: Mapped[str] = mapped_column(String(10), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     rubric: Mapped[Rubric] = relationship()
-    path = relationship("CertificationPath")
+    path = relationship("CertificationPath", foreign_keys=[path_id])
+    certificate_path = relationship("CertificationPath", foreign_keys=[certificate_path_id])
     competency_links: Mapped[list["ScenarioCompetency"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
     attachments: Mapped[list["ScenarioAttachment"]] = relationship(

@@ -38,6 +38,9 @@ def describe(item: dict) -> str:
     if code == "below":
         return _("%(slot)s %(score)s, %(mark)s required", slot=_name(params, "slot"),
                  score=_score(params["score"]), mark=_score(params["mark"]))
+    if code == "too_early":
+        return _("%(slot)s was taken before the recertification window opened on %(since)s: "
+                 "take it again", slot=_name(params, "slot"), since=params.get("since", ""))
     if code == "composite_below":
         return _("Composite score %(score)s, %(mark)s required",
                  score=_score(params["score"]), mark=_score(params["mark"]))

@@ -218,7 +218,10 @@ def _slot_names(slot: dict) -> dict:
     return names
 
 
-def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int) -> None:
+def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int,
+                since: date | None = None) -> None:
+    """A rule per slot: its result meets the pass mark. With `since` (the recertification
+    route: the day its window opened), a result obtained before it does not count."""
     for slot in slots:
         try:
             kind = get_kind(slot["kind"])()
@@ -227,6 +230,11 @@ def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int) -> N
             answer.rule(False, "kind_missing", **_slot_names(slot), kind=slot["kind"])
             continue
         result = kind.person_result(session, slot["reference"] or None, person_id)
+        if (since is not None and result is not None and result.observed_at is not None
+                and result.observed_at.date() < since):
+            answer.components[slot["code"]] = None
+            answer.rule(False, "too_early", **_slot_names(slot), since=since.isoformat())
+            continue
         score = None if result is None else Decimal(result.score)
         answer.components[slot["code"]] = score
         mark = None if slot["pass_mark"] is None else Decimal(slot["pass_mark"])
@@ -307,7 +315,8 @@ def evaluate(session, person_id: int, path: CertificationPath, document: dict,
         _matrix_rules(session, answer, document, person_id)
         _kpi_rules(session, answer, document, person_id, today)
     else:
-        _slot_rules(session, answer, document["recert"]["slots"], person_id)
+        opens = date.fromordinal(held.expires_on.toordinal() - document["recert"]["window_days"])
+        _slot_rules(session, answer, document["recert"]["slots"], person_id, since=opens)
         if document["recert"]["requires_matrix"]:
             _matrix_rules(session, answer, document, person_id)
     return answer

@@ -37,6 +37,8 @@ class CompetencyForm(Form):
     position = IntegerField(_l("Position in its area"), default=0, validators=[InputRequired()])
     active = BooleanField(_l("Active (deactivated competencies leave the matrix but keep their "
                              "history)"), default=True)
+    min_items = IntegerField(_l("Questions an exam attempt needs on it to evidence a level"),
+                             default=3, validators=[Optional()])
 
 
 class LevelForm(Form):

@@ -39,6 +39,9 @@ class Competency(Translated, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # A quiz attempt evidences a level in this competency only with at least this many
+    # questions tagged with it; fewer give "not enough evidence".
+    min_items: Mapped[int] = mapped_column(default=3, server_default="3")
 
     area: Mapped[CompetencyArea] = relationship(back_populates="competencies")
 
@@ -81,6 +84,16 @@ class Evidence(db.Model):
     source_id: Mapped[str] = mapped_column(String(60))
     weight: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("1"))
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EvidenceKindWeight(db.Model):
+    """The profile policy's weight of one evidence kind, where it differs from the default
+    (lms.competencies.services.evidence.DEFAULT_KIND_WEIGHTS); written onto each evidence row
+    of the kind, so changing it rewrites the rows and the stored levels."""
+
+    __tablename__ = "evidence_kind_weight"
+    source_kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    weight: Mapped[Decimal] = mapped_column(Numeric(6, 2))
 
 
 class CompetencyLevel(db.Model):

@@ -95,6 +95,7 @@ def competency_form(competency_id: int | None):
             name_zh=form.name_zh.data or "", description=form.description.data or "",
             description_zh=form.description_zh.data or "", position=form.position.data,
             active=form.active.data,
+            min_items=3 if form.min_items.data is None else form.min_items.data,
         )
         done = unit_of_work(services.save_competency, db.session, current_user, competency, data,
                             form=form)

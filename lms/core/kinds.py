@@ -5,6 +5,7 @@ kind's tables: they ask the kind for `AssessmentResult`s.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -24,6 +25,9 @@ class AssessmentResult:
     score: Decimal
     passed: bool
     competency_scores: dict[str, Decimal] = field(default_factory=dict)
+    # When the result was obtained (the latest attempt it rests on); None when the kind does
+    # not say. The recertification route reads it: a re-exam must fall inside its window.
+    observed_at: datetime | None = None
 
 
 class AssessmentKind:

@@ -159,6 +159,7 @@ ACTION_LABELS = {
     "quiz.add_question": _l("Question added to a quiz"),
     "quiz.answer_refused": _l("Quiz answer refused"),
     "quiz.attempt_abandon": _l("Quiz attempt abandoned"),
+    "quiz.bank_tag_category": _l("Questions of a category tagged with competencies"),
     "quiz.attempt_finish": _l("Quiz attempt submitted"),
     "quiz.attempt_start": _l("Quiz attempt started"),
     "quiz.create": _l("Quiz created"),

@@ -11,6 +11,8 @@ from tests.courses.conftest import make_course  # noqa: F401  (a fixture)
 
 # (reference or "", person id) -> score; cleared before every test.
 SCORES: dict[tuple[str, int], Decimal] = {}
+# (reference or "", person id) -> when the result was obtained (None: the kind does not say).
+OBSERVED: dict[tuple[str, int], object] = {}
 
 
 @register_kind
@@ -27,14 +29,17 @@ class ScoreCardKind(AssessmentKind):
         score = SCORES.get((reference or "", person_id))
         if score is None:
             return None
-        return AssessmentResult(score=score, passed=score >= 80)
+        return AssessmentResult(score=score, passed=score >= 80,
+                                observed_at=OBSERVED.get((reference or "", person_id)))
 
 
 @pytest.fixture(autouse=True)
 def _clear_scores():
     SCORES.clear()
+    OBSERVED.clear()
     yield
     SCORES.clear()
+    OBSERVED.clear()
 
 
 @pytest.fixture
@@ -44,9 +49,11 @@ def app_config(app_config, tmp_path):
 
 @pytest.fixture
 def scores():
-    """scores(person, score, reference="") sets a person's scorecard result."""
-    def put(person, score, reference=""):
+    """scores(person, score, reference="", at=None) sets a person's scorecard result (and
+    when it was obtained)."""
+    def put(person, score, reference="", at=None):
         SCORES[(reference, person.id)] = Decimal(str(score))
+        OBSERVED[(reference, person.id)] = at
     return put
 
 

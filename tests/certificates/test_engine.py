@@ -324,6 +324,34 @@ def test_recertification_route(db, make_path, make_person, scores):
     assert len(_certificates(db, person)) == 2
 
 
+def test_recertification_needs_a_re_exam_taken_inside_the_window(db, make_path, make_person,
+                                                                 scores):
+    path = make_path(slots=(("EXAM", "scorecard", "full", None, "80"),))
+    db.session.add(RecertificationSlot(path_id=path.id, code="REEXAM", label="Short re-exam",
+                                       kind="scorecard", reference="short",
+                                       pass_mark=Decimal("80")))
+    db.session.commit()
+    person = make_person(tier_id=path.id)
+    scores(person, 90, "full")
+    _run(db, person)
+    [first] = _certificates(db, person)
+    opens = first.expires_on - timedelta(days=90)  # the path's recertification window
+    # A re-exam passed months before the window opened does not renew the certificate.
+    scores(person, 95, "short", at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    clock.freeze(datetime(2027, 1, 1, 9, tzinfo=UTC))
+    _run(db, person)
+    assert len(_certificates(db, person)) == 1
+    evaluation = _evaluation(db, person, path)
+    assert evaluation.route == "recert" and not evaluation.eligible
+    assert describe_all(evaluation.missing) == (
+        f"Short re-exam was taken before the recertification window opened on "
+        f"{opens.isoformat()}: take it again",)
+    # Taken on the window's first day, it does.
+    scores(person, 95, "short", at=datetime.combine(opens, datetime.min.time(), tzinfo=UTC))
+    _run(db, person)
+    assert [c.route for c in _certificates(db, person)] == ["initial", "recert"]
+
+
 def test_recertification_missing_items(db, make_path, make_person, scores):
     path = make_path(slots=(("EXAM", "scorecard", "full", None, "80"),))
     db.session.add(RecertificationSlot(path_id=path.id, code="REEXAM", label="Short re-exam",

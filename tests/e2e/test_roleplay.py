@@ -72,7 +72,7 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
         "100.0 (pass mark 80.0) — pass")
     press_grade_button(page, "Save draft")
     expect(page.raw.locator(".score-line")).to_contain_text("100.0")
-    rate_every_criterion(page, 1)  # one level below the best everywhere: 66.7, a fail
+    rate_every_criterion(page, 2)  # "Partly" everywhere: 50.0, a fail
     page.raw.locator("#grade-form-comment").fill("Good steps; make the close tighter.")
     press_grade_button(page, "Release to the agent")
     expect(page.raw.locator(".form-errors")).to_contain_text("improvement note")

@@ -48,8 +48,9 @@ from assessments.quiz.models import (
 )
 from assessments.quiz.services import grading
 from assessments.quiz.services.quizzes import Rules, drawable_pools, rules_for
+from assessments.quiz.services.quizzes import eligibility as quiz_eligibility
 from assessments.quiz.services.responses import normalise_response, option_order
-from lms.core import audit, clock, policy
+from lms.core import audit, clock, eligibility, policy
 from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person
 
@@ -127,6 +128,9 @@ def availability(session, quiz: Quiz, person: Person, now: datetime | None = Non
 
     if not quiz.published:
         return refuse(_("This quiz is not open to learners."))
+    not_for_you = eligibility.refusal(session, person, quiz_eligibility(quiz), now.date())
+    if not_for_you:
+        return refuse(not_for_you)
     if rules.opens_at is not None and now < rules.opens_at:
         return refuse(_("This quiz opens on %(when)s.", when=_when(rules.opens_at)))
     if rules.closes_at is not None and now >= rules.closes_at:
@@ -176,7 +180,8 @@ def start_attempt(session, person: Person, quiz: Quiz, rng: random.Random | None
         Attempt.quiz_id == quiz.id, Attempt.person_id == person.id)) or 0) + 1
     attempt = Attempt(quiz_id=quiz.id, person_id=person.id, number=number,
                       state="in_progress", started_at=now, deadline_at=deadline)
-    attempt.questions = _draw_questions(session, quiz, rng or random.Random())
+    attempt.questions = _draw_questions(session, quiz, rng or random.Random(),
+                                        _seen_questions(session, quiz, person.id))
     session.add(attempt)
     session.flush()
     audit.record(person, "quiz.attempt_start", attempt, quiz_id=quiz.id, number=number)
@@ -193,8 +198,20 @@ def _latest_versions(session, question_ids: list[int]) -> dict[int, QuestionVers
     return latest
 
 
-def _draw_questions(session, quiz: Quiz, rng: random.Random) -> list[AttemptQuestion]:
-    """The attempt's questions: fixed ones, then each draw from what is not taken yet."""
+def _seen_questions(session, quiz: Quiz, person_id: int) -> set[int]:
+    """The questions the person's earlier attempts of the quiz showed."""
+    return set(session.scalars(
+        select(QuestionVersion.question_id)
+        .join(AttemptQuestion, AttemptQuestion.question_version_id == QuestionVersion.id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.quiz_id == quiz.id, Attempt.person_id == person_id)))
+
+
+def _draw_questions(session, quiz: Quiz, rng: random.Random,
+                    seen: frozenset[int] | set[int] = frozenset()) -> list[AttemptQuestion]:
+    """The attempt's questions: fixed ones, then each draw from what is not taken yet —
+    questions `seen` in the person's earlier attempts only when the pool has too few others
+    (quizzes.pool_warnings tells the author)."""
     fixed = {item.question_id for item in quiz.items if item.question_id is not None}
     taken: set[int] = set(fixed)
     picks: list[tuple[int, object]] = []  # (question id, quiz item)
@@ -207,7 +224,12 @@ def _draw_questions(session, quiz: Quiz, rng: random.Random) -> list[AttemptQues
         if len(pool) < item.draw_count:
             raise DomainError(_("This quiz cannot be started: one of its random draws has too "
                                 "few questions. Please tell the quiz's author."))
-        chosen = rng.sample(pool, item.draw_count)
+        fresh = [qid for qid in pool if qid not in seen]
+        if len(fresh) >= item.draw_count:
+            chosen = rng.sample(fresh, item.draw_count)
+        else:
+            chosen = fresh + rng.sample([qid for qid in pool if qid in seen],
+                                        item.draw_count - len(fresh))
         taken.update(chosen)
         picks.extend((qid, item) for qid in chosen)
     if quiz.shuffle_questions:

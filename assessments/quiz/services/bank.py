@@ -588,6 +588,38 @@ def current_version(question: Question) -> QuestionVersion:
     return question.versions[-1]
 
 
+def untagged_by_category(session) -> list[tuple[QuestionCategory, int]]:
+    """(category, live questions without any competency) for every category holding some:
+    such questions never produce evidence."""
+    tagged = select(QuestionCompetency.question_id)
+    rows = session.execute(
+        select(Question.category_id, func.count())
+        .where(Question.archived.is_(False), Question.id.not_in(tagged))
+        .group_by(Question.category_id)).all()
+    categories = {c.id: c for c in session.scalars(select(QuestionCategory).where(
+        QuestionCategory.id.in_([cid for cid, _n in rows])))}
+    return sorted(((categories[cid], n) for cid, n in rows),
+                  key=lambda pair: pair[0].name.lower())
+
+
+def tag_untagged(session, actor, category: QuestionCategory,
+                 competency_ids: tuple[int, ...]) -> int:
+    """Tag the category's questions that have no competency with `competency_ids` (questions
+    already tagged keep theirs). Refuses an empty choice. Returns the questions tagged."""
+    if not competency_ids:
+        raise DomainError(_("Choose at least one competency."), "competency_ids")
+    tagged = select(QuestionCompetency.question_id)
+    found = list(session.scalars(select(Question).where(
+        Question.category_id == category.id, Question.archived.is_(False),
+        Question.id.not_in(tagged))))
+    for question in found:
+        _set_competencies(session, question, tuple(competency_ids))
+    session.flush()
+    audit.record(actor, "quiz.bank_tag_category", category, questions=len(found),
+                 competencies=list(competency_ids))
+    return len(found)
+
+
 def _set_competencies(session, question: Question, ids: tuple[int, ...]) -> None:
     if ids:
         known = set(session.scalars(select(Competency.id).where(Competency.id.in_(ids))))

@@ -10,10 +10,13 @@ The numbers, exactly:
 - While an essay waits for its grade the attempt `needs_grading` and has no score; the score
   is final once every essay is graded.
 - Per competency: each question's competencies get its score; a competency's score is the
-  earned / available marks of its questions × 100. It is written as evidence (source kind
-  "quiz", source id the attempt) with level = low + score / 100 × (high − low) on the
-  proficiency scale (1–5 by default: 0 % → 1, 50 % → 3, 100 % → 5), cut to 2 decimals. A
-  regrade or an essay grade rewrites the attempt's evidence.
+  earned / available marks of its questions × 100 — but only when the attempt holds at least
+  the competency's `min_items` questions tagged with it (3 by default); fewer give "not enough
+  evidence" and no level. It is written as evidence (source kind "quiz", or "quiz_check" for a
+  lesson's knowledge check, which the profile weighs 0 by default; source id the attempt) with
+  level = low + score / 100 × (high − low) on the proficiency scale (1–5 by default: 0 % → 1,
+  50 % → 3, 100 % → 5), cut to 2 decimals. A regrade or an essay grade rewrites the attempt's
+  evidence; `rewrite_all_evidence` re-applies these rules to every finished attempt.
 - The person's quiz grade follows the grading method over finished, fully graded attempts:
   highest, last, first, or the average of their scores.
 """
@@ -28,8 +31,8 @@ from assessments.quiz.models import Attempt, AttemptQuestion, Question, Question
 from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import scoring
 from assessments.quiz.services.responses import ordered_ids
-from lms.competencies.models import Evidence, ProficiencyLevel
-from lms.competencies.services.evidence import Observation, record_evidence
+from lms.competencies.models import Competency, Evidence, ProficiencyLevel
+from lms.competencies.services.evidence import Observation, kind_weight, record_evidence
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
 from lms.core.numbers import HUNDREDTHS, half_up
@@ -39,6 +42,7 @@ from lms.people.models import Person
 SCORE_PLACES = Decimal("0.0001")
 LEVEL_PLACES = Decimal("0.01")
 EVIDENCE_KIND = "quiz"
+CHECK_EVIDENCE_KIND = "quiz_check"
 COMMENT_MAX = 5000
 
 
@@ -115,23 +119,59 @@ def _complete_lesson(session, attempt: Attempt) -> None:
         pass
 
 
-def competency_scores(session, attempt: Attempt) -> dict[int, Decimal]:
-    """{competency id: score 0–100} over the questions tagged with each competency."""
+@dataclass(frozen=True)
+class CompetencyTally:
+    """One competency in one attempt: its score, the questions tagged with it and how many
+    it needs for a level."""
+
+    competency_id: int
+    score: Decimal
+    items: int
+    needed: int
+
+    @property
+    def enough(self) -> bool:
+        return self.items >= self.needed
+
+
+def competency_tallies(session, attempt: Attempt) -> dict[int, CompetencyTally]:
+    """{competency id: CompetencyTally} over the questions tagged with each competency,
+    enough evidence or not (an attempt without a score has none)."""
     if attempt.score is None:
         return {}
+    scores, counts = _competency_marks(session, attempt)
+    if not scores:
+        return {}
+    needed = dict(session.execute(select(Competency.id, Competency.min_items)
+                                  .where(Competency.id.in_(scores))).all())
+    return {cid: CompetencyTally(cid, score, counts[cid], needed.get(cid, 3))
+            for cid, score in scores.items()}
+
+
+def competency_scores(session, attempt: Attempt) -> dict[int, Decimal]:
+    """{competency id: score 0–100} of the competencies the attempt holds enough questions
+    on (see the module docstring); the others have no score."""
+    return {cid: tally.score for cid, tally in competency_tallies(session, attempt).items()
+            if tally.enough}
+
+
+def _competency_marks(session, attempt: Attempt) \
+        -> tuple[dict[int, Decimal], dict[int, int]]:
     question_ids = {aq.version.question_id for aq in attempt.questions}
     links: dict[int, list[int]] = {}
     for question in session.scalars(select(Question).where(Question.id.in_(question_ids))):
         links[question.id] = [link.competency_id for link in question.competency_links]
     earned: dict[int, Decimal] = {}
     available: dict[int, Decimal] = {}
+    counts: dict[int, int] = {}
     for aq in attempt.questions:
         for competency_id in links.get(aq.version.question_id, []):
             earned[competency_id] = earned.get(competency_id, Decimal(0)) \
                 + Decimal(aq.fraction) * aq.mark
             available[competency_id] = available.get(competency_id, Decimal(0)) + aq.mark
-    return {cid: exact_score(earned[cid], available[cid]) for cid in earned
-            if available[cid] > 0}
+            counts[competency_id] = counts.get(competency_id, 0) + 1
+    return ({cid: exact_score(earned[cid], available[cid]) for cid in earned
+             if available[cid] > 0}, counts)
 
 
 def level_for(score: Decimal, low: int, high: int) -> Decimal:
@@ -139,9 +179,21 @@ def level_for(score: Decimal, low: int, high: int) -> Decimal:
     return (Decimal(low) + score / 100 * (high - low)).quantize(LEVEL_PLACES, rounding=ROUND_DOWN)
 
 
+def evidence_kind(quiz: Quiz) -> str:
+    """"quiz_check" for a lesson's knowledge check, else "quiz"."""
+    return CHECK_EVIDENCE_KIND if quiz.lesson_key else EVIDENCE_KIND
+
+
 def write_evidence(session, attempt: Attempt) -> list[Evidence]:
-    """Replace the attempt's competency evidence with rows from its current score."""
+    """Replace the attempt's competency evidence with rows from its current score (only
+    competencies with enough questions; a knowledge check's under its own kind, weighted
+    as the profile policy says)."""
     scores = competency_scores(session, attempt)
+    kind = evidence_kind(attempt.quiz)
+    weight = kind_weight(session, kind)
+    other = EVIDENCE_KIND if kind == CHECK_EVIDENCE_KIND else CHECK_EVIDENCE_KIND
+    record_evidence(session, person_id=attempt.person_id, source_kind=other,
+                    source_id=attempt.id, observations=[])
     observations = []
     if scores:
         low, high = session.execute(select(func.min(ProficiencyLevel.level),
@@ -149,12 +201,23 @@ def write_evidence(session, attempt: Attempt) -> list[Evidence]:
         low, high = low or 1, high or 5
         observations = [Observation(competency_id=cid, level=level_for(score, low, high),
                                     score=score.quantize(LEVEL_PLACES, rounding=ROUND_DOWN),
-                                    observed_at=attempt.finished_at)
+                                    observed_at=attempt.finished_at, weight=weight)
                         for cid, score in sorted(scores.items())]
-    rows = record_evidence(session, person_id=attempt.person_id, source_kind=EVIDENCE_KIND,
+    rows = record_evidence(session, person_id=attempt.person_id, source_kind=kind,
                            source_id=attempt.id, observations=observations)
     _announce(session, attempt)
     return rows
+
+
+def rewrite_all_evidence(session) -> int:
+    """Write every finished, scored attempt's evidence again by the current rules (after an
+    upgrade changed them); the stored levels follow. Returns the attempts rewritten."""
+    done = 0
+    for attempt in session.scalars(select(Attempt).where(
+            Attempt.state == "finished", Attempt.score.is_not(None)).order_by(Attempt.id)):
+        write_evidence(session, attempt)
+        done += 1
+    return done
 
 
 def _announce(session, attempt: Attempt) -> None:

@@ -11,9 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from assessments.quiz.models import (
+    CERTIFICATION_REVIEW,
     GRADING_METHODS,
     OVERDUE_HANDLING,
     REVIEW_ITEMS,
@@ -28,6 +30,7 @@ from assessments.quiz.models import (
 )
 from courses.models import Lesson
 from lms.core import audit, policy
+from lms.core.eligibility import CERTIFICATE_RULES, Eligibility
 from lms.core.errors import DomainError, NotFound
 from lms.core.i18n import LANGUAGE_NAMES, default_language
 from lms.people.models import Person, Team
@@ -63,6 +66,9 @@ class QuizData:
     review_options: dict[str, list[str]] = field(default_factory=dict)
     course_id: int | None = None
     lesson_key: str | None = None
+    tier_id: int | None = None
+    certificate_path_id: int | None = None
+    certificate_rule: str = ""
     # Other languages: {language: {"title": …, "description": …}} (empty text: none).
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -105,6 +111,11 @@ def _check(data: QuizData) -> QuizData:
     for moment, items in data.review_options.items():
         if moment not in REVIEW_MOMENTS or set(items) - set(REVIEW_ITEMS):
             raise DomainError(_("Unknown review option."), "review")
+    if data.certificate_rule not in CERTIFICATE_RULES:
+        raise DomainError(_("Unknown certificate rule."), "certificate_rule")
+    if bool(data.certificate_rule) != bool(data.certificate_path_id):
+        raise DomainError(_("Choose both the path and whether its certificate must be held or "
+                            "due for renewal."), "certificate_rule")
     data.title = title
     data.description = (data.description or "").strip()
     data.lesson_key = (data.lesson_key or "").strip() or None
@@ -148,10 +159,15 @@ def save_quiz(session, actor, quiz: Quiz | None, data: QuizData) -> Quiz:
     for name in ("title", "description", "opens_at", "closes_at", "time_limit_seconds",
                  "attempts_allowed", "attempt_wait_seconds", "grading_method", "pass_mark",
                  "closed_book", "shuffle_questions", "shuffle_options", "overdue_handling",
-                 "grace_seconds", "course_id", "lesson_key"):
+                 "grace_seconds", "course_id", "lesson_key", "tier_id", "certificate_path_id",
+                 "certificate_rule"):
         setattr(quiz, name, getattr(data, name))
+    options = data.review_options
+    if created and data.closed_book and not any(options.values()):
+        # A certification exam gives nothing away before the person's last attempt.
+        options = CERTIFICATION_REVIEW
     quiz.review_options = {moment: [i for i in REVIEW_ITEMS if i in items]
-                           for moment, items in data.review_options.items() if items}
+                           for moment, items in options.items() if items}
     for language, texts in data.translations.items():
         if language not in LANGUAGE_NAMES or language == default_language():
             raise DomainError(_("Unknown language."), "translations")
@@ -280,6 +296,46 @@ def move_item(session, actor, quiz: Quiz, item: QuizItem, offset: int) -> None:
     quiz.items.sort(key=lambda slot: slot.position)
     session.flush()
     audit.record(actor, "quiz.move_item", quiz, item_id=item.id, offset=offset)
+
+
+def eligibility(quiz: Quiz) -> Eligibility:
+    """Who may take the quiz, as lms.core.eligibility reads it."""
+    return Eligibility(
+        tier_id=quiz.tier_id, tier_name=quiz.tier.tr("name") if quiz.tier else "",
+        certificate_path_id=quiz.certificate_path_id,
+        certificate_path_name=quiz.certificate_path.tr("name") if quiz.certificate_path else "",
+        certificate_rule=quiz.certificate_rule or "")
+
+
+def author_warnings(session, quiz: Quiz) -> list[str]:
+    """What the author should know before people take the quiz more than once: draws whose
+    pool is too small for a next attempt to get other questions, fixed questions (the same
+    every time), and a closed-book exam that shows answers or feedback before the last
+    attempt."""
+    if quiz.attempts_allowed == 1:
+        return []
+    found = []
+    draws = [item for item in quiz.items if item.question_id is None]
+    pools = drawable_pools(session, draws)
+    for item in draws:
+        pool, count = len(pools[item.id]), item.draw_count
+        if pool < 2 * count:
+            name = item.category.name if item.category else "?"
+            found.append(_("The draw of %(n)d from “%(category)s” has %(pool)d questions: a "
+                           "next attempt repeats at least %(repeat)d of them. Add questions "
+                           "to the category for attempts to differ.", n=count,
+                           category=name, pool=pool, repeat=min(count, 2 * count - pool)))
+    fixed = sum(1 for item in quiz.items if item.question_id is not None)
+    if fixed:
+        found.append(ngettext("%(num)d fixed question is the same in every attempt.",
+                              "%(num)d fixed questions are the same in every attempt.", fixed))
+    early = {item for moment in ("immediately", "open")
+             for item in (quiz.review_options or {}).get(moment, [])}
+    if quiz.closed_book and early & {"right_answers", "feedback"}:
+        found.append(_("This closed-book exam shows right answers or feedback before the "
+                       "person's last attempt: their next attempt measures memory of the "
+                       "review. Show them “After the person's last attempt” instead."))
+    return found
 
 
 def question_count(quiz: Quiz) -> int:

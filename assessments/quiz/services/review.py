@@ -2,10 +2,16 @@
 on review only what the quiz's review options allow at this moment.
 
 Moments: "during" (the attempt is open), "immediately" (the first IMMEDIATE_SECONDS after it
-finished), "open" (later, while the quiz is still open for the person), "closed" (after the
-person's close date; a quiz without one never reaches it). Items: score, responses,
-right_answers, feedback. Nothing listed, nothing shown — and what is not allowed is never put
-into the page's data, so it cannot leak into the HTML or JSON.
+finished), "open" (later, while the quiz is still open for the person), "final" (the person has
+used their last attempt, the quiz still open), "closed" (after the person's close date; a quiz
+without one never reaches it). "closed" wins over "final", which wins over the other two: once
+no attempt is left, what is shown no longer helps a next one.
+
+Items: score, competencies (the competencies to work on: each one's score, or "not enough
+evidence"), responses, right_answers, feedback. Nothing listed, nothing shown — and what is not
+allowed is never put into the page's data, so it cannot leak into the HTML or JSON.
+Certification (closed-book) exams default to score and competencies until the last attempt
+(models.CERTIFICATION_REVIEW).
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +21,7 @@ from functools import lru_cache
 
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy import select
 
 from assessments.quiz.models import REVIEW_ITEMS, Attempt, AttemptQuestion
 from assessments.quiz.services import languages, scoring
@@ -29,39 +36,81 @@ IMMEDIATE_SECONDS = 120
 ALL_ITEMS = frozenset(REVIEW_ITEMS)
 
 
-def moment(attempt: Attempt, closes_at: datetime | None, now: datetime | None = None) -> str:
-    """The review moment of an attempt now (see the module docstring)."""
+def moment(attempt: Attempt, closes_at: datetime | None, now: datetime | None = None,
+           last: bool = False) -> str:
+    """The review moment of an attempt now (see the module docstring); `last`: the person
+    has no attempt left."""
     now = now or clock.now()
     if attempt.state in OPEN_STATES:
         return "during"
+    if closes_at is not None and now >= closes_at:
+        return "closed"
+    if last:
+        return "final"
     finished = attempt.finished_at or now
     if now < finished + timedelta(seconds=IMMEDIATE_SECONDS):
         return "immediately"
-    if closes_at is None or now < closes_at:
-        return "open"
-    return "closed"
+    return "open"
+
+
+def _no_attempt_left(allowed: int, made: list[Attempt]) -> bool:
+    return allowed > 0 and len(made) >= allowed \
+        and not any(a.state in OPEN_STATES for a in made)
 
 
 def allowed_items(session, attempt: Attempt, person: Person, now: datetime | None = None) \
         -> frozenset[str]:
     """The review items the attempt's owner may see now."""
-    closes_at = rules_for(session, attempt.quiz, person).closes_at
+    rules = rules_for(session, attempt.quiz, person)
+    made = list(session.scalars(select(Attempt).where(
+        Attempt.quiz_id == attempt.quiz_id, Attempt.person_id == attempt.person_id)))
     options = attempt.quiz.review_options or {}
-    return frozenset(options.get(moment(attempt, closes_at, now), ()))
+    last = _no_attempt_left(rules.attempts_allowed, made)
+    return frozenset(options.get(moment(attempt, rules.closes_at, now, last), ()))
 
 
 def reviewable(session, quiz, person: Person, past: list[Attempt],
                now: datetime | None = None) -> dict[int, frozenset[str]]:
-    """{attempt id: review items allowed now} for a person's finished attempts of a quiz."""
-    closes_at = rules_for(session, quiz, person).closes_at
+    """{attempt id: review items allowed now} for a person's finished attempts of a quiz
+    (`past`: all their attempts of it)."""
+    rules = rules_for(session, quiz, person)
     options = quiz.review_options or {}
-    return {a.id: frozenset(options.get(moment(a, closes_at, now), ()))
+    last = _no_attempt_left(rules.attempts_allowed, past)
+    return {a.id: frozenset(options.get(moment(a, rules.closes_at, now, last), ()))
             for a in past if a.state == "finished"}
 
 
 def grade_visible(allowed: dict[int, frozenset[str]]) -> bool:
     """Show the person's overall grade only once some attempt's score may be seen."""
     return any("score" in items for items in allowed.values())
+
+
+@dataclass(frozen=True)
+class CompetencyView:
+    """One competency on review: its score in the attempt, or not enough evidence."""
+
+    name: str
+    score: Decimal | None  # None: fewer questions than a level needs
+    items: int
+    needed: int
+    work_on: bool
+
+
+def competencies_to_work_on(session, attempt: Attempt) -> list[CompetencyView]:
+    """The attempt's competencies, weakest first (those without enough questions last),
+    each marked to work on when its score is below the pass mark."""
+    from assessments.quiz.services.grading import competency_tallies
+    from lms.competencies.models import Competency
+
+    tallies = competency_tallies(session, attempt)
+    if not tallies:
+        return []
+    names = {c.id: c.tr("name") for c in session.scalars(
+        select(Competency).where(Competency.id.in_(tallies)))}
+    views = [CompetencyView(names.get(cid, "?"), t.score if t.enough else None, t.items,
+                            t.needed, t.enough and t.score < attempt.quiz.pass_mark)
+             for cid, t in tallies.items()]
+    return sorted(views, key=lambda v: (v.score is None, v.score or 0, v.name))
 
 
 @dataclass

@@ -16,11 +16,13 @@ from assessments.quiz.forms import EssayGradeForm, MalformedPost, SubmitForm, po
 from assessments.quiz.models import Attempt, AttemptQuestion, Quiz
 from assessments.quiz.services import attempts, grading, review
 from assessments.quiz.services.attempts import AnswerRefused
+from assessments.quiz.services.quizzes import eligibility as quiz_eligibility
 from assessments.quiz.services.quizzes import question_count, quiz_list_query, rules_for
 from courses.models import Course
 from courses.services.progress import current_lesson
 from lms.core import clock
 from lms.core.database import writing
+from lms.core.eligibility import describe as describe_eligibility
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.numbers import display_score
@@ -105,7 +107,8 @@ def quiz_page(quiz_id: int):
         open_attempt=attempts.current_attempt(db.session, quiz, current_user.id),
         availability=attempts.availability(db.session, quiz, current_user),
         grade=grade if review.grade_visible(allowed) else grading.QuizGrade(None, None),
-        count=question_count(quiz), form=SubmitForm(), lesson=_lesson_of(quiz))
+        count=question_count(quiz), form=SubmitForm(), lesson=_lesson_of(quiz),
+        who=describe_eligibility(quiz_eligibility(quiz)))
 
 
 def _lesson_of(quiz: Quiz):
@@ -322,7 +325,9 @@ def review_page(attempt_id: int):
              for aq in attempt.questions]
     return render_template("assessments/quiz/take/review.html", attempt=attempt,
                            quiz=attempt.quiz, owner=db.session.get(Person, attempt.person_id),
-                           items=items, staff=staff, questions=shown)
+                           items=items, staff=staff, questions=shown,
+                           competencies=review.competencies_to_work_on(db.session, attempt)
+                           if "competencies" in items else [])
 
 
 # Essay grading

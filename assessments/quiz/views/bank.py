@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -29,6 +30,7 @@ from assessments.quiz.forms import (
     QUESTION_FORMS,
     CategoryForm,
     ImportForm,
+    TaggingForm,
     apply_question_error,
 )
 from assessments.quiz.models import (
@@ -319,7 +321,17 @@ def bank_import():
             _fmt, result = imported.value
             questions = result.questions
             flash(_("%(n)d questions imported.", n=len(questions)), "success")
+            untagged = sum(1 for q in questions if not q.competency_links)
+            if untagged:
+                # Without competencies they never produce evidence: offer to tag them.
+                flash(ngettext("%(num)d imported question evidences no competency, so it "
+                               "counts towards no level: tag it by its category.",
+                               "%(num)d imported questions evidence no competency, so they "
+                               "count towards no level: tag them by their category.",
+                               untagged), "warning")
             if not result.skipped:
+                if untagged:
+                    return redirect(url_for("quiz.bank_tagging"))
                 first = questions[0].category_id if questions else None
                 return redirect(url_for("quiz.bank_index", category=first))
             skipped = [str(problem) for problem in result.skipped]
@@ -328,6 +340,24 @@ def bank_import():
             problems = [str(problem) for problem in imported.error.problems]
     return render_form("assessments/quiz/bank/import.html", form, problems=problems,
                        skipped=skipped, imported_count=imported_count)
+
+
+@require("quiz.author")
+def bank_tagging():
+    """Questions without competencies, by category, each with the competencies to give
+    them (category → competency tagging)."""
+    form = TaggingForm()
+    form.competency_ids.choices = _competency_choices()
+    if form.validate_on_submit():
+        category = db.get_or_404(QuestionCategory, form.category_id.data)
+        done = unit_of_work(bank.tag_untagged, db.session, current_user, category,
+                            tuple(int(i) for i in form.competency_ids.data or ()), form=form)
+        if done:
+            flash(ngettext("%(num)d question tagged.", "%(num)d questions tagged.",
+                           done.value), "success")
+            return redirect(url_for("quiz.bank_tagging"))
+    return render_form("assessments/quiz/bank/tagging.html", form,
+                       untagged=bank.untagged_by_category(db.session))
 
 
 @require("quiz.author")

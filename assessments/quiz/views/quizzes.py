@@ -31,6 +31,7 @@ from assessments.quiz.services import grading, quizzes
 from lms.core.extensions import db
 from lms.core.policy import authorize, may, require
 from lms.core.requests import form_status, render_form, unit_of_work
+from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.people.policy import report_scope, visible_people_filter
 
@@ -45,6 +46,8 @@ def author_quizzes():
 def quiz_settings(quiz_id: int | None):
     quiz = db.get_or_404(Quiz, quiz_id) if quiz_id is not None else None
     form = QuizForm()
+    form.set_path_choices((p.id, p.tr("name")) for p in db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position)))
     if quiz is not None and not form.is_submitted():
         form.load(quiz)
     if form.validate_on_submit():
@@ -107,7 +110,8 @@ def author_quiz(quiz_id: int, question_form=None, draw_form=None, status: int = 
         "assessments/quiz/admin/quiz.html", quiz=quiz, latest=latest,
         paths=_category_paths(), question_form=question_form, draw_form=draw_form,
         confirm=ConfirmForm(), count=quizzes.question_count(quiz),
-        attempted=quizzes.has_attempts(db.session, quiz)), status
+        attempted=quizzes.has_attempts(db.session, quiz),
+        warnings=quizzes.author_warnings(db.session, quiz)), status
 
 
 @require("quiz.author")

@@ -6,7 +6,12 @@ graded yet move to the new one. Without grades the current version is edited in 
 
 CSV (one row per level; a header row; the criterion's columns may be left blank on its further
 rows): criterion, description, weight, required (yes/no), competencies (codes separated by ";"),
-level, points, descriptor. Import is all-or-nothing and reports every problem by line.
+level, points, descriptor, competency_level (1–5, optional: spread evenly when blank). Import is
+all-or-nothing and reports every problem by line.
+
+Criteria changes and imports check the pass mark of every scenario using the rubric against
+the new scale (assessments.roleplay.services.passmarks) and ask for confirmation when it no
+longer fits (`confirmed=False`, as the authoring screens call them).
 """
 
 import csv
@@ -23,7 +28,16 @@ from assessments.roleplay.models import (
     Grade,
     Rubric,
     RubricVersion,
+    Scenario,
     Submission,
+)
+from assessments.roleplay.services import passmarks
+from assessments.roleplay.services.passmarks import (
+    HIGH,
+    LOW,
+    confirm_or_refuse,
+    default_competency_level,
+    evidenced_level,
 )
 from lms.competencies.models import Competency
 from lms.core import audit
@@ -33,7 +47,7 @@ from lms.core.uploads import UploadProblem, csv_records, read_text
 from lms.core.validation import clean_text
 
 CSV_COLUMNS = ("criterion", "description", "weight", "required", "competencies", "level",
-               "points", "descriptor")
+               "points", "descriptor", "competency_level")
 TITLE_MAX = 200
 TEXT_MAX = 5000
 MAX_LEVELS = 8
@@ -45,6 +59,7 @@ class LevelData:
     title: str
     points: Decimal
     descriptor: str = ""
+    competency_level: int | None = None  # None: spread evenly over 1–5
 
 
 @dataclass
@@ -83,6 +98,16 @@ def check_criterion(session, data: CriterionData) -> CriterionData:
     if max(lv.points for lv in levels) <= 0:
         raise DomainError(_("The best level must be worth more than 0 points."), "levels")
     data.levels = sorted(levels, key=lambda lv: lv.points)
+    for position, level in enumerate(data.levels):
+        if level.competency_level is None:
+            level.competency_level = default_competency_level(position, len(data.levels))
+        if not LOW <= level.competency_level <= HIGH:
+            raise DomainError(_("The competency level a rubric level evidences is 1 to 5."),
+                              "levels")
+    evidenced = [lv.competency_level for lv in data.levels]
+    if evidenced != sorted(evidenced):
+        raise DomainError(_("A level worth more points cannot evidence a lower competency "
+                            "level."), "levels")
     codes = [c.strip().upper() for c in data.competency_codes if c.strip()]
     known = set(session.scalars(select(Competency.code).where(Competency.code.in_(codes))))
     unknown = [c for c in codes if c not in known]
@@ -103,7 +128,8 @@ def _fill(criterion: Criterion, data: CriterionData) -> None:
     criterion.weight, criterion.required = data.weight, data.required
     criterion.competency_codes = list(data.competency_codes)
     criterion.levels = [CriterionLevel(position=i, title=lv.title, descriptor=lv.descriptor,
-                                       points=lv.points) for i, lv in enumerate(data.levels)]
+                                       points=lv.points, competency_level=lv.competency_level)
+                        for i, lv in enumerate(data.levels)]
 
 
 def criterion_data(criterion: Criterion) -> CriterionData:
@@ -111,7 +137,8 @@ def criterion_data(criterion: Criterion) -> CriterionData:
     return CriterionData(
         title=criterion.title, weight=criterion.weight, required=criterion.required,
         description=criterion.description, competency_codes=list(criterion.competency_codes),
-        levels=[LevelData(lv.title, lv.points, lv.descriptor) for lv in criterion.levels])
+        levels=[LevelData(lv.title, lv.points, lv.descriptor, evidenced_level(lv))
+                for lv in criterion.levels])
 
 
 def create_rubric(session, actor, title: str, description: str = "",
@@ -177,10 +204,24 @@ def _by_position(version: RubricVersion, position: int) -> Criterion:
     raise DomainError(_("This criterion is no longer in the rubric."))
 
 
+def check_scenarios(session, rubric: Rubric, confirmed: bool = True) -> None:
+    """Ask for confirmation (NeedsConfirmation) when the rubric's current version no longer
+    fits the pass mark of a scenario using it, unless `confirmed`."""
+    if confirmed:
+        return
+    session.flush()
+    for scenario in session.scalars(select(Scenario).where(Scenario.rubric_id == rubric.id)
+                                    .order_by(Scenario.id)):
+        confirm_or_refuse(passmarks.check(session, rubric.current.criteria, scenario.pass_mark,
+                                          scenario.path_id),
+                          False, scenario.display_title())
+
+
 def save_criterion(session, actor, rubric: Rubric, position: int | None,
-                   data: CriterionData) -> Criterion:
+                   data: CriterionData, confirmed: bool = True) -> Criterion:
     """Add a criterion (position None) or replace the one at `position` of the current
-    version; versioned as the module says."""
+    version; versioned as the module says. Asks for confirmation when a scenario's pass mark
+    no longer fits (unless `confirmed`)."""
     data = check_criterion(session, data)
     version = editable_version(session, actor, rubric)
     if position is None:
@@ -190,6 +231,7 @@ def save_criterion(session, actor, rubric: Rubric, position: int | None,
         criterion = _by_position(version, position)
     _fill(criterion, data)
     session.flush()
+    check_scenarios(session, rubric, confirmed)
     audit.record(actor, "roleplay.criterion_save", rubric, version=version.number,
                  criterion=data.title)
     return criterion
@@ -284,8 +326,13 @@ def parse_csv(session, raw: bytes) -> tuple[list[CriterionData], list[CsvProblem
         if points is None:
             problems.append(CsvProblem(line, _("The points are not a number.")))
             continue
+        evidenced = (row.get("competency_level") or "").strip()
+        if evidenced and not evidenced.isdigit():
+            problems.append(CsvProblem(line, _("The competency level is a whole number 1–5.")))
+            continue
         criteria[-1][1].levels.append(LevelData(row.get("level", ""), points,
-                                                row.get("descriptor", "")))
+                                                row.get("descriptor", ""),
+                                                int(evidenced) if evidenced else None))
     if not criteria and not problems:
         problems.append(CsvProblem(0, _("The file has no criteria.")))
     for line, data in criteria:
@@ -298,7 +345,7 @@ def parse_csv(session, raw: bytes) -> tuple[list[CriterionData], list[CsvProblem
 
 
 def import_csv(session, actor, rubric: Rubric | None, raw: bytes,
-               title: str = "") -> Rubric:
+               title: str = "", confirmed: bool = True) -> Rubric:
     """Replace a rubric's criteria from CSV (versioned), or create a rubric titled `title`.
     Refuses the whole file on any problem; the message lists them by line."""
     criteria, problems = parse_csv(session, raw)
@@ -316,6 +363,7 @@ def import_csv(session, actor, rubric: Rubric | None, raw: bytes,
         _fill(criterion, data)
         version.criteria.append(criterion)
     session.flush()
+    check_scenarios(session, rubric, confirmed)
     audit.record(actor, "roleplay.rubric_import", rubric, version=version.number,
                  criteria=len(criteria))
     return rubric
@@ -332,5 +380,6 @@ def export_csv(version: RubricVersion) -> str:
             writer.writerow(safe_row([
                 criterion.title, criterion.description, f"{criterion.weight:f}",
                 "yes" if criterion.required else "no", ";".join(criterion.competency_codes),
-                level.title, f"{level.points.normalize():f}", level.descriptor]))
+                level.title, f"{level.points.normalize():f}", level.descriptor,
+                str(evidenced_level(level))]))
     return out.getvalue()

@@ -15,8 +15,11 @@ from assessments.roleplay.models import (
     ScenarioCompetency,
     ScriptTurn,
 )
+from assessments.roleplay.services import passmarks
+from assessments.roleplay.services.passmarks import confirm_or_refuse
 from lms.competencies.models import Competency
 from lms.core import audit, uploads
+from lms.core.eligibility import CERTIFICATE_RULES
 from lms.core.errors import DomainError
 from lms.core.i18n import LANGUAGE_NAMES, ZH, default_language
 from lms.core.validation import clean_text
@@ -51,6 +54,9 @@ class ScenarioData:
     calibration_share: Decimal = Decimal("10")
     agreement_threshold: Decimal = Decimal("15")
     upload_max_mb: int = 50
+    tier_only: bool = False
+    certificate_path_id: int | None = None
+    certificate_rule: str = ""
     competency_ids: list[int] = field(default_factory=list)
     # Other languages' texts: {language: {"title" or a TEXT_FIELDS name: text}}.
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -86,23 +92,34 @@ def _check(session, data: ScenarioData) -> None:
         value = getattr(data, name)
         if value is None or not low <= value <= high:
             raise DomainError(_("Between %(low)s and %(high)s.", low=low, high=high), name)
+    if data.certificate_rule not in CERTIFICATE_RULES or \
+            bool(data.certificate_rule) != bool(data.certificate_path_id):
+        raise DomainError(_("Choose both the path and whether its certificate must be held or "
+                            "due for renewal."), "certificate_rule")
+    if data.tier_only and data.path_id is None:
+        raise DomainError(_("Choose the tier the scenario is for."), "path_id")
     known = set(session.scalars(select(Competency.id).where(
         Competency.id.in_(data.competency_ids))))
     if set(data.competency_ids) - known:
         raise DomainError(_("Unknown competency."), "competency_ids")
 
 
-def save_scenario(session, actor, scenario: Scenario | None, data: ScenarioData) -> Scenario:
+def save_scenario(session, actor, scenario: Scenario | None, data: ScenarioData,
+                  confirmed: bool = True) -> Scenario:
     """Create or update a scenario (not its script or attachments). Refuses an empty title
-    or situation, a missing rubric, no way to perform it and settings out of range."""
+    or situation, a missing rubric, no way to perform it and settings out of range; asks for
+    confirmation (unless `confirmed`) when the pass mark does not fit the rubric's scale."""
     _check(session, data)
+    rubric = session.get(Rubric, data.rubric_id)
+    confirm_or_refuse(passmarks.check(session, rubric.current.criteria, data.pass_mark,
+                                      data.path_id), confirmed)
     if scenario is None:
         scenario = Scenario()
         session.add(scenario)
     for name in ("title", "path_id", "rubric_id", *TEXT_FIELDS, "allow_chat",
                  "allow_upload", "allow_live", "pass_mark", "attempts_allowed",
                  "retry_wait_hours", "sla_hours", "calibration_share", "agreement_threshold",
-                 "upload_max_mb"):
+                 "upload_max_mb", "tier_only", "certificate_path_id", "certificate_rule"):
         setattr(scenario, name, getattr(data, name))
     scenario.set_translation(ZH, "title", data.title_zh)
     for language, texts in data.translations.items():

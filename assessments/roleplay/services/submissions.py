@@ -24,7 +24,8 @@ from sqlalchemy import func, or_, select
 
 from assessments.roleplay.models import ChatMessage, Grade, Scenario, Submission
 from assessments.roleplay.services import script
-from lms.core import audit, clock, policy, uploads
+from lms.core import audit, clock, eligibility, policy, uploads
+from lms.core.eligibility import Eligibility
 from lms.core.errors import DomainError, NotFound
 from lms.core.i18n import current_language
 from lms.notifications.services import notify
@@ -64,9 +65,24 @@ def final_grade(submission: Submission) -> Grade | None:
     return next((g for g in submission.grades if g.final), None)
 
 
+def scenario_eligibility(scenario: Scenario) -> Eligibility:
+    """Who may take the scenario, as lms.core.eligibility reads it."""
+    tier = scenario.path if scenario.tier_only else None
+    return Eligibility(
+        tier_id=tier.id if tier else None, tier_name=tier.tr("name") if tier else "",
+        certificate_path_id=scenario.certificate_path_id,
+        certificate_path_name=(scenario.certificate_path.tr("name")
+                               if scenario.certificate_path else ""),
+        certificate_rule=scenario.certificate_rule or "")
+
+
 def availability(session, scenario: Scenario, person) -> Availability:
     """Whether `person` may start a new attempt now, and why not: one open at a time, no
     retry after a pass, the scenario's attempt limit and its wait after a failed attempt."""
+    not_for_you = eligibility.refusal(session, person, scenario_eligibility(scenario),
+                                      clock.today())
+    if not_for_you:
+        return Availability(False, not_for_you)
     past = submissions_of(session, scenario, person.id)
     open_one = next((s for s in past if s.state in OPEN_STATES), None)
     if open_one is not None:

@@ -24,7 +24,7 @@ from assessments.roleplay.forms import (
     ScenarioForm,
 )
 from assessments.roleplay.models import Rubric, Scenario, ScenarioAttachment, Submission
-from assessments.roleplay.services import rubrics, scenarios
+from assessments.roleplay.services import passmarks, rubrics, scenarios
 from lms.competencies.models import Competency
 from lms.core.errors import DomainError
 from lms.core.extensions import db
@@ -53,8 +53,10 @@ def author_index():
 
 def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
     form = ScenarioForm(obj=scenario) if request.method == "GET" and scenario else ScenarioForm()
-    form.path_id.set_choices((p.id, p.tr("name")) for p in db.session.scalars(
-        select(CertificationPath).order_by(CertificationPath.position)))
+    paths = [(p.id, p.tr("name")) for p in db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position))]
+    form.path_id.set_choices(paths)
+    form.certificate_path_id.set_choices(paths)
     form.rubric_id.choices = choices((r.id, r.title) for r in db.session.scalars(
         select(Rubric).order_by(Rubric.title)))
     form.competency_ids.choices = choices((c.id, f"{c.code} · {c.tr('name')}") for c in
@@ -75,12 +77,15 @@ def author_scenario(scenario_id: int | None = None):
     form = _scenario_form(scenario)
     if form.validate_on_submit():
         saved = unit_of_work(scenarios.save_scenario, db.session, current_user, scenario,
-                             form.to_data(), form=form)
+                             form.to_data(), bool(form.confirm.data), form=form)
         if saved:
             flash(_("Scenario saved."), "success")
             return redirect(url_for("roleplay.author_scenario", scenario_id=saved.value.id))
+    pass_check = passmarks.check(db.session, scenario.rubric.current.criteria,
+                                 scenario.pass_mark, scenario.path_id) if scenario else None
     return render_form("assessments/roleplay/author/scenario.html", form, scenario=scenario,
-                       post_form=PostForm(), format_branches=scenarios.format_branches,
+                       post_form=PostForm(), pass_check=pass_check,
+                       format_branches=scenarios.format_branches,
                        format_branches_zh=scenarios.format_branches_zh)
 
 
@@ -189,8 +194,12 @@ def author_rubric(rubric_id: int):
         return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
     version_number = request.args.get("version", type=int)
     version = next((v for v in rubric.versions if v.number == version_number), rubric.current)
+    using = db.session.scalars(select(Scenario).where(Scenario.rubric_id == rubric.id)
+                               .order_by(Scenario.title)).all()
+    checks = [(scenario, passmarks.check(db.session, version.criteria, scenario.pass_mark,
+                                         scenario.path_id)) for scenario in using]
     return render_form("assessments/roleplay/author/rubric.html", form, rubric=rubric,
-                       version=version, post_form=PostForm(),
+                       version=version, post_form=PostForm(), pass_checks=checks,
                        in_use=rubrics.in_use(db.session, rubric.current),
                        import_form=RubricImportForm(formdata=None))
 
@@ -217,18 +226,22 @@ def author_criterion(rubric_id: int, position: int | None = None):
             abort(404)
     form = _criterion_form(rubric, criterion)
     levels = [{"title": lv.title, "points": f"{lv.points.normalize():f}",
-               "descriptor": lv.descriptor} for lv in criterion.levels] if criterion else []
+               "descriptor": lv.descriptor,
+               "competency_level": str(passmarks.evidenced_level(lv))}
+              for lv in criterion.levels] if criterion else []
     if request.method == "POST":
         levels = [{"title": request.form.get(f"level-{n}-title", ""),
                    "points": request.form.get(f"level-{n}-points", ""),
-                   "descriptor": request.form.get(f"level-{n}-descriptor", "")}
+                   "descriptor": request.form.get(f"level-{n}-descriptor", ""),
+                   "competency_level": request.form.get(f"level-{n}-competency_level", "")}
                   for n in range(LEVEL_ROWS)]
         if form.validate_on_submit() and unit_of_work(
                 rubrics.save_criterion, db.session, current_user, rubric, position,
-                form.data_with_levels(request.form), form=form):
+                form.data_with_levels(request.form), bool(form.confirm.data), form=form):
             flash(_("Criterion saved."), "success")
             return redirect(url_for("roleplay.author_rubric", rubric_id=rubric.id))
-    levels += [{"title": "", "points": "", "descriptor": ""}] * (LEVEL_ROWS - len(levels))
+    levels += [{"title": "", "points": "", "descriptor": "", "competency_level": ""}] \
+        * (LEVEL_ROWS - len(levels))
     return render_form("assessments/roleplay/author/criterion.html", form, rubric=rubric,
                        criterion=criterion, levels=levels[:LEVEL_ROWS], position=position,
                        in_use=rubrics.in_use(db.session, rubric.current))

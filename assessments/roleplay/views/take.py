@@ -19,6 +19,7 @@ from assessments.roleplay.models import Scenario, ScenarioAttachment, Submission
 from assessments.roleplay.services import grading, submissions
 from lms.competencies.models import Competency
 from lms.core import uploads
+from lms.core.eligibility import describe as describe_eligibility
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.i18n import current_language
@@ -80,7 +81,8 @@ def scenario_page(scenario_id: int):
     return render_template(
         "assessments/roleplay/scenario.html", scenario=scenario, past=past,
         availability=submissions.availability(db.session, scenario, current_user),
-        start_form=StartForm(), final_grade=submissions.final_grade)
+        start_form=StartForm(), final_grade=submissions.final_grade,
+        who=describe_eligibility(submissions.scenario_eligibility(scenario)))
 
 
 @login_required

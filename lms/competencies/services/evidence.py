@@ -6,7 +6,12 @@ one policy, so adding an assessment kind never changes the rules that read profi
 
     For each competency, take the LATEST evidence row of each source kind; the level is the
     weighted mean of those rows' levels (weights as recorded), rounded half up to a whole
-    level once, at the end. Older rows of the same kind are history, not averaged in.
+    level once, at the end. Older rows of the same kind are history, not averaged in. A
+    competency whose latest rows weigh 0 in all has no level (evidence kept, not counted).
+
+Each kind's weight is part of the policy (`kind_weight`; knowledge checks, "quiz_check",
+weigh 0 by default: a lesson check never stands in for the exam). `set_kind_weight` changes
+one and rewrites that kind's rows and the stored levels it touches.
 
 Results become evidence through one function, `record_evidence` (`record_evidence_many` is
 the same for thousands of results of one kind at once). The level each person holds
@@ -25,7 +30,7 @@ from decimal import Decimal
 from sqlalchemy import Numeric, delete, event, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from lms.competencies.models import CompetencyLevel, Evidence
+from lms.competencies.models import CompetencyLevel, Evidence, EvidenceKindWeight
 from lms.core import clock
 from lms.core.database import lock_keys, upsert
 from lms.core.numbers import WHOLE, half_up
@@ -36,6 +41,41 @@ _STALE = "competency_levels_stale"
 LOCK_NAMESPACE = 1101
 # Above this many people a recomputation reads in slices (IN lists stay small).
 _SLICE = 1000
+
+
+# The profile policy's weights by source kind unless an admin set another (EvidenceKindWeight).
+DEFAULT_KIND_WEIGHTS = {"quiz_check": Decimal(0)}
+
+
+def kind_weight(session, source_kind: str) -> Decimal:
+    """The weight the profile gives evidence of `source_kind` (1 unless set otherwise)."""
+    stored = session.get(EvidenceKindWeight, source_kind)
+    if stored is not None:
+        return Decimal(stored.weight)
+    return DEFAULT_KIND_WEIGHTS.get(source_kind, Decimal(1))
+
+
+def set_kind_weight(session, source_kind: str, weight: Decimal) -> int:
+    """Change the weight of an evidence kind (0–100): its rows are rewritten and the stored
+    levels of every cell they touch recomputed. Returns the rows rewritten."""
+    from lms.core.errors import DomainError
+
+    if weight is None or not Decimal(0) <= Decimal(weight) <= Decimal(100):
+        raise DomainError("The weight is between 0 and 100.", "weight")
+    stored = session.get(EvidenceKindWeight, source_kind)
+    if stored is None:
+        session.add(EvidenceKindWeight(source_kind=source_kind, weight=Decimal(weight)))
+    else:
+        stored.weight = Decimal(weight)
+    session.flush()
+    connection = session.connection()
+    E = Evidence.__table__.c
+    cells = {(p, c) for p, c in connection.execute(
+        select(E.person_id, E.competency_id).where(E.source_kind == source_kind))}
+    connection.execute(Evidence.__table__.update().where(E.source_kind == source_kind)
+                       .values(weight=Decimal(weight)))
+    refresh_levels(connection, cells)
+    return len(cells)
 
 
 @dataclass(frozen=True)
@@ -74,6 +114,11 @@ def record_evidence(session, *, person_id: int, source_kind: str, source_id,
                      weight=o.weight, observed_at=o.observed_at) for o in observations]
     session.add_all(rows)
     session.flush()
+    # A flush with nothing to write (the result now evidences nothing) fires no after_flush:
+    # the cells the delete touched are brought along here.
+    stale = session.info.pop(_STALE, set())
+    if stale:
+        refresh_levels(session.connection(), stale)
     return rows
 
 
@@ -134,7 +179,9 @@ def _computed(connection, person_ids, competency_ids=None, as_of=None):
               .group_by(ranked.c.person_id, ranked.c.competency_id))
     result = {}
     for person_id, competency_id, weighted, weights, kinds in connection.execute(latest):
-        exact = weighted / weights if weights and weights > 0 else Decimal(0)
+        if not weights or weights <= 0:
+            continue  # only weightless evidence (e.g. knowledge checks): no level
+        exact = weighted / weights
         result[(person_id, competency_id)] = ProfileEntry(
             competency_id=competency_id,
             level=int(half_up(exact, WHOLE)),

@@ -195,6 +195,7 @@ class CompetencyData(NamedData):
 
     area_id: int | None = None
     active: bool = True
+    min_items: int = 3
 
 
 @dataclass
@@ -263,6 +264,12 @@ def save_area(session, actor, area: CompetencyArea | None, data: AreaData) -> Co
     return area
 
 
+def _check_min_items(value: int | None) -> int:
+    if value is None or not 1 <= value <= 50:
+        raise DomainError(_("Between 1 and 50 questions."), "min_items")
+    return value
+
+
 def save_competency(session, actor, competency: Competency | None,
                     data: CompetencyData) -> Competency:
     """Create (competency=None) or change a competency, including (de)activating it; never
@@ -277,6 +284,7 @@ def save_competency(session, actor, competency: Competency | None,
         "position": _check_position(data.position),
         "description": clean_text(data.description, "description", 2000),
         "active": bool(data.active),
+        "min_items": _check_min_items(data.min_items),
     }
     translations = {
         "name": clean_text(data.name_zh, "name_zh", 120),

@@ -102,6 +102,18 @@ def bank(app, defaults):
 
 
 @pytest.fixture
+def one_question_per_level(app, defaults):
+    """Every competency evidences a level from a single question (the default needs 3): for
+    tests of small quizzes whose subject is not that rule."""
+    from sqlalchemy import update
+
+    from lms.competencies.models import Competency
+
+    _db.session.execute(update(Competency).values(min_items=1))
+    _db.session.commit()
+
+
+@pytest.fixture
 def make_quiz(app, bank):
     """make_quiz(questions=[names] | None, draws=[(category, count)], publish=True, **settings)
     -> Quiz, committed."""

@@ -16,6 +16,7 @@ from assessments.quiz.models import (
     Quiz,
 )
 from assessments.quiz.services import bank
+from lms.competencies.models import Competency
 from lms.core import clock
 
 ACTORS = ("agent", "mentor", "author", "manager", "hr", "admin")
@@ -372,8 +373,23 @@ def test_gift_upload(client, auth, db, people, sample):
     response = upload(client, GIFT)
     assert response.status_code == 302
     category = bank.find_category(db.session, ("Digital tools",))
-    assert response.headers["Location"].endswith(f"/author/bank?category={category.id}")
     assert [v.name for _q, v in bank.questions_in(db.session, category)] == ["CRM", "Tickets"]
+    # GIFT carries no competencies: the author is warned and offered category tagging.
+    assert response.headers["Location"].endswith("/author/bank/tagging")
+    page = client.get("/author/bank/tagging").get_data(as_text=True)
+    assert "evidence no competency" in page and "Digital tools" in page
+    assert "2 questions without competencies" in page
+    refused = client.post("/author/bank/tagging", data={"category_id": category.id})
+    assert refused.status_code == 422 and "Choose at least one competency" in \
+        refused.get_data(as_text=True)
+    crm = db.session.scalar(select(Competency.id).order_by(Competency.id).limit(1))
+    response = client.post("/author/bank/tagging", data={"category_id": category.id,
+                                                         "competency_ids": [str(crm)]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert all([link.competency_id for link in q.competency_links] == [crm]
+               for q, _v in bank.questions_in(db.session, category))
+    assert "Digital tools" not in client.get("/author/bank/tagging").get_data(as_text=True)
 
 
 def test_a_malformed_upload_is_refused_whole_with_line_numbers(client, auth, db, people,

@@ -29,6 +29,7 @@ def _answer(db, person, attempt, answers):
     db.session.commit()
 
 
+@pytest.mark.usefixtures("one_question_per_level")
 def test_result_of_an_attempt(db, make_quiz, agent):
     clock.freeze(T0)
     quiz = make_quiz(questions=("refund-days", "greet-match"), pass_mark=Decimal("50"))
@@ -42,7 +43,8 @@ def test_result_of_an_attempt(db, make_quiz, agent):
     db.session.commit()
     assert kind.result(db.session, attempt.id) == AssessmentResult(
         score=Decimal("50"), passed=True,
-        competency_scores={"PROD-POLICY": Decimal("100"), "ETQ-GREET": Decimal("0")})
+        competency_scores={"PROD-POLICY": Decimal("100"), "ETQ-GREET": Decimal("0")},
+        observed_at=T0)  # when it was obtained: the recertification window reads it
 
 
 def test_result_finishes_an_overdue_attempt(db, make_quiz, agent):
@@ -58,6 +60,7 @@ def test_result_finishes_an_overdue_attempt(db, make_quiz, agent):
     assert db.session.get(Attempt, attempt.id).finished_at == T0 + timedelta(minutes=10)
 
 
+@pytest.mark.usefixtures("one_question_per_level")
 def test_person_result_follows_the_grading_method(db, make_quiz, agent):
     clock.freeze(T0)
     quiz = make_quiz(questions=("refund-days", "points-expire"), grading_method="average",

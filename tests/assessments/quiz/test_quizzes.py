@@ -226,13 +226,17 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     assert (exam.title, exam.published, exam.pass_mark, exam.time_limit_seconds,
             exam.attempts_allowed, exam.closed_book) == (
         EXAM_TITLE, True, Decimal("80"), 45 * 60, 2, True)
-    assert quizzes.question_count(exam) == 18
-    assert exam.review_options["immediately"] == ["score", "responses", "feedback"]
-    # Every draw has at least three questions behind each one it shows.
+    assert quizzes.question_count(exam) == 20
+    # A certification exam gives nothing away before the last attempt (issue 19).
+    assert exam.review_options["immediately"] == ["score", "competencies"]
+    assert "right_answers" in exam.review_options["final"]
+    # Every draw has a question per attempt behind each one it shows: attempts differ.
     for item in exam.items:
         pool = db.session.scalar(select(func.count()).select_from(Question).where(
             Question.category_id == item.category_id, Question.archived.is_(False)))
-        assert pool >= 3 * item.draw_count, item.category.name
+        assert pool >= exam.attempts_allowed * item.draw_count, item.category.name
+    assert quizzes.author_warnings(db.session, exam) == []
+    assert f"{quizzes.question_count(exam)} questions" in exam.description
     checks = db.session.scalars(select(Quiz).where(Quiz.lesson_key.is_not(None))).all()
     assert len(checks) == 21 and all(c.published and c.course_id for c in checks)
     # In both languages: titles, and every question drawn by the exam and the checks.
