@@ -256,17 +256,36 @@ def report_people(session, scope, filters: ReportFilters, *, today: date | None 
     return _person_rows(session.connection().execute(_ordered(session, report, filters)))
 
 
-def stream_people(session, scope, filters: ReportFilters, *, today: date | None = None,
-                  expiring_days: int = EXPIRING_DAYS, size: int = BATCH):
-    """The report's people as `report_people` orders them, `size` at a time, fetched as they
-    are consumed (a server-side cursor on PostgreSQL): an export of everyone holds one batch,
-    not the organisation."""
-    report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
+# The person columns of an export row, in order (then each path's STANDING_COLUMNS).
+EXPORT_PERSON = ("id", "employee_id", "name", "email", "team", "manager_employee_id",
+                 "manager", "tier_id", "hire_date", "active")
+STANDING_COLUMNS = ("status", "percent", "missing", "issued_on", "expires_on", "composite",
+                    "components")
+
+
+def stream_export(session, scope, filters: ReportFilters, path_ids: list[int], *,
+                  today: date | None = None, expiring_days: int = EXPIRING_DAYS,
+                  size: int = BATCH):
+    """The report's people as `report_people` orders them, `size` at a time, as plain rows:
+    EXPORT_PERSON, then for each of `path_ids` the standing on it (STANDING_COLUMNS: the
+    status, dates and composite computed by the database as the dashboard does, `missing`
+    and `components` as JSON text). One statement over the stored tables (two primary-key
+    joins per path), fetched as it is consumed (a server-side cursor on PostgreSQL): an
+    export of everyone holds one batch, never the organisation, and no object per cell."""
+    today = today or clock.today()
+    report = report_statement(session, scope, filters, today, expiring_days)
+    stmt = _ordered(session, report, filters)
+    person = stmt.selected_columns
+    standing_columns = []
+    for path_id in path_ids:
+        stmt, status = join_status(stmt, Person.id, literal(path_id), today=today,
+                                   expiring_within_days=expiring_days, with_details=True)
+        standing_columns += [getattr(status, name) for name in STANDING_COLUMNS]
+    stmt = stmt.with_only_columns(*[person[name] for name in EXPORT_PERSON],
+                                  *standing_columns, maintain_column_froms=True)
     # On the statement, not the connection: a connection's options outlive the statement.
-    result = session.connection().execute(
-        _ordered(session, report, filters).execution_options(yield_per=size))
-    for chunk in result.partitions(size):
-        yield _person_rows(chunk)
+    result = session.connection().execute(stmt.execution_options(yield_per=size))
+    yield from result.partitions(size)
 
 
 def report_page(session, scope, filters: ReportFilters, page: int, per_page: int, *,
@@ -332,15 +351,14 @@ def details(session, rows: list[PersonRow], *, today: date | None = None,
 
 
 @dataclass(frozen=True)
-class ExportDetail:
-    """What an export row needs beyond the PersonRow, one object per person (no per-cell
-    objects): stored levels by competency id, every path's standing, the latest 360 score and
-    overdue training."""
+class ExportDetails:
+    """What a batch of export rows needs beyond `stream_export`'s columns, by person id:
+    stored levels (a tuple in the order of the competency ids asked for, None where there
+    is no evidence), the latest 360 score and the number of overdue courses."""
 
-    levels: dict[int, int]
-    standings: dict[int, PathStanding]
-    review360: LatestScore | None
-    overdue: int
+    levels: dict[int, tuple]
+    review360: dict[int, LatestScore]
+    overdue: dict[int, int]
 
 
 def required_levels(session) -> dict[int, dict[int, int]]:
@@ -353,25 +371,20 @@ def required_levels(session) -> dict[int, dict[int, int]]:
     return required
 
 
-def export_details(session, rows: list[PersonRow], *, today: date | None = None,
-                   expiring_days: int = EXPIRING_DAYS) -> dict[int, ExportDetail]:
-    """{person_id: ExportDetail} for a batch of `rows` in five queries (levels as plain Core
-    rows, standings (two), 360 scores, overdue enrolments)."""
-    ids = [r.id for r in rows]
+def export_details(session, rows, competency_ids: list[int], *,
+                   today: date | None = None) -> ExportDetails:
+    """ExportDetails of a batch of `stream_export` rows (their first column is the person's
+    id) in three queries: the stored levels pivoted by the database into one row per person,
+    360 scores and overdue enrolments."""
+    ids = [r[0] for r in rows]
     if not ids:
-        return {}
-    today = today or clock.today()
-    levels: dict[int, dict[int, int]] = defaultdict(dict)
+        return ExportDetails({}, {}, {})
     L = CompetencyLevel.__table__.c
-    for person_id, competency_id, level in session.connection().execute(
-            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))).all():
-        levels[person_id][competency_id] = level
-    full = standings(session, ids, today=today, expiring_within_days=expiring_days)
-    scores = latest_scores(session, ids)
-    overdue = overdue_counts(session, ids, today)
-    return {pid: ExportDetail(levels=levels.get(pid, {}), standings=full.get(pid, {}),
-                              review360=scores.get(pid), overdue=overdue.get(pid, 0))
-            for pid in ids}
+    pivot = [func.max(case((L.competency_id == cid, L.level))) for cid in competency_ids]
+    levels = {row[0]: tuple(row[1:]) for row in session.connection().execute(
+        select(L.person_id, *pivot).where(L.person_id.in_(ids)).group_by(L.person_id))}
+    return ExportDetails(levels=levels, review360=latest_scores(session, ids),
+                         overdue=overdue_counts(session, ids, today or clock.today()))
 
 
 def batches(rows: list[PersonRow], size: int = BATCH):
