@@ -12,6 +12,7 @@ from lms.core.extensions import csrf
 from lms.core.policy import register_all
 from reports import blueprint, cli
 from reports import policy as reports_policy
+from reports.services import totals
 
 
 def init_app(app: Flask) -> None:
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     for command in cli.COMMANDS:
         app.cli.add_command(command)
     register_all(reports_policy.RULES)
+    totals.follow_writes()

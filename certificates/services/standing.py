@@ -288,6 +288,8 @@ class StatusColumns:
     percent: object = None
     missing: object = None
     components: object = None
+    # The joined stored standing (its columns for conditions the status implies).
+    stored: object = None
 
 
 def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60,
@@ -333,4 +335,4 @@ def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60
         issued_on=case((certified, standing.valid_issued_on), else_=standing.latest_issued_on),
         composite=case((certified, standing.valid_composite),
                        else_=evaluation.composite if with_evaluation else None),
-        **details)
+        stored=standing, **details)
