@@ -106,7 +106,8 @@ class _Layout:
 
     def values(self, row, details: report_rows.ExportDetails) -> list:
         """The person's cells in column order (None for empty), typed and formula-safe, from
-        a `rows.stream_export` row and its batch's details."""
+        a `rows.stream_export` row and its batch's details (a standing's dates may be ISO
+        text: SQLite gives them so)."""
         person_id, tier_id = row[0], row[7]
         out = [safe_cell(row[1]), safe_cell(row[2]), safe_cell(row[3]), safe_cell(row[4]),
                safe_cell(row[5]), safe_cell(row[6]), self.tier_codes.get(tier_id), row[8],
@@ -116,8 +117,9 @@ class _Layout:
             status, percent, missing, issued, expires, composite, components = \
                 row[at:at + _STANDING]
             at += _STANDING
-            out += [status, percent, self.missing(missing), _date(issued), _date(expires),
-                    _decimal(composite)]
+            # Dates as the database gives them (ISO text on SQLite, which the CSV writes
+            # as is); the composite is a Decimal already (a Numeric column).
+            out += [status, percent, self.missing(missing), issued, expires, composite]
             out += self.components(path_id, components)
         out += chain.from_iterable(zip(details.levels.get(person_id, self.no_levels),
                                        self.required.get(tier_id, self.no_levels), strict=True))
@@ -134,9 +136,6 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _date(value) -> date | None:
-    # SQLite returns the dates the database chose with CASE as text
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _batches(session, scope, filters: ReportFilters, as_of: datetime,
@@ -281,8 +280,10 @@ def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) 
     status.write_row(0, 0, [c.name for c in columns], header)
     status.freeze_panes(1, _FROZEN_COLUMNS)
 
-    def write_date(row: int, col: int, value: date) -> None:
-        status.write_datetime(row, col, value, dated)
+    def write_date(row: int, col: int, value: date | str) -> None:
+        # SQLite returns the dates the database chose with CASE as ISO text
+        status.write_datetime(row, col, date.fromisoformat(value) if isinstance(value, str)
+                              else value, dated)
 
     # One writer per column, chosen once: raw values, no per-cell format but the dates'
     # (numbers show as Excel's General format does; decimals are written exactly).
