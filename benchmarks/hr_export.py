@@ -11,20 +11,26 @@ Then:
   process, so its peak resident memory (VmHWM) is the export's own, not the build's;
 - the HR dashboard (first page, last page, a status filter sorted by expiry) and a
   manager's dashboard: p50/p95 over --runs requests after warm-ups, and the SQL statements
-  per page;
+  per page; beside each, the process CPU time per request (what the request costs whatever
+  else the machine runs; on PostgreSQL without the server's share), and the p50 of "cold"
+  requests, made with the aggregates the pages keep between requests
+  (reports.services.totals) forgotten, as after any change to what they count;
 - the heat map of all teams;
 - the floor, in the same run: plain SELECTs of the same people, standings and stored levels
   through csv.writer in a fresh process, and the CSV export's ratio to it; for the pages, the
   cheapest request (GET /healthz);
-- check-derived after the build (the stored levels and standings against the history).
+- check-derived after the build (the stored levels and standings against the history);
+- the load average before and after, since the machine may be shared.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from _harness import (
@@ -37,6 +43,27 @@ from _harness import (
     seconds,
     signed_in,
 )
+
+
+def cpu_and_cold(app, client, url: str, runs: int) -> str:
+    """Process CPU milliseconds per request (p50 over `runs`, kept aggregates in use), and
+    the wall and CPU p50 of 3 requests each made with the kept aggregates forgotten."""
+    client.get(url)  # a warm-up: the previous page's cold requests forgot what was kept
+    cpu = []
+    for _ in range(runs):
+        started = time.process_time()
+        client.get(url)
+        cpu.append((time.process_time() - started) * 1000)
+    cold_wall, cold_cpu = [], []
+    for _ in range(3):
+        app.extensions.get("reports.kept", {}).clear()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        client.get(url)
+        cold_wall.append((time.perf_counter() - started) * 1000)
+        cold_cpu.append((time.process_time() - started_cpu) * 1000)
+    return (f"CPU p50={statistics.median(cpu):.0f}ms; cold (nothing kept): "
+            f"p50={statistics.median(cold_wall):.0f}ms, CPU p50="
+            f"{statistics.median(cold_cpu):.0f}ms")
 
 
 def _floor_csv(output: str) -> None:
@@ -102,12 +129,14 @@ def export_once(url: str, fmt: str, output: str) -> dict:
     # Resident memory before the export: the interpreter, Flask, SQLAlchemy, WeasyPrint…
     baseline = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf(
         "SC_PAGE_SIZE") / 2**20
+    cpu = time.process_time()
     with app.app_context():
         if fmt == "floor":
             took, result = seconds(_floor_csv, output)
         else:
             took, result = seconds(app.test_cli_runner().invoke,
                                    args=["export-certifications", "--format", fmt, "-o", output])
+    cpu = time.process_time() - cpu
     if result is not None and result.exit_code != 0:
         if result.exc_info is not None:
             raise result.exc_info[1].with_traceback(result.exc_info[2])
@@ -115,7 +144,7 @@ def export_once(url: str, fmt: str, output: str) -> dict:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across exec.
     peak = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text()
                 .splitlines() if line.startswith("VmHWM:")) / 1024
-    return {"seconds": took, "max_rss_mb": peak, "baseline_mb": baseline,
+    return {"seconds": took, "cpu_seconds": cpu, "max_rss_mb": peak, "baseline_mb": baseline,
             "bytes": os.path.getsize(output)}
 
 
@@ -148,6 +177,7 @@ def main() -> int:
 
     from lms.core.extensions import db
 
+    load_before = os.getloadavg()
     with scratch_app() as (app, backend):
         with app.app_context():
             built, logins = seconds(hr_org.build, db.session, args.people,
@@ -174,17 +204,25 @@ def main() -> int:
         results = {label: measure_page(app, client, url_, args.runs if "heat" not in label
                                        else max(2, args.runs // 4))
                    for label, (client, url_) in pages.items()}
+        costs = {label: cpu_and_cold(app, client, url_, args.runs if "heat" not in label
+                                     else max(2, args.runs // 4))
+                 for label, (client, url_) in pages.items()}
+    load_after = os.getloadavg()
     print(f"backend={backend} people={args.people} (built in {built:.1f}s, stored levels "
           f"and standings included); check-derived after the build: {drift} differences")
-    floor = exports["floor"]["seconds"]
-    print(f"  floor (plain SELECTs + csv.writer, fresh process): {floor:.2f}s; the CSV export "
-          f"is {exports['csv']['seconds'] / floor:.1f}x the floor")
+    print(f"  load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)}"
+          f"; after: {', '.join(f'{x:.1f}' for x in load_after)} ({os.cpu_count()} CPUs)")
+    floor, floor_cpu = exports["floor"]["seconds"], exports["floor"]["cpu_seconds"]
+    print(f"  floor (plain SELECTs + csv.writer, fresh process): {floor:.2f}s ({floor_cpu:.2f}s "
+          f"CPU); the CSV export is {exports['csv']['seconds'] / floor:.1f}x the floor "
+          f"({exports['csv']['cpu_seconds'] / floor_cpu:.1f}x in CPU time)")
     for fmt, figures in exports.items():
-        print(f"  export {fmt}: {figures['seconds']:.1f}s, peak RSS "
+        print(f"  export {fmt}: {figures['seconds']:.1f}s ({figures['cpu_seconds']:.1f}s CPU), "
+              f"peak RSS "
               f"{figures['max_rss_mb']:.0f} MB (the process held {figures['baseline_mb']:.0f} "
               f"MB before it), {figures['bytes'] / 1e6:.1f} MB written")
     for label, figures in results.items():
-        print(f"  {label}: {figures}")
+        print(f"  {label}: {figures}; {costs[label]}")
     print_floor(page_floor)
     return 0
 

@@ -136,15 +136,20 @@ def build(session, people: int, password_hash: str, seed: int = 7) -> dict[str, 
             current = code == tier
             luck = rng.random()
             eligible = not current or luck < 0.55
+            # As the engine stores it: started when some rule is met or some score is in.
+            started = eligible or luck < 0.8
             evaluations.append({
                 "person_id": person_id, "path_id": path_id, "route": "initial",
-                "eligible": eligible, "percent": 100 if eligible else rng.choice([0, 40, 75]),
+                "eligible": eligible, "percent": 100 if eligible
+                else rng.choice([0, 40, 75]) if started else 0,
                 "rules_met": 4 if eligible else 2, "rules_total": 4,
                 "missing": [] if eligible else [{"code": "below", "params": {
                     "slot": "Exam", "score": "71.5", "mark": "80"}}],
-                "composite": Decimal("84.5") if eligible else Decimal("71.5"),
-                "components": {"EXAM": "86.0", "PRACTICAL": "83.0"} if code == "NEWHIRE"
-                else {"CASE": "85.0", "CUSTOMER": "83.75"}, "started": eligible or luck < 0.8,
+                "composite": None if not started
+                else Decimal("84.5") if eligible else Decimal("71.5"),
+                "components": {} if not started
+                else {"EXAM": "86.0", "PRACTICAL": "83.0"} if code == "NEWHIRE"
+                else {"CASE": "85.0", "CUSTOMER": "83.75"}, "started": started,
                 "rules_version_id": versions[code], "evaluated_at": now})
             if not eligible:
                 if luck > 0.97:

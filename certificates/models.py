@@ -210,7 +210,9 @@ class CertificationStanding(db.Model):
     path's `CertificationEvaluation`. `flask --app lms check-derived` recomputes these."""
 
     __tablename__ = "certification_standing"
-    __table_args__ = (Index("ix_certification_standing_path", "path_id", "valid_expires_on"),)
+    __table_args__ = (Index("ix_certification_standing_path", "path_id", "valid_expires_on"),
+                      # The last change of any standing: reports keep totals until it moves.
+                      Index("ix_certification_standing_updated_at", "updated_at"))
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     path_id: Mapped[int] = mapped_column(

@@ -12,7 +12,10 @@ from lms.core.extensions import csrf
 from lms.core.policy import register_all
 from reports import blueprint, cli
 from reports import policy as reports_policy
-from reports.services import xapi_listeners  # noqa: F401  (xAPI statements from signals)
+from reports.services import (
+    totals,
+    xapi_listeners,  # noqa: F401  (xAPI statements from signals)
+)
 
 
 def init_app(app: Flask) -> None:
@@ -24,3 +27,4 @@ def init_app(app: Flask) -> None:
     for command in cli.COMMANDS:
         app.cli.add_command(command)
     register_all(reports_policy.RULES)
+    totals.follow_writes()

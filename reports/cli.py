@@ -110,11 +110,7 @@ def export_certifications_command(kind, output, team, manager, tier, status, pat
     try:
         if kind == "csv":
             with partial.open("w", encoding="utf-8", newline="") as out:
-                lines = 0
-                for line in exports.csv_lines(db.session, scope, filters, as_of):
-                    out.write(line)
-                    lines += 1
-            count = lines - 1  # the header is not a person
+                count = exports.write_csv(db.session, scope, filters, as_of, out)
         else:
             count = exports.write_xlsx(db.session, scope, filters, as_of, str(partial))
         os.replace(partial, target)

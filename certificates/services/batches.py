@@ -35,7 +35,6 @@ from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.pdf import MissingGlyphs, check_drawable, missing_glyphs
 from lms.core.spreadsheet import safe_row
-from lms.core.subsets import font_config
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.system.services.alerts import report_missing_font
@@ -119,6 +118,8 @@ def render_contexts(template: str, contexts: list[dict], info: dict[str, str]) -
 
 def warm_up() -> None:
     """A pool process's first task: load the fonts while the batch's contexts are built."""
+    from lms.core.subsets import font_config  # WeasyPrint loads where PDFs are made
+
     font_config()
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, and_, case, cast, delete, event, select, tuple_
+from sqlalchemy import String, and_, case, cast, delete, event, func, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from certificates.models import (
@@ -282,10 +282,18 @@ class StatusColumns:
     expires_on: object
     issued_on: object
     composite: object
+    # With `with_details` (exports): the share of rules met (100 when certified), what is
+    # missing (the evaluation's JSON list as text; NULL when certified) and the component
+    # scores (the certificate's when certified, else the evaluation's; JSON object as text).
+    percent: object = None
+    missing: object = None
+    components: object = None
+    # The joined stored standing (its columns for conditions the status implies).
+    stored: object = None
 
 
 def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60,
-                with_evaluation=True):
+                with_evaluation=True, with_details=False):
     """`stmt` outer-joined to the stored standing and evaluation of the person and path named
     by the column expressions `person_id` and `path_id` (e.g. Person.id and Person.tier_id),
     and the StatusColumns over those joins: two primary-key joins per person. Without the
@@ -312,10 +320,19 @@ def join_status(stmt, person_id, path_id, *, today=None, expiring_within_days=60
         else_="not_started")
     # The certified scores and dates are the valid certificate's; else the latest's and the
     # latest evaluation's.
+    details = {}
+    if with_details and with_evaluation:
+        details = {
+            "percent": case((certified, 100), else_=func.coalesce(evaluation.percent, 0)),
+            "missing": case((certified, None), else_=cast(evaluation.missing, String)),
+            "components": case((certified, cast(standing.valid_components, String)),
+                               else_=cast(evaluation.components, String)),
+        }
     return stmt, StatusColumns(
         status=status,
         expires_on=case((certified, standing.valid_expires_on),
                         else_=standing.latest_expires_on),
         issued_on=case((certified, standing.valid_issued_on), else_=standing.latest_issued_on),
         composite=case((certified, standing.valid_composite),
-                       else_=evaluation.composite if with_evaluation else None))
+                       else_=evaluation.composite if with_evaluation else None),
+        stored=standing, **details)

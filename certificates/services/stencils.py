@@ -21,9 +21,10 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
-from lms.core.pdf import DataOnlyFetcher, check_drawable, missing_glyphs
-from lms.core.stencil import Marked, Stencil, mark_slots
-from lms.core.subsets import UnsupportedFont, font_config
+from lms.core.pdf import check_drawable, data_only_fetcher, missing_glyphs
+
+# lms.core.stencil and lms.core.subsets stand on WeasyPrint, which is imported where a PDF is
+# made, not when the app starts (see lms.core.pdf): the functions below import them.
 
 STENCILS = 32
 # Per thread: a stencil holds WeasyPrint boxes and fonts of its thread's FontConfiguration.
@@ -46,6 +47,8 @@ def own_values(context: dict) -> dict[str, str]:
 def _marked(context: dict, values: dict[str, str], qr) -> dict:
     """The context with its own values marked (empty ones stay empty: the template may test
     them) and the QR code as an image."""
+    from lms.core.stencil import Marked  # lazily: see the imports
+
     marked = dict(context)
     for name in ("holder_name", "serial", "issued_on", "expires_on", "composite",
                  "verify_url"):
@@ -93,12 +96,15 @@ _HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]*)""", re.I)
 LINKED = ("verify_url",)  # the one value a link's address may hold
 
 
-def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil | None:
+def _build(template: str, context: dict, values: dict[str, str], qr):
     """The stencil of this design with `values` in place, or None when the design cannot be
     one. The template renders twice, with the values and with probes: when the two differ
     anywhere but where the values print (a filter, a test or a slice of a value), or a link's
     address holds a value other than the verification address, a stencil would print one
     certificate's value on the others, so there is none."""
+    from lms.core.stencil import Stencil, mark_slots  # lazily: see the imports
+    from lms.core.subsets import UnsupportedFont
+
     render = _sandbox.from_string(template).render
     probes = {slot: PROBE.format(n) for n, slot in enumerate(values) if values[slot]}
     try:
@@ -119,7 +125,7 @@ def _build(template: str, context: dict, values: dict[str, str], qr) -> Stencil 
     try:
         stencil = Stencil.build(html, {n: v for n, v in values.items() if v},
                                 {"qr": _qr_src(qr)},
-                                DataOnlyFetcher(allowed_protocols=("data",)), LINKED)
+                                data_only_fetcher(), LINKED)
     except UnsupportedFont:  # the design's own text needs WeasyPrint
         return None
     if stencil is not None:
@@ -137,6 +143,8 @@ def certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> b
     """The certificate from its design's stencil, or None when the design has none, or a
     value does not fit its place or needs a font the stencil leaves to WeasyPrint (render it
     whole then). Refuses text no font draws (MissingGlyphs), like `html_to_pdf`."""
+    from lms.core.subsets import UnsupportedFont  # lazily: see the imports
+
     try:
         return _certificate_pdf(template, context, metadata)
     except UnsupportedFont:
@@ -182,6 +190,8 @@ def _certificate_pdf(template: str, context: dict, metadata: dict[str, str]) -> 
 
 def _cache() -> OrderedDict:
     """This thread's stencils, emptied when its FontConfiguration is renewed (fonts changed)."""
+    from lms.core.subsets import font_config  # lazily: see the imports
+
     config = font_config()
     if getattr(_local, "config", None) is not config:
         _local.stencils = OrderedDict()

@@ -103,7 +103,9 @@ class CompetencyLevel(db.Model):
     `flask --app lms check-derived` recomputes these from the evidence and compares."""
 
     __tablename__ = "competency_level"
-    __table_args__ = (Index("ix_competency_level_competency", "competency_id", "level"),)
+    __table_args__ = (Index("ix_competency_level_competency", "competency_id", "level"),
+                      # The last change of any level: reports keep aggregates until it moves.
+                      Index("ix_competency_level_updated_at", "updated_at"))
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     competency_id: Mapped[int] = mapped_column(

@@ -5,8 +5,6 @@ import threading
 from importlib import import_module
 
 from flask import current_app
-from redis import Redis
-from rq import Queue
 
 from lms.core.extensions import db
 
@@ -34,6 +32,11 @@ def start_job(target: str, *args, queue: str, timeout_seconds: int) -> str:
     needs. Returns "rq" or "thread"."""
     url = current_app.config.get("REDIS_URL")
     if url:
+        # Imported only when a queue is configured: a deployment without Redis (and every
+        # process that starts no job) does not carry the client (~9 MB).
+        from redis import Redis
+        from rq import Queue
+
         Queue(queue, connection=Redis.from_url(url)).enqueue(
             ENTRY_POINT, target, *args, job_timeout=timeout_seconds)
         return "rq"

@@ -22,20 +22,18 @@ Thai, Devanagari, Arabic and Hebrew (fonts-noto-core), the scripts of the demo's
 import base64
 import binascii
 import re
+from functools import cache
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from flask_babel import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from lms.core import fonts
 from lms.core.errors import DomainError
 from lms.core.fonts import PDF_FONT_STACK
-from lms.core.subsets import compact_fonts, font_config
 
-__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "document_text", "html_to_pdf",
-           "missing_glyphs"]
+__all__ = ["PDF_FONT_STACK", "MissingGlyphs", "check_drawable", "data_only_fetcher",
+           "document_text", "html_to_pdf", "missing_glyphs"]
 
 SVG_DATA = "data:image/svg+xml"
 _SHOWN_NOTHING = {"style", "script", "title", "template"}
@@ -152,19 +150,39 @@ def missing_glyphs(text: str) -> MissingGlyphs | None:
     return MissingGlyphs(word if len(word) <= 40 else word[:39] + "…", script, chars)
 
 
-class DataOnlyFetcher(URLFetcher):
-    """Fetches data: URLs only; WeasyPrint skips (and logs) anything else."""
+# WeasyPrint (and the font machinery of lms.core.subsets under it) is imported where a PDF
+# is made, not when the app starts: it is about 30 MB of a process's memory, and most
+# processes (CLI exports, API workers) never print.
 
-    def fetch(self, url, headers=None):
-        if not url.startswith("data:"):
-            raise RefusedResource(f"PDF resources must be data: URLs, not {url[:60]!r}")
-        return super().fetch(url, headers)
+
+@cache
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher  # lazily: see above
+
+    class DataOnlyFetcher(URLFetcher):
+        """Fetches data: URLs only; WeasyPrint skips (and logs) anything else."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                raise RefusedResource(f"PDF resources must be data: URLs, not {url[:60]!r}")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher
+
+
+def data_only_fetcher():
+    """A WeasyPrint URL fetcher that fetches data: URLs and refuses every other URL."""
+    return _fetcher_class()(allowed_protocols=("data",))
 
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of a complete HTML document; external resources are refused, and so is a
     document with text no installed font can draw (MissingGlyphs; see the module)."""
+    from weasyprint import HTML  # lazily: see above
+
+    from lms.core.subsets import compact_fonts, font_config
+
     check_drawable(html)
     return HTML(string=html, base_url="about:blank",
-                url_fetcher=DataOnlyFetcher(allowed_protocols=("data",))).write_pdf(
+                url_fetcher=data_only_fetcher()).write_pdf(
                     font_config=font_config(), finisher=compact_fonts)

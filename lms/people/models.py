@@ -62,7 +62,11 @@ class Person(UserMixin, db.Model):
 
     __tablename__ = "person"
     __table_args__ = (UniqueConstraint("email"), UniqueConstraint("employee_id"),
-                      Index("ix_person_sort_name", "sort_name", "id"))
+                      Index("ix_person_sort_name", "sort_name", "id"),
+                      # Per-team totals and head-counts read this index alone, in team order.
+                      Index("ix_person_team", "team_id", "active", "tier_id"),
+                      # A reporting line is a recursive walk down manager_id.
+                      Index("ix_person_manager", "manager_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))

@@ -2,11 +2,12 @@
 
 The CSV starts with its header row (after the UTF-8 byte-order mark), so any CSV reader takes
 it as it is; the as-of time and the filters go in the file's name (`file_name`) and in the
-XLSX's About sheet. Both read the same rows as the dashboard (`rows.report_people`, then
-`rows.details` batch by batch), so memory stays bounded by one batch of details plus the
-light per-person rows. The columns are stable machine names, documented in
-docs/hr-reports.md ("Exports"); only the free-text values (names, what is missing, the
-filters) follow the reader's language.
+XLSX's About sheet. Both read the dashboard's people in its order, with every path's
+standing computed by the database from the stored tables, as one streamed statement
+(`rows.stream_export`), and the stored levels, 360 scores and overdue courses batch by batch
+(`rows.export_details`): memory stays bounded by one batch, and no object is made per
+cell. The columns are stable machine names, documented in docs/hr-reports.md ("Exports");
+only the free-text values (names, what is missing, the filters) follow the reader's language.
 
 Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab or a
 carriage return) gets a leading apostrophe, in CSV and XLSX alike.
@@ -14,16 +15,19 @@ carriage return) gets a leading apostrophe, in CSV and XLSX alike.
 
 import csv
 import io
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import chain
 
 import xlsxwriter
 from flask_babel import gettext as _
 
+from certificates.services.missing import describe_all
 from lms.competencies.services.matrix import matrix
 from lms.core.spreadsheet import safe_cell
 from lms.paths.models import CertificationPath
@@ -53,12 +57,20 @@ class _Layout:
 
     def __init__(self, session):
         self.paths: list[CertificationPath] = report_rows.paths(session)
+        self.path_ids = [p.id for p in self.paths]
         self.slots = {p.id: [s.code for s in p.slots] for p in self.paths}
         self.competencies = report_rows.competencies(session)
         self.competency_ids = [c.id for c in self.competencies]
-        self.required = report_rows.required_levels(session)
-        self.tier_codes = {p.id: p.code for p in self.paths}
+        self.no_levels = (None,) * len(self.competency_ids)
+        # Per tier, the required level of each competency in column order.
+        self.required = {tier_id: tuple(needs.get(cid) for cid in self.competency_ids)
+                         for tier_id, needs in report_rows.required_levels(session).items()}
+        self.tier_codes = {p.id: safe_cell(p.code) for p in self.paths}
         self.columns = self._columns()
+        # Many people miss the same things and share scores: each distinct JSON text is
+        # decoded (and worded, in the reader's language) once per export.
+        self._missing: dict[str | None, str | None] = {None: None}
+        self._components: dict[tuple[int, str | None], list] = {}
 
     def _columns(self) -> list[Column]:
         cols = [Column("employee_id", "text"), Column("name", "text"), Column("email", "text"),
@@ -79,37 +91,63 @@ class _Layout:
                  Column("overdue_courses", "int")]
         return cols
 
-    def values(self, row: report_rows.PersonRow, detail: report_rows.ExportDetail) -> list:
-        """The person's cells in column order (None for empty), typed, not yet neutralised."""
-        tier = self.tier_codes.get(row.tier_id) if row.tier_id is not None else None
-        out = [row.employee_id, row.name, row.email, row.team, row.manager_employee_id,
-               row.manager, tier, row.hire_date, row.active]
-        for path in self.paths:
-            standing = detail.standings.get(path.id)
-            if standing is None:
-                out += ["not_started", 0, None, None, None, None]
-                out += [None] * len(self.slots[path.id])
-                continue
-            out += [standing.status, standing.percent, "; ".join(standing.missing) or None,
-                    standing.issued_on, standing.expires_on, _exact(standing.composite)]
-            out += [_exact(standing.components.get(slot)) for slot in self.slots[path.id]]
-        levels, needs = detail.levels, self.required.get(row.tier_id, {})
-        for cid in self.competency_ids:
-            out += [levels.get(cid), needs.get(cid)]
-        review = detail.review360  # the stored weighted score only: no groups, no raters
-        out += [_exact(review.score) if review else None,
-                review.cycle_title if review else None, detail.overdue]
+    def missing(self, raw: str | None) -> str | None:
+        if raw not in self._missing:
+            said = "; ".join(describe_all(json.loads(raw)))
+            self._missing[raw] = safe_cell(said) if said else None
+        return self._missing[raw]
+
+    def components(self, path_id: int, raw: str | None) -> list:
+        key = (path_id, raw)
+        if key not in self._components:
+            scores = json.loads(raw) if raw else {}
+            self._components[key] = [_decimal(scores.get(slot)) for slot in self.slots[path_id]]
+        return self._components[key]
+
+    def values(self, row, details: report_rows.ExportDetails) -> list:
+        """The person's cells in column order (None for empty), typed and formula-safe, from
+        a `rows.stream_export` row and its batch's details (a standing's dates may be ISO
+        text: SQLite gives them so)."""
+        person_id, tier_id = row[0], row[7]
+        out = [safe_cell(row[1]), safe_cell(row[2]), safe_cell(row[3]), safe_cell(row[4]),
+               safe_cell(row[5]), safe_cell(row[6]), self.tier_codes.get(tier_id), row[8],
+               bool(row[9])]
+        at = len(report_rows.EXPORT_PERSON)
+        for path_id in self.path_ids:
+            status, percent, missing, issued, expires, composite, components = \
+                row[at:at + _STANDING]
+            at += _STANDING
+            # Dates as the database gives them (ISO text on SQLite, which the CSV writes
+            # as is); the composite is a Decimal already (a Numeric column).
+            out += [status, percent, self.missing(missing), issued, expires, composite]
+            out += self.components(path_id, components)
+        out += chain.from_iterable(zip(details.levels.get(person_id, self.no_levels),
+                                       self.required.get(tier_id, self.no_levels), strict=True))
+        review = details.review360.get(person_id)  # the stored weighted score only
+        out += [review.score, safe_cell(review.cycle_title)] if review else [None, None]
+        out.append(details.overdue.get(person_id, 0))
         return out
 
 
-def _people(session, scope, filters: ReportFilters, as_of: datetime):
-    """(row, detail) for everyone in the report, details read one batch at a time (plain
-    rows: one object per person, none per cell)."""
-    for batch in report_rows.stream_people(session, scope, filters, today=as_of.date(),
-                                           size=EXPORT_BATCH):
-        held = report_rows.export_details(session, batch, today=as_of.date())
-        for row in batch:
-            yield row, held[row.id]
+_STANDING = len(report_rows.STANDING_COLUMNS)
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+
+
+def _batches(session, scope, filters: ReportFilters, as_of: datetime,
+             layout: _Layout) -> Iterator[list[list]]:
+    """Everyone in the report, one batch of typed rows at a time (`_Layout.values`): the
+    rows stream from one statement, the details are read per batch."""
+    for batch in report_rows.stream_export(session, scope, filters, layout.path_ids,
+                                           today=as_of.date(), size=EXPORT_BATCH):
+        held = report_rows.export_details(session, batch,
+                                          competency_ids=layout.competency_ids,
+                                          today=as_of.date())
+        yield [layout.values(row, held) for row in batch]
 
 
 def describe_filters(session, filters: ReportFilters) -> str:
@@ -118,49 +156,58 @@ def describe_filters(session, filters: ReportFilters) -> str:
     return "; ".join(f"{label}: {value}" for label, value in said) if said else "none"
 
 
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(safe_cell(value)) if isinstance(value, str) else str(value)
+def _csv_decimal(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
-# Per column kind, chosen once per export rather than by testing every cell's type.
-_CSV_TEXT = {
-    "text": lambda value: safe_cell(value) if isinstance(value, str) else _csv_text(value),
-    "int": str,
-    "decimal": _csv_text,
-    "date": _csv_text,
-    "bool": lambda value: "true" if value else "false",
-}
-
-
-def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterator[str]:
-    """The CSV export line by line: the header row first (after the UTF-8 byte-order mark,
-    so Excel reads names in any script; pandas and csv readers with utf-8-sig skip it), then
-    one row per person; people `scope` does not select never appear. The as-of time and the
-    filters are in the file's name (`file_name`), not in the file."""
+def _csv_batches(session, scope, filters: ReportFilters, as_of: datetime
+                 ) -> Iterator[tuple[str, int]]:
+    """(text, people in it): the header row (after the byte-order mark), then one block of
+    lines per batch. Cells the csv module writes as they should be (text, whole numbers,
+    dates, None as empty) pass as they are; decimals are written exactly, booleans as
+    true/false."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
-    def line(values) -> str:
-        writer.writerow(values)
-        text = buffer.getvalue()
+    def text() -> str:
+        said = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        return text
+        return said
 
     layout = _Layout(session)
-    yield BOM + line([c.name for c in layout.columns])
-    texts = [_CSV_TEXT[c.kind] for c in layout.columns]
-    for row, detail in _people(session, scope, filters, as_of):
-        yield line(["" if value is None else text(value)
-                    for text, value in zip(texts, layout.values(row, detail), strict=True)])
+    writer.writerow([c.name for c in layout.columns])
+    yield BOM + text(), 0
+    decimals = [i for i, c in enumerate(layout.columns) if c.kind == "decimal"]
+    flags = [i for i, c in enumerate(layout.columns) if c.kind == "bool"]
+    for rows in _batches(session, scope, filters, as_of, layout):
+        for values in rows:
+            for i in decimals:
+                if values[i] is not None:
+                    values[i] = _csv_decimal(values[i])
+            for i in flags:
+                values[i] = "true" if values[i] else "false"
+        writer.writerows(rows)
+        yield text(), len(rows)
+
+
+def csv_lines(session, scope, filters: ReportFilters, as_of: datetime) -> Iterator[str]:
+    """The CSV export as text: the header row first (after the UTF-8 byte-order mark, so
+    Excel reads names in any script; pandas and csv readers with utf-8-sig skip it), then
+    the people's rows, a batch of lines at a time; people `scope` does not select never
+    appear. The as-of time and the filters are in the file's name (`file_name`), not in the
+    file."""
+    for said, _count in _csv_batches(session, scope, filters, as_of):
+        yield said
+
+
+def write_csv(session, scope, filters: ReportFilters, as_of: datetime, out) -> int:
+    """Write the CSV export (`csv_lines`) to the text file `out`; the number of people."""
+    people = 0
+    for said, count in _csv_batches(session, scope, filters, as_of):
+        out.write(said)
+        people += count
+    return people
 
 
 def _slug(text: str) -> str:
@@ -220,7 +267,6 @@ def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) 
     })
     header = workbook.add_format({"bold": True, "bg_color": "#E9EDF3", "bottom": 1})
     dated = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    decimal = workbook.add_format({"num_format": "0.0###"})
     status = workbook.add_worksheet("Certification status")
     sheet_matrix = workbook.add_worksheet("Competency matrix")
     about = workbook.add_worksheet("About")
@@ -233,12 +279,25 @@ def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) 
                           dated if column.kind == "date" else None)
     status.write_row(0, 0, [c.name for c in columns], header)
     status.freeze_panes(1, _FROZEN_COLUMNS)
+
+    def write_date(row: int, col: int, value: date | str) -> None:
+        # SQLite returns the dates the database chose with CASE as ISO text
+        status.write_datetime(row, col, date.fromisoformat(value) if isinstance(value, str)
+                              else value, dated)
+
+    # One writer per column, chosen once: raw values, no per-cell format but the dates'
+    # (numbers show as Excel's General format does; decimals are written exactly).
+    writers = {"text": status.write_string, "int": status.write_number,
+               "decimal": status.write_number, "bool": status.write_boolean,
+               "date": write_date}
+    by_column = [writers[c.kind] for c in columns]
     written = 0
-    for row, detail in _people(session, scope, filters, as_of):
-        written += 1
-        for col, (column, value) in enumerate(zip(columns, layout.values(row, detail),
-                                                  strict=True)):
-            _write_cell(status, written, col, column.kind, value, dated, decimal)
+    for rows in _batches(session, scope, filters, as_of, layout):
+        for values in rows:
+            written += 1
+            for col, value in enumerate(values):
+                if value is not None:
+                    by_column[col](written, col, value)
     status.autofilter(0, 0, max(written, 1), len(columns) - 1)
 
     _write_matrix(session, sheet_matrix, header)
@@ -250,21 +309,6 @@ def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) 
     about.write_row(3, 0, ["columns", _("Described in the HR reports guide (Exports).")])
     workbook.close()
     return written
-
-
-def _write_cell(sheet, row: int, col: int, kind: str, value, dated, decimal) -> None:
-    if value is None:
-        return
-    if kind == "date":
-        sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), dated)
-    elif kind == "decimal":
-        sheet.write_number(row, col, float(value), decimal)
-    elif kind == "int":
-        sheet.write_number(row, col, value)
-    elif kind == "bool":
-        sheet.write_boolean(row, col, bool(value))
-    else:
-        sheet.write_string(row, col, safe_cell(str(value)))
 
 
 def _write_matrix(session, sheet, header) -> None:

@@ -18,7 +18,9 @@ requires the competency (people whose tier does not require it are left out of t
   expert does not hide a colleague's gap.
 
 The teams view is counted by the database over the stored levels (`CompetencyLevel`):
-GROUP BY team and competency, so neither time nor memory grows with per-person detail.
+GROUP BY team and competency, so neither time nor memory grows with per-person detail; the
+counts are kept between pages while no level, person or requirement changed
+(`reports.services.totals`).
 
 Trend (the team page): for each of the last twelve month ends (the current month up to
 today), each person's profile is replayed as it stood then — the same profile policy
@@ -50,6 +52,7 @@ from lms.core import clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.numbers import WHOLE, half_up
 from reports.services import rows as report_rows
+from reports.services import totals
 from reports.services.filters import ReportFilters
 
 TREND_MONTHS = 12
@@ -114,8 +117,9 @@ def person_cell(line: report_rows.CompetencyLine | None) -> PersonCell:
 def team_heat(session, scope, filters: ReportFilters, *,
               today: date | None = None) -> list[TeamHeatRow]:
     """Teams × competencies under `scope` and `filters`, aggregated as the module says by the
-    database over the stored levels: two queries (the cells, and each team's head-count),
-    whatever the number of people."""
+    database over the stored levels: two queries (the cells, and each team's head-count)
+    whatever the number of people, or the head-counts and the change mark while the cells
+    are kept (`reports.services.totals`)."""
     people = report_rows.report_members(session, scope, filters,
                                         today or clock.today()).subquery()
     R, L = MatrixRequirement, CompetencyLevel
@@ -126,15 +130,29 @@ def team_heat(session, scope, filters: ReportFilters, *,
         for team_id, team, count in connection.execute(
             select(people.c.team_id, func.min(people.c.team), func.count())
             .group_by(people.c.team_id))}
-    for team_id, competency_id, count, met, short in connection.execute(
+
+    def count() -> list[tuple]:
+        return [tuple(row) for row in connection.execute(
             select(people.c.team_id, R.competency_id, func.count(),
                    func.sum(case((shortfall <= 0, 1), else_=0)),
                    func.sum(case((shortfall > 0, shortfall), else_=0)))
             .select_from(people).join(R, R.path_id == people.c.tier_id)
             .outerjoin(L, and_(L.person_id == people.c.id, L.competency_id == R.competency_id))
-            .group_by(people.c.team_id, R.competency_id)):
-        teams[team_id].cells[competency_id] = TeamCell(people=count, met=int(met),
-                                                       shortfall=int(short))
+            .group_by(people.c.team_id, R.competency_id))]
+
+    scope_key = totals.scope_key(connection, scope)
+    if scope_key is None or filters.status is not None or filters.expiring_within is not None:
+        cells = count()  # people chosen by their standing: the levels' mark does not follow it
+    else:
+        # Kept between pages while no level, person or requirement changed (module
+        # reports.services.totals); the head-counts and team names above are read each time.
+        cells = totals.kept_or_counted(connection, (
+            "team_heat", scope_key, replace(filters, sort="name", descending=False),
+            today or clock.today()), count, totals.levels_mark)
+    for team_id, competency_id, n, met, short in cells:
+        if team_id in teams:
+            teams[team_id].cells[competency_id] = TeamCell(people=n, met=int(met),
+                                                           shortfall=int(short))
     return sorted(teams.values(), key=lambda t: (t.team is None, (t.team or "").casefold()))
 
 

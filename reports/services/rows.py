@@ -12,7 +12,7 @@ Two stages, each in a constant number of queries whatever the number of people:
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -34,6 +34,7 @@ from lms.core import clock
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 from lms.people.policy import reporting_line_ids
+from reports.services import totals
 from reports.services.filters import ReportFilters
 
 # Certificates ending within this many days show as "expiring" (the dashboard's default).
@@ -181,6 +182,14 @@ def report_statement(session, scope, filters: ReportFilters, today: date,
             valid.valid_expires_on <= horizon).exists())
     if filters.status is not None:
         stmt = stmt.where(standing.status == filters.status)
+        # Implied by those statuses, and what lets the database start from the standings'
+        # expiry index instead of working out everyone's status.
+        expires = standing.stored.valid_expires_on
+        horizon = today + timedelta(days=expiring_days)
+        if filters.status == "expiring":
+            stmt = stmt.where(expires >= today, expires <= horizon)
+        elif filters.status == "certified":
+            stmt = stmt.where(expires > horizon)
     return Report(stmt, standing, Team.name, path)
 
 
@@ -256,36 +265,65 @@ def report_people(session, scope, filters: ReportFilters, *, today: date | None 
     return _person_rows(session.connection().execute(_ordered(session, report, filters)))
 
 
-def stream_people(session, scope, filters: ReportFilters, *, today: date | None = None,
-                  expiring_days: int = EXPIRING_DAYS, size: int = BATCH):
-    """The report's people as `report_people` orders them, `size` at a time, fetched as they
-    are consumed (a server-side cursor on PostgreSQL): an export of everyone holds one batch,
-    not the organisation."""
-    report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
+# The person columns of an export row, in order (then each path's STANDING_COLUMNS).
+EXPORT_PERSON = ("id", "employee_id", "name", "email", "team", "manager_employee_id",
+                 "manager", "tier_id", "hire_date", "active")
+STANDING_COLUMNS = ("status", "percent", "missing", "issued_on", "expires_on", "composite",
+                    "components")
+
+
+def stream_export(session, scope, filters: ReportFilters, path_ids: list[int], *,
+                  today: date | None = None, expiring_days: int = EXPIRING_DAYS,
+                  size: int = BATCH):
+    """The report's people as `report_people` orders them, `size` at a time, as plain rows:
+    EXPORT_PERSON, then for each of `path_ids` the standing on it (STANDING_COLUMNS: the
+    status, dates and composite computed by the database as the dashboard does, `missing`
+    and `components` as JSON text). One statement over the stored tables (two primary-key
+    joins per path), fetched as it is consumed (a server-side cursor on PostgreSQL): an
+    export of everyone holds one batch, never the organisation, and no object per cell."""
+    today = today or clock.today()
+    report = report_statement(session, scope, filters, today, expiring_days)
+    stmt = _ordered(session, report, filters)
+    person = stmt.selected_columns
+    standing_columns = []
+    for path_id in path_ids:
+        stmt, status = join_status(stmt, Person.id, literal(path_id), today=today,
+                                   expiring_within_days=expiring_days, with_details=True)
+        standing_columns += [getattr(status, name) for name in STANDING_COLUMNS]
+    stmt = stmt.with_only_columns(*[person[name] for name in EXPORT_PERSON],
+                                  *standing_columns, maintain_column_froms=True)
     # On the statement, not the connection: a connection's options outlive the statement.
-    result = session.connection().execute(
-        _ordered(session, report, filters).execution_options(yield_per=size))
-    for chunk in result.partitions(size):
-        yield _person_rows(chunk)
+    result = session.connection().execute(stmt.execution_options(yield_per=size))
+    yield from result.partitions(size)
 
 
 def report_page(session, scope, filters: ReportFilters, page: int, per_page: int, *,
-                today: date | None = None,
-                expiring_days: int = EXPIRING_DAYS) -> tuple[list[PersonRow], int]:
+                today: date | None = None, expiring_days: int = EXPIRING_DAYS,
+                total: int | None = None) -> tuple[list[PersonRow], int]:
     """One page of the report (pages count from 1) and how many people it has in all: the
-    database filters, sorts, counts and cuts the page (two queries)."""
+    database filters, sorts, counts and cuts the page (two queries; one when the caller
+    knows the `total` already, e.g. from `team_totals`)."""
     report = report_statement(session, scope, filters, today or clock.today(), expiring_days)
     connection = session.connection()
-    # Counted over the people alone (no standing joins) unless a filter needs the standing.
-    members = report_members(session, scope, filters, today or clock.today())
-    total = connection.execute(
-        select(func.count()).select_from(members.subquery())).scalar_one()
+    if total is None:
+        # Counted over the people alone (no standing joins) unless a filter needs them.
+        members = report_members(session, scope, filters, today or clock.today())
+        total = connection.execute(
+            select(func.count()).select_from(members.subquery())).scalar_one()
     ordered = _ordered(session, report, filters)
     offset = max(page - 1, 0) * per_page
     if filters.sort in _NEVER_EMPTY:
         # Find the page's people first (the unused joins fall away), then read their
-        # standings: the last page costs an index walk, not every person's joins.
-        ids = ordered.with_only_columns(Person.id).limit(per_page).offset(offset).subquery()
+        # standings: a page costs an index walk, not every person's joins. A page in the
+        # second half is found walking from the end (the same order reversed: the sort
+        # key and the id decide every tie), so the last page is as cheap as the first.
+        if total and offset > total // 2:
+            count = max(min(per_page, total - offset), 0)
+            walk = _ordered(session, report, replace(filters, descending=not filters.descending))
+            start, size = max(total - offset - count, 0), count
+        else:
+            walk, start, size = ordered, offset, per_page
+        ids = walk.with_only_columns(Person.id).limit(size).offset(start).subquery()
         page_rows = ordered.where(Person.id.in_(select(ids.c.id)))
     else:
         page_rows = ordered.limit(per_page).offset(offset)
@@ -293,19 +331,21 @@ def report_page(session, scope, filters: ReportFilters, page: int, per_page: int
 
 
 def details(session, rows: list[PersonRow], *, today: date | None = None,
-            expiring_days: int = EXPIRING_DAYS) -> dict[int, PersonDetail]:
+            expiring_days: int = EXPIRING_DAYS,
+            with_levels: bool = True) -> dict[int, PersonDetail]:
     """{person_id: PersonDetail} for `rows` (a page or a batch, up to about 1,000 people) in
     six queries: stored levels, required levels, latest 360 scores, overdue enrolments and the
-    stored standings (two)."""
+    stored standings (two). Without `with_levels` (the dashboard shows none), four: the
+    competency lines are left empty."""
     ids = [r.id for r in rows]
     if not ids:
         return {}
     today = today or clock.today()
-    held = profiles(session, ids)
+    held = profiles(session, ids) if with_levels else {}
     full = standings(session, ids, today=today, expiring_within_days=expiring_days)
     required: dict[int, dict[int, int]] = defaultdict(dict)
     tiers = {r.tier_id for r in rows if r.tier_id is not None}
-    if tiers:
+    if tiers and with_levels:
         for path_id, competency_id, level in session.execute(
                 select(MatrixRequirement.path_id, MatrixRequirement.competency_id,
                        MatrixRequirement.required_level)
@@ -332,15 +372,14 @@ def details(session, rows: list[PersonRow], *, today: date | None = None,
 
 
 @dataclass(frozen=True)
-class ExportDetail:
-    """What an export row needs beyond the PersonRow, one object per person (no per-cell
-    objects): stored levels by competency id, every path's standing, the latest 360 score and
-    overdue training."""
+class ExportDetails:
+    """What a batch of export rows needs beyond `stream_export`'s columns, by person id:
+    stored levels (a tuple in the order of the competency ids asked for, None where there
+    is no evidence), the latest 360 score and the number of overdue courses."""
 
-    levels: dict[int, int]
-    standings: dict[int, PathStanding]
-    review360: LatestScore | None
-    overdue: int
+    levels: dict[int, tuple]
+    review360: dict[int, LatestScore]
+    overdue: dict[int, int]
 
 
 def required_levels(session) -> dict[int, dict[int, int]]:
@@ -353,25 +392,20 @@ def required_levels(session) -> dict[int, dict[int, int]]:
     return required
 
 
-def export_details(session, rows: list[PersonRow], *, today: date | None = None,
-                   expiring_days: int = EXPIRING_DAYS) -> dict[int, ExportDetail]:
-    """{person_id: ExportDetail} for a batch of `rows` in five queries (levels as plain Core
-    rows, standings (two), 360 scores, overdue enrolments)."""
-    ids = [r.id for r in rows]
+def export_details(session, rows, competency_ids: list[int], *,
+                   today: date | None = None) -> ExportDetails:
+    """ExportDetails of a batch of `stream_export` rows (their first column is the person's
+    id) in three queries: the stored levels pivoted by the database into one row per person,
+    360 scores and overdue enrolments."""
+    ids = [r[0] for r in rows]
     if not ids:
-        return {}
-    today = today or clock.today()
-    levels: dict[int, dict[int, int]] = defaultdict(dict)
+        return ExportDetails({}, {}, {})
     L = CompetencyLevel.__table__.c
-    for person_id, competency_id, level in session.connection().execute(
-            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))).all():
-        levels[person_id][competency_id] = level
-    full = standings(session, ids, today=today, expiring_within_days=expiring_days)
-    scores = latest_scores(session, ids)
-    overdue = overdue_counts(session, ids, today)
-    return {pid: ExportDetail(levels=levels.get(pid, {}), standings=full.get(pid, {}),
-                              review360=scores.get(pid), overdue=overdue.get(pid, 0))
-            for pid in ids}
+    pivot = [func.max(case((L.competency_id == cid, L.level))) for cid in competency_ids]
+    levels = {row[0]: tuple(row[1:]) for row in session.connection().execute(
+        select(L.person_id, *pivot).where(L.person_id.in_(ids)).group_by(L.person_id))}
+    return ExportDetails(levels=levels, review360=latest_scores(session, ids),
+                         overdue=overdue_counts(session, ids, today or clock.today()))
 
 
 def batches(rows: list[PersonRow], size: int = BATCH):
@@ -400,23 +434,44 @@ class TeamTotal:
 def team_totals(session, scope, filters: ReportFilters, *, today: date | None = None,
                 expiring_days: int = EXPIRING_DAYS) -> tuple[list[TeamTotal], TeamTotal]:
     """Per-team totals and completion rates of the report, and the grand total: counted by
-    the database (GROUP BY team), one query whatever the number of people."""
-    report = report_statement(session, scope, filters, today or clock.today(), expiring_days,
-                              counts_only=True)
-    people = report.stmt.subquery()
-    status = people.c.status
+    the database (GROUP BY team and status) whatever the number of people, or kept from an
+    earlier page while nothing they count has changed (`reports.services.totals`); three
+    queries, two when kept."""
+    today = today or clock.today()
+    report = report_statement(session, scope, filters, today, expiring_days, counts_only=True)
+    connection = session.connection()
 
-    def total(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    def count() -> dict[int | None, dict[str | None, int]]:
+        # Per team and status, each person's status worked out once; the team names are
+        # read for the teams found (a few hundred rows), not joined to every person.
+        status = report.status.status.label("report_status")  # a name no joined table has
+        counted: dict[int | None, dict[str | None, int]] = defaultdict(dict)
+        for team_id, said, n in connection.execute(
+                report.stmt.with_only_columns(Person.team_id, status, func.count(),
+                                              maintain_column_froms=True)
+                .group_by(Person.team_id, status)):
+            counted[team_id][said] = n
+        return counted
 
-    stmt = (select(people.c.team_id, func.min(people.c.team), func.count(),
-                   total(status.is_not(None)), total(status.in_(("certified", "expiring"))),
-                   total(status == "expiring"), total(status.in_(("expired", "revoked"))))
-            .group_by(people.c.team_id))
-    teams = [TeamTotal(team_id=team_id, team=team, people=n, with_tier=with_tier,
-                       certified=certified, expiring=expiring, lapsed=lapsed)
-             for team_id, team, n, with_tier, certified, expiring, lapsed
-             in session.connection().execute(stmt)]
+    scope_key = totals.scope_key(connection, scope)
+    if scope_key is None or filters.status in ("in_progress", "not_started"):
+        # Those statuses read the evaluations, which the change mark does not follow.
+        counts = count()
+    else:
+        counts = totals.kept_or_counted(connection, (
+            scope_key, replace(filters, sort="name", descending=False), today, expiring_days),
+            count, totals.standings_mark)
+    names = dict(connection.execute(select(Team.id, Team.name).where(
+        Team.id.in_([t for t in counts if t is not None]))).all()) if counts else {}
+    teams = []
+    for team_id, by_status in counts.items():
+        people = sum(by_status.values())
+        teams.append(TeamTotal(
+            team_id=team_id, team=names.get(team_id), people=people,
+            with_tier=people - by_status.get(None, 0),
+            certified=by_status.get("certified", 0) + by_status.get("expiring", 0),
+            expiring=by_status.get("expiring", 0),
+            lapsed=by_status.get("expired", 0) + by_status.get("revoked", 0)))
     teams.sort(key=lambda t: (t.team is None, (t.team or "").casefold()))
     grand = TeamTotal(team_id=None, team=None, people=sum(t.people for t in teams),
                       with_tier=sum(t.with_tier for t in teams),

@@ -38,18 +38,18 @@ def dashboard():
                                errors=form_errors(form)), 400
     scope = report_scope(current_user)
     # The database filters, sorts, counts and cuts the page: a request reads 50 people and
-    # the per-team counts, whatever the size of the organisation.
-    shown, total = report_rows.report_page(db.session, scope, filters, _page(), PAGE_SIZE)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = _page()
-    if page > pages:
-        shown, _total = report_rows.report_page(db.session, scope, filters, pages, PAGE_SIZE)
-        page = pages
+    # the per-team counts (whose grand total is the number of people in the report),
+    # whatever the size of the organisation.
     teams, grand = report_rows.team_totals(db.session, scope, filters)
+    total = grand.people
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(_page(), pages)
+    shown, _total = report_rows.report_page(db.session, scope, filters, page, PAGE_SIZE,
+                                            total=total)
     paths = report_rows.paths(db.session)
     return render_template(
         "reports/dashboard/index.html", form=form, errors=[], filters=filters, rows=shown,
-        details=report_rows.details(db.session, shown), total=total, page=page,
+        details=report_rows.details(db.session, shown, with_levels=False), total=total, page=page,
         pages=pages, page_numbers=_page_numbers(page, pages), teams=teams, grand=grand,
         paths=paths, path_names={p.id: p.tr("name") for p in paths}, sorts=SORTS,
         args=filters.query_args(), sort_link=lambda key, path_id=None: _sort_link(

@@ -53,8 +53,10 @@ def heatmap_page():
     form = filter_form(db.session, scope, request.args)
     team_arg = request.args.get("team", "").strip()
     competencies = report_rows.competencies(db.session)
+    # Each name translated once, not once per team row (hundreds of rows × 20 columns).
     context = {"form": form, "fields": [form[name] for name in _FIELDS],
-               "competencies": competencies}
+               "competencies": competencies,
+               "competency_names": {c.id: c.tr("name") for c in competencies}}
     if not form.validate():
         if team_arg and form.team.errors:
             abort(404)  # a team outside the reader's scope (or none at all)

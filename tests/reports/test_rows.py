@@ -114,3 +114,58 @@ def test_filter_form_refuses_tampered_values(db, demo_org):
     chosen = filters_from(form)
     assert (chosen.team_id, chosen.status, chosen.descending) == (own_team, "certified", True)
     assert filters_from(filter_form(db.session, scope, chosen.query_args())) == chosen
+
+
+def test_each_status_filter_keeps_exactly_the_people_with_that_status(db, demo_org):
+    # The expiry conditions the filter adds for "certified" and "expiring" (so the database
+    # can start from the standings' index) keep the same people as the status alone.
+    everyone = report_rows.report_people(db.session, true(), ReportFilters())
+    seen = {r.status for r in everyone}
+    assert {"certified", "not_started"} <= seen
+    for status in ("not_started", "in_progress", "pending_approval", "certified", "expiring",
+                   "expired", "revoked"):
+        kept = report_rows.report_people(db.session, true(), ReportFilters(status=status))
+        assert _ids(kept) == {r.employee_id for r in everyone if r.status == status}, status
+
+
+@pytest.mark.parametrize("sort,descending", [("name", False), ("name", True),
+                                              ("employee_id", False), ("employee_id", True),
+                                              ("expires_on", False), ("team", True)])
+def test_every_page_is_its_slice_of_the_whole_order(db, demo_org, sort, descending):
+    # Pages in the second half are found walking the order from its end: each page is the
+    # same slice of the whole list either way.
+    filters = ReportFilters(sort=sort, descending=descending)
+    whole = [r.id for r in report_rows.report_people(db.session, true(), filters)]
+    assert len(whole) > 14
+    size, pages = 4, (len(whole) + 3) // 4
+    for page in range(1, pages + 1):
+        shown, total = report_rows.report_page(db.session, true(), filters, page, size)
+        assert total == len(whole)
+        assert [r.id for r in shown] == whole[(page - 1) * size:page * size], page
+        known, _ = report_rows.report_page(db.session, true(), filters, page, size,
+                                           total=total)
+        assert [r.id for r in known] == [r.id for r in shown]
+
+
+def test_team_totals_are_kept_until_a_standing_or_a_person_changes(app, db, demo_org,
+                                                                   count_queries):
+    filters = ReportFilters()
+    with count_queries() as first:
+        counted = report_rows.team_totals(db.session, true(), filters)
+    with count_queries() as again:
+        kept = report_rows.team_totals(db.session, true(), filters)
+    assert kept == counted
+    assert again.count == first.count - 1              # the change mark and the names only
+    # A person leaves: the mark moves (their row's updated_at), the totals are counted anew.
+    leaver = demo_org["E0101"]
+    leaver.active = False
+    db.session.commit()
+    _teams, grand = report_rows.team_totals(db.session, true(), filters)
+    assert grand.people == counted[1].people - 1
+    # Too old: counted again even though nothing moved.
+    store = app.extensions["reports.kept"]
+    for key, (mark, _at, value) in list(store.items()):
+        store[key] = (mark, -1e9, value)
+    with count_queries() as aged:
+        report_rows.team_totals(db.session, true(), filters)
+    assert aged.count == first.count
