@@ -16,7 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -42,7 +41,7 @@ from courses.services import versions as services
 from lms.competencies.models import Competency, CompetencyArea
 from lms.core import uploads
 from lms.core.extensions import db
-from lms.core.forms import choices
+from lms.core.forms import Form, choices
 from lms.core.i18n import ZH
 from lms.core.markdown import render_markdown
 from lms.core.policy import authorize, require
@@ -54,7 +53,7 @@ PAGE_SIZE = 50
 
 
 def _check_post() -> None:
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
 
 
