@@ -27,7 +27,7 @@ from tests.e2e.pages import (
 
 pytestmark = pytest.mark.e2e
 
-LINK = re.compile(r"\S+://\S+")
+LINK = re.compile(r"\S+://\S+|[A-Za-z0-9_.~-]{24,}")  # links and their tokens (codes)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Words that are names in any language: the product app, the browser feature some pages ask
