@@ -6,6 +6,7 @@ the screens use; callers own the commit."""
 
 import random
 import re
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -131,17 +132,83 @@ def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
             slot.reference = str(exam.id)
     services.save_settings(session, None, newhire, services.SettingsData(
         recert_window_days=60, recert_grace_days=90, recert_requires_matrix=False))
-    services.add_recert_slot(session, None, newhire, "REEXAM", "Recertification re-exam",
-                             "quiz", str(reexam.id), Decimal("80"))
+    slot = services.add_recert_slot(session, None, newhire, "REEXAM", "Recertification re-exam",
+                                    "quiz", str(reexam.id), Decimal("80"))
+    slot.set_translation("zh_Hans_CN", "label", "复认证考试")
     services.save_settings(session, None, paths["SENIOR"], services.SettingsData(
         require_approval=True))
     services.save_settings(session, None, paths["MANAGER"], services.SettingsData(
         require_approval=True, approver_id=by_eid["E0010"].id))
     documents.save_design(
         session, None, template=documents.DEFAULT_TEMPLATE, primary_colour="#1f4e79",
-        accent_colour="#c9a227", organisation="Service Academy 服务学院",
-        signatory_name="Sophie Martin", signatory_title="Head of HR")
+        accent_colour="#c9a227", organisation="Yunhe Appliances Service Academy",
+        signatory_name="Sophie Martin", signatory_title="Head of HR",
+        organisation_zh="云禾电器客户服务学院", signatory_title_zh="人力资源总监")
     sit_exam(session, by_eid[EXAM_PASSED], exam)
     _second_roleplay(session, by_eid[EXAM_PASSED], by_eid["E0020"])
     sit_exam(session, by_eid["E0103"], exam, wrong=9)  # 70 %: close, but not yet
+    session.flush()
+
+
+PRACTICAL = "Smart band will not sync"
+PRACTICAL_LINES = {
+    "zh": ["钱女士，非常抱歉让您联系了五次。方便告诉我工单号吗？",
+           "谢谢。同步停止的时候，发生了什么变化吗？比如换了新手机？",
+           "明白了。请在 App 里把手环从旧账号解绑，然后重新配对。",
+           "已经记录在工单上了；周五我给您回电话确认，可以吗？"],
+    "en": ["I'm so sorry you've had to contact us five times, Ms Qian. May I have the ticket "
+           "number?",
+           "Thank you. When the syncing stopped, did anything change, a new phone perhaps?",
+           "I see. Please unpair the band from the old account in the app, then pair it again.",
+           "I've noted it all on the ticket; I'll call you on Friday to check, all right?"],
+}
+# Who grades the practical of a person without a mentor (managers, mentors): the trainer.
+TRAINER = "E0024"
+
+
+def _practical(session, person: Person, grader: Person) -> None:
+    """The new-hire practical: the smart-band chat, graded at the top level of every criterion
+    by `grader` and released (which writes the role-play evidence)."""
+    from assessments.roleplay.models import Scenario
+    from assessments.roleplay.services import grading, submissions
+    from assessments.roleplay.services.grading import RatingInput
+
+    scenario = session.scalar(select(Scenario).where(Scenario.title == PRACTICAL))
+    language = "en" if person.name.isascii() else "zh"
+    sub = submissions.start_chat(session, person, scenario, "script",
+                                 language="en" if language == "en" else "zh_Hans_CN")
+    for line in PRACTICAL_LINES[language]:
+        submissions.post_message(session, person, sub, line)
+    submissions.submit(session, person, sub)
+    sub.mentor_id = grader.id
+    ratings = {c.id: RatingInput(max(c.levels, key=lambda level: level.points).id)
+               for c in sub.rubric_version.criteria}
+    comment = ("Warm, accurate and solved in one contact." if language == "en"
+               else "热情、准确，一次解决。")
+    grading.save_grade(session, grader, sub, ratings, comment, "", release=True)
+
+
+def seed_certificate_history(session, by_eid: dict[str, Person],
+                             holders: list[tuple[str, date]]) -> None:
+    """Twelve months of new-hire certificates: each (employee id, day) in `holders` completes the
+    new-hire course, sits the closed-book exam and the practical on that day (the clock set
+    to it) and the engine evaluates them then, issuing the certificate dated that day — so it
+    expires twelve months later, and some of them are about to, or have."""
+    from certificates.services.awards import evaluate_person
+    from courses.demo import complete_course
+    from courses.models import Course
+    from lms.core import clock
+
+    exam = build_exam(session)
+    course = session.scalar(select(Course).where(Course.code == "NH-BASICS"))
+    for eid, day in holders:
+        person = by_eid[eid]
+        grader = by_eid[TRAINER] if person.mentor is None else person.mentor
+        if grader.id == person.id:
+            grader = by_eid["E0020"]
+        with clock.frozen_at(datetime.combine(day, time(9, 30), UTC)):
+            complete_course(session, person, course)
+            sit_exam(session, person, exam)
+            _practical(session, person, grader)
+            evaluate_person(session, person, today=day)
     session.flush()

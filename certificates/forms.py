@@ -60,6 +60,9 @@ class DesignForm(Form):
     organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
     signatory_name = StringField(_l("Signed by"), validators=[Length(max=200)])
     signatory_title = StringField(_l("Signatory's title"), validators=[Length(max=200)])
+    organisation_zh = StringField(_l("Organisation in Chinese"), validators=[Length(max=200)])
+    signatory_title_zh = StringField(_l("Signatory's title in Chinese"),
+                                     validators=[Length(max=200)])
     logo = FileField(_l("Logo (PNG or JPEG, at most 512 KiB)"))
     remove_logo = BooleanField(_l("Remove the logo"))
     signature = FileField(_l("Signature image (PNG or JPEG, at most 512 KiB)"))

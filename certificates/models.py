@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 CERTIFICATE_STATES = ("valid", "revoked", "superseded")
 APPROVAL_STATES = ("pending", "approved", "rejected")
@@ -52,9 +53,10 @@ class CertificationSettings(db.Model):
     path = relationship("CertificationPath")
 
 
-class RecertificationSlot(db.Model):
+class RecertificationSlot(Translated, db.Model):
     """An assessment of a path's recertification route (e.g. a shorter re-exam, a current
-    360 result). Without any, recertification takes the full rules."""
+    360 result). Without any, recertification takes the full rules. The label has a version
+    per language (`translations`)."""
 
     __tablename__ = "recertification_slot"
     __table_args__ = (UniqueConstraint("path_id", "code"),)
@@ -232,9 +234,11 @@ class CertificationStanding(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
-class CertificateDesign(db.Model):
+class CertificateDesign(Translated, db.Model):
     """The certificate's look, restyled by admins: a sandboxed Jinja template, colours and
-    images (kept as data: URLs, the only resources the PDF renderer loads). One row, id 1."""
+    images (kept as data: URLs, the only resources the PDF renderer loads). One row, id 1.
+    The organisation and the signatory's title have a version per language (`translations`);
+    the signatory's name prints as written."""
 
     __tablename__ = "certificate_design"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,6 @@
-"""The demo organisation: teams and ~40 people in every role, with names in many scripts.
+"""The demo organisation: a Yunhe Appliances contact centre of about 150 people in six teams,
+every role, names in many scripts, and twelve months of history (certificates issued month by
+month, some about to expire and some expired).
 
 Built through the same services the screens and tests use.
 """
@@ -31,6 +33,9 @@ TEAMS = [
     ("Online Chat", "Customer Service Centre", "Chat and messaging support."),
     ("VIP & Enterprise", "Customer Service Centre", "Key accounts and batch orders."),
     ("Training & Quality", "Customer Service Centre", "Trainers, QA and mentors."),
+    ("Hotline — Chengdu", "Customer Service Centre", "Phone support, western China."),
+    ("After-sales & Repairs", "Customer Service Centre",
+     "Warranty repairs, exchanges and installation bookings."),
 ]
 
 # (employee id, name, email local part, team, roles, tier, manager id, mentor id, hire offset)
@@ -58,6 +63,18 @@ PEOPLE = [
      "E0011", None, 1200),
     ("E0025", "Priya Sharma प्रिया", "mentor.priya", "Online Chat", ("mentor", "agent"),
      "SENIOR", "E0012", None, 950),
+    ("E0014", "彭志刚", "manager.chengdu", "Hotline — Chengdu", ("manager",), "MANAGER",
+     "E0010", None, 1700),
+    ("E0015", "梁雪梅", "manager.aftersales", "After-sales & Repairs", ("manager",), "MANAGER",
+     "E0010", None, 1500),
+    ("E0026", "蒋文静", "mentor.jiang", "Hotline — Chengdu", ("mentor", "agent"), "SENIOR",
+     "E0014", None, 1050),
+    ("E0027", "Lucas Fischer", "mentor.lucas", "Hotline — Chengdu", ("mentor", "agent"),
+     "SENIOR", "E0014", None, 900),
+    ("E0028", "叶子豪", "mentor.ye", "After-sales & Repairs", ("mentor", "agent"), "SENIOR",
+     "E0015", None, 1150),
+    ("E0029", "潘美玲", "mentor.pan", "After-sales & Repairs", ("mentor", "agent"), "SENIOR",
+     "E0015", None, 980),
 ]
 
 AGENTS = [
@@ -76,9 +93,79 @@ AGENTS = [
 ]
 
 TEAM_MANAGER = {"Hotline — Shanghai": "E0011", "Online Chat": "E0012",
-                "VIP & Enterprise": "E0013", "Training & Quality": "E0011"}
-TEAM_MENTORS = {"Hotline — Shanghai": ["E0020", "E0023"], "Online Chat": ["E0021", "E0025"],
-                "VIP & Enterprise": ["E0022", "E0024"]}
+                "VIP & Enterprise": "E0013", "Training & Quality": "E0011",
+                "Hotline — Chengdu": "E0014", "After-sales & Repairs": "E0015"}
+# The mentors of each team's agents: an agent's mentor is TEAM_MENTORS[team][n % len], n being
+# the agent's number in AGENTS (1 = E0101) or, for the generated agents, their number in the
+# team. So the README's agent@ (E0101, 刘洋, Shanghai hotline) is mentored by mentor@ (E0020,
+# 李娜) and managed by manager@ (E0011, 王芳): the three log-ins play one chain.
+TEAM_MENTORS = {"Hotline — Shanghai": ["E0023", "E0020"], "Online Chat": ["E0021", "E0025"],
+                "VIP & Enterprise": ["E0022", "E0024"],
+                "Hotline — Chengdu": ["E0026", "E0027"],
+                "After-sales & Repairs": ["E0028", "E0029"]}
+
+# The rest of the organisation: generated agents, E0201 onwards (agent0201@ …), spread over the
+# teams and hired over the last two years. Names are put together from these lists; none
+# repeats a listed person's or a scenario customer's (钱 Qian, 邓 Deng, 唐 Tang, 冯 Feng,
+# 曹 Cao, 孙 Sun and 赵 Zhao are the customers' surnames).
+GENERATED_TEAMS = [("Hotline — Shanghai", 14), ("Online Chat", 14), ("VIP & Enterprise", 8),
+                   ("Hotline — Chengdu", 32), ("After-sales & Repairs", 34)]
+SURNAMES = "王李张刘陈杨黄周吴徐朱胡郭何高林罗郑梁谢宋韩许董程于袁彭蒋蔡潘田杜余叶吕魏苏卢丁任姚沈姜崔"
+GIVEN_NAMES = ["子涵", "欣怡", "浩然", "梓轩", "雨桐", "宇航", "思远", "佳琪", "俊杰", "晓彤",
+               "嘉怡", "文博", "一鸣", "诗涵", "志强", "海燕", "建华", "丽娟", "春梅", "晨曦",
+               "博文", "雅静", "明轩", "晓峰", "婉清", "振宇", "若曦", "天佑", "秀英", "国栋"]
+# Generated agents from this position on are this autumn's intake, still in training.
+RECENT_HIRES_FROM = 56
+LATIN_NAMES = ["Chloe Dubois", "Ahmed Hassan", "Sofia Lindqvist", "Daniel Kim", "Ana Pereira",
+               "Tomasz Nowak"]
+
+
+# Days ago the managers and mentors were issued their new-hire certificate (they hold the tier
+# below theirs; a few of them come up for recertification soon).
+STAFF_CERTIFIED = {"E0010": 150, "E0011": 75, "E0012": 230, "E0013": 110, "E0014": 290,
+                   "E0015": 40, "E0020": 190, "E0021": 260, "E0022": 320, "E0023": 345,
+                   "E0024": 20, "E0025": 95, "E0026": 130, "E0027": 175, "E0028": 210,
+                   "E0029": 250}
+
+
+def certified_days_ago(hired_days_ago: int) -> int | None:
+    """When a generated agent was issued the new-hire certificate (days ago), about a month
+    after being hired; None while still in training. Certificates are valid for twelve months:
+    those issued 366–450 days ago have expired, inside the recertification grace period (the
+    engine asks for the re-exam rather than issuing a new one); the older hands recertified a
+    year after their first."""
+    issued = hired_days_ago - 30
+    if issued < 20:
+        return None
+    return issued if issued <= 450 else issued - 365
+
+
+def generated_agents() -> list[tuple[str, str, str, int]]:
+    """(employee id, name, team, days since hired) of the generated agents: names unique among
+    themselves and the listed people; the first RECENT_HIRES_FROM hired over the last two
+    years, the rest (a growing centre's new intake) over the last six weeks; newest last."""
+    taken = {row[1] for row in PEOPLE} | {name for name, _team in AGENTS}
+    teams = [team for team, count in GENERATED_TEAMS for _ in range(count)]
+    # Interleave the teams, so each team has old hands and new hires.
+    order = sorted(range(len(teams)), key=lambda i: (i * 37) % len(teams))
+    rows, n = [], 0
+    for position, index in enumerate(order):
+        if position % 17 == 5:
+            name = LATIN_NAMES[(position // 17) % len(LATIN_NAMES)]
+        else:
+            while True:
+                name = (SURNAMES[n % len(SURNAMES)]
+                        + GIVEN_NAMES[(n * 7 + n // len(SURNAMES)) % len(GIVEN_NAMES)])
+                n += 1
+                if name not in taken:
+                    break
+        taken.add(name)
+        if position < RECENT_HIRES_FROM:
+            hired = 730 - position * (730 - 80) // RECENT_HIRES_FROM
+        else:
+            hired = 45 - (position - RECENT_HIRES_FROM) * 40 // (len(teams) - RECENT_HIRES_FROM)
+        rows.append((f"E{201 + position:04d}", name, teams[index], hired))
+    return rows
 
 
 def seed_demo(session, today: date) -> list[DemoLogin]:
@@ -95,6 +182,10 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
             teams[name] = save_team(session, None, None, name, description, parent_id)
         by_eid: dict[str, Person] = {}
 
+        # One hash of the demo password for everyone: hashing it anew for each of ~150 people
+        # would be most of the seed's time.
+        hashed: list[str] = []
+
         def add(eid, name, email, team, roles, tier, manager, mentor, hired_days_ago):
             data = PersonData(
                 employee_id=eid, name=name, email=f"{email}@demo.example",
@@ -103,7 +194,12 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
                 mentor_id=by_eid[mentor].id if mentor else None,
                 tier_id=paths[tier].id if tier else None, roles=roles,
             )
-            by_eid[eid] = create_person(session, None, data, DEMO_PASSWORD)
+            person = create_person(session, None, data, None if hashed else DEMO_PASSWORD)
+            if hashed:
+                person.password_hash = hashed[0]
+            else:
+                hashed.append(person.password_hash)
+            by_eid[eid] = person
 
         for row in PEOPLE:
             add(*row)
@@ -115,21 +211,34 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
             email = "agent" if index == 1 else f"agent{index:02d}"
             add(eid, name, email, team, ("agent",), tier, TEAM_MANAGER[team],
                 mentors[index % len(mentors)], 20 + index * 23)
+        for number, (eid, name, team, hired) in enumerate(generated_agents(), start=1):
+            mentors = TEAM_MENTORS[team]
+            # Hired over a year ago: moved up to the senior tier (one in three).
+            tier = "SENIOR" if hired > 400 and number % 3 == 0 else "NEWHIRE"
+            add(eid, name, f"agent{eid[1:]}", team, ("agent",), tier, TEAM_MANAGER[team],
+                mentors[number % len(mentors)], hired)
         # A deactivated leaver, to show that people are never deleted.
         add("E0199", "Tom Leaver", "leaver", "Online Chat", ("agent",), "NEWHIRE", "E0012", None, 400)
         by_eid["E0199"].active = False
         session.flush()
-        # The three starter courses, published; enrolment follows from each person's tier.
+        # The starter courses, published (the three tiers' and Service first, open to all);
+        # enrolment follows from each person's tier.
         import_starter_courses(session)
         # The new-hire exam (drawn from the demo question bank) and the lessons' knowledge checks.
         install_demo_quizzes(session)
-        _seed_learning(session, by_eid, today)
         _seed_roleplays(session, by_eid)
+        # Certification: rules settings, the design, an exam passed.
+        from certificates.demo import install_demo_certification, seed_certificate_history
+        install_demo_certification(session, by_eid)
+        # A year of new-hire certificates, each earned on its day (course, exam, practical).
+        holders = [(eid, today - timedelta(days=days)) for eid, days in STAFF_CERTIFIED.items()]
+        holders += [(eid, today - timedelta(days=days)) for eid, _name, _team, hired
+                    in generated_agents()
+                    if (days := certified_days_ago(hired)) is not None]
+        seed_certificate_history(session, by_eid, sorted(holders, key=lambda h: h[1]))
+        _seed_learning(session, by_eid, today)
         # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
         seed_demo_cycles(session, today)
-        # Certification: rules settings, the design, an exam passed.
-        from certificates.demo import install_demo_certification
-        install_demo_certification(session, by_eid)
         # Classroom: a running new-hire cohort, a mentor's log, a manager's rotation shifts.
         seed_demo_training(session, today)
         to_evaluate.update(p.id for p in by_eid.values() if p.active)
@@ -170,26 +279,16 @@ def _seed_learning(session, by_eid: dict[str, Person], today: date) -> None:
     it), then give some people progress: lessons done, one course completed, some overdue."""
     from sqlalchemy import select
 
+    from courses.demo import complete_course, complete_lessons
     from courses.models import Enrollment
-    from courses.services import enrolment, progress
-    from lms.core import clock
-
-    def complete(person, course, lessons) -> None:
-        for lesson in lessons:
-            # Most people take a little less than the estimate.
-            opened = progress.OpenedLesson(at=clock.now() - timedelta(minutes=lesson.minutes * .8),
-                                           content_hash=lesson.content_hash)
-            progress.complete_lesson(session, person, course, lesson.key, opened=opened)
+    from courses.services import enrolment
 
     def history(person, course, done: set[int]) -> None:
         """Senior people completed the earlier tiers' courses (prerequisites first)."""
         for link in course.prerequisite_links:
             if link.requires_id not in done:
                 history(person, link.requires, done)
-                enrolment.enrol_people(session, None, [person], link.requires,
-                                       send_notice=False)
-                modules = progress.outline(session, [link.requires_id])[link.requires_id]
-                complete(person, link.requires, progress.lessons_of(modules))
+                complete_course(session, person, link.requires)
                 done.add(link.requires_id)
 
     people = [p for p in by_eid.values() if p.active]
@@ -206,6 +305,5 @@ def _seed_learning(session, by_eid: dict[str, Person], today: date) -> None:
         for enrollment in enrollments:
             if days_overdue:
                 enrollment.due_date = today - timedelta(days=days_overdue)
-            modules = progress.outline(session, [enrollment.course_id])[enrollment.course_id]
-            complete(person, enrollment.course, progress.lessons_of(modules)[:lessons_done])
+            complete_lessons(session, person, enrollment.course, lessons_done)
     session.flush()

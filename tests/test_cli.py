@@ -16,7 +16,7 @@ def test_seed_demo_builds_the_organisation(runner, db):
     assert result.exit_code == 0, result.output
     assert "admin@demo.example" in result.output and "agent@demo.example" in result.output
     people = db.session.scalars(select(Person)).all()
-    assert 35 <= len(people) <= 50
+    assert 140 <= len(people) <= 160
     for role in ("agent", "mentor", "manager", "hr", "admin"):
         assert any(p.has_role(role) for p in people), role
     names = " ".join(p.name for p in people)

@@ -63,6 +63,7 @@ CHECK_DRAWS = {
     "Planning shifts": (("Knowledge checks/Planning shifts", 2),),
     "The service KPIs": (("Knowledge checks/The service KPIs", 2),),
     "The PDCA cycle": (("Knowledge checks/The PDCA cycle", 2),),
+    "CSAT, CES, FCR and NPS": (("Knowledge checks/Service first", 3),),
     "Worked example: cutting repeat complaints": (("Knowledge checks/Cutting repeat complaints",
                                                   2),),
 }

@@ -145,13 +145,40 @@ def seed_demo_cycles(session, today: date) -> None:
         # HR has found her customers in the CRM: their answers count towards the threshold.
         nominations.confirm(session, hr, rater)
     nominations.submit(session, me, subject)
+    _manager_subject(session, people, hr, current)
     session.flush()
+
+
+# The demo manager (王芳, manager@) is evaluated in the Q4 cycle too, with her direct reports
+# as a group: her own manager approved the list, and some reports have answered. The README's
+# agent@ (E0101) is one of her reports who has not answered yet.
+MANAGER_SUBJECT = "E0011"
+MANAGER_ANSWERED = 6
+MANAGER_PEERS = ("E0012", "E0013", "E0014", "E0015")
+
+
+def _manager_subject(session, people: dict[str, Person], hr: Person, cycle) -> None:
+    me = people[MANAGER_SUBJECT]
+    subject, = cycles.add_subjects(session, hr, cycle, [me.id])
+    for peer in MANAGER_PEERS:  # her direct reports were proposed with her
+        nominations.propose(session, me, subject, "peer", people[peer].id)
+    nominations.submit(session, me, subject)
+    nominations.approve(session, me.manager, subject)
+    reports = [r for r in subject.raters if r.group == "direct_report"
+               and r.person.employee_id != "E0101"]
+    answered = [r for r in subject.raters if r.group == "self"] + reports[:MANAGER_ANSWERED]
+    _answer(session, subject, answered, shift=2)
 
 
 def _answer_all(session, subject, shift: int) -> None:
     """Every invited rater of a past subject answers (with a little spread per rater)."""
+    _answer(session, subject, subject.raters, shift)
+
+
+def _answer(session, subject, raters, shift: int) -> None:
+    """These raters of the subject answer and submit (with a little spread per rater)."""
     items = subject.version.items
-    for index, rater in enumerate(subject.raters):
+    for index, rater in enumerate(raters):
         posted = {}
         for position, item in enumerate(items):
             if item.kind == "comment":

@@ -138,7 +138,7 @@ RUBRICS = [
      "The practical role-play of the new-hire certification: the five steps, empathy, "
      "accuracy, emotion control and the close.",
      "新员工认证的实操角色扮演：五步法、同理心、准确性、情绪控制和结束语。",
-     [LISTEN, SOOTHE, SOLVE, FOLLOW, EMPATHY, ACCURACY, CALM, CLOSE]),
+     [LISTEN, SOOTHE, ANALYSE, SOLVE, FOLLOW, EMPATHY, ACCURACY, CALM, CLOSE]),
     ("Specialist case scorecard", "专家案例评分表",
      "Senior agents: case analysis and resolution of complex contacts.",
      "资深坐席：复杂接触的案例分析与解决。", [ANALYSE, SOLVE, ACCURACY, FOLLOW, CALM]),
@@ -555,7 +555,7 @@ DEMO_SUBMISSIONS = [
       "谢谢。同步停止的时候，发生了什么变化吗？比如换了新手机？",
       "明白了。请在 App 里把手环从旧账号解绑，然后重新配对。",
       "已经记录在工单 88231 上了；周五我给您回电话确认，可以吗？"], 50,
-     [("primary", "E0020", [3, 3, 3, 2, 3, 3, 3, 2], "热情、准确，一次解决。", "")]),
+     [("primary", "E0020", [3, 3, 3, 3, 2, 3, 3, 3, 2], "热情、准确，一次解决。", "")]),
     ("E0103", "Loyalty points rule changed without notice",
      ["邓先生，我理解这让您很生气。",
       "您的积分都是变更前获得的，90 天内可以按原比例兑换，我现在就为您办理。"], 30, []),
@@ -570,9 +570,9 @@ DEMO_SUBMISSIONS = [
       ("second", "E0024", [3, 2, 2, 3, 3], "很好；分析还可以更深入。", "")]),
     ("E0106", "Smart band will not sync",
      ["请您重启一下手机。", "那再重装一下 App 吧。"], 60,
-     [("primary", "E0020", [2, 2, 2, 2, 2, 2, 2, 2], "有礼貌，但方案太笼统。",
+     [("primary", "E0020", [2, 2, 1, 2, 2, 2, 2, 2, 2], "有礼貌，但方案太笼统。",
        "练习分析这一步：给方案之前先问清发生了什么变化。"),
-      ("second", "E0024", [0, 0, 1, 0, 0, 1, 2, 1], "重复了之前四次都没用的建议。",
+      ("second", "E0024", [0, 0, 0, 1, 0, 0, 1, 2, 1], "重复了之前四次都没用的建议。",
        "先倾听；回应客户的五次联系之后再解决问题。")]),
     ("E0108", "Refund transparency on a return",
      ["I'm sorry for the wait, Ms Tang. Could you give me the return tracking number?",
@@ -580,9 +580,13 @@ DEMO_SUBMISSIONS = [
       "days, so it reaches your card by next Thursday at the latest."], 20, []),
     ("E0109", "Smart band will not sync",
      ["您试过重启吗？", "好的，我给您新开一张工单。"], 70,
-     [("primary", "E0025", [1, 0, 1, 1, 1, 2, 2, 0], "忽略了历史记录，结束得很突然。",
+     [("primary", "E0025", [1, 0, 0, 1, 1, 1, 2, 2, 0], "忽略了历史记录，结束得很突然。",
        "先安抚再解决；结束时一定要总结下一步。")]),
 ]
+
+
+# The agent whose chat the demo mentor (E0020, mentor@) plays the customer in: one of hers.
+MENTOR_CHAT = "E0105"
 
 
 def seed_demo_submissions(session, by_eid: dict, storage_dir: str | None) -> None:
@@ -630,10 +634,10 @@ def seed_demo_submissions(session, by_eid: dict, storage_dir: str | None) -> Non
         if sub.grades:
             grading.write_evidence(session, sub)
     # A chat whose customer the demo mentor plays, waiting for her next line.
-    chat = submissions.start_chat(session, by_eid["E0102"],
+    chat = submissions.start_chat(session, by_eid[MENTOR_CHAT],
                                   made["Loyalty points rule changed without notice"], "mentor",
                                   language=ZH)
-    submissions.post_message(session, by_eid["E0102"], chat,
+    submissions.post_message(session, by_eid[MENTOR_CHAT], chat,
                              "邓先生，很抱歉没有人通知到您。我可以查一下您的会员信息吗？")
     if storage_dir:
         scenario = made["Four hours, three centres, three answers"]

@@ -22,7 +22,7 @@ from certificates.models import Certificate, CertificateDesign
 from certificates.services import stencils
 from lms.core import clock, numbers
 from lms.core.errors import DomainError
-from lms.core.i18n import current_language
+from lms.core.i18n import ZH, current_language
 from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
 from lms.core.urls import public_url
 
@@ -80,12 +80,14 @@ def check_template(source: str) -> str:
 
 def save_design(session, actor, *, template: str, primary_colour: str, accent_colour: str,
                 organisation: str, signatory_name: str, signatory_title: str,
+                organisation_zh: str = "", signatory_title_zh: str = "",
                 logo: bytes | None = None, signature: bytes | None = None,
                 seal: bytes | None = None, remove_logo: bool = False,
                 remove_signature: bool = False, remove_seal: bool = False
                 ) -> CertificateDesign:
-    """Save the certificate design; refuses colours other than #rrggbb, templates that do not
-    render and images that are not PNG or JPEG."""
+    """Save the certificate design (the organisation and the signatory's title also in
+    Chinese); refuses colours other than #rrggbb, templates that do not render and images that
+    are not PNG or JPEG."""
     from lms.core import audit
     from lms.core.validation import clean_text
 
@@ -102,6 +104,9 @@ def save_design(session, actor, *, template: str, primary_colour: str, accent_co
     row.organisation = clean_text(organisation, "organisation", 200)
     row.signatory_name = clean_text(signatory_name, "signatory_name", 200)
     row.signatory_title = clean_text(signatory_title, "signatory_title", 200)
+    row.set_translation(ZH, "organisation", clean_text(organisation_zh, "organisation_zh", 200))
+    row.set_translation(ZH, "signatory_title",
+                        clean_text(signatory_title_zh, "signatory_title_zh", 200))
     if logo:
         row.logo = image_data_url(logo)
     elif remove_logo:
@@ -167,11 +172,13 @@ def monogram(organisation: str) -> str:
 
 
 def _look(look: CertificateDesign) -> dict:
-    """The design's part of a certificate's context."""
+    """The design's part of a certificate's context (texts in the reader's language)."""
+    organisation = look.tr("organisation")
     return {"primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
             "accent": look.accent_colour if COLOUR.match(look.accent_colour) else "#c9a227",
-            "organisation": look.organisation, "monogram": monogram(look.organisation),
-            "signatory_name": look.signatory_name, "signatory_title": look.signatory_title,
+            "organisation": organisation, "monogram": monogram(organisation),
+            "signatory_name": look.signatory_name,
+            "signatory_title": look.tr("signatory_title"),
             "logo": look.logo, "signature": look.signature, "seal": look.seal or ""}
 
 

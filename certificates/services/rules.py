@@ -101,9 +101,13 @@ def snapshot(session, path: CertificationPath) -> dict:
             "window_days": settings.recert_window_days,
             "grace_days": settings.recert_grace_days,
             "requires_matrix": bool(settings.recert_requires_matrix),
+            # label_zh only when there is one: rules versions made before recertification
+            # labels had languages keep their digest.
             "slots": [{"code": s.code, "label": s.label, "kind": s.kind,
                        "reference": s.reference or "", "weight": None,
-                       "pass_mark": _mark(s.pass_mark)} for s in recert],
+                       "pass_mark": _mark(s.pass_mark),
+                       **({"label_zh": _zh(s, "label")} if _zh(s, "label") else {})}
+                      for s in recert],
         },
     }
     if kpis:  # only then: the documents (and versions) of paths without KPI rules stay as they were

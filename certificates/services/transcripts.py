@@ -112,8 +112,8 @@ def transcript_context(session, person: Person, day: date) -> dict:
     """What the transcript and its verification page show."""
     look = design(session)
     return {
-        "person": person, "today": day, "organisation": look.organisation,
-        "monogram": monogram(look.organisation), "logo": look.logo,
+        "person": person, "today": day, "organisation": look.tr("organisation"),
+        "monogram": monogram(look.tr("organisation")), "logo": look.logo,
         "primary": look.primary_colour if COLOUR.match(look.primary_colour) else "#1f4e79",
         "enrollments": session.scalars(select(Enrollment).where(
             Enrollment.person_id == person.id, Enrollment.withdrawn.is_(False))

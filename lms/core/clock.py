@@ -1,5 +1,6 @@
 """The one clock. Deadlines, SLAs, expiry and throttles read time from here so tests can set it."""
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 _frozen: datetime | None = None
@@ -21,3 +22,16 @@ def freeze(at: datetime | None) -> None:
     if at is not None and at.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
     _frozen = at
+
+
+@contextmanager
+def frozen_at(at: datetime):
+    """Within the block the clock reads `at` (aware); afterwards whatever it read before
+    (recorded history, e.g. the demo's certificates issued months ago)."""
+    global _frozen
+    before = _frozen
+    freeze(at)
+    try:
+        yield
+    finally:
+        _frozen = before

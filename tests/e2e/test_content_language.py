@@ -1,12 +1,14 @@
 """Content in the reader's language: the demo agent walks every page an agent sees — My path,
 a course, a lesson, a knowledge check, the exam and its review, a role-play brief and chat, a
-360 form, the notifications — and no page shows words of the other language, apart from
-people's names, language names and codes (an allowlist).
+360 form, the notifications, the transcript PDF — and a certified demo agent opens their
+certificate PDF; no page or PDF shows words of the other language, apart from people's names,
+language names and codes (an allowlist); links (the PDFs' verification address) are left out.
 
 In Chinese that means no Latin-letter words; in English no Chinese characters.
 """
 
 import re
+import subprocess
 
 import pytest
 from playwright.sync_api import expect
@@ -18,11 +20,14 @@ from tests.e2e.pages import (
     chat_lines,
     login_as,
     send_chat,
+    sign_in,
+    sign_out,
     switch_language,
 )
 
 pytestmark = pytest.mark.e2e
 
+LINK = re.compile(r"\S+://\S+|[A-Za-z0-9_.~-]{24,}")  # links and their tokens (codes)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Words that are names in any language: the product app, the browser feature some pages ask
@@ -74,6 +79,16 @@ class Walk:
         self.page.goto(path)
         self.check(label)
 
+    def pdf(self, label: str, path: str) -> None:
+        """Fetch a PDF with the page's session and check its text (pdftotext)."""
+        response = self.page.raw.request.get(self.page.base_url + path)
+        assert response.ok, (path, response.status)
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.body(),
+                              capture_output=True, check=True).stdout.decode()
+        words = _foreign_words(LINK.sub(" ", text), self.language, self.names)
+        if words:
+            self.problems[f"{label} ({path})"] = words
+
 
 def _ids():
     from assessments.quiz.demo import EXAM_TITLE
@@ -92,6 +107,27 @@ def _ids():
     exam = db.session.scalar(select(Quiz.id).where(Quiz.title == EXAM_TITLE))
     scenario = db.session.scalar(select(Scenario.id).where(Scenario.title == SCENARIO))
     return course.id, lesson.key, check, exam, scenario
+
+
+def _person_id(employee_id_or_email: str) -> int:
+    from lms.people.models import Person
+
+    found = db.session.scalar(select(Person.id).where(
+        (Person.employee_id == employee_id_or_email) | (Person.email == employee_id_or_email)))
+    db.session.remove()
+    return found
+
+
+def _certified_agent() -> tuple[str, int]:
+    """(e-mail, certificate id) of a demo agent holding a valid new-hire certificate."""
+    from certificates.models import Certificate
+    from lms.people.models import Person
+
+    email, certificate_id = db.session.execute(
+        select(Person.email, Certificate.id).join(Certificate, Certificate.person_id == Person.id)
+        .where(Person.employee_id == "E0102", Certificate.status == "valid")).first()
+    db.session.remove()
+    return email, certificate_id
 
 
 def _invite_the_agent_to_a_360() -> None:
@@ -148,4 +184,14 @@ def test_the_demo_agent_reads_every_page_in_one_language(page, demo, language):
     expect(page.raw.locator("main form fieldset.question").first).to_be_visible()
     walk.check("360 form")
     walk.visit("notifications", "/notifications")
+    walk.pdf("transcript PDF", f"/people/{_person_id('E0101')}/transcript.pdf")
+    # A certified demo agent's certificate (agent@ has none yet).
+    holder, certificate_id = _certified_agent()
+    sign_out(page)
+    page.goto("/login")
+    sign_in(page, holder)
+    if language == "zh":
+        switch_language(page, "简体中文")
+    walk.pdf("certificate PDF", f"/certificates/{certificate_id}/certificate.pdf")
+    walk.pdf("transcript PDF of a holder", f"/people/{_person_id(holder)}/transcript.pdf")
     assert not walk.problems, walk.problems

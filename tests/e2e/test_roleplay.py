@@ -57,8 +57,8 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     expect(page.raw.locator(".badge", has_text="Waiting for feedback")).to_be_visible()
     sign_out(page)
 
-    # The agent's own mentor grades it from the queue.
-    sign_in_as(page, "mentor.anna@demo.example")
+    # The agent's own mentor (mentor@, the README's chain) grades it from the queue.
+    login_as(page, "mentor")
     follow_nav_link(page, "/roleplays/queue")
     overdue = page.raw.locator("tr.row-overdue", has_text="杨磊")
     expect(overdue.locator(".badge", has_text="Overdue")).to_be_visible()
@@ -96,11 +96,11 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     login_as(page, "admin")
     page.goto(submission_path + "/grade")
     second = page.raw.locator("form", has=page.raw.locator('input[name="second"]'))
-    second.locator("select").select_option(label="李娜")
+    second.locator("select").select_option(label="Анна Смирнова")
     page.click(second.locator("button[type=submit]"))
     sign_out(page)
 
-    login_as(page, "mentor")
+    sign_in_as(page, "mentor.anna@demo.example")
     follow_nav_link(page, "/roleplays/queue")
     row = page.raw.locator("tbody tr", has_text="刘洋")
     expect(row).to_contain_text("blind second grade")
@@ -119,5 +119,5 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     pair = page.raw.locator("table", has_text="Per pair of mentors").locator(
         "tbody tr", has_text="Анна Смирнова")
     expect(pair).to_contain_text("李娜")
-    expect(pair.locator("td").nth(1)).to_have_text("8")      # eight criteria rated by both
+    expect(pair.locator("td").nth(1)).to_have_text("9")      # nine criteria rated by both
     expect(pair.locator("td").nth(3)).to_have_text("100.0 %")  # all within one level

@@ -86,7 +86,8 @@ def planted(db, demo_org):
         person.name = payload
     team = session.scalar(select(Team).order_by(Team.id))
     team.name = PAYLOADS[1]
-    certificate = session.scalar(select(Certificate).order_by(Certificate.id))
+    # The newest certificate: valid today (the demo's oldest have expired).
+    certificate = session.scalar(select(Certificate).order_by(Certificate.id.desc()))
     awards.correct_name(session, hr, certificate, PAYLOADS[0], reason=PAYLOADS[2])
     alone = Team(name=PAYLOADS[3])
     session.add(alone)

@@ -23,7 +23,7 @@ from lms.core.i18n import ZH
 
 STARTER_DIR = Path(__file__).resolve().parents[2] / "starter"
 # In prerequisite order: each course may require the ones before it.
-STARTER_COURSES = ("nh-basics", "sr-specialist", "mgr-lead")
+STARTER_COURSES = ("nh-basics", "sr-specialist", "mgr-lead", "svc-first")
 
 
 def import_course(session, actor, path: str | os.PathLike, publish_now: bool = False) -> Course:
@@ -115,6 +115,6 @@ def _sync_structure(session, version, modules: list[ModuleSpec]) -> None:
 
 
 def import_starter_courses(session, actor=None) -> list[Course]:
-    """Import and publish the three starter courses shipped in courses/starter/."""
+    """Import and publish the starter courses shipped in courses/starter/."""
     return [import_course(session, actor, STARTER_DIR / name, publish_now=True)
             for name in STARTER_COURSES]

@@ -56,8 +56,11 @@ def test_demo_has_results_and_an_open_cycle(app, db):
     closed, current = db.session.scalars(select(Cycle).order_by(Cycle.id)).all()
     assert closed.closed and not current.closed
     assert all(s.score is not None for s in closed.subjects)
-    subject, = current.subjects
+    subject, manager = sorted(current.subjects, key=lambda s: s.person.employee_id != "E0104")
     assert subject.person.employee_id == "E0104" and subject.nomination_state == "submitted"
+    # The demo manager is evaluated too, her direct reports one of the groups.
+    assert manager.person.employee_id == "E0011" and manager.nomination_state == "approved"
+    assert any(r.group == "direct_report" for r in manager.raters)
     assert db.session.scalar(select(func.count()).select_from(Rater).where(
         Rater.subject_id == subject.id, Rater.group == "customer")) == 4
     assert db.session.scalar(select(func.count()).select_from(Evidence).where(

@@ -1,0 +1,43 @@
+"""Time of `seed-demo`: the whole demo organisation (about 150 people, a year of certificates,
+role-plays, 360 cycles, the evidence history) on an empty database, wall and CPU time.
+
+    python benchmarks/demo_seed.py
+
+Runs in-process on a fresh SQLite file (or a throwaway PostgreSQL database when DATABASE_URL
+names a server). The floor, measured in the same run on another fresh database, is what any
+seed must do first: the default framework, paths and matrix (`install_defaults`). Target: the
+demo seeds in under 60 s.
+"""
+
+import time
+
+from _harness import scratch_app
+
+
+def timed_fill(fill) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of `fill(session, today)` and its commit, on a fresh app."""
+    from lms.core import clock
+    from lms.core.extensions import db
+
+    with scratch_app() as (app, _backend), app.app_context():
+        wall, cpu = time.perf_counter(), time.process_time()
+        fill(db.session, clock.today())
+        db.session.commit()
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    from lms.defaults import install_defaults
+    from lms.demo import seed_demo
+
+    floor = timed_fill(lambda session, _today: install_defaults(session))
+    seed = timed_fill(seed_demo)
+    print(f"seed-demo: {seed[0]:.1f} s wall, {seed[1]:.1f} s CPU (target: under 60 s)")
+    print(f"floor (install_defaults alone, same run): {floor[0]:.2f} s wall, "
+          f"{floor[1]:.2f} s CPU")
+    with open("/proc/loadavg", encoding="ascii") as load:
+        print(f"load average: {load.read().split()[0]}")
+
+
+if __name__ == "__main__":
+    main()
