@@ -30,7 +30,7 @@ PAYLOADS = ('=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-2+3", "=1+1\tx")
 # Routes that write CSV or XLSX (scanned below), and those that write none.
 SPREADSHEET_ROUTES = {
     "reports.export_csv", "reports.export_xlsx", "reports.audit_log_csv",
-    "roleplay.author_rubric_export", "certificates.batch_download",
+    "roleplay.author_rubric_export", "certificates.batch_download", "classroom.hours_export",
 }
 NOT_SPREADSHEETS = {
     "quiz.bank_export": "GIFT or Aiken text for Moodle, not a spreadsheet",
@@ -119,6 +119,7 @@ def test_every_export_route_neutralises_formulas(client, auth, db, planted):
         "roleplay.author_rubric_export":
             f"/roleplays/author/rubrics/{planted['rubric'].id}/export.csv",
         "certificates.batch_download": f"/certificates/batches/{batch.id}/download",
+        "classroom.hours_export": "/classroom/hours/report.csv",
     }
     assert set(urls) == SPREADSHEET_ROUTES
     for endpoint, url in urls.items():
