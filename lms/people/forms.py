@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,8 +13,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.models import ROLES
@@ -58,6 +59,59 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class PersonPickerInput(TextInput):
+    """A text box that suggests people as one types (static/js/person-picker.js fills its
+    datalist from the server); without script, typing an employee ID works as well."""
+
+    def __call__(self, field, **kwargs):
+        options = f"{field.id}-options"
+        kwargs.setdefault("list", options)
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("data-person-search", field.search_url or "")
+        kwargs.setdefault("placeholder", str(_l("Name or employee ID")))
+        return super().__call__(field, **kwargs) + Markup(
+            f'<datalist id="{escape(options)}"></datalist>')
+
+
+class PersonPickerField(StringField):
+    """One person chosen by name or employee ID ("王芳 (E0011)" or "E0011"); `data` is their
+    id, or None when left empty. The view sets `lookup` (text -> Person or None, among the
+    people allowed here) and `search_url` (the suggestions); an unknown person is refused."""
+
+    widget = PersonPickerInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.lookup = None
+        self.search_url = None
+        self.text = ""
+
+    def process_data(self, value):
+        self.data = value  # an id from the object, shown as its person below
+
+    def process_formdata(self, valuelist):
+        self.text = (valuelist[0] if valuelist else "").strip()[:300]
+        self.data = None
+
+    def _value(self):
+        if self.text:
+            return self.text
+        person = self.show(self.data) if self.data and self.show else None
+        return f"{person.name} ({person.employee_id})" if person else ""
+
+    show = None  # id -> Person, set by the view to display the current choice
+
+    def pre_validate(self, form):
+        if not self.text:
+            self.data = None
+            return
+        person = self.lookup(self.text) if self.lookup else None
+        if person is None:
+            raise ValidationError(_l("Nobody who can be chosen here has that name or "
+                                     "employee ID."))
+        self.data = person.id
+
+
 class PersonForm(Form):
     employee_id = StringField(_l("Employee ID"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -65,8 +119,8 @@ class PersonForm(Form):
         _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
     team_id = OptionalIdField(_l("Team"))
-    manager_id = OptionalIdField(_l("Manager"))
-    mentor_id = OptionalIdField(_l("Mentor"))
+    manager_id = PersonPickerField(_l("Manager"))
+    mentor_id = PersonPickerField(_l("Mentor"))
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
     tier_id = OptionalIdField(_l("Current tier"))
     roles = MultiCheckboxField(

@@ -204,24 +204,34 @@ def _person_form(person: Person | None = None) -> PersonForm:
     form = PersonForm(obj=person) if person else PersonForm()
     if person is not None and request.method == "GET":
         form.roles.data = sorted(person.roles)
-    active_people = select(Person).where(Person.active.is_(True)).order_by(Person.name)
     form.team_id.set_choices(
         (t.id, t.name) for t in db.session.scalars(
             select(Team).where(Team.active.is_(True)).order_by(Team.name))
     )
-    others = [p for p in db.session.scalars(active_people) if person is None or p.id != person.id]
-    form.manager_id.set_choices(
-        (p.id, f"{p.name} ({p.employee_id})")
-        for p in others if p.has_role("manager", "admin", "hr")
-    )
-    form.mentor_id.set_choices(
-        (p.id, f"{p.name} ({p.employee_id})") for p in others if p.has_role("mentor")
-    )
+    exclude = person.id if person is not None else None
+    for name, roles in services.PICKABLE.items():
+        picker = getattr(form, name)
+        picker.lookup = lambda text, roles=roles: services.pick_person(db.session, text, roles,
+                                                                       exclude)
+        picker.show = lambda person_id: db.session.get(Person, person_id)
+        picker.search_url = url_for("people.person_lookup", field=name, exclude=exclude)
     form.tier_id.set_choices(
         (p.id, p.tr("name")) for p in db.session.scalars(
             select(CertificationPath).order_by(CertificationPath.position))
     )
     return form
+
+
+@require("people.manage")
+def person_lookup():
+    """Suggestions for a person picker: {"people": [{"value", "label"}]} (JSON)."""
+    roles = services.PICKABLE.get(request.args.get("field", ""))
+    if roles is None:
+        abort(404)
+    people = services.suggest_people(db.session, request.args.get("q", ""), roles,
+                                     request.args.get("exclude", type=int))
+    return {"people": [{"value": f"{p.name} ({p.employee_id})",
+                        "label": p.team.name if p.team else ""} for p in people]}
 
 
 def _person_data(form: PersonForm) -> services.PersonData:

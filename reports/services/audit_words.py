@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assessments.quiz.models import Question, QuestionCategory, Quiz
+from assessments.quiz.models import Attempt, Question, QuestionCategory, Quiz
 from assessments.review360.models import Cycle, Questionnaire, Subject
 from assessments.roleplay.models import Rubric, Scenario, Submission
 from certificates.models import Certificate, CertificateBatch
@@ -65,6 +65,8 @@ _NAMERS = {
     "Course": (Course, lambda c: c.tr("title")),
     "Enrollment": (Enrollment, lambda e: f"{e.person.name} · {e.course.tr('title')}"),
     "Quiz": (Quiz, lambda q: q.tr("title")),
+    "Attempt": (Attempt, lambda a: _("%(quiz)s, attempt %(number)d", quiz=a.quiz.tr("title"),
+                                     number=a.number)),
     "Question": (Question, lambda q: q.versions[-1].name if q.versions else ""),
     "QuestionCategory": (QuestionCategory, lambda c: c.name),
     "Scenario": (Scenario, lambda s: s.display_title()),
