@@ -12,7 +12,7 @@ from classroom import policy as classroom_policy
 from classroom.kind import MentoringKind, ProgrammeKind, RotationKind
 from classroom.services import (
     invitations,  # noqa: F401  (a reminder source)
-    todo,  # noqa: F401  (home page to-do items)
+    todo,  # noqa: F401  (to-do sources)
 )
 from lms.core.kinds import register_kind
 from lms.core.policy import register_all

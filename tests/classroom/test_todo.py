@@ -1,47 +1,47 @@
-"""Live training on the home page's to-do list: seats to attend, registers to confirm."""
+"""The classroom's to-do items: a trainer's open register, a mentoring meeting to confirm, a
+shift a supervisor confirms — each leaves the list once done."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
-import pytest
-from sqlalchemy import select
-
-from classroom.models import EventEnrolment, TrainingSession
+from classroom.services import attendance, enrolment, mentoring, rotation
+from classroom.services.mentoring import MeetingLog
 from lms.core import clock
 from lms.core.todo import todo_for
-from lms.people.models import Person
 
 
-@pytest.fixture
-def demo_org(db):
-    """The demo organisation (its running new-hire cohort included)."""
-    return {p.id: p for p in db.session.scalars(select(Person))}
+def _titles(db, person, now):
+    return [i.title for i in todo_for(db.session, person, now)
+            if i.url.startswith("/classroom")]
 
 
-def _items(app, db, person, now):
+def test_trainer_confirms_the_register(app, db, make_event, make_person, hr, trainer):
+    event = make_event()
+    enrolment.enrol(db.session, hr, event.id, [make_person()])
+    db.session.commit()
+    row = event.sessions[0]
     with app.test_request_context():
-        return todo_for(db.session, person, now)
+        assert _titles(db, trainer, row.starts_at - timedelta(minutes=1)) == []
+        [item] = todo_for(db.session, trainer, row.ends_at + timedelta(days=2))
+        assert item.title == "Take and confirm attendance: New-hire cohort" and item.overdue
+        clock.freeze(row.ends_at)
+        attendance.confirm_register(db.session, trainer, row)
+        assert _titles(db, trainer, row.ends_at + timedelta(days=2)) == []
 
 
-def test_seat_holders_see_their_next_sessions_and_trainers_their_registers(app, db, demo_org):
-    upcoming = db.session.scalars(select(TrainingSession).where(
-        TrainingSession.starts_at > clock.now()).order_by(TrainingSession.starts_at)).all()
-    assert upcoming, "the demo cohort has sessions ahead"
-    first = upcoming[0]
-    seat = db.session.scalar(select(EventEnrolment).where(
-        EventEnrolment.event_id == first.event_id, EventEnrolment.status == "enrolled"))
-    learner = demo_org[seat.person_id]
-    before = first.starts_at - timedelta(hours=2)
-    attend = [i for i in _items(app, db, learner, before) if i.title.startswith("Attend")]
-    assert attend and attend[0].due == first.starts_at
-    assert attend[0].url == f"/classroom/events/{first.event_id}"
-    # Once the session is over it leaves the learner's list ...
-    after = first.ends_at + timedelta(days=2)
-    assert not [i for i in _items(app, db, learner, after)
-                if i.title.startswith("Attend") and i.due == first.starts_at]
-    # ... and its register is overdue on the trainer's, until confirmed.
-    trainer = first.trainers[0]
-    register = [i for i in _items(app, db, trainer, after)
-                if i.url == f"/classroom/sessions/{first.id}/register"]
-    assert register and register[0].overdue
-    assert not [i for i in _items(app, db, trainer, before)
-                if i.url == f"/classroom/sessions/{first.id}/register"]
+def test_meetings_and_shifts_to_confirm(app, db, make_person, make_team):
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    clock.freeze(now)
+    team = make_team("Front line B")
+    mentor = make_person(("mentor", "agent"), name="Mia Mentor", team_id=team.id)
+    mentee = make_person(name="Tim Mentee", mentor_id=mentor.id)
+    manager = make_person(("manager",), name="Max Manager")
+    meeting = mentoring.log_meeting(db.session, mentor, mentee, MeetingLog(
+        held_on=date(2026, 11, 19), minutes=30, topics="Tone"))
+    shift = rotation.log_shift(db.session, manager, team, date(2026, 11, 19), 240, "Queues")
+    db.session.commit()
+    with app.test_request_context():
+        assert _titles(db, mentee, now) == ["Confirm the mentoring meeting with Mia Mentor"]
+        assert _titles(db, mentor, now) == ["Confirm the front-line shift of Max Manager"]
+        mentoring.confirm_meeting(db.session, mentee, meeting)
+        rotation.confirm_shift(db.session, mentor, shift)
+        assert _titles(db, mentee, now) == [] and _titles(db, mentor, now) == []
