@@ -254,7 +254,11 @@ def gunicorn(env: dict, workers: int, threads: int = 1, backlog: int = 2048) -> 
         yield port
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # workers still busy on a starved machine
+            server.kill()
+            server.wait(timeout=30)
 
 
 def flask_cli(env: dict, *args: str) -> None:

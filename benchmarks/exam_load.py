@@ -281,19 +281,22 @@ async def run_agent(agent: Agent, port: int, exam_id: int, barrier: asyncio.Barr
 
 
 def gunicorn_workers(port: int) -> list[int]:
-    """The worker processes of the gunicorn listening on `port` (children of its master)."""
+    """The worker processes of the gunicorn listening on `port`: the processes started with
+    that address whose parent was started with it too (the master)."""
+    parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 command = f.read().split(b"\0")
-        except OSError:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             continue
         if b"gunicorn" in command and f"127.0.0.1:{port}".encode() in command:
-            with open(f"/proc/{entry}/task/{entry}/children") as f:
-                return [int(pid) for pid in f.read().split()]
-    return []
+            parents[int(entry)] = parent
+    return [pid for pid, parent in parents.items() if parent in parents]
 
 
 async def kill_workers(port: int, every: float, done: asyncio.Event, kills: list[int]) -> None:
