@@ -114,3 +114,11 @@ class AssignForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class CourseImportForm(FlaskForm):
+    """Upload a course .zip (checked and reported first), then confirm the import."""
+
+    file = FileField(_l("Course .zip (course.yaml with Markdown lessons)"))
+    sha256 = HiddenField()
+    publish = BooleanField(_l("Publish the imported content as a new version"))
