@@ -7,6 +7,7 @@ from certificates import policy as certificates_policy
 from certificates.services import (
     listeners,  # noqa: F401  (connects the engine)
     reminders,  # noqa: F401  (a reminder source)
+    todo,  # noqa: F401  (home page to-do items)
 )
 from lms.core.policy import register_all
 

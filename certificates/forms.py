@@ -1,7 +1,6 @@
 """Forms of the certificate screens."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -13,26 +12,26 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.core.forms import OptionalIdField, choices
+from lms.core.forms import Form, OptionalIdField, choices
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class NameCorrectionForm(FlaskForm):
+class NameCorrectionForm(Form):
     name = StringField(_l("Corrected name"), validators=[DataRequired(), Length(max=200)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(_l("Decision"), choices=choices([("approve", _l("Approve")),
                                                            ("decline", _l("Decline"))]),
                           validators=[InputRequired()])
     reason = TextAreaField(_l("Reason (required to decline)"), validators=[Length(max=2000)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     require_approval = BooleanField(_l("Certificates need approval before they are issued"))
     approver_id = OptionalIdField(_l("Named approver"), blank_label=_l("— HR approves —"))
     recert_window_days = IntegerField(_l("Recertification opens this many days before expiry"),
@@ -42,7 +41,7 @@ class SettingsForm(FlaskForm):
     recert_requires_matrix = BooleanField(_l("Recertification also needs the matrix levels"))
 
 
-class RecertSlotForm(FlaskForm):
+class RecertSlotForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
     kind = StringField(_l("Assessment kind (registry key)"),
@@ -53,7 +52,7 @@ class RecertSlotForm(FlaskForm):
                              validators=[InputRequired()])
 
 
-class DesignForm(FlaskForm):
+class DesignForm(Form):
     template = TextAreaField(_l("Template (HTML with Jinja placeholders)"),
                              validators=[DataRequired()])
     primary_colour = StringField(_l("Main colour"), validators=[DataRequired(), Length(max=7)])
@@ -70,17 +69,17 @@ class DesignForm(FlaskForm):
     remove_seal = BooleanField(_l("Remove the seal"))
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=200)])
 
 
-class BadgeCheckForm(FlaskForm):
+class BadgeCheckForm(Form):
     token = TextAreaField(_l("Open Badge (the .jwt file's text)"),
                           validators=[Optional(), Length(max=70_000)])
     upload = FileField(_l("…or upload the badge file"))
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     action = RadioField(_l("What to do"), choices=choices([
         ("issue", _l("Evaluate and issue the certificates people have earned")),
         ("render", _l("Re-render the valid certificates"))]), default="issue",

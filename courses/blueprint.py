@@ -57,7 +57,7 @@ add_rules(bp, {"authoring": authoring, "learning": learning}, """
     GET       /courses/<int:course_id>             learning.course_page
     POST      /courses/<int:course_id>/enrol       learning.course_enrol
     GET POST  /courses/<int:course_id>/assign      learning.course_assign
-    POST      /enrolments/<int:enrollment_id>/withdraw
+    GET POST  /enrolments/<int:enrollment_id>/withdraw
                                                    learning.enrollment_withdraw
     GET       /courses/<int:course_id>/lessons/<lesson_key>
                                                    learning.lesson_page

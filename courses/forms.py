@@ -2,19 +2,18 @@
 loops, draft-only edits, upload checks) live in courses.services.authoring."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from courses.services.authoring import BODY_MAX, DUE_DAYS_MAX, SUMMARY_MAX, TITLE_MAX
-from lms.core.forms import OptionalIdField
+from lms.core.forms import Form, OptionalIdField
 from lms.people.forms import MultiCheckboxField
 
 CHINESE = {"lang": "zh-Hans"}
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=TITLE_MAX)],
@@ -48,13 +47,13 @@ def course_form_for(paths) -> type[CourseForm]:
     return CourseFormWithPaths
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(Form):
     title = StringField(_l("Module title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     title_zh = StringField(_l("Module title in Chinese"),
                            validators=[Optional(), Length(max=TITLE_MAX)], render_kw=CHINESE)
 
 
-class LessonForm(FlaskForm):
+class LessonForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=TITLE_MAX)],
                            render_kw=CHINESE)
@@ -69,36 +68,36 @@ class LessonForm(FlaskForm):
                            validators=[InputRequired(), NumberRange(min=1, max=600)])
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(Form):
     body = TextAreaField(_l("Lesson text (Markdown)"),
                          validators=[Optional(), Length(max=BODY_MAX)])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     notes = TextAreaField(_l("What changed (shown in the version history)"),
                           validators=[Optional(), Length(max=4000)])
     recomplete = MultiCheckboxField(_l("Require re-completion"), choices=[])
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 # Forms of the learner pages: mark complete, enrol, assign, withdraw.
-class CompleteLessonForm(FlaskForm):
+class CompleteLessonForm(Form):
     # Signed by the server when the page is rendered: who opened which content, and when.
     opened = HiddenField()
 
 
-class SelfEnrolForm(FlaskForm):
+class SelfEnrolForm(Form):
     pass
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     person_id = OptionalIdField(_l("Person"), blank_label=_l("— choose a person —"))
     team_id = OptionalIdField(_l("Or a whole team"), blank_label=_l("— no team —"))
     due_date = DateField(_l("Due date"), validators=[Optional()])
@@ -112,11 +111,13 @@ class AssignForm(FlaskForm):
         return True
 
 
-class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+class WithdrawForm(Form):
+    # Withdrawing changes what someone must complete: the audit log keeps why.
+    reason = TextAreaField(_l("Reason"), validators=[
+        DataRequired(message=_l("Say why: the audit log keeps the reason.")), Length(max=500)])
 
 
-class CourseImportForm(FlaskForm):
+class CourseImportForm(Form):
     """Upload a course .zip (checked and reported first), then confirm the import."""
 
     file = FileField(_l("Course .zip (course.yaml with Markdown lessons)"))

@@ -1,16 +1,15 @@
 """The audit log's filter form (a GET form: no CSRF token, nothing changes)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from lms.core.forms import OptionalIdField, choices
+from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 from reports.services.tokens import SCOPES
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters for /reports/audit and its CSV; an unknown action or type is refused."""
 
     class Meta:
@@ -25,11 +24,12 @@ class AuditFilterForm(FlaskForm):
     date_to = DateField(_l("Date to"), validators=[Optional()])
     reason = StringField(_l("Reason contains"), validators=[Optional(), Length(max=200)])
 
-    def set_choices(self, actions: list[tuple[str, str]], object_types: list[str]) -> None:
+    def set_choices(self, actions: list[tuple[str, str]],
+                    object_types: list[tuple[str, str]]) -> None:
         """Offer `actions` ((value, label) pairs) and `object_types`, each after "all"."""
         self.action.choices = choices([("", _l("All actions"))] + actions)
         self.object_type.choices = choices([("", _l("All types"))]
-                                           + [(t, t) for t in object_types])
+                                           + object_types)
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -37,7 +37,7 @@ class AuditFilterForm(FlaskForm):
 
 
 # Forms of the API token screens.
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("What the token is for, e.g. \u201cHR system sync\u201d."))
     person = OptionalIdField(_l("Reads as"), validators=[DataRequired()],
@@ -54,5 +54,5 @@ class TokenForm(FlaskForm):
                                       for name, label in SCOPES.items())
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

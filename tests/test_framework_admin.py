@@ -294,19 +294,44 @@ def test_save_matrix_names_every_bad_cell_and_refuses_the_grid(db, defaults):
         services.save_matrix(db.session, None, [path, defaults["SENIOR"]], cells)
     assert set(raised.value.cells) == set(cells) - {services.cell_name(listen.id, path.id)}
     db.session.rollback()
-    services.save_matrix(db.session, None, [path], {services.cell_name(listen.id, path.id): "4"})
+    cell = {services.cell_name(listen.id, path.id): "4"}
+    # A change needs a reason; the same grid again (nothing changes) does not.
+    with pytest.raises(services.MatrixRefused) as raised:
+        services.save_matrix(db.session, None, [path], cell, reason="  ")
+    assert set(raised.value.cells) == {"reason"}
+    services.save_matrix(db.session, None, [path], cell, reason="New-hire calls need it")
     assert services.matrix(db.session)[1][(listen.id, path.id)] == 4
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "matrix.set"))
+    assert entry.reason == "New-hire calls need it"
+    services.save_matrix(db.session, None, [path], cell)
 
 
 def test_matrix_editor_refuses_levels_outside_the_scale(as_admin, db, defaults):
     competency = competency_by_code(db, "LEAD-TEAM")
     path = defaults["NEWHIRE"]
     requirements = count(db, MatrixRequirement)
-    response = as_admin.post("/admin/matrix", data={f"req-{competency.id}-{path.id}": "7"})
+    response = as_admin.post("/admin/matrix", data={f"req-{competency.id}-{path.id}": "7",
+                                                    "reason": "typo"})
     assert response.status_code == 422
     assert "Not on the scale." in response.get_data(as_text=True)
     db.session.expire_all()
     assert count(db, MatrixRequirement) == requirements
+
+
+def test_matrix_editor_asks_why(as_admin, db, defaults):
+    competency = competency_by_code(db, "LEAD-TEAM")
+    path = defaults["NEWHIRE"]
+    # The grid as it stands, so only the one cell changes.
+    cells = {f"req-{c}-{p}": str(level) for (c, p), level in services.matrix(db.session)[1].items()}
+    cells[f"req-{competency.id}-{path.id}"] = "2"
+    response = as_admin.post("/admin/matrix", data=cells)
+    assert response.status_code == 422
+    assert "Give a reason: the audit log keeps it." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert services.matrix(db.session)[1].get((competency.id, path.id)) is None
+    response = as_admin.post("/admin/matrix", data={**cells, "reason": "Leads cover shifts"})
+    assert response.status_code == 302
+    assert services.matrix(db.session)[1][(competency.id, path.id)] == 2
 
 
 # Access: only admins reach the framework admin screens.

@@ -49,7 +49,8 @@ def test_tampered_select_ids_are_refused(client, auth, make_person, db):
         page = client.post("/admin/people/new", data=person_form(**{field: value}))
         assert page.status_code == 422
         text = page.get_data(as_text=True).lower()
-        assert "not a valid choice" in text or "invalid choice" in text, field
+        assert ("not a valid choice" in text or "invalid choice" in text
+                or "nobody who can be chosen here" in text), field
     assert count(db, Person) == before
 
 
@@ -59,7 +60,7 @@ def test_manager_loop_refused_in_the_form(client, auth, make_person, db):
     auth.login(make_person(roles=("admin",)))
     page = client.post(f"/admin/people/{top.id}/edit", data=person_form(
         employee_id=top.employee_id, name="Top", email=top.email, roles=["manager"],
-        manager_id=str(below.id))).get_data(as_text=True)
+        manager_id=below.employee_id)).get_data(as_text=True)
     assert 'id="manager_id-error"' in page and "loop" in page
     assert db.session.get(Person, top.id).manager_id is None
 
@@ -131,3 +132,33 @@ def test_people_list_query_count_does_not_grow_with_people(client, auth, make_pe
     for _ in range(30):
         make_person(manager_id=boss.id)
     assert queries_for_listing() == few
+
+
+def test_manager_and_mentor_are_picked_by_name_or_employee_id(client, auth, make_person, db):
+    boss = make_person(roles=("manager",), name="王芳", employee_id="E0011")
+    make_person(roles=("manager",), name="王芳", employee_id="E0012")   # a namesake
+    mentor = make_person(roles=("mentor", "agent"), name="李娜", employee_id="E0020")
+    make_person(roles=("agent",), name="王芳芳", employee_id="E0099")    # not a manager
+    auth.login(make_person(roles=("hr",)))
+    # Suggestions: managers only, by name or id, as "Name (ID)".
+    found = client.get("/admin/people/lookup?field=manager_id&q=王").get_json()["people"]
+    assert [p["value"] for p in found] == ["王芳 (E0011)", "王芳 (E0012)"]
+    assert client.get("/admin/people/lookup?field=mentor_id&q=e0020").get_json()["people"][0][
+        "value"] == "李娜 (E0020)"
+    assert client.get("/admin/people/lookup?field=password&q=a").status_code == 404
+    # The namesake makes a bare name ambiguous: refused; "Name (ID)" and the ID work.
+    response = client.post("/admin/people/new", data=person_form(manager_id="王芳"))
+    assert response.status_code == 422 and "Nobody who can be chosen here" in response.get_data(
+        as_text=True)
+    response = client.post("/admin/people/new", data=person_form(
+        manager_id="王芳 (E0011)", mentor_id="e0020"))
+    assert response.status_code == 302
+    created = db.session.scalar(select(Person).where(Person.employee_id == "E500"))
+    assert (created.manager_id, created.mentor_id) == (boss.id, mentor.id)
+    page = client.get(f"/admin/people/{created.id}/edit").get_data(as_text=True)
+    assert 'value="王芳 (E0011)"' in page and 'list="manager_id-options"' in page
+
+
+def test_only_people_managers_may_look_people_up(client, auth, make_person):
+    auth.login(make_person(roles=("manager",)))
+    assert client.get("/admin/people/lookup?field=manager_id&q=a").status_code == 403

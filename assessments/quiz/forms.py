@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -17,7 +16,6 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -26,13 +24,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as RowForm  # rows of a FieldList: no CSRF field of their own
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from assessments.quiz.models import REVIEW_MOMENTS
 from assessments.quiz.services.attempts import PostedAnswer
 from assessments.quiz.services.bank import QuestionData, canonical
 from assessments.quiz.services.quizzes import OverrideData, QuizData
-from lms.core.forms import OptionalIdField, choices
+from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
 GRADING_LABELS = {"highest": _l("Highest attempt"), "last": _l("Last attempt"),
@@ -82,7 +81,7 @@ def _seconds(minutes: int | None) -> int | None:
     return None if minutes is None else minutes * 60
 
 
-class QuizForm(FlaskForm):
+class QuizForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
     title_zh = StringField(_l("Title in Chinese"), validators=[Optional(), Length(max=200)],
@@ -155,14 +154,14 @@ class QuizForm(FlaskForm):
         )
 
 
-class AddQuestionForm(FlaskForm):
+class AddQuestionForm(Form):
     question_id = OptionalIdField(_l("Question"), blank_label=_l("— choose a question —"),
                                   validators=[DataRequired(message=_l("Choose a question."))])
     mark = DecimalField(_l("Mark (empty: the question's default)"), places=None,
                         validators=[Optional()], render_kw={"inputmode": "decimal"})
 
 
-class AddDrawForm(FlaskForm):
+class AddDrawForm(Form):
     category_id = OptionalIdField(_l("Category"), blank_label=_l("— choose a category —"),
                                   validators=[DataRequired(message=_l("Choose a category."))])
     draw_count = IntegerField(_l("How many questions to draw"), default=1,
@@ -173,7 +172,7 @@ class AddDrawForm(FlaskForm):
                         validators=[Optional()], render_kw={"inputmode": "decimal"})
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     person_id = OptionalIdField(_l("Person"), blank_label=_l("— choose a person —"))
     team_id = OptionalIdField(_l("Or a whole team"), blank_label=_l("— no team —"))
     opens_at = _moment(_l("Opens (empty: as the quiz)"))
@@ -193,11 +192,11 @@ class OverrideForm(FlaskForm):
             attempts_allowed=self.attempts_allowed.data, reason=self.reason.data or "")
 
 
-class DeleteOverrideForm(FlaskForm):
+class DeleteOverrideForm(Form):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=1000)])
 
 
-class RegradeForm(FlaskForm):
+class RegradeForm(Form):
     old_version_id = OptionalIdField(_l("Question version in the attempts"),
                                      blank_label=_l("— choose —"),
                                      validators=[DataRequired(message=_l("Choose a version."))])
@@ -207,7 +206,7 @@ class RegradeForm(FlaskForm):
                            validators=[DataRequired(), Length(max=1000)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that posts (publish, unpublish, remove): CSRF only."""
 
 
@@ -259,20 +258,20 @@ def fraction_to_percent(value: str) -> str:
     return canonical(Decimal(value) * 100)
 
 
-class OptionRow(Form):
+class OptionRow(RowForm):
     id = HiddenField()
     text = TextAreaField(_l("Option"), validators=[Length(max=2000)], render_kw={"rows": 2})
     fraction = StringField(_l("Grade (percent)"), default="0", render_kw={"inputmode": "decimal"})
     feedback = StringField(_l("Feedback on this option"), validators=[Length(max=5000)])
 
 
-class AnswerRow(Form):
+class AnswerRow(RowForm):
     text = StringField(_l("Accepted answer"), validators=[Length(max=2000)])
     fraction = StringField(_l("Grade (percent)"), default="100", render_kw={"inputmode": "decimal"})
     feedback = StringField(_l("Feedback on this answer"), validators=[Length(max=5000)])
 
 
-class NumberRow(Form):
+class NumberRow(RowForm):
     value = StringField(_l("Answer (a number, or * for any other)"),
                         render_kw={"inputmode": "decimal"})
     tolerance = StringField(_l("Tolerance ±"), default="0", render_kw={"inputmode": "decimal"})
@@ -280,19 +279,19 @@ class NumberRow(Form):
     feedback = StringField(_l("Feedback on this answer"), validators=[Length(max=5000)])
 
 
-class PairRow(Form):
+class PairRow(RowForm):
     id = HiddenField()
     prompt = StringField(_l("Prompt"), validators=[Length(max=2000)])
     answer = StringField(_l("Matching answer"), validators=[Length(max=2000)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     parent_id = OptionalIdField(_l("Inside"), blank_label=_l("— the top of the bank —"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     """The fields every type shares; subclasses add the type's parts."""
 
     qtype = ""
@@ -505,7 +504,7 @@ def apply_question_error(form: QuestionForm, error, kept: list[int]) -> None:
         form.form_errors.append(error.message)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
     file_format = RadioField(_l("Format"), default="auto", choices=choices([
         ("auto", _l("Detect it from the file")), ("moodle-xml", _l("Moodle XML")),
@@ -554,12 +553,12 @@ def posted_answers(form: MultiDict) -> list[PostedAnswer]:
     return answers
 
 
-class EssayGradeForm(FlaskForm):
+class EssayGradeForm(Form):
     mark = DecimalField(_l("Mark"), places=None, validators=[InputRequired()],
                         render_kw={"inputmode": "decimal"})
     comment = TextAreaField(_l("Comment for the learner"),
                             validators=[Optional(), Length(max=5000)])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     """The summary page's "Submit all and finish" (CSRF only)."""

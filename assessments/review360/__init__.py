@@ -5,7 +5,10 @@ from flask import Flask
 from assessments.review360 import blueprint, cli
 from assessments.review360 import policy as review360_policy
 from assessments.review360.kind import Review360Kind
-from assessments.review360.services import reminders  # noqa: F401  (a reminder source)
+from assessments.review360.services import (
+    reminders,  # noqa: F401  (a reminder source)
+    todo,  # noqa: F401  (home page to-do items)
+)
 from lms.core.kinds import register_kind
 from lms.core.policy import register_all
 

@@ -1,7 +1,6 @@
 """Forms of the 360 screens. They parse types and lengths; the rules live in the services."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
@@ -22,11 +21,11 @@ from assessments.review360.services.cycles import (
     CycleData,
 )
 from assessments.review360.services.groups import GROUP_LABELS
-from lms.core.forms import OptionalIdField, choices
+from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs the CSRF token (close, approve, submit, withdraw…)."""
 
 
@@ -42,7 +41,7 @@ def _minimum(group: str) -> IntegerField:
                         validators=[InputRequired(), NumberRange(0, 50)])
 
 
-class CycleForm(FlaskForm):
+class CycleForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
     closes_on = DateField(_l("Closes on (answers are taken through this day)"),
@@ -85,27 +84,27 @@ class CycleForm(FlaskForm):
             min_raters={g: getattr(self, f"min_{g}").data for g in GROUPS})
 
 
-class AddSubjectsForm(FlaskForm):
+class AddSubjectsForm(Form):
     people = SelectMultipleField(_l("People to evaluate"), coerce=int,
                                  validators=[DataRequired(_l("Choose at least one person."))])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     closes_on = DateField(_l("New closing date"), validators=[DataRequired()])
 
 
-class ColleagueForm(FlaskForm):
+class ColleagueForm(Form):
     group = SelectField(_l("As"), validators=[DataRequired()])
     person_id = OptionalIdField(_l("Colleague"), validators=[DataRequired(
         _l("Choose a colleague."))], blank_label=_l("— choose —"))
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(Form):
     name = StringField(_l("Customer's name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Customer's e-mail"), validators=[DataRequired(), Length(max=254)])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     kind = SelectField(_l("Kind"), choices=choices([
         ("rating", _l("Behavioural statement, rated on the scale")),
         ("comment", _l("Open comment question"))]))

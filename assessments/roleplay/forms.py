@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -21,62 +20,64 @@ from assessments.roleplay.services.grading import RatingInput
 from assessments.roleplay.services.rubrics import CriterionData, LevelData
 from assessments.roleplay.services.scenarios import TEXT_FIELDS, ScenarioData
 from lms.core.errors import DomainError
-from lms.core.forms import OptionalIdField
+from lms.core.forms import Form, OptionalIdField
 from lms.core.forms import choices as to_choices
 from lms.people.forms import MultiCheckboxField
 
 LEVEL_ROWS = 6
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     """A button that changes something (CSRF only)."""
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     text = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=4000)])
     seen = IntegerField(validators=[Optional()])
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     customer_side = SelectField(_l("Who plays the customer"), choices=to_choices([
         ("script", _l("The scripted customer (practise alone, at any hour)")),
         ("mentor", _l("A mentor (live or answering when they can)"))]))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     recording = FileField(_l("Recording (audio or video)"))
     notes = TextAreaField(_l("Notes for the mentor (optional)"), validators=[Length(max=5000)])
 
 
-class LiveForm(FlaskForm):
+class LiveForm(Form):
     scenario_id = SelectField(_l("Scenario"), coerce=int, validators=[InputRequired()])
     agent_id = SelectField(_l("Agent"), coerce=int, validators=[InputRequired()])
     notes = TextAreaField(_l("Notes (optional)"), validators=[Length(max=5000)])
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     mentor_id = SelectField(_l("Mentor"), coerce=int, validators=[InputRequired()])
     reason = StringField(_l("Reason (optional)"), validators=[Length(max=500)])
 
 
-class CalibrationForm(FlaskForm):
+class CalibrationForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     scenario_id = SelectField(_l("Scenario"), coerce=int, validators=[InputRequired()])
     recording = FileField(_l("Reference recording"))
     notes = TextAreaField(_l("Notes for the mentors (optional)"), validators=[Length(max=5000)])
 
 
-class RubricForm(FlaskForm):
+class RubricForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
 
 
-class RubricImportForm(FlaskForm):
-    file = FileField(_l("Rubric CSV file"))
-    title = StringField(_l("Title of the new rubric"), validators=[Length(max=200)])
+class RubricImportForm(Form):
+    file = FileField(_l("Rubric CSV file"), id="import-file")
+    # Its own ids: it shares the authoring page with the new-rubric form's "title".
+    title = StringField(_l("Title of the new rubric"), validators=[Length(max=200)],
+                        id="import-title")
 
 
-class CriterionForm(FlaskForm):
+class CriterionForm(Form):
     title = StringField(_l("Criterion"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     weight = DecimalField(_l("Weight"), default=Decimal(1), places=None,
@@ -108,7 +109,7 @@ class CriterionForm(FlaskForm):
                              levels=levels)
 
 
-class ScenarioForm(FlaskForm):
+class ScenarioForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     title_zh = StringField(_l("Title in Chinese (optional)"), validators=[Length(max=200)])
     path_id = OptionalIdField(_l("Tier (certification path)"), blank_label=_l("— any tier —"))

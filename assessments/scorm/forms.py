@@ -1,13 +1,14 @@
 """The SCORM upload form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from lms.core.forms import Form
 
-class PackageForm(FlaskForm):
+
+class PackageForm(Form):
     file = FileField(_l("SCORM package (.zip)"),
                      validators=[FileRequired(_l("Choose a file to upload."))])
     title = StringField(_l("Title (empty: the title in the package)"),

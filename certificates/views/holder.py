@@ -4,12 +4,12 @@ their downloads (transcript, certificate PDF, signed badge)."""
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from certificates.services import awards, badges, documents, transcripts
 from certificates.services import settings as services
 from certificates.views import badge_algorithm, certificate_or_404, detail_page, pdf_response
 from lms.core.extensions import db
+from lms.core.forms import Form
 from lms.core.policy import authorize
 from lms.core.requests import unit_of_work
 from lms.people.models import Person
@@ -32,7 +32,7 @@ def _person_page(person: Person):
     slot_labels = {(path.id, slot.code): slot.tr("label") for path, _standing in overview.paths
                    for slot in path.slots}
     return render_template("certificates/person.html", overview=overview, person=person,
-                           form=FlaskForm(), slot_labels=slot_labels)
+                           form=Form(), slot_labels=slot_labels)
 
 
 def _certificate_count(person: Person) -> int:
@@ -43,7 +43,7 @@ def _certificate_count(person: Person) -> int:
 def evaluate(person_id: int):
     person = db.get_or_404(Person, person_id)
     authorize("certificates.evaluate", person)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     before = _certificate_count(person)
     if unit_of_work(awards.evaluate_person, db.session, person, current_user):

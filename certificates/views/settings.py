@@ -4,7 +4,6 @@ own slots."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from certificates.forms import RecertSlotForm, SettingsForm
@@ -12,6 +11,7 @@ from certificates.models import RecertificationSlot
 from certificates.services import settings as services
 from certificates.services.rules import settings_for
 from lms.core.extensions import db
+from lms.core.forms import Form
 from lms.core.policy import require
 from lms.core.requests import form_status, unit_of_work
 from lms.paths.models import CertificationPath
@@ -66,7 +66,7 @@ def _settings_page(path, form, slot_form, status):
     return render_template(
         "certificates/settings.html", path=path, form=form, slot_form=slot_form,
         recert=recert, summary=services.settings_summary(db.session, path),
-        note=services.validity_note(db.session, path), remove_form=FlaskForm()), status
+        note=services.validity_note(db.session, path), remove_form=Form()), status
 
 
 @require("certificates.configure")
@@ -88,7 +88,7 @@ def remove_recert_slot(path_id: int, slot_id: int):
     slot = db.get_or_404(RecertificationSlot, slot_id)
     if slot.path_id != path_id:
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     label = slot.label
     if unit_of_work(services.remove_recert_slot, db.session, current_user, slot):

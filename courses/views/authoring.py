@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -52,7 +51,7 @@ from lms.competencies.models import Competency, CompetencyArea
 from lms.core import uploads
 from lms.core.errors import DomainError
 from lms.core.extensions import db
-from lms.core.forms import choices
+from lms.core.forms import Form, choices
 from lms.core.i18n import ZH
 from lms.core.markdown import render_markdown
 from lms.core.policy import authorize, require
@@ -64,7 +63,7 @@ PAGE_SIZE = 50
 
 
 def _check_post() -> None:
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from courses.forms import AssignForm, CompleteLessonForm, SelfEnrolForm, WithdrawForm
 from courses.models import Course, Enrollment
 from courses.services import enrolment, progress
+from courses.services.media import lesson_media
 from lms.competencies.models import Competency
 from lms.core.errors import NotFound
 from lms.core.extensions import db
@@ -39,7 +40,7 @@ def person_path(person_id: int):
     authorize("person.view", person)
     overview = progress.path_overview(db.session, person)
     return render_template("courses/learn/path.html", overview=overview,
-                           own=person.id == current_user.id, withdraw_form=WithdrawForm())
+                           own=person.id == current_user.id)
 
 
 @require("team.progress")
@@ -175,12 +176,17 @@ def _flash_result(result: enrolment.EnrolmentResult) -> None:
 def enrollment_withdraw(enrollment_id: int):
     enrollment = db.get_or_404(Enrollment, enrollment_id)
     authorize("courses.enrol_others", enrollment.person)
+    if enrollment.withdrawn:
+        return redirect(url_for("courses.person_path", person_id=enrollment.person_id))
     form = WithdrawForm()
     if not form.validate_on_submit():
-        abort(400)
+        # First the page that names the course and the person and asks why (GET), or again
+        # with the problem (a POST without a reason answers 422).
+        return render_form("courses/learn/withdraw.html", form, enrollment=enrollment)
     if unit_of_work(enrolment.withdraw, db.session, current_user, enrollment,
-                    form.reason.data or ""):
-        flash(_("%(name)s is withdrawn from %(course)s.", name=enrollment.person.name,
+                    form.reason.data.strip()):
+        flash(_("%(name)s is withdrawn from %(course)s. Their progress is kept: enrolling "
+                "them again brings it back.", name=enrollment.person.name,
                 course=enrollment.course.tr("title")), "success")
     return redirect(url_for("courses.person_path", person_id=enrollment.person_id))
 
@@ -213,8 +219,10 @@ def lesson_page(course_id: int, lesson_key: str):
     missing = enrolment.unmet_prerequisites(db.session, current_user.id, course)
     form = CompleteLessonForm(opened=progress.lesson_token(
         current_app.config["SECRET_KEY"], current_user.id, course.id, lesson))
+    media, files = lesson_media(lesson.attachments)
     return render_template(
         "courses/learn/lesson.html", course=course, modules=modules, lesson=lesson,
+        media=media, files=files,
         body=render_markdown(lesson.tr("body")), standing=standing, missing=missing,
         missing_message=enrolment.prerequisite_message(missing) if missing else "",
         form=form, previous=lessons[index - 1] if index else None,

@@ -5,15 +5,16 @@ the services, whose messages land beside the field they name.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from lms.core.forms import Form
 
 CHINESE = {"lang": "zh-Hans"}
 
 
 
-class AreaForm(FlaskForm):
+class AreaForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)],
@@ -24,7 +25,7 @@ class AreaForm(FlaskForm):
     position = IntegerField(_l("Position"), default=0, validators=[InputRequired()])
 
 
-class CompetencyForm(FlaskForm):
+class CompetencyForm(Form):
     area_id = SelectField(_l("Area"), coerce=int, validators=[InputRequired()])
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -38,7 +39,7 @@ class CompetencyForm(FlaskForm):
                              "history)"), default=True)
 
 
-class LevelForm(FlaskForm):
+class LevelForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=80)],
                           render_kw=CHINESE)

@@ -3,14 +3,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
 from lms.competencies.services import matrix as services
 from lms.core.extensions import db
-from lms.core.forms import choices, load_translations
+from lms.core.forms import Form, choices, load_translations
 from lms.core.policy import require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.paths.models import CertificationPath
@@ -29,11 +28,12 @@ def matrix():
 def matrix_edit():
     """One grid of selects; every cell is checked and saved in one transaction."""
     paths, required = services.matrix(db.session)
-    form = FlaskForm()
+    form = Form()
     errors: dict[str, str] = {}
     refused = None
     if form.validate_on_submit():
-        done = unit_of_work(services.save_matrix, db.session, current_user, paths, request.form)
+        done = unit_of_work(services.save_matrix, db.session, current_user, paths, request.form,
+                            request.form.get("reason", "")[:500])
         if done:
             flash(_("The matrix has been saved."), "success")
             return redirect(url_for("competencies.matrix"))
@@ -52,7 +52,7 @@ def matrix_edit():
 def admin_framework():
     return render_template(
         "competencies/admin_framework.html", areas=services.framework(db.session),
-        scale=services.scale(db.session), remove_form=FlaskForm(),
+        scale=services.scale(db.session), remove_form=Form(),
     )
 
 
@@ -141,7 +141,7 @@ def level_add():
 
 @require("framework.manage")
 def level_remove_top():
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     done = unit_of_work(services.remove_top_level, db.session, current_user)
     if done:

@@ -34,8 +34,15 @@ def _object_id(obj) -> str:
     return str(getattr(obj, "id", obj))
 
 
+def _unproxied(value):
+    unwrap = getattr(value, "_get_current_object", None)
+    return unwrap() if callable(unwrap) else value
+
+
 def record(actor, action: str, obj, reason: str = "", **details) -> AuditEntry:
     """Append an audit entry for `action` on `obj` by `actor` (None for the system)."""
+    # A view may hand over `current_user` itself: record the person, not the proxy's class.
+    actor, obj = _unproxied(actor), _unproxied(obj)
     entry = AuditEntry(
         at=clock.now(),
         actor_id=actor.id if actor is not None else None,

@@ -1,10 +1,23 @@
 """Form helpers shared by every package."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
 from lms.core.i18n import ZH
+
+
+class Form(FlaskForm):
+    """The base of every form. Its CSRF field renders without an id: a page often holds
+    several forms (one per table row), and ids must be unique on a page for assistive
+    technology (tests/e2e/accessibility.py checks it)."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field, render_kw):
+            if field.type == "CSRFTokenField":
+                render_kw = {**render_kw, "id": False}  # False: the attribute is left out
+            return super().render_field(field, render_kw)
 
 
 def choices(pairs) -> list[SelectChoice]:

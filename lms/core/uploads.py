@@ -132,7 +132,11 @@ ATTACHMENTS = FileRules(types={
     "mp4": ("video/mp4", frozenset({"mp4"})),
     "webm": ("video/webm", frozenset({"webm"})),
     "ogg": ("audio/ogg", frozenset({"ogg"})),
-}, allowed="PDF, PPTX, PNG, JPEG, GIF, WEBP, MP3, M4A, MP4, WEBM, OGG")
+    # Captions for a recording (see TEXT_SIGNATURES: text has no magic number for filetype).
+    "vtt": ("text/vtt", frozenset({"vtt"})),
+}, allowed="PDF, PPTX, PNG, JPEG, GIF, WEBP, MP3, M4A, MP4, WEBM, OGG, VTT")
+# Text formats are recognised by how they must begin (after an optional UTF-8 BOM).
+TEXT_SIGNATURES = {"vtt": b"WEBVTT"}
 # Shown inline (embeddable in lessons); everything else is served as a download.
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
@@ -179,6 +183,13 @@ def content_type(filename: str, head: bytes, rules: FileRules) -> str:
     if not head:
         raise DomainError(_("%(name)s is empty.", name=filename), rules.field)
     served, accepted = rules.types[named]
+    signature = TEXT_SIGNATURES.get(named)
+    if signature is not None:
+        if not head.removeprefix(b"\xef\xbb\xbf").startswith(signature):
+            raise DomainError(_("%(name)s is not a %(expected)s file: it must begin with "
+                                "“%(signature)s”.", name=filename, expected=named.upper(),
+                                signature=signature.decode()), rules.field)
+        return served
     kind = filetype.guess(head)
     if kind is None or kind.extension not in accepted:
         actual = kind.extension.upper() if kind is not None else _("unrecognised data")

@@ -5,7 +5,9 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from lms.competencies.services.matrix import heat, matrix_row_for
+from lms.core import clock
 from lms.core.extensions import db
+from lms.core.todo import todo_for
 from lms.people.services import directory
 
 
@@ -14,7 +16,7 @@ def index():
         return redirect(url_for("people.login"))
     me = current_user
     context = {"matrix_row": matrix_row_for(db.session, me) if me.tier_id else None,
-               "heat": heat}
+               "heat": heat, "todo": todo_for(db.session, me, clock.now())}
     if me.has_role("mentor"):
         context["mentees"] = directory.mentees(db.session, me)
     if me.has_role("manager"):

@@ -3,7 +3,11 @@
 from flask import Flask
 
 from lms.core.policy import register_all
-from lms.notifications import blueprint, cli
+from lms.notifications import (
+    blueprint,
+    cli,
+    todo,  # noqa: F401  (home page to-do items)
+)
 from lms.notifications import policy as notifications_policy
 
 

@@ -3,10 +3,10 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.core.extensions import db
+from lms.core.forms import Form
 from lms.core.policy import require
 from lms.core.requests import unit_of_work
 from lms.notifications import services
@@ -40,13 +40,13 @@ def index():
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
         per_page=PAGE_SIZE, error_out=False,
     )
-    return render_template("notifications/index.html", items=items, form=FlaskForm(),
+    return render_template("notifications/index.html", items=items, form=Form(),
                            safe_link=_safe_link)
 
 
 @require("notifications.view")
 def mark_read(notification_id: int):
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     notification = unit_of_work(services.mark_read, db.session, current_user,
                                 notification_id).value
@@ -60,7 +60,7 @@ def mark_read(notification_id: int):
 
 @require("notifications.view")
 def mark_all_read():
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     count = unit_of_work(services.mark_all_read, db.session, current_user).value
     flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.",

@@ -6,18 +6,17 @@ Forms parse types and lengths; the rules (unique codes, loops, ranges, weights a
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.core.forms import OptionalIdField
+from lms.core.forms import Form, OptionalIdField
 
 CHINESE = {"lang": "zh-Hans"}
 MARK = {"inputmode": "decimal"}
 
 
 
-class PathForm(FlaskForm):
+class PathForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)],
@@ -59,7 +58,7 @@ def weight_fields(form) -> list:
     return [f for f in form if f.name.startswith("weight_")]
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
     kind = StringField(_l("Assessment kind (registry key)"),

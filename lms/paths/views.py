@@ -3,11 +3,10 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.core.extensions import db
-from lms.core.forms import load_translations
+from lms.core.forms import Form, load_translations
 from lms.core.kinds import UnknownAssessmentKind, get_kind, registered_kinds
 from lms.core.policy import require
 from lms.core.requests import render_form, unit_of_work
@@ -68,7 +67,7 @@ def path_form(path_id: int | None):
             return redirect(url_for("paths.admin_paths"))
     return render_form(
         "paths/path_form.html", form, path=path, weights=weight_fields(form),
-        kinds=registered_kinds(), remove_form=FlaskForm(),
+        kinds=registered_kinds(), remove_form=Form(),
     )
 
 
@@ -123,7 +122,7 @@ def _references(kind_key: str | None) -> list[tuple[str, str]]:
 def slot_remove(path_id: int, slot_id: int):
     path = db.get_or_404(CertificationPath, path_id)
     slot = _slot_or_404(path, slot_id)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     label = slot.label
     if unit_of_work(services.remove_slot, db.session, current_user, slot):

@@ -19,6 +19,7 @@ add_rules(bp, {"views": views}, """
     GET       /people                                   views.people_list
     GET       /people/<int:person_id>                   views.person_detail
     GET POST  /admin/people/new                         views.person_new
+    GET       /admin/people/lookup                      views.person_lookup
     GET POST  /admin/people/<int:person_id>/edit        views.person_edit
     POST      /admin/people/<int:person_id>/active      views.person_set_active
     POST      /admin/people/<int:person_id>/reset-link  views.person_reset_link

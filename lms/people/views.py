@@ -16,12 +16,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
-from lms.core.forms import apply_domain_error, choices
+from lms.core.forms import Form, apply_domain_error, choices
 from lms.core.i18n import LANGUAGE_NAMES
 from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
@@ -205,24 +204,34 @@ def _person_form(person: Person | None = None) -> PersonForm:
     form = PersonForm(obj=person) if person else PersonForm()
     if person is not None and request.method == "GET":
         form.roles.data = sorted(person.roles)
-    active_people = select(Person).where(Person.active.is_(True)).order_by(Person.name)
     form.team_id.set_choices(
         (t.id, t.name) for t in db.session.scalars(
             select(Team).where(Team.active.is_(True)).order_by(Team.name))
     )
-    others = [p for p in db.session.scalars(active_people) if person is None or p.id != person.id]
-    form.manager_id.set_choices(
-        (p.id, f"{p.name} ({p.employee_id})")
-        for p in others if p.has_role("manager", "admin", "hr")
-    )
-    form.mentor_id.set_choices(
-        (p.id, f"{p.name} ({p.employee_id})") for p in others if p.has_role("mentor")
-    )
+    exclude = person.id if person is not None else None
+    for name, roles in services.PICKABLE.items():
+        picker = getattr(form, name)
+        picker.lookup = lambda text, roles=roles: services.pick_person(db.session, text, roles,
+                                                                       exclude)
+        picker.show = lambda person_id: db.session.get(Person, person_id)
+        picker.search_url = url_for("people.person_lookup", field=name, exclude=exclude)
     form.tier_id.set_choices(
         (p.id, p.tr("name")) for p in db.session.scalars(
             select(CertificationPath).order_by(CertificationPath.position))
     )
     return form
+
+
+@require("people.manage")
+def person_lookup():
+    """Suggestions for a person picker: {"people": [{"value", "label"}]} (JSON)."""
+    roles = services.PICKABLE.get(request.args.get("field", ""))
+    if roles is None:
+        abort(404)
+    people = services.suggest_people(db.session, request.args.get("q", ""), roles,
+                                     request.args.get("exclude", type=int))
+    return {"people": [{"value": f"{p.name} ({p.employee_id})",
+                        "label": p.team.name if p.team else ""} for p in people]}
 
 
 def _person_data(form: PersonForm) -> services.PersonData:
@@ -324,7 +333,7 @@ def import_people():
     form = ImportForm()
     max_bytes = current_app.config["CSV_IMPORT_MAX_BYTES"]
     if request.method == "POST" and request.form.get("confirm") == "1":
-        if not FlaskForm().validate_on_submit():
+        if not Form().validate_on_submit():
             abort(400)
         text = request.form.get("csv_text", "")
         if _decoded_csv(form, text.encode("utf-8"), max_bytes) is None:
@@ -343,7 +352,7 @@ def import_people():
             plan = onboarding.plan_import(db.session, text)
             db.session.rollback()
             return render_template("people/import.html", form=form, plan=plan, text=text,
-                                   confirm_form=FlaskForm())
+                                   confirm_form=Form())
     return render_form("people/import.html", form, plan=None)
 
 

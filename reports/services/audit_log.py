@@ -236,12 +236,6 @@ def action_choices() -> list[tuple[str, str]]:
     return areas + [(name, action_label(name)) for name in sorted(ACTION_LABELS)]
 
 
-def object_types() -> list[str]:
-    """The object types an entry can name (every model class; `audit.record` stores the
-    class name), sorted."""
-    return sorted({mapper.class_.__name__ for mapper in db.Model.registry.mappers})
-
-
 def _day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
 
@@ -308,20 +302,6 @@ def safe_details(details: dict | None) -> dict:
         return value
 
     return clean(details or {})
-
-
-def detail_items(details: dict | None) -> list[tuple[str, str]]:
-    """The details as (key, text) pairs for display: text as is, other values as compact
-    JSON; secrets hidden (see `safe_details`)."""
-    items = []
-    for key, value in safe_details(details).items():
-        if isinstance(value, str):
-            text = value
-        else:
-            text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "),
-                              sort_keys=True, default=str)
-        items.append((str(key), text))
-    return items
 
 
 def _utc_iso(at: datetime) -> str:

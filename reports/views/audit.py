@@ -11,6 +11,7 @@ from lms.core.extensions import db
 from lms.core.policy import require
 from reports.forms import AuditFilterForm
 from reports.services import audit_log
+from reports.services.audit_words import AuditWords, type_choices, type_label
 
 # Objects with a page of their own: type -> (endpoint, the id argument's name).
 OBJECT_PAGES = {
@@ -44,7 +45,7 @@ def _object_url(entry) -> str | None:
 def _parse_filters() -> tuple[AuditFilterForm, audit_log.AuditFilters | None]:
     """The filter form bound to the query string, and the filters (None when invalid)."""
     form = AuditFilterForm(formdata=request.args)
-    form.set_choices(audit_log.action_choices(), audit_log.object_types())
+    form.set_choices(audit_log.action_choices(), type_choices())
     if not form.validate():
         return form, None
     return form, audit_log.AuditFilters(
@@ -69,10 +70,12 @@ def audit_log_page():
         return _invalid_page(form)
     page = request.args.get("page", 1, type=int)
     result = audit_log.entries_page(filters, page)
+    words = AuditWords(db.session, result.entries)
     return render_template(
         "reports/audit.html", form=form, result=result, invalid=False,
         timezone=str(get_timezone()), action_label=audit_log.action_label,
-        detail_items=audit_log.detail_items, object_url=_object_url,
+        details=lambda entry: words.details(entry.details, audit_log.safe_details),
+        object_name=words.object_name, type_label=type_label, object_url=_object_url,
         csv_url=url_for("reports.audit_log_csv", **request.args.to_dict()),
     )
 

@@ -78,4 +78,5 @@ ALLOWED = {
     "handout.pdf": pdf, "slides.pptx": pptx, "diagram.png": png, "photo.jpg": jpeg,
     "photo.jpeg": jpeg, "anim.gif": gif, "picture.webp": webp, "call.mp3": mp3,
     "call.m4a": m4a, "demo.mp4": mp4, "demo.webm": webm, "call.ogg": ogg,
+    "captions.vtt": lambda: b"WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n",
 }

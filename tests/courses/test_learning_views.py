@@ -10,6 +10,7 @@ from courses.models import Enrollment, LessonCompletion
 from courses.services import enrolment, progress
 from courses.services.authoring import PathLink
 from lms.core import clock
+from lms.core.audit import AuditEntry
 from lms.core.extensions import db as _db
 from lms.notifications.models import Notification
 from lms.people.models import Person
@@ -244,8 +245,19 @@ def test_hr_and_managers_assign_people_and_teams(client, auth, db, make_person, 
     client.post(url, data={"person_id": str(outsider.id)})
     assert progress.active_enrollment(db.session, outsider.id, basics.id) is not None
     enrollment = progress.active_enrollment(db.session, report.id, basics.id)
-    assert client.post(f"/enrolments/{enrollment.id}/withdraw").status_code == 302
+    url = f"/enrolments/{enrollment.id}/withdraw"
+    page = client.get(url).get_data(as_text=True)
+    assert "New-hire basics" in page and report.name in page and "progress is kept" in page
+    # No reason, no withdrawal: the form asks again (422) and nothing changes.
+    assert client.post(url, data={"reason": "  "}).status_code == 422
+    assert not db.session.get(Enrollment, enrollment.id).withdrawn
+    assert client.post(url, data={"reason": "Moved to the chat team"}).status_code == 302
     assert db.session.get(Enrollment, enrollment.id).withdrawn
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "enrolment.withdraw"))
+    assert entry.reason == "Moved to the chat team"
+    # Enrolling again brings the same enrolment back (its progress with it).
+    client.post(f"/courses/{basics.id}/assign", data={"person_id": str(report.id)})
+    assert progress.active_enrollment(db.session, report.id, basics.id).id == enrollment.id
 
 
 def test_agents_cannot_assign(client, auth, make_person, basics):

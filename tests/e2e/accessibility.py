@@ -31,6 +31,39 @@ def audit(page, axe_source: str) -> list[dict]:
     return [v for v in result["violations"] if v.get("impact") in FAILING_IMPACTS]
 
 
+# What axe reports only as "minor" or misses when an id is shared: every id used once, and every
+# form control with a name a screen reader can announce (a label with text, aria-label,
+# aria-labelledby pointing at text, or a title).
+STRUCTURE_CHECK = """() => {
+  const problems = [];
+  const counts = new Map();
+  for (const el of document.querySelectorAll('[id]')) {
+    if (el.id) counts.set(el.id, (counts.get(el.id) || 0) + 1);
+  }
+  for (const [id, n] of counts) if (n > 1) problems.push(`duplicate id "${id}" (${n} elements)`);
+  const text = (el) => (el && el.textContent || '').trim();
+  const skip = ['hidden', 'submit', 'button', 'reset', 'image'];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (skip.includes((el.getAttribute('type') || '').toLowerCase())) continue;
+    const labelled = [...(el.labels || [])].some((label) => text(label));
+    const aria = (el.getAttribute('aria-label') || '').trim();
+    const by = (el.getAttribute('aria-labelledby') || '').split(/\\s+/)
+      .some((id) => id && text(document.getElementById(id)));
+    const title = (el.getAttribute('title') || '').trim();
+    if (!(labelled || aria || by || title)) {
+      const tag = el.tagName.toLowerCase();
+      problems.push(`unnamed ${tag} (name="${el.name || ''}", id="${el.id || ''}")`);
+    }
+  }
+  return problems;
+}"""
+
+
+def structure_problems(page) -> list[str]:
+    """Duplicate ids and form controls without an accessible name on the current page."""
+    return page.evaluate(STRUCTURE_CHECK)
+
+
 def describe(url: str, violations: list[dict]) -> str:
     """A readable report: rule, impact, help link and up to five offending nodes per rule."""
     lines = [f"Accessibility violations on {url}:"]

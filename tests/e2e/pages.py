@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Locator, Page, Response, expect
 
 from lms.demo import DEMO_PASSWORD
-from tests.e2e.accessibility import audit, describe
+from tests.e2e.accessibility import audit, describe, structure_problems
 
 DEMO_LOGINS = {
     "admin": "admin@demo.example",
@@ -51,6 +51,11 @@ class AuditedPage:
         self.visited.append(self.path)
         if violations:
             report = describe(self.raw.url, violations)
+            print(report)
+            pytest.fail(report, pytrace=False)
+        problems = structure_problems(self.raw)
+        if problems:
+            report = f"Page structure problems on {self.raw.url}:\n- " + "\n- ".join(problems)
             print(report)
             pytest.fail(report, pytrace=False)
 

@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from assessments.quiz.forms import (
@@ -45,7 +44,7 @@ from assessments.quiz.services import analysis, bank, formats, languages, scorin
 from lms.competencies.models import Competency, CompetencyArea
 from lms.core import uploads
 from lms.core.extensions import db
-from lms.core.forms import choices
+from lms.core.forms import Form, choices
 from lms.core.i18n import other_languages
 from lms.core.numbers import HUNDREDTHS, half_up
 from lms.core.policy import require
@@ -61,7 +60,7 @@ FLAG_LABELS = {
 
 
 def _check_post() -> None:
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
 
 
@@ -102,7 +101,7 @@ def bank_index():
                       for _question, version in listed},
         category=category, path=bank.category_path(category) if category else [],
         questions=listed, qtype=qtype, search=search, archived=archived,
-        qtype_labels=QTYPE_LABELS, delete_form=FlaskForm())
+        qtype_labels=QTYPE_LABELS, delete_form=Form())
 
 
 @require("quiz.author")
@@ -276,7 +275,7 @@ def bank_question(question_id: int):
         authors=authors,
         qtype_labels=QTYPE_LABELS, tried=tried, response=response or {},
         matching_choices=_matching_choices(version) if version.qtype == "matching" else [],
-        html=bank.question_html, percent=_percent, action_form=FlaskForm())
+        html=bank.question_html, percent=_percent, action_form=Form())
 
 
 def _percent(value) -> str:

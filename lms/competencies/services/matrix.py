@@ -100,7 +100,7 @@ def matrix_row_for(session, person) -> list[MatrixCell]:
 
 
 def set_requirement(session, actor, path: CertificationPath, competency: Competency,
-                    level: int | None) -> None:
+                    level: int | None, reason: str = "") -> None:
     """Set (or clear, with None) the level `path` requires in `competency`; refuses levels
     outside the scale."""
     if level is not None and session.get(ProficiencyLevel, level) is None:
@@ -124,7 +124,7 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
     else:
         existing.required_level = level
     session.flush()
-    audit.record(actor, "matrix.set", path, competency=competency.code, before=before,
+    audit.record(actor, "matrix.set", path, reason, competency=competency.code, before=before,
                  after=level)
 
 
@@ -142,13 +142,17 @@ def cell_name(competency_id: int, path_id: int) -> str:
     return f"req-{competency_id}-{path_id}"
 
 
-def save_matrix(session, actor, paths: list[CertificationPath], cells: Mapping[str, str]) -> None:
+def save_matrix(session, actor, paths: list[CertificationPath], cells: Mapping[str, str],
+                reason: str = "") -> None:
     """Set every path × competency requirement from `cells` (the text posted under each
-    `cell_name`; empty clears); refuses the whole grid when any cell is not a level on the
-    scale, naming each such cell."""
+    `cell_name`; empty clears), with `reason` in the audit log. Refuses the whole grid when
+    any cell is not a level on the scale (naming each such cell), or when a level changes
+    and no reason is given (the cell "reason")."""
     levels = {lvl.level for lvl in scale(session)}
     competencies = list(session.scalars(select(Competency)))
+    current = matrix(session)[1]
     refused: dict[str, str] = {}
+    wanted: list[tuple[CertificationPath, Competency, int | None]] = []
     for path in paths:
         for competency in competencies:
             name = cell_name(competency.id, path.id)
@@ -160,10 +164,17 @@ def save_matrix(session, actor, paths: list[CertificationPath], cells: Mapping[s
             else:
                 refused[name] = _("Not on the scale.")
                 continue
-            set_requirement(session, actor, path, competency, level)
+            wanted.append((path, competency, level))
     if refused:
         raise MatrixRefused(_("Some required levels are outside the scale; nothing was saved."),
                             refused)
+    changing = [w for w in wanted if current.get((w[1].id, w[0].id)) != w[2]]
+    if changing and not reason.strip():
+        # Required levels decide who is certified: the audit log keeps why they moved.
+        raise MatrixRefused(_("Say why the required levels change; nothing was saved."),
+                            {"reason": _("Give a reason: the audit log keeps it.")})
+    for path, competency, level in changing:
+        set_requirement(session, actor, path, competency, level, reason.strip())
 
 
 # Editing the framework and the scale.

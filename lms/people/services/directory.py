@@ -1,5 +1,6 @@
 """People and teams: the state-changing operations. Callers own the commit."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.policy import may
-from lms.people.models import ROLES, Person, Team
+from lms.people.models import ROLES, Person, PersonRole, Team
 from lms.people.policy import visible_people_filter
 from lms.people.signals import tier_changed
 
@@ -339,3 +340,42 @@ def set_team_active(session, actor: Person, team: Team, active: bool) -> None:
     team.active = active
     session.flush()
     audit.record(actor, "team.activate" if active else "team.deactivate", team)
+
+
+# Choosing a person by name or employee ID (the manager and mentor pickers)
+
+# Who may be picked for each picker: a manager line runs to managers, HR or admins.
+PICKABLE = {"manager_id": ("manager", "admin", "hr"), "mentor_id": ("mentor",)}
+SUGGESTIONS = 20
+_EMPLOYEE_ID_AT_END = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def _pickable(roles: tuple[str, ...], exclude_id: int | None) -> Select:
+    stmt = select(Person).where(Person.active.is_(True), Person.role_rows.any(
+        PersonRole.role.in_(roles)))
+    return stmt.where(Person.id != exclude_id) if exclude_id else stmt
+
+
+def suggest_people(session, text: str, roles: tuple[str, ...],
+                   exclude_id: int | None = None) -> list[Person]:
+    """Up to SUGGESTIONS active people with one of `roles` whose name or employee ID
+    contains `text` (case ignored), by name."""
+    like = f"%{text.strip().lower()[:100]}%"
+    return list(session.scalars(_pickable(roles, exclude_id).where(or_(
+        func.lower(Person.name).like(like), func.lower(Person.employee_id).like(like)))
+        .order_by(Person.name).limit(SUGGESTIONS)))
+
+
+def pick_person(session, text: str, roles: tuple[str, ...],
+                exclude_id: int | None = None) -> Person | None:
+    """The one active person with one of `roles` that `text` names: "Name (E0011)" or
+    "E0011" by employee ID, else an exact name that only one such person has."""
+    found = _EMPLOYEE_ID_AT_END.search(text)
+    key = (found.group(1) if found else text).strip()
+    person = session.scalar(_pickable(roles, exclude_id).where(
+        func.lower(Person.employee_id) == key.lower()))
+    if person is not None:
+        return person
+    named = session.scalars(_pickable(roles, exclude_id).where(Person.name == text.strip())
+                            .limit(2)).all()
+    return named[0] if len(named) == 1 else None
