@@ -11,6 +11,7 @@ bp = Blueprint("courses", __name__)
 # courses.views.authoring
 add_rules(bp, {"authoring": authoring, "learning": learning}, """
     GET       /author/courses                      authoring.author_courses
+    GET POST  /author/courses/import               authoring.author_course_import
     GET POST  /author/courses/new                  authoring.author_course_settings  course_id=None
     GET POST  /author/courses/<int:course_id>/settings
                                                    authoring.author_course_settings

@@ -3,6 +3,7 @@
 import click
 
 from courses.services.content_files import export_course, import_course
+from courses.services.content_files.preview import preview_course
 from courses.services.versions import latest_version
 from lms.core.errors import DomainError
 from lms.core.extensions import db
@@ -12,10 +13,21 @@ from lms.core.extensions import db
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True))
 @click.option("--publish", "publish_now", is_flag=True,
               help="Publish the imported content as a new version.")
-def import_course_command(path: str, publish_now: bool) -> None:
+@click.option("--dry-run", is_flag=True,
+              help="Check the folder and report what the import would do; write nothing.")
+def import_course_command(path: str, publish_now: bool, dry_run: bool) -> None:
     """Import a course folder (course.yaml + Markdown lessons) or a .zip of one. Nothing is
     imported unless the whole folder is valid."""
 
+    if dry_run:
+        try:
+            report = preview_course(db.session, path)
+        except DomainError as error:
+            raise click.ClickException(error.message) from None
+        finally:
+            db.session.rollback()
+        click.echo("\n".join(["Dry run: nothing was imported.", *report.lines()]))
+        return
     try:
         course = import_course(db.session, None, path, publish_now=publish_now)
     except DomainError as error:

@@ -115,3 +115,11 @@ class WithdrawForm(Form):
     # Withdrawing changes what someone must complete: the audit log keeps why.
     reason = TextAreaField(_l("Reason"), validators=[
         DataRequired(message=_l("Say why: the audit log keeps the reason.")), Length(max=500)])
+
+
+class CourseImportForm(Form):
+    """Upload a course .zip (checked and reported first), then confirm the import."""
+
+    file = FileField(_l("Course .zip (course.yaml with Markdown lessons)"))
+    sha256 = HiddenField()
+    publish = BooleanField(_l("Publish the imported content as a new version"))

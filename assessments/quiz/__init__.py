@@ -5,9 +5,10 @@ from flask import Flask
 from assessments.quiz import blueprint, cli
 from assessments.quiz import policy as quiz_policy
 from assessments.quiz.kind import QuizKind
-from assessments.quiz.services import (
-    lesson_links,  # noqa: F401  (lesson page links)
-    todo,  # noqa: F401  (home page to-do items)
+from assessments.quiz.services import (  # noqa: F401  (lesson page links, course exports, to-dos)
+    course_export,
+    lesson_links,
+    todo,
 )
 from lms.core.kinds import register_kind
 from lms.core.policy import register_all

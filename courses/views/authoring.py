@@ -4,6 +4,11 @@ Thin: parse a form, call one authoring service, commit, flash, redirect. Learner
 their routes to the same blueprint in courses/views/learning.py.
 """
 
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
 from flask import (
     Response,
     abort,
@@ -21,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from courses.forms import (
     AttachmentForm,
+    CourseImportForm,
     LessonForm,
     ModuleForm,
     PreviewForm,
@@ -38,8 +44,12 @@ from courses.models import (
 )
 from courses.services import authoring
 from courses.services import versions as services
+from courses.services.content_files import import_course
+from courses.services.content_files.preview import preview_course
+from courses.services.content_files.sources import MAX_ARCHIVE_BYTES
 from lms.competencies.models import Competency, CompetencyArea
 from lms.core import uploads
+from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import Form, choices
 from lms.core.i18n import ZH
@@ -444,3 +454,85 @@ def _eager_version(version_id: int) -> CourseVersion | None:
         select(CourseVersion).where(CourseVersion.id == version_id)
         .options(selectinload(CourseVersion.modules).selectinload(CourseModule.lessons)
                  .selectinload(Lesson.attachments)))
+
+
+# Importing a course folder (.zip) from the browser: a dry run first, then the import
+
+
+def _stored_zip(sha256: str) -> Path:
+    """The uploaded .zip (kept under its digest) as a file whose name ends in .zip."""
+    source = uploads.path_for(current_app.config["STORAGE_DIR"], sha256)
+    if not source.is_file():
+        raise DomainError(_("The uploaded file has expired; upload it again."), "file")
+    target = Path(tempfile.gettempdir()) / f"course-import-{sha256}.zip"
+    shutil.copyfile(source, target)
+    return target
+
+
+def _keep_upload(form: CourseImportForm) -> str:
+    data = form.file.data
+    if data is None or not getattr(data, "filename", ""):
+        raise DomainError(_("Choose a file to upload."), "file")
+    try:
+        stored = uploads.store(current_app.config["STORAGE_DIR"], data.stream,
+                               MAX_ARCHIVE_BYTES)
+    except uploads.TooLarge:
+        raise DomainError(_("The archive is larger than %(size)d MB.",
+                            size=MAX_ARCHIVE_BYTES >> 20), "file") from None
+    return stored.sha256
+
+
+def _preview(form: CourseImportForm):
+    sha256 = _keep_upload(form)
+    path = _stored_zip(sha256)
+    try:
+        if _is_scorm(path):
+            raise DomainError(_("This is a SCORM package, not a course folder: upload it on "
+                                "the SCORM packages page and give it the lesson it belongs "
+                                "to."), "file")
+        return sha256, preview_course(db.session, path)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _is_scorm(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "imsmanifest.xml" in names and "course.yaml" not in names
+
+
+def _confirm(form: CourseImportForm) -> Course:
+    sha256 = form.sha256.data or ""
+    if not uploads.SHA256.match(sha256):
+        raise DomainError(_("Upload the course again."), "file")
+    path = _stored_zip(sha256)
+    try:
+        return import_course(db.session, current_user, path, publish_now=bool(
+            form.publish.data))
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@require("courses.author")
+def author_course_import():
+    """Upload a course .zip: the dry-run report first (nothing written), then the import."""
+    form = CourseImportForm()
+    report = problems = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "import":
+            done = unit_of_work(_confirm, form, form=form)
+            if done:
+                flash(_("Course %(code)s imported.", code=done.value.code), "success")
+                return redirect(url_for("courses.author_course", course_id=done.value.id))
+        else:
+            checked = unit_of_work(_preview, form, form=form)
+            if checked:
+                form.sha256.data, report = checked.value
+    if form.errors.get("file") and "\n" in form.errors["file"][0]:
+        problems = form.errors["file"][0].split("\n")
+        form.file.errors = [problems.pop(0)]
+    return render_form("courses/authoring/import.html", form, report=report,
+                       problems=problems)

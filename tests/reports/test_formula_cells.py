@@ -39,7 +39,7 @@ NOT_SPREADSHEETS = {
 SPREADSHEET_COMMANDS = {"export-certifications", "export-rubric"}
 NOT_SPREADSHEET_COMMANDS = {
     "export-gift": "GIFT text",
-    "export-questions": "GIFT, Aiken or Moodle XML text for Moodle",
+    "export-questions": "Moodle XML, GIFT or Aiken text",
     "export-course": "course.yaml and Markdown lessons",
 }
 EXPORT_PATTERN = re.compile(r"export|\.csv|\.xlsx|download|\.zip")

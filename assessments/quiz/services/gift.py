@@ -549,7 +549,8 @@ def write_question(question: Question, codes: dict[int, str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _path_text(category: QuestionCategory) -> str:
+def path_text(category: QuestionCategory) -> str:
+    """A category's path as GIFT's $CATEGORY writes it (a/b/c, `//` for a slash)."""
     return "/".join(c.name.replace("/", "//") for c in category_path(category))
 
 
@@ -566,6 +567,6 @@ def export_gift(session, category: QuestionCategory, include_subcategories: bool
         if not questions:
             continue
         current = session.get(QuestionCategory, category_id)
-        parts.append(f"$CATEGORY: {_path_text(current)}\n")
+        parts.append(f"$CATEGORY: {path_text(current)}\n")
         parts.extend(write_question(q, codes) for q in questions)
     return "\n".join(parts)

@@ -5,6 +5,7 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,18 @@ from courses.services.versions import published
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH
 
+# Packages above courses add files to an export (the lesson quizzes): each provider gets the
+# session, the course and {lesson key: lesson file name} and returns {file name: bytes}.
+ExportProvider = Callable[..., dict[str, bytes]]
+_EXPORT_PROVIDERS: list[ExportProvider] = []
+
+
+def provides_export_files(provider: ExportProvider) -> ExportProvider:
+    """Register a provider of extra files for course exports (see above)."""
+    if provider not in _EXPORT_PROVIDERS:
+        _EXPORT_PROVIDERS.append(provider)
+    return provider
+
 
 def _slug(text: str, fallback: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -25,8 +38,9 @@ def _slug(text: str, fallback: str) -> str:
 
 
 def course_files(session, course: Course) -> dict[str, bytes]:
-    """The published version of `course` as files: {"course.yaml": …, "01-…/01-….md": …}.
-    Lesson files hold the lesson bodies byte for byte; refuses a course never published."""
+    """The published version of `course` as files: {"course.yaml": …, "01-…/01-….md": …},
+    plus what registered providers add (each lesson's knowledge check as GIFT). Lesson files
+    hold the lesson bodies byte for byte; refuses a course never published."""
     version = published(session, course)
     if version is None:
         raise DomainError(_("%(code)s has no published version to export.", code=course.code))
@@ -43,6 +57,7 @@ def course_files(session, course: Course) -> dict[str, bytes]:
     manifest["competencies"] = sorted(link.competency.code for link in course.competency_links)
     manifest["prerequisites"] = sorted(link.requires.code for link in course.prerequisite_links)
     files: dict[str, bytes] = {}
+    lesson_files: dict[str, str] = {}
     manifest["modules"] = []
     for m_number, module in enumerate(version.modules, start=1):
         folder = f"{m_number:02d}-{_slug(module.title, 'module')}"
@@ -52,6 +67,7 @@ def course_files(session, course: Course) -> dict[str, bytes]:
         for l_number, lesson in enumerate(module.lessons, start=1):
             name = f"{folder}/{l_number:02d}-{_slug(lesson.title, 'lesson')}.md"
             files[name] = lesson.body.encode("utf-8")
+            lesson_files[lesson.key] = name
             body_zh = (lesson.translations or {}).get(ZH, {}).get("body")
             if body_zh:
                 files[translation_file(name)] = body_zh.encode("utf-8")
@@ -61,6 +77,9 @@ def course_files(session, course: Course) -> dict[str, bytes]:
             entry["lessons"].append(item)
         manifest["modules"].append(entry)
     text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=96)
+    for provider in _EXPORT_PROVIDERS:
+        for name, data in provider(session, course, lesson_files).items():
+            files.setdefault(name, data)
     return {MANIFEST: text.encode("utf-8"), **files}
 
 
