@@ -1,7 +1,7 @@
 """Service KPIs: definitions, their competency mapping, values per person × period, imports
 
 Revision ID: kpi210015
-Revises: packjobs0012
+Revises: moodle230015
 Create Date: 2026-12-05 05:48:28.530302
 
 """

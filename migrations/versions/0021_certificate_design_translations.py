@@ -3,7 +3,7 @@ organisation and the signatory's title; names stay as written) and on recertific
 (its label)
 
 Revision ID: demo180015
-Revises: packjobs0012
+Revises: reports16_0015
 Create Date: 2026-12-05 06:40:00
 
 """

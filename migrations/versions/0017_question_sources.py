@@ -2,7 +2,7 @@
 questions; SCORM packages and attempts; the xAPI outbox
 
 Revision ID: moodle230015
-Revises: packjobs0012
+Revises: ilt220015
 Create Date: 2026-12-05 06:00:00
 
 """

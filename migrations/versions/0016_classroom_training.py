@@ -2,7 +2,7 @@
 the mentoring log, front-line rotation shifts, the training-hours target; e-mail attachments (an invitation's .ics)
 
 Revision ID: ilt220015
-Revises: packjobs0012
+Revises: sso240015
 Create Date: 2026-12-05 05:49:33.711988
 
 """

@@ -6,7 +6,7 @@ level, read by the dashboard and the heat map to know whether the aggregates the
 are still right: reports.services.totals)
 
 Revision ID: reports16_0015
-Revises: packjobs0012
+Revises: assess190015
 Create Date: 2026-12-05 06:10:00
 
 """

@@ -2,7 +2,7 @@
 the questions a quiz attempt needs per competency, evidence kind weights, who may take a quiz or a scenario
 
 Revision ID: assess190015
-Revises: packjobs0012
+Revises: kpi210015
 Create Date: 2026-12-05 06:00:00
 
 """
