@@ -238,7 +238,8 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     assert quizzes.author_warnings(db.session, exam) == []
     assert f"{quizzes.question_count(exam)} questions" in exam.description
     checks = db.session.scalars(select(Quiz).where(Quiz.lesson_key.is_not(None))).all()
-    assert len(checks) == 21 and all(c.published and c.course_id for c in checks)
+    # One per lesson of the three tier courses (21), and the Service first course's (1).
+    assert len(checks) == 22 and all(c.published and c.course_id for c in checks)
     # In both languages: titles, and every question drawn by the exam and the checks.
     assert exam.translations["zh_Hans_CN"]["title"] == "新员工闭卷考试"
     assert all(c.title.startswith("Knowledge check: ") and not
@@ -248,11 +249,12 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     from assessments.quiz.services.languages import is_complete
 
     versions = db.session.scalars(select(QuestionVersion)).all()
-    assert len(versions) == 56 + 28
+    # The exam bank (56), the tier courses' checks (28) and Service first's (4).
+    assert len(versions) == 56 + 28 + 4
     assert [v.name for v in versions if not is_complete(v, "zh_Hans_CN")] == []
     # Running it again changes nothing.
     assert install_demo_quizzes(db.session).id == exam.id
-    assert db.session.scalar(select(func.count()).select_from(Quiz)) == 22
+    assert db.session.scalar(select(func.count()).select_from(Quiz)) == 23  # Service first added a check
 
 
 def test_knowledge_check_for_a_lesson(db, make_quiz):
