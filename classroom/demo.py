@@ -47,7 +47,7 @@ def _cohort(session, hr, trainer, path, today: date) -> None:
     for day, topic in days:
         events.add_session(session, hr, event, events.SessionData(
             day=day, starts=time(9), ends=time(17), timezone=ZONE, title=topic,
-            room="Training room 2, Shanghai", trainer_ids=[trainer.id]))
+            room="A-301", trainer_ids=[trainer.id]))
     new_hires = list(session.scalars(select(Person).where(
         Person.tier_id == path.id, Person.active.is_(True)).order_by(Person.id)
         .limit(COHORT_SIZE - 2)))

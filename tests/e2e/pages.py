@@ -73,11 +73,12 @@ class AuditedPage:
         self.audit()
         return response
 
-    def click(self, target: Locator) -> None:
-        """Click a link or submit button that leads to a new page, then audit that page."""
+    def click(self, target: Locator, timeout: float | None = None) -> None:
+        """Click a link or submit button that leads to a new page, then audit that page;
+        `timeout` (ms) for a page known to be slow (the context's default otherwise)."""
         self.assert_all_audited()
-        with self.raw.expect_navigation():
-            target.click()
+        with self.raw.expect_navigation(timeout=timeout):
+            target.click(timeout=timeout)
         self.audit()
 
     def back(self) -> None:

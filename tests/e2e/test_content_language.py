@@ -31,8 +31,9 @@ LINK = re.compile(r"\S+://\S+|[A-Za-z0-9_.~-]{24,}")  # links and their tokens (
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 # Words that are names in any language: the product app, the browser feature some pages ask
-# for, and the language switcher's own names (codes and acronyms are all capitals).
-ALLOWED = {"App", "JavaScript", "English", "简体中文"}
+# for, the language switcher's own names, and the parts of the IANA time-zone code sessions
+# are scheduled in (codes and acronyms are all capitals).
+ALLOWED = {"App", "JavaScript", "English", "简体中文", "Asia", "Shanghai"}
 SCENARIO = "Smart band will not sync"
 CHAT_LINE = {"zh": "非常抱歉让您联系了五次。方便告诉我工单号吗？",
              "en": "I'm so sorry you've had to contact us five times. Your ticket number?"}

@@ -254,7 +254,8 @@ def test_the_demo_exam_and_knowledge_checks(db, defaults):
     assert [v.name for v in versions if not is_complete(v, "zh_Hans_CN")] == []
     # Running it again changes nothing.
     assert install_demo_quizzes(db.session).id == exam.id
-    assert db.session.scalar(select(func.count()).select_from(Quiz)) == 23  # Service first added a check
+    # Service first added a knowledge check.
+    assert db.session.scalar(select(func.count()).select_from(Quiz)) == 23
 
 
 def test_knowledge_check_for_a_lesson(db, make_quiz):
