@@ -34,7 +34,11 @@ def test_import_a_moodle_xml_bank(page, tmp_path):
     xml.write_text(EVERY_TYPE, encoding="utf-8")
     page.raw.set_input_files("input[name=file]", str(xml))
     page.click(page.raw.get_by_role("button", name="Import"))
-    assert "8 questions imported." in flash_messages(page)
+    flashes = flash_messages(page)
+    assert "8 questions imported." in flashes
+    # Moodle's questions carry no competencies: the author is sent to tag them by category.
+    assert any("evidence no competency" in f for f in flashes), flashes
+    page.goto("/author/bank?q=Refund%20window")
     page.click(page.raw.get_by_role("link", name="Refund window"))
     expect(page.raw.locator("#question-text img")).to_have_attribute(
         "src", re.compile(r"^/quiz/files/[0-9a-f]{64}/card%20front\.png$"))
