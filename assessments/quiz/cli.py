@@ -2,6 +2,7 @@
 `export-questions`, and the older `import-gift FILE --category NAME [--language L]`,
 `import-aiken`, `export-gift`."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -32,11 +33,12 @@ def _target(category: str | None, create: bool):
     return found
 
 
-def _import(reader, file: Path, category: str | None) -> None:
-
+@contextmanager
+def _refusals_reported(file: Path):
+    """Roll back and report a refused import as a command error naming the file (and each
+    refused line, for an ImportRefused)."""
     try:
-        text = bank.decode_upload(file.read_bytes())
-        result = reader(db.session, None, text, _target(category, create=True))
+        yield
     except bank.ImportRefused as error:
         db.session.rollback()
         lines = "\n".join(f"  {problem}" for problem in error.problems)
@@ -44,6 +46,12 @@ def _import(reader, file: Path, category: str | None) -> None:
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(f"{file}: {error.message}") from None
+
+
+def _import(reader, file: Path, category: str | None) -> None:
+    with _refusals_reported(file):
+        text = bank.decode_upload(file.read_bytes())
+        result = reader(db.session, None, text, _target(category, create=True))
     db.session.commit()
     click.echo(f"Imported {len(result.questions)} questions"
                + (f" and created {len(result.categories_created)} categories"
@@ -119,19 +127,11 @@ def export_gift_command(category: str, output: Path | None) -> None:
 def import_questions_command(file: Path, fmt: str | None, category: str | None,
                              on_error: str) -> None:
     """Import a question bank file: Moodle XML, GIFT or Aiken."""
-
-    try:
+    with _refusals_reported(file):
         text = bank.decode_bank_file(file.read_bytes())
         fmt, result = formats.import_bank_file(
             db.session, None, text, fmt, _target(category, create=True), on_error,
             current_app.config["STORAGE_DIR"])
-    except bank.ImportRefused as error:
-        db.session.rollback()
-        lines = "\n".join(f"  {problem}" for problem in error.problems)
-        raise click.ClickException(f"{file}: {error.message}\n{lines}") from None
-    except DomainError as error:
-        db.session.rollback()
-        raise click.ClickException(f"{file}: {error.message}") from None
     db.session.commit()
     click.echo(f"Read {file} as {fmt}. Imported {len(result.questions)} questions"
                + (f" and created {len(result.categories_created)} categories"
