@@ -4,7 +4,11 @@ from datetime import timedelta
 
 from flask import Flask
 
-from certificates import blueprint, cli
+from certificates import (
+    blueprint,
+    cli,
+    panels,  # noqa: F401  (the standing panel of the path pages)
+)
 from certificates import policy as certificates_policy
 from certificates.models import CertificationSettings
 from certificates.services import (

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from assessments.quiz.models import Attempt, Quiz
 from assessments.quiz.services import attempts, grading
 from lms.competencies.models import Competency
-from lms.core.kinds import AssessmentKind, AssessmentResult
+from lms.core.kinds import AssessmentKind, AssessmentResult, Opening
 
 
 def _codes(session, scores: dict[int, Decimal]) -> dict[str, Decimal]:
@@ -71,6 +71,20 @@ class QuizKind(AssessmentKind):
         return AssessmentResult(score=grade.score, passed=bool(grade.passed),
                                 competency_scores=_codes(session, scores),
                                 observed_at=max((f for f in finished if f), default=None))
+
+    def opening(self, session, reference, person, now) -> Opening | None:
+        """Open while a new attempt may start (window, attempts, eligibility); an attempt left
+        open counts as open until its deadline. None for an unknown quiz."""
+        quiz = session.get(Quiz, int(reference)) if str(reference or "").isdigit() else None
+        if quiz is None:
+            return None
+        current = attempts.current_attempt(session, quiz, person.id)
+        if current is not None:
+            return Opening(True, current.deadline_at)
+        allowed = attempts.availability(session, quiz, person, now)
+        if not allowed.allowed:
+            return Opening(False, reason=allowed.message)
+        return Opening(True, allowed.rules.closes_at if allowed.rules else None)
 
     def references(self, session) -> list[tuple[str, str]]:
         """Every quiz, by title."""

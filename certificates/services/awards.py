@@ -80,7 +80,7 @@ def store_evaluation(session, person_id: int, path: CertificationPath,
     row.missing = answer.missing
     row.composite = answer.composite
     row.components = _json_scores(answer.components)
-    row.started = answer.percent > 0 or any(v is not None for v in answer.components.values())
+    row.started = answer.started
     row.rules_version_id = version.id
     row.evaluated_at = clock.now()
     return row

@@ -1,5 +1,5 @@
-"""What makes the engine run: a recorded assessment result, a completed course, a tier
-change. Each receiver evaluates the people concerned inside the sender's transaction (it
+"""What makes the engine run: a recorded assessment result, a started or completed course, a
+tier change. Each receiver evaluates the people concerned inside the sender's transaction (it
 flushes, never commits). Imported once by the app factory.
 
 Bulk work (the demo seed) defers them with `evaluations_deferred`: each person concerned is
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from certificates.services.awards import evaluate_person
 from certificates.services.batches import queue_name
-from courses.signals import course_completed
+from courses.signals import course_completed, course_started
 from lms.core.background import start_job
 from lms.core.database import writing
 from lms.core.extensions import db
@@ -60,6 +60,7 @@ def _on_result(kind_key, session=None, person_id=None, source_id=None, **_extra)
         _evaluate(session, person_id)
 
 
+@course_started.connect
 @course_completed.connect
 def _on_course(session, person_id=None, course_id=None, **_extra) -> None:
     if person_id is not None:

@@ -31,7 +31,7 @@ def describe(item: dict) -> str:
     if code == "course":
         return _("Course not completed: %(course)s", course=_name(params, "course"))
     if code == "unavailable":
-        return _("%(slot)s not yet available", slot=_name(params, "slot"))
+        return _("%(slot)s: no result yet", slot=_name(params, "slot"))
     if code == "kind_missing":
         return _("%(slot)s not available (this assessment is not installed)",
                  slot=_name(params, "slot"))

@@ -30,7 +30,7 @@ from certificates.models import (
     RecertificationSlot,
     RulesVersion,
 )
-from courses.models import Course, Enrollment, PathCourse
+from courses.models import Course, Enrollment, LessonCompletion, PathCourse
 from lms.competencies.models import Competency, MatrixRequirement
 from lms.competencies.services.evidence import profiles
 from lms.core import clock
@@ -165,6 +165,15 @@ class Answer:
     composite: Decimal | None = None
     components: dict[str, Decimal | None] = field(default_factory=dict)
     levels: dict[int, int] = field(default_factory=dict)
+    # Lessons done in the path's courses: someone 28 % through a course has met no rule yet
+    # but is in training, not "not started" (HR's filter and My path say so).
+    studying: bool = False
+
+    @property
+    def started(self) -> bool:
+        """Anything towards the path: a rule met, a result in, or a lesson done."""
+        return (self.percent > 0 or self.studying
+                or any(v is not None for v in self.components.values()))
 
     @property
     def eligible(self) -> bool:
@@ -308,6 +317,10 @@ def evaluate(session, person_id: int, path: CertificationPath, document: dict,
                     "prerequisite", path=prerequisite["name"], path_zh=prerequisite["name_zh"])
     if route == "initial":
         if document["courses"]:
+            answer.studying = session.scalar(select(LessonCompletion.id).where(
+                LessonCompletion.person_id == person_id,
+                LessonCompletion.course_id.in_([c["id"] for c in document["courses"]]))
+                .limit(1)) is not None
             done = set(session.scalars(select(Enrollment.course_id).where(
                 Enrollment.person_id == person_id, Enrollment.completed_at.is_not(None),
                 Enrollment.course_id.in_([c["id"] for c in document["courses"]]))))

@@ -16,7 +16,8 @@ results, courses or tier change). The status, in order of precedence:
   `expiring_within_days` days);
 - pending_approval: eligible and waiting for HR or the path's approver;
 - revoked / expired: the latest certificate was revoked, or ended;
-- in_progress: some rules met or some result in; not_started: neither.
+- in_progress ("In training"): some rules met, some result in, or a lesson of the path's
+  courses done; not_started: none of these.
 """
 
 import json
@@ -211,7 +212,8 @@ def standings(session, person_ids, *, today=None,
     # The JSON columns as text, decoded once per distinct value: many people miss the same
     # things, and an export reads tens of thousands of evaluations.
     evaluations = {(r.person_id, r.path_id): r for r in rows(
-        select(E.person_id, E.path_id, E.percent, cast(E.missing, String).label("missing"),
+        select(E.person_id, E.path_id, E.percent, E.started,
+               cast(E.missing, String).label("missing"),
                E.composite, cast(E.components, String).label("components")), E.person_id)}
     stored = {(r.person_id, r.path_id): r for r in rows(
         select(S.person_id, S.path_id, *[S[n] for n in _STORED]), S.person_id)}
@@ -249,8 +251,8 @@ def standings(session, person_ids, *, today=None,
                 status = "pending_approval"
             elif held is not None and held.latest_status is not None:
                 status = "revoked" if held.latest_status == "revoked" else "expired"
-            elif evaluation is not None and (evaluation.percent > 0 or any(
-                    v is not None for v in scores(evaluation.components).values())):
+            elif evaluation is not None and evaluation.started:
+                # Stored by the engine (rules.Answer.started), as join_status reads it.
                 status = "in_progress"
             else:
                 status = "not_started"

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from certificates.services import awards, badges, documents, transcripts
 from certificates.services import settings as services
+from certificates.services.training_status import training_status
 from certificates.views import badge_algorithm, certificate_or_404, detail_page, pdf_response
 from lms.core.extensions import db
 from lms.core.forms import Form
@@ -31,8 +32,10 @@ def _person_page(person: Person):
     overview = services.person_certification(db.session, person)
     slot_labels = {(path.id, slot.code): slot.tr("label") for path, _standing in overview.paths
                    for slot in path.slots}
+    statuses = {path.id: training_status(db.session, person, path, standing)
+                for path, standing in overview.paths}
     return render_template("certificates/person.html", overview=overview, person=person,
-                           form=Form(), slot_labels=slot_labels)
+                           form=Form(), slot_labels=slot_labels, statuses=statuses)
 
 
 def _certificate_count(person: Person) -> int:

@@ -31,7 +31,7 @@ from courses.models import (
     PathCourse,
 )
 from courses.services.enrolment import prerequisite_message, unmet_prerequisites
-from courses.signals import course_completed
+from courses.signals import course_completed, course_started
 from lms.competencies.services.matrix import MatrixCell, matrix_row_for
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
@@ -300,6 +300,9 @@ def complete_lesson(session, person, course: Course, lesson_key: str, method: st
                      version=course.published_version)
         session.flush()
         course_completed.send(session, person_id=person.id, course_id=course.id)
+    elif not standing.done_keys:
+        session.flush()
+        course_started.send(session, person_id=person.id, course_id=course.id)
     session.flush()
     return completion
 

@@ -30,6 +30,16 @@ class AssessmentResult:
     observed_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Opening:
+    """Whether a person may start what a slot names now: open (until `closes_at`, None when
+    it does not close), or not, with the reason in words ("This quiz opens on …")."""
+
+    open: bool
+    closes_at: datetime | None = None
+    reason: str = ""
+
+
 class AssessmentKind:
     """Base class of a kind. Subclasses set `key` and `label` and implement `result`."""
 
@@ -46,6 +56,12 @@ class AssessmentKind:
         a scenario id, a 360 rater group… each kind documents its own; None or "" means the
         kind's default, e.g. the latest result of any instance). None while there is none."""
         raise NotImplementedError
+
+    def opening(self, session, reference: str | None, person,
+                now: datetime) -> Opening | None:
+        """May `person` start what `reference` names at `now`? None when the kind does not say
+        (pages then only tell whether a result is in)."""
+        return None
 
     def references(self, session) -> list[tuple[str, str]]:
         """The (reference, label) choices an admin may give a slot of this kind; [] when the

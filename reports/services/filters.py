@@ -23,7 +23,7 @@ from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
 
 STATUS_LABELS = {
-    "not_started": _l("Not started"), "in_progress": _l("In progress"),
+    "not_started": _l("Not started"), "in_progress": _l("In training"),
     "pending_approval": _l("Waiting for approval"), "certified": _l("Certified"),
     "expiring": _l("Expiring soon"), "expired": _l("Expired"), "revoked": _l("Revoked"),
 }

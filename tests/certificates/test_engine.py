@@ -69,7 +69,7 @@ def test_no_result_yet_is_missing_not_an_error(db, make_path, make_person):
     _run(db, person)
     evaluation = _evaluation(db, person, path)
     assert (evaluation.percent, evaluation.eligible) == (0, False)
-    assert describe_all(evaluation.missing) == ("Exam slot not yet available",)
+    assert describe_all(evaluation.missing) == ("Exam slot: no result yet",)
     assert not _certificates(db, person)
 
 
@@ -119,7 +119,7 @@ def test_composite_waits_for_every_component(db, make_path, make_person, scores)
     _run(db, person)
     evaluation = _evaluation(db, person, path)
     assert evaluation.composite is None and not evaluation.eligible
-    assert describe_all(evaluation.missing) == ("Customer slot not yet available",)
+    assert describe_all(evaluation.missing) == ("Customer slot: no result yet",)
 
 
 def test_required_course(db, make_path, make_person, scores, make_course):
@@ -365,7 +365,7 @@ def test_recertification_missing_items(db, make_path, make_person, scores):
     _run(db, person)
     evaluation = _evaluation(db, person, path)
     assert evaluation.route == "recert"
-    assert describe_all(evaluation.missing) == ("Short re-exam not yet available",)
+    assert describe_all(evaluation.missing) == ("Short re-exam: no result yet",)
 
 
 def test_revoke_reinstate_and_correct_name(db, make_path, make_person, scores):

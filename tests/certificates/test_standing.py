@@ -65,12 +65,12 @@ def test_every_status(db, make_path, make_person, scores):
     assert mine.expires_on == date(2027, 3, 2)
     assert got[expiring.id].expires_on == date(2026, 4, 1)
     assert got[partial.id].percent == 0 and got[partial.id].missing == (
-        "Customer slot not yet available",)
-    assert got[nothing.id].missing == ("Case slot not yet available",
-                                       "Customer slot not yet available")
+        "Customer slot: no result yet",)
+    assert got[nothing.id].missing == ("Case slot: no result yet",
+                                       "Customer slot: no result yet")
     with force_locale("zh_Hans_CN"):
         chinese = standings(db.session, [partial.id])[partial.id][path.id]
-    assert chinese.missing == ("Customer slot尚无结果",)
+    assert chinese.missing == ("Customer slot：尚无结果",)
     # "expiring" follows the window asked for.
     assert standings(db.session, [expiring.id], expiring_within_days=10,
                      today=date(2026, 3, 2))[expiring.id][path.id].status == "certified"

@@ -110,12 +110,12 @@ def test_agent_sees_what_is_missing(db, client, auth, make_path, make_person):
     agent = make_person(tier_id=path.id)
     auth.login(agent)
     page = client.get("/certificates").get_data(as_text=True)
-    assert "Customer slot not yet available" in page and "0 % of the rules met" in page
+    assert "Customer slot: no result yet" in page and "0 % of the rules met" in page
     client.post("/account/language", data={"language": "zh_Hans_CN"})
     agent.locale = "zh_Hans_CN"
     db.session.commit()
     page = client.get("/certificates").get_data(as_text=True)
-    assert "Customer slot尚无结果" in page
+    assert "Customer slot：尚无结果" in page
 
 
 def test_evaluate_on_demand_issues(db, client, auth, make_path, make_person, scores):

@@ -28,7 +28,7 @@ def test_hr_sees_everyone_with_statuses_and_totals(client, auth, demo_org):
     assert _shown_ids(html) <= active and len(_shown_ids(html)) == min(len(active), 50)
     assert "E0199" not in _shown_ids(html)                       # the leaver
     assert "Totals by team" in html and "Completion rate" in html
-    assert "Certified" in html and "In progress" in html
+    assert "Certified" in html and "In training" in html
     assert "/reports/export.csv" in html and "/reports/export.xlsx" in html
     # The demo new hire is certified: the badge and "until <expiry>".
     assert "until " in html
@@ -40,8 +40,8 @@ def test_status_badges_follow_each_readers_language(client, auth, demo_org):
     _login(auth, demo_org["E0002"])
     english = client.get("/reports/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     chinese = client.get("/reports/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
-    assert ">In progress<" in english and "进行中" not in english
-    assert "In progress" not in chinese and "Not started" not in chinese
+    assert ">In training<" in english and "培训中" not in english
+    assert "In training" not in chinese and "Not started" not in chinese
     assert ">未开始<" in chinese
 
 

@@ -156,7 +156,7 @@ def test_manager_and_mentor_export_only_their_people(client, auth, demo_org):
         values_only=True)}
     response.close()
     assert about["filters"].startswith("Team: Hotline")
-    assert "Status: In progress" in about["filters"]
+    assert "Status: In training" in about["filters"]
     auth.logout()
     mentor = demo_org["E0021"]
     _login(auth, mentor)
