@@ -39,6 +39,8 @@ class SettingsForm(Form):
     recert_grace_days = IntegerField(_l("…and stays open this many days after it"),
                                      validators=[InputRequired()])
     recert_requires_matrix = BooleanField(_l("Recertification also needs the matrix levels"))
+    reason = StringField(_l("Why the settings change (kept in the audit log)"),
+                         validators=[Length(max=500)])
 
 
 class RecertSlotForm(Form):

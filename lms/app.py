@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import cli as shell_cli
 from lms.config import load_config
-from lms.core import database, i18n, policy, urls
+from lms.core import database, i18n, numbers, policy, urls
 from lms.core.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.core.fonts import INSTALL_COMMAND
 from lms.core.kinds import UnknownAssessmentKind, get_kind
@@ -238,6 +238,9 @@ def _register_template_helpers(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["join_words"] = _join_list
+    # The one score format (lms.core.numbers): "86.7 %", pass mark "80 %", "1 point".
+    app.jinja_env.filters["percent"] = numbers.display_percent
+    app.jinja_env.filters["points"] = numbers.display_points
     app.jinja_env.filters["number"] = lambda value: (
         format_decimal(value) if value is not None else ""
     )

@@ -106,7 +106,8 @@ def test_prerequisite_loops_are_refused(db, admin, defaults, via):
 
 def test_an_active_path_needs_an_active_prerequisite(db, admin, defaults):
     manager = defaults["MANAGER"]
-    services.save_path(db.session, admin, manager, data_of(manager, active=False))
+    services.save_path(db.session, admin, manager, data_of(manager, active=False),
+                       reason="Managers train elsewhere")
     with pytest.raises(DomainError, match="deactivated") as refused:
         services.save_path(db.session, admin, None, services.PathData(
             code="OPS", name="Operations manager", prerequisite_id=manager.id))
@@ -145,7 +146,8 @@ def test_save_path_refuses_out_of_range_values(db, admin, defaults, changes, fie
 @pytest.mark.parametrize("months", [1, 120])
 def test_validity_bounds_are_accepted(db, admin, defaults, months):
     senior = defaults["SENIOR"]
-    services.save_path(db.session, admin, senior, data_of(senior, validity_months=months))
+    services.save_path(db.session, admin, senior, data_of(senior, validity_months=months),
+                       reason="Policy change")
     assert senior.validity_months == months
 
 
@@ -164,7 +166,7 @@ def test_weights_are_rebalanced_together(db, admin, defaults):
     senior = defaults["SENIOR"]
     case, customer = slot(senior, "CASE"), slot(senior, "CUSTOMER")
     services.save_path(db.session, admin, senior, data_of(senior), {
-        case.id: Decimal("50.5"), customer.id: Decimal("49.5")})
+        case.id: Decimal("50.5"), customer.id: Decimal("49.5")}, "Customers count a little less")
     db.session.commit()
     assert (case.weight, customer.weight) == (Decimal("50.5"), Decimal("49.5"))
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "path.update"))
@@ -194,7 +196,7 @@ def test_clearing_the_composite_frees_the_weights(db, admin, defaults):
     senior = defaults["SENIOR"]
     case = slot(senior, "CASE")
     services.save_path(db.session, admin, senior, data_of(senior, composite_pass_mark=None),
-                       {case.id: Decimal("10")})
+                       {case.id: Decimal("10")}, "Each slot passes on its own mark")
     assert senior.composite_pass_mark is None and case.weight == Decimal("10")
 
 
@@ -213,7 +215,8 @@ def test_add_and_edit_a_slot(db, admin, defaults):
     added = services.save_slot(db.session, admin, newhire, None, slot_data(kind="written_v2"))
     db.session.commit()
     assert added in newhire.slots and added.kind == "written_v2"
-    services.save_slot(db.session, admin, newhire, added, slot_data(pass_mark=Decimal("75.25")))
+    services.save_slot(db.session, admin, newhire, added, slot_data(pass_mark=Decimal("75.25")),
+                       "A stricter written exam")
     assert added.pass_mark == Decimal("75.25")
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-2:] == ["path.slot_create", "path.slot_update"]
@@ -253,14 +256,14 @@ def test_a_slot_weight_must_keep_the_composite_at_100(db, admin, defaults):
 def test_removing_a_weighted_slot_from_a_composite_is_refused(db, admin, defaults):
     senior = defaults["SENIOR"]
     with pytest.raises(DomainError, match="adding up to 40, not 100"):
-        services.remove_slot(db.session, admin, slot(senior, "CASE"))
+        services.remove_slot(db.session, admin, slot(senior, "CASE"), "Case moves to the 360")
     db.session.rollback()
     assert len(db.session.get(CertificationPath, senior.id).slots) == 2
 
 
 def test_remove_a_slot(db, admin, defaults):
     newhire = defaults["NEWHIRE"]
-    services.remove_slot(db.session, admin, slot(newhire, "EXAM"))
+    services.remove_slot(db.session, admin, slot(newhire, "EXAM"), "The exam moves to the course")
     db.session.commit()
     assert [s.code for s in db.session.get(CertificationPath, newhire.id).slots] == ["PRACTICAL"]
     assert count(db, AssessmentSlot) == 5
@@ -338,13 +341,23 @@ def test_edit_form_shows_current_values_and_weights(as_admin, defaults):
 def test_admin_rebalances_the_composite_in_one_save(as_admin, db, defaults):
     senior = defaults["SENIOR"]
     case, customer = slot(senior, "CASE"), slot(senior, "CUSTOMER")
+    changes = dict(composite_pass_mark="75", **{f"weight_{case.id}": "70",
+                                                f"weight_{customer.id}": "30"})
+    # A rule change without a reason is refused and changes nothing.
+    before = snapshot(db)
+    refused = as_admin.post(f"/admin/paths/{senior.id}/edit", data=form_data(senior, **changes))
+    assert refused.status_code == 422 and "Say why the rules change" in refused.get_data(
+        as_text=True)
+    assert snapshot(db) == before
     response = as_admin.post(f"/admin/paths/{senior.id}/edit", data=form_data(
-        senior, composite_pass_mark="75", **{f"weight_{case.id}": "70",
-                                             f"weight_{customer.id}": "30"}))
+        senior, reason="Case work weighs more this year", **changes))
     assert response.status_code == 302
     db.session.expire_all()
     assert senior.composite_pass_mark == Decimal("75")
     assert (case.weight, customer.weight) == (Decimal("70"), Decimal("30"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "path.update")
+                              .order_by(AuditEntry.id.desc()))
+    assert entry.reason == "Case work weighs more this year"
 
 
 def test_admin_adds_edits_and_removes_a_slot(as_admin, db, defaults):
@@ -359,13 +372,18 @@ def test_admin_adds_edits_and_removes_a_slot(as_admin, db, defaults):
     assert added.pass_mark == Decimal("70")
     response = as_admin.post(f"/admin/paths/{newhire.id}/slots/{added.id}/edit", data={
         "code": "ORAL", "label": "Oral examination", "kind": "quiz", "pass_mark": "72.5",
-        "position": "2"})
+        "position": "2", "reason": "The oral exam is now a quiz"})
     assert response.status_code == 302
     db.session.expire_all()
     assert (added.label, added.pass_mark) == ("Oral examination", Decimal("72.5"))
     added_id = added.id
+    confirm = as_admin.get(f"/admin/paths/{newhire.id}/slots/{added_id}/remove")
+    assert "Remove Oral examination from" in confirm.get_data(as_text=True)
+    assert as_admin.post(f"/admin/paths/{newhire.id}/slots/{added_id}/remove",
+                         data={"reason": " "}).status_code == 422
+    assert db.session.get(AssessmentSlot, added_id) is not None
     response = as_admin.post(f"/admin/paths/{newhire.id}/slots/{added_id}/remove",
-                             follow_redirects=True)
+                             data={"reason": "Not needed after all"}, follow_redirects=True)
     assert "Oral examination has been removed." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(AssessmentSlot, added_id) is None
@@ -460,7 +478,7 @@ def test_removing_a_weighted_slot_through_the_screen_is_refused(as_admin, db, de
     senior = defaults["SENIOR"]
     before = snapshot(db)
     response = as_admin.post(f"/admin/paths/{senior.id}/slots/{slot(senior, 'CASE').id}/remove",
-                             follow_redirects=True)
+                             data={"reason": "Case moves to the 360"}, follow_redirects=True)
     assert "Removing Case analysis would leave the weights adding up to 40, not 100." in (
         response.get_data(as_text=True))
     assert snapshot(db) == before

@@ -43,7 +43,6 @@ add_rules(bp, {"bank": bank, "quizzes": quizzes}, """
 """)
 
 # assessments.quiz.views.attempts
-bp.app_template_filter("quiz_score")(attempts.quiz_score)
 bp.app_template_filter("quiz_marks")(attempts.quiz_marks)
 add_rules(bp, {"attempts": attempts}, """
     GET   /quizzes                                                 attempts.my_quizzes

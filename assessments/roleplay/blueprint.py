@@ -31,7 +31,6 @@ add_rules(bp, {"authoring": authoring}, """
 """)
 
 # assessments.roleplay.views.take
-bp.app_template_filter("rp_score")(take.rp_score)
 bp.app_template_filter("rp_hours")(take.rp_hours)
 bp.app_template_global("scenario_title")(take.scenario_title)
 bp.app_template_global("competency_names")(take.competency_names)

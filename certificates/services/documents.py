@@ -135,8 +135,8 @@ def qr_data_url(text: str) -> str:
 
 
 def display_score(value) -> str:
-    """A score for print: one decimal, half up (the rule compared the exact value)."""
-    return numbers.display_score(value, missing="")
+    """A score for print in the one format ("86.7 %"; the rule compared the exact value)."""
+    return numbers.display_percent(value, missing="")
 
 
 def _labels() -> dict[str, str]:

@@ -7,11 +7,11 @@ assessment slots and competencies are stored in English and Chinese (params "x" 
 
 from decimal import Decimal
 
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.core.i18n import current_language
-from lms.core.numbers import half_up
+from lms.core.numbers import display_percent
 
 
 def _name(params: dict, key: str) -> str:
@@ -21,8 +21,8 @@ def _name(params: dict, key: str) -> str:
 
 
 def _score(value) -> str:
-    # Shown to one decimal, half up, as everywhere else; the rule compared the exact value.
-    return format_decimal(half_up(value), format="0.0")
+    # The one score format ("79.9 %"), half up; the rule compared the exact value.
+    return display_percent(value)
 
 
 def describe(item: dict) -> str:

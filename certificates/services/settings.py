@@ -43,10 +43,11 @@ class SettingsData:
     recert_requires_matrix: bool = True
 
 
-def save_settings(session, actor, path: CertificationPath,
-                  data: SettingsData) -> CertificationSettings:
-    """Save a path's certification settings; refuses windows outside 0–730 days and an
-    approver who is not an active HR, manager or admin."""
+def save_settings(session, actor, path: CertificationPath, data: SettingsData,
+                  reason: str = "") -> CertificationSettings:
+    """Save a path's certification settings; refuses windows outside 0–730 days, an
+    approver who is not an active HR, manager or admin, and a change without a reason (the
+    settings decide who is certified, so the audit log keeps why they moved)."""
     for value, field in ((data.recert_window_days, "recert_window_days"),
                          (data.recert_grace_days, "recert_grace_days")):
         if value is None or not 0 <= value <= WINDOW_MAX:
@@ -69,8 +70,12 @@ def save_settings(session, actor, path: CertificationPath,
         if getattr(row, field) != value:
             changes[field] = [getattr(row, field), value]
             setattr(row, field, value)
+    reason = (reason or "").strip()
+    if changes and not reason:
+        raise DomainError(_("Say why the rules change (it goes in the audit log); nothing "
+                            "was saved."), "reason")
     session.flush()
-    audit.record(actor, "certification.settings", path, changes=changes)
+    audit.record(actor, "certification.settings", path, reason[:500], changes=changes)
     return row
 
 

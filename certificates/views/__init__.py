@@ -16,8 +16,9 @@ from lms.core.policy import authorize
 
 
 def template_helpers() -> dict:
-    """What every certificate template may use: the score display and today's date."""
-    return {"display_score": documents.display_score, "today": clock.today()}
+    """What every certificate template may use: today's date (scores use the `percent`
+    filter)."""
+    return {"today": clock.today()}
 
 
 def pdf_response(data: bytes, name: str) -> Response:

@@ -53,7 +53,7 @@ def settings(path_id: int):
             recert_grace_days=form.recert_grace_days.data,
             recert_requires_matrix=form.recert_requires_matrix.data)
         if unit_of_work(services.save_settings, db.session, current_user, path, data,
-                        form=form):
+                        form.reason.data or "", form=form):
             flash(_("The certification settings of %(path)s have been saved.",
                     path=path.tr("name")), "success")
             return redirect(url_for("certificates.settings", path_id=path.id))

@@ -8,6 +8,8 @@ rounds as it reads (0.15 shows as 0.2), never by its binary approximation.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import gettext, ngettext
+
 TENTHS = Decimal("0.1")
 HUNDREDTHS = Decimal("0.01")
 WHOLE = Decimal(1)
@@ -23,3 +25,26 @@ def display_score(value, missing: str = "–") -> str:
     if value is None:
         return missing
     return str(half_up(value))
+
+
+def _tenths_text(value) -> str:
+    """Half up to tenths, without a trailing ".0" ("80", "86.7")."""
+    text = str(half_up(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def display_percent(value, missing: str = "–") -> str:
+    """A score as every page shows it: "86.7 %", "80 %" (the one format; in Chinese "86.7%");
+    `missing` when there is none."""
+    if value is None:
+        return missing
+    return gettext("%(value)s %%", value=_tenths_text(value))
+
+
+def display_points(value, missing: str = "–") -> str:
+    """Points as words: "1 point", "2.5 points"."""
+    if value is None:
+        return missing
+    text = _tenths_text(value)
+    return ngettext("%(points)s point", "%(points)s points", 1 if text == "1" else 2,
+                    points=text)

@@ -16,5 +16,5 @@ add_rules(bp, {"views": views}, """
     GET POST  /admin/paths/<int:path_id>/edit                        views.path_form
     GET POST  /admin/paths/<int:path_id>/slots/new                   views.slot_form  slot_id=None
     GET POST  /admin/paths/<int:path_id>/slots/<int:slot_id>/edit    views.slot_form
-    POST      /admin/paths/<int:path_id>/slots/<int:slot_id>/remove  views.slot_remove
+    GET POST  /admin/paths/<int:path_id>/slots/<int:slot_id>/remove  views.slot_remove
 """)

@@ -36,6 +36,9 @@ class PathForm(Form):
         places=None, validators=[Optional()], render_kw=MARK,
     )
     active = BooleanField(_l("Active"), default=True)
+    reason = StringField(_l("Why the rules change (kept in the audit log; needed when a mark, "
+                            "weight, validity, kind or reference of a path in use changes)"),
+                         validators=[Optional(), Length(max=500)])
 
 
 def path_form_for(slots) -> type[PathForm]:
@@ -70,3 +73,11 @@ class SlotForm(Form):
     position = IntegerField(_l("Position"), default=0, validators=[InputRequired()])
     reference = StringField(_l("Reference (what the kind reads; empty for its default)"),
                             validators=[Length(max=200)])
+    reason = StringField(_l("Why the rules change (kept in the audit log; needed when a mark, "
+                            "weight, validity, kind or reference of a path in use changes)"),
+                         validators=[Optional(), Length(max=500)])
+
+
+class SlotRemoveForm(Form):
+    reason = StringField(_l("Why this assessment is removed (kept in the audit log)"),
+                         validators=[DataRequired(), Length(max=500)])

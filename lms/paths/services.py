@@ -59,6 +59,24 @@ class SlotData:
     reference: str = ""
 
 
+# Changes to these decide who is certified: the audit log keeps why they were made.
+PATH_RULE_FIELDS = frozenset({"composite_pass_mark", "validity_months", "prerequisite",
+                              "active"})
+SLOT_RULE_FIELDS = frozenset({"kind", "weight", "pass_mark", "reference"})
+
+
+def _reason_for(changes: dict, rule_fields, reason: str) -> str:
+    """The stripped reason; refuses a rule change without one (field "reason")."""
+    reason = (reason or "").strip()
+    touched = [f for f in changes if f in rule_fields or f.startswith("weight_")]
+    if touched and not reason:
+        raise DomainError(_("Say why the rules change (it goes in the audit log); nothing "
+                            "was saved."), "reason")
+    if len(reason) > 500:
+        raise DomainError(_("Keep the reason under 500 characters."), "reason")
+    return reason
+
+
 def _whole_number(value: int | None, field: str, low: int, high: int) -> int:
     if value is None or not low <= value <= high:
         raise DomainError(
@@ -141,11 +159,13 @@ def _check_prerequisite(session, path: CertificationPath | None,
 
 
 def save_path(session, actor, path: CertificationPath | None, data: PathData,
-              weights: dict[int, Decimal | None] | None = None) -> CertificationPath:
+              weights: dict[int, Decimal | None] | None = None,
+              reason: str = "") -> CertificationPath:
     """Create (path=None) or change a path, and optionally re-weight its slots in the same step
     (`weights` by slot id). Refuses duplicate codes, prerequisite loops, validity outside 1–120
     months, marks outside 0–100, weights that do not add up to 100 under a composite pass
-    mark, and deactivating a path that active paths still require."""
+    mark, deactivating a path that active paths still require, and a change of an existing
+    path's rules (mark, validity, prerequisite, weights, active) without a reason."""
     code = clean_code(data.code, "SENIOR")
     values = {
         "code": code,
@@ -201,16 +221,20 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
             slot_changes = _apply(slot, {"weight": weights[slot.id]})
             if slot_changes:
                 changes[f"weight_{slot.code}"] = slot_changes["weight"]
+    if not created:
+        reason = _reason_for(changes, PATH_RULE_FIELDS, reason)
     session.flush()
-    audit.record(actor, "path.create" if created else "path.update", path, changes=changes)
+    audit.record(actor, "path.create" if created else "path.update", path, reason,
+                 changes=changes)
     return path
 
 
 def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | None,
-              data: SlotData) -> AssessmentSlot:
+              data: SlotData, reason: str = "") -> AssessmentSlot:
     """Add (slot=None) or change one of `path`'s assessment slots. Refuses duplicate codes in
     the path, malformed kind keys, marks or weights outside 0–100, and a weight that breaks the
-    path's composite (its weights must add up to 100 when it has a composite pass mark)."""
+    path's composite (its weights must add up to 100 when it has a composite pass mark), and a
+    change of an existing slot's kind, reference, weight or mark without a reason."""
     if slot is not None and slot.path_id != path.id:
         raise DomainError(_("Unknown assessment slot."))
     code = clean_code(data.code, "SENIOR")
@@ -241,15 +265,19 @@ def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | No
         slot = AssessmentSlot()
         path.slots.append(slot)
     changes = _apply(slot, values)
+    if not created:
+        reason = _reason_for(changes, SLOT_RULE_FIELDS, reason)
     session.flush()
-    audit.record(actor, "path.slot_create" if created else "path.slot_update", slot,
+    audit.record(actor, "path.slot_create" if created else "path.slot_update", slot, reason,
                  path=path.code, changes=changes)
     return slot
 
 
-def remove_slot(session, actor, slot: AssessmentSlot) -> None:
-    """Remove a slot from its path; refuses when the remaining weights would no longer add up
-    to the path's composite (move its weight to the other slots first)."""
+def remove_slot(session, actor, slot: AssessmentSlot, reason: str = "") -> None:
+    """Remove a slot from its path; refuses without a reason, and when the remaining weights
+    would no longer add up to the path's composite (move its weight to the other slots
+    first)."""
+    reason = _reason_for({"kind": None}, SLOT_RULE_FIELDS, reason)
     path = slot.path
     if path.composite_pass_mark is not None:
         remaining = [s.weight for s in path.slots if s.id != slot.id and s.weight is not None]
@@ -263,7 +291,7 @@ def remove_slot(session, actor, slot: AssessmentSlot) -> None:
                                 "%(total)s, not 100. Move its weight to the other slots on the "
                                 "path's form first.", label=slot.label,
                                 total=format_decimal(total)))
-    audit.record(actor, "path.slot_remove", slot, path=path.code, code=slot.code,
+    audit.record(actor, "path.slot_remove", slot, reason, path=path.code, code=slot.code,
                  kind=slot.kind, weight=_json(slot.weight), pass_mark=_json(slot.pass_mark))
     path.slots.remove(slot)
     session.flush()

@@ -6,12 +6,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.core.extensions import db
-from lms.core.forms import Form, load_translations
+from lms.core.forms import load_translations
 from lms.core.kinds import UnknownAssessmentKind, get_kind, registered_kinds
 from lms.core.policy import require
 from lms.core.requests import render_form, unit_of_work
 from lms.paths import services
-from lms.paths.forms import SlotForm, path_form_for, weight_fields
+from lms.paths.forms import SlotForm, SlotRemoveForm, path_form_for, weight_fields
 from lms.paths.models import AssessmentSlot, CertificationPath
 
 
@@ -57,7 +57,7 @@ def path_form(path_id: int | None):
         )
         weights = {slot.id: form[f"weight_{slot.id}"].data for slot in slots}
         done = unit_of_work(services.save_path, db.session, current_user, path, data, weights,
-                            form=form)
+                            form.reason.data or "", form=form)
         if done and path is None:
             flash(_("%(path)s has been added. Now add its assessments.",
                     path=done.value.tr("name")), "success")
@@ -67,7 +67,7 @@ def path_form(path_id: int | None):
             return redirect(url_for("paths.admin_paths"))
     return render_form(
         "paths/path_form.html", form, path=path, weights=weight_fields(form),
-        kinds=registered_kinds(), remove_form=Form(),
+        kinds=registered_kinds(),
     )
 
 
@@ -93,7 +93,7 @@ def slot_form(path_id: int, slot_id: int | None):
             reference=form.reference.data or "",
         )
         done = unit_of_work(services.save_slot, db.session, current_user, path, slot, data,
-                            form=form)
+                            form.reason.data or "", form=form)
         if done:
             saved = done.value
             flash(_("%(slot)s has been saved.", slot=saved.label), "success")
@@ -122,9 +122,11 @@ def _references(kind_key: str | None) -> list[tuple[str, str]]:
 def slot_remove(path_id: int, slot_id: int):
     path = db.get_or_404(CertificationPath, path_id)
     slot = _slot_or_404(path, slot_id)
-    if not Form().validate_on_submit():
-        abort(400)
-    label = slot.label
-    if unit_of_work(services.remove_slot, db.session, current_user, slot):
-        flash(_("%(slot)s has been removed.", slot=label), "success")
-    return redirect(url_for("paths.path_form", path_id=path.id))
+    form = SlotRemoveForm()
+    if form.validate_on_submit():
+        label = slot.label
+        if unit_of_work(services.remove_slot, db.session, current_user, slot,
+                        form.reason.data, form=form):
+            flash(_("%(slot)s has been removed.", slot=label), "success")
+            return redirect(url_for("paths.path_form", path_id=path.id))
+    return render_form("paths/slot_remove.html", form, path=path, slot=slot)

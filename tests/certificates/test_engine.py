@@ -59,8 +59,8 @@ def test_pass_mark_boundary(db, make_path, make_person, scores, score, awarded):
     if not awarded:
         assert evaluation.missing == [{"code": "below", "params": {
             "slot": "Exam slot", "score": str(Decimal(score)), "mark": "80.00"}}]
-        # 79.99 and 79.9999 show as 80.0 and still do not pass.
-        assert describe_all(evaluation.missing) == ("Exam slot 80.0, 80.0 required",)
+        # 79.99 and 79.9999 show as 80 % and still do not pass.
+        assert describe_all(evaluation.missing) == ("Exam slot 80 %, 80 % required",)
 
 
 def test_no_result_yet_is_missing_not_an_error(db, make_path, make_person):

@@ -255,10 +255,18 @@ def test_settings_refuse_bad_input(db, client, auth, make_person, world):
     wide = client.post(url, data={"recert_window_days": "9999", "recert_grace_days": "90"})
     assert wide.status_code == 422
     assert db.session.get(CertificationSettings, world["path"]) is None
+    unexplained = client.post(url, data={"require_approval": "y", "recert_window_days": "60",
+                                         "recert_grace_days": "30"})
+    assert unexplained.status_code == 422 and "Say why the rules change" in (
+        unexplained.get_data(as_text=True))
+    assert db.session.get(CertificationSettings, world["path"]) is None
     ok = client.post(url, data={"require_approval": "y", "recert_window_days": "60",
-                                "recert_grace_days": "30"})
+                                "recert_grace_days": "30", "reason": "Audit finding 12"})
     assert ok.status_code == 302
     assert db.session.get(CertificationSettings, world["path"]).require_approval is True
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "certification.settings"))
+    assert entry.reason == "Audit finding 12"
     bad_kind = client.post(f"{url}/recert-slots", data={
         "code": "RE", "label": "Re-exam", "kind": "Bad Kind!", "pass_mark": "80"})
     assert bad_kind.status_code == 422

@@ -189,13 +189,13 @@ def test_programme_requirement_follows_the_confirmed_register(db, make_event, ma
 
     evaluate_person(db.session, ann)
     db.session.commit()
-    assert missing() == ["Programme attendance 0.0, 90.0 required"]
+    assert missing() == ["Programme attendance 0 %, 90 % required"]
     first, second = event.sessions
     clock.freeze(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))
     attendance.save_register(db.session, trainer, first, [Mark(ann.id, "present", 480)])
     attendance.confirm_register(db.session, trainer, first)
     db.session.commit()
-    assert missing() == ["Programme attendance 50.0, 90.0 required"]
+    assert missing() == ["Programme attendance 50 %, 90 % required"]
     clock.freeze(datetime(2026, 12, 9, 2, 0, tzinfo=UTC))
     attendance.save_register(db.session, trainer, second, [Mark(ann.id, "late", 420)])
     attendance.confirm_register(db.session, trainer, second)

@@ -25,15 +25,10 @@ from lms.core.database import writing
 from lms.core.eligibility import describe as describe_eligibility
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
-from lms.core.numbers import display_score
 from lms.core.policy import authorize, may, require
 from lms.core.requests import form_status, unit_of_work
 from lms.people import signed_in
 from lms.people.models import Person
-
-
-def quiz_score(value) -> str:
-    return display_score(value)
 
 
 def quiz_marks(value) -> str:

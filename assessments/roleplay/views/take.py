@@ -23,13 +23,8 @@ from lms.core.eligibility import describe as describe_eligibility
 from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import db
 from lms.core.i18n import current_language
-from lms.core.numbers import display_score
 from lms.core.policy import may
 from lms.core.requests import form_status, render_form, unit_of_work
-
-
-def rp_score(value) -> str:
-    return display_score(value)
 
 
 def rp_hours(value) -> str:
