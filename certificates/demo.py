@@ -31,6 +31,8 @@ REEXAM_DESCRIPTION_ZH = ("持有新员工证书的坐席每年参加的简短复
                          "涵盖本年度的产品与政策变化、服务礼仪和投诉处理。80 分即可通过复认证。")
 # The demo new hire who has done everything the exam asks (the journey's holder).
 EXAM_PASSED = "E0102"
+# Why the demo set-up changes the certification settings (the audit log asks for a reason).
+DEMO_REASON = "Demo organisation set-up"
 
 
 def build_reexam(session) -> Quiz:
@@ -131,14 +133,15 @@ def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
         if slot.code == "EXAM":
             slot.reference = str(exam.id)
     services.save_settings(session, None, newhire, services.SettingsData(
-        recert_window_days=60, recert_grace_days=90, recert_requires_matrix=False))
+        recert_window_days=60, recert_grace_days=90, recert_requires_matrix=False),
+        DEMO_REASON)
     slot = services.add_recert_slot(session, None, newhire, "REEXAM", "Recertification re-exam",
                                     "quiz", str(reexam.id), Decimal("80"))
     slot.set_translation("zh_Hans_CN", "label", "复认证考试")
     services.save_settings(session, None, paths["SENIOR"], services.SettingsData(
-        require_approval=True))
+        require_approval=True), DEMO_REASON)
     services.save_settings(session, None, paths["MANAGER"], services.SettingsData(
-        require_approval=True, approver_id=by_eid["E0010"].id))
+        require_approval=True, approver_id=by_eid["E0010"].id), DEMO_REASON)
     documents.save_design(
         session, None, template=documents.DEFAULT_TEMPLATE, primary_colour="#1f4e79",
         accent_colour="#c9a227", organisation="Yunhe Appliances Service Academy",

@@ -81,6 +81,14 @@ class AuditedPage:
             target.click(timeout=timeout)
         self.audit()
 
+    def press(self, target: Locator, key: str = "Enter") -> None:
+        """Focus a link or submit button and press `key` (the keyboard's way of clicking) to
+        reach a new page, then audit that page."""
+        self.assert_all_audited()
+        with self.raw.expect_navigation():
+            target.press(key)
+        self.audit()
+
     def back(self) -> None:
         """The browser's back button."""
         self.assert_all_audited()

@@ -121,7 +121,7 @@ def test_new_hire_fails_then_passes_the_exam(page, demo):
     for aq in questions[9:]:
         answer_question(page, aq.slot, aq.version.qtype, right_answer(aq))
     submit_attempt(page)
-    expect(main).to_contain_text("100.0 %")
+    expect(main).to_contain_text("100 %")
     expect(main).to_contain_text("Passed")
     # The last attempt is used: now the review shows everything.
     expect(main.get_by_role("heading", name="Right answer").first).to_be_visible()
@@ -138,7 +138,7 @@ def test_new_hire_fails_then_passes_the_exam(page, demo):
 
     # The quiz page now shows the grade and no more attempts.
     page.click(page.raw.get_by_role("link", name="Back to the quiz"))
-    expect(main).to_contain_text("100.0 % — passed")
+    expect(main).to_contain_text("100 % — passed")
     expect(main).to_contain_text("You have used all 2 attempts.")
 
 
@@ -163,3 +163,37 @@ def test_passing_a_knowledge_check_completes_its_lesson(page, demo):
     page.click(lesson_link)
     expect(page.heading()).to_have_text("Tone on the phone and in chat")
     expect(main).to_contain_text("You have completed this lesson")
+
+
+def test_the_exam_with_the_keyboard_alone_and_a_polite_timer(page, demo):
+    """Start, answer and save with keys only; the clock is not a live region (a screen reader
+    would read it every second) and a polite one says the time left at 10, 5 and 1 minutes."""
+    page.raw.clock.install()
+    login_as(page, "agent")
+    open_exam(page)
+    page.press(page.raw.get_by_role("button", name="Start attempt 1"))
+    expect(page.heading()).to_contain_text(EXAM_TITLE)
+    timer = page.raw.get_by_role("timer")
+    expect(timer).to_contain_text("Time left:")
+    assert timer.get_attribute("aria-live") is None
+    spoken = page.raw.locator("[data-time-announce]")
+    expect(spoken).to_have_attribute("aria-live", "polite")
+    expect(spoken).to_have_text("")
+    # The first choice question, answered from the keyboard: focus its first option, then
+    # Space; the answer is saved on the server and the status is read out politely.
+    fieldset = page.raw.locator("form.quiz-form fieldset.question").filter(
+        has=page.raw.locator("input[type=radio]")).first
+    option = fieldset.locator("input[type=radio]").first
+    option.focus()
+    page.raw.keyboard.press("Space")
+    expect(option).to_be_checked()
+    expect(fieldset.locator("[data-save-status]")).to_have_text("Saved")
+    expect(fieldset.locator("[data-save-status]")).to_have_attribute("aria-live", "polite")
+    # 45 minutes to answer: after 35 and a half, the live region says so once.
+    page.raw.clock.fast_forward("35:30")
+    expect(spoken).to_have_text("10 minutes left. Your answers are saved.")
+    page.raw.clock.fast_forward("05:00")
+    expect(spoken).to_have_text("5 minutes left. Your answers are saved.")
+    # Save with the keyboard too.
+    page.press(page.raw.get_by_role("button", name="Save answers"))
+    assert "Your answers are saved." in flash_messages(page)

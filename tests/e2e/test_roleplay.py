@@ -69,9 +69,9 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     rate_every_criterion(page, 0, "Clear and warm.")
     # The script previews the score as levels are chosen; the server's is the one stored.
     expect(page.raw.locator("#grade-form .live-score")).to_contain_text(
-        "100.0 (pass mark 80.0) — pass")
+        "100 % (pass mark 80 %) — pass")
     press_grade_button(page, "Save draft")
-    expect(page.raw.locator(".score-line")).to_contain_text("100.0")
+    expect(page.raw.locator(".score-line")).to_contain_text("100 %")
     rate_every_criterion(page, 2)  # "Partly" everywhere: 50.0, a fail
     page.raw.locator("#grade-form-comment").fill("Good steps; make the close tighter.")
     press_grade_button(page, "Release to the agent")
@@ -86,7 +86,7 @@ def test_typed_roleplay_graded_from_the_queue_with_a_blind_second_grade(page, de
     # The agent sees the breakdown.
     login_as(page, "agent")
     page.goto(submission_path)
-    expect(page.raw.locator("#result-heading")).to_contain_text("100.0")
+    expect(page.raw.locator("#result-heading")).to_contain_text("100 %")
     breakdown = page.raw.locator("table.rubric-breakdown")
     expect(breakdown).to_contain_text("Excellent")
     expect(breakdown).to_contain_text("Clear and warm.")

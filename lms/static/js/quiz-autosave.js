@@ -13,6 +13,23 @@
       return;
     }
     var ends = Date.now() + left * 1000;
+    // The visible clock (role="timer") is not live, so a screen reader is not read a number
+    // every second; a polite live region says the time left once at 10, 5 and 1 minutes.
+    var announcer = document.querySelector("[data-time-announce]");
+    var said = {};
+
+    function announce(seconds) {
+      if (!announcer) {
+        return;
+      }
+      [10, 5, 1].forEach(function (mark) {
+        var text = announcer.getAttribute("data-at-" + mark);
+        if (!said[mark] && seconds <= mark * 60 && left > mark * 60 && text) {
+          said[mark] = true;
+          announcer.textContent = text;
+        }
+      });
+    }
 
     function pad(n) {
       return (n < 10 ? "0" : "") + n;
@@ -23,6 +40,7 @@
       var hours = Math.floor(seconds / 3600);
       var minutes = Math.floor((seconds % 3600) / 60);
       shown.textContent = (hours ? hours + ":" + pad(minutes) : minutes) + ":" + pad(seconds % 60);
+      announce(seconds);
       if (seconds === 0) {
         window.clearInterval(timer);
         // The server has finished (or closed) the attempt: show the learner where it stands.

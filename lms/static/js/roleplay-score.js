@@ -2,6 +2,12 @@
 // weighted rule as the server, which computes the stored score on save; this is a preview).
 (function () {
   "use strict";
+  // The one score format of the pages ("86.7 %", "80 %"; the wording comes translated).
+  function percent(value, out) {
+    var text = value.toFixed(1).replace(/\.0$/, "");
+    return out.getAttribute("data-percent").replace("%(value)s", text);
+  }
+
   function update(form) {
     var out = form.querySelector(".live-score");
     if (!out) { return; }
@@ -21,7 +27,7 @@
     var score = Math.floor(total / weights * 1000) / 10;
     var mark = parseFloat(form.getAttribute("data-pass-mark"));
     out.textContent = out.getAttribute("data-label")
-      .replace("%(score)s", score.toFixed(1)).replace("%(mark)s", mark.toFixed(1)) + " — " +
+      .replace("%(score)s", percent(score, out)).replace("%(mark)s", percent(mark, out)) + " — " +
       out.getAttribute(score >= mark ? "data-pass" : "data-fail");
   }
   document.querySelectorAll("form.rubric-form").forEach(function (form) {
