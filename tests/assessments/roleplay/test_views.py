@@ -59,7 +59,7 @@ def test_agent_performs_a_typed_chat_and_reads_the_breakdown(client, auth, world
                            data=_form(sub, [3, None, None], action="draft"))
     assert response.status_code == 302
     page = client.get(f"/roleplays/submissions/{sub_id}/grade").get_data(as_text=True)
-    assert "Computed score: 100.0" in page and "draft" in page
+    assert "Computed score: 100 %" in page and "draft" in page
     response = client.post(f"/roleplays/submissions/{sub_id}/grade",
                            data=_form(sub, [3, 3, 2], action="release",
                                       comment="Warm, accurate, weak close."))
