@@ -1,8 +1,9 @@
 """What becomes an xAPI statement: the listeners that turn the packages' signals into outbox
 rows (`reports.services.xapi`), only when an LRS is configured (XAPI_ENDPOINT).
 
-- a quiz attempt graded: one "answered" per question the learner answered, then "completed"
-  and "passed" or "failed" with the score;
+- a quiz attempt submitted: one "answered" per question the learner answered, then
+  "completed" and "passed" or "failed" with the score once it is final; an essay graded
+  later: only its "scored" (nothing resent for the other questions), then the outcome;
 - a role-play grade released or a 360 cycle closed: "scored" with the score, and "passed" or
   "failed";
 - a SCORM package opened: "launched"; a SCORM attempt finished: "completed" (and "passed" or
@@ -16,6 +17,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from assessments.quiz.models import Attempt, AttemptQuestion
+from assessments.quiz.signals import attempt_finished as quiz_attempt_finished
+from assessments.quiz.signals import essay_graded
 from assessments.scorm.signals import attempt_finished, attempt_launched
 from certificates.models import Certificate
 from certificates.signals import certificate_issued
@@ -40,13 +43,30 @@ def activity(path: str) -> str:
     return f"{base}/{path.lstrip('/')}"
 
 
-def _quiz(session, attempt_id) -> None:
-    attempt = session.get(Attempt, int(attempt_id))
-    if attempt is None or attempt.state != "finished":
+def _quiz_outcome(session, person, attempt: Attempt, quiz_iri: str) -> None:
+    result = xapi.score_result(attempt.score, bool(attempt.passed), True)
+    for verb in ("completed", "passed" if attempt.passed else "failed"):
+        xapi.record(session, xapi.statement(person, verb, quiz_iri, attempt.quiz.title,
+                                            result=result, activity_type=ASSESSMENT_TYPE,
+                                            extensions={activity("xapi/attempt"): attempt.id}))
+
+
+def _question(session, person, verb: str, attempt: Attempt, aq: AttemptQuestion,
+              quiz_iri: str, result: dict) -> None:
+    xapi.record(session, xapi.statement(
+        person, verb, f"{quiz_iri}/questions/{aq.version.question_id}", aq.version.name,
+        result=result, activity_type=QUESTION_TYPE,
+        extensions={activity("xapi/attempt"): attempt.id}))
+
+
+@quiz_attempt_finished.connect
+def on_quiz_finished(session, attempt: Attempt, **_extra) -> None:
+    """Once per attempt, when it is submitted: one "answered" per answered question (an essay
+    not graded yet without a score), then the outcome if the score is already final."""
+    if not _enabled():
         return
     person = session.get(Person, attempt.person_id)
-    quiz = attempt.quiz
-    quiz_iri = activity(f"quizzes/{quiz.id}")
+    quiz_iri = activity(f"quizzes/{attempt.quiz_id}")
     for aq in session.scalars(select(AttemptQuestion).where(
             AttemptQuestion.attempt_id == attempt.id).order_by(AttemptQuestion.slot)):
         if aq.response is None:
@@ -54,17 +74,24 @@ def _quiz(session, attempt_id) -> None:
         result = {"response": json.dumps(aq.response, ensure_ascii=False)[:2000]}
         if aq.fraction is not None:
             result.update(xapi.score_result(aq.fraction * 100))
-        xapi.record(session, xapi.statement(
-            person, "answered", f"{quiz_iri}/questions/{aq.version.question_id}",
-            aq.version.name, result=result, activity_type=QUESTION_TYPE,
-            extensions={activity("xapi/attempt"): attempt.id}))
-    if attempt.score is None:
+        _question(session, person, "answered", attempt, aq, quiz_iri, result)
+    if attempt.score is not None:
+        _quiz_outcome(session, person, attempt, quiz_iri)
+
+
+@essay_graded.connect
+def on_essay_graded(session, attempt: Attempt, question: AttemptQuestion, finalised: bool,
+                    **_extra) -> None:
+    """An essay graded later: only that essay's "scored" (the other answers were told at
+    submission), then the attempt's outcome when this grade made its score final."""
+    if not _enabled():
         return
-    result = xapi.score_result(attempt.score, bool(attempt.passed), True)
-    for verb in ("completed", "passed" if attempt.passed else "failed"):
-        xapi.record(session, xapi.statement(person, verb, quiz_iri, quiz.title, result=result,
-                                            activity_type=ASSESSMENT_TYPE,
-                                            extensions={activity("xapi/attempt"): attempt.id}))
+    person = session.get(Person, attempt.person_id)
+    quiz_iri = activity(f"quizzes/{attempt.quiz_id}")
+    _question(session, person, "scored", attempt, question, quiz_iri,
+              xapi.score_result(question.fraction * 100))
+    if finalised and attempt.score is not None:
+        _quiz_outcome(session, person, attempt, quiz_iri)
 
 
 def _other_kind(session, kind_key: str, person_id: int, source_id) -> None:
@@ -87,9 +114,7 @@ def _other_kind(session, kind_key: str, person_id: int, source_id) -> None:
 def on_result(kind_key, session, person_id, source_id, **_extra) -> None:
     if not _enabled():
         return
-    if kind_key == "quiz":
-        _quiz(session, source_id)
-    else:
+    if kind_key != "quiz":  # quizzes are told by their own signals (above)
         _other_kind(session, kind_key, person_id, source_id)
 
 
