@@ -8,6 +8,7 @@ rows (`reports.services.xapi`), only when an LRS is configured (XAPI_ENDPOINT).
   "failed";
 - a SCORM package opened: "launched"; a SCORM attempt finished: "completed" (and "passed" or
   "failed" when the package says), with its score;
+- an xAPI package's own statements, as its learner's launch sent them to `/xapi/`;
 - a certificate issued: "earned".
 """
 
@@ -19,13 +20,14 @@ from sqlalchemy import select
 from assessments.quiz.models import Attempt, AttemptQuestion
 from assessments.quiz.signals import attempt_finished as quiz_attempt_finished
 from assessments.quiz.signals import essay_graded
-from assessments.scorm.signals import attempt_finished, attempt_launched
+from assessments.scorm.signals import attempt_finished, attempt_launched, statement_received
 from certificates.models import Certificate
 from certificates.signals import certificate_issued
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.signals import result_recorded
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
+from reports.models import XapiStatement
 from reports.services import xapi
 
 QUESTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
@@ -142,6 +144,17 @@ def on_scorm_finish(session, attempt, **_extra) -> None:
             person, verb, activity(f"scorm/{attempt.package_id}"), attempt.package.title,
             result=result, activity_type=MODULE_TYPE,
             extensions={activity("xapi/attempt"): attempt.id}))
+
+
+@statement_received.connect
+def on_package_statement(session, attempt, statement: dict, **_extra) -> None:
+    """An xAPI package's own statement (checked by the LMS's endpoint) goes on to the LRS in
+    order with ours; one the outbox holds already (a package resending it) is not doubled."""
+    if not _enabled():
+        return
+    if session.scalar(select(XapiStatement.id).where(
+            XapiStatement.statement_id == statement["id"])) is None:
+        xapi.record(session, statement)
 
 
 @certificate_issued.connect
