@@ -4,7 +4,12 @@ completion and competency evidence from a completed attempt."""
 
 from flask import Flask
 
-from assessments.scorm import blueprint, cli, lesson_links  # noqa: F401  (lesson page links)
+from assessments.scorm import (  # noqa: F401  (lesson page links, course import page)
+    blueprint,
+    cli,
+    course_import,
+    lesson_links,
+)
 from assessments.scorm import policy as scorm_policy
 from lms.core.policy import register_all
 

@@ -65,7 +65,8 @@ def packages():
     courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(
         {p.course_id for p in rows if p.course_id})))}
     return render_form("assessments/scorm/packages.html", form, packages=rows,
-                       attempts=attempts, courses=courses)
+                       attempts=attempts, courses=courses,
+                       kind_label=package_service.kind_label)
 
 
 @require("scorm.play")
