@@ -223,13 +223,13 @@ def clean_statement(package: ScormPackage, activities: frozenset[str], attempt: 
     if not isinstance(body, dict):
         raise DomainError(_("A statement is a JSON object."))
     check_agent(body.get("actor"), person)
-    sid = body.get("id") or statement_id or str(uuid.uuid4())
     try:
-        sid = str(uuid.UUID(str(sid)))
+        given = {str(uuid.UUID(str(raw))) for raw in (body.get("id"), statement_id) if raw}
     except ValueError:
         raise DomainError(_("A statement id is a UUID.")) from None
-    if statement_id and body.get("id") and str(uuid.UUID(str(body["id"]))) != statement_id:
+    if len(given) > 1:
         raise DomainError(_("The statement's id differs from statementId."))
+    sid = given.pop() if given else str(uuid.uuid4())
     verb = body.get("verb")
     if not isinstance(verb, dict) or not _IRI.match(str(verb.get("id", ""))):
         raise DomainError(_("A statement needs a verb with an IRI id."))

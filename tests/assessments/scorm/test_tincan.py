@@ -190,6 +190,15 @@ def test_statements_go_to_the_outbox_rebuilt(db, client, launched):
         assert response.status_code == 204
     assert db.session.scalar(select(func.count()).select_from(XapiStatement).where(
         XapiStatement.statement_id == put_id)) == 1
+    other = "1b0c1f2e-3d4c-4b5a-8a7b-1c2d3e4f5a6b"
+    refused = client.put(f"/xapi/statements?statementId={other}",
+                         data=json.dumps({**_statement(launch), "id": put_id.upper()}),
+                         headers=_headers(launch), content_type="application/json")
+    assert refused.status_code == 400 and "differs from statementId" in refused.get_data(
+        as_text=True)
+    assert client.put("/xapi/statements", data=json.dumps(_statement(launch)),
+                      headers=_headers(launch),
+                      content_type="application/json").status_code == 400
 
 
 def test_state_is_kept_for_resume(db, client, launched):
