@@ -120,6 +120,10 @@ class WithdrawForm(Form):
 class CourseImportForm(Form):
     """Upload a course .zip (checked and reported first), then confirm the import."""
 
-    file = FileField(_l("Course .zip (course.yaml with Markdown lessons)"))
+    file = FileField(_l("Course .zip (course.yaml with Markdown lessons), SCORM package "
+                        "(imsmanifest.xml) or xAPI package (tincan.xml)"))
+    lesson_key = StringField(_l("For a SCORM or xAPI package: key of the lesson it is the "
+                                "content of (optional; completing it completes the lesson)"),
+                             validators=[Optional(), Length(max=36)])
     sha256 = HiddenField()
     publish = BooleanField(_l("Publish the imported content as a new version"))

@@ -328,6 +328,10 @@ class QuestionForm(Form):
     general_feedback = TextAreaField(_l("General feedback (shown on review, whatever the "
                                         "answer)"), validators=[Optional(), Length(max=5000)],
                                      render_kw={"rows": 2})
+    idnumber = StringField(_l("ID number (optional; unique in the bank, as in Moodle)"),
+                           validators=[Optional(), Length(max=100)])
+    tags = StringField(_l("Tags (separated by commas)"), validators=[Optional(),
+                                                                    Length(max=2000)])
 
     def parts(self) -> tuple[dict, list[int]]:
         """The type's `data` from the form, and for each row kept its index in the form."""
@@ -346,6 +350,7 @@ class QuestionForm(Form):
             qtype=self.qtype, name=self.name.data or "", text=self.text.data or "", data=data,
             general_feedback=self.general_feedback.data or "", default_mark=mark,
             difficulty=self.difficulty.data, competency_ids=tuple(self.competency_ids.data or ()),
+            idnumber=self.idnumber.data or "", tags=tuple((self.tags.data or "").split(",")),
         ), kept
 
     def load(self, question, version) -> None:
@@ -355,6 +360,8 @@ class QuestionForm(Form):
         self.difficulty.data = question.difficulty
         self.competency_ids.data = [link.competency_id for link in question.competency_links]
         self.general_feedback.data = version.general_feedback
+        self.idnumber.data = question.idnumber or ""
+        self.tags.data = ", ".join(question.tags or ())
         self.load_parts(version.data or {})
         self.add_blank_rows()
 

@@ -9,7 +9,7 @@ from lms.core.forms import Form
 
 
 class PackageForm(Form):
-    file = FileField(_l("SCORM package (.zip)"),
+    file = FileField(_l("SCORM or xAPI package (.zip)"),
                      validators=[FileRequired(_l("Choose a file to upload."))])
     title = StringField(_l("Title (empty: the title in the package)"),
                         validators=[Optional(), Length(max=200)])

@@ -3,7 +3,8 @@
 A package's zip is kept whole in storage (under its SHA-256) and its files are read from the
 zip when served: nothing is ever extracted, so no entry name can reach the file system. An
 attempt keeps the CMI data model the package wrote (every element it set, as strings, as
-SCORM defines them), with the parts people ask about copied into columns.
+SCORM defines them; an xAPI package's state documents), with the parts people ask about copied
+into columns.
 """
 
 from datetime import datetime
@@ -16,11 +17,13 @@ from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
 
-SCORM_VERSIONS = ("1.2", "2004")
+# "xapi": a Tin Can package (tincan.xml), launched with the LMS's xAPI proxy as its LRS.
+SCORM_VERSIONS = ("1.2", "2004", "xapi")
 
 
 class ScormPackage(db.Model):
-    """An uploaded SCORM 1.2 or 2004 package; optionally the content of a course lesson."""
+    """An uploaded SCORM 1.2 or 2004 package, or an xAPI one (`identifier`: its root
+    activity); optionally the content of a course lesson."""
 
     __tablename__ = "scorm_package"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ import mimetypes
 import re
 import zipfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from assessments.scorm.forms import PackageForm
 from assessments.scorm.models import ScormAttempt, ScormPackage
 from assessments.scorm.services import packages as package_service
-from assessments.scorm.services import runtime
+from assessments.scorm.services import runtime, tincan
 from assessments.scorm.signals import attempt_launched
 from courses.models import Course
 from courses.services.content_files.sources import unsafe_name
@@ -23,6 +24,7 @@ from lms.core.errors import DomainError, NotFound
 from lms.core.extensions import csrf, db
 from lms.core.policy import require
 from lms.core.requests import render_form, unit_of_work
+from lms.core.urls import public_url
 from lms.people.models import Person
 
 RUNTIME_JS = Path(__file__).resolve().parents[2] / "lms" / "static" / "js" / "scorm-runtime.js"
@@ -53,8 +55,9 @@ def packages():
     if form.validate_on_submit():
         saved = unit_of_work(_import, form, form=form)
         if saved:
-            flash(_("The SCORM %(version)s package %(title)s is ready.",
-                    version=saved.value.version, title=saved.value.title), "success")
+            flash(_("The %(kind)s package %(title)s is ready.",
+                    kind=package_service.kind_label(saved.value.version),
+                    title=saved.value.title), "success")
             return redirect(url_for("scorm.packages"))
     rows = db.session.scalars(select(ScormPackage).order_by(ScormPackage.id.desc())).all()
     attempts = dict(db.session.execute(
@@ -62,7 +65,8 @@ def packages():
     courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_(
         {p.course_id for p in rows if p.course_id})))}
     return render_form("assessments/scorm/packages.html", form, packages=rows,
-                       attempts=attempts, courses=courses)
+                       attempts=attempts, courses=courses,
+                       kind_label=package_service.kind_label)
 
 
 @require("scorm.play")
@@ -74,9 +78,13 @@ def launch(package_id: int):
     db.session.commit()
     token = runtime.content_token(current_app.config["SECRET_KEY"], attempt)
     course = db.session.get(Course, package.course_id) if package.course_id else None
+    src = url_for("scorm.content", token=token, name=package.launch)
+    if package.version == tincan.VERSION:
+        endpoint = public_url(url_for("xapi.about")).removesuffix("about")
+        src += "?" + urlencode(tincan.launch_parameters(
+            current_app.config["SECRET_KEY"], endpoint, package, attempt, current_user))
     return render_template("assessments/scorm/player.html", package=package, attempt=attempt,
-                           course=course, src=url_for("scorm.content", token=token,
-                                                      name=package.launch))
+                           course=course, src=src)
 
 
 def _attempt(token: str) -> ScormAttempt:
@@ -145,7 +153,7 @@ def content(token: str, name: str):
         except DomainError:
             abort(404)
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if mimetype == "text/html":
+    if mimetype == "text/html" and attempt.package.version != tincan.VERSION:
         tag = ('<script src="' + url_for("scorm.runtime_script", token=token)
                + '"></script>').encode()
         match = _HEAD.search(data)

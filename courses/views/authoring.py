@@ -43,6 +43,7 @@ from courses.models import (
     LessonAttachment,
 )
 from courses.services import authoring
+from courses.services import packages as package_readers
 from courses.services import versions as services
 from courses.services.content_files import import_course
 from courses.services.content_files.preview import preview_course
@@ -482,34 +483,47 @@ def _keep_upload(form: CourseImportForm) -> str:
     return stored.sha256
 
 
+def _names(path: Path) -> set[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return set()
+
+
+def _package_reader(path: Path):
+    """The registered reader of a SCORM/xAPI package (by its marker file), unless the zip is
+    a course folder (course.yaml at the top or in its one folder)."""
+    names = _names(path)
+    if any(n == "course.yaml" or n.count("/") == 1 and n.endswith("/course.yaml")
+           for n in names):
+        return None
+    return package_readers.reader_for(names)
+
+
 def _preview(form: CourseImportForm):
+    """(digest, course preview or package report) of the uploaded zip; nothing kept."""
     sha256 = _keep_upload(form)
     path = _stored_zip(sha256)
     try:
-        if _is_scorm(path):
-            raise DomainError(_("This is a SCORM package, not a course folder: upload it on "
-                                "the SCORM packages page and give it the lesson it belongs "
-                                "to."), "file")
+        reader = _package_reader(path)
+        if reader is not None:
+            return sha256, reader.plan(db.session, path.read_bytes(), form.lesson_key.data)
         return sha256, preview_course(db.session, path)
     finally:
         path.unlink(missing_ok=True)
 
 
-def _is_scorm(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
-    return "imsmanifest.xml" in names and "course.yaml" not in names
-
-
-def _confirm(form: CourseImportForm) -> Course:
+def _confirm(form: CourseImportForm):
     sha256 = form.sha256.data or ""
     if not uploads.SHA256.match(sha256):
         raise DomainError(_("Upload the course again."), "file")
     path = _stored_zip(sha256)
     try:
+        reader = _package_reader(path)
+        if reader is not None:
+            return reader.keep(db.session, current_user, current_app.config["STORAGE_DIR"],
+                               path.read_bytes(), form.lesson_key.data)
         return import_course(db.session, current_user, path, publish_now=bool(
             form.publish.data))
     finally:
@@ -518,12 +532,16 @@ def _confirm(form: CourseImportForm) -> Course:
 
 @require("courses.author")
 def author_course_import():
-    """Upload a course .zip: the dry-run report first (nothing written), then the import."""
+    """Upload a course .zip, or a SCORM or xAPI package (told apart by content): the
+    dry-run report first (nothing written), then the import."""
     form = CourseImportForm()
     report = problems = None
     if form.validate_on_submit():
         if request.form.get("action") == "import":
             done = unit_of_work(_confirm, form, form=form)
+            if done and isinstance(done.value, package_readers.KeptPackage):
+                flash(done.value.message, "success")
+                return redirect(done.value.url)
             if done:
                 flash(_("Course %(code)s imported.", code=done.value.code), "success")
                 return redirect(url_for("courses.author_course", course_id=done.value.id))
@@ -534,5 +552,7 @@ def author_course_import():
     if form.errors.get("file") and "\n" in form.errors["file"][0]:
         problems = form.errors["file"][0].split("\n")
         form.file.errors = [problems.pop(0)]
-    return render_form("courses/authoring/import.html", form, report=report,
+    package = report if isinstance(report, package_readers.PackageReport) else None
+    return render_form("courses/authoring/import.html", form,
+                       report=None if package else report, package=package,
                        problems=problems)

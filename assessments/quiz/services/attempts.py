@@ -50,6 +50,7 @@ from assessments.quiz.services import grading
 from assessments.quiz.services.quizzes import Rules, drawable_pools, rules_for
 from assessments.quiz.services.quizzes import eligibility as quiz_eligibility
 from assessments.quiz.services.responses import normalise_response, option_order
+from assessments.quiz.signals import attempt_finished
 from lms.core import audit, clock, eligibility, policy
 from lms.core.errors import DomainError, NotFound
 from lms.people.models import Person
@@ -532,6 +533,7 @@ def _finish(session, attempt: Attempt, at: datetime, actor) -> None:
     session.flush()
     audit.record(actor, "quiz.attempt_finish", attempt, "" if actor else "time ran out")
     grading.grade_attempt(session, attempt)
+    attempt_finished.send(session, attempt=attempt)
 
 
 def touch(session, person: Person, quiz: Quiz | None = None) -> int:

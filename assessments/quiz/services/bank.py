@@ -566,6 +566,20 @@ def _clean_idnumber(idnumber: str | None) -> str | None:
     return idnumber or None
 
 
+def check_idnumber(session, idnumber: str | None, question_id: int | None = None) -> None:
+    """Refuses an ID number another live question of the bank already has (Moodle keeps them
+    unique, and exports are found again by them); archived questions are out of the bank."""
+    if not idnumber:
+        return
+    taken = session.scalar(select(Question.id).where(
+        Question.idnumber == idnumber, Question.archived.is_(False),
+        Question.id != (question_id or 0)).limit(1))
+    if taken is not None:
+        raise DomainError(_("Another question of the bank already has the ID number "
+                            "%(idnumber)s; choose another one or leave it empty.",
+                            idnumber=idnumber), "idnumber")
+
+
 def clean_tags(tags) -> tuple[str, ...]:
     """Tags trimmed, blank ones dropped, each kept once (any case), in their order."""
     seen, kept = set(), []
@@ -641,6 +655,7 @@ def create_question(session, actor, category: QuestionCategory,
                     question: QuestionData) -> Question:
     """A new question (version 1) in `category`."""
     question = clean_question(question)
+    check_idnumber(session, question.idnumber)
     row = Question(category=category, difficulty=question.difficulty,
                    idnumber=question.idnumber, tags=list(question.tags or ()))
     row.versions.append(_version(question, 1, actor))
@@ -673,11 +688,14 @@ def edit_question(session, actor, question: Question, changes: QuestionData,
     kept = {k: v for k, v in (latest.data or {}).items()
             if k in ("hints", "penalty", "combined_feedback", "units")
             and k not in (changes.data or {})}
+    # An empty ID number given (not None) clears it; cleaning turns it into None.
+    idnumber_given = changes.idnumber is not None
     changes = clean_question(replace(changes, data={**(changes.data or {}), **kept}))
     if category is not None:
         question.category = category
     question.difficulty = changes.difficulty
-    if changes.idnumber is not None:
+    if idnumber_given:
+        check_idnumber(session, changes.idnumber, question.id)
         question.idnumber = changes.idnumber
     if changes.tags is not None:
         question.tags = list(changes.tags)
@@ -696,9 +714,12 @@ def edit_question(session, actor, question: Question, changes: QuestionData,
 
 def set_archived(session, actor, question: Question, archived: bool) -> None:
     """Archive (hide from the bank and from random draws) or restore a question. Quizzes
-    that name it keep it, and past attempts keep their versions."""
+    that name it keep it, and past attempts keep their versions. Refuses to restore a question
+    whose ID number a live question has taken meanwhile."""
     if question.archived == archived:
         return
+    if not archived:
+        check_idnumber(session, question.idnumber, question.id)
     question.archived = archived
     session.flush()
     audit.record(actor, "question.archive" if archived else "question.restore", question)
@@ -856,7 +877,14 @@ def import_questions(session, actor, parsed: list[ParsedQuestion],
         if description and not category.description:
             category.description = description
     questions = []
+    used: set[str] = set()
     for item, question in cleaned:
+        if question.idnumber and (question.idnumber in used or session.scalar(
+                select(Question.id).where(Question.idnumber == question.idnumber,
+                                          Question.archived.is_(False)).limit(1))):
+            # As Moodle's import does: a question whose ID number is taken comes in without it.
+            question = replace(question, idnumber=None)
+        used.add(question.idnumber or "")
         category = (ensure_category(session, actor, item.category, created)
                     if item.category is not None else target)
         row = create_question(session, actor, category, question)

@@ -31,6 +31,7 @@ from assessments.quiz.models import Attempt, AttemptQuestion, Question, Question
 from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import scoring
 from assessments.quiz.services.responses import ordered_ids
+from assessments.quiz.signals import essay_graded
 from lms.competencies.models import Competency, Evidence, ProficiencyLevel
 from lms.competencies.services.evidence import Observation, kind_weight, record_evidence
 from lms.core import audit, clock, policy
@@ -256,6 +257,7 @@ def grade_essay(session, actor, aq: AttemptQuestion, mark: Decimal, comment: str
     if len(comment) > COMMENT_MAX:
         raise DomainError(_("The comment is too long."), "comment")
     before = str(aq.fraction) if aq.fraction is not None else None
+    was_pending = attempt.needs_grading
     aq.fraction = mark / aq.mark if aq.mark else Decimal(0)
     aq.feedback = comment
     aq.graded_by_id = actor.id
@@ -264,6 +266,8 @@ def grade_essay(session, actor, aq: AttemptQuestion, mark: Decimal, comment: str
     audit.record(actor, "quiz.grade_essay", attempt, slot=aq.slot, mark=str(mark),
                  before=before)
     total_attempt(session, attempt)
+    essay_graded.send(session, attempt=attempt, question=aq,
+                      finalised=was_pending and not attempt.needs_grading)
 
 
 # Regrading after a key correction

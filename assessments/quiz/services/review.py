@@ -137,6 +137,8 @@ class QuestionView:
     feedback: list[str] = field(default_factory=list)
     general_feedback: str = ""
     grader_comment: str = ""
+    combined_feedback: str = ""  # Moodle's correct / partially correct / incorrect feedback
+    hint: str = ""  # during an attempt with feedback, after an answer not fully right
 
 
 def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
@@ -149,7 +151,7 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
     if during:
         if aq.response is None:
             items = frozenset()
-        elif "score" in items:
+        elif "score" in items or "feedback" in items:
             from assessments.quiz.services.grading import fraction_for
 
             fraction = fraction_for(version, aq.response)
@@ -184,7 +186,26 @@ def question_view(aq: AttemptQuestion, items: frozenset[str] = frozenset(),
         view.general_feedback = _html(local.general_feedback) if local.general_feedback \
             else ""
         view.grader_comment = aq.feedback or ""
+        if version.qtype != "description" and fraction is not None:
+            _combined_and_hint(view, data, Decimal(fraction), during)
     return view
+
+
+COMBINED_KEYS = {"correct": "correctfeedback", "partial": "partiallycorrectfeedback",
+                 "wrong": "incorrectfeedback"}
+
+
+def _combined_and_hint(view: QuestionView, data: dict, fraction: Decimal,
+                       during: bool) -> None:
+    """The combined feedback for how right the answer is and, while the attempt is open (the
+    quiz gives feedback as you answer, like Moodle's interactive mode), the first hint when it
+    is not fully right. Both belong to the "feedback" review item."""
+    outcome = "correct" if fraction >= 1 else "wrong" if fraction <= 0 else "partial"
+    text = (data.get("combined_feedback") or {}).get(COMBINED_KEYS[outcome])
+    view.combined_feedback = _html(text) if text else ""
+    hints = data.get("hints") or []
+    if during and outcome != "correct" and hints:
+        view.hint = _html(hints[0])
 
 
 @lru_cache(maxsize=2048)

@@ -1,12 +1,13 @@
-"""SCORM packages: reading and checking an uploaded zip, and serving its files.
+"""SCORM and xAPI packages: reading and checking an uploaded zip, and serving its files.
 
 Checked before anything is kept, each refusal naming the problem: a readable zip (not
 encrypted), at most MAX_FILES entries and MAX_UNCOMPRESSED_BYTES once inflated (declared sizes,
 and no entry inflating more than MAX_RATIO times: zip bombs), no entry escaping the package
 (`..`, absolute names, backslashes, drive letters, symbolic links: zip slip), and an
 `imsmanifest.xml` at the top naming a launchable resource (SCORM 1.2 or 2004, from its schema
-version or namespaces). The zip is then kept whole in storage; files are read from it on
-request, never extracted. Callers own the commit.
+version or namespaces) or a `tincan.xml` naming a launched activity (xAPI). The zip is then
+kept whole in storage; files are read from it on request, never extracted. Callers own the
+commit.
 """
 
 import io
@@ -15,6 +16,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from posixpath import normpath
 from xml.etree.ElementTree import Element
 
@@ -24,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assessments.scorm.models import ScormPackage
+from assessments.scorm.services import tincan
 from courses.models import Course, CourseModule, CourseVersion, Lesson
 from courses.services.content_files.sources import unsafe_name
 from lms.core import audit, uploads
@@ -34,6 +37,7 @@ MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 MAX_FILES = 5000
 MAX_RATIO = 200
 MANIFEST = "imsmanifest.xml"
+TINCAN = tincan.TINCAN
 TITLE_MAX = 200
 
 
@@ -165,9 +169,9 @@ def check_archive(raw: bytes) -> tuple[zipfile.ZipFile, set[str]]:
                                 "bomb.", file=info.filename,
                                 ratio=info.file_size // max(info.compress_size, 1)), "file")
     names = {info.filename for info in infos if not info.is_dir()}
-    if MANIFEST not in names:
-        raise DomainError(_("imsmanifest.xml is missing at the top of the package: this is "
-                            "not a SCORM package."), "file")
+    if MANIFEST not in names and TINCAN not in names:
+        raise DomainError(_("Neither imsmanifest.xml (SCORM) nor tincan.xml (xAPI) is at the "
+                            "top of the package: this is not a SCORM or xAPI package."), "file")
     return archive, names
 
 
@@ -191,29 +195,70 @@ def course_of_lesson(session, lesson_key: str) -> Course | None:
         .limit(1))
 
 
-def import_package(session, actor, storage_dir: str, raw: bytes, lesson_key: str | None = None,
-                   title: str = "") -> ScormPackage:
-    """Check a SCORM zip and keep it (as the content of the lesson with `lesson_key`, when
-    given); refuses an unsafe or unreadable archive, a missing or broken manifest, and a
-    lesson key no published course has."""
+@dataclass(frozen=True)
+class PackagePlan:
+    """What importing a package would do (the dry run): nothing is kept yet."""
+
+    kind: str  # "SCORM 1.2", "SCORM 2004", "xAPI"
+    title: str
+    launch: str
+    identifier: str
+    files: int
+    course: Course | None
+    lesson_key: str | None
+    manifest: Manifest
+
+
+def kind_label(version: str) -> str:
+    """How people call a package of `version`: SCORM 1.2, SCORM 2004 or xAPI."""
+    return "xAPI" if version == tincan.VERSION else f"SCORM {version}"
+
+
+def plan_package(session, raw: bytes, lesson_key: str | None = None,
+                 title: str = "") -> PackagePlan:
+    """Check a SCORM or xAPI zip (tincan.xml) and say what its import would do; refuses an
+    unsafe or unreadable archive, a missing or broken manifest, and a lesson key no
+    published course has."""
     lesson_key = (lesson_key or "").strip() or None
     course = course_of_lesson(session, lesson_key) if lesson_key else None
     archive, names = check_archive(raw)
+    name = MANIFEST if MANIFEST in names else TINCAN
     with archive:
-        manifest_bytes = read_member(archive, MANIFEST)
+        manifest_bytes = read_member(archive, name)
     try:
-        manifest = read_manifest(manifest_bytes.decode("utf-8-sig"), names)
+        text = manifest_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DomainError(_("imsmanifest.xml is not UTF-8 text."), "file") from None
+        raise DomainError(_("%(file)s is not UTF-8 text.", file=name), "file") from None
+    if name == MANIFEST:
+        manifest = read_manifest(text, names)
+    else:
+        found = tincan.read_tincan(text, names)
+        manifest = Manifest(title=found.title[:TITLE_MAX], version=tincan.VERSION,
+                            identifier=found.activity_id, launch=found.launch,
+                            mastery_score=None)
     if lesson_key and course is None:
         raise DomainError(_("No published course has a lesson with that key."), "lesson_key")
+    default = _("xAPI package") if manifest.version == tincan.VERSION else _("SCORM package")
+    return PackagePlan(kind=kind_label(manifest.version),
+                       title=(" ".join(title.split()) or manifest.title or default)[:TITLE_MAX],
+                       launch=manifest.launch, identifier=manifest.identifier,
+                       files=len(names), course=course, lesson_key=lesson_key,
+                       manifest=manifest)
+
+
+def import_package(session, actor, storage_dir: str, raw: bytes, lesson_key: str | None = None,
+                   title: str = "") -> ScormPackage:
+    """Check a SCORM or xAPI zip (see plan_package) and keep it, as the content of the
+    lesson with `lesson_key` when given."""
+    plan = plan_package(session, raw, lesson_key, title)
+    manifest = plan.manifest
     stored = uploads.store(storage_dir, io.BytesIO(raw), MAX_ARCHIVE_BYTES)
     package = ScormPackage(
-        title=(" ".join(title.split()) or manifest.title or _("SCORM package"))[:TITLE_MAX],
-        version=manifest.version, identifier=manifest.identifier, launch=manifest.launch,
-        mastery_score=manifest.mastery_score, sha256=stored.sha256, size=stored.size,
-        file_count=len(names), course_id=course.id if course else None,
-        lesson_key=lesson_key or None, created_by_id=actor.id if actor else None)
+        title=plan.title, version=manifest.version, identifier=manifest.identifier,
+        launch=manifest.launch, mastery_score=manifest.mastery_score, sha256=stored.sha256,
+        size=stored.size, file_count=plan.files,
+        course_id=plan.course.id if plan.course else None, lesson_key=plan.lesson_key,
+        created_by_id=actor.id if actor else None)
     session.add(package)
     session.flush()
     audit.record(actor, "scorm.import", package, title=package.title, version=package.version)
@@ -223,3 +268,18 @@ def import_package(session, actor, storage_dir: str, raw: bytes, lesson_key: str
 def open_package(storage_dir: str, package: ScormPackage) -> zipfile.ZipFile:
     """The package's zip, from storage."""
     return zipfile.ZipFile(uploads.path_for(storage_dir, package.sha256))
+
+
+@lru_cache(maxsize=256)
+def _declared_activities(path: str, sha256: str) -> frozenset[str]:
+    with zipfile.ZipFile(path) as archive:
+        text = read_member(archive, TINCAN).decode("utf-8-sig")
+        names = {info.filename for info in archive.infolist() if not info.is_dir()}
+    return tincan.read_tincan(text, names).activities
+
+
+def package_activities(storage_dir: str, package: ScormPackage) -> frozenset[str]:
+    """The activity ids an xAPI package's tincan.xml declares (read once per process: a
+    stored zip never changes under its digest)."""
+    return _declared_activities(str(uploads.path_for(storage_dir, package.sha256)),
+                                package.sha256)

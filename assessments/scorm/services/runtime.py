@@ -217,16 +217,37 @@ def commit(session, person, attempt: ScormAttempt, values: dict, finish: bool = 
     _standing(package, attempt)
     attempt.commits += 1
     attempt.updated_at = clock.now()
+    completed = _finish_if_done(session, person, attempt)
+    session.flush()
+    return completed
+
+
+def _finish_if_done(session, person, attempt: ScormAttempt) -> bool:
     completed = attempt.completed_at is None and (
         attempt.completion_status == "completed" or attempt.success_status == "passed")
     if completed:
         attempt.completed_at = clock.now()
-        _complete_lesson(session, person, package)
-        _write_evidence(session, package, attempt)
+        _complete_lesson(session, person, attempt.package)
+        _write_evidence(session, attempt.package, attempt)
         session.flush()
         attempt_finished.send(session, attempt=attempt)
-    session.flush()
     return completed
+
+
+def finish_from_statement(session, person, attempt: ScormAttempt, completed: bool,
+                          success: str, score: Decimal | None) -> bool:
+    """What an xAPI package's completed/passed/failed statement about itself means: the
+    attempt's standing, and (completed or passed) the attempt done as a SCORM one is."""
+    if score is not None:
+        attempt.score = min(score, Decimal(100)).quantize(Decimal("0.0001"),
+                                                          rounding=ROUND_DOWN)
+    attempt.success_status = success
+    if completed:
+        attempt.completion_status = "completed"
+    elif attempt.completion_status == "not attempted":
+        attempt.completion_status = "incomplete"
+    attempt.updated_at = clock.now()
+    return _finish_if_done(session, person, attempt)
 
 
 def _complete_lesson(session, person, package: ScormPackage) -> None:

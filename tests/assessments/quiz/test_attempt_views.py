@@ -383,3 +383,60 @@ def test_during_the_attempt_only_answered_questions_show_what_is_allowed(db, sig
     assert "WRONG-30" in html and "GENERAL-REFUND-FEEDBACK" in html
     assert "Incorrect" in html and "Right answer: Seven days" in html
     assert "TF-RIGHT" not in html and "TF-WRONG" not in html  # not answered yet
+
+
+@pytest.fixture
+def moodle_extras(db, bank):
+    """refund-days carries Moodle's combined feedback and two hints (stored as imported)."""
+    version = bank.questions["refund-days"].versions[-1]
+    version.data = {**version.data, "hints": ["HINT-ONE: count the days.", "HINT-TWO"],
+                    "combined_feedback": {"correctfeedback": "COMBINED-RIGHT",
+                                          "partiallycorrectfeedback": "COMBINED-PARTLY",
+                                          "incorrectfeedback": "COMBINED-WRONG"}}
+    db.session.commit()
+
+
+@pytest.mark.usefixtures("moodle_extras")
+@pytest.mark.parametrize("options, shown, hidden", [
+    (EVERYTHING, ["COMBINED-WRONG"], ["COMBINED-RIGHT", "COMBINED-PARTLY", "HINT-ONE"]),
+    ({"immediately": ["score", "responses"]}, [], ["COMBINED-", "HINT-"]),
+])
+def test_combined_feedback_on_review_only_when_feedback_is_allowed(db, signed_in, make_quiz,
+                                                                   options, shown, hidden):
+    client = signed_in
+    quiz = make_quiz(questions=("refund-days", "points-expire"), review_options=options)
+    attempt_id = _start(client, quiz)
+    day = _slots(db, attempt_id)["refund-days"]
+    client.post(f"/attempts/{attempt_id}/autosave", data=_field(day, "b"))
+    client.post(f"/attempts/{attempt_id}/submit")
+    html = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    for text in shown:
+        assert text in html
+    for text in hidden:
+        assert text not in html
+
+
+@pytest.mark.usefixtures("moodle_extras")
+def test_hints_while_answering_when_the_quiz_gives_feedback_as_you_go(db, signed_in,
+                                                                      make_quiz):
+    client = signed_in
+    quiz = make_quiz(questions=("refund-days",), review_options={"during": ["feedback"]})
+    attempt_id = _start(client, quiz)
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "HINT-" not in html and "COMBINED-" not in html  # nothing before an answer
+    day = _slots(db, attempt_id)["refund-days"]
+    client.post(f"/attempts/{attempt_id}", data=_field(day, "b") | {"action": "save"})
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Hint:" in html and "HINT-ONE: count the days." in html and "COMBINED-WRONG" in html
+    assert "HINT-TWO" not in html
+    day = _slots(db, attempt_id)["refund-days"]
+    client.post(f"/attempts/{attempt_id}", data=_field(day, "a") | {"action": "save"})
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "COMBINED-RIGHT" in html and "HINT-" not in html
+    # A quiz that gives no feedback while answering shows no hint.
+    quiet = make_quiz(questions=("refund-days",), review_options=EVERYTHING)
+    attempt_id = _start(client, quiet)
+    day = _slots(db, attempt_id)["refund-days"]
+    client.post(f"/attempts/{attempt_id}", data=_field(day, "b") | {"action": "save"})
+    html = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "HINT-" not in html and "COMBINED-" not in html

@@ -478,3 +478,42 @@ def test_item_analysis_page(client, auth, db, people, sample):
     assert "<td>50</td>" in html  # facility, and each option's share
     assert "How often each option was chosen" in html
     assert client.get("/author/quizzes/999/analysis").status_code == 404
+
+
+def test_idnumber_and_tags_are_edited_in_the_form(client, auth, db, people, sample):
+    auth.login(people["author"])
+    response = client.post("/author/bank/questions/new?type=essay", data=base_form(
+        sample["category"], idnumber=" REF-1 ", tags="policy, refunds ,, Policy"))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    first = db.session.scalar(select(Question).order_by(Question.id.desc()))
+    assert (first.idnumber, first.tags) == ("REF-1", ["policy", "refunds"])
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "REF-1" in shown and "policy, refunds" in shown
+    edit = client.get(f"/author/bank/questions/{first.id}/edit").get_data(as_text=True)
+    assert 'value="REF-1"' in edit and 'value="policy, refunds"' in edit
+
+    # A second question may not take the same ID number: said beside the field, nothing kept.
+    before = count(db, Question)
+    response = client.post("/author/bank/questions/new?type=essay",
+                           data=base_form(sample["category"], idnumber="REF-1"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error_at = html.index('id="idnumber-error"')
+    assert "already has the ID number REF-1" in html[error_at:error_at + 300]
+    assert count(db, Question) == before
+    response = client.post(f"/author/bank/questions/{sample['question']}/edit", data=base_form(
+        sample["category"], idnumber="REF-1", **FORMS["single"]))
+    assert response.status_code == 422
+    assert db.session.get(Question, sample["question"]).idnumber is None
+
+    # Emptying the fields clears them; the export carries what the form set.
+    response = client.post(f"/author/bank/questions/{first.id}/edit",
+                           data=base_form(sample["category"], idnumber="", tags=""))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Question, first.id).idnumber,
+            db.session.get(Question, first.id).tags) == (None, [])
+    client.post(f"/author/bank/questions/{sample['question']}/edit", data=base_form(
+        sample["category"], idnumber="REF-2", tags="days", **FORMS["single"]))
+    gift = client.get(f"/author/bank/export?category={sample['category']}&format=gift")
+    assert "[id:REF-2] [tag:days]" in gift.get_data(as_text=True)

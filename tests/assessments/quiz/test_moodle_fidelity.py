@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from assessments.quiz.models import Question
 from assessments.quiz.services import aiken, bank, gift, scoring, textformat
+from lms.core.errors import DomainError
 from lms.core.markdown import html_to_text, render_markdown
 
 FIXTURES = Path(__file__).parent / "fixtures" / "moodle"
@@ -137,6 +138,25 @@ def test_tags_and_idnumber_are_kept_and_exported(db, app):
     assert "// [id:myid] [tag:tag] [tag:other-tag]\n::Question name::" in exported
     (again,) = gift.parse_gift(exported)[0]
     assert (again.question.idnumber, again.question.tags) == ("myid", ("tag", "other-tag"))
+
+
+def test_an_idnumber_already_in_the_bank_is_dropped_on_import_as_moodle_does(db, app):
+    target = bank.create_category(db.session, None, "Inbox")
+    source = ("// [id:myid]\n::First:: How are you? {}\n\n"
+              "// [id:myid] [tag:kept]\n::Second:: And now? {}\n")
+    first, second = gift.import_gift(db.session, None, source, target).questions
+    assert (first.idnumber, second.idnumber, second.tags) == ("myid", None, ["kept"])
+    (third,) = gift.import_gift(db.session, None, "// [id:myid]\n::Third:: Again? {}\n",
+                                target).questions
+    assert third.idnumber is None
+    # Archived questions are out of the bank: their ID number may be used again...
+    first.archived = True
+    (fourth,) = gift.import_gift(db.session, None, "// [id:myid]\n::Fourth:: Yes? {}\n",
+                                 target).questions
+    assert fourth.idnumber == "myid"
+    # ...but the archived one cannot come back while another question holds it.
+    with pytest.raises(DomainError, match="already has the ID number myid"):
+        bank.set_archived(db.session, None, first, False)
 
 
 def test_a_long_name_is_shortened_not_refused(db, app):

@@ -58,7 +58,7 @@ GOOD = {"imsmanifest.xml": MANIFEST_12, "index.html": "<html></html>", "course.j
 
 @pytest.mark.parametrize("raw, message", [
     (b"not a zip", "not a readable .zip"),
-    (_zip({"index.html": "x"}), "imsmanifest.xml is missing"),
+    (_zip({"index.html": "x"}), "Neither imsmanifest.xml (SCORM) nor tincan.xml"),
     (_zip({**GOOD, "../evil.html": "x"}), "points outside the package"),
     (_zip({**GOOD, "/etc/cron.d/x": "x"}), "points outside the package"),
     (_zip({**GOOD, "a\\..\\b.html": "x"}), "points outside the package"),
