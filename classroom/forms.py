@@ -60,13 +60,16 @@ class SessionForm(Form):
     room = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
     online_link = StringField(_l("Online link"), validators=[Optional(), Length(max=500)])
     trainer_ids = MultiCheckboxField(_l("Trainers"), coerce=int, choices=[])
+    capacity = IntegerField(_l("Seats in this session (empty: the event's seats)"),
+                            validators=[Optional()])
 
     def data_for_service(self) -> SessionData:
         return SessionData(day=self.day.data, starts=self.starts.data, ends=self.ends.data,
                            timezone=(self.timezone.data or "").strip(),
                            title=self.title.data or "", room=self.room.data or "",
                            online_link=self.online_link.data or "",
-                           trainer_ids=list(self.trainer_ids.data or []))
+                           trainer_ids=list(self.trainer_ids.data or []),
+                           capacity=self.capacity.data)
 
 
 class EnrolForm(Form):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Integer,
     String,
     Table,
     Text,
@@ -68,6 +69,11 @@ class TrainingEvent(Translated, db.Model):
     def cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    @property
+    def seats(self) -> int:
+        """Seats on offer: the event's, or fewer where a session's room holds fewer."""
+        return min([self.capacity] + [s.capacity for s in self.sessions if s.capacity])
+
 
 class TrainingSession(db.Model):
     """One dated meeting of an event: start and end (aware, stored in UTC) with the IANA zone
@@ -86,6 +92,9 @@ class TrainingSession(db.Model):
     room: Mapped[str] = mapped_column(String(200), default="")
     online_link: Mapped[str] = mapped_column(String(500), default="")
     checkin_secret: Mapped[str] = mapped_column(String(64))
+    # Seats in this session's room (None: the event's); the event seats no more people than
+    # its smallest session holds, since everyone enrolled attends every session.
+    capacity: Mapped[int | None] = mapped_column(Integer)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
                                                                    ondelete="SET NULL"))

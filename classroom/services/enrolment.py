@@ -1,6 +1,6 @@
 """Enrolment: HR and managers enrol people, people sign themselves up where the event allows
-it; beyond the capacity people wait in line and move up, first come first served, whenever a
-seat frees.
+it; beyond the seats on offer (the event's capacity, or fewer where a session's room holds
+fewer) people wait in line and move up, first come first served, whenever a seat frees.
 
 No overbooking under concurrent sign-ups: every change of an event's seats first locks the
 event's row (SELECT … FOR UPDATE on PostgreSQL; on SQLite writers already run one at a time,
@@ -43,7 +43,7 @@ def _place(session, actor: Person | None, event: TrainingEvent, person: Person
     found = enrolment_of(session, event.id, person.id)
     if found is not None and found.status != "cancelled":
         return None
-    status = "enrolled" if seats_taken(session, event.id) < event.capacity else "waitlisted"
+    status = "enrolled" if seats_taken(session, event.id) < event.seats else "waitlisted"
     if found is None:
         found = EventEnrolment(event_id=event.id, person_id=person.id)
         session.add(found)
@@ -120,7 +120,7 @@ def promote_waitlist(session, actor: Person | None, event: TrainingEvent) -> lis
     """Give free seats to the people waiting, first come first served (the event's row must
     be locked, or be new); each promoted person is told."""
     lock_event(session, event.id)
-    free = event.capacity - seats_taken(session, event.id)
+    free = event.seats - seats_taken(session, event.id)
     if free <= 0 or event.cancelled:
         return []
     waiting = session.scalars(

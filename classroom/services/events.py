@@ -47,6 +47,7 @@ class SessionData:
     room: str = ""
     online_link: str = ""
     trainer_ids: list[int] = field(default_factory=list)
+    capacity: int | None = None
 
 
 def zone(name: str) -> ZoneInfo:
@@ -142,6 +143,8 @@ def add_session(session, actor: Person, event: TrainingEvent, data: SessionData
     link = data.online_link.strip()
     if link and not link.startswith(("https://", "http://")):
         raise DomainError(_("The online link must start with https://."), field="online_link")
+    if data.capacity is not None and not 1 <= data.capacity <= 1000:
+        raise DomainError(_("Capacity must be between 1 and 1000 seats."), field="capacity")
     trainers = list(session.scalars(select(Person).where(Person.id.in_(data.trainer_ids),
                                                          Person.active.is_(True))))
     if len(trainers) != len(set(data.trainer_ids)):
@@ -150,11 +153,11 @@ def add_session(session, actor: Person, event: TrainingEvent, data: SessionData
     row = TrainingSession(event=event, title=data.title.strip(), starts_at=starts_at,
                           ends_at=ends_at, timezone=tz.key, room=data.room.strip(),
                           online_link=link, checkin_secret=secrets.token_hex(32),
-                          trainers=trainers)
+                          trainers=trainers, capacity=data.capacity)
     session.add(row)
     session.flush()
     audit.record(actor, "classroom.session_add", row, event_id=event.id,
-                 starts_at=starts_at.isoformat(), timezone=tz.key)
+                 starts_at=starts_at.isoformat(), timezone=tz.key, capacity=data.capacity)
     return row
 
 

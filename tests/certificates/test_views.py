@@ -373,7 +373,8 @@ def test_slot_reference_is_edited_on_the_path(db, client, auth, make_person, def
     form = {"code": "EXAM", "label": "Closed-book exam", "kind": "quiz", "pass_mark": "80",
             "position": "0"}
     assert client.post(url, data={**form, "reference": "x" * 201}).status_code == 422
-    assert client.post(url, data={**form, "reference": str(exam.id)}).status_code == 422  # no reason given
+    # A new reference changes the rules: refused without a reason.
+    assert client.post(url, data={**form, "reference": str(exam.id)}).status_code == 422
     assert client.post(url, data={**form, "reference": str(exam.id),
                                   "reason": "The exam is now the new quiz"}).status_code == 302
     db.session.expire_all()

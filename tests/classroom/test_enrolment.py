@@ -156,3 +156,27 @@ def test_smtp_message_carries_the_attachment():
     assert part.get_content_type() == "text/calendar"
     assert part.get_filename() == "training-1.ics"
     assert "BEGIN:VCALENDAR" in part.get_content()
+
+
+def test_a_smaller_session_room_limits_the_seats(db, make_event, make_person, hr):
+    """Everyone enrolled attends every session: a session whose room holds 2 seats the event
+    of 10 at 2; the rest wait, and a bad seat count is refused without a change."""
+    event = make_event(capacity=10)
+    day = event.sessions[0].starts_at.date()
+    events.add_session(db.session, hr, event, events.SessionData(
+        day=day.replace(day=day.day + 1), starts=datetime(2026, 1, 1, 9).time(),
+        ends=datetime(2026, 1, 1, 12).time(), timezone="Asia/Shanghai", room="Drill room",
+        capacity=2))
+    db.session.commit()
+    assert event.seats == 2
+    people = [make_person(name=f"Agent {n}") for n in range(3)]
+    placed = enrolment.enrol(db.session, hr, event.id, people)
+    db.session.commit()
+    assert [p.status for p in placed] == ["enrolled", "enrolled", "waitlisted"]
+    with pytest.raises(DomainError, match="between 1 and 1000") as refused:
+        events.add_session(db.session, hr, event, events.SessionData(
+            day=day, starts=datetime(2026, 1, 1, 18).time(), ends=datetime(2026, 1, 1, 19).time(),
+            timezone="Asia/Shanghai", capacity=0))
+    assert refused.value.field == "capacity"
+    db.session.rollback()
+    assert len(db.session.get(type(event), event.id).sessions) == 2

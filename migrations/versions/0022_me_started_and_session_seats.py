@@ -1,5 +1,6 @@
 """A person with a lesson done in a path's required courses is in training on that path:
-mark their stored evaluations started (the engine does so from now on, rules.Answer.started)
+mark their stored evaluations started (the engine does so from now on, rules.Answer.started);
+a classroom session may hold fewer seats than its event (training_session.capacity)
 
 Revision ID: me0022
 Revises: demo180015
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('training_session', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('capacity', sa.Integer(), nullable=True))
     evaluation = sa.table('certification_evaluation', sa.column('person_id'),
                           sa.column('path_id'), sa.column('route'),
                           sa.column('started', sa.Boolean))
@@ -36,5 +39,7 @@ def upgrade():
 
 
 def downgrade():
-    # The flag only gained a reason to be true; the engine rewrites it on the next evaluation.
-    pass
+    # The started flag only gained a reason to be true; the engine rewrites it on the next
+    # evaluation.
+    with op.batch_alter_table('training_session', schema=None) as batch_op:
+        batch_op.drop_column('capacity')
