@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import delete, select, true
+from sqlalchemy import select, true
 
 from certificates.models import Certificate
 from lms.core import clock
