@@ -1,9 +1,10 @@
 """The group figures the source plans track, on one page for HR and as a CSV:
 
 - **pass rate per tier** against its target (new hire 80 %, senior 85 %, manager 95 %): of the
-  active people on a tier who have been fully assessed on its path (every assessment of the
-  path scored) or hold its certificate, the share who passed (certified, expiring, waiting
-  for approval, or certified once and since expired; a revoked certificate is not a pass);
+  active people on a tier with an outcome on its path, the share who passed. Passed: certified,
+  expiring, waiting for approval, or certified once and since expired (a revoked certificate
+  is not a pass). Failed: an assessment scored below its own pass mark, or every assessment
+  scored and still not certified. Someone with only passing scores so far has no outcome yet;
 - **training coverage**: the share of active people with any training hour this quarter
   (online learning, sessions, mentoring or rotation: `classroom.services.hours`), overall
   and per team;
@@ -105,10 +106,23 @@ def pass_target(path: CertificationPath) -> Decimal:
     return PASS_RATE_TARGETS.get(path.code, DEFAULT_PASS_RATE_TARGET)
 
 
+def _failed(components: dict, marks: dict) -> bool:
+    """Whether scores show a failed attempt: one below its slot's own pass mark, or every
+    slot scored without a certificate."""
+    if not components:
+        return False
+    if any(score is not None and marks.get(code) is not None and score < marks[code]
+           for code, score in components.items()):
+        return True
+    return bool(marks) and all(components.get(code) is not None for code in marks)
+
+
 def _pass_rates(session, people: list[Person], today: date) -> list[TierPassRate]:
     tiers = list(session.scalars(select(CertificationPath)
                                  .where(CertificationPath.active.is_(True))
+                                 .options(selectinload(CertificationPath.slots))
                                  .order_by(CertificationPath.position, CertificationPath.id)))
+    marks = {path.id: {slot.code: slot.pass_mark for slot in path.slots} for path in tiers}
     held = standings(session, [p.id for p in people if p.tier_id], today=today)
     rates = []
     for path in tiers:
@@ -121,8 +135,7 @@ def _pass_rates(session, people: list[Person], today: date) -> list[TierPassRate
             if standing.status in PASSED:
                 assessed += 1
                 passed += 1
-            elif standing.components and all(v is not None
-                                             for v in standing.components.values()):
+            elif _failed(standing.components, marks[path.id]):
                 assessed += 1
         rates.append(TierPassRate(path=path, people=len(on_tier), assessed=assessed,
                                   passed=passed, target=pass_target(path)))

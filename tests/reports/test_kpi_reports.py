@@ -177,13 +177,27 @@ def _certificate(db, person, path, issued: date) -> Certificate:
 
 
 def test_group_figures_pass_rate_coverage_and_hours(db, world):
+    """a1 passed (certified), a2 failed an assessment, b1 has no outcome yet."""
+    from certificates.models import CertificationEvaluation
+
     path = db.session.get(type(world.a1.tier), world.a1.tier_id)
-    _certificate(db, world.a1, path, date(2026, 3, 10))
+    certificate = _certificate(db, world.a1, path, date(2026, 3, 10))
+    slot = next(s for s in path.slots if s.pass_mark is not None)
+    for person, score in ((world.a2, slot.pass_mark - 1), (world.b1, slot.pass_mark)):
+        evaluation = db.session.scalar(select(CertificationEvaluation).where(
+            CertificationEvaluation.person_id == person.id,
+            CertificationEvaluation.path_id == path.id))
+        if evaluation is None:
+            evaluation = CertificationEvaluation(person_id=person.id, path_id=path.id,
+                                                 rules_version_id=certificate.rules_version_id)
+            db.session.add(evaluation)
+        evaluation.percent, evaluation.started = 10, True
+        evaluation.components = {slot.code: str(score)}
     db.session.commit()
     figures = group_figures.group_figures(db.session, true(), clock.today())
     rate = next(r for r in figures.pass_rates if r.path.id == path.id)
-    assert rate.people == 3 and rate.passed == 1 and rate.assessed == 1
-    assert rate.rate == Decimal(100) and rate.target == Decimal(80) and rate.met
+    assert rate.people == 3 and rate.passed == 1 and rate.assessed == 2
+    assert rate.rate == Decimal(50) and rate.target == Decimal(80) and not rate.met
     targets = {r.path.code: r.target for r in figures.pass_rates}
     assert targets["SENIOR"] == Decimal(85) and targets["MANAGER"] == Decimal(95)
     total = figures.coverage_total
