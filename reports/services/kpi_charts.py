@@ -30,14 +30,16 @@ def _axis(values: list[Decimal]) -> tuple[int, int, int]:
     return (int(math.floor(low / step) * step), int(math.ceil(high / step) * step), step)
 
 
+def _within(kpi, low: int, high: int, step: int) -> tuple[int, int, int]:
+    """The axis kept inside the values the KPI may take (no -1 % complaints)."""
+    return (max(low, int(math.floor(kpi.min_value))), min(high, int(math.ceil(kpi.max_value))),
+            step)
+
+
 def trend_chart(trend: KpiTrend, label_id: str) -> Markup:
     """The KPI's average per period and its target as two lines."""
     seen = [v for v in trend.averages if v is not None] + [trend.kpi.target]
-    low, high, step = _axis(seen)
-    if trend.kpi.min_value is not None:
-        low = max(low, int(math.floor(trend.kpi.min_value)))
-    if trend.kpi.max_value is not None:
-        high = min(high, int(math.ceil(trend.kpi.max_value)))
+    low, high, step = _within(trend.kpi, *_axis(seen))
     name = trend.kpi.tr("name")
     return charts.line_chart(
         _("%(kpi)s: average against target", kpi=name),
@@ -54,13 +56,14 @@ def impact_chart(impact: PathImpact, label_id: str) -> Markup:
     """Per KPI with people to compare: a circle before, a square after, a bar at the target,
     on a scale of the KPI's own."""
     rows = [line for line in impact.kpis if line.people]
-    width, left, right, row_height, top = 640, 200, 70, 34, 12
+    width, left, right, row_height, top = 680, 250, 70, 34, 12
     height = top + row_height * len(rows) + 36
     before_colour, after_colour = charts.PALETTE[0], charts.PALETTE[1]
     body = []
     for index, line in enumerate(rows):
         y = top + index * row_height + row_height / 2
-        low, high, _step = _axis([line.before, line.after, line.kpi.target])
+        low, high, _step = _within(line.kpi, *_axis([line.before, line.after,
+                                                     line.kpi.target]))
         span = max(high - low, 1)
 
         def x_at(value, low=low, span=span) -> float:
