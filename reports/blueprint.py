@@ -7,7 +7,7 @@ from lms.core.extensions import limiter
 from lms.core.routes import add_rules
 from reports.services.api import BadParameter
 from reports.views import api as api_views
-from reports.views import audit, dashboard, exports, heatmap, pack, tokens
+from reports.views import audit, dashboard, exports, heatmap, kpis, pack, tokens
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,6 +18,7 @@ add_rules(bp, {
     "dashboard": dashboard,
     "exports": exports,
     "heatmap": heatmap,
+    "kpis": kpis,
     "pack": pack,
     "tokens": tokens,
 }, """
@@ -28,6 +29,13 @@ add_rules(bp, {
     # reports.views.heatmap
     GET       /heatmap                                 heatmap.heatmap_page  endpoint=heatmap
     GET       /people/<int:person_id>/evidence         heatmap.person_evidence
+    # reports.views.kpis
+    GET       /kpi-trend                               kpis.kpi_trend
+    GET       /training-impact                         kpis.training_impact_page
+                                                       endpoint=training_impact
+    GET       /group-figures                           kpis.group_figures_page
+                                                       endpoint=group_figures
+    GET       /group-figures.csv                       kpis.group_figures_csv
     # reports.views.pack
     GET       /people/<int:person_id>/review-pack.pdf  pack.review_pack_pdf  endpoint=review_pack
     POST      /teams/<int:team_id>/review-packs        pack.team_packs  endpoint=team_packs

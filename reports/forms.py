@@ -1,8 +1,8 @@
 """The audit log's filter form (a GET form: no CSRF token, nothing changes)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
@@ -56,3 +56,23 @@ class TokenForm(Form):
 
 class RevokeForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+# Forms of the KPI reports (GET forms: nothing changes).
+class KpiTrendForm(Form):
+    """Which team's KPI trend; blank is everyone the reader sees."""
+
+    class Meta:
+        csrf = False
+
+    team = OptionalIdField(_l("Team"), blank_label=_l("All my teams"))
+
+
+class TrainingImpactForm(Form):
+    """How many periods before and after certification to compare."""
+
+    class Meta:
+        csrf = False
+
+    periods = IntegerField(_l("Periods before and after"), default=3,
+                           validators=[Optional(), NumberRange(min=1, max=12)])

@@ -1,5 +1,5 @@
-"""Who may read reports, a person's report page, a review-pack job, the audit log, and manage
-API tokens."""
+"""Who may read reports, KPI trends and group figures, a person's report page, a review-pack
+job, the audit log, and manage API tokens."""
 
 from sqlalchemy import exists, select
 
@@ -30,6 +30,11 @@ RULES = (
     ("reports.view", policy.roles(*LINE_READERS)),
     ("reports.person", _person_report),
     ("reports.pack_job", _own_pack_job),
+    # KPI trends and training impact: HR and admins for every team, a manager for their
+    # line (`report_scope`); mentors coach single people, not teams' numbers.
+    ("reports.kpis", policy.roles("admin", "hr", "manager")),
+    # The organisation's group figures (pass rates, coverage, hours): HR's own page.
+    ("reports.group_figures", policy.roles("admin", "hr")),
     ("audit.view", policy.roles("admin")),
     # Personal access tokens for the read API (created for a person, seeing what they see).
     ("api_tokens.manage", policy.roles("admin")),

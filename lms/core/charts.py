@@ -92,9 +92,9 @@ def _marker(kind: str, x: float, y: float, colour: str, tip: str) -> str:
 
 def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *,
                y_min: int, y_max: int, y_label: str = "", label_id: str = "trend",
-               width: int = 760, plot_height: int = 240) -> Markup:
+               width: int = 760, plot_height: int = 240, y_step: int = 1) -> Markup:
     """A line chart: x labels evenly spaced (e.g. months; a "\n" starts a second line),
-    a y axis from y_min to y_max with a grid line per whole step, one polyline per series
+    a y axis from y_min to y_max with a grid line every `y_step`, one polyline per series
     (broken where a value is None), a marker with a tooltip per point and a legend below.
     Values outside the axis are clipped to it."""
     left, right, top = 48, 32, 16
@@ -115,7 +115,7 @@ def line_chart(title: str, desc: str, x_labels: list[str], series: list[Line], *
         return bottom_axis - (clipped - y_min) * plot_height / span
 
     body = []
-    for tick in range(y_min, y_max + 1):
+    for tick in range(y_min, y_max + 1, max(y_step, 1)):
         y = y_at(tick)
         body.append(f'<line x1="{left}" y1="{_num(y)}" x2="{width - right}" y2="{_num(y)}" '
                     f'stroke="#d0d4da" stroke-width="1"/>')

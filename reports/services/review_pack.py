@@ -1,7 +1,8 @@
 """The per-person review pack (one PDF) and a team's packs (one zip): HTML first, then PDF.
 
 A pack holds the person's details; their certification standing per path and every
-certificate (serial, issue and expiry, status); their competency profile against their tier's
+certificate (serial, issue and expiry, status); beside them their service KPIs over the last
+six periods (value, target, met or not); their competency profile against their tier's
 matrix (a table and an SVG chart); their assessment history (one line per assessed source —
 quiz attempt, role-play grade, 360 cycle… — read from the evidence rows and the kind's public
 `result`); the 360 summary of their latest closed cycle through `subject_report` (weighted
@@ -34,7 +35,7 @@ from lms.core import charts, clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.numbers import display_score
 from lms.core.pdf import PDF_FONT_STACK, html_to_pdf
-from reports.services import heatmap
+from reports.services import heatmap, kpi_trends
 from reports.services import rows as report_rows
 from reports.services.filters import STATUS_LABELS
 
@@ -97,6 +98,17 @@ def _review360(session, person) -> dict | None:
     }
 
 
+def _kpis(session, person, today: date) -> list[dict]:
+    """The person's KPIs over the last periods (`kpi_trends.PACK_PERIODS`): value and whether
+    it met the target, per period."""
+    return [{"name": line.kpi.tr("name"), "unit": line.kpi.unit,
+             "target": display_score(line.target),
+             "sign": "≥" if line.kpi.direction == "higher" else "≤",
+             "cells": [{"period": label, "value": display_score(value), "met": met}
+                       for label, value, met in line.cells]}
+            for line in kpi_trends.person_kpis(session, person.id, today)]
+
+
 def pack_context(session, person, *, today: date | None = None) -> dict:
     """The plain values the review pack template renders (see the module docstring)."""
     today = today or clock.today()
@@ -145,6 +157,7 @@ def pack_context(session, person, *, today: date | None = None) -> dict:
                          for line in lines],
         "chart": Markup(f'<img class="chart" alt="" src="{charts.data_url(chart)}">'),
         "history": _history(session, person, names), "review360": _review360(session, person),
+        "kpis": _kpis(session, person, today),
         "overdue": overdue, "font": Markup(PDF_FONT_STACK),
     }
 

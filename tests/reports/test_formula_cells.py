@@ -31,6 +31,7 @@ PAYLOADS = ('=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-2+3", "=1+1\tx")
 SPREADSHEET_ROUTES = {
     "reports.export_csv", "reports.export_xlsx", "reports.audit_log_csv",
     "roleplay.author_rubric_export", "certificates.batch_download", "classroom.hours_export",
+    "reports.group_figures_csv",
 }
 NOT_SPREADSHEETS = {
     "quiz.bank_export": "GIFT or Aiken text for Moodle, not a spreadsheet",
@@ -122,6 +123,7 @@ def test_every_export_route_neutralises_formulas(client, auth, db, planted):
             f"/roleplays/author/rubrics/{planted['rubric'].id}/export.csv",
         "certificates.batch_download": f"/certificates/batches/{batch.id}/download",
         "classroom.hours_export": "/classroom/hours/report.csv",
+        "reports.group_figures_csv": "/reports/group-figures.csv",
     }
     assert set(urls) == SPREADSHEET_ROUTES
     for endpoint, url in urls.items():
