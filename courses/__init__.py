@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from courses import blueprint, cli
+from courses import blueprint, cli, plan_panels  # noqa: F401  (improvement-plan panels)
 from courses import policy as courses_policy
 from courses.services import (
     plan_courses,  # noqa: F401  (improvement-plan practice)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
-from lms.core.i18n import Translated
+from lms.core.i18n import Translated, current_language
 
 DIRECTIONS = ("higher", "lower")
 PERIODS = ("week", "month", "quarter")
@@ -166,6 +166,13 @@ class ImprovementPlan(db.Model):
         back_populates="plan", cascade="all, delete-orphan", order_by="ImprovementCheckin.id")
     items: Mapped[list["ImprovementItem"]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="ImprovementItem.id")
+
+    def triggers(self) -> list[dict]:
+        """What opened or extended the plan, oldest first, each with `shown`: its title in
+        the reader's language."""
+        language = current_language()
+        return [{**found, "shown": (found.get("titles") or {}).get(language)
+                 or found.get("title", "")} for found in (self.detail or {}).get("triggers", [])]
 
     def follow_ups(self) -> list["ImprovementItem"]:
         return [item for item in self.items if item.purpose == "follow_up"]
