@@ -36,8 +36,10 @@ def report_outcome(session, submission: Submission, grade: Grade, weak) -> None:
 def assign_scenarios(session, plan, competency_ids: list[int]) -> list[plans.Step]:
     """Published scenarios tagged with the new weak competencies, shown on the plan as
     assigned (a scenario needs no enrolment: the plan's link is the assignment)."""
+    # The scenario to perform again is the follow-up already, not practice besides it.
+    retake = [item.reference_id for item in plan.follow_ups() if item.kind == "roleplay"]
     found = session.scalars(select(Scenario).join(
         ScenarioCompetency, ScenarioCompetency.scenario_id == Scenario.id).where(
-        ScenarioCompetency.competency_id.in_(competency_ids), Scenario.published.is_(True))
-        .distinct().order_by(Scenario.id).limit(MAX_SCENARIOS)).all()
+        ScenarioCompetency.competency_id.in_(competency_ids), Scenario.published.is_(True),
+        Scenario.id.not_in(retake)).distinct().order_by(Scenario.id).limit(MAX_SCENARIOS)).all()
     return [_step(scenario) for scenario in found]
