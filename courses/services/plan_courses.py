@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from courses.models import Course, CourseCompetency
 from courses.services.enrolment import course_link, enrol_people
+from lms.core import clock
 from lms.kpis.services import plans
 
 # At most this many courses are assigned per plan update: a focus, not a curriculum.
@@ -20,9 +21,12 @@ def assign_courses(session, plan, competency_ids: list[int]) -> list[plans.Step]
         CourseCompetency, CourseCompetency.course_id == Course.id).where(
         CourseCompetency.competency_id.in_(competency_ids), Course.status == "published",
         Course.published_version > 0).distinct().order_by(Course.id).limit(MAX_COURSES)).all()
+    # A plan already past its due date (a trigger merged into it late) sets no due date: an
+    # enrolment may not be due in the past.
+    due = plan.due_on if plan.due_on >= clock.today() else None
     steps = []
     for course in courses:
-        enrol_people(session, None, [plan.person], course, due_date=plan.due_on)
+        enrol_people(session, None, [plan.person], course, due_date=due)
         steps.append(plans.Step("course", course.id, course.title, course_link(course.id),
                                 plans.titles_of(course)))
     return steps
