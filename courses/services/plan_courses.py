@@ -17,10 +17,11 @@ MAX_COURSES = 3
 def assign_courses(session, plan, competency_ids: list[int]) -> list[plans.Step]:
     """Enrol the plan's person in the courses on its new weak competencies, due with the
     plan (an enrolment already there keeps its history and takes the plan's due date)."""
-    courses = session.scalars(select(Course).join(
-        CourseCompetency, CourseCompetency.course_id == Course.id).where(
-        CourseCompetency.competency_id.in_(competency_ids), Course.status == "published",
-        Course.published_version > 0).distinct().order_by(Course.id).limit(MAX_COURSES)).all()
+    tagged = select(CourseCompetency.course_id).where(
+        CourseCompetency.competency_id.in_(competency_ids))
+    courses = session.scalars(select(Course).where(
+        Course.id.in_(tagged), Course.status == "published", Course.published_version > 0)
+        .order_by(Course.id).limit(MAX_COURSES)).all()
     # A plan already past its due date (a trigger merged into it late) sets no due date: an
     # enrolment may not be due in the past.
     due = plan.due_on if plan.due_on >= clock.today() else None

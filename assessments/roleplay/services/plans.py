@@ -38,8 +38,9 @@ def assign_scenarios(session, plan, competency_ids: list[int]) -> list[plans.Ste
     assigned (a scenario needs no enrolment: the plan's link is the assignment)."""
     # The scenario to perform again is the follow-up already, not practice besides it.
     retake = [item.reference_id for item in plan.follow_ups() if item.kind == "roleplay"]
-    found = session.scalars(select(Scenario).join(
-        ScenarioCompetency, ScenarioCompetency.scenario_id == Scenario.id).where(
-        ScenarioCompetency.competency_id.in_(competency_ids), Scenario.published.is_(True),
-        Scenario.id.not_in(retake)).distinct().order_by(Scenario.id).limit(MAX_SCENARIOS)).all()
+    tagged = select(ScenarioCompetency.scenario_id).where(
+        ScenarioCompetency.competency_id.in_(competency_ids))
+    found = session.scalars(select(Scenario).where(
+        Scenario.id.in_(tagged), Scenario.published.is_(True), Scenario.id.not_in(retake))
+        .order_by(Scenario.id).limit(MAX_SCENARIOS)).all()
     return [_step(scenario) for scenario in found]
