@@ -2,9 +2,12 @@
 
 from flask import Flask
 
-from courses import blueprint, cli
+from courses import blueprint, cli, plan_panels  # noqa: F401  (improvement-plan panels)
 from courses import policy as courses_policy
-from courses.services import todo  # noqa: F401  (home page to-do items)
+from courses.services import (
+    plan_courses,  # noqa: F401  (improvement-plan practice)
+    todo,  # noqa: F401  (home page to-do items)
+)
 from lms.core.policy import register_all
 
 

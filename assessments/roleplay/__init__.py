@@ -5,7 +5,10 @@ from flask import Flask
 from assessments.roleplay import blueprint, cli
 from assessments.roleplay import policy as roleplay_policy
 from assessments.roleplay.kind import RoleplayKind
-from assessments.roleplay.services import todo  # noqa: F401  (home page to-do items)
+from assessments.roleplay.services import (
+    plans,  # noqa: F401  (improvement-plan practice)
+    todo,  # noqa: F401  (home page to-do items)
+)
 from lms.core.kinds import register_kind
 from lms.core.policy import register_all
 

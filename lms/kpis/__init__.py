@@ -4,7 +4,11 @@ imports), and their competency evidence."""
 from flask import Flask
 
 from lms.core.policy import register_all
-from lms.kpis import blueprint, cli
+from lms.kpis import (
+    blueprint,
+    cli,
+    todo,  # noqa: F401  (home page to-do items: plan check-ins)
+)
 from lms.kpis import policy as kpis_policy
 
 

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form, choices
 
@@ -69,3 +69,13 @@ class KpiRequirementForm(Form):
 class CheckinForm(Form):
     note = TextAreaField(_l("Check-in: what was done or agreed"),
                          validators=[DataRequired(), Length(max=4000)])
+
+
+class PlanSettingsForm(Form):
+    weak_level = DecimalField(
+        _l("A 360 competency below this level opens an improvement plan"), places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=10)], render_kw=NUMBER)
+    plan_days = IntegerField(_l("Days a plan has (its due date)"),
+                             validators=[InputRequired(), NumberRange(min=1, max=365)])
+    checkin_days = IntegerField(_l("Days between the owner's check-ins"),
+                                validators=[InputRequired(), NumberRange(min=1, max=90)])

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
-from lms.core.i18n import Translated
+from lms.core.i18n import Translated, current_language
 
 DIRECTIONS = ("higher", "lower")
 PERIODS = ("week", "month", "quarter")
@@ -133,8 +133,11 @@ class KpiRequirement(db.Model):
 
 class ImprovementPlan(db.Model):
     """A personal improvement plan (the PDCA loop), opened when a KPI stays below its target
-    for the KPI's number of periods: the weak competencies, an owner (the mentor, else the
-    manager), a due date, check-ins; it closes when the KPI recovers or its owner closes
+    for the KPI's number of periods, a certification exam or a role-play fails, or a 360
+    rates a competency weak: the weak competencies, practice assigned from them, an owner
+    (the mentor, else the manager), a due date, check-ins and the follow-ups; it closes when
+    every follow-up is met (the exam passed, the KPI recovered) or its owner closes it. One
+    open plan per person and competency: a later trigger on the same competencies merges into
     it."""
 
     __tablename__ = "improvement_plan"
@@ -153,12 +156,29 @@ class ImprovementPlan(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="open")    # open, closed
     closed_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str] = mapped_column(String(40), default="")
+    # Set on closing: closed on or before the due date (the HR report counts them).
+    closed_in_time: Mapped[bool | None] = mapped_column()
 
     person = relationship("Person", foreign_keys=[person_id])
     owner = relationship("Person", foreign_keys=[owner_id])
     kpi: Mapped[KpiDefinition | None] = relationship()
     checkins: Mapped[list["ImprovementCheckin"]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="ImprovementCheckin.id")
+    items: Mapped[list["ImprovementItem"]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="ImprovementItem.id")
+
+    def triggers(self) -> list[dict]:
+        """What opened or extended the plan, oldest first, each with `shown`: its title in
+        the reader's language."""
+        language = current_language()
+        return [{**found, "shown": (found.get("titles") or {}).get(language)
+                 or found.get("title", "")} for found in (self.detail or {}).get("triggers", [])]
+
+    def follow_ups(self) -> list["ImprovementItem"]:
+        return [item for item in self.items if item.purpose == "follow_up"]
+
+    def practice(self) -> list["ImprovementItem"]:
+        return [item for item in self.items if item.purpose == "practice"]
 
 
 class ImprovementCheckin(db.Model):
@@ -174,3 +194,37 @@ class ImprovementCheckin(db.Model):
 
     plan: Mapped[ImprovementPlan] = relationship(back_populates="checkins")
     author = relationship("Person")
+
+
+class ImprovementItem(Translated, db.Model):
+    """What a plan asks of the person: practice assigned from the weak competencies (a course
+    they are enrolled in, a role-play scenario), or a follow-up (the exam or scenario to
+    retake, the KPI to bring back on target, the next 360), met on the day it passed. The
+    title is copied when the item is added, so this package never reads the other packages'
+    tables to show it."""
+
+    __tablename__ = "improvement_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("improvement_plan.id", ondelete="CASCADE"),
+                                         index=True)
+    purpose: Mapped[str] = mapped_column(String(20))     # practice, follow_up
+    # course, scenario (practice); quiz, roleplay, kpi, review360 (follow-up)
+    kind: Mapped[str] = mapped_column(String(20))
+    reference_id: Mapped[int | None] = mapped_column()
+    title: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(300), default="")
+    met_on: Mapped[date | None] = mapped_column(Date)
+
+    plan: Mapped[ImprovementPlan] = relationship(back_populates="items")
+
+
+class ImprovementSettings(db.Model):
+    """How the improvement loop runs (one row; absent means the defaults): the 360 level
+    below which a competency opens a plan, the days a plan has, and how often its owner
+    checks in."""
+
+    __tablename__ = "improvement_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weak_level: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal(3))
+    plan_days: Mapped[int] = mapped_column(default=30)
+    checkin_days: Mapped[int] = mapped_column(default=14)

@@ -20,4 +20,6 @@ RULES = (
     ("plans.list", policy.signed_in),
     ("plans.view", _plan_view),
     ("plans.update", _plan_update),
+    ("plans.report", policy.roles("admin", "hr")),
+    ("plans.settings", policy.roles("admin")),
 )

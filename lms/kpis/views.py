@@ -1,4 +1,5 @@
-"""KPI definition admin screens and the KPI file import (dry run first)."""
+"""KPI definition admin screens and the KPI file import (dry run first); the improvement
+plans have their own module (plan_views)."""
 
 import csv
 import io
@@ -9,18 +10,15 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.competencies.models import Competency
-from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import Form, apply_domain_error, choices, load_translations
-from lms.core.policy import authorize, may, require
+from lms.core.policy import require
 from lms.core.requests import INVALID_FORM, render_form, unit_of_work
-from lms.kpis.forms import CheckinForm, KpiForm, KpiImportForm, KpiRequirementForm
-from lms.kpis.models import ImprovementPlan, KpiDefinition, KpiImport, KpiRequirement
-from lms.kpis.services import definitions, plans, requirements, values
+from lms.kpis.forms import KpiForm, KpiImportForm, KpiRequirementForm
+from lms.kpis.models import KpiDefinition, KpiImport, KpiRequirement
+from lms.kpis.services import definitions, requirements, values
 from lms.paths.models import CertificationPath
-from lms.people.policy import visible_people_filter
 
 
 @require("kpis.manage")
@@ -144,47 +142,3 @@ def _rows_csv(records) -> str:
     for _line, record in records:
         writer.writerow([record.get(c, "") for c in values.COLUMNS])
     return out.getvalue()
-
-
-# Improvement plans
-
-
-@require("plans.list")
-def plan_list():
-    """The plans of the people the reader may see (their own, mentees', line's, or all)."""
-    return render_template("kpis/plans.html", plans=plans.visible_plans(
-        db.session, current_user, visible_people_filter(current_user)), today=clock.today())
-
-
-def _plan_or_404(plan_id: int) -> ImprovementPlan:
-    plan = db.get_or_404(ImprovementPlan, plan_id)
-    authorize("plans.view", plan)
-    return plan
-
-
-@require("plans.list")
-def plan_page(plan_id: int):
-    plan = _plan_or_404(plan_id)
-    form = CheckinForm()
-    if request.method == "POST":
-        authorize("plans.update", plan)
-        if form.validate_on_submit() and unit_of_work(
-                plans.add_checkin, db.session, current_user, plan, form.note.data, form=form):
-            flash(_("Check-in saved."), "success")
-            return redirect(url_for("kpis.plan_page", plan_id=plan.id))
-    competencies = db.session.scalars(select(Competency).where(
-        Competency.id.in_(plan.competency_ids or []))).all()
-    return render_form("kpis/plan.html", form, plan=plan, competencies=competencies,
-                       may_update=may(current_user, "plans.update", plan),
-                       close_form=Form(), today=clock.today())
-
-
-@require("plans.list")
-def plan_close(plan_id: int):
-    plan = _plan_or_404(plan_id)
-    authorize("plans.update", plan)
-    if not Form().validate_on_submit():
-        abort(400)
-    if unit_of_work(plans.close_plan, db.session, current_user, plan, "followed_up"):
-        flash(_("The plan is closed."), "success")
-    return redirect(url_for("kpis.plan_page", plan_id=plan.id))

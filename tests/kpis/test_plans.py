@@ -87,3 +87,81 @@ def test_closing_after_the_follow_up(app, client, auth, db, staff, team):
     assert plan.status == "closed" and plan.closed_reason == "followed_up"
     with pytest.raises(Exception, match="closed"):
         plans.add_checkin(db.session, team["mentor"], plan, "late")
+
+
+def test_an_exam_failed_on_a_kpi_plans_competency_merges_into_it(db, staff, team, today):
+    push(db, "A1,FCR,2026-10,80\nA1,FCR,2026-11,78\n")
+    [plan] = open_plans(db)
+    assert [(i.kind, i.reference_id) for i in plan.follow_ups()] == [("kpi", plan.kpi_id)]
+    exam = plans.Trigger(kind="quiz", competency_ids=[plan.competency_ids[0], 999999],
+                         follow_up=plans.Step("quiz", 7, "Complaint exam", "/quizzes/7"))
+    plans.assessment_outcome(db.session, staff["A1"].id, exam, passed=False)
+    db.session.commit()
+    [merged] = open_plans(db)
+    assert merged.id == plan.id and 999999 in merged.competency_ids
+    assert [t["kind"] for t in merged.triggers()] == ["kpi", "quiz"]
+    push(db, "A1,FCR,2026-12,88\n")              # the KPI recovers: the exam still waits
+    db.session.refresh(plan)
+    assert plan.status == "open"
+    plans.assessment_outcome(db.session, staff["A1"].id, exam, passed=True)
+    db.session.commit()
+    assert plan.status == "closed" and plan.closed_in_time is True
+
+
+def test_the_hr_report_counts_plans_per_team(app, client, auth, db, staff, team, make_team,
+                                             today):
+    hotline = make_team("Hotline")
+    staff["A1"].team_id = hotline.id
+    db.session.commit()
+    push(db, "A1,FCR,2026-10,80\nA1,FCR,2026-11,78\nA2,FCR,2026-10,80\nA2,FCR,2026-11,78\n")
+    late = next(p for p in open_plans(db) if p.person_id == staff["A2"].id)
+    late.due_on = today.replace(day=1)           # past due: overdue
+    db.session.commit()
+    auth.login(staff["A1"])
+    assert client.get("/plans/report").status_code == 403
+    auth.logout()
+    auth.login(staff["hr"])
+    page = client.get("/plans/report").get_data(as_text=True)
+    assert "Hotline" in page
+    rows = client.get("/plans/report.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0] == "Team,Open,Overdue,Closed in time,Closed late"
+    assert "Hotline,1,0,0,0" in rows and "No team,1,1,0,0" in rows
+    assert rows[-1] == "All teams,2,1,0,0"
+
+
+def test_the_owner_is_reminded_to_check_in(app, db, staff, team, today):
+    from datetime import UTC, datetime, timedelta
+
+    from lms.core.todo import todo_for
+
+    push(db, "A1,FCR,2026-10,80\nA1,FCR,2026-11,78\n")
+    with app.test_request_context():
+        [item] = [i for i in todo_for(db.session, team["mentor"], datetime.now(UTC))
+                  if "improvement plan" in i.title]
+        assert item.due == today + timedelta(days=14) and not item.overdue
+        later = datetime.combine(today + timedelta(days=15), datetime.min.time(), tzinfo=UTC)
+        [item] = [i for i in todo_for(db.session, team["mentor"], later)
+                  if "improvement plan" in i.title]
+        assert item.overdue
+        [own] = [i for i in todo_for(db.session, staff["A1"], later)
+                 if "improvement plan" in i.title]
+        assert own.title == "Work on your improvement plan"
+
+
+@pytest.mark.parametrize("who, status", [("admin", 200), ("hr", 403), ("A1", 403)])
+def test_who_changes_the_plan_settings(client, auth, db, staff, who, status):
+    auth.login(staff[who])
+    assert client.get("/admin/plans/settings").status_code == status
+
+
+def test_bad_plan_settings_change_nothing(app, client, auth, db, staff):
+    app.config["WTF_CSRF_ENABLED"] = False
+    auth.login(staff["admin"])
+    answer = client.post("/admin/plans/settings", data={
+        "weak_level": "3", "plan_days": "0", "checkin_days": "14"})
+    assert answer.status_code == 422
+    assert plans.plan_settings(db.session).plan_days == 30
+    answer = client.post("/admin/plans/settings", data={
+        "weak_level": "2.5", "plan_days": "45", "checkin_days": "7"})
+    assert answer.status_code == 302
+    assert plans.plan_settings(db.session).plan_days == 45

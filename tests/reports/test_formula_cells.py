@@ -23,6 +23,7 @@ from certificates.services import awards
 from lms.core import audit
 from lms.core.spreadsheet import FORMULA_TRIGGERS
 from lms.demo import DEMO_PASSWORD
+from lms.kpis.models import ImprovementPlan
 from lms.people.models import Team
 
 PAYLOADS = ('=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-2+3", "=1+1\tx")
@@ -32,6 +33,7 @@ SPREADSHEET_ROUTES = {
     "reports.export_csv", "reports.export_xlsx", "reports.audit_log_csv",
     "roleplay.author_rubric_export", "certificates.batch_download", "classroom.hours_export",
     "reports.group_figures_csv",
+    "kpis.plan_report_csv",
 }
 NOT_SPREADSHEETS = {
     "quiz.bank_export": "GIFT or Aiken text for Moodle, not a spreadsheet",
@@ -87,6 +89,8 @@ def planted(db, demo_org):
         person.name = payload
     team = session.scalar(select(Team).order_by(Team.id))
     team.name = PAYLOADS[1]
+    # The improvement-plan report lists teams with plans: put a planned person in this one.
+    session.scalar(select(ImprovementPlan).order_by(ImprovementPlan.id)).person.team_id = team.id
     # The newest certificate: valid today (the demo's oldest have expired).
     certificate = session.scalar(select(Certificate).order_by(Certificate.id.desc()))
     awards.correct_name(session, hr, certificate, PAYLOADS[0], reason=PAYLOADS[2])
@@ -124,6 +128,7 @@ def test_every_export_route_neutralises_formulas(client, auth, db, planted):
         "certificates.batch_download": f"/certificates/batches/{batch.id}/download",
         "classroom.hours_export": "/classroom/hours/report.csv",
         "reports.group_figures_csv": "/reports/group-figures.csv",
+        "kpis.plan_report_csv": "/plans/report.csv",
     }
     assert set(urls) == SPREADSHEET_ROUTES
     for endpoint, url in urls.items():

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
 from assessments.quiz.policy import gradeable_people_filter
+from assessments.quiz.services import plans as plan_hook
 from assessments.quiz.services import scoring
 from assessments.quiz.services.responses import ordered_ids
 from assessments.quiz.signals import essay_graded
@@ -103,6 +104,7 @@ def total_attempt(session, attempt: Attempt) -> None:
     attempt.passed = attempt.score >= attempt.quiz.pass_mark
     session.flush()
     write_evidence(session, attempt)
+    plan_hook.report_outcome(session, attempt, competency_scores(session, attempt))
     if attempt.passed and attempt.quiz.lesson_key:
         _complete_lesson(session, attempt)
 

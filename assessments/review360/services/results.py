@@ -42,6 +42,7 @@ from sqlalchemy.orm import selectinload
 
 from assessments.review360.models import Cycle, Rater, Response, Subject, SubjectScore
 from assessments.review360.services import groups as rater_groups
+from assessments.review360.services import plans as plan_hook
 from assessments.review360.services.questionnaires import anchors_for
 from lms.competencies.models import Competency, ProficiencyLevel
 from lms.competencies.services.evidence import Observation, record_evidence
@@ -326,6 +327,8 @@ def _write_evidence(session, subject: Subject, report: SubjectReport) -> None:
                     source_id=subject.id, observations=observations)
     result_recorded.send(EVIDENCE_KIND, session=session, person_id=subject.person_id,
                          source_id=subject.id)
+    plan_hook.report_outcome(session, subject, {o.competency_id: o.level
+                                                for o in observations})
 
 
 @dataclass(frozen=True)

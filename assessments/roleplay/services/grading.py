@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from assessments.roleplay.models import Grade, GradeRating, Submission
+from assessments.roleplay.services import plans as plan_hook
 from assessments.roleplay.services import scoring
 from lms.competencies.models import Competency, Evidence, ProficiencyLevel
 from lms.competencies.services.evidence import Observation, record_evidence
@@ -289,4 +290,7 @@ def write_evidence(session, submission: Submission) -> list[Evidence]:
                            source_id=submission.id, observations=observations)
     result_recorded.send(EVIDENCE_KIND, session=session, person_id=submission.person_id,
                          source_id=submission.id)
+    if grade is not None:
+        plan_hook.report_outcome(session, submission, grade, weak_competencies(
+            session, grade, submission.scenario.pass_mark, limit=10))
     return rows

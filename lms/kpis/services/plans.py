@@ -1,9 +1,21 @@
-"""Improvement plans (the PDCA loop), opened by KPIs: a KPI below its target for the KPI's
-number of periods in a row opens a plan for the person (the competencies the KPI informs, the
-mentor as owner or else the manager, due in 30 days); a later period on target closes it as
-recovered. Owners, HR and the person's managers add check-ins and may close a plan."""
+"""Improvement plans (the PDCA loop).
+
+A plan opens for a person when a KPI stays below its target for the KPI's number of periods
+in a row (`follow_kpis`), or when an assessment kind reports a failed certification exam, a
+failed role-play or a weak 360 competency (`assessment_outcome`, which the kinds call: they
+sit above this package). One open plan per person and competency: a trigger whose
+competencies (or follow-up) an open plan already holds merges into it instead of opening a
+second one.
+
+Opening or merging asks every registered `plan_assigner` (courses, role-play) for practice on
+the new competencies; the assigners enrol the person themselves. Each trigger adds a follow-up
+(the exam or scenario to retake, the KPI to recover, the next 360); a pass meets it, and the
+plan closes when every follow-up is met, "in time" when on or before its due date. Owners, HR
+and the person's managers add check-ins and may close a plan by hand."""
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,12 +25,185 @@ from sqlalchemy import select
 from lms.core import audit, clock
 from lms.core.errors import DomainError
 from lms.kpis import periods
-from lms.kpis.models import ImprovementCheckin, ImprovementPlan, KpiDefinition, KpiValue
+from lms.kpis.models import (
+    ImprovementCheckin,
+    ImprovementItem,
+    ImprovementPlan,
+    ImprovementSettings,
+    KpiDefinition,
+    KpiValue,
+)
 from lms.people.models import Person
 from lms.people.policy import is_in_reporting_line
 
 PLAN_DAYS = 30
 _SLICE = 900
+
+
+@dataclass(frozen=True)
+class Step:
+    """An item to add to a plan: what (kind and id), its title in the default language and
+    its other languages ({locale: title}), and where the person does it."""
+
+    kind: str
+    reference_id: int | None
+    title: str
+    url: str = ""
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Why a plan opens: the kind ("kpi", "quiz", "roleplay", "review360"), the weak
+    competencies, the follow-up that closes it, and what the page shows of the result."""
+
+    kind: str
+    competency_ids: list[int]
+    follow_up: Step
+    detail: dict = field(default_factory=dict)
+
+
+def titles_of(content, name: str = "title") -> dict[str, str]:
+    """{locale: text} of a translated field of `content` (a `Translated` row), for a Step."""
+    return {lang: fields[name] for lang, fields in (content.translations or {}).items()
+            if fields.get(name)}
+
+
+PlanAssigner = Callable[..., list[Step]]
+_assigners: list[PlanAssigner] = []
+
+
+def plan_assigner(function: PlanAssigner) -> PlanAssigner:
+    """Register `function(session, plan, competency_ids) -> [Step]`: practice for new weak
+    competencies of `plan`, which the function assigns itself (refuses a duplicate)."""
+    if function in _assigners:
+        raise ValueError(f"plan assigner {function.__name__} is already registered")
+    _assigners.append(function)
+    return function
+
+
+def plan_settings(session) -> ImprovementSettings:
+    """The loop's settings (the defaults when none were saved)."""
+    found = session.scalar(select(ImprovementSettings).order_by(ImprovementSettings.id))
+    if found is None:
+        found = ImprovementSettings(weak_level=3, plan_days=PLAN_DAYS, checkin_days=14)
+    return found
+
+
+def save_settings(session, actor, weak_level, plan_days: int, checkin_days: int) \
+        -> ImprovementSettings:
+    """Save the loop's settings; refuses a plan or check-in period under a day."""
+    if plan_days < 1 or checkin_days < 1:
+        raise DomainError(_("Give at least one day."), field="plan_days")
+    found = session.scalar(select(ImprovementSettings).order_by(ImprovementSettings.id))
+    if found is None:
+        found = ImprovementSettings()
+        session.add(found)
+    found.weak_level, found.plan_days, found.checkin_days = weak_level, plan_days, checkin_days
+    session.flush()
+    audit.record(actor, "improvement_plan.settings", found, weak_level=str(weak_level),
+                 plan_days=plan_days, checkin_days=checkin_days)
+    return found
+
+
+def _open_plans(session, person_id: int) -> list[ImprovementPlan]:
+    return list(session.scalars(select(ImprovementPlan).where(
+        ImprovementPlan.person_id == person_id, ImprovementPlan.status == "open")
+        .order_by(ImprovementPlan.id)))
+
+
+def _waiting(plan: ImprovementPlan, step: Step) -> ImprovementItem | None:
+    return next((item for item in plan.follow_ups() if item.met_on is None
+                 and item.kind == step.kind and item.reference_id == step.reference_id), None)
+
+
+def _add_item(session, plan: ImprovementPlan, purpose: str, step: Step) -> ImprovementItem:
+    item = ImprovementItem(plan=plan, purpose=purpose, kind=step.kind,
+                           reference_id=step.reference_id, title=step.title[:200],
+                           url=step.url[:300],
+                           translations={lang: {"title": text[:200]}
+                                         for lang, text in step.titles.items() if text})
+    session.add(item)
+    return item
+
+
+def open_or_merge(session, person: Person, trigger: Trigger,
+                  today: date | None = None) -> tuple[ImprovementPlan, bool]:
+    """The person's open plan on any of the trigger's competencies (or waiting for the same
+    follow-up), with the trigger merged in; else a new plan. Returns (plan, opened)."""
+    today = today or clock.today()
+    wanted = set(trigger.competency_ids)
+    plan = next((p for p in _open_plans(session, person.id)
+                 if wanted & set(p.competency_ids or []) or _waiting(p, trigger.follow_up)),
+                None)
+    opened = plan is None
+    if opened:
+        settings = plan_settings(session)
+        plan = ImprovementPlan(
+            person_id=person.id, trigger=trigger.kind, detail={}, competency_ids=[],
+            owner_id=person.mentor_id or person.manager_id, opened_on=today,
+            due_on=today + timedelta(days=settings.plan_days), status="open",
+            closed_reason="")
+        session.add(plan)
+    new = [cid for cid in trigger.competency_ids if cid not in (plan.competency_ids or [])]
+    plan.competency_ids = [*(plan.competency_ids or []), *new]
+    plan.detail = {**(plan.detail or {}), "triggers": [
+        *(plan.detail or {}).get("triggers", []),
+        {"kind": trigger.kind, "on": today.isoformat(), "title": trigger.follow_up.title,
+         "titles": trigger.follow_up.titles, **trigger.detail}]}
+    if _waiting(plan, trigger.follow_up) is None:
+        _add_item(session, plan, "follow_up", trigger.follow_up)
+    session.flush()
+    _assign_practice(session, plan, new)
+    audit.record(None, "improvement_plan.open" if opened else "improvement_plan.merge", plan,
+                 person=person.employee_id, trigger=trigger.kind,
+                 follow_up=trigger.follow_up.title)
+    return plan, opened
+
+
+def _assign_practice(session, plan: ImprovementPlan, competency_ids: list[int]) -> None:
+    if not competency_ids:
+        return
+    have = {(item.kind, item.reference_id) for item in plan.practice()}
+    for assigner in _assigners:
+        for step in assigner(session, plan, competency_ids):
+            if (step.kind, step.reference_id) not in have:
+                have.add((step.kind, step.reference_id))
+                _add_item(session, plan, "practice", step)
+    session.flush()
+
+
+def assessment_outcome(session, person_id: int, trigger: Trigger, passed: bool,
+                       today: date | None = None) -> ImprovementPlan | None:
+    """What an assessment kind reports after a result: a pass meets the follow-ups waiting
+    for it (closing the plans whose follow-ups are all met); a fail opens a plan on the weak
+    competencies or merges into the person's open one. Returns the plan touched, if any."""
+    today = today or clock.today()
+    if passed:
+        return meet_follow_up(session, person_id, trigger.follow_up.kind,
+                              trigger.follow_up.reference_id, today)
+    person = session.get(Person, person_id)
+    return open_or_merge(session, person, trigger, today)[0]
+
+
+def meet_follow_up(session, person_id: int, kind: str, reference_id: int | None,
+                   today: date | None = None) -> ImprovementPlan | None:
+    """Mark the person's open follow-ups of `kind` × `reference_id` met; close a plan whose
+    follow-ups are then all met ("kpi_recovered" when the last was a KPI)."""
+    today = today or clock.today()
+    items = session.scalars(select(ImprovementItem).join(ImprovementPlan).where(
+        ImprovementPlan.person_id == person_id, ImprovementPlan.status == "open",
+        ImprovementItem.purpose == "follow_up", ImprovementItem.kind == kind,
+        ImprovementItem.reference_id == reference_id, ImprovementItem.met_on.is_(None))).all()
+    touched = None
+    for item in items:
+        item.met_on = today
+        touched = item.plan
+        if all(f.met_on is not None for f in touched.follow_ups()):
+            close_plan(session, None, touched,
+                       "kpi_recovered" if kind == "kpi" else "followed_up", today)
+    session.flush()
+    return touched
 
 
 def follow_kpis(session, latest: dict[int, date], people: set[int],
@@ -43,46 +228,52 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
                         KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(part),
                         KpiValue.period_start >= first, KpiValue.period_start <= last)):
                 history[pid][period_start] = Decimal(value)
-            open_plans = {plan.person_id: plan for plan in session.scalars(
-                select(ImprovementPlan).where(ImprovementPlan.kpi_id == kpi.id,
-                                              ImprovementPlan.status == "open",
-                                              ImprovementPlan.person_id.in_(part)))}
+            waiting = set(session.scalars(select(ImprovementPlan.person_id).join(
+                ImprovementItem).where(
+                ImprovementItem.kind == "kpi", ImprovementItem.reference_id == kpi.id,
+                ImprovementItem.purpose == "follow_up", ImprovementItem.met_on.is_(None),
+                ImprovementPlan.status == "open", ImprovementPlan.person_id.in_(part))))
             for pid in part:
                 values = history.get(pid, {})
                 if last not in values:
                     continue
                 if kpi.meets(values[last]):
-                    if pid in open_plans:
-                        close_plan(session, None, open_plans[pid], "kpi_recovered", today)
-                        closed += 1
+                    if pid in waiting:
+                        plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
+                        closed += plan is not None and plan.status == "closed"
                     continue
-                run, start_of = [], last
-                while start_of in values and not kpi.meets(values[start_of]):
-                    run.append((periods.label(start_of, kpi.period),
-                                format(values[start_of].normalize(), "f")))
-                    if len(run) == kpi.periods_below_for_plan:
-                        break
-                    start_of = periods.preceding(start_of, kpi.period)
-                if len(run) >= kpi.periods_below_for_plan and pid not in open_plans:
-                    _open(session, pid, kpi, run, today)
-                    opened += 1
+                run = _run_below(kpi, values, last)
+                if len(run) >= kpi.periods_below_for_plan and pid not in waiting:
+                    opened += _open_for_kpi(session, pid, kpi, run, today)
     session.flush()
     return opened, closed
 
 
-def _open(session, person_id: int, kpi: KpiDefinition, run, today: date) -> ImprovementPlan:
-    person = session.get(Person, person_id)
-    plan = ImprovementPlan(
-        person_id=person_id, kpi_id=kpi.id, trigger="kpi",
-        detail={"values": list(reversed(run)), "target": format(kpi.target.normalize(), "f"),
-                "direction": kpi.direction, "unit": kpi.unit},
-        competency_ids=[link.competency_id for link in kpi.competencies],
-        owner_id=person.mentor_id or person.manager_id, opened_on=today,
-        due_on=today + timedelta(days=PLAN_DAYS), status="open", closed_reason="")
-    session.add(plan)
-    session.flush()
-    audit.record(None, "improvement_plan.open", plan, person=person.employee_id, kpi=kpi.code)
-    return plan
+def _run_below(kpi: KpiDefinition, values: dict[date, Decimal], last: date) -> list:
+    """The latest periods in a row below target, up to the KPI's count, latest first."""
+    run, start_of = [], last
+    while start_of in values and not kpi.meets(values[start_of]):
+        run.append((periods.label(start_of, kpi.period),
+                    format(values[start_of].normalize(), "f")))
+        if len(run) == kpi.periods_below_for_plan:
+            break
+        start_of = periods.preceding(start_of, kpi.period)
+    return run
+
+
+def _open_for_kpi(session, person_id: int, kpi: KpiDefinition, run, today: date) -> bool:
+    detail = {"values": list(reversed(run)), "target": format(kpi.target.normalize(), "f"),
+              "direction": kpi.direction, "unit": kpi.unit, "kpi_id": kpi.id}
+    titles = titles_of(kpi, "name")
+    trigger = Trigger(kind="kpi", competency_ids=[link.competency_id
+                                                  for link in kpi.competencies],
+                      follow_up=Step("kpi", kpi.id, kpi.name, "", titles), detail=detail)
+    plan, opened = open_or_merge(session, session.get(Person, person_id), trigger, today)
+    if opened:
+        # The first trigger's KPI shows at the top of the plan (and its values).
+        plan.kpi_id = kpi.id
+        plan.detail = {**plan.detail, **{k: v for k, v in detail.items() if k != "kpi_id"}}
+    return opened
 
 
 def may_update(actor, plan: ImprovementPlan) -> bool:
@@ -106,27 +297,36 @@ def add_checkin(session, actor, plan: ImprovementPlan, note: str) -> Improvement
     return checkin
 
 
+def next_checkin(plan: ImprovementPlan, checkin_days: int) -> date:
+    """When the owner's next check-in is due: the period after the latest one (or after
+    the opening)."""
+    last = max((c.at.date() for c in plan.checkins), default=plan.opened_on)
+    return last + timedelta(days=checkin_days)
+
+
 def close_plan(session, actor, plan: ImprovementPlan, reason: str,
                today: date | None = None) -> None:
     """Close an open plan ("kpi_recovered" when the KPI is back on target, "followed_up"
-    when its owner closes it after the follow-up); refuses a closed plan."""
+    after the follow-up), noting whether it closed by its due date; refuses a closed plan."""
     if plan.status != "open":
         raise DomainError(_("This plan is closed."))
     plan.status, plan.closed_reason = "closed", reason
     plan.closed_on = today or clock.today()
+    plan.closed_in_time = plan.closed_on <= plan.due_on
     session.flush()
-    audit.record(actor, "improvement_plan.close", plan, reason=reason)
+    audit.record(actor, "improvement_plan.close", plan, reason=reason,
+                 in_time=plan.closed_in_time)
 
 
-def visible_plans(session, actor, people_filter) -> list[ImprovementPlan]:
+def visible_plans(session, actor, people_filter, limit: int = 200) -> list[ImprovementPlan]:
     """The plans of the people `people_filter` (a condition on Person) selects: open ones
-    first (the soonest due first), then the latest closed; at most 200."""
+    first (the soonest due first), then the latest closed; at most `limit`."""
     query = (select(ImprovementPlan).join(Person, Person.id == ImprovementPlan.person_id)
              .where(people_filter))
     open_plans = session.scalars(query.where(ImprovementPlan.status == "open")
                                  .order_by(ImprovementPlan.due_on, ImprovementPlan.id)
-                                 .limit(200)).all()
+                                 .limit(limit)).all()
     closed = session.scalars(query.where(ImprovementPlan.status == "closed")
                              .order_by(ImprovementPlan.closed_on.desc(), ImprovementPlan.id)
-                             .limit(max(0, 200 - len(open_plans)))).all()
+                             .limit(max(0, limit - len(open_plans)))).all()
     return [*open_plans, *closed]
