@@ -2,7 +2,7 @@
 in time, and the loop's settings
 
 Revision ID: improve0022
-Revises: demo180015
+Revises: me0022
 Create Date: 2026-12-05 09:10:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'improve0022'
-down_revision = 'demo180015'
+down_revision = 'me0022'
 branch_labels = None
 depends_on = None
 
