@@ -104,7 +104,8 @@ def visit_list():
     """Visits of one month, team by team, with their status; managers see their line."""
     month = _month_arg()
     stmt = (select(MysteryVisit).join(Person, Person.id == MysteryVisit.agent_id)
-            .join(MysteryProgramme).join(Team, Team.id == MysteryProgramme.team_id)
+            .join(MysteryProgramme, MysteryProgramme.id == MysteryVisit.programme_id)
+            .join(Team, Team.id == MysteryProgramme.team_id)
             .where(MysteryVisit.month == month, visible_people_filter(current_user))
             .order_by(Team.name, Person.sort_name))
     team_id = request.args.get("team", type=int)

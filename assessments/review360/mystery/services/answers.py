@@ -95,7 +95,6 @@ def submit(session, visit: MysteryVisit, posted: dict[str, str], comment: str = 
     visit.comment = comment
     visit.status = "answered"
     visit.answered_at = clock.now()
-    visit.token_hash = None            # the link dies with the answer
     session.flush()
     # The audit says that the visit was reported and its score, never by whom.
     audit.record(None, "mystery.visit_answer", visit, agent_id=visit.agent_id,
