@@ -139,6 +139,8 @@ ACTION_LABELS = {
     "kpi.import": _l("KPI values imported"),
     "kpi.update": _l("KPI changed"),
     "matrix.set": _l("Required level changed"),
+    "mystery.item_add": _l("Mystery-shopper checklist item added"),
+    "mystery.item_retire": _l("Mystery-shopper checklist item taken off"),
     "mystery.programme_create": _l("Mystery-shopper programme created"),
     "mystery.programme_update": _l("Mystery-shopper programme changed"),
     "mystery.schedule": _l("Mystery-shopper visits scheduled"),

@@ -20,6 +20,9 @@ add_rules(bp, {"views": views}, """
     GET       /programmes/<int:programme_id>              views.programme_detail
     POST      /programmes/<int:programme_id>/shoppers     views.programme_add_shopper
     POST      /programmes/<int:programme_id>/schedule     views.programme_schedule
+    GET POST  /checklists/<int:checklist_id>              views.checklist_detail
+    POST      /checklists/<int:checklist_id>/items/<int:item_id>/retire
+              views.checklist_retire_item
     GET POST  /v/<token>                                  views.respond
 """)
 bp.context_processor(labels.template_helpers)

@@ -1,10 +1,17 @@
 """Forms of the mystery-shopper screens; the rules live in the services."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from lms.core.forms import Form, choices
+from lms.core.forms import Form, OptionalIdField, choices
 from lms.core.i18n import LANGUAGE_NAMES
 
 
@@ -28,3 +35,13 @@ class ShopperForm(Form):
 
 class ConfirmForm(Form):
     """A button or an answer sheet that only needs the CSRF token."""
+
+
+class ChecklistItemForm(Form):
+    section = SelectField(_l("Section"))
+    text = TextAreaField(_l("What the shopper checks"),
+                         validators=[DataRequired(), Length(max=1000)])
+    text_zh = TextAreaField(_l("In Chinese"), validators=[Optional(), Length(max=1000)],
+                            render_kw={"lang": "zh-Hans"})
+    weight = DecimalField(_l("Weight"), places=None, default=1, validators=[InputRequired()])
+    competency_id = OptionalIdField(_l("Competency it evidences"))

@@ -7,9 +7,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assessments.review360.mystery.forms import ConfirmForm, ProgrammeForm, ShopperForm
-from assessments.review360.mystery.models import SECTIONS, MysteryProgramme, MysteryVisit
-from assessments.review360.mystery.services import answers, links, programmes, schedule
+from assessments.review360.mystery.forms import (
+    ChecklistItemForm,
+    ConfirmForm,
+    ProgrammeForm,
+    ShopperForm,
+)
+from assessments.review360.mystery.labels import SECTION_LABELS
+from assessments.review360.mystery.models import (
+    SECTIONS,
+    MysteryChecklist,
+    MysteryItem,
+    MysteryProgramme,
+    MysteryVisit,
+)
+from assessments.review360.mystery.services import (
+    answers,
+    checklists,
+    links,
+    programmes,
+    schedule,
+)
 from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
@@ -160,3 +178,38 @@ def respond(token: str):
         values = {int(k): v for k, v in posted.items() if k.isdigit()}
         return _answer_page(visit, action, values, done.error.message, form_status(form))
     return render_template("assessments/mystery/thanks.html")
+
+
+def _item_form() -> ChecklistItemForm:
+    form = ChecklistItemForm()
+    form.section.choices = choices((key, SECTION_LABELS[key]) for key in SECTIONS)
+    form.competency_id.set_choices((c.id, f"{c.code} · {c.tr('name')}")
+                                   for c in checklists.competencies(db.session))
+    return form
+
+
+@require("mystery.manage")
+def checklist_detail(checklist_id: int):
+    """The checklist by section, with a form to add an item and buttons to retire one."""
+    checklist = db.get_or_404(MysteryChecklist, checklist_id)
+    form = _item_form()
+    if form.validate_on_submit():
+        data = checklists.ItemData(
+            section=form.section.data, text=form.text.data, text_zh=form.text_zh.data or "",
+            weight=form.weight.data, competency_id=form.competency_id.data)
+        if unit_of_work(checklists.add_item, db.session, current_user, checklist, data,
+                        form=form):
+            flash(_("The item has been added."), "success")
+            return redirect(url_for("mystery.checklist_detail", checklist_id=checklist.id))
+    return render_form("assessments/mystery/checklist.html", form, checklist=checklist,
+                       sections=SECTIONS, button=ConfirmForm())
+
+
+@require("mystery.manage")
+def checklist_retire_item(checklist_id: int, item_id: int):
+    item = db.get_or_404(MysteryItem, item_id)
+    if item.checklist_id != checklist_id or not ConfirmForm().validate_on_submit():
+        abort(400)
+    if unit_of_work(checklists.retire_item, db.session, current_user, item):
+        flash(_("The item has been taken off the checklist."), "success")
+    return redirect(url_for("mystery.checklist_detail", checklist_id=checklist_id))

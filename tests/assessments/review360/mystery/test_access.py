@@ -18,6 +18,9 @@ ROUTES = [
     ("GET", "/mystery/programmes/{programme}/settings", HR),
     ("POST", "/mystery/programmes/{programme}/shoppers", HR),
     ("POST", "/mystery/programmes/{programme}/schedule", HR),
+    ("GET", "/mystery/checklists/{checklist}", HR),
+    ("POST", "/mystery/checklists/{checklist}", HR),
+    ("POST", "/mystery/checklists/{checklist}/items/{item}/retire", HR),
 ]
 
 
@@ -25,7 +28,9 @@ ROUTES = [
 def ids(shop):
     visit = schedule_now(shop)[0]
     report(visit, all_answers(visit))
-    return {"visit": visit.id, "programme": shop.programme.id}
+    return {"visit": visit.id, "programme": shop.programme.id,
+            "checklist": shop.programme.checklist_id,
+            "item": shop.programme.checklist.items[-1].id}
 
 
 @pytest.mark.parametrize("role", ROLES)
