@@ -141,6 +141,7 @@ ACTION_LABELS = {
     "matrix.set": _l("Required level changed"),
     "mystery.item_add": _l("Mystery-shopper checklist item added"),
     "mystery.item_retire": _l("Mystery-shopper checklist item taken off"),
+    "mystery.link_resend": _l("Mystery-shopper link sent again"),
     "mystery.programme_create": _l("Mystery-shopper programme created"),
     "mystery.programme_update": _l("Mystery-shopper programme changed"),
     "mystery.schedule": _l("Mystery-shopper visits scheduled"),

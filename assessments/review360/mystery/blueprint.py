@@ -13,6 +13,7 @@ add_rules(bp, {"views": views}, """
     GET       ""                                          views.mine
     GET       /visits                                     views.visit_list
     GET       /visits/<int:visit_id>                      views.visit_detail
+    POST      /visits/<int:visit_id>/resend               views.visit_resend
     GET       /programmes                                 views.programme_list
     GET POST  /programmes/new                             views.programme_settings
               programme_id=None

@@ -213,3 +213,13 @@ def checklist_retire_item(checklist_id: int, item_id: int):
     if unit_of_work(checklists.retire_item, db.session, current_user, item):
         flash(_("The item has been taken off the checklist."), "success")
     return redirect(url_for("mystery.checklist_detail", checklist_id=checklist_id))
+
+
+@require("mystery.manage")
+def visit_resend(visit_id: int):
+    visit = db.get_or_404(MysteryVisit, visit_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if unit_of_work(links.resend, db.session, current_user, visit):
+        flash(_("A new link has been sent to %(name)s.", name=visit.shopper.name), "success")
+    return redirect(url_for("mystery.programme_detail", programme_id=visit.programme_id))

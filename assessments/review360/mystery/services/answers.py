@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from assessments.review360.mystery.models import (
     ANSWERS,
@@ -87,6 +88,14 @@ def submit(session, visit: MysteryVisit, posted: dict[str, str], comment: str = 
         raise DomainError(_("Comments are at most %(n)d characters.", n=COMMENT_MAX),
                           "comment")
     parsed = parse_answers(visit, posted)
+    # Claim the visit in one conditional UPDATE: of two posts racing on one link (a replay,
+    # a double click) only the first finds it still invited.
+    claimed = session.execute(
+        update(MysteryVisit).where(MysteryVisit.id == visit.id,
+                                   MysteryVisit.status == "invited")
+        .values(status="answered").execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise DomainError(_("This visit can no longer be reported."))
     items = {item.id: item for item in visit.programme.checklist.active_items}
     for item_id, value in parsed.items():
         visit.answers.append(MysteryAnswer(item_id=item_id, answer=value,

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assessments.review360.mystery.models import MysteryVisit
-from lms.core import clock
-from lms.core.errors import DomainError
+from lms.core import audit, clock, policy
+from lms.core.errors import DomainError, NotFound
 from lms.core.i18n import in_language
 from lms.notifications.services import queue_email
 
@@ -85,3 +85,17 @@ def visit_for_token(session, token: str) -> MysteryVisit:
     if state == "expired":
         raise DeadLink("expired")
     return visit
+
+
+def resend(session, actor, visit: MysteryVisit) -> SentLink:
+    """A new link for a visit not yet reported (HR, admins), e.g. one whose link expired;
+    the old link dies."""
+    if not policy.may(actor, "mystery.manage"):
+        raise NotFound(_("Only HR and administrators run mystery-shopper programmes."))
+    if visit.status == "answered":
+        raise DomainError(_("This visit has already been reported. Thank you!"))
+    if visit.shopper is None or not visit.shopper.active:
+        raise DomainError(_("The visit's shopper has left the programme."))
+    sent = send_link(session, visit)
+    audit.record(actor, "mystery.link_resend", visit, agent_id=visit.agent_id)
+    return sent

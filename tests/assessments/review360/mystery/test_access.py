@@ -18,6 +18,7 @@ ROUTES = [
     ("GET", "/mystery/programmes/{programme}/settings", HR),
     ("POST", "/mystery/programmes/{programme}/shoppers", HR),
     ("POST", "/mystery/programmes/{programme}/schedule", HR),
+    ("POST", "/mystery/visits/{visit}/resend", HR),   # answered: refused, back to the page
     ("GET", "/mystery/checklists/{checklist}", HR),
     ("POST", "/mystery/checklists/{checklist}", HR),
     ("POST", "/mystery/checklists/{checklist}/items/{item}/retire", HR),

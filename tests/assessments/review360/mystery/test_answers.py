@@ -179,3 +179,35 @@ def test_no_feed_when_the_programme_says_not(shop):
     assert visit.review360_rater_id is None
     assert db.session.scalar(select(func.count()).select_from(Rater).where(
         Rater.group == "customer")) == 0
+
+
+def test_hr_sends_a_new_link_for_an_expired_visit(shop, client, auth):
+    visit = schedule_now(shop)[0]
+    old = shop.links[visit.id]
+    clock.freeze(datetime(2026, 10, 25, 9, 0, tzinfo=UTC))
+    assert visit.state() == "expired"
+    with pytest.raises(DomainError):
+        links.resend(db.session, shop.manager, visit)
+    auth.login(shop.hr)
+    assert client.post(f"/mystery/visits/{visit.id}/resend").status_code == 302
+    db.session.expire_all()
+    visit = db.session.get(MysteryVisit, visit.id)
+    assert visit.state() == "invited"
+    assert client.get(f"/mystery/v/{old}").status_code == 404       # the old link died
+    report(visit, all_answers(visit))
+    with pytest.raises(DomainError):
+        links.resend(db.session, shop.hr, visit)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "mystery.link_resend")) == 1
+
+
+def test_a_racing_second_post_is_refused(shop):
+    """Two posts on one link, both checked before either wrote: the second finds the visit
+    claimed and changes nothing."""
+    visit = schedule_now(shop)[0]
+    db.session.execute(MysteryVisit.__table__.update().where(
+        MysteryVisit.__table__.c.id == visit.id).values(status="answered"))
+    with pytest.raises(DomainError):
+        answers.submit(db.session, visit, all_answers(visit))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(MysteryAnswer)) == 0
