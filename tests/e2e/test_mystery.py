@@ -1,6 +1,7 @@
-"""A mystery shopper reports a visit through the one-time link in the invitation; the link is
-dead afterwards. The agent finds the score and the checklist behind it (in both languages),
-and HR sees the visit answered in the month's list."""
+"""A mystery shopper reports a visit through the one-time link in the invitation (the page in
+the language the invitation was written in); the link is dead afterwards. The agent finds the
+score and the checklist behind it (in both languages), and HR sees the visit answered in the
+month's list."""
 
 import re
 
@@ -22,6 +23,7 @@ from tests.e2e.pages import (
 pytestmark = pytest.mark.e2e
 AGENT = "E0109"
 AGENT_LOGIN = "agent09@demo.example"
+THANK_YOU = "谢谢"
 
 
 def _mailed_link(app) -> str:
@@ -38,14 +40,15 @@ def _mailed_link(app) -> str:
 
 def test_a_shopper_reports_and_the_agent_sees_the_score(page, app):
     link = _mailed_link(app)
+    # The shopper was invited in Chinese: the checklist speaks it too.
     page.goto(link)
-    expect(page.heading()).to_have_text("Mystery-shopper checklist")
-    expect(page.raw.locator("main")).to_contain_text("Policy accuracy")
+    expect(page.heading()).to_have_text("神秘顾客检查表")
+    expect(page.raw.locator("main")).to_contain_text("政策准确性")
     # The refund-timing statement (item 10) was got wrong: 15 of 17 weights, 88.2 %.
     answer_mystery_checklist(page, {10: "no"})
-    expect(page.heading()).to_have_text("Thank you")
+    expect(page.heading()).to_have_text(THANK_YOU)
     page.goto(link)
-    expect(page.heading()).to_have_text("Already reported")
+    expect(page.heading()).to_have_text("已提交")
 
     page.goto("/login")
     sign_in(page, AGENT_LOGIN)

@@ -2,7 +2,9 @@
 (the agent and their line), the agent's own visits, and the shopper's checklist behind the
 one-time link (no account)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from contextlib import nullcontext
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -32,6 +34,7 @@ from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
 from lms.core.forms import choices
+from lms.core.i18n import in_language
 from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person, Team
@@ -162,8 +165,23 @@ def respond(token: str):
         visit = links.visit_for_token(db.session, token)
     except links.DeadLink as dead:
         status = {"used": 200, "expired": 410, "unknown": 404}[dead.reason]
-        return render_template("assessments/mystery/link_dead.html", message=dead.message,
-                               reason=dead.reason), status
+        with _shopper_language(dead.visit):
+            return render_template("assessments/mystery/link_dead.html", reason=dead.reason,
+                                   message=links.DeadLink(dead.reason).message), status
+    with _shopper_language(visit):
+        return _respond(visit, token)
+
+
+def _shopper_language(visit):
+    """The page speaks the language the invitation was written in, unless the visitor has
+    picked one with the switcher (or is signed in with their own)."""
+    chosen = session.get("locale") or (current_user.is_authenticated and current_user.locale)
+    if chosen or visit is None or visit.shopper is None:
+        return nullcontext()
+    return in_language(visit.shopper.language)
+
+
+def _respond(visit, token: str):
     action = url_for("mystery.respond", token=token)
     if request.method == "GET":
         return _answer_page(visit, action, {})

@@ -60,7 +60,7 @@ def send_link(session, visit: MysteryVisit) -> SentLink:
 class DeadLink(DomainError):
     """A link that is unknown, used or expired; `reason` says which."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, visit: MysteryVisit | None = None):
         messages = {
             "unknown": _("This link is not valid. Check that you copied all of it."),
             "used": _("This visit has already been reported. Thank you!"),
@@ -69,6 +69,7 @@ class DeadLink(DomainError):
         }
         super().__init__(messages[reason])
         self.reason = reason
+        self.visit = visit      # known for a used or expired link (its shopper's language)
 
 
 def visit_for_token(session, token: str) -> MysteryVisit:
@@ -81,9 +82,9 @@ def visit_for_token(session, token: str) -> MysteryVisit:
         raise DeadLink("unknown")
     state = visit.state(clock.now())
     if state == "answered":
-        raise DeadLink("used")
+        raise DeadLink("used", visit)
     if state == "expired":
-        raise DeadLink("expired")
+        raise DeadLink("expired", visit)
     return visit
 
 

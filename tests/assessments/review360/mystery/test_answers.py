@@ -211,3 +211,16 @@ def test_a_racing_second_post_is_refused(shop):
         answers.submit(db.session, visit, all_answers(visit))
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(MysteryAnswer)) == 0
+
+
+def test_the_checklist_speaks_the_invitations_language(shop, client):
+    visits = schedule_now(shop)
+    chinese = next(v for v in visits if v.shopper.language == "zh_Hans_CN")
+    english = next(v for v in visits if v.shopper.language == "en")
+    page = client.get(f"/mystery/v/{shop.links[chinese.id]}")
+    assert "神秘顾客检查表" in page.text and "正确说明了退货规则" in page.text
+    refused = client.post(f"/mystery/v/{shop.links[chinese.id]}", data={"item-1": "yes"})
+    assert refused.status_code == 422 and "请回答每一项" in refused.text
+    page = client.get(f"/mystery/v/{shop.links[english.id]}",
+                      headers={"Accept-Language": "zh-CN"})
+    assert "Mystery-shopper checklist" in page.text
