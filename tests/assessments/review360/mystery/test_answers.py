@@ -219,7 +219,9 @@ def test_the_checklist_speaks_the_invitations_language(shop, client):
     english = next(v for v in visits if v.shopper.language == "en")
     page = client.get(f"/mystery/v/{shop.links[chinese.id]}")
     assert "神秘顾客检查表" in page.text and "正确说明了退货规则" in page.text
-    refused = client.post(f"/mystery/v/{shop.links[chinese.id]}", data={"item-1": "yes"})
+    first_item = chinese.programme.checklist.active_items[0].id
+    refused = client.post(f"/mystery/v/{shop.links[chinese.id]}",
+                          data={f"item-{first_item}": "yes"})
     assert refused.status_code == 422 and "请回答每一项" in refused.text
     page = client.get(f"/mystery/v/{shop.links[english.id]}",
                       headers={"Accept-Language": "zh-CN"})
