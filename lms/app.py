@@ -44,6 +44,7 @@ PACKAGES = (
     "assessments.quiz",
     "assessments.roleplay",
     "assessments.review360",
+    "assessments.review360.mystery",
     "assessments.scorm",
     "classroom",
     "certificates",

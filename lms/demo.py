@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from assessments.quiz.demo import install_demo_quizzes
 from assessments.review360.demo import seed_demo_cycles
+from assessments.review360.mystery.demo import seed_mystery
 from classroom.demo import seed_demo_training
 from courses.services.content_files import import_starter_courses
 from lms.defaults import install_defaults
@@ -247,6 +248,7 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
     seed_evidence_history(session, today)
     with evaluations_deferred(session):  # 12 months of KPIs and the senior path's KPI rules
         seed_kpis(session, today)
+        seed_mystery(session, today)  # a mystery-shopper programme under way (MYSTERY KPI)
     return [
         DemoLogin("admin", "admin@demo.example", by_eid["E0001"].name),
         DemoLogin("hr", "hr@demo.example", by_eid["E0002"].name),

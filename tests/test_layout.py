@@ -102,7 +102,8 @@ def test_every_url_rule_belongs_to_a_listed_package(app):
     blueprints = {rule.endpoint.partition(".")[0] for rule in app.url_map.iter_rules()
                   if rule.endpoint != "static"}
     assert blueprints == {"home", "people", "competencies", "paths", "notifications", "system",
-                          "kpis", "courses", "quiz", "roleplay", "review360", "scorm", "xapi",
+                          "kpis", "courses", "quiz", "roleplay", "review360", "mystery", "scorm",
+                          "xapi",
                           "classroom", "certificates", "reports", "api", "identity", "scim"}
 
 

@@ -287,6 +287,17 @@ def answer_360(page: AuditedPage, value: int) -> None:
     page.click(page.raw.locator('main form button[name="intent"][value="submit"]'))
 
 
+def answer_mystery_checklist(page: AuditedPage, answers: dict[int, str] | None = None) -> None:
+    """On a mystery-shopper checklist: "yes" for every item but those in `answers` (by the
+    item's number as shown: {9: "no"}), then submit."""
+    answers = answers or {}
+    for number, fieldset in enumerate(page.raw.locator("main form fieldset.question").all(),
+                                      start=1):
+        value = answers.get(number, "yes")
+        fieldset.locator(f'input[type="radio"][value="{value}"]').check()
+    page.click(page.raw.locator("main form button[type=submit]"))
+
+
 # Certificates
 
 
