@@ -236,6 +236,7 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
                     in generated_agents()
                     if (days := certified_days_ago(hired)) is not None]
         seed_certificate_history(session, by_eid, sorted(holders, key=lambda h: h[1]))
+        _seed_leader_certificates(session, by_eid, today)
         _seed_learning(session, by_eid, today)
         # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
         seed_demo_cycles(session, today)
@@ -254,6 +255,14 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
+
+
+def _seed_leader_certificates(session, by_eid: dict[str, Person], today: date) -> None:
+    """Senior certificates for some mentors and managers, manager certificates for two
+    managers, each earned through a closed 360 with customers (certificates.demo_leaders)."""
+    from certificates.demo_leaders import seed_leader_certificates
+
+    seed_leader_certificates(session, by_eid, today)
 
 
 def _seed_roleplays(session, by_eid: dict[str, Person]) -> None:
