@@ -4,6 +4,7 @@ from flask import Flask
 
 from lms.core.policy import register_all
 from lms.people import blueprint
+from lms.people.names import team_name
 from lms.people import policy as people_policy
 
 
@@ -11,3 +12,5 @@ def init_app(app: Flask) -> None:
     """Register the package's pages and permissions."""
     app.register_blueprint(blueprint.bp)
     register_all(people_policy.RULES)
+    app.context_processor(lambda: {"team_name": team_name})
+
