@@ -92,6 +92,22 @@ AGENTS = [
     ("谢天", "VIP & Enterprise"),
 ]
 
+# The teams' Chinese names (shown to people who read the site in Chinese).
+TEAM_NAMES_ZH = {"Customer Service Centre": "客户服务中心", "Hotline — Shanghai": "上海热线",
+                 "Online Chat": "在线客服", "VIP & Enterprise": "VIP 与企业客户",
+                 "Training & Quality": "培训与质检", "Hotline — Chengdu": "成都热线",
+                 "After-sales & Repairs": "售后与维修"}
+# The organisation's name in the header, e-mails and badges, in each language.
+ORGANISATION_NAME = ("Yunhe Appliances", "云禾电器")
+
+
+def _name_the_organisation(session) -> None:
+    """The demo company's own name instead of the product's."""
+    from lms.system.services.organisation import save_name
+
+    save_name(session, None, *ORGANISATION_NAME)
+
+
 TEAM_MANAGER = {"Hotline — Shanghai": "E0011", "Online Chat": "E0012",
                 "VIP & Enterprise": "E0013", "Training & Quality": "E0011",
                 "Hotline — Chengdu": "E0014", "After-sales & Repairs": "E0015"}
@@ -179,7 +195,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         teams: dict[str, Team] = {}
         for name, parent, description in TEAMS:
             parent_id = teams[parent].id if parent else None
-            teams[name] = save_team(session, None, None, name, description, parent_id)
+            teams[name] = save_team(session, None, None, name, description, parent_id,
+                                    name_zh=TEAM_NAMES_ZH.get(name, ""))
+        _name_the_organisation(session)
         by_eid: dict[str, Person] = {}
 
         # One hash of the demo password for everyone: hashing it anew for each of ~150 people

@@ -19,8 +19,8 @@ from certificates.services.awards import paths_to_evaluate
 from certificates.services.standing import PathStanding, standings
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError
-from lms.core.i18n import ZH
 from lms.core.extensions import db
+from lms.core.i18n import ZH
 from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import CertificationPath
 from lms.paths.services import KIND_PATTERN, check_mark

@@ -4,8 +4,8 @@ from flask import Flask
 
 from lms.core.policy import register_all
 from lms.people import blueprint
-from lms.people.names import team_name
 from lms.people import policy as people_policy
+from lms.people.names import team_name
 
 
 def init_app(app: Flask) -> None:

@@ -46,6 +46,7 @@ ACTION_AREAS = {
     "identity.": _l("Sign-in and identity providers"),
     "kpi.": _l("Service KPIs"),
     "matrix.": _l("Competency matrix"),
+    "organisation.": _l("Organisation"),
     "path.": _l("Certification paths"),
     "people.": _l("People imports"),
     "person.": _l("Accounts"),
@@ -229,6 +230,7 @@ ACTION_LABELS = {
     "team.create": _l("Team created"),
     "team.deactivate": _l("Team deactivated"),
     "team.update": _l("Team changed"),
+    "organisation.rename": _l("Organisation name changed"),
 }
 
 

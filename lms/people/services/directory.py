@@ -13,8 +13,8 @@ from sqlalchemy.orm import joinedload
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH
-from lms.core.validation import clean_text
 from lms.core.policy import may
+from lms.core.validation import clean_text
 from lms.people.models import ROLES, Person, PersonRole, Team
 from lms.people.policy import visible_people_filter
 from lms.people.signals import tier_changed
