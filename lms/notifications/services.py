@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from lms.core import clock
 from lms.core.extensions import db
-from lms.core.i18n import LANGUAGE_NAMES, default_language, in_language, language_of
+from lms.core.i18n import LANGUAGE_NAMES, in_language, language_of
 from lms.core.urls import public_url
 from lms.notifications.models import Notification, OutboxEmail
-from lms.system.services.organisation import name_in
+from lms.system.services.organisation import sender_name
 
 # session.info key: ids of outbox rows written in the current transaction.
 _PENDING = "lms_outbox_pending"
@@ -197,7 +197,7 @@ def deliver(ids: list[int]) -> int:
         ))
         rows = [(r.id, r.to_address, r.subject, r.body, r.attachments or []) for r in found]
         secret = {r.id: r.body for r in found if r.confidential}
-        sender = name_in(reader, default_language()) if rows else ""
+        sender = sender_name(reader) if rows else ""
     if not rows:
         return 0
     results = _send(current_app.config, rows, sender)

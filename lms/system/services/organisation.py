@@ -49,6 +49,13 @@ def other_language_name(session) -> tuple[str, str] | None:
     return None
 
 
+def sender_name(session) -> str:
+    """The name e-mails are sent under: the organisation's, in its default language; empty
+    until an admin sets one (the bare address then)."""
+    row = stored(session)
+    return "" if row is None else row.name
+
+
 def save_name(session, actor, name: str, name_zh: str = "") -> OrganisationName:
     """Set the organisation's name (required) and its Chinese name (optional)."""
     name = clean_text(name, "name", 200, required=True)
