@@ -4,6 +4,7 @@ Open Badges show. Until an admin sets one, the product's own name (translated) s
 from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from lms.core import audit
 from lms.core.extensions import db
@@ -32,7 +33,10 @@ def organisation_name() -> str:
     language = current_language()
     cached = g.get("organisation_names", {}) if has_app_context() else {}
     if language not in cached:
-        cached[language] = name_in(db.session, language)
+        try:
+            cached[language] = name_in(db.session, language)
+        except SQLAlchemyError:  # an error page while the database is down still renders
+            return _("Service Academy")
         g.organisation_names = cached
     return cached[language]
 
