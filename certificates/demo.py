@@ -135,9 +135,8 @@ def install_demo_certification(session, by_eid: dict[str, Person]) -> None:
     services.save_settings(session, None, newhire, services.SettingsData(
         recert_window_days=60, recert_grace_days=90, recert_requires_matrix=False),
         DEMO_REASON)
-    slot = services.add_recert_slot(session, None, newhire, "REEXAM", "Recertification re-exam",
-                                    "quiz", str(reexam.id), Decimal("80"))
-    slot.set_translation("zh_Hans_CN", "label", "复认证考试")
+    services.add_recert_slot(session, None, newhire, "REEXAM", "Recertification re-exam",
+                             "quiz", str(reexam.id), Decimal("80"), "复认证考试")
     services.save_settings(session, None, paths["SENIOR"], services.SettingsData(
         require_approval=True), DEMO_REASON)
     services.save_settings(session, None, paths["MANAGER"], services.SettingsData(

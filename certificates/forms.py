@@ -46,6 +46,7 @@ class SettingsForm(Form):
 class RecertSlotForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    label_zh = StringField(_l("Label in Chinese"), validators=[Optional(), Length(max=120)])
     kind = StringField(_l("Assessment kind (registry key)"),
                        validators=[DataRequired(), Length(max=40)])
     reference = StringField(_l("Reference (what the kind reads; empty for its default)"),

@@ -93,6 +93,22 @@ AGENTS = [
     ("谢天", "VIP & Enterprise"),
 ]
 
+# The teams' Chinese names (shown to people who read the site in Chinese).
+TEAM_NAMES_ZH = {"Customer Service Centre": "客户服务中心", "Hotline — Shanghai": "上海热线",
+                 "Online Chat": "在线客服", "VIP & Enterprise": "VIP 与企业客户",
+                 "Training & Quality": "培训与质检", "Hotline — Chengdu": "成都热线",
+                 "After-sales & Repairs": "售后与维修"}
+# The organisation's name in the header, e-mails and badges, in each language.
+ORGANISATION_NAME = ("Yunhe Appliances", "云禾电器")
+
+
+def _name_the_organisation(session) -> None:
+    """The demo company's own name instead of the product's."""
+    from lms.system.services.organisation import save_name
+
+    save_name(session, None, *ORGANISATION_NAME)
+
+
 TEAM_MANAGER = {"Hotline — Shanghai": "E0011", "Online Chat": "E0012",
                 "VIP & Enterprise": "E0013", "Training & Quality": "E0011",
                 "Hotline — Chengdu": "E0014", "After-sales & Repairs": "E0015"}
@@ -180,7 +196,9 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         teams: dict[str, Team] = {}
         for name, parent, description in TEAMS:
             parent_id = teams[parent].id if parent else None
-            teams[name] = save_team(session, None, None, name, description, parent_id)
+            teams[name] = save_team(session, None, None, name, description, parent_id,
+                                    name_zh=TEAM_NAMES_ZH.get(name, ""))
+        _name_the_organisation(session)
         by_eid: dict[str, Person] = {}
 
         # One hash of the demo password for everyone: hashing it anew for each of ~150 people
@@ -237,6 +255,7 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
                     in generated_agents()
                     if (days := certified_days_ago(hired)) is not None]
         seed_certificate_history(session, by_eid, sorted(holders, key=lambda h: h[1]))
+        _seed_leader_certificates(session, by_eid, today)
         _seed_learning(session, by_eid, today)
         # 360: the agent and manager questionnaires, a closed Q3 cycle and the open Q4 one.
         seed_demo_cycles(session, today)
@@ -256,6 +275,14 @@ def seed_demo(session, today: date) -> list[DemoLogin]:
         DemoLogin("mentor", "mentor@demo.example", by_eid["E0020"].name),
         DemoLogin("agent", "agent@demo.example", by_eid["E0101"].name),
     ]
+
+
+def _seed_leader_certificates(session, by_eid: dict[str, Person], today: date) -> None:
+    """Senior certificates for some mentors and managers, manager certificates for two
+    managers, each earned through a closed 360 with customers (certificates.demo_leaders)."""
+    from certificates.demo_leaders import seed_leader_certificates
+
+    seed_leader_certificates(session, by_eid, today)
 
 
 def _seed_roleplays(session, by_eid: dict[str, Person]) -> None:

@@ -40,6 +40,14 @@ AGENT_ITEMS = [
      "在首次接触中解决问题，而不是转给他人。", ("SOLVE-FCR",)),
     ("rating", "Records the case in the CRM and ticketing system so a colleague can pick it up.",
      "在 CRM 和工单系统中记录案例，便于同事接手。", ("DIGI-CRM", "DIGI-TICKET")),
+    # Leadership among peers: what the senior tier asks of specialists and mentors.
+    ("rating", "Helps colleagues on busy shifts and shows new hires what works.",
+     "在繁忙的班次帮助同事，并把行之有效的做法教给新同事。", ("LEAD-TEAM", "LEAD-COACH")),
+    ("rating", "Raises recurring customer problems with the team, suggests a fix and checks "
+     "that it worked.", "向团队反映反复出现的客户问题，提出改进办法并检查效果。",
+     ("LEAD-PDCA", "LEAD-AWARE")),
+    ("rating", "Uses the figures (satisfaction, first-contact resolution) to improve their "
+     "service.", "用满意度、首解率等数据改进自己的服务。", ("LEAD-DATA",)),
     ("comment", "What should this person keep doing?", "这位同事应该继续保持哪些做法？", ()),
     ("comment", "What one thing would most improve their service?",
      "哪一点改进最能提升其服务？", ()),

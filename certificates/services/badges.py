@@ -49,6 +49,7 @@ from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.urls import public_url
+from lms.system.services import organisation
 from lms.system.services.checks import CheckResult, deployment_check
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
@@ -194,6 +195,20 @@ def jwks(session) -> dict:
     return {"keys": [public_jwk(key) for key in _all_keys(session)]}
 
 
+def issuer_names(session) -> dict:
+    """The issuer's `name`: the organisation's name in its default language (the name admins
+    set; else the certificate design's organisation); its `description` (a free text the
+    Profile allows) carries the name in the other language."""
+    stored = organisation.stored(session)
+    if stored is None:
+        return {"name": design(session).organisation or "Service Academy"}
+    names = {"name": stored.name}
+    other = organisation.other_language_name(session)
+    if other is not None:
+        names["description"] = other[1]
+    return names
+
+
 def issuer_id() -> str:
     return public_url("/badges/issuer")
 
@@ -201,9 +216,8 @@ def issuer_id() -> str:
 def issuer_profile(session) -> dict:
     """The issuer's Profile (what `issuer.id` dereferences to), naming its key set; each key is
     a verification method whose id is the `kid` badges carry."""
-    look = design(session)
     return {"@context": CONTEXTS, "id": issuer_id(), "type": ["Profile"],
-            "name": look.organisation or "Service Academy", "url": public_url("/"),
+            **issuer_names(session), "url": public_url("/"),
             "publicKey": public_url("/badges/jwks.json"),
             "verificationMethod": [
                 {"id": key_uri(key), "type": "JsonWebKey", "controller": issuer_id(),
@@ -237,13 +251,11 @@ def credential(session, certificate: Certificate) -> dict:
     narrative = "; ".join(
         f"{c['name']} level {c['level']} (required {c['required']})"
         for c in certificate.competencies or [])
-    look = design(session)
     return {
         "@context": CONTEXTS,
         "id": credential_id(certificate),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer_id(), "type": ["Profile"],
-                   "name": look.organisation or "Service Academy"},
+        "issuer": {"id": issuer_id(), "type": ["Profile"], **issuer_names(session)},
         "validFrom": _iso(_instant(certificate.issued_on)),
         "validUntil": _iso(_instant(certificate.expires_on)),
         "name": certificate.path_name,

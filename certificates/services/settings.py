@@ -20,6 +20,7 @@ from certificates.services.standing import PathStanding, standings
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError
 from lms.core.extensions import db
+from lms.core.i18n import ZH
 from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import CertificationPath
 from lms.paths.services import KIND_PATTERN, check_mark
@@ -80,9 +81,10 @@ def save_settings(session, actor, path: CertificationPath, data: SettingsData,
 
 
 def add_recert_slot(session, actor, path: CertificationPath, code: str, label: str,
-                    kind: str, reference: str, pass_mark: Decimal | None) -> RecertificationSlot:
-    """Add an assessment to the path's recertification route; refuses duplicate codes,
-    malformed kind keys and marks outside 0–100."""
+                    kind: str, reference: str, pass_mark: Decimal | None,
+                    label_zh: str = "") -> RecertificationSlot:
+    """Add an assessment to the path's recertification route (its label also in Chinese);
+    refuses duplicate codes, malformed kind keys and marks outside 0–100."""
     code = clean_code(code, "REEXAM")
     label = clean_text(label, "label", 120, required=True)
     kind = (kind or "").strip()
@@ -101,7 +103,8 @@ def add_recert_slot(session, actor, path: CertificationPath, code: str, label: s
         RecertificationSlot.path_id == path.id)) or 0) + 1
     slot = RecertificationSlot(path_id=path.id, code=code, label=label, kind=kind,
                                reference=clean_text(reference, "reference", 200) or None,
-                               pass_mark=pass_mark, position=position)
+                               pass_mark=pass_mark, position=position, translations={})
+    slot.set_translation(ZH, "label", clean_text(label_zh, "label_zh", 120))
     session.add(slot)
     session.flush()
     audit.record(actor, "certification.recert_slot_add", slot, path=path.code, code=code,

@@ -76,7 +76,7 @@ def add_recert_slot(path_id: int):
     if slot_form.validate_on_submit() and unit_of_work(
             services.add_recert_slot, db.session, current_user, path, slot_form.code.data,
             slot_form.label.data, slot_form.kind.data, slot_form.reference.data or "",
-            slot_form.pass_mark.data, form=slot_form):
+            slot_form.pass_mark.data, slot_form.label_zh.data or "", form=slot_form):
         flash(_("%(slot)s has been saved.", slot=slot_form.label.data), "success")
         return redirect(url_for("certificates.settings", path_id=path.id))
     return _settings_page(path, _settings_form(path, formdata=False), slot_form,

@@ -15,7 +15,7 @@ import ssl
 from collections.abc import Callable
 from datetime import date, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
@@ -26,6 +26,7 @@ from lms.core.extensions import db
 from lms.core.i18n import LANGUAGE_NAMES, in_language, language_of
 from lms.core.urls import public_url
 from lms.notifications.models import Notification, OutboxEmail
+from lms.system.services.organisation import sender_name
 
 # session.info key: ids of outbox rows written in the current transaction.
 _PENDING = "lms_outbox_pending"
@@ -196,9 +197,10 @@ def deliver(ids: list[int]) -> int:
         ))
         rows = [(r.id, r.to_address, r.subject, r.body, r.attachments or []) for r in found]
         secret = {r.id: r.body for r in found if r.confidential}
+        sender = sender_name(reader) if rows else ""
     if not rows:
         return 0
-    results = _send(current_app.config, rows)
+    results = _send(current_app.config, rows, sender)
     with Session(db.engine) as writer:
         for outbox_id, error in results.items():
             values = {"sent_at": None if error else clock.now(), "error": error or ""}
@@ -220,7 +222,7 @@ def retry_failed(session) -> list[int]:
     ))
 
 
-def _send(config, rows) -> dict[int, str]:
+def _send(config, rows, sender_name: str = "") -> dict[int, str]:
     """{outbox id: error text or ""} after one SMTP session for all rows."""
     results: dict[int, str] = {}
     try:
@@ -233,7 +235,7 @@ def _send(config, rows) -> dict[int, str]:
             for outbox_id, to_address, subject, body, attachments in rows:
                 try:
                     smtp.send_message(_message(config, to_address, subject, body,
-                                               attachments))
+                                               attachments, sender_name))
                     results[outbox_id] = ""
                 except smtplib.SMTPException as error:
                     results[outbox_id] = f"{type(error).__name__}: {error}"[:1000]
@@ -244,9 +246,11 @@ def _send(config, rows) -> dict[int, str]:
 
 
 def _message(config, to_address: str, subject: str, body: str,
-             attachments: list[dict] = ()) -> EmailMessage:
+             attachments: list[dict] = (), sender_name: str = "") -> EmailMessage:
     message = EmailMessage()
-    message["From"] = config["SMTP_FROM"]
+    # The organisation's name (its default language's) as the sender people see.
+    message["From"] = formataddr((sender_name, config["SMTP_FROM"])) if sender_name \
+        else config["SMTP_FROM"]
     message["To"] = to_address
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)

@@ -5,9 +5,12 @@ from flask import Flask
 from lms.core.policy import register_all
 from lms.people import blueprint
 from lms.people import policy as people_policy
+from lms.people.names import team_name
 
 
 def init_app(app: Flask) -> None:
     """Register the package's pages and permissions."""
     app.register_blueprint(blueprint.bp)
     register_all(people_policy.RULES)
+    app.context_processor(lambda: {"team_name": team_name})
+

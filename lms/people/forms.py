@@ -145,6 +145,7 @@ class ActiveForm(Form):
 
 class TeamForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
     parent_id = OptionalIdField(_l("Part of department"))
     active = BooleanField(_l("Active"), default=True)

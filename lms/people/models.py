@@ -10,14 +10,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
+from lms.core.i18n import Translated
 
 ROLES = ("agent", "mentor", "manager", "hr", "admin")
 # Werkzeug's scrypt; the test suite swaps in a cheap method through monkeypatch.
 PASSWORD_HASH_METHOD = "scrypt"
 
 
-class Team(db.Model):
-    """A team or department. Departments hold teams through `parent`."""
+class Team(Translated, db.Model):
+    """A team or department. Departments hold teams through `parent`. Its name in other
+    languages lives in `translations` (the column holds the default language's)."""
 
     __tablename__ = "team"
     id: Mapped[int] = mapped_column(primary_key=True)

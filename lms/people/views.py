@@ -20,7 +20,7 @@ from sqlalchemy import select
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
 from lms.core.forms import Form, apply_domain_error, choices
-from lms.core.i18n import LANGUAGE_NAMES
+from lms.core.i18n import LANGUAGE_NAMES, ZH
 from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.core.urls import public_url
@@ -351,13 +351,16 @@ def teams():
 def team_form(team_id: int | None):
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm(obj=team)
+    if team is not None and not form.is_submitted():
+        form.name_zh.data = team.translation("name", ZH) or ""
     form.parent_id.set_choices(
         (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
         if team is None or t.id != team.id
     )
     if form.validate_on_submit() and unit_of_work(
             services.save_team, db.session, current_user, team, form.name.data,
-            form.description.data or "", form.parent_id.data, form.active.data, form=form):
+            form.description.data or "", form.parent_id.data, form.active.data,
+            form.name_zh.data or "", form=form):
         flash(_("Team saved."), "success")
         return redirect(url_for("people.teams"))
     return render_form("people/team_form.html", form, team=team)

@@ -6,6 +6,7 @@ from flask import Flask
 from lms.core.policy import register_all
 from lms.system import blueprint, cli
 from lms.system import policy as system_policy
+from lms.system.services.organisation import organisation_name
 
 
 def init_app(app: Flask) -> None:
@@ -14,3 +15,4 @@ def init_app(app: Flask) -> None:
     for command in cli.COMMANDS:
         app.cli.add_command(command)
     register_all(system_policy.RULES)
+    app.context_processor(lambda: {"organisation_name": organisation_name})

@@ -11,4 +11,5 @@ bp = Blueprint("system", __name__)
 # lms.system.views
 add_rules(bp, {"views": views}, """
     GET  /admin/system  views.system_page
+    GET POST  /admin/organisation  views.organisation_page
 """)

@@ -6,4 +6,5 @@ from lms.core import policy
 # Registered by the package's init_app (lms.core.policy.register_all).
 RULES = (
     ("system.view", policy.roles("admin")),
+    ("system.organisation", policy.roles("admin")),
 )

@@ -47,6 +47,7 @@ ACTION_AREAS = {
     "kpi.": _l("Service KPIs"),
     "matrix.": _l("Competency matrix"),
     "mystery.": _l("Mystery shoppers"),
+    "organisation.": _l("Organisation"),
     "path.": _l("Certification paths"),
     "people.": _l("People imports"),
     "person.": _l("Accounts"),
@@ -240,6 +241,7 @@ ACTION_LABELS = {
     "team.create": _l("Team created"),
     "team.deactivate": _l("Team deactivated"),
     "team.update": _l("Team changed"),
+    "organisation.rename": _l("Organisation name changed"),
 }
 
 

@@ -21,6 +21,7 @@ from certificates.services.standing import STATUSES
 from lms.core.forms import OptionalIdField, choices
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
+from lms.people.names import team_name
 
 STATUS_LABELS = {
     "not_started": _l("Not started"), "in_progress": _l("In training"),
@@ -139,7 +140,9 @@ def filter_form(session, scope, formdata) -> ReportFilterForm:
     parents = session.execute(
         select(Team.id, Team.name).where(Team.id.in_(
             select(Team.parent_id).where(Team.id.in_([t.id for t in teams]))))).all()
-    form.team.set_choices(sorted({*teams, *parents}, key=lambda t: t.name))
+    # Shown in the reader's language (lms.people.names), sorted as shown.
+    named = [(t.id, team_name(t.id, t.name)) for t in {*teams, *parents}]
+    form.team.set_choices(sorted(named, key=lambda t: t[1]))
     manager = aliased(Person)
     form.manager.set_choices(session.execute(
         select(manager.id, manager.name).where(manager.id.in_(

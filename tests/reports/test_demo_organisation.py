@@ -113,3 +113,28 @@ def test_nobody_in_the_demo_shares_a_name_with_a_scenario_customer(demo_org):
     customers = ("钱悦", "邓伟", "唐丽", "冯涛", "曹志远", "孙浩", "李伟", "陈晓华")
     names = {p.name for p in demo_org.values()}
     assert not names & set(customers)
+
+
+def test_every_tier_has_certificate_holders_who_earned_them(db, demo_org):
+    """Mentors hold the senior certificate and managers the manager one (issue #18), each
+    issued by the engine after an approval, at ages from weeks to nearly a year."""
+    from certificates.demo_leaders import MANAGER_DAYS, SENIOR_DAYS
+    from certificates.models import AwardApproval
+
+    today = clock.today()
+    for code, expected in (("SENIOR", SENIOR_DAYS), ("MANAGER", MANAGER_DAYS)):
+        path = db.session.scalar(select(CertificationPath).where(CertificationPath.code == code))
+        held = db.session.scalars(select(Certificate).where(
+            Certificate.path_id == path.id, Certificate.status == "valid")).all()
+        assert {c.person.employee_id for c in held} == set(expected)
+        for certificate in held:
+            days = (today - certificate.issued_on).days
+            assert days == expected[certificate.person.employee_id]
+            assert certificate.expires_on > today
+            approval = db.session.scalar(select(AwardApproval).where(
+                AwardApproval.certificate_id == certificate.id))
+            assert approval is not None and approval.status == "approved"
+    assert any(demo_org[eid].has_role("mentor") for eid in SENIOR_DAYS)
+    assert all(demo_org[eid].has_role("manager") for eid in MANAGER_DAYS)
+    # One senior certificate comes up for renewal within the month.
+    assert min(365 - days for days in SENIOR_DAYS.values()) <= 30

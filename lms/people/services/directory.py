@@ -12,7 +12,9 @@ from sqlalchemy.orm import joinedload
 
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.i18n import ZH
 from lms.core.policy import may
+from lms.core.validation import clean_text
 from lms.people.models import ROLES, Person, PersonRole, Team
 from lms.people.policy import visible_people_filter
 from lms.people.signals import tier_changed
@@ -272,9 +274,10 @@ def person_for_reset_token(session, token: str, secret_key: str, max_age: int,
 
 
 def save_team(session, actor: Person, team: Team | None, name: str, description: str,
-              parent_id: int | None, active: bool | None = None) -> Team:
-    """Create (team=None) or rename a team, and (de)activate it when `active` says otherwise;
-    refuses duplicate names and parent loops."""
+              parent_id: int | None, active: bool | None = None,
+              name_zh: str | None = None) -> Team:
+    """Create (team=None) or rename a team (`name_zh`: its Chinese name; None keeps it), and
+    (de)activate it when `active` says otherwise; refuses duplicate names and parent loops."""
     name = name.strip()
     if not name:
         raise DomainError(_("Name is required."), "name")
@@ -293,6 +296,10 @@ def save_team(session, actor: Person, team: Team | None, name: str, description:
     created = team is None
     team = team or Team()
     team.name, team.description, team.parent_id = name, description.strip(), parent_id
+    if team.translations is None:
+        team.translations = {}
+    if name_zh is not None:
+        team.set_translation(ZH, "name", clean_text(name_zh, "name_zh", 120))
     session.add(team)
     session.flush()
     audit.record(actor, "team.create" if created else "team.update", team, name=name)

@@ -23,6 +23,7 @@ from lms.people.services.directory import (
     normalise_email,
     password_link_token,
 )
+from lms.system.services.organisation import name_in
 
 FIRST_SIGN_IN_PATH = "/welcome/{token}"
 RESET_PATH = "/reset/{token}"
@@ -71,8 +72,11 @@ def send_first_sign_in(session, actor: Person | None, person: Person, secret_key
     link = public_url(FIRST_SIGN_IN_PATH.format(
         token=password_link_token(person, secret_key, "first-sign-in"))) if with_link else ""
     days = max(1, max_age_seconds // 86400)
-    with in_language(language_of(person)):
-        subject = _("Welcome to the Service Academy: your first sign-in")
+    language = language_of(person)
+    organisation = name_in(session, language)
+    with in_language(language):
+        subject = _("Welcome to %(organisation)s: your first sign-in",
+                    organisation=organisation)
         if with_link:
             body = _("Hello %(name)s,\n\nAn account has been made for you (employee ID "
                      "%(employee_id)s). Choose your password with the link below; it works "

@@ -53,7 +53,10 @@ def test_demo_has_results_and_an_open_cycle(app, db):
     clock.freeze(datetime(2026, 10, 5, 9, 0, tzinfo=UTC))
     seed_demo(db.session, clock.today())
     db.session.commit()
-    closed, current = db.session.scalars(select(Cycle).order_by(Cycle.id)).all()
+    # The earlier cycles are the specialists' and team leads' behind the senior and manager
+    # certificates (certificates.demo_leaders), all closed.
+    *earlier, closed, current = db.session.scalars(select(Cycle).order_by(Cycle.id)).all()
+    assert len(earlier) == 4 and all(cycle.closed for cycle in earlier)
     assert closed.closed and not current.closed
     assert all(s.score is not None for s in closed.subjects)
     subject, manager = sorted(current.subjects, key=lambda s: s.person.employee_id != "E0104")
