@@ -24,8 +24,9 @@ from assessments.roleplay.forms import (
     ScenarioForm,
 )
 from assessments.roleplay.models import Rubric, Scenario, ScenarioAttachment, Submission
-from assessments.roleplay.services import passmarks, rubrics, scenarios
+from assessments.roleplay.services import passmarks, rubrics, scenarios, submissions
 from lms.competencies.models import Competency
+from lms.core.eligibility import describe as describe_eligibility
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import choices
@@ -57,6 +58,7 @@ def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
         select(CertificationPath).order_by(CertificationPath.position))]
     form.path_id.set_choices(paths)
     form.certificate_path_id.set_choices(paths)
+    form.stage_path_id.set_choices(paths)
     form.rubric_id.choices = choices((r.id, r.title) for r in db.session.scalars(
         select(Rubric).order_by(Rubric.title)))
     form.competency_ids.choices = choices((c.id, f"{c.code} · {c.tr('name')}") for c in
@@ -85,6 +87,8 @@ def author_scenario(scenario_id: int | None = None):
                                  scenario.pass_mark, scenario.path_id) if scenario else None
     return render_form("assessments/roleplay/author/scenario.html", form, scenario=scenario,
                        post_form=PostForm(), pass_check=pass_check,
+                       who=describe_eligibility(submissions.scenario_eligibility(scenario))
+                       if scenario else None,
                        format_branches=scenarios.format_branches,
                        format_branches_zh=scenarios.format_branches_zh)
 
