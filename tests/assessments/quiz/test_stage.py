@@ -24,7 +24,7 @@ def _frozen():
 
 
 @pytest.fixture
-def training(db, defaults, make_course):
+def training(db, defaults, make_course):  # noqa: F811  (the imported fixture)
     """The new-hire path with one required published course; complete(person) finishes it."""
     course = make_course("NH-1", publish=True)
     db.session.add(PathCourse(path_id=defaults["NEWHIRE"].id, course_id=course.id,
