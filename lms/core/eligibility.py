@@ -153,8 +153,8 @@ def _stage_refusal(session, person, rule: Eligibility, today: date) -> str | Non
              "completed its required courses.", path=rule.stage_path_name)
 
 
-def check_rule(tier_id, certificate_path_id, certificate_rule: str, stage_path_id,
-               stage: str, prefix: str = "") -> None:
+def check_rule(certificate_path_id: int | None, certificate_rule: str,
+               stage_path_id: int | None, stage: str, prefix: str = "") -> None:
     """Refuse an incomplete or unknown rule (DomainError on the form's field): a certificate
     rule needs its path and the path its rule, and likewise a stage."""
     if certificate_rule not in CERTIFICATE_RULES or \

@@ -115,8 +115,7 @@ def _check(data: QuizData) -> QuizData:
             raise DomainError(_("Unknown review option."), "review")
     if data.certificate_rule not in CERTIFICATE_RULES:
         raise DomainError(_("Unknown certificate rule."), "certificate_rule")
-    check_rule(data.tier_id, data.certificate_path_id, data.certificate_rule,
-               data.stage_path_id, data.stage)
+    check_rule(data.certificate_path_id, data.certificate_rule, data.stage_path_id, data.stage)
     data.title = title
     data.description = (data.description or "").strip()
     data.lesson_key = (data.lesson_key or "").strip() or None

@@ -28,7 +28,7 @@ RULED_GROUPS = ("peer",)
 def check_rules(rules: dict) -> None:
     """Refuse an incomplete rule on either side (the field is prefixed "subject_"/"rater_")."""
     for who in WHO:
-        check_rule(*(rules.get(f"{who}_{name}") or None for name in FIELDS[:2]),
+        check_rule(rules.get(f"{who}_certificate_path_id") or None,
                    rules.get(f"{who}_certificate_rule") or "",
                    rules.get(f"{who}_stage_path_id") or None, rules.get(f"{who}_stage") or "",
                    prefix=f"{who}_")

@@ -94,8 +94,7 @@ def _check(session, data: ScenarioData) -> None:
         value = getattr(data, name)
         if value is None or not low <= value <= high:
             raise DomainError(_("Between %(low)s and %(high)s.", low=low, high=high), name)
-    check_rule(None, data.certificate_path_id, data.certificate_rule, data.stage_path_id,
-               data.stage)
+    check_rule(data.certificate_path_id, data.certificate_rule, data.stage_path_id, data.stage)
     if data.tier_only and data.path_id is None:
         raise DomainError(_("Choose the tier the scenario is for."), "path_id")
     known = set(session.scalars(select(Competency.id).where(
