@@ -31,6 +31,7 @@ from assessments.quiz.models import REVIEW_MOMENTS
 from assessments.quiz.services.attempts import PostedAnswer
 from assessments.quiz.services.bank import QuestionData, canonical
 from assessments.quiz.services.quizzes import OverrideData, QuizData
+from lms.core.eligibility import STAGE_LABELS
 from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
@@ -126,19 +127,22 @@ class QuizForm(Form):
     certificate_rule = SelectField(_l("The certificate must be"), choices=choices([
         ("", _l("— no certificate needed —")), ("held", _l("held and valid")),
         ("expiring", _l("held, inside its recertification window"))]), default="")
+    stage_path_id = OptionalIdField(_l("Stage of the path"), blank_label=_l("— any path —"))
+    stage = SelectField(_l("People must be"), choices=choices(STAGE_LABELS), default="")
 
     def set_path_choices(self, paths) -> None:
         """The tiers and paths to choose from: (id, name) pairs."""
         pairs = list(paths)
         self.tier_id.set_choices(pairs)
         self.certificate_path_id.set_choices(pairs)
+        self.stage_path_id.set_choices(pairs)
 
     def load(self, quiz) -> None:
         """Fill the form from a quiz (on GET)."""
         for name in ("title", "description", "attempts_allowed", "grading_method",
                      "pass_mark", "closed_book", "shuffle_questions", "shuffle_options",
                      "overdue_handling", "lesson_key", "tier_id", "certificate_path_id",
-                     "certificate_rule"):
+                     "certificate_rule", "stage_path_id", "stage"):
             getattr(self, name).data = getattr(quiz, name)
         self.title_zh.data = quiz.translation("title", "zh_Hans_CN") or ""
         self.description_zh.data = quiz.translation("description", "zh_Hans_CN") or ""
@@ -168,6 +172,7 @@ class QuizForm(Form):
             lesson_key=self.lesson_key.data, tier_id=self.tier_id.data,
             certificate_path_id=self.certificate_path_id.data,
             certificate_rule=self.certificate_rule.data or "",
+            stage_path_id=self.stage_path_id.data, stage=self.stage.data or "",
             translations={"zh_Hans_CN": {"title": self.title_zh.data or "",
                                          "description": self.description_zh.data or ""}},
         )

@@ -171,10 +171,15 @@ class Quiz(Translated, db.Model):
     certificate_path_id: Mapped[int | None] = mapped_column(
         ForeignKey("certification_path.id", ondelete="SET NULL"))
     certificate_rule: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # … and/or people at a stage ("training", "assessment") of a path.
+    stage_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(String(12), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     tier = relationship("CertificationPath", foreign_keys=[tier_id])
     certificate_path = relationship("CertificationPath", foreign_keys=[certificate_path_id])
+    stage_path = relationship("CertificationPath", foreign_keys=[stage_path_id])
     items: Mapped[list["QuizItem"]] = relationship(
         back_populates="quiz", order_by="QuizItem.position", cascade="all, delete-orphan"
     )

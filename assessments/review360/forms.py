@@ -20,7 +20,9 @@ from assessments.review360.services.cycles import (
     DEFAULT_WEIGHTS,
     CycleData,
 )
+from assessments.review360.services.eligibility import COLUMN
 from assessments.review360.services.groups import GROUP_LABELS
+from lms.core.eligibility import STAGE_LABELS
 from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
 
@@ -39,6 +41,29 @@ def _minimum(group: str) -> IntegerField:
     return IntegerField(_l("Minimum raters: %(group)s", group=GROUP_LABELS[group]),
                         default=DEFAULT_MIN_RATERS[group],
                         validators=[InputRequired(), NumberRange(0, 50)])
+
+
+CERTIFICATE_LABELS = (("", _l("— no certificate needed —")), ("held", _l("held and valid")),
+                      ("expiring", _l("held, inside its recertification window")))
+
+
+def _rule_fields(cls, who: str):
+    """The eligibility fields of one side ("subject" or "rater") added to the form class."""
+    setattr(cls, f"{who}_tier_id", OptionalIdField(_l("Only people on the tier"),
+                                                  blank_label=_l("— any tier —")))
+    setattr(cls, f"{who}_certificate_path_id", OptionalIdField(
+        _l("Certificate of the path"), blank_label=_l("— no certificate needed —")))
+    setattr(cls, f"{who}_certificate_rule", SelectField(
+        _l("The certificate must be"), choices=choices(CERTIFICATE_LABELS), default=""))
+    setattr(cls, f"{who}_stage_path_id", OptionalIdField(_l("Stage of the path"),
+                                                        blank_label=_l("— any path —")))
+    setattr(cls, f"{who}_stage", SelectField(_l("People must be"),
+                                             choices=choices(STAGE_LABELS), default=""))
+    return cls
+
+
+RULE_NAMES = tuple(f"{who}_{name}" for who in ("subject", "rater") for name in (
+    "tier_id", "certificate_path_id", "certificate_rule", "stage_path_id", "stage"))
 
 
 class CycleForm(Form):
@@ -71,6 +96,9 @@ class CycleForm(Form):
         for name in ("title", "opens_on", "closes_on", "anonymity_threshold", "pass_mark",
                      "link_days", "shared_domains"):
             getattr(self, name).data = getattr(cycle, name)
+        for name in RULE_NAMES:
+            who, _sep, rest = name.partition("_")
+            getattr(self, name).data = getattr(cycle, f"{who}_{COLUMN.get(rest, rest)}")
         for row in cycle.groups:
             getattr(self, f"weight_{row.group}").data = row.weight.normalize()
             getattr(self, f"min_{row.group}").data = row.min_raters
@@ -81,7 +109,19 @@ class CycleForm(Form):
             anonymity_threshold=self.anonymity_threshold.data, pass_mark=self.pass_mark.data,
             link_days=self.link_days.data, shared_domains=self.shared_domains.data or "",
             weights={g: getattr(self, f"weight_{g}").data for g in GROUPS},
-            min_raters={g: getattr(self, f"min_{g}").data for g in GROUPS})
+            min_raters={g: getattr(self, f"min_{g}").data for g in GROUPS},
+            rules={name: getattr(self, name).data for name in RULE_NAMES})
+
+    def set_path_choices(self, paths) -> None:
+        """The tiers and paths to choose from: (id, name) pairs."""
+        pairs = list(paths)
+        for name in RULE_NAMES:
+            if name.endswith("_id"):
+                getattr(self, name).set_choices(pairs)
+
+
+_rule_fields(CycleForm, "subject")
+_rule_fields(CycleForm, "rater")
 
 
 class AddSubjectsForm(Form):

@@ -127,6 +127,25 @@ class Cycle(Translated, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Who may be evaluated (subject_…) and who may be nominated as a peer (rater_…), as
+    # lms.core.eligibility reads it: a tier, a path's certificate held ("held") or inside its
+    # recertification window ("expiring"), a stage of a path. Nothing set: anyone.
+    subject_tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    subject_cert_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    subject_cert_rule: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    subject_stage_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    subject_stage: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    rater_tier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    rater_cert_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    rater_cert_rule: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    rater_stage_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    rater_stage: Mapped[str] = mapped_column(String(12), default="", server_default="")
 
     groups: Mapped[list["CycleGroup"]] = relationship(
         back_populates="cycle", cascade="all, delete-orphan", lazy="selectin")

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from assessments.roleplay.services.grading import RatingInput
 from assessments.roleplay.services.rubrics import CriterionData, LevelData
 from assessments.roleplay.services.scenarios import TEXT_FIELDS, ScenarioData
+from lms.core.eligibility import STAGE_LABELS
 from lms.core.errors import DomainError
 from lms.core.forms import Form, OptionalIdField
 from lms.core.forms import choices as to_choices
@@ -150,6 +151,8 @@ class ScenarioForm(Form):
     certificate_rule = SelectField(_l("The certificate must be"), choices=to_choices([
         ("", _l("— no certificate needed —")), ("held", _l("held and valid")),
         ("expiring", _l("held, inside its recertification window"))]), default="")
+    stage_path_id = OptionalIdField(_l("Stage of the path"), blank_label=_l("— any path —"))
+    stage = SelectField(_l("People must be"), choices=to_choices(STAGE_LABELS), default="")
     attempts_allowed = IntegerField(_l("Attempts allowed (0: unlimited)"), default=3,
                                     validators=[InputRequired(), NumberRange(0, 100)])
     retry_wait_hours = IntegerField(_l("Hours to wait before a retry"), default=0,
@@ -173,8 +176,8 @@ class ScenarioForm(Form):
             "customer_knows", "customer_wants", "agent_goal", "opening_message", "allow_chat",
             "allow_upload", "allow_live", "pass_mark", "attempts_allowed", "retry_wait_hours",
             "sla_hours", "calibration_share", "agreement_threshold", "upload_max_mb",
-            "tier_only", "certificate_path_id")},
-            certificate_rule=self.certificate_rule.data or "",
+            "tier_only", "certificate_path_id", "stage_path_id")},
+            certificate_rule=self.certificate_rule.data or "", stage=self.stage.data or "",
             competency_ids=list(self.competency_ids.data or []),
             translations={"zh_Hans_CN": {name: getattr(self, f"{name}_zh").data or ""
                                          for name in TEXT_FIELDS}})

@@ -6,6 +6,11 @@ or the moderated one). `person_result(session, reference, person_id)`:
 - "tier:<PATH CODE>" → their latest final grade on any scenario of that tier (path);
 - None or "" → their latest final grade on any scenario.
 "Latest" is by release time of the final grade. Calibration references never count.
+
+A result is observed when the agent performed it (the submission's hand-in, else its start),
+not when a mentor got round to grading it: the recertification route counts a role-play only
+inside its window before expiry, as it does a re-exam, and the agent's performance is what
+must fall inside it.
 """
 
 from flask_babel import gettext
@@ -19,10 +24,12 @@ from lms.paths.models import CertificationPath
 
 
 def _result(grade: Grade) -> AssessmentResult:
+    submission = grade.submission
     return AssessmentResult(
         score=grade.score, passed=bool(grade.passed),
         competency_scores={code: score for code, score in grading.competency_scores(grade)
-                           .items() if score is not None})
+                           .items() if score is not None},
+        observed_at=submission.submitted_at or submission.started_at)
 
 
 class RoleplayKind(AssessmentKind):

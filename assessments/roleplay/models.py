@@ -130,11 +130,16 @@ class Scenario(Translated, db.Model):
     certificate_path_id: Mapped[int | None] = mapped_column(
         ForeignKey("certification_path.id", ondelete="SET NULL"))
     certificate_rule: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # … and/or people at a stage ("training", "assessment") of a path.
+    stage_path_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certification_path.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(String(12), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     rubric: Mapped[Rubric] = relationship()
     path = relationship("CertificationPath", foreign_keys=[path_id])
     certificate_path = relationship("CertificationPath", foreign_keys=[certificate_path_id])
+    stage_path = relationship("CertificationPath", foreign_keys=[stage_path_id])
     competency_links: Mapped[list["ScenarioCompetency"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
     attachments: Mapped[list["ScenarioAttachment"]] = relationship(

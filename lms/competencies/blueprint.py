@@ -21,5 +21,6 @@ add_rules(bp, {"views": views}, """
     GET POST  /admin/framework/scale/<int:level>/edit     views.level_form
     GET POST  /admin/framework/scale/new                  views.level_add
     POST      /admin/framework/scale/remove-top           views.level_remove_top
+    GET POST  /admin/framework/evidence-weights           views.evidence_weights
     GET       /paths/<int:path_id>                        views.path_requirements
 """)

@@ -5,8 +5,15 @@ the services, whose messages land beside the field they name.
 """
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.core.forms import Form
 
@@ -49,3 +56,14 @@ class LevelForm(Form):
                                 validators=[Optional(), Length(max=2000)])
     description_zh = TextAreaField(_l("What this level looks like in practice, in Chinese"),
                                    validators=[Optional(), Length(max=2000)], render_kw=CHINESE)
+
+
+class EvidenceWeightForm(Form):
+    source_kind = SelectField(_l("Evidence kind"), choices=[],
+                              validators=[DataRequired(_l("Choose an evidence kind."))])
+    weight = DecimalField(_l("Weight in the competency profile (0–100)"), places=None,
+                          validators=[InputRequired(), NumberRange(0, 100)],
+                          render_kw={"inputmode": "decimal"})
+    reason = TextAreaField(_l("Reason (kept in the audit log)"),
+                           validators=[DataRequired(_l("Say why the weight changes.")),
+                                       Length(max=500)])

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.competencies.forms import AreaForm, CompetencyForm, LevelForm
+from lms.competencies.forms import AreaForm, CompetencyForm, EvidenceWeightForm, LevelForm
 from lms.competencies.models import Competency, CompetencyArea, ProficiencyLevel
 from lms.competencies.services import matrix as services
+from lms.competencies.services import weights
 from lms.core.extensions import db
 from lms.core.forms import Form, choices, load_translations
 from lms.core.policy import require
@@ -165,3 +166,19 @@ def path_requirements(path_id: int):
     return render_template(
         "paths/detail.html", path=path, areas=services.framework(db.session), required=required,
     )
+
+
+@require("framework.manage")
+def evidence_weights():
+    form = EvidenceWeightForm()
+    kinds = weights.kind_weights(db.session)
+    form.source_kind.choices = choices((k.source_kind, k.label) for k in kinds)
+    if form.validate_on_submit():
+        done = unit_of_work(weights.change_kind_weight, db.session, current_user,
+                            form.source_kind.data, form.weight.data, form.reason.data,
+                            form=form)
+        if done:
+            flash(_("The weight is saved; %(n)d competency levels were recomputed.",
+                    n=done.value), "success")
+            return redirect(url_for("competencies.evidence_weights"))
+    return render_form("competencies/evidence_weights.html", form, kinds=kinds)

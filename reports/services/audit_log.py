@@ -122,6 +122,7 @@ ACTION_LABELS = {
     "framework.competency_create": _l("Competency created"),
     "framework.competency_deactivate": _l("Competency deactivated"),
     "framework.competency_update": _l("Competency changed"),
+    "framework.evidence_weight": _l("Evidence kind weight changed"),
     "framework.level_add": _l("Proficiency level added"),
     "framework.level_remove": _l("Proficiency level removed"),
     "framework.level_update": _l("Proficiency level changed"),

@@ -30,7 +30,7 @@ from assessments.quiz.models import (
 )
 from courses.models import Lesson
 from lms.core import audit, policy
-from lms.core.eligibility import CERTIFICATE_RULES, Eligibility
+from lms.core.eligibility import CERTIFICATE_RULES, Eligibility, check_rule
 from lms.core.errors import DomainError, NotFound
 from lms.core.i18n import LANGUAGE_NAMES, default_language
 from lms.people.models import Person, Team
@@ -69,6 +69,8 @@ class QuizData:
     tier_id: int | None = None
     certificate_path_id: int | None = None
     certificate_rule: str = ""
+    stage_path_id: int | None = None
+    stage: str = ""
     # Other languages: {language: {"title": …, "description": …}} (empty text: none).
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -113,9 +115,7 @@ def _check(data: QuizData) -> QuizData:
             raise DomainError(_("Unknown review option."), "review")
     if data.certificate_rule not in CERTIFICATE_RULES:
         raise DomainError(_("Unknown certificate rule."), "certificate_rule")
-    if bool(data.certificate_rule) != bool(data.certificate_path_id):
-        raise DomainError(_("Choose both the path and whether its certificate must be held or "
-                            "due for renewal."), "certificate_rule")
+    check_rule(data.certificate_path_id, data.certificate_rule, data.stage_path_id, data.stage)
     data.title = title
     data.description = (data.description or "").strip()
     data.lesson_key = (data.lesson_key or "").strip() or None
@@ -160,7 +160,7 @@ def save_quiz(session, actor, quiz: Quiz | None, data: QuizData) -> Quiz:
                  "attempts_allowed", "attempt_wait_seconds", "grading_method", "pass_mark",
                  "closed_book", "shuffle_questions", "shuffle_options", "overdue_handling",
                  "grace_seconds", "course_id", "lesson_key", "tier_id", "certificate_path_id",
-                 "certificate_rule"):
+                 "certificate_rule", "stage_path_id", "stage"):
         setattr(quiz, name, getattr(data, name))
     options = data.review_options
     if created and data.closed_book and not any(options.values()):
@@ -304,7 +304,9 @@ def eligibility(quiz: Quiz) -> Eligibility:
         tier_id=quiz.tier_id, tier_name=quiz.tier.tr("name") if quiz.tier else "",
         certificate_path_id=quiz.certificate_path_id,
         certificate_path_name=quiz.certificate_path.tr("name") if quiz.certificate_path else "",
-        certificate_rule=quiz.certificate_rule or "")
+        certificate_rule=quiz.certificate_rule or "", stage_path_id=quiz.stage_path_id,
+        stage_path_name=quiz.stage_path.tr("name") if quiz.stage_path else "",
+        stage=quiz.stage or "")
 
 
 def author_warnings(session, quiz: Quiz) -> list[str]:

@@ -28,6 +28,7 @@ from assessments.quiz.models import (
     QuizOverride,
 )
 from assessments.quiz.services import grading, quizzes
+from lms.core.eligibility import describe as describe_eligibility
 from lms.core.extensions import db
 from lms.core.policy import authorize, may, require
 from lms.core.requests import form_status, render_form, unit_of_work
@@ -111,7 +112,8 @@ def author_quiz(quiz_id: int, question_form=None, draw_form=None, status: int = 
         paths=_category_paths(), question_form=question_form, draw_form=draw_form,
         confirm=ConfirmForm(), count=quizzes.question_count(quiz),
         attempted=quizzes.has_attempts(db.session, quiz),
-        warnings=quizzes.author_warnings(db.session, quiz)), status
+        warnings=quizzes.author_warnings(db.session, quiz),
+        who=describe_eligibility(quizzes.eligibility(quiz))), status
 
 
 @require("quiz.author")

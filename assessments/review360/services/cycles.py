@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assessments.review360.models import GROUPS, Cycle, CycleGroup, Rater, Subject
+from assessments.review360.services import eligibility, questionnaires, results
 from assessments.review360.services import groups as rater_groups
-from assessments.review360.services import questionnaires, results
 from lms.core import audit, clock
 from lms.core.errors import DomainError
 from lms.core.validation import clean_text
@@ -48,6 +48,9 @@ class CycleData:
     weights: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     min_raters: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MIN_RATERS))
     shared_domains: str = DEFAULT_SHARED_DOMAINS
+    # Who may be evaluated and who may be nominated as a peer: {"subject_tier_id": …,
+    # "rater_stage": …} (services.eligibility.FIELDS on each side; missing: anyone).
+    rules: dict = field(default_factory=dict)
 
 
 def parse_domains(text: str) -> list[str]:
@@ -118,6 +121,7 @@ def _check(data: CycleData) -> CycleData:
             raise DomainError(_("The weights of %(groups)s add up to %(total)s, not 100.",
                                 groups=", ".join(rater_groups.label(g) for g in subject_groups),
                                 total=total.normalize()), "weight_self")
+    eligibility.check_rules(data.rules)
     return data
 
 
@@ -129,6 +133,7 @@ def _apply(cycle: Cycle, data: CycleData) -> None:
     cycle.pass_mark = data.pass_mark
     cycle.link_days = int(data.link_days)
     cycle.shared_domains = data.shared_domains
+    eligibility.apply_rules(cycle, data.rules)
     for group in GROUPS:
         row = cycle.group(group)
         if row is None:
@@ -190,7 +195,8 @@ def _rated_as_manager(person: Person) -> bool:
 def add_subjects(session, actor, cycle: Cycle, person_ids: list[int]) -> list[Subject]:
     """Add people to a cycle: each gets the questionnaire of their tier, a self rater, their
     manager as rater, and (managers) their direct reports proposed. People already in the
-    cycle are skipped; refuses inactive or unknown people and a closed cycle."""
+    cycle are skipped; refuses inactive or unknown people, people the cycle's subject rule
+    does not admit (naming them; nobody is added) and a closed cycle."""
     if cycle.closed:
         raise DomainError(_("This cycle is closed; its results are final."))
     ids = sorted(set(person_ids))
@@ -200,6 +206,8 @@ def add_subjects(session, actor, cycle: Cycle, person_ids: list[int]) -> list[Su
     if set(people) != set(ids) or not all(p.active for p in people.values()):
         raise DomainError(_("Only active people can be evaluated."), "people")
     present = set(session.scalars(select(Subject.person_id).where(Subject.cycle_id == cycle.id)))
+    eligibility.refuse_subjects(session, cycle, [people[i] for i in ids if i not in present],
+                                clock.today())
     added = []
     for person_id in ids:
         if person_id in present:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assessments.review360.models import Rater, Subject
-from assessments.review360.services import cycles
+from assessments.review360.services import cycles, eligibility
 from assessments.review360.services import groups as rater_groups
 from lms.core import audit, clock, policy
 from lms.core.errors import DomainError, NotFound
@@ -99,6 +99,10 @@ def propose(session, actor, subject: Subject, group: str, person_id: int | None 
         if any(r.person_id == person.id for r in subject.raters):
             raise DomainError(_("%(name)s is already a rater for this person.",
                                 name=person.name), "person_id")
+        not_allowed = eligibility.rater_refusal(session, subject.cycle, group, person,
+                                                clock.today())
+        if not_allowed:
+            raise DomainError(not_allowed, "person_id")
         rater.person_id = person.id
     subject.raters.append(rater)
     session.flush()

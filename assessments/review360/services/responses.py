@@ -10,9 +10,10 @@ not invited — is refused and nothing is changed.
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import object_session
 
 from assessments.review360.models import Answer, Rater, Response
-from assessments.review360.services import cycles
+from assessments.review360.services import cycles, eligibility
 from lms.core import audit, clock
 from lms.core.errors import DomainError, NotFound
 
@@ -42,6 +43,12 @@ def _check_rater(actor, rater: Rater, external: bool) -> None:
             raise DomainError(_("This cycle has closed; answers are no longer taken."))
         raise DomainError(_("This cycle opens on %(date)s.",
                             date=rater.subject.cycle.opens_on.isoformat()))
+    if not external:
+        # A peer's tier or certificate may have changed since they were nominated.
+        not_allowed = eligibility.rater_refusal(object_session(rater), rater.subject.cycle,
+                                                rater.group, actor, clock.today(), own=True)
+        if not_allowed:
+            raise DomainError(not_allowed)
 
 
 def check_may_answer(actor, rater: Rater, external: bool = False) -> None:

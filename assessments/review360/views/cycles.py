@@ -17,13 +17,14 @@ from assessments.review360.forms import (
     ExtendForm,
 )
 from assessments.review360.models import Cycle, Rater, Subject
-from assessments.review360.services import cycles, nominations, results
+from assessments.review360.services import cycles, eligibility, nominations, results
 from assessments.review360.services import groups as rater_groups
 from lms.core import policy
 from lms.core.extensions import db
 from lms.core.forms import choices
 from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
+from lms.paths.models import CertificationPath
 from lms.people.models import Person
 from lms.people.policy import is_in_reporting_line
 
@@ -64,6 +65,8 @@ def cycle_list():
 def cycle_settings(cycle_id: int | None):
     cycle = db.get_or_404(Cycle, cycle_id) if cycle_id is not None else None
     form = CycleForm()
+    form.set_path_choices((p.id, p.tr("name")) for p in db.session.scalars(
+        select(CertificationPath).order_by(CertificationPath.position)))
     if cycle is not None and not form.is_submitted():
         form.load(cycle)
     if form.validate_on_submit():
@@ -97,7 +100,8 @@ def cycle_detail(cycle_id: int, add_form=None, extend_form=None, status: int = 2
         "assessments/review360/cycle.html", cycle=cycle, add_form=add_form,
         extend_form=extend_form or ExtendForm(formdata=None), confirm=ConfirmForm(),
         progress=results.progress(db.session, cycle),
-        accepting=cycles.accepting_responses(cycle)), status
+        accepting=cycles.accepting_responses(cycle),
+        who=eligibility.describe_cycle(db.session, cycle)), status
 
 
 @require("review360.manage")
@@ -194,6 +198,7 @@ def subject_detail(subject_id: int, colleague_form=None, customer_form=None,
         colleague_form=_colleague_form(subject, colleague_form),
         customer_form=customer_form or CustomerForm(formdata=None), confirm=ConfirmForm(),
         can_nominate=_may("review360.nominate", subject),
+        peers_who=eligibility.describe_cycle(db.session, subject.cycle)["rater"],
         can_approve=_may("review360.approve", subject), missing=nominations.missing_raters(
             subject), is_subject=subject.person_id == current_user.id,
         groups=rater_groups), status

@@ -237,8 +237,10 @@ def save_criterion(session, actor, rubric: Rubric, position: int | None,
     return criterion
 
 
-def delete_criterion(session, actor, rubric: Rubric, position: int) -> None:
-    """Remove a criterion (versioned); refuses to leave the rubric without criteria."""
+def delete_criterion(session, actor, rubric: Rubric, position: int,
+                     confirmed: bool = True) -> None:
+    """Remove a criterion (versioned); refuses to leave the rubric without criteria. Asks for
+    confirmation when a scenario's pass mark no longer fits (unless `confirmed`)."""
     version = editable_version(session, actor, rubric)
     criterion = _by_position(version, position)
     if len(version.criteria) == 1:
@@ -247,12 +249,16 @@ def delete_criterion(session, actor, rubric: Rubric, position: int) -> None:
     for index, other in enumerate(version.criteria):
         other.position = index
     session.flush()
+    check_scenarios(session, rubric, confirmed)
     audit.record(actor, "roleplay.criterion_delete", rubric, version=version.number,
                  criterion=criterion.title)
 
 
-def move_criterion(session, actor, rubric: Rubric, position: int, offset: int) -> None:
-    """Move a criterion up (-1) or down (+1)."""
+def move_criterion(session, actor, rubric: Rubric, position: int, offset: int,
+                   confirmed: bool = True) -> None:
+    """Move a criterion up (-1) or down (+1). Scores do not depend on the order, so this asks
+    for confirmation (unless `confirmed`) only where a pass mark already misfits the rubric
+    (the author sees the sentence before changing it again)."""
     version = editable_version(session, actor, rubric)
     items = list(version.criteria)
     index = next(i for i, c in enumerate(items) if c.position == position)
@@ -266,6 +272,7 @@ def move_criterion(session, actor, rubric: Rubric, position: int, offset: int) -
     for i, criterion in enumerate(items):
         criterion.position = i
     session.flush()
+    check_scenarios(session, rubric, confirmed)
     audit.record(actor, "roleplay.criterion_move", rubric, criterion=items[target].title)
 
 

@@ -19,7 +19,7 @@ from assessments.roleplay.services import passmarks
 from assessments.roleplay.services.passmarks import confirm_or_refuse
 from lms.competencies.models import Competency
 from lms.core import audit, uploads
-from lms.core.eligibility import CERTIFICATE_RULES
+from lms.core.eligibility import check_rule
 from lms.core.errors import DomainError
 from lms.core.i18n import LANGUAGE_NAMES, ZH, default_language
 from lms.core.validation import clean_text
@@ -57,6 +57,8 @@ class ScenarioData:
     tier_only: bool = False
     certificate_path_id: int | None = None
     certificate_rule: str = ""
+    stage_path_id: int | None = None
+    stage: str = ""
     competency_ids: list[int] = field(default_factory=list)
     # Other languages' texts: {language: {"title" or a TEXT_FIELDS name: text}}.
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -92,10 +94,7 @@ def _check(session, data: ScenarioData) -> None:
         value = getattr(data, name)
         if value is None or not low <= value <= high:
             raise DomainError(_("Between %(low)s and %(high)s.", low=low, high=high), name)
-    if data.certificate_rule not in CERTIFICATE_RULES or \
-            bool(data.certificate_rule) != bool(data.certificate_path_id):
-        raise DomainError(_("Choose both the path and whether its certificate must be held or "
-                            "due for renewal."), "certificate_rule")
+    check_rule(data.certificate_path_id, data.certificate_rule, data.stage_path_id, data.stage)
     if data.tier_only and data.path_id is None:
         raise DomainError(_("Choose the tier the scenario is for."), "path_id")
     known = set(session.scalars(select(Competency.id).where(
@@ -119,7 +118,8 @@ def save_scenario(session, actor, scenario: Scenario | None, data: ScenarioData,
     for name in ("title", "path_id", "rubric_id", *TEXT_FIELDS, "allow_chat",
                  "allow_upload", "allow_live", "pass_mark", "attempts_allowed",
                  "retry_wait_hours", "sla_hours", "calibration_share", "agreement_threshold",
-                 "upload_max_mb", "tier_only", "certificate_path_id", "certificate_rule"):
+                 "upload_max_mb", "tier_only", "certificate_path_id", "certificate_rule",
+                 "stage_path_id", "stage"):
         setattr(scenario, name, getattr(data, name))
     scenario.set_translation(ZH, "title", data.title_zh)
     for language, texts in data.translations.items():

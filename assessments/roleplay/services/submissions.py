@@ -73,7 +73,9 @@ def scenario_eligibility(scenario: Scenario) -> Eligibility:
         certificate_path_id=scenario.certificate_path_id,
         certificate_path_name=(scenario.certificate_path.tr("name")
                                if scenario.certificate_path else ""),
-        certificate_rule=scenario.certificate_rule or "")
+        certificate_rule=scenario.certificate_rule or "", stage_path_id=scenario.stage_path_id,
+        stage_path_name=scenario.stage_path.tr("name") if scenario.stage_path else "",
+        stage=scenario.stage or "")
 
 
 def availability(session, scenario: Scenario, person) -> Availability:

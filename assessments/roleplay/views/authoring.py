@@ -24,13 +24,14 @@ from assessments.roleplay.forms import (
     ScenarioForm,
 )
 from assessments.roleplay.models import Rubric, Scenario, ScenarioAttachment, Submission
-from assessments.roleplay.services import passmarks, rubrics, scenarios
+from assessments.roleplay.services import passmarks, rubrics, scenarios, submissions
 from lms.competencies.models import Competency
+from lms.core.eligibility import describe as describe_eligibility
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import choices
 from lms.core.policy import require
-from lms.core.requests import render_form, unit_of_work
+from lms.core.requests import INVALID_FORM, render_form, unit_of_work
 from lms.paths.models import CertificationPath
 
 
@@ -57,6 +58,7 @@ def _scenario_form(scenario: Scenario | None) -> ScenarioForm:
         select(CertificationPath).order_by(CertificationPath.position))]
     form.path_id.set_choices(paths)
     form.certificate_path_id.set_choices(paths)
+    form.stage_path_id.set_choices(paths)
     form.rubric_id.choices = choices((r.id, r.title) for r in db.session.scalars(
         select(Rubric).order_by(Rubric.title)))
     form.competency_ids.choices = choices((c.id, f"{c.code} · {c.tr('name')}") for c in
@@ -85,6 +87,8 @@ def author_scenario(scenario_id: int | None = None):
                                  scenario.pass_mark, scenario.path_id) if scenario else None
     return render_form("assessments/roleplay/author/scenario.html", form, scenario=scenario,
                        post_form=PostForm(), pass_check=pass_check,
+                       who=describe_eligibility(submissions.scenario_eligibility(scenario))
+                       if scenario else None,
                        format_branches=scenarios.format_branches,
                        format_branches_zh=scenarios.format_branches_zh)
 
@@ -247,21 +251,42 @@ def author_criterion(rubric_id: int, position: int | None = None):
                        in_use=rubrics.in_use(db.session, rubric.current))
 
 
+def _confirm_change(message: str, action: str, back: str, fields: dict | None = None):
+    """The page that asks the author to confirm a rubric change whose pass mark no longer
+    fits, with the sentence saying why (422: nothing was changed)."""
+    return render_template("assessments/roleplay/author/confirm_change.html", message=message,
+                           action=action, back=back, fields=fields or {},
+                           post_form=PostForm()), INVALID_FORM
+
+
+def _refused(outcome) -> None:
+    # unit_of_work put the refusal on the (CSRF-only) form: show it as a flash instead.
+    flash(outcome.error.message, "error")
+
+
 @require("roleplay.author")
 def author_criterion_action(rubric_id: int, position: int, action: str):
     rubric = db.get_or_404(Rubric, rubric_id)
-    _check_post()
+    post = PostForm()
+    if not post.validate_on_submit():
+        abort(400)
+    confirmed = request.form.get("confirm") == "1"
     if action == "delete":
         done = unit_of_work(rubrics.delete_criterion, db.session, current_user, rubric,
-                            position)
+                            position, confirmed, form=post)
     elif action in ("up", "down"):
         done = unit_of_work(rubrics.move_criterion, db.session, current_user, rubric, position,
-                            -1 if action == "up" else 1)
+                            -1 if action == "up" else 1, confirmed, form=post)
     else:
         abort(404)
+    back = url_for("roleplay.author_rubric", rubric_id=rubric_id)
     if done:
         flash(_("Rubric updated."), "success")
-    return redirect(url_for("roleplay.author_rubric", rubric_id=rubric_id))
+    elif isinstance(done.error, passmarks.NeedsConfirmation):
+        return _confirm_change(done.error.message, request.path, back)
+    else:
+        _refused(done)
+    return redirect(back)
 
 
 @require("roleplay.author")
@@ -272,14 +297,25 @@ def author_rubric_import(rubric_id: int | None = None):
         url_for("roleplay.author_index")
     if not form.validate_on_submit():
         abort(400)
+    # A confirmed import posts the file's text back from the confirmation page.
+    carried = request.form.get("csv_text")
     file = form.file.data
-    if file is None or not getattr(file, "filename", ""):
+    if carried is not None:
+        raw = carried.encode("utf-8")
+    elif file is None or not getattr(file, "filename", ""):
         flash(_nothing_imported(_("Choose a CSV file.")), "error")
         return redirect(back)
+    else:
+        raw = file.stream.read(rubrics.CSV_MAX_BYTES + 1)
+    confirmed = carried is not None and request.form.get("confirm") == "1"
     saved = unit_of_work(_refusal_says, _nothing_imported, rubrics.import_csv, db.session,
-                         current_user, rubric, file.stream.read(rubrics.CSV_MAX_BYTES + 1),
-                         form.title.data or "")
+                         current_user, rubric, raw, form.title.data or "", confirmed,
+                         form=form)
     if not saved:
+        if isinstance(saved.error.__cause__, passmarks.NeedsConfirmation):
+            return _confirm_change(saved.error.__cause__.message, request.path, back, {
+                "csv_text": raw.decode("utf-8", "replace"), "title": form.title.data or ""})
+        _refused(saved)
         return redirect(back)
     flash(_("Rubric imported."), "success")
     return redirect(url_for("roleplay.author_rubric", rubric_id=saved.value.id))
