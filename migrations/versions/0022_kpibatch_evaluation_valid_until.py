@@ -1,0 +1,37 @@
+"""The last day a stored certification answer holds with nothing written
+(certification_evaluation.valid_until), so answers that time moves on (a KPI period or the
+quarter of rotation hours ends) are re-evaluated
+
+Revision ID: kpibatch0022
+Revises: demo180015
+Create Date: 2026-12-05 09:30:00
+
+"""
+from datetime import date
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'kpibatch0022'
+down_revision = 'demo180015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('certification_evaluation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('valid_until', sa.Date(), nullable=True))
+        batch_op.create_index('ix_certification_evaluation_valid_until', ['valid_until'],
+                              unique=False)
+    # Answers stored before this column may already be out of date (a quarter turned): the
+    # next `send-reminders` re-evaluates them once, which then stores their real dates.
+    table = sa.table('certification_evaluation', sa.column('valid_until', sa.Date()))
+    op.execute(table.update().values(valid_until=date(2000, 1, 1)))
+
+
+def downgrade():
+    with op.batch_alter_table('certification_evaluation', schema=None) as batch_op:
+        batch_op.drop_index('ix_certification_evaluation_valid_until')
+        batch_op.drop_column('valid_until')
