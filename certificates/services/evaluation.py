@@ -20,7 +20,7 @@ from sqlalchemy import select
 from certificates.models import Certificate, CertificationEvaluation
 from certificates.services import awards, rules
 from courses.models import Enrollment
-from lms.competencies.services.evidence import profiles
+from lms.competencies.models import CompetencyLevel
 from lms.core import clock
 from lms.core.database import upsert
 from lms.core.kinds import get_kind
@@ -128,10 +128,10 @@ def _evaluate_slice(session, ids: list[int], paths: dict, documents: dict, actor
             if rules.needs_levels(document, route):
                 level_people.update(group)
     if level_people:
-        held_levels = profiles(session, sorted(level_people))
+        held_levels = _levels(session, sorted(level_people))
         for (pid, _path_id), found in facts.items():
             if pid in level_people:
-                found.levels = {cid: entry.level for cid, entry in held_levels[pid].items()}
+                found.levels = held_levels[pid]
     rows, to_award = [], set()
     now = clock.now()
     for (pid, path_id), found in facts.items():
@@ -146,6 +146,17 @@ def _evaluate_slice(session, ids: list[int], paths: dict, documents: dict, actor
                                   .order_by(Person.id)):
         awards.evaluate_person(session, person, actor, today)
     return len(people)
+
+
+def _levels(session, ids: list[int]) -> dict[int, dict[int, int]]:
+    """The stored levels `profiles` reads, level only: {person_id: {competency_id: level}}."""
+    session.flush()  # a kind may have finished an overdue attempt (new evidence) on the way
+    L = CompetencyLevel.__table__.c
+    found: dict[int, dict[int, int]] = {pid: {} for pid in ids}
+    for pid, competency_id, level in session.execute(
+            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))):
+        found[pid][competency_id] = level
+    return found
 
 
 def _gather(session, document: dict, route: str, path_id: int, group: list[int],

@@ -1,6 +1,7 @@
 """The last day a stored certification answer holds with nothing written
 (certification_evaluation.valid_until), so answers that time moves on (a KPI period or the
-quarter of rotation hours ends) are re-evaluated
+quarter of rotation hours ends) are re-evaluated; evidence indexed by its source, which a
+result or a KPI import replaces (without it each replacement read the whole table)
 
 Revision ID: kpibatch0022
 Revises: demo180015
@@ -29,9 +30,12 @@ def upgrade():
     # next `send-reminders` re-evaluates them once, which then stores their real dates.
     table = sa.table('certification_evaluation', sa.column('valid_until', sa.Date()))
     op.execute(table.update().values(valid_until=date(2000, 1, 1)))
+    op.create_index('ix_evidence_source', 'competency_evidence', ['source_kind', 'source_id'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_evidence_source', table_name='competency_evidence')
     with op.batch_alter_table('certification_evaluation', schema=None) as batch_op:
         batch_op.drop_index('ix_certification_evaluation_valid_until')
         batch_op.drop_column('valid_until')

@@ -23,7 +23,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -382,10 +382,11 @@ def write_evidence(session, touched: set[tuple[int, date]]) -> int:
     value stored for it; returns the evidence rows written."""
     if not touched:
         return 0
-    kpis = {k.id: k for k in session.scalars(select(KpiDefinition))}
     links = defaultdict(list)
     for link in session.scalars(select(KpiCompetency)):
         links[link.kpi_id].append(link)
+    informs = {k.id: _Informs.of(k, links.get(k.id, ()))
+               for k in session.scalars(select(KpiDefinition))}
     table = KpiValue.__table__.c
     values = defaultdict(list)
     ordered = sorted(touched)
@@ -398,30 +399,66 @@ def write_evidence(session, touched: set[tuple[int, date]]) -> int:
                     select(table.person_id, table.kpi_id, table.value).where(
                         table.period_start == start,
                         table.person_id.in_(people[first:first + _SLICE]))):
-                values[(pid, start)].append((kpis[kpi_id], Decimal(value)))
+                values[(pid, start)].append((informs[kpi_id], Decimal(value)))
+    when: dict[tuple[date, str], datetime] = {}  # a batch names a handful of periods
     results = []
     for person_id, start in ordered:
         results.append((person_id, f"{person_id}:{start.isoformat()}",
-                        observations(values.get((person_id, start), []), links, start)))
+                        _observations(values.get((person_id, start), []), start, when)))
     return record_evidence_many(session, source_kind=EVIDENCE_KIND, results=results)
+
+
+@dataclass(frozen=True)
+class _Informs:
+    """What a KPI's value evidences, as plain values (thousands of people are read against
+    the same few KPIs): its weight and period, and per competency the values at which levels
+    2–5 begin."""
+
+    weight: Decimal
+    period: str
+    higher: bool
+    links: tuple[tuple[int, tuple[Decimal, ...]], ...]
+
+    @classmethod
+    def of(cls, kpi: KpiDefinition, links) -> "_Informs":
+        return cls(Decimal(kpi.weight), kpi.period, kpi.direction == "higher",
+                   tuple((link.competency_id, tuple(Decimal(m) for m in link.thresholds))
+                         for link in links))
+
+    def level(self, marks: tuple[Decimal, ...], value: Decimal) -> int:
+        """`KpiCompetency.level_for`: 1 plus the thresholds `value` reaches."""
+        if self.higher:
+            return 1 + sum(1 for mark in marks if value >= mark)
+        return 1 + sum(1 for mark in marks if value <= mark)
 
 
 def observations(values: list[tuple[KpiDefinition, Decimal]], links, start: date
                  ) -> list[Observation]:
     """One observation per competency the KPIs of `values` inform: the levels their values
     reach, averaged with the KPIs' weights (cut to two places, as stored)."""
+    return _observations([(_Informs.of(kpi, links.get(kpi.id, ())), value)
+                          for kpi, value in values], start, {})
+
+
+def _observations(values: list[tuple[_Informs, Decimal]], start: date,
+                  when_of: dict) -> list[Observation]:
     weighted: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     when = None
-    for kpi, value in values:
-        if kpi.weight <= 0:
+    for informs, value in values:
+        if informs.weight <= 0:
             continue
-        when = max(when, periods.observed_at(start, kpi.period)) if when else \
-            periods.observed_at(start, kpi.period)
-        for link in links.get(kpi.id, ()):
-            cell = weighted[link.competency_id]
-            cell[0] += link.level_for(value, kpi.direction == "higher") * kpi.weight
-            cell[1] += kpi.weight
+        key = (start, informs.period)
+        if key not in when_of:
+            when_of[key] = periods.observed_at(start, informs.period)
+        when = max(when, when_of[key]) if when else when_of[key]
+        for competency_id, marks in informs.links:
+            cell = weighted[competency_id]
+            cell[0] += informs.level(marks, value) * informs.weight
+            cell[1] += informs.weight
     return [Observation(competency_id=cid,
-                        level=(total / weights).quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+                        level=(total / weights).quantize(HUNDREDTH, rounding=ROUND_DOWN),
                         score=None, observed_at=when)
             for cid, (total, weights) in sorted(weighted.items())]
+
+
+HUNDREDTH = Decimal("0.01")
