@@ -134,10 +134,16 @@ def _evaluate_slice(session, ids: list[int], paths: dict, documents: dict, actor
                 found.levels = held_levels[pid]
     rows, to_award = [], set()
     now = clock.now()
+    answers: dict[tuple, tuple[rules.Answer, dict]] = {}
     for (pid, path_id), found in facts.items():
         document, version = documents[path_id]
-        answer = rules.answer_from(document, found, today)
-        rows.append(_row(pid, path_id, answer, version.id, now))
+        # People with the same facts get the same answer: decided (and shaped) once.
+        key = _signature(path_id, document, found)
+        if key not in answers:
+            answer = rules.answer_from(document, found, today)
+            answers[key] = (answer, _columns(answer, version.id, now))
+        answer, columns = answers[key]
+        rows.append({"person_id": pid, "path_id": path_id, **columns})
         if answer.eligible and _awardable(answer, found, valid_until.get((pid, path_id)),
                                           today):
             to_award.add(pid)
@@ -193,10 +199,19 @@ def _awardable(answer: rules.Answer, found: rules.Facts, valid_until: date | Non
     return valid_until is None
 
 
-def _row(person_id: int, path_id: int, answer: rules.Answer, version_id: int, now) -> dict:
-    """The stored evaluation `awards.store_evaluation` writes, as a row."""
-    return {"person_id": person_id, "path_id": path_id, "route": answer.route,
-            "eligible": answer.eligible, "percent": answer.percent,
+def _signature(path_id: int, document: dict, found: rules.Facts) -> tuple:
+    """Everything of the facts `rules.answer_from` reads for this path, hashable."""
+    return (path_id, found.held, found.prerequisite_until,
+            frozenset(found.courses_done),
+            tuple((code, None if r is None else (r.score, r.observed_at, r.valid_until))
+                  for code, r in sorted(found.results.items())),
+            tuple(found.levels.get(item["id"], 0) for item in document["matrix"]),
+            tuple(sorted(found.kpi_held.items())))
+
+
+def _columns(answer: rules.Answer, version_id: int, now) -> dict:
+    """The stored evaluation `awards.store_evaluation` writes, as columns of a row."""
+    return {"route": answer.route, "eligible": answer.eligible, "percent": answer.percent,
             "rules_met": answer.met, "rules_total": answer.total, "missing": answer.missing,
             "composite": answer.composite,
             "components": awards.json_scores(answer.components),

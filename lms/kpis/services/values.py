@@ -23,7 +23,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -179,8 +179,11 @@ def check_rows(session, records: Iterable[tuple[int, dict]],
     people = _people(session, {str(v.get("employee_id", "")).strip() for _n, v in records})
     seen: dict[tuple[int, int, date], int] = {}
     starts: dict[tuple[str, str], date | str] = {}   # (period kind, text) → start or problem
+    numbers: dict[tuple[int, str], Decimal | None] = {}
     for line, values in records:
-        problems = _problems(values, kpis, people, today, starts)
+        problems = _row(values, kpis, people, today, starts, numbers)
+        if problems is None:  # something is wrong: find every problem, with its message
+            problems = _problems(values, kpis, people, today, starts)
         if isinstance(problems, KpiRow):
             row = problems
             row.line = line
@@ -224,6 +227,45 @@ def _start(text: str, period: str, today: date, starts: dict) -> date | str:
             starts[key] = start if start <= periods.current(today, period) else _(
                 "The period %(period)s has not begun yet.", period=text)
     return starts[key]
+
+
+def _row(values: dict, kpis: dict, people: dict, today: date, starts: dict,
+         numbers: dict) -> KpiRow | None:
+    """The row a well-formed record makes, or None when anything is wrong with it (then
+    `_problems` says what): the quick way through the tens of thousands of good rows of a
+    push. `numbers` remembers each KPI's value texts already read."""
+    try:
+        employee_id, code = values["employee_id"].strip(), values["kpi"].strip()
+        period, text = values["period"].strip(), values["value"].strip()
+    except (KeyError, AttributeError):
+        return None
+    if not (employee_id and code and period and text) or FIELD_MAX < max(
+            len(employee_id), len(code), len(period), len(text)):
+        return None
+    person = people.get(employee_id)
+    kpi = kpis.get(code.upper())
+    if person is None or not person[1] or kpi is None or not kpi.active:
+        return None
+    start = _start(period, kpi.period, today, starts)
+    if isinstance(start, str):
+        return None
+    key = (kpi.id, text)
+    if key not in numbers:
+        numbers[key] = _number(text, kpi)
+    value = numbers[key]
+    return None if value is None else KpiRow(0, person[0], kpi.id, start, value)
+
+
+def _number(text: str, kpi: KpiDefinition) -> Decimal | None:
+    """The value `text` gives `kpi`, or None when `_problems` would refuse it."""
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    if (not value.is_finite() or not kpi.min_value <= value <= kpi.max_value
+            or value != value.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)):
+        return None
+    return value
 
 
 def _problems(values: dict, kpis: dict, people: dict, today: date,
@@ -400,11 +442,11 @@ def write_evidence(session, touched: set[tuple[int, date]]) -> int:
                         table.period_start == start,
                         table.person_id.in_(people[first:first + _SLICE]))):
                 values[(pid, start)].append((informs[kpi_id], Decimal(value)))
-    when: dict[tuple[date, str], datetime] = {}  # a batch names a handful of periods
+    memo: dict = {}
     results = []
     for person_id, start in ordered:
         results.append((person_id, f"{person_id}:{start.isoformat()}",
-                        _observations(values.get((person_id, start), []), start, when)))
+                        _observations(values.get((person_id, start), []), start, memo)))
     return record_evidence_many(session, source_kind=EVIDENCE_KIND, results=results)
 
 
@@ -441,19 +483,26 @@ def observations(values: list[tuple[KpiDefinition, Decimal]], links, start: date
 
 
 def _observations(values: list[tuple[_Informs, Decimal]], start: date,
-                  when_of: dict) -> list[Observation]:
+                  memo: dict) -> list[Observation]:
+    # `memo` lives for one import: when each period is observed, and what each KPI value
+    # adds to each competency (thousands of people share the values of a few KPIs).
     weighted: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     when = None
     for informs, value in values:
         if informs.weight <= 0:
             continue
         key = (start, informs.period)
-        if key not in when_of:
-            when_of[key] = periods.observed_at(start, informs.period)
-        when = max(when, when_of[key]) if when else when_of[key]
-        for competency_id, marks in informs.links:
+        if key not in memo:
+            memo[key] = periods.observed_at(start, informs.period)
+        when = max(when, memo[key]) if when else memo[key]
+        key = (id(informs), value)
+        parts = memo.get(key)
+        if parts is None:
+            parts = memo[key] = [(competency_id, informs.level(marks, value) * informs.weight)
+                                 for competency_id, marks in informs.links]
+        for competency_id, part in parts:
             cell = weighted[competency_id]
-            cell[0] += informs.level(marks, value) * informs.weight
+            cell[0] += part
             cell[1] += informs.weight
     return [Observation(competency_id=cid,
                         level=(total / weights).quantize(HUNDREDTH, rounding=ROUND_DOWN),
