@@ -27,7 +27,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, or_, select, tuple_
 
 from lms.competencies.services.evidence import Observation, record_evidence_many
 from lms.core import audit, clock
@@ -376,7 +376,7 @@ def import_values(session, actor, plan: KpiPlan, *, source: str, file_name: str 
             for r in changed[start:start + 5000]], ("person_id", "kpi_id", "period_start"))
     touched = {(p, start) for p, _k, start in dropped} | {
         (r.person_id, r.period_start) for r in changed}
-    write_evidence(session, touched)
+    write_evidence(session, touched, written=(record.id, changed))
     latest: dict[int, date] = {}
     for r in changed:
         latest[r.kpi_id] = max(latest.get(r.kpi_id, r.period_start), r.period_start)
@@ -419,9 +419,11 @@ def _period_keys(session, pairs) -> list[tuple[int, int, date]]:
     return keys
 
 
-def write_evidence(session, touched: set[tuple[int, date]]) -> int:
+def write_evidence(session, touched: set[tuple[int, date]],
+                   written: tuple[int, list[KpiRow]] | None = None) -> int:
     """Rewrite the `kpi` evidence of each (person, period start) in `touched` from every
-    value stored for it; returns the evidence rows written."""
+    value stored for it; returns the evidence rows written. `written` (the import's id and
+    the rows it has just stored under it) spares reading those rows back."""
     if not touched:
         return 0
     links = defaultdict(list)
@@ -435,11 +437,17 @@ def write_evidence(session, touched: set[tuple[int, date]]) -> int:
     by_start = defaultdict(list)
     for person_id, start in ordered:
         by_start[start].append(person_id)
+    others = []
+    if written is not None:
+        import_id, rows = written
+        for r in rows:
+            values[(r.person_id, r.period_start)].append((informs[r.kpi_id], r.value))
+        others = [or_(table.import_id.is_(None), table.import_id != import_id)]
     for start, people in by_start.items():
         for first in range(0, len(people), _SLICE):
             for pid, kpi_id, value in session.execute(
                     select(table.person_id, table.kpi_id, table.value).where(
-                        table.period_start == start,
+                        table.period_start == start, *others,
                         table.person_id.in_(people[first:first + _SLICE]))):
                 values[(pid, start)].append((informs[kpi_id], Decimal(value)))
     memo: dict = {}
