@@ -14,6 +14,7 @@ from certificates.models import (
     CertificationEvaluation,
     CertificationSettings,
     RecertificationSlot,
+    RulesVersion,
 )
 from certificates.services import awards, evaluation
 from lms.competencies.models import Competency, Evidence
@@ -29,11 +30,15 @@ T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 def _stored(session) -> dict:
     """Everything the engine writes, comparable across runs (ids of certificates aside)."""
     E, C, A = CertificationEvaluation, Certificate, AwardApproval
+    # Versions by number and content: ids taken from a sequence differ after a rollback.
+    versions = {v.id: (v.path_id, v.number, v.digest) for v in session.scalars(
+        select(RulesVersion))}
     evaluations = {
         (e.person_id, e.path_id): (e.route, e.eligible, e.percent, e.rules_met, e.rules_total,
                                    e.missing, None if e.composite is None
                                    else Decimal(e.composite).normalize(),
-                                   e.components, e.started, e.rules_version_id, e.valid_until)
+                                   e.components, e.started, versions[e.rules_version_id],
+                                   e.valid_until)
         for e in session.scalars(select(E))}
     certificates = sorted((c.person_id, c.path_id, c.status, c.route, c.issued_on,
                            c.expires_on, c.serial) for c in session.scalars(select(C)))
