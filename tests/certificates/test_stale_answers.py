@@ -80,8 +80,12 @@ def test_a_kpi_streak_ends_with_the_month_after_its_last_period(
     assert stored.valid_until == date(2026, 12, 31)
 
     clock.freeze(datetime(2027, 1, 2, 9, 0, tzinfo=UTC))           # November is too old now
+    checked = runner.invoke(args=["check-derived"])
+    assert checked.exit_code == 1
+    assert "1 people's certification answers were past their day" in checked.output
     result = runner.invoke(args=["evaluate-stale"])
     assert result.exit_code == 0 and "Re-evaluated 1 people." in result.output
     [kpi] = [m for m in _evaluation(db, agent, path).missing if m["code"] == "kpi"]
     assert kpi["params"]["held"] == 0
     assert _evaluation(db, agent, path).valid_until == date(2027, 1, 31)
+    assert runner.invoke(args=["check-derived"]).exit_code == 0
