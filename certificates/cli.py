@@ -4,7 +4,7 @@ import click
 from sqlalchemy import select
 
 from certificates.models import Certificate
-from certificates.services.awards import evaluate_person
+from certificates.services import evaluation
 from certificates.services.badges import key_uri, rotate_keys
 from certificates.services.batches import queue_name
 from certificates.services.reminders import expiry_reminders
@@ -12,6 +12,9 @@ from lms.core import clock
 from lms.core.database import writing
 from lms.core.extensions import db
 from lms.people.models import Person
+
+# People per transaction of a re-evaluation of everyone.
+_SLICE = 5_000
 
 
 @click.command("evaluate-certifications")
@@ -30,13 +33,23 @@ def evaluate_certifications_command(employee_ids: tuple[str, ...]) -> None:
             raise click.ClickException("Unknown or inactive employee ids: " + ", ".join(
                 sorted(set(employee_ids) - known)))
         before = db.session.query(Certificate).count()
-        for n, person in enumerate(people, start=1):
-            evaluate_person(db.session, person)
-            if n % 50 == 0:
-                db.session.commit()
-        db.session.commit()
+        ids = [person.id for person in people]
+        for start in range(0, len(ids), _SLICE):
+            evaluation.evaluate_people(db.session, ids[start:start + _SLICE])
+            db.session.commit()
         issued = db.session.query(Certificate).count() - before
     click.echo(f"Evaluated {len(people)} people; {issued} certificates issued.")
+
+
+@click.command("evaluate-stale")
+def evaluate_stale_command() -> None:
+    """Re-evaluate the answers time has moved past (a KPI period or a quarter ended, a
+    prerequisite expired); `send-reminders` does it too, hourly."""
+
+    with writing():
+        count = evaluation.evaluate_stale(db.session)
+        db.session.commit()
+    click.echo(f"Re-evaluated {count} people.")
 
 
 @click.command("send-expiry-reminders")
@@ -77,5 +90,5 @@ def rotate_badge_key_command() -> None:
                "/badges/jwks.json, so the badges they signed still verify.")
 
 
-COMMANDS = (evaluate_certifications_command, send_expiry_reminders_command,
+COMMANDS = (evaluate_certifications_command, evaluate_stale_command, send_expiry_reminders_command,
             certificates_worker_command, rotate_badge_key_command)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -113,6 +114,10 @@ class CertificationEvaluation(db.Model):
     started: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     rules_version_id: Mapped[int] = mapped_column(ForeignKey("rules_version.id"))
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The last day the answer holds with nothing written (a KPI period or the quarter of
+    # rotation hours ends, a prerequisite expires, a recertification window opens); None:
+    # until something is written. Answers past it are re-evaluated by `send-reminders`.
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
 
     rules_version = relationship("RulesVersion")
 

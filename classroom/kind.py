@@ -15,15 +15,22 @@ the person has no seat on such an event.
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from classroom.models import Attendance, EventEnrolment, TrainingEvent, TrainingSession
+from classroom.models import (
+    Attendance,
+    EventEnrolment,
+    RotationShift,
+    TrainingEvent,
+    TrainingSession,
+)
 from classroom.services import mentoring, rotation
 from lms.core import clock
 from lms.core.kinds import AssessmentKind, AssessmentResult
 from lms.paths.models import CertificationPath
 
 DEFAULT_SHARE = Decimal(90)
+_SLICE = 900  # people per IN list (under SQLite's variable limit)
 ATTENDED = ("present", "late")
 
 
@@ -71,6 +78,16 @@ class ProgrammeKind(AssessmentKind):
         score = (Decimal(attended) * 100 / Decimal(total)).quantize(Decimal("0.01"),
                                                                   ROUND_HALF_UP)
         return AssessmentResult(score=score, passed=score >= DEFAULT_SHARE)
+
+    def people_results(self, session, reference, person_ids):
+        """None without a seat on any event; the others one at a time."""
+        seated = set()
+        for first in range(0, len(person_ids), _SLICE):
+            seated.update(session.scalars(select(EventEnrolment.person_id).where(
+                EventEnrolment.person_id.in_(person_ids[first:first + _SLICE]),
+                EventEnrolment.status == "enrolled")))
+        return {pid: self.person_result(session, reference, pid) if pid in seated else None
+                for pid in person_ids}
 
     def references(self, session) -> list[tuple[str, str]]:
         """Any path's programme, then each path's."""
@@ -128,8 +145,28 @@ class RotationKind(AssessmentKind):
     def person_result(self, session, reference, person_id: int) -> AssessmentResult | None:
         hours = _hours(reference, "quarter-hours:", self.DEFAULT_HOURS)
         start, end = rotation.quarter_of(clock.today())
-        score = _share(rotation.confirmed_minutes(session, person_id, start, end), hours)
-        return AssessmentResult(score=score, passed=score >= 100)
+        return self._result(rotation.confirmed_minutes(session, person_id, start, end),
+                            hours, end)
+
+    def people_results(self, session, reference, person_ids):
+        """Everyone's minutes this quarter in one grouped read."""
+        hours = _hours(reference, "quarter-hours:", self.DEFAULT_HOURS)
+        start, end = rotation.quarter_of(clock.today())
+        minutes = dict.fromkeys(person_ids, 0)
+        for first in range(0, len(person_ids), _SLICE):
+            minutes.update(session.execute(
+                select(RotationShift.person_id, func.sum(RotationShift.minutes))
+                .where(RotationShift.person_id.in_(person_ids[first:first + _SLICE]),
+                       RotationShift.confirmed_at.is_not(None),
+                       RotationShift.worked_on >= start, RotationShift.worked_on <= end)
+                .group_by(RotationShift.person_id)).all())
+        return {pid: self._result(int(found or 0), hours, end) for pid, found in minutes.items()}
+
+    @staticmethod
+    def _result(minutes: int, hours: int, quarter_ends) -> AssessmentResult:
+        # Hours count for the current quarter only: the result holds until it ends.
+        score = _share(minutes, hours)
+        return AssessmentResult(score=score, passed=score >= 100, valid_until=quarter_ends)
 
     def references(self, session) -> list[tuple[str, str]]:
         return [(f"quarter-hours:{n}", str(_l("%(hours)d hours per quarter", hours=n)))

@@ -6,6 +6,7 @@ from decimal import Decimal
 import click
 from sqlalchemy import func, select
 
+from certificates.services import evaluation
 from certificates.services.standing import check_standings
 from courses.models import Course
 from lms.competencies.services.evidence import check_levels, set_kind_weight
@@ -82,10 +83,16 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
 @click.option("--fix", is_flag=True, help="Correct the stored rows that differ.")
 def check_derived_command(fix: bool) -> None:
     """Recompute the stored competency levels and certification standings from the evidence,
-    certificates and approval requests, and list every difference (exit status 1 if any)."""
+    certificates and approval requests, and list every difference and the certification
+    answers past their valid-until day (exit status 1 if any)."""
     with writing():
         levels = check_levels(db.session, fix=fix)
         standings = check_standings(db.session, fix=fix)
+        # Answers time has moved past (a quarter or a KPI period ended) before the hourly
+        # re-evaluation reached them; --fix re-evaluates them with the set-based engine.
+        stale = evaluation.stale_people(db.session)
+        if fix and stale:
+            evaluation.evaluate_people(db.session, stale)
         if fix:
             db.session.commit()
         else:
@@ -102,7 +109,10 @@ def check_derived_command(fix: bool) -> None:
         click.echo(f"… and {len(levels) + len(standings) - shown} more.")
     click.echo(f"{len(levels)} competency levels and {len(standings)} standings differ"
                + (" (corrected)." if fix and (levels or standings) else "."))
-    if (levels or standings) and not fix:
+    if stale:
+        click.echo(f"{len(stale)} people's certification answers were past their day"
+                   + (" (re-evaluated)." if fix else "; run with --fix or send-reminders."))
+    if (levels or standings or stale) and not fix:
         raise SystemExit(1)
 
 

@@ -20,6 +20,8 @@ from assessments.review360.services.groups import GROUP_LABELS, GROUPS
 from lms.competencies.models import Competency
 from lms.core.kinds import AssessmentKind, AssessmentResult
 
+_SLICE = 900  # people per IN list (under SQLite's variable limit)
+
 
 def _scores(session, subject: Subject, group: str) -> AssessmentResult | None:
     rows = session.execute(
@@ -58,6 +60,18 @@ class Review360Kind(AssessmentKind):
         if subject is None:
             return None
         return _scores(session, subject, group)
+
+    def people_results(self, session, reference, person_ids):
+        """None for people never a subject of a closed cycle (one read); the others one at a
+        time."""
+        closed = set()
+        for first in range(0, len(person_ids), _SLICE):
+            closed.update(session.scalars(
+                select(Subject.person_id).join(Cycle).where(
+                    Subject.person_id.in_(person_ids[first:first + _SLICE]),
+                    Cycle.closed_at.is_not(None)).distinct()))
+        return {pid: self.person_result(session, reference, pid) if pid in closed else None
+                for pid in person_ids}
 
     def references(self, session) -> list[tuple[str, str]]:
         """The weighted overall, then each rater group."""

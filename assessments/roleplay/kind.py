@@ -22,6 +22,8 @@ from assessments.roleplay.services import grading
 from lms.core.kinds import AssessmentKind, AssessmentResult
 from lms.paths.models import CertificationPath
 
+_SLICE = 900  # people per IN list (under SQLite's variable limit)
+
 
 def _result(grade: Grade) -> AssessmentResult:
     submission = grade.submission
@@ -47,23 +49,32 @@ class RoleplayKind(AssessmentKind):
 
     def person_result(self, session, reference, person_id: int) -> AssessmentResult | None:
         """See the module docstring; None for an unknown reference or no final grade."""
-        stmt = (select(Grade).join(Submission).join(Scenario)
-                .where(Submission.person_id == person_id, Submission.is_reference.is_(False),
-                       Grade.final.is_(True), Grade.score.is_not(None))
-                .order_by(Grade.released_at.desc(), Grade.id.desc()).limit(1))
+        return self.people_results(session, reference, [person_id])[person_id]
+
+    def people_results(self, session, reference, person_ids):
+        """Each person's latest final grade (see the module) in one read per slice."""
+        found = dict.fromkeys(person_ids)
+        stmt = (select(Grade, Submission.person_id).join(Submission).join(Scenario)
+                .where(Submission.is_reference.is_(False), Grade.final.is_(True),
+                       Grade.score.is_not(None))
+                .order_by(Grade.released_at.desc(), Grade.id.desc()))
         reference = (reference or "").strip()
         if reference.startswith("scenario:"):
             try:
                 stmt = stmt.where(Scenario.id == int(reference.partition(":")[2]))
             except ValueError:
-                return None
+                return found
         elif reference.startswith("tier:"):
             stmt = stmt.join(CertificationPath, CertificationPath.id == Scenario.path_id).where(
                 CertificationPath.code == reference.partition(":")[2])
         elif reference:
-            return None
-        grade = session.scalar(stmt)
-        return _result(grade) if grade is not None else None
+            return found
+        for first in range(0, len(person_ids), _SLICE):
+            for grade, person_id in session.execute(stmt.where(
+                    Submission.person_id.in_(person_ids[first:first + _SLICE]))):
+                if found[person_id] is None:  # latest first
+                    found[person_id] = _result(grade)
+        return found
 
     def references(self, session) -> list[tuple[str, str]]:
         """Every tier that has scenarios, then every scenario."""

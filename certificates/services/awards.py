@@ -42,7 +42,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _json_scores(components: dict[str, Decimal | None]) -> dict[str, str | None]:
+def json_scores(components: dict[str, Decimal | None]) -> dict[str, str | None]:
     return {code: (None if score is None else str(score)) for code, score in components.items()}
 
 
@@ -79,9 +79,10 @@ def store_evaluation(session, person_id: int, path: CertificationPath,
     row.rules_met, row.rules_total = answer.met, answer.total
     row.missing = answer.missing
     row.composite = answer.composite
-    row.components = _json_scores(answer.components)
+    row.components = json_scores(answer.components)
     row.started = answer.started
     row.rules_version_id = version.id
+    row.valid_until = answer.valid_until
     row.evaluated_at = clock.now()
     return row
 

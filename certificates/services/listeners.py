@@ -1,6 +1,7 @@
 """What makes the engine run: a recorded assessment result, a started or completed course, a
-tier change. Each receiver evaluates the people concerned inside the sender's transaction (it
-flushes, never commits). Imported once by the app factory.
+tier change, KPI values. Each receiver evaluates the people concerned inside the sender's
+transaction (it flushes, never commits); many people at once go through the set-based
+engine (certificates.services.evaluation). Imported once by the app factory.
 
 Bulk work (the demo seed) defers them with `evaluations_deferred`: each person concerned is
 then evaluated once at the end instead of on every result."""
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from certificates.services import evaluation
 from certificates.services.awards import evaluate_person
 from certificates.services.batches import queue_name
 from courses.signals import course_completed, course_started
@@ -24,10 +26,11 @@ from lms.people.signals import tier_changed
 _DEFERRED = "certificates.deferred_evaluations"
 # session.info key: people a large KPI import concerned, evaluated by a job after the commit.
 _AFTER_COMMIT = "certificates.evaluate_after_commit"
-# Up to this many people a KPI import evaluates in its own transaction; a nightly push of
-# thousands is evaluated by a background job once it has committed.
-INLINE_EVALUATIONS = 200
-_JOB_SLICE = 200
+# Up to this many people a KPI import evaluates in its own transaction (an API call of
+# 10,000 rows concerns at most 10,000 people: about a second with the set-based engine); a
+# larger file is evaluated by a background job once it has committed.
+INLINE_EVALUATIONS = 10_000
+_JOB_SLICE = 5_000
 
 
 @contextmanager
@@ -40,8 +43,7 @@ def evaluations_deferred(session):
         yield pending
     finally:
         session.info.pop(_DEFERRED, None)
-    for person_id in sorted(pending):
-        _evaluate(session, person_id)
+    evaluation.evaluate_people(session, pending)
 
 
 def _evaluate(session, person_id: int, actor=None) -> None:
@@ -67,17 +69,25 @@ def _on_course(session, person_id=None, course_id=None, **_extra) -> None:
         _evaluate(session, person_id)
 
 
+def _evaluate_many(session, person_ids, actor=None) -> None:
+    deferred = session.info.get(_DEFERRED)
+    if deferred is not None:
+        deferred.update(person_ids)
+    elif len(person_ids) == 1:
+        _evaluate(session, next(iter(person_ids)), actor)
+    else:
+        evaluation.evaluate_people(session, person_ids, actor)
+
+
 @tier_changed.connect
 def _on_tier(session, actor=None, people=(), **_extra) -> None:
-    for person in people:
-        _evaluate(session, person.id, actor)
+    _evaluate_many(session, [person.id for person in people], actor)
 
 
 @kpi_values_recorded.connect
 def _on_kpis(session, person_ids=(), **_extra) -> None:
     if session.info.get(_DEFERRED) is not None or len(person_ids) <= INLINE_EVALUATIONS:
-        for person_id in person_ids:
-            _evaluate(session, person_id)
+        _evaluate_many(session, person_ids)
         return
     session.info.setdefault(_AFTER_COMMIT, set()).update(person_ids)
 
@@ -96,11 +106,9 @@ def _forget_pending_evaluations(session) -> None:
 
 
 def evaluate_people(person_ids: list[int]) -> None:
-    """Background job: evaluate each of `person_ids` (committing every few hundred)."""
+    """Background job: evaluate `person_ids` with the set-based engine (committing every
+    few thousand people)."""
     with writing():
         for start in range(0, len(person_ids), _JOB_SLICE):
-            for person in db.session.scalars(
-                    db.select(Person).where(Person.id.in_(person_ids[start:start + _JOB_SLICE]))
-                    .order_by(Person.id)):
-                evaluate_person(db.session, person)
+            evaluation.evaluate_people(db.session, person_ids[start:start + _JOB_SLICE])
             db.session.commit()

@@ -37,6 +37,7 @@ from lms.core import clock
 from lms.core.database import insert_if_absent
 from lms.core.i18n import ZH
 from lms.core.kinds import UnknownAssessmentKind, get_kind
+from lms.kpis import periods as kpi_periods
 from lms.kpis.models import KpiDefinition
 from lms.kpis.services import requirements as kpi_requirements
 from lms.paths.models import CertificationPath
@@ -165,6 +166,10 @@ class Answer:
     composite: Decimal | None = None
     components: dict[str, Decimal | None] = field(default_factory=dict)
     levels: dict[int, int] = field(default_factory=dict)
+    # The last day this answer holds with nothing written (a KPI period or a quarter ends, a
+    # prerequisite certificate expires, a recertification window opens); None: until
+    # something is written. `stale_evaluations` finds the answers past it.
+    valid_until: date | None = None
     # Lessons done in the path's courses: someone 28 % through a course has met no rule yet
     # but is in training, not "not started" (HR's filter and My path say so).
     studying: bool = False
@@ -191,6 +196,34 @@ class Answer:
         elif code is not None:
             self.missing.append({"code": code, "params": params})
 
+    def holds_until(self, day: date | None) -> None:
+        """The answer may change after `day` by time alone."""
+        if day is not None and (self.valid_until is None or day < self.valid_until):
+            self.valid_until = day
+
+
+@dataclass(frozen=True)
+class HeldCertificate:
+    """What the rules read of a certificate: when it was issued and when it ends."""
+
+    issued_on: date
+    expires_on: date
+
+
+@dataclass
+class Facts:
+    """Everything the rules of one path read about one person, gathered before they are
+    answered: by `gather` for one person, or for thousands at once by
+    certificates.services.evaluation (the same answer either way)."""
+
+    held: HeldCertificate | None            # latest unrevoked certificate of the path
+    prerequisite_until: date | None = None  # expiry of a valid prerequisite certificate
+    courses_done: set[int] = field(default_factory=set)
+    studying: bool = False                  # a lesson done in one of the path's courses
+    results: dict[str, object] = field(default_factory=dict)  # slot code -> AssessmentResult
+    levels: dict[int, int] = field(default_factory=dict)       # competency id -> level
+    kpi_held: dict[int, int] = field(default_factory=dict)     # KPI id -> periods held
+
 
 def valid_certificate(session, person_id: int, path_id: int, today: date) -> Certificate | None:
     """The person's latest certificate of the path that is valid today (not revoked, not
@@ -212,7 +245,7 @@ def latest_certificate(session, person_id: int, path_id: int) -> Certificate | N
         .order_by(Certificate.issued_on.desc(), Certificate.id.desc()).limit(1))
 
 
-def route_for(document: dict, held: Certificate | None, today: date) -> str:
+def route_for(document: dict, held, today: date) -> str:
     """"recert" inside the recertification window of a held certificate (when the path has a
     recertification route), else "initial"."""
     recert = document["recert"]
@@ -223,6 +256,20 @@ def route_for(document: dict, held: Certificate | None, today: date) -> str:
     return "recert" if opens <= today.toordinal() <= closes else "initial"
 
 
+def _route_holds_until(document: dict, held, today: date) -> date | None:
+    """The last day the route stays what it is today (None: for good)."""
+    recert = document["recert"]
+    if held is None or not recert["slots"]:
+        return None
+    opens = held.expires_on.toordinal() - recert["window_days"]
+    closes = held.expires_on.toordinal() + recert["grace_days"]
+    if today.toordinal() < opens:
+        return date.fromordinal(opens - 1)
+    if today.toordinal() <= closes:
+        return date.fromordinal(closes)
+    return None
+
+
 def _slot_names(slot: dict) -> dict:
     """A slot's label for a missing item, with its Chinese one when it has one."""
     names = {"slot": slot["label"]}
@@ -231,18 +278,27 @@ def _slot_names(slot: dict) -> dict:
     return names
 
 
-def _slot_rules(session, answer: Answer, slots: list[dict], person_id: int,
+def installed(slot: dict) -> bool:
+    """Whether the slot's assessment kind is installed."""
+    try:
+        get_kind(slot["kind"])
+    except UnknownAssessmentKind:
+        return False
+    return True
+
+
+def _slot_rules(answer: Answer, slots: list[dict], results: dict,
                 since: date | None = None) -> None:
     """A rule per slot: its result meets the pass mark. With `since` (the recertification
     route: the day its window opened), a result obtained before it does not count."""
     for slot in slots:
-        try:
-            kind = get_kind(slot["kind"])()
-        except UnknownAssessmentKind:
+        if not installed(slot):
             answer.components[slot["code"]] = None
             answer.rule(False, "kind_missing", **_slot_names(slot), kind=slot["kind"])
             continue
-        result = kind.person_result(session, slot["reference"] or None, person_id)
+        result = results.get(slot["code"])
+        if result is not None:
+            answer.holds_until(result.valid_until)
         if (since is not None and result is not None and result.observed_at is not None
                 and result.observed_at.date() < since):
             answer.components[slot["code"]] = None
@@ -279,28 +335,98 @@ def _composite_rule(answer: Answer, document: dict) -> None:
                 mark=mark)
 
 
-def _matrix_rules(session, answer: Answer, document: dict, person_id: int) -> None:
-    if not document["matrix"]:
-        return
-    held = profiles(session, [person_id]).get(person_id, {})
+def _matrix_rules(answer: Answer, document: dict, levels: dict[int, int]) -> None:
     for item in document["matrix"]:
-        entry = held.get(item["id"])
-        level = entry.level if entry is not None else 0
+        level = levels.get(item["id"], 0)
         answer.levels[item["id"]] = level
         answer.rule(level >= item["level"], "level", competency=item["name"],
                     competency_zh=item["name_zh"], level=level, required=item["level"])
 
 
-def _kpi_rules(session, answer: Answer, document: dict, person_id: int, today: date) -> None:
+def _kpi_rules(answer: Answer, document: dict, kpi_held: dict[int, int], today: date) -> None:
     for item in document.get("kpis", ()):
-        kpi = session.get(KpiDefinition, item["id"])
         wanted = item["periods"]
-        held = 0 if kpi is None else kpi_requirements.held_periods(
-            session, person_id, kpi, Decimal(item["threshold"]), today, wanted)
+        held = kpi_held.get(item["id"], 0)
+        # A streak counts only up to the current or the previous period: it moves when the
+        # current period ends.
+        answer.holds_until(kpi_periods.last_day(today, item["period"]))
         answer.rule(held >= wanted, "kpi", kpi=item["name"], kpi_zh=item["name_zh"],
                     op="≥" if item["direction"] == "higher" else "≤",
                     threshold=item["threshold"], unit=item["unit"], period=item["period"],
                     periods=wanted, held=held)
+
+
+def answer_from(document: dict, facts: Facts, today: date) -> Answer:
+    """Answer `document` (a path's snapshot) from the facts gathered about one person: the
+    one place every rule is decided."""
+    route = route_for(document, facts.held, today)
+    answer = Answer(route=route)
+    answer.holds_until(_route_holds_until(document, facts.held, today))
+    prerequisite = document["prerequisite"]
+    if prerequisite is not None:
+        answer.holds_until(facts.prerequisite_until)
+        answer.rule(facts.prerequisite_until is not None, "prerequisite",
+                    path=prerequisite["name"], path_zh=prerequisite["name_zh"])
+    if route == "initial":
+        answer.studying = facts.studying
+        for course in document["courses"]:
+            answer.rule(course["id"] in facts.courses_done, "course", course=course["title"],
+                        course_zh=course["title_zh"])
+        _slot_rules(answer, document["slots"], facts.results)
+        _composite_rule(answer, document)
+        _matrix_rules(answer, document, facts.levels)
+        _kpi_rules(answer, document, facts.kpi_held, today)
+    else:
+        opens = date.fromordinal(facts.held.expires_on.toordinal()
+                                 - document["recert"]["window_days"])
+        _slot_rules(answer, document["recert"]["slots"], facts.results, since=opens)
+        if document["recert"]["requires_matrix"]:
+            _matrix_rules(answer, document, facts.levels)
+    return answer
+
+
+def slots_of(document: dict, route: str) -> list[dict]:
+    """The slots the route reads."""
+    return document["slots"] if route == "initial" else document["recert"]["slots"]
+
+
+def needs_levels(document: dict, route: str) -> bool:
+    return bool(document["matrix"]) and (route == "initial"
+                                         or document["recert"]["requires_matrix"])
+
+
+def gather(session, person_id: int, path: CertificationPath, document: dict,
+           today: date) -> Facts:
+    """The facts `answer_from` reads, for one person (a few queries each)."""
+    latest = latest_certificate(session, person_id, path.id)
+    held = None if latest is None else HeldCertificate(latest.issued_on, latest.expires_on)
+    facts = Facts(held=held)
+    route = route_for(document, held, today)
+    prerequisite = document["prerequisite"]
+    if prerequisite is not None:
+        found = valid_certificate(session, person_id, prerequisite["id"], today)
+        facts.prerequisite_until = None if found is None else found.expires_on
+    if route == "initial" and document["courses"]:
+        course_ids = [c["id"] for c in document["courses"]]
+        facts.courses_done = set(session.scalars(select(Enrollment.course_id).where(
+            Enrollment.person_id == person_id, Enrollment.completed_at.is_not(None),
+            Enrollment.course_id.in_(course_ids))))
+        facts.studying = session.scalar(select(LessonCompletion.id).where(
+            LessonCompletion.person_id == person_id,
+            LessonCompletion.course_id.in_(course_ids)).limit(1)) is not None
+    for slot in slots_of(document, route):
+        if installed(slot):
+            facts.results[slot["code"]] = get_kind(slot["kind"])().person_result(
+                session, slot["reference"] or None, person_id)
+    if needs_levels(document, route):
+        facts.levels = {cid: entry.level for cid, entry in
+                        profiles(session, [person_id]).get(person_id, {}).items()}
+    if route == "initial":
+        for item in document.get("kpis", ()):
+            kpi = session.get(KpiDefinition, item["id"])
+            facts.kpi_held[item["id"]] = 0 if kpi is None else kpi_requirements.held_periods(
+                session, person_id, kpi, Decimal(item["threshold"]), today, item["periods"])
+    return facts
 
 
 def evaluate(session, person_id: int, path: CertificationPath, document: dict,
@@ -308,32 +434,4 @@ def evaluate(session, person_id: int, path: CertificationPath, document: dict,
     """Answer `document` (a path's snapshot) for one person. Reads courses, results (through
     the assessment registry), the profile and certificates; writes nothing of its own (a kind
     may finish an overdue attempt on the way)."""
-    held = latest_certificate(session, person_id, path.id)
-    route = route_for(document, held, today)
-    answer = Answer(route=route)
-    prerequisite = document["prerequisite"]
-    if prerequisite is not None:
-        answer.rule(valid_certificate(session, person_id, prerequisite["id"], today) is not None,
-                    "prerequisite", path=prerequisite["name"], path_zh=prerequisite["name_zh"])
-    if route == "initial":
-        if document["courses"]:
-            answer.studying = session.scalar(select(LessonCompletion.id).where(
-                LessonCompletion.person_id == person_id,
-                LessonCompletion.course_id.in_([c["id"] for c in document["courses"]]))
-                .limit(1)) is not None
-            done = set(session.scalars(select(Enrollment.course_id).where(
-                Enrollment.person_id == person_id, Enrollment.completed_at.is_not(None),
-                Enrollment.course_id.in_([c["id"] for c in document["courses"]]))))
-            for course in document["courses"]:
-                answer.rule(course["id"] in done, "course", course=course["title"],
-                            course_zh=course["title_zh"])
-        _slot_rules(session, answer, document["slots"], person_id)
-        _composite_rule(answer, document)
-        _matrix_rules(session, answer, document, person_id)
-        _kpi_rules(session, answer, document, person_id, today)
-    else:
-        opens = date.fromordinal(held.expires_on.toordinal() - document["recert"]["window_days"])
-        _slot_rules(session, answer, document["recert"]["slots"], person_id, since=opens)
-        if document["recert"]["requires_matrix"]:
-            _matrix_rules(session, answer, document, person_id)
-    return answer
+    return answer_from(document, gather(session, person_id, path, document, today), today)

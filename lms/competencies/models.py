@@ -73,7 +73,9 @@ class Evidence(db.Model):
     """One observation of a person's level in one competency, from one assessment result."""
 
     __tablename__ = "competency_evidence"
-    __table_args__ = (Index("ix_evidence_person_competency", "person_id", "competency_id"),)
+    # By source: a result (or a KPI import of thousands of people) replaces its rows.
+    __table_args__ = (Index("ix_evidence_person_competency", "person_id", "competency_id"),
+                      Index("ix_evidence_source", "source_kind", "source_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     competency_id: Mapped[int] = mapped_column(ForeignKey("competency.id", ondelete="CASCADE"))

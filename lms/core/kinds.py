@@ -5,7 +5,7 @@ kind's tables: they ask the kind for `AssessmentResult`s.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -28,6 +28,9 @@ class AssessmentResult:
     # When the result was obtained (the latest attempt it rests on); None when the kind does
     # not say. The recertification route reads it: a re-exam must fall inside its window.
     observed_at: datetime | None = None
+    # The last day the result holds with nothing written (e.g. hours counted "this quarter");
+    # None: until something is written. The engine re-evaluates answers past it.
+    valid_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,13 @@ class AssessmentKind:
         """May `person` start what `reference` names at `now`? None when the kind does not say
         (pages then only tell whether a result is in)."""
         return None
+
+    def people_results(self, session, reference: str | None,
+                       person_ids: list[int]) -> dict[int, AssessmentResult | None]:
+        """`person_result` for many people at once ({person_id: result or None}); kinds
+        override it with a few set-based reads (the certification engine evaluates thousands
+        of people after a KPI import). The same answers as one at a time."""
+        return {pid: self.person_result(session, reference, pid) for pid in person_ids}
 
     def references(self, session) -> list[tuple[str, str]]:
         """The (reference, label) choices an admin may give a slot of this kind; [] when the

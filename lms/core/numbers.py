@@ -17,6 +17,8 @@ WHOLE = Decimal(1)
 
 def half_up(value, places: Decimal = TENTHS) -> Decimal:
     """`value` (a Decimal, int, float or numeric text) rounded half up to `places`."""
+    if type(value) is Decimal:  # exact already (its text would read back the same)
+        return value.quantize(places, rounding=ROUND_HALF_UP)
     return Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
 
 

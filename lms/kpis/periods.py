@@ -69,6 +69,11 @@ def current(today: date, period: str) -> date:
     return date(today.year, today.month, 1)
 
 
+def last_day(today: date, period: str) -> date:
+    """The last day of the period `today` falls in."""
+    return following(current(today, period), period) - timedelta(days=1)
+
+
 def observed_at(start: date, period: str) -> datetime:
     """When a period's value is observed, for the evidence history: the period's last day
     (noon UTC, so no time zone moves it into the next period)."""

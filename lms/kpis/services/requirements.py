@@ -16,6 +16,9 @@ from lms.core.errors import DomainError
 from lms.kpis import periods
 from lms.kpis.models import KpiDefinition, KpiRequirement, KpiValue
 
+# People per IN list (under SQLite's variable limit).
+_SLICE = 900
+
 
 def for_path(session, path_id: int) -> list[KpiRequirement]:
     """The KPI rules of a path, in KPI order."""
@@ -34,10 +37,39 @@ def held_periods(session, person_id: int, kpi: KpiDefinition, threshold: Decimal
         .where(KpiValue.person_id == person_id, KpiValue.kpi_id == kpi.id,
                KpiValue.period_start <= today)
         .order_by(KpiValue.period_start.desc()).limit(wanted)).all()
+    return _streak(rows, kpi, threshold, today, wanted)
+
+
+def held_periods_many(session, person_ids: list[int], kpi: KpiDefinition,
+                      threshold: Decimal, today: date, wanted: int) -> dict[int, int]:
+    """`held_periods` for many people in one query per slice: {person_id: periods held}.
+    Only the last `wanted` + 1 periods can count, so only they are read."""
+    oldest = periods.current(today, kpi.period)
+    for _n in range(wanted):
+        oldest = periods.preceding(oldest, kpi.period)
+    values: dict[int, list] = {pid: [] for pid in person_ids}
+    V = KpiValue.__table__.c
+    for first in range(0, len(person_ids), _SLICE):
+        for pid, start, value in session.execute(
+                select(V.person_id, V.period_start, V.value)
+                .where(V.kpi_id == kpi.id, V.period_start <= today, V.period_start >= oldest,
+                       V.person_id.in_(person_ids[first:first + _SLICE]))):
+            values[pid].append((_day(start), value))
+    return {pid: _streak(sorted(rows, reverse=True)[:wanted], kpi, threshold, today, wanted)
+            for pid, rows in values.items()}
+
+
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _streak(rows, kpi: KpiDefinition, threshold: Decimal, today: date, wanted: int) -> int:
+    """Periods held in a row from `rows` ((period start, value), latest first, at most
+    `wanted`): the latest must be the current or the previous period."""
     current = periods.current(today, kpi.period)
     expected = {current, periods.preceding(current, kpi.period)}
     held = 0
-    for start, value in rows:
+    for start, value in rows[:wanted]:
         if start not in expected or not kpi.meets(Decimal(value), threshold):
             break
         held += 1

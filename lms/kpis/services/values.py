@@ -27,7 +27,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, or_, select, tuple_
 
 from lms.competencies.services.evidence import Observation, record_evidence_many
 from lms.core import audit, clock
@@ -179,8 +179,11 @@ def check_rows(session, records: Iterable[tuple[int, dict]],
     people = _people(session, {str(v.get("employee_id", "")).strip() for _n, v in records})
     seen: dict[tuple[int, int, date], int] = {}
     starts: dict[tuple[str, str], date | str] = {}   # (period kind, text) → start or problem
+    numbers: dict[tuple[int, str], Decimal | None] = {}
     for line, values in records:
-        problems = _problems(values, kpis, people, today, starts)
+        problems = _row(values, kpis, people, today, starts, numbers)
+        if problems is None:  # something is wrong: find every problem, with its message
+            problems = _problems(values, kpis, people, today, starts)
         if isinstance(problems, KpiRow):
             row = problems
             row.line = line
@@ -224,6 +227,45 @@ def _start(text: str, period: str, today: date, starts: dict) -> date | str:
             starts[key] = start if start <= periods.current(today, period) else _(
                 "The period %(period)s has not begun yet.", period=text)
     return starts[key]
+
+
+def _row(values: dict, kpis: dict, people: dict, today: date, starts: dict,
+         numbers: dict) -> KpiRow | None:
+    """The row a well-formed record makes, or None when anything is wrong with it (then
+    `_problems` says what): the quick way through the tens of thousands of good rows of a
+    push. `numbers` remembers each KPI's value texts already read."""
+    try:
+        employee_id, code = values["employee_id"].strip(), values["kpi"].strip()
+        period, text = values["period"].strip(), values["value"].strip()
+    except (KeyError, AttributeError):
+        return None
+    if not (employee_id and code and period and text) or FIELD_MAX < max(
+            len(employee_id), len(code), len(period), len(text)):
+        return None
+    person = people.get(employee_id)
+    kpi = kpis.get(code.upper())
+    if person is None or not person[1] or kpi is None or not kpi.active:
+        return None
+    start = _start(period, kpi.period, today, starts)
+    if isinstance(start, str):
+        return None
+    key = (kpi.id, text)
+    if key not in numbers:
+        numbers[key] = _number(text, kpi)
+    value = numbers[key]
+    return None if value is None else KpiRow(0, person[0], kpi.id, start, value)
+
+
+def _number(text: str, kpi: KpiDefinition) -> Decimal | None:
+    """The value `text` gives `kpi`, or None when `_problems` would refuse it."""
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        return None
+    if (not value.is_finite() or not kpi.min_value <= value <= kpi.max_value
+            or value != value.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)):
+        return None
+    return value
 
 
 def _problems(values: dict, kpis: dict, people: dict, today: date,
@@ -334,7 +376,7 @@ def import_values(session, actor, plan: KpiPlan, *, source: str, file_name: str 
             for r in changed[start:start + 5000]], ("person_id", "kpi_id", "period_start"))
     touched = {(p, start) for p, _k, start in dropped} | {
         (r.person_id, r.period_start) for r in changed}
-    write_evidence(session, touched)
+    write_evidence(session, touched, written=(record.id, changed))
     latest: dict[int, date] = {}
     for r in changed:
         latest[r.kpi_id] = max(latest.get(r.kpi_id, r.period_start), r.period_start)
@@ -377,51 +419,103 @@ def _period_keys(session, pairs) -> list[tuple[int, int, date]]:
     return keys
 
 
-def write_evidence(session, touched: set[tuple[int, date]]) -> int:
+def write_evidence(session, touched: set[tuple[int, date]],
+                   written: tuple[int, list[KpiRow]] | None = None) -> int:
     """Rewrite the `kpi` evidence of each (person, period start) in `touched` from every
-    value stored for it; returns the evidence rows written."""
+    value stored for it; returns the evidence rows written. `written` (the import's id and
+    the rows it has just stored under it) spares reading those rows back."""
     if not touched:
         return 0
-    kpis = {k.id: k for k in session.scalars(select(KpiDefinition))}
     links = defaultdict(list)
     for link in session.scalars(select(KpiCompetency)):
         links[link.kpi_id].append(link)
+    informs = {k.id: _Informs.of(k, links.get(k.id, ()))
+               for k in session.scalars(select(KpiDefinition))}
     table = KpiValue.__table__.c
     values = defaultdict(list)
     ordered = sorted(touched)
     by_start = defaultdict(list)
     for person_id, start in ordered:
         by_start[start].append(person_id)
+    others = []
+    if written is not None:
+        import_id, rows = written
+        for r in rows:
+            values[(r.person_id, r.period_start)].append((informs[r.kpi_id], r.value))
+        others = [or_(table.import_id.is_(None), table.import_id != import_id)]
     for start, people in by_start.items():
         for first in range(0, len(people), _SLICE):
             for pid, kpi_id, value in session.execute(
                     select(table.person_id, table.kpi_id, table.value).where(
-                        table.period_start == start,
+                        table.period_start == start, *others,
                         table.person_id.in_(people[first:first + _SLICE]))):
-                values[(pid, start)].append((kpis[kpi_id], Decimal(value)))
+                values[(pid, start)].append((informs[kpi_id], Decimal(value)))
+    memo: dict = {}
     results = []
     for person_id, start in ordered:
         results.append((person_id, f"{person_id}:{start.isoformat()}",
-                        observations(values.get((person_id, start), []), links, start)))
+                        _observations(values.get((person_id, start), []), start, memo)))
     return record_evidence_many(session, source_kind=EVIDENCE_KIND, results=results)
+
+
+@dataclass(frozen=True)
+class _Informs:
+    """What a KPI's value evidences, as plain values (thousands of people are read against
+    the same few KPIs): its weight and period, and per competency the values at which levels
+    2–5 begin."""
+
+    weight: Decimal
+    period: str
+    higher: bool
+    links: tuple[tuple[int, tuple[Decimal, ...]], ...]
+
+    @classmethod
+    def of(cls, kpi: KpiDefinition, links) -> "_Informs":
+        return cls(Decimal(kpi.weight), kpi.period, kpi.direction == "higher",
+                   tuple((link.competency_id, tuple(Decimal(m) for m in link.thresholds))
+                         for link in links))
+
+    def level(self, marks: tuple[Decimal, ...], value: Decimal) -> int:
+        """`KpiCompetency.level_for`: 1 plus the thresholds `value` reaches."""
+        if self.higher:
+            return 1 + sum(1 for mark in marks if value >= mark)
+        return 1 + sum(1 for mark in marks if value <= mark)
 
 
 def observations(values: list[tuple[KpiDefinition, Decimal]], links, start: date
                  ) -> list[Observation]:
     """One observation per competency the KPIs of `values` inform: the levels their values
     reach, averaged with the KPIs' weights (cut to two places, as stored)."""
+    return _observations([(_Informs.of(kpi, links.get(kpi.id, ())), value)
+                          for kpi, value in values], start, {})
+
+
+def _observations(values: list[tuple[_Informs, Decimal]], start: date,
+                  memo: dict) -> list[Observation]:
+    # `memo` lives for one import: when each period is observed, and what each KPI value
+    # adds to each competency (thousands of people share the values of a few KPIs).
     weighted: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     when = None
-    for kpi, value in values:
-        if kpi.weight <= 0:
+    for informs, value in values:
+        if informs.weight <= 0:
             continue
-        when = max(when, periods.observed_at(start, kpi.period)) if when else \
-            periods.observed_at(start, kpi.period)
-        for link in links.get(kpi.id, ()):
-            cell = weighted[link.competency_id]
-            cell[0] += link.level_for(value, kpi.direction == "higher") * kpi.weight
-            cell[1] += kpi.weight
+        key = (start, informs.period)
+        if key not in memo:
+            memo[key] = periods.observed_at(start, informs.period)
+        when = max(when, memo[key]) if when else memo[key]
+        key = (id(informs), value)
+        parts = memo.get(key)
+        if parts is None:
+            parts = memo[key] = [(competency_id, informs.level(marks, value) * informs.weight)
+                                 for competency_id, marks in informs.links]
+        for competency_id, part in parts:
+            cell = weighted[competency_id]
+            cell[0] += part
+            cell[1] += informs.weight
     return [Observation(competency_id=cid,
-                        level=(total / weights).quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+                        level=(total / weights).quantize(HUNDREDTH, rounding=ROUND_DOWN),
                         score=None, observed_at=when)
             for cid, (total, weights) in sorted(weighted.items())]
+
+
+HUNDREDTH = Decimal("0.01")
