@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
+from reports.services.columns import OPTIONAL_COLUMNS
 from reports.services.tokens import SCOPES
 
 
@@ -56,3 +57,10 @@ class TokenForm(Form):
 
 class RevokeForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ColumnsForm(Form):
+    """The HR table's optional columns to show (reports.services.columns)."""
+
+    shown = MultiCheckboxField(_l("Columns to show"), choices=[
+        (key, label) for key, label in OPTIONAL_COLUMNS.items()])
