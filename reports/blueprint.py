@@ -7,7 +7,11 @@ from lms.core.extensions import limiter
 from lms.core.routes import add_rules
 from reports.services.api import BadParameter
 from reports.views import api as api_views
+<<<<<<< HEAD
 from reports.views import audit, dashboard, exports, heatmap, kpis, pack, tokens
+=======
+from reports.views import audit, columns, dashboard, exports, heatmap, pack, tokens
+>>>>>>> me
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -15,6 +19,7 @@ api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # reports.views.dashboard
 add_rules(bp, {
     "audit": audit,
+    "columns": columns,
     "dashboard": dashboard,
     "exports": exports,
     "heatmap": heatmap,
@@ -23,6 +28,7 @@ add_rules(bp, {
     "tokens": tokens,
 }, """
     GET       /                                        dashboard.dashboard
+    POST      /columns                                 columns.choose  endpoint=columns
     # reports.views.exports
     GET       /export.csv                              exports.export_csv
     GET       /export.xlsx                             exports.export_xlsx

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from lms.core.forms import Form, OptionalIdField, choices
 from lms.people.forms import MultiCheckboxField
+from reports.services.columns import OPTIONAL_COLUMNS
 from reports.services.tokens import SCOPES
 
 
@@ -76,3 +77,10 @@ class TrainingImpactForm(Form):
 
     periods = IntegerField(_l("Periods before and after"), default=3,
                            validators=[Optional(), NumberRange(min=1, max=12)])
+
+
+class ColumnsForm(Form):
+    """The HR table's optional columns to show (reports.services.columns)."""
+
+    shown = MultiCheckboxField(_l("Columns to show"), choices=[
+        (key, label) for key, label in OPTIONAL_COLUMNS.items()])

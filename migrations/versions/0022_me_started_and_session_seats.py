@@ -1,6 +1,7 @@
 """A person with a lesson done in a path's required courses is in training on that path:
 mark their stored evaluations started (the engine does so from now on, rules.Answer.started);
-a classroom session may hold fewer seats than its event (training_session.capacity)
+a classroom session may hold fewer seats than its event (training_session.capacity);
+per-person preferences (person_preference: the HR table's columns)
 
 Revision ID: me0022
 Revises: demo180015
@@ -9,6 +10,7 @@ Create Date: 2026-12-05 09:10:00
 """
 from alembic import op
 import sqlalchemy as sa
+import lms.core.database  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
@@ -19,6 +21,14 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        'person_preference',
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=80), nullable=False),
+        sa.Column('value', sa.JSON(), nullable=False),
+        sa.Column('updated_at', lms.core.database.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('person_id', 'key'))
     with op.batch_alter_table('training_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('capacity', sa.Integer(), nullable=True))
     evaluation = sa.table('certification_evaluation', sa.column('person_id'),
@@ -43,3 +53,4 @@ def downgrade():
     # evaluation.
     with op.batch_alter_table('training_session', schema=None) as batch_op:
         batch_op.drop_column('capacity')
+    op.drop_table('person_preference')
