@@ -7,11 +7,7 @@ from lms.core.extensions import limiter
 from lms.core.routes import add_rules
 from reports.services.api import BadParameter
 from reports.views import api as api_views
-<<<<<<< HEAD
-from reports.views import audit, dashboard, exports, heatmap, kpis, pack, tokens
-=======
-from reports.views import audit, columns, dashboard, exports, heatmap, pack, tokens
->>>>>>> me
+from reports.views import audit, columns, dashboard, exports, heatmap, kpis, pack, tokens
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
