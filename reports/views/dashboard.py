@@ -7,7 +7,9 @@ from certificates.services.documents import display_score
 from lms.core.extensions import db
 from lms.core.policy import require
 from lms.people.policy import report_scope
+from reports.forms import ColumnsForm
 from reports.services import rows as report_rows
+from reports.services.columns import shown_columns
 from reports.services.filters import SORTS, filter_form, filters_from, form_errors
 
 PAGE_SIZE = 50
@@ -54,7 +56,8 @@ def dashboard():
         paths=paths, path_names={p.id: p.tr("name") for p in paths}, sorts=SORTS,
         args=filters.query_args(), sort_link=lambda key, path_id=None: _sort_link(
             filters, key, path_id),
-        display_score=display_score,
+        display_score=display_score, shown=shown_columns(db.session, current_user.id),
+        columns_form=ColumnsForm(formdata=None),
     )
 
 
