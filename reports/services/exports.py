@@ -27,7 +27,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain
 
-import xlsxwriter
 from flask_babel import gettext as _
 
 from assessments.review360.services.results import latest_score_per_person
@@ -38,7 +37,7 @@ from lms.competencies.services.matrix import matrix
 from lms.core.spreadsheet import safe_cell
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
-from reports.services import figures
+from reports.services import figures, xlsx_stream
 from reports.services import rows as report_rows
 from reports.services.filters import ReportFilters
 
@@ -271,76 +270,52 @@ def file_name(session, filters: ReportFilters, as_of: datetime, extension: str) 
     return f"certification-status-{stamp}{'_' + said if said else ''}.{extension}"
 
 
+_SHEET_KINDS = {"text": xlsx_stream.TEXT, "int": xlsx_stream.NUMBER,
+                "decimal": xlsx_stream.NUMBER, "bool": xlsx_stream.BOOL,
+                "date": xlsx_stream.DATE}
+
+
 def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) -> int:
     """Write the XLSX export to `target` (a path or a binary file) row by row in constant
-    memory: "Certification status", "Competency matrix" and "About" sheets. Returns the number
-    of people written."""
-    workbook = xlsxwriter.Workbook(target, {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "remove_timezone": True,
-    })
+    memory (`reports.services.xlsx_stream`): "Certification status", "Competency matrix" and
+    "About" sheets. Returns the number of people written."""
     described = describe_filters(session, filters)
-    workbook.set_properties({
-        "title": "Certification status", "subject": "Certification status export",
-        "comments": f"as_of: {as_of.isoformat(timespec='seconds')}; filters: {described}",
-    })
-    header = workbook.add_format({"bold": True, "bg_color": "#E9EDF3", "bottom": 1})
-    dated = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    status = workbook.add_worksheet("Certification status")
-    sheet_matrix = workbook.add_worksheet("Competency matrix")
-    about = workbook.add_worksheet("About")
-
+    workbook = xlsx_stream.Workbook(
+        target, title="Certification status", subject="Certification status export",
+        description=f"as_of: {as_of.isoformat(timespec='seconds')}; filters: {described}")
     layout = _Layout(session, as_of.date())
     columns = layout.columns
-    for index, column in enumerate(columns):
-        width = 12 if column.kind != "text" else 18
-        status.set_column(index, index, max(width, len(column.name) + 2),
-                          dated if column.kind == "date" else None)
-    status.write_row(0, 0, [c.name for c in columns], header)
-    status.freeze_panes(1, _FROZEN_COLUMNS)
-
-    def write_date(row: int, col: int, value: date | str) -> None:
-        # SQLite returns the dates the database chose with CASE as ISO text
-        status.write_datetime(row, col, date.fromisoformat(value) if isinstance(value, str)
-                              else value, dated)
-
-    # One writer per column, chosen once: raw values, no per-cell format but the dates'
-    # (numbers show as Excel's General format does; decimals are written exactly).
-    writers = {"text": status.write_string, "int": status.write_number,
-               "decimal": status.write_number, "bool": status.write_boolean,
-               "date": write_date}
-    by_column = [writers[c.kind] for c in columns]
-    written = 0
+    status = workbook.sheet(
+        "Certification status", [_SHEET_KINDS[c.kind] for c in columns],
+        [max(12 if c.kind != "text" else 18, len(c.name) + 2) for c in columns],
+        freeze=(1, _FROZEN_COLUMNS), autofilter=True)
+    status.header([c.name for c in columns])
+    # Raw values: numbers show as Excel's General format does; decimals are written
+    # exactly; dates (ISO text on SQLite) as serial days with a date format.
     for rows in _batches(session, scope, filters, as_of, layout):
-        for values in rows:
-            written += 1
-            for col, value in enumerate(values):
-                if value is not None:
-                    by_column[col](written, col, value)
-    status.autofilter(0, 0, max(written, 1), len(columns) - 1)
+        status.append(rows)
+    status.close()
+    written = status.rows - 1
 
-    _write_matrix(session, sheet_matrix, header)
-    about.set_column(0, 0, 14)
-    about.set_column(1, 1, 60)
-    about.write_row(0, 0, ["as_of", as_of.isoformat(timespec="seconds")])
-    about.write_row(1, 0, ["filters", safe_cell(described)])
-    about.write_row(2, 0, ["people", written])
-    about.write_row(3, 0, ["columns", _("Described in the HR reports guide (Exports).")])
+    _write_matrix(session, workbook)
+    about = workbook.sheet("About", [xlsx_stream.TEXT, xlsx_stream.TEXT], [14, 60])
+    about.append([["as_of", as_of.isoformat(timespec="seconds")],
+                  ["filters", safe_cell(described)]])
+    about.append([["people", written]], kinds=[xlsx_stream.TEXT, xlsx_stream.NUMBER])
+    about.append([["columns", _("Described in the HR reports guide (Exports).")]])
+    about.close()
     workbook.close()
     return written
 
 
-def _write_matrix(session, sheet, header) -> None:
+def _write_matrix(session, workbook: xlsx_stream.Workbook) -> None:
     """Competencies (rows) × active paths (columns): the required level in each cell."""
     paths, required = matrix(session)
-    sheet.set_column(0, 0, 16)
-    sheet.set_column(1, 1, 30)
-    sheet.write_row(0, 0, ["competency", "name"] + [p.code for p in paths], header)
-    sheet.freeze_panes(1, 2)
-    for r, competency in enumerate(report_rows.competencies(session), start=1):
-        sheet.write_string(r, 0, safe_cell(competency.code))
-        sheet.write_string(r, 1, safe_cell(competency.tr("name")))
-        for c, path in enumerate(paths, start=2):
-            level = required.get((competency.id, path.id))
-            if level is not None:
-                sheet.write_number(r, c, level)
+    kinds = [xlsx_stream.TEXT, xlsx_stream.TEXT] + [xlsx_stream.NUMBER] * len(paths)
+    sheet = workbook.sheet("Competency matrix", kinds, [16, 30] + [12] * len(paths),
+                           freeze=(1, 2))
+    sheet.header(["competency", "name"] + [p.code for p in paths])
+    sheet.append([safe_cell(c.code), safe_cell(c.tr("name")),
+                  *(required.get((c.id, p.id)) for p in paths)]
+                 for c in report_rows.competencies(session))
+    sheet.close()
