@@ -50,6 +50,22 @@ def kpi_columns(session, today: date) -> list[KpiColumn]:
     return columns
 
 
+def by_kpi(columns: list[KpiColumn]) -> list[tuple[KpiColumn, list[int]]]:
+    """(the KPI's first column, the positions of its columns) per KPI, in column order: how
+    a page shows one KPI's periods together."""
+    groups: list[tuple[KpiColumn, list[int]]] = []
+    for position, column in enumerate(columns):
+        if not groups or groups[-1][0].kpi_id != column.kpi_id:
+            groups.append((column, []))
+        groups[-1][1].append(position)
+    return groups
+
+
+def plain(value: Decimal | None) -> str:
+    """A KPI value as written, without trailing zeros ("91.5", "90"); "—" for none."""
+    return "—" if value is None else format(value.normalize(), "f")
+
+
 def kpi_table(columns: list[KpiColumn], person_ids: list[int] | None = None):
     """A SELECT of (person_id, one value per column, None where none was recorded), pivoted
     by the database over the values of those periods only; None without columns."""
