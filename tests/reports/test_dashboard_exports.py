@@ -12,9 +12,9 @@ from sqlalchemy import select, true
 
 from classroom.services.hours import hours_for
 from lms.core import clock
+from lms.demo import DEMO_PASSWORD
 from lms.kpis.models import KpiValue
 from lms.people.models import Person
-from lms.demo import DEMO_PASSWORD
 from lms.people.policy import is_in_reporting_line
 from reports.services import exports, figures
 from reports.services.filters import ReportFilters
