@@ -228,7 +228,10 @@ def main() -> int:
 
     load_before = os.getloadavg()
     with organisation(args) as (app, backend, built, drift, url):
-        exports = {fmt: run_export(url, fmt) for fmt in ("floor", "csv", "xlsx")}
+        exports = {}
+        for fmt in ("floor", "csv", "xlsx"):
+            exports[fmt] = run_export(url, fmt)
+            print(f"  (measured: export {fmt} {exports[fmt]})", flush=True)
         hr = signed_in(app, "hr@bench.example")
         manager = signed_in(app, "manager0@bench.example")
         page_floor = request_floor(hr, args.requests)
@@ -246,9 +249,11 @@ def main() -> int:
             "manager's dashboard (one team)": (manager, "/reports/"),
             "HR heat map, all teams": (hr, "/reports/heatmap"),
         }
-        costs = {label: page_costs(app, client, url_, args.requests if "heat" not in label
-                                   else max(8, args.requests // 4))
-                 for label, (client, url_) in pages.items()}
+        costs = {}
+        for label, (client, url_) in pages.items():
+            costs[label] = page_costs(app, client, url_, args.requests if "heat" not in label
+                                      else max(8, args.requests // 4))
+            print(f"  (measured: {label}: {costs[label]})", flush=True)
     load_after = os.getloadavg()
     said = f"built in {built:.1f}s" if built is not None else "built beforehand"
     print(f"backend={backend} people={people} ({said}, stored levels and standings "
