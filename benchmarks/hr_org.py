@@ -205,5 +205,10 @@ def build(session, people: int, password_hash: str, seed: int = 7) -> dict[str, 
     check_levels(session, fix=True)
     check_standings(session, fix=True)
     session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        # Millions of rows just went in: without fresh statistics (autovacuum's ANALYZE comes
+        # later) the planner takes the tables for small ones and picks nested loops.
+        session.execute(text("ANALYZE"))
+        session.commit()
     return {"hr": "hr@bench.example", "manager": "manager0@bench.example",
             "manager_team": str(team_ids[0]), "first_manager": str(first_manager)}

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true, union_all
 
 from classroom.models import (
     Attendance,
@@ -44,8 +44,7 @@ class Hours:
 
     def hours(self, source: str | None = None) -> Decimal:
         """Hours to one decimal, half up (rounded once, here, for display)."""
-        minutes = self.total_minutes if source is None else self.minutes[source]
-        return (Decimal(minutes) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return hours_of(self.total_minutes if source is None else self.minutes[source])
 
     @property
     def percent(self) -> int:
@@ -84,42 +83,70 @@ def _instants(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end, time.max, tzinfo=UTC))
 
 
+def _source_queries(start: date, end: date, person_ids: list[int] | None = None) -> dict:
+    """{source: SELECT (person id, minutes) grouped by person} for the period [start, end]
+    (UTC days), for `person_ids` or (None) everyone: the one home of what counts as an hour."""
+    first, last = _instants(start, end)
+
+    def only(column):
+        return column.in_(person_ids) if person_ids is not None else true()
+
+    return {
+        "online": select(LessonCompletion.person_id,
+                         func.sum(LessonCompletion.seconds_spent) / 60)
+        .where(only(LessonCompletion.person_id),
+               LessonCompletion.completed_at.between(first, last))
+        .group_by(LessonCompletion.person_id),
+        "sessions": select(Attendance.person_id, func.sum(Attendance.minutes))
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(only(Attendance.person_id),
+               Attendance.status.in_(("present", "late")),
+               TrainingSession.confirmed_at.is_not(None),
+               TrainingSession.starts_at.between(first, last))
+        .group_by(Attendance.person_id),
+        "mentoring": select(MentoringMeeting.mentee_id, func.sum(MentoringMeeting.minutes))
+        .where(only(MentoringMeeting.mentee_id),
+               MentoringMeeting.mentor_confirmed_at.is_not(None),
+               MentoringMeeting.mentee_confirmed_at.is_not(None),
+               MentoringMeeting.held_on.between(start, end))
+        .group_by(MentoringMeeting.mentee_id),
+        "rotation": select(RotationShift.person_id, func.sum(RotationShift.minutes))
+        .where(only(RotationShift.person_id),
+               RotationShift.confirmed_at.is_not(None),
+               RotationShift.worked_on.between(start, end))
+        .group_by(RotationShift.person_id),
+    }
+
+
 def minutes_by_source(session, person_ids: list[int], start: date, end: date
                       ) -> dict[int, dict[str, int]]:
     """{person id: {source: minutes}} for the period [start, end] (UTC days)."""
     result = {pid: dict.fromkeys(SOURCES, 0) for pid in person_ids}
     if not person_ids:
         return result
-    first, last = _instants(start, end)
-    queries = {
-        "online": select(LessonCompletion.person_id,
-                         func.sum(LessonCompletion.seconds_spent) / 60)
-        .where(LessonCompletion.person_id.in_(person_ids),
-               LessonCompletion.completed_at.between(first, last))
-        .group_by(LessonCompletion.person_id),
-        "sessions": select(Attendance.person_id, func.sum(Attendance.minutes))
-        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(Attendance.person_id.in_(person_ids),
-               Attendance.status.in_(("present", "late")),
-               TrainingSession.confirmed_at.is_not(None),
-               TrainingSession.starts_at.between(first, last))
-        .group_by(Attendance.person_id),
-        "mentoring": select(MentoringMeeting.mentee_id, func.sum(MentoringMeeting.minutes))
-        .where(MentoringMeeting.mentee_id.in_(person_ids),
-               MentoringMeeting.mentor_confirmed_at.is_not(None),
-               MentoringMeeting.mentee_confirmed_at.is_not(None),
-               MentoringMeeting.held_on.between(start, end))
-        .group_by(MentoringMeeting.mentee_id),
-        "rotation": select(RotationShift.person_id, func.sum(RotationShift.minutes))
-        .where(RotationShift.person_id.in_(person_ids),
-               RotationShift.confirmed_at.is_not(None),
-               RotationShift.worked_on.between(start, end))
-        .group_by(RotationShift.person_id),
-    }
-    for source, query in queries.items():
+    for source, query in _source_queries(start, end, person_ids).items():
         for person_id, minutes in session.execute(query):
             result[person_id][source] = int(minutes or 0)
     return result
+
+
+def minutes_per_person(start: date, end: date, person_ids: list[int] | None = None):
+    """A SELECT of (person_id, minutes): each person's training minutes in [start, end] over
+    the four sources (each source's minutes whole, as `minutes_by_source` counts them), for
+    `person_ids` or everyone; people without any are left out. For reports that join it or
+    read a page of people in one query."""
+    parts = [query.with_only_columns(
+        query.selected_columns[0].label("person_id"),
+        func.coalesce(query.selected_columns[1], 0).label("minutes"),
+        maintain_column_froms=True) for query in _source_queries(start, end, person_ids).values()]
+    every = union_all(*parts).subquery()
+    return select(every.c.person_id, func.sum(every.c.minutes).label("minutes")) \
+        .group_by(every.c.person_id)
+
+
+def hours_of(minutes: int) -> Decimal:
+    """Minutes as hours to one decimal, half up (rounded once, here, for display)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def hours_for(session, people: list[Person], year: int) -> dict[int, Hours]:

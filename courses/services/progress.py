@@ -501,17 +501,22 @@ def team_rows(session, people) -> tuple[list[Course], list[TeamRow]]:
     return list(columns.values()), rows
 
 
+def overdue_per_person(today: date):
+    """A SELECT of (person_id, overdue): everyone's enrolments past their due date and not
+    completed (the same rule as CourseProgress.overdue); people with none are left out."""
+    E = Enrollment
+    return (select(E.person_id, func.count().label("overdue")).where(
+        E.withdrawn.is_(False), E.completed_at.is_(None), E.due_date.is_not(None),
+        E.due_date < today).group_by(E.person_id))
+
+
 def overdue_counts(session, person_ids, today: date | None = None) -> dict[int, int]:
     """{person_id: number of enrolments past their due date and not completed} in one query
-    (the same rule as CourseProgress.overdue); people with none are left out."""
+    (`overdue_per_person`); people with none are left out."""
     ids = {int(pid) for pid in person_ids}
     if not ids:
         return {}
-    today = today or clock.today()
-    E = Enrollment
-    stmt = (select(E.person_id, func.count()).where(
-        E.withdrawn.is_(False), E.completed_at.is_(None), E.due_date.is_not(None),
-        E.due_date < today).group_by(E.person_id))
+    stmt = overdue_per_person(today or clock.today())
     if len(ids) <= 1000:
-        stmt = stmt.where(E.person_id.in_(ids))
+        stmt = stmt.where(Enrollment.person_id.in_(ids))
     return {pid: n for pid, n in session.execute(stmt) if pid in ids}

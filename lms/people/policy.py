@@ -1,7 +1,8 @@
 """Who may see and manage people and teams, and the reporting line every other package's rules
 lean on (a manager sees everyone below them; a mentor their mentees)."""
 
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Integer, Select, literal, select, true, union
+from sqlalchemy.orm import aliased
 
 from lms.core import policy
 from lms.people.models import Person
@@ -47,12 +48,15 @@ def visible_people_filter(actor):
     rule as SQL)."""
     if actor.has_role("admin", "hr"):
         return true()
-    conditions = [Person.id == actor.id]
+    # One IN over a UNION of ids, not an OR of conditions: an OR beside the recursive
+    # reporting line keeps PostgreSQL from hashing it (10 s a query at 100,000 people).
+    ids = [select(literal(actor.id, Integer).label("id"))]
     if actor.has_role("mentor"):
-        conditions.append(Person.mentor_id == actor.id)
+        mentee = aliased(Person)
+        ids.append(select(mentee.id).where(mentee.mentor_id == actor.id))
     if actor.has_role("manager"):
-        conditions.append(Person.id.in_(reporting_line_ids(actor.id)))
-    return or_(*conditions) if conditions else false()
+        ids.append(reporting_line_ids(actor.id))
+    return Person.id.in_(union(*ids) if len(ids) > 1 else ids[0])
 
 
 def report_scope(actor):

@@ -20,6 +20,8 @@ OPTIONAL_COLUMNS = {
     "hire_date": _l("Hire date"),
     "overdue": _l("Overdue training"),
     "review360": _l("Latest 360 score"),
+    "hours": _l("Training hours this year"),
+    "kpis": _l("KPIs, last 3 periods"),
 }
 
 

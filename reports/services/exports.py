@@ -2,12 +2,15 @@
 
 The CSV starts with its header row (after the UTF-8 byte-order mark), so any CSV reader takes
 it as it is; the as-of time and the filters go in the file's name (`file_name`) and in the
-XLSX's About sheet. Both read the dashboard's people in its order, with every path's
-standing computed by the database from the stored tables, as one streamed statement
-(`rows.stream_export`), and the stored levels, 360 scores and overdue courses batch by batch
-(`rows.export_details`): memory stays bounded by one batch, and no object is made per
-cell. The columns are stable machine names, documented in docs/hr-reports.md ("Exports");
-only the free-text values (names, what is missing, the filters) follow the reader's language.
+XLSX's About sheet. Both read the dashboard's people in its order as one streamed statement
+over the stored tables (`rows.stream_export`): every path's standing computed by the
+database, and the stored levels, latest 360 score, overdue courses, KPIs of the last three
+periods and training hours of the year joined in as per-person subqueries the database
+aggregates (`rows.levels_table`, `figures`). Memory stays bounded by one batch of rows, no
+person costs a query, and no object is made per cell. The XLSX is written by
+`reports.services.xlsx_stream` (sheet XML streamed into the zip). The columns are stable
+machine names, documented in docs/hr-reports.md ("Exports"); only the free-text values
+(names, what is missing, the filters) follow the reader's language.
 
 Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab or a
 carriage return) gets a leading apostrophe, in CSV and XLSX alike.
@@ -24,19 +27,22 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain
 
-import xlsxwriter
 from flask_babel import gettext as _
 
+from assessments.review360.services.results import latest_score_per_person
 from certificates.services.missing import describe_all
+from classroom.services.hours import hours_of
+from courses.services.progress import overdue_per_person
 from lms.competencies.services.matrix import matrix
 from lms.core.spreadsheet import safe_cell
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
+from reports.services import figures, xlsx_stream
 from reports.services import rows as report_rows
 from reports.services.filters import ReportFilters
 
 BOM = "\ufeff"  # the UTF-8 byte-order mark: Excel then reads the CSV as UTF-8
-# People per details read: IN lists stay well under the databases' limits.
+# Rows per batch fetched from the export statement (and per block of CSV lines).
 EXPORT_BATCH = 1000
 # Columns 1 and 2 (employee ID, name) stay in view when an XLSX sheet scrolls sideways.
 _FROZEN_COLUMNS = 2
@@ -48,14 +54,11 @@ class Column:
     kind: str          # "text", "int", "decimal", "date", "bool"
 
 
-def _exact(value: Decimal | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
 class _Layout:
-    """The export's columns for the active paths and competencies, and one person's values."""
+    """The export's columns for the active paths, competencies and KPIs, the per-person
+    SELECTs joined to the export statement, and one person's values."""
 
-    def __init__(self, session):
+    def __init__(self, session, today: date):
         self.paths: list[CertificationPath] = report_rows.paths(session)
         self.path_ids = [p.id for p in self.paths]
         self.slots = {p.id: [s.code for s in p.slots] for p in self.paths}
@@ -66,11 +69,20 @@ class _Layout:
         self.required = {tier_id: tuple(needs.get(cid) for cid in self.competency_ids)
                          for tier_id, needs in report_rows.required_levels(session).items()}
         self.tier_codes = {p.id: safe_cell(p.code) for p in self.paths}
+        self.kpis = figures.kpi_columns(session, today)
+        self.year = today.year
+        # Joined in this order; `values` reads their columns from the row's tail.
+        self.joined = [report_rows.levels_table(self.competency_ids),
+                       latest_score_per_person(), overdue_per_person(today),
+                       figures.training_minutes(today)]
+        if self.kpis:
+            self.joined.append(figures.kpi_table(self.kpis))
         self.columns = self._columns()
         # Many people miss the same things and share scores: each distinct JSON text is
-        # decoded (and worded, in the reader's language) once per export.
+        # decoded (and worded, in the reader's language) once per export; likewise hours.
         self._missing: dict[str | None, str | None] = {None: None}
         self._components: dict[tuple[int, str | None], list] = {}
+        self._hours: dict[int | None, Decimal] = {}
 
     def _columns(self) -> list[Column]:
         cols = [Column("employee_id", "text"), Column("name", "text"), Column("email", "text"),
@@ -88,7 +100,9 @@ class _Layout:
             cols += [Column(f"{competency.code}_level", "int"),
                      Column(f"{competency.code}_required", "int")]
         cols += [Column("review360_score", "decimal"), Column("review360_cycle", "text"),
-                 Column("overdue_courses", "int")]
+                 Column("overdue_courses", "int"),
+                 Column(f"training_hours_{self.year}", "decimal")]
+        cols += [Column(f"kpi_{k.column}", "decimal") for k in self.kpis]
         return cols
 
     def missing(self, raw: str | None) -> str | None:
@@ -104,11 +118,16 @@ class _Layout:
             self._components[key] = [_decimal(scores.get(slot)) for slot in self.slots[path_id]]
         return self._components[key]
 
-    def values(self, row, details: report_rows.ExportDetails) -> list:
+    def hours(self, minutes: int | None) -> Decimal:
+        if minutes not in self._hours:
+            self._hours[minutes] = hours_of(int(minutes or 0))
+        return self._hours[minutes]
+
+    def values(self, row) -> list:
         """The person's cells in column order (None for empty), typed and formula-safe, from
-        a `rows.stream_export` row and its batch's details (a standing's dates may be ISO
-        text: SQLite gives them so)."""
-        person_id, tier_id = row[0], row[7]
+        a `rows.stream_export` row (a standing's dates may be ISO text: SQLite gives them
+        so)."""
+        tier_id = row[7]
         out = [safe_cell(row[1]), safe_cell(row[2]), safe_cell(row[3]), safe_cell(row[4]),
                safe_cell(row[5]), safe_cell(row[6]), self.tier_codes.get(tier_id), row[8],
                bool(row[9])]
@@ -121,11 +140,14 @@ class _Layout:
             # as is); the composite is a Decimal already (a Numeric column).
             out += [status, percent, self.missing(missing), issued, expires, composite]
             out += self.components(path_id, components)
-        out += chain.from_iterable(zip(details.levels.get(person_id, self.no_levels),
+        levels = len(self.competency_ids)
+        out += chain.from_iterable(zip(row[at:at + levels],
                                        self.required.get(tier_id, self.no_levels), strict=True))
-        review = details.review360.get(person_id)  # the stored weighted score only
-        out += [review.score, safe_cell(review.cycle_title)] if review else [None, None]
-        out.append(details.overdue.get(person_id, 0))
+        at += levels
+        # The latest 360: the stored weighted score only.
+        score, cycle, overdue, minutes = row[at:at + 4]
+        out += [score, safe_cell(cycle), overdue or 0, self.hours(minutes)]
+        out += row[at + 4:]
         return out
 
 
@@ -136,18 +158,14 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-
-
 def _batches(session, scope, filters: ReportFilters, as_of: datetime,
              layout: _Layout) -> Iterator[list[list]]:
-    """Everyone in the report, one batch of typed rows at a time (`_Layout.values`): the
-    rows stream from one statement, the details are read per batch."""
+    """Everyone in the report, one batch of typed rows at a time (`_Layout.values`), from
+    one streamed statement."""
     for batch in report_rows.stream_export(session, scope, filters, layout.path_ids,
-                                           today=as_of.date(), size=EXPORT_BATCH):
-        held = report_rows.export_details(session, batch,
-                                          competency_ids=layout.competency_ids,
-                                          today=as_of.date())
-        yield [layout.values(row, held) for row in batch]
+                                           joined=layout.joined, today=as_of.date(),
+                                           size=EXPORT_BATCH):
+        yield [layout.values(row) for row in batch]
 
 
 def describe_filters(session, filters: ReportFilters) -> str:
@@ -175,7 +193,7 @@ def _csv_batches(session, scope, filters: ReportFilters, as_of: datetime
         buffer.truncate()
         return said
 
-    layout = _Layout(session)
+    layout = _Layout(session, as_of.date())
     writer.writerow([c.name for c in layout.columns])
     yield BOM + text(), 0
     decimals = [i for i, c in enumerate(layout.columns) if c.kind == "decimal"]
@@ -252,76 +270,52 @@ def file_name(session, filters: ReportFilters, as_of: datetime, extension: str) 
     return f"certification-status-{stamp}{'_' + said if said else ''}.{extension}"
 
 
+_SHEET_KINDS = {"text": xlsx_stream.TEXT, "int": xlsx_stream.NUMBER,
+                "decimal": xlsx_stream.NUMBER, "bool": xlsx_stream.BOOL,
+                "date": xlsx_stream.DATE}
+
+
 def write_xlsx(session, scope, filters: ReportFilters, as_of: datetime, target) -> int:
     """Write the XLSX export to `target` (a path or a binary file) row by row in constant
-    memory: "Certification status", "Competency matrix" and "About" sheets. Returns the number
-    of people written."""
-    workbook = xlsxwriter.Workbook(target, {
-        "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-        "strings_to_numbers": False, "remove_timezone": True,
-    })
+    memory (`reports.services.xlsx_stream`): "Certification status", "Competency matrix" and
+    "About" sheets. Returns the number of people written."""
     described = describe_filters(session, filters)
-    workbook.set_properties({
-        "title": "Certification status", "subject": "Certification status export",
-        "comments": f"as_of: {as_of.isoformat(timespec='seconds')}; filters: {described}",
-    })
-    header = workbook.add_format({"bold": True, "bg_color": "#E9EDF3", "bottom": 1})
-    dated = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    status = workbook.add_worksheet("Certification status")
-    sheet_matrix = workbook.add_worksheet("Competency matrix")
-    about = workbook.add_worksheet("About")
-
-    layout = _Layout(session)
+    workbook = xlsx_stream.Workbook(
+        target, title="Certification status", subject="Certification status export",
+        description=f"as_of: {as_of.isoformat(timespec='seconds')}; filters: {described}")
+    layout = _Layout(session, as_of.date())
     columns = layout.columns
-    for index, column in enumerate(columns):
-        width = 12 if column.kind != "text" else 18
-        status.set_column(index, index, max(width, len(column.name) + 2),
-                          dated if column.kind == "date" else None)
-    status.write_row(0, 0, [c.name for c in columns], header)
-    status.freeze_panes(1, _FROZEN_COLUMNS)
-
-    def write_date(row: int, col: int, value: date | str) -> None:
-        # SQLite returns the dates the database chose with CASE as ISO text
-        status.write_datetime(row, col, date.fromisoformat(value) if isinstance(value, str)
-                              else value, dated)
-
-    # One writer per column, chosen once: raw values, no per-cell format but the dates'
-    # (numbers show as Excel's General format does; decimals are written exactly).
-    writers = {"text": status.write_string, "int": status.write_number,
-               "decimal": status.write_number, "bool": status.write_boolean,
-               "date": write_date}
-    by_column = [writers[c.kind] for c in columns]
-    written = 0
+    status = workbook.sheet(
+        "Certification status", [_SHEET_KINDS[c.kind] for c in columns],
+        [max(12 if c.kind != "text" else 18, len(c.name) + 2) for c in columns],
+        freeze=(1, _FROZEN_COLUMNS), autofilter=True)
+    status.header([c.name for c in columns])
+    # Raw values: numbers show as Excel's General format does; decimals are written
+    # exactly; dates (ISO text on SQLite) as serial days with a date format.
     for rows in _batches(session, scope, filters, as_of, layout):
-        for values in rows:
-            written += 1
-            for col, value in enumerate(values):
-                if value is not None:
-                    by_column[col](written, col, value)
-    status.autofilter(0, 0, max(written, 1), len(columns) - 1)
+        status.append(rows)
+    status.close()
+    written = status.rows - 1
 
-    _write_matrix(session, sheet_matrix, header)
-    about.set_column(0, 0, 14)
-    about.set_column(1, 1, 60)
-    about.write_row(0, 0, ["as_of", as_of.isoformat(timespec="seconds")])
-    about.write_row(1, 0, ["filters", safe_cell(described)])
-    about.write_row(2, 0, ["people", written])
-    about.write_row(3, 0, ["columns", _("Described in the HR reports guide (Exports).")])
+    _write_matrix(session, workbook)
+    about = workbook.sheet("About", [xlsx_stream.TEXT, xlsx_stream.TEXT], [14, 60])
+    about.append([["as_of", as_of.isoformat(timespec="seconds")],
+                  ["filters", safe_cell(described)]])
+    about.append([["people", written]], kinds=[xlsx_stream.TEXT, xlsx_stream.NUMBER])
+    about.append([["columns", _("Described in the HR reports guide (Exports).")]])
+    about.close()
     workbook.close()
     return written
 
 
-def _write_matrix(session, sheet, header) -> None:
+def _write_matrix(session, workbook: xlsx_stream.Workbook) -> None:
     """Competencies (rows) × active paths (columns): the required level in each cell."""
     paths, required = matrix(session)
-    sheet.set_column(0, 0, 16)
-    sheet.set_column(1, 1, 30)
-    sheet.write_row(0, 0, ["competency", "name"] + [p.code for p in paths], header)
-    sheet.freeze_panes(1, 2)
-    for r, competency in enumerate(report_rows.competencies(session), start=1):
-        sheet.write_string(r, 0, safe_cell(competency.code))
-        sheet.write_string(r, 1, safe_cell(competency.tr("name")))
-        for c, path in enumerate(paths, start=2):
-            level = required.get((competency.id, path.id))
-            if level is not None:
-                sheet.write_number(r, c, level)
+    kinds = [xlsx_stream.TEXT, xlsx_stream.TEXT] + [xlsx_stream.NUMBER] * len(paths)
+    sheet = workbook.sheet("Competency matrix", kinds, [16, 30] + [12] * len(paths),
+                           freeze=(1, 2))
+    sheet.header(["competency", "name"] + [p.code for p in paths])
+    sheet.append([safe_cell(c.code), safe_cell(c.tr("name")),
+                  *(required.get((c.id, p.id)) for p in paths)]
+                 for c in report_rows.competencies(session))
+    sheet.close()

@@ -273,12 +273,14 @@ STANDING_COLUMNS = ("status", "percent", "missing", "issued_on", "expires_on", "
 
 
 def stream_export(session, scope, filters: ReportFilters, path_ids: list[int], *,
-                  today: date | None = None, expiring_days: int = EXPIRING_DAYS,
+                  joined=(), today: date | None = None, expiring_days: int = EXPIRING_DAYS,
                   size: int = BATCH):
     """The report's people as `report_people` orders them, `size` at a time, as plain rows:
     EXPORT_PERSON, then for each of `path_ids` the standing on it (STANDING_COLUMNS: the
     status, dates and composite computed by the database as the dashboard does, `missing`
-    and `components` as JSON text). One statement over the stored tables (two primary-key
+    and `components` as JSON text), then the columns other than `person_id` of each SELECT
+    in `joined` (per-person figures, e.g. `levels_table`), outer-joined on the person's id,
+    None where it has no row. One statement over the stored tables (two primary-key
     joins per path), fetched as it is consumed (a server-side cursor on PostgreSQL): an
     export of everyone holds one batch, never the organisation, and no object per cell."""
     today = today or clock.today()
@@ -290,8 +292,13 @@ def stream_export(session, scope, filters: ReportFilters, path_ids: list[int], *
         stmt, status = join_status(stmt, Person.id, literal(path_id), today=today,
                                    expiring_within_days=expiring_days, with_details=True)
         standing_columns += [getattr(status, name) for name in STANDING_COLUMNS]
+    figures = []
+    for table in joined:
+        table = table.subquery()
+        stmt = stmt.outerjoin(table, table.c.person_id == Person.id)
+        figures += [column for column in table.c if column.name != "person_id"]
     stmt = stmt.with_only_columns(*[person[name] for name in EXPORT_PERSON],
-                                  *standing_columns, maintain_column_froms=True)
+                                  *standing_columns, *figures, maintain_column_froms=True)
     # On the statement, not the connection: a connection's options outlive the statement.
     result = session.connection().execute(stmt.execution_options(yield_per=size))
     yield from result.partitions(size)
@@ -371,17 +378,6 @@ def details(session, rows: list[PersonRow], *, today: date | None = None,
     return result
 
 
-@dataclass(frozen=True)
-class ExportDetails:
-    """What a batch of export rows needs beyond `stream_export`'s columns, by person id:
-    stored levels (a tuple in the order of the competency ids asked for, None where there
-    is no evidence), the latest 360 score and the number of overdue courses."""
-
-    levels: dict[int, tuple]
-    review360: dict[int, LatestScore]
-    overdue: dict[int, int]
-
-
 def required_levels(session) -> dict[int, dict[int, int]]:
     """{path_id: {competency_id: required level}} for every path (one query)."""
     required: dict[int, dict[int, int]] = defaultdict(dict)
@@ -392,20 +388,13 @@ def required_levels(session) -> dict[int, dict[int, int]]:
     return required
 
 
-def export_details(session, rows, competency_ids: list[int], *,
-                   today: date | None = None) -> ExportDetails:
-    """ExportDetails of a batch of `stream_export` rows (their first column is the person's
-    id) in three queries: the stored levels pivoted by the database into one row per person,
-    360 scores and overdue enrolments."""
-    ids = [r[0] for r in rows]
-    if not ids:
-        return ExportDetails({}, {}, {})
+def levels_table(competency_ids: list[int]):
+    """A SELECT of (person_id, one stored level per competency of `competency_ids`, None where
+    there is none): the stored levels pivoted by the database, one row per person."""
     L = CompetencyLevel.__table__.c
-    pivot = [func.max(case((L.competency_id == cid, L.level))) for cid in competency_ids]
-    levels = {row[0]: tuple(row[1:]) for row in session.connection().execute(
-        select(L.person_id, *pivot).where(L.person_id.in_(ids)).group_by(L.person_id))}
-    return ExportDetails(levels=levels, review360=latest_scores(session, ids),
-                         overdue=overdue_counts(session, ids, today or clock.today()))
+    return select(L.person_id, *[func.max(case((L.competency_id == cid, L.level)))
+                                 .label(f"level_{cid}") for cid in competency_ids]) \
+        .group_by(L.person_id)
 
 
 def batches(rows: list[PersonRow], size: int = BATCH):

@@ -3,11 +3,12 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from certificates.services.documents import display_score
+from lms.core import clock
 from lms.core.extensions import db
 from lms.core.policy import require
 from lms.people.policy import report_scope
 from reports.forms import ColumnsForm
+from reports.services import figures
 from reports.services import rows as report_rows
 from reports.services.columns import shown_columns
 from reports.services.filters import SORTS, filter_form, filters_from, form_errors
@@ -49,6 +50,8 @@ def dashboard():
     shown, _total = report_rows.report_page(db.session, scope, filters, page, PAGE_SIZE,
                                             total=total)
     paths = report_rows.paths(db.session)
+    today = clock.today()
+    kpis = figures.kpi_columns(db.session, today)
     return render_template(
         "reports/dashboard/index.html", form=form, errors=[], filters=filters, rows=shown,
         details=report_rows.details(db.session, shown, with_levels=False), total=total, page=page,
@@ -56,8 +59,11 @@ def dashboard():
         paths=paths, path_names={p.id: p.tr("name") for p in paths}, sorts=SORTS,
         args=filters.query_args(), sort_link=lambda key, path_id=None: _sort_link(
             filters, key, path_id),
-        display_score=display_score, shown=shown_columns(db.session, current_user.id),
-        columns_form=ColumnsForm(formdata=None),
+        shown=shown_columns(db.session, current_user.id),
+        columns_form=ColumnsForm(formdata=None), kpis=figures.by_kpi(kpis),
+        kpi_labels=[k.label for k in kpis], kpi_value=figures.plain,
+        figures=figures.page_figures(db.session, [r.id for r in shown], kpis, today),
+        year=today.year,
     )
 
 

@@ -173,3 +173,37 @@ def team_people(db, team: Team):
     from lms.people.models import Person
 
     return db.session.query(Person).filter_by(team_id=team.id).all()
+
+
+def test_each_person_shows_kpis_of_the_last_three_periods_and_training_hours(
+        client, auth, demo_org, db):
+    from sqlalchemy import select
+
+    from classroom.services.hours import hours_for
+    from lms.core import clock
+    from lms.kpis.models import KpiValue
+    from reports.services import figures
+
+    _login(auth, demo_org["E0002"])
+    html = client.get("/reports/").get_data(as_text=True)
+    year = clock.today().year
+    assert f"Training hours {year}" in html and "KPIs, last 3 periods" in html
+    columns = figures.kpi_columns(db.session, clock.today())
+    values = {(p, k, s): v for p, k, s, v in db.session.execute(
+        select(KpiValue.person_id, KpiValue.kpi_id, KpiValue.period_start, KpiValue.value))}
+    shown = _shown_ids(html)
+    hours = hours_for(db.session, [demo_org[e] for e in shown], year)
+    with_kpis = 0
+    for employee_id in shown:
+        person = demo_org[employee_id]
+        row = re.search(rf"<td>{employee_id}</td>(.*?)</tr>", html, re.S).group(1)
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert cells[-1] == str(hours[person.id].hours())
+        for first, positions in figures.by_kpi(columns):
+            said = [figures.plain(values.get((person.id, first.kpi_id, columns[n].start)))
+                    for n in positions]
+            assert re.search(rf"<abbr[^>]*>{re.escape(first.code)}</abbr>" + " ·".join(
+                rf' <span title="[^"]+">{re.escape(v)}</span>' for v in said), row), \
+                (employee_id, first.code, said)
+            with_kpis += any(v != "—" for v in said)
+    assert with_kpis   # the demo's KPI history reaches the last three months

@@ -5,14 +5,18 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import openpyxl
-from sqlalchemy import true
+from sqlalchemy import select, true
 
+from classroom.services.hours import hours_for
 from lms.core import clock
 from lms.demo import DEMO_PASSWORD
+from lms.kpis.models import KpiValue
+from lms.people.models import Person
 from lms.people.policy import is_in_reporting_line
-from reports.services import exports
+from reports.services import exports, figures
 from reports.services.filters import ReportFilters
 
 try:  # pandas is no dependency; where it is installed, it must read the CSV as it is
@@ -65,7 +69,7 @@ def _sheet_ids(book) -> set[str]:
     return {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
 
 
-def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_org):
+def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_org, db):
     _login(auth, demo_org["E0002"])
     active = {p.employee_id for p in demo_org.values() if p.active}
     response = client.get("/reports/export.csv")
@@ -89,7 +93,26 @@ def test_hr_exports_everyone_with_stable_columns_and_types(client, auth, demo_or
                    "COMM-LISTEN_level", "COMM-LISTEN_required", "review360_score",
                    "review360_cycle", "overdue_courses"):
         assert column in header
-    assert header[-3:] == ["review360_score", "review360_cycle", "overdue_courses"]
+    year = clock.today().year
+    kpis = figures.kpi_columns(db.session, clock.today())
+    assert len(kpis) >= 3 and len({k.kpi_id for k in kpis}) * 3 == len(kpis)
+    tail = ["review360_score", "review360_cycle", "overdue_courses", f"training_hours_{year}",
+            *[f"kpi_{k.column}" for k in kpis]]
+    assert header[-len(tail):] == tail
+    # Each person's KPIs of the last three periods and hours this year, as the KPI values
+    # and the classroom's count have them.
+    values = {(p, k, s): v for p, k, s, v in db.session.execute(
+        select(KpiValue.person_id, KpiValue.kpi_id, KpiValue.period_start, KpiValue.value))}
+    people = {p.employee_id: p for p in db.session.scalars(select(Person))}
+    hours = hours_for(db.session, list(people.values()), year)
+    assert any(r[f"kpi_{kpis[-1].column}"] for r in rows)
+    for r in rows:
+        person = people[r["employee_id"]]
+        for k in kpis:
+            held = values.get((person.id, k.kpi_id, k.start))
+            assert r[f"kpi_{k.column}"] == ("" if held is None else format(
+                held.normalize(), "f")), (r["employee_id"], k)
+        assert Decimal(r[f"training_hours_{year}"]) == hours[person.id].hours()
     assert {r["employee_id"] for r in rows} == active
     certified = next(r for r in rows if r["employee_id"] == "E0102")
     assert certified["NEWHIRE_status"] == "certified" and certified["tier"] == "NEWHIRE"
@@ -196,24 +219,18 @@ def test_formula_injection_is_neutralised(client, auth, make_person, make_team):
     assert about["filters"] == "Team: @Team"   # not at the start of the cell: harmless
 
 
-def test_csv_reads_details_batch_by_batch(db, make_person, monkeypatch, count_queries):
+def test_csv_streams_everyone_in_one_statement_batch_by_batch(db, make_person, monkeypatch,
+                                                               count_queries):
     for n in range(7):
         make_person(name=f"Batch {n}", employee_id=f"Q{n:04d}")
-    calls = []
-    real = exports.report_rows.export_details
-
-    def spy(session, rows, **kwargs):
-        calls.append(len(rows))
-        return real(session, rows, **kwargs)
-
-    monkeypatch.setattr(exports.report_rows, "export_details", spy)
     monkeypatch.setattr(exports, "EXPORT_BATCH", 3)
     lines = exports.csv_lines(db.session, true(), ReportFilters(), clock.now())
     assert next(lines).startswith("\ufeffemployee_id,")
-    assert calls == []                          # nothing read before it is asked for
-    rest = list(lines)                          # a block of lines per batch
-    assert calls == [3, 3, 1] and len(rest) == 3
-    assert "".join(rest).count("\r\n") == 7
+    with count_queries() as counted:
+        rest = list(lines)                      # a block of lines per batch
+    assert len(rest) == 3 and "".join(rest).count("\r\n") == 7
+    # Levels, 360 scores, overdue courses, KPIs and hours are joined in: no query per batch.
+    assert counted.count == 1
 
 
 def test_cli_exports_with_filters_and_refuses_bad_options(runner, demo_org, tmp_path,

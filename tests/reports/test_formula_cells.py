@@ -56,9 +56,15 @@ def test_the_inventory_names_every_export(app):
     assert commands == SPREADSHEET_COMMANDS | set(NOT_SPREADSHEET_COMMANDS)
 
 
+# A plain number (a negative KPI value such as an NPS of -4.9) is read as that number by
+# every spreadsheet, never as a formula.
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
 def _unsafe(cells) -> list[str]:
     return [cell for cell in cells
-            if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS)]
+            if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS)
+            and not _NUMBER.fullmatch(cell)]
 
 
 def _csv_cells(text: str) -> list[str]:

@@ -381,6 +381,12 @@ class LatestScore:
     closed_at: datetime
 
 
+def _closed_scores():
+    return (select(Subject.person_id, Subject.score, Subject.id, Cycle.title, Cycle.closed_at)
+            .join(Cycle, Cycle.id == Subject.cycle_id)
+            .where(Cycle.closed_at.is_not(None), Subject.score.is_not(None)))
+
+
 def latest_scores(session, person_ids) -> dict[int, LatestScore]:
     """Each person's weighted overall score from their latest closed cycle, in one query
     (people without one are left out). Only the stored weighted score is read, which already
@@ -389,10 +395,7 @@ def latest_scores(session, person_ids) -> dict[int, LatestScore]:
     ids = {int(pid) for pid in person_ids}
     if not ids:
         return {}
-    stmt = (select(Subject.person_id, Subject.score, Subject.id, Cycle.title, Cycle.closed_at)
-            .join(Cycle, Cycle.id == Subject.cycle_id)
-            .where(Cycle.closed_at.is_not(None), Subject.score.is_not(None))
-            .order_by(Cycle.closed_at, Subject.id))
+    stmt = _closed_scores().order_by(Cycle.closed_at, Subject.id)
     if len(ids) <= 1000:
         stmt = stmt.where(Subject.person_id.in_(ids))
     latest: dict[int, LatestScore] = {}
@@ -400,3 +403,15 @@ def latest_scores(session, person_ids) -> dict[int, LatestScore]:
         if person_id in ids:
             latest[person_id] = LatestScore(person_id, Decimal(score), title, closed_at)
     return latest
+
+
+def latest_score_per_person():
+    """A SELECT of (person_id, score, cycle_title) for everyone with a closed cycle: the
+    score `latest_scores` picks (the latest close, then the latest subject), worked out by
+    the database, for reports that join it to many people."""
+    scores = _closed_scores()
+    rank = func.row_number().over(partition_by=Subject.person_id,
+                                  order_by=(Cycle.closed_at.desc(), Subject.id.desc()))
+    ranked = scores.add_columns(rank.label("rank")).subquery()
+    return select(ranked.c.person_id, ranked.c.score,
+                  ranked.c.title.label("cycle_title")).where(ranked.c.rank == 1)
