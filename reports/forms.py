@@ -82,5 +82,4 @@ class TrainingImpactForm(Form):
 class ColumnsForm(Form):
     """The HR table's optional columns to show (reports.services.columns)."""
 
-    shown = MultiCheckboxField(_l("Columns to show"), choices=[
-        (key, label) for key, label in OPTIONAL_COLUMNS.items()])
+    shown = MultiCheckboxField(_l("Columns to show"), choices=choices(OPTIONAL_COLUMNS.items()))
