@@ -109,7 +109,7 @@ def test_senior_agent_360_cycle(page, browser, live_server, axe_source):
     # 4. HR sees the response rates and closes the cycle; the results show every group.
     login_as(page, "hr")
     page.goto("/360/cycles")
-    page.click(page.raw.get_by_role("link", name="Q4 360 review"))
+    page.click(page.raw.get_by_role("link", name="Q4 360 review", exact=True))
     row = page.raw.locator("tbody tr", has_text="赵敏")
     expect(row).to_contain_text("3 / 4")
     page.click(page.raw.get_by_role("button", name="Close and publish results"))

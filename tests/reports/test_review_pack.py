@@ -51,8 +51,10 @@ def test_pack_of_a_certified_person_and_a_360_subject(app, db, demo_org, tmp_pat
         assert "CJK" in fonts
 
     # A 360 subject: weighted scores and shown groups only; no anonymous rater is named.
+    # The pack shows each person's latest closed cycle: take a subject of the latest one.
     subject = db.session.scalars(select(Subject).join(Cycle).where(
-        Cycle.closed_at.is_not(None), Subject.score.is_not(None))).first()
+        Cycle.closed_at.is_not(None), Subject.score.is_not(None))
+        .order_by(Cycle.closed_at.desc(), Subject.id)).first()
     person = subject.person
     with app.test_request_context():
         html = review_pack.pack_html(db.session, person)
