@@ -102,7 +102,7 @@ def test_schedule_enrol_calendar_checkin_attendance_missing(browser, live_server
     agent.goto("/login")
     sign_in(agent, AGENT)
     missing_before = _missing(agent)
-    assert "Programme attendance 33.3, 90.0 required" in missing_before
+    assert "Programme attendance 33.3 %, 90 % required" in missing_before
     agent.goto(f"/classroom/events/{event_id}")
     link = agent.raw.get_by_role("link", name="Add to my calendar (.ics)")
     ics = agent_context.request.get(live_server + link.get_attribute("href"))
