@@ -2,7 +2,8 @@
 the mentoring log waiting for one's confirmation, and rotation shifts a supervisor has to
 confirm."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -24,6 +25,12 @@ from lms.people.models import Person
 CONFIRM_WITHIN = timedelta(days=1)
 
 
+def local_day(row: TrainingSession, moment: datetime) -> date:
+    """The day `moment` falls on where the session is held: the home page's "Due …" then
+    agrees with the session's own time line below it, whatever the server's zone."""
+    return moment.astimezone(ZoneInfo(row.timezone)).date()
+
+
 @todo_source
 def registers_to_confirm(session, person, now: datetime) -> list[TodoItem]:
     """Each session the person trains that has started and whose register is not confirmed
@@ -36,7 +43,7 @@ def registers_to_confirm(session, person, now: datetime) -> list[TodoItem]:
         .options(selectinload(TrainingSession.event))).all()
     return [TodoItem(_("Take and confirm attendance: %(title)s", title=row.event.tr("title")),
                      url_for("classroom.register", session_id=row.id), lane="lead",
-                     due=row.ends_at + CONFIRM_WITHIN, detail=when(row),
+                     due=local_day(row, row.ends_at + CONFIRM_WITHIN), detail=when(row),
                      overdue=now > row.ends_at + CONFIRM_WITHIN)
             for row in rows]
 
@@ -89,4 +96,4 @@ def sessions_to_attend(session, person, now: datetime) -> list[TodoItem]:
         .options(selectinload(TrainingSession.event))).all()
     return [TodoItem(_("Attend “%(title)s”", title=row.event.tr("title")),
                      url_for("classroom.event_detail", event_id=row.event_id), lane="learn",
-                     due=row.starts_at, detail=when(row)) for row in rows]
+                     due=local_day(row, row.starts_at), detail=when(row)) for row in rows]

@@ -25,10 +25,14 @@ OPTIONAL_COLUMNS = {
 }
 
 
+# Hidden until a reader asks for them: a KPI list makes every row eight lines tall.
+HIDDEN_BY_DEFAULT = ["kpis"]
+
+
 def shown_columns(session, person_id: int) -> list[str]:
-    """The optional columns the person shows (all of them until they choose); keys no longer
-    offered are ignored."""
-    hidden = set(preference(session, person_id, PREFERENCE, []) or [])
+    """The optional columns the person shows (all but HIDDEN_BY_DEFAULT until they choose);
+    keys no longer offered are ignored."""
+    hidden = set(preference(session, person_id, PREFERENCE, HIDDEN_BY_DEFAULT) or [])
     return [key for key in OPTIONAL_COLUMNS if key not in hidden]
 
 

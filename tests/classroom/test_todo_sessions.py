@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from classroom.models import EventEnrolment, TrainingSession
+from classroom.services.todo import local_day
 from lms.core import clock
 from lms.core.todo import todo_for
 from lms.people.models import Person
@@ -32,12 +33,12 @@ def test_seat_holders_see_their_next_sessions_and_trainers_their_registers(app, 
     learner = demo_org[seat.person_id]
     before = first.starts_at - timedelta(hours=2)
     attend = [i for i in _items(app, db, learner, before) if i.title.startswith("Attend")]
-    assert attend and attend[0].due == first.starts_at
+    assert attend and attend[0].due == local_day(first, first.starts_at)
     assert attend[0].url == f"/classroom/events/{first.event_id}"
     # Once the session is over it leaves the learner's list ...
     after = first.ends_at + timedelta(days=2)
     assert not [i for i in _items(app, db, learner, after)
-                if i.title.startswith("Attend") and i.due == first.starts_at]
+                if i.title.startswith("Attend") and i.due == local_day(first, first.starts_at)]
     # ... and its register is overdue on the trainer's, until confirmed.
     trainer = first.trainers[0]
     register = [i for i in _items(app, db, trainer, after)

@@ -17,6 +17,7 @@ def test_the_choice_follows_the_person(client, auth, demo_org, db):
     _login(auth, hr)
     page = client.get("/reports/").get_data(as_text=True)
     assert "Hire date" in _headers(page) and "Manager" in _headers(page)
+    assert "KPIs, last 3 periods" not in _headers(page)  # hidden until chosen
     response = client.post("/reports/columns", data={
         "shown": ["manager", "expires"], "back": "sort=name&page=1"})
     assert response.status_code == 302

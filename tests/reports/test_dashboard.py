@@ -185,8 +185,12 @@ def test_each_person_shows_kpis_of_the_last_three_periods_and_training_hours(
     from reports.services import figures
 
     _login(auth, demo_org["E0002"])
-    html = client.get("/reports/").get_data(as_text=True)
     year = clock.today().year
+    # The KPI column is hidden until the reader chooses it (rows stay one line tall).
+    html = client.get("/reports/").get_data(as_text=True)
+    assert f"Training hours {year}" in html and 'class="dash-kpis"' not in html
+    client.post("/reports/columns", data={"shown": ["hours", "kpis"]})
+    html = client.get("/reports/").get_data(as_text=True)
     assert f"Training hours {year}" in html and "KPIs, last 3 periods" in html
     columns = figures.kpi_columns(db.session, clock.today())
     values = {(p, k, s): v for p, k, s, v in db.session.execute(
