@@ -2,8 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 
-from lms.core.numbers import display_score
-
 SECTION_LABELS = {
     "greeting": _l("Greeting"),
     "identification": _l("Identification"),
@@ -20,6 +18,6 @@ STATE_BADGES = {"invited": "badge-progress", "answered": "badge-ok", "expired": 
 
 def template_helpers() -> dict:
     """What the package's templates use beside their own values."""
-    return {"display_score": display_score, "section_labels": SECTION_LABELS,
+    return {"section_labels": SECTION_LABELS,
             "answer_labels": ANSWER_LABELS, "state_labels": STATE_LABELS,
             "state_badges": STATE_BADGES}
