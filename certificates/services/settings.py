@@ -23,7 +23,7 @@ from lms.core.extensions import db
 from lms.core.i18n import ZH
 from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import CertificationPath
-from lms.paths.services import KIND_PATTERN, check_mark
+from lms.paths.services import KIND_PATTERN, check_mark, rule_change_reason
 from lms.people.models import Person
 
 WINDOW_MAX = 730
@@ -47,8 +47,9 @@ class SettingsData:
 def save_settings(session, actor, path: CertificationPath, data: SettingsData,
                   reason: str = "") -> CertificationSettings:
     """Save a path's certification settings; refuses windows outside 0–730 days, an
-    approver who is not an active HR, manager or admin, and a change without a reason (the
-    settings decide who is certified, so the audit log keeps why they moved)."""
+    approver who is not an active HR, manager or admin, and a change without a reason or
+    with one over 500 characters (the settings decide who is certified, so the audit log
+    keeps why they moved)."""
     for value, field in ((data.recert_window_days, "recert_window_days"),
                          (data.recert_grace_days, "recert_grace_days")):
         if value is None or not 0 <= value <= WINDOW_MAX:
@@ -71,12 +72,9 @@ def save_settings(session, actor, path: CertificationPath, data: SettingsData,
         if getattr(row, field) != value:
             changes[field] = [getattr(row, field), value]
             setattr(row, field, value)
-    reason = (reason or "").strip()
-    if changes and not reason:
-        raise DomainError(_("Say why the rules change (it goes in the audit log); nothing "
-                            "was saved."), "reason")
+    reason = rule_change_reason(reason, required=bool(changes))
     session.flush()
-    audit.record(actor, "certification.settings", path, reason[:500], changes=changes)
+    audit.record(actor, "certification.settings", path, reason, changes=changes)
     return row
 
 

@@ -65,16 +65,23 @@ PATH_RULE_FIELDS = frozenset({"composite_pass_mark", "validity_months", "prerequ
 SLOT_RULE_FIELDS = frozenset({"kind", "weight", "pass_mark", "reference"})
 
 
-def _reason_for(changes: dict, rule_fields, reason: str) -> str:
-    """The stripped reason; refuses a rule change without one (field "reason")."""
+def rule_change_reason(reason: str, required: bool) -> str:
+    """The stripped reason for a change of certification rules (paths, slots, certification
+    settings); refuses none where one is required, and one over 500 characters (field
+    "reason")."""
     reason = (reason or "").strip()
-    touched = [f for f in changes if f in rule_fields or f.startswith("weight_")]
-    if touched and not reason:
+    if required and not reason:
         raise DomainError(_("Say why the rules change (it goes in the audit log); nothing "
                             "was saved."), "reason")
     if len(reason) > 500:
         raise DomainError(_("Keep the reason under 500 characters."), "reason")
     return reason
+
+
+def _touches_rules(changes: dict, rule_fields) -> bool:
+    """Whether `changes` (field -> [before, after]) moves a field that decides who is
+    certified (a slot weight changed from the path's form counts)."""
+    return any(f in rule_fields or f.startswith("weight_") for f in changes)
 
 
 def _whole_number(value: int | None, field: str, low: int, high: int) -> int:
@@ -222,7 +229,7 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
             if slot_changes:
                 changes[f"weight_{slot.code}"] = slot_changes["weight"]
     if not created:
-        reason = _reason_for(changes, PATH_RULE_FIELDS, reason)
+        reason = rule_change_reason(reason, _touches_rules(changes, PATH_RULE_FIELDS))
     session.flush()
     audit.record(actor, "path.create" if created else "path.update", path, reason,
                  changes=changes)
@@ -266,7 +273,7 @@ def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | No
         path.slots.append(slot)
     changes = _apply(slot, values)
     if not created:
-        reason = _reason_for(changes, SLOT_RULE_FIELDS, reason)
+        reason = rule_change_reason(reason, _touches_rules(changes, SLOT_RULE_FIELDS))
     session.flush()
     audit.record(actor, "path.slot_create" if created else "path.slot_update", slot, reason,
                  path=path.code, changes=changes)
@@ -277,7 +284,7 @@ def remove_slot(session, actor, slot: AssessmentSlot, reason: str = "") -> None:
     """Remove a slot from its path; refuses without a reason, and when the remaining weights
     would no longer add up to the path's composite (move its weight to the other slots
     first)."""
-    reason = _reason_for({"kind": None}, SLOT_RULE_FIELDS, reason)
+    reason = rule_change_reason(reason, required=True)
     path = slot.path
     if path.composite_pass_mark is not None:
         remaining = [s.weight for s in path.slots if s.id != slot.id and s.weight is not None]
