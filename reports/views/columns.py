@@ -1,6 +1,8 @@
 """The HR table's column chooser: the reader's choice is kept per person, then they go back
 to the table they were on."""
 
+from urllib.parse import parse_qsl
+
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +22,8 @@ def choose():
         flash(_("The table shows the columns you chose."), "success")
     elif form.errors:
         flash(_("Those columns could not be kept: choose from the list."), "error")
-    # Back to the same filters, sort and page (only the table's own query string).
-    back = request.form.get("back", "")
-    return redirect(url_for("reports.dashboard") + (f"?{back}" if back and "//" not in back
-                                                    else ""))
+    # Back to the same filters, sort and page: the posted query string is parsed and
+    # written again by url_for, so nothing but query arguments (no newline, no other site)
+    # reaches the Location header.
+    back = dict(parse_qsl(request.form.get("back", "")))
+    return redirect(url_for("reports.dashboard", **back))

@@ -58,3 +58,12 @@ def test_only_report_readers_choose(client, auth, demo_org, db):
     _login(auth, demo_org["E0101"])  # the demo agent
     assert client.post("/reports/columns", data={"shown": ["manager"]}).status_code == 403
     assert db.session.scalar(select(PersonPreference)) is None
+
+
+def test_the_way_back_carries_query_arguments_only(client, auth, demo_org):
+    _login(auth, demo_org["E0002"])
+    response = client.post("/reports/columns", data={
+        "shown": ["manager"], "back": "sort=name&page=2\r\nSet-Cookie: x=1"})
+    assert response.status_code == 302
+    assert "\n" not in response.headers["Location"]
+    assert response.headers["Location"].startswith("/reports/?sort=name&page=2")
