@@ -208,7 +208,7 @@ def _awardable(answer: rules.Answer, found: rules.Facts, valid_until: date | Non
 def _signature(path_id: int, document: dict, found: rules.Facts) -> tuple:
     """Everything of the facts `rules.answer_from` reads for this path, hashable."""
     return (path_id, found.held, found.prerequisite_until,
-            frozenset(found.courses_done),
+            frozenset(found.courses_done), found.studying,
             tuple((code, None if r is None else (r.score, r.observed_at, r.valid_until))
                   for code, r in sorted(found.results.items())),
             tuple(found.levels.get(item["id"], 0) for item in document["matrix"]),

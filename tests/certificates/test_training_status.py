@@ -102,3 +102,23 @@ def test_nothing_done_reads_not_started(db, client, auth, world):
     auth.login(agent)
     page = client.get("/certificates").get_data(as_text=True)
     assert "Not started — 0 % of the required courses done" in page
+
+
+def test_the_batch_engine_tells_apart_people_alike_but_for_a_lesson(
+        db, world, make_person):
+    """Two people with the same facts but one lesson: the set-based engine (which answers
+    people with identical facts once) stores one in training and the other not started."""
+    from certificates.services import evaluation
+
+    path, course, agent = world
+    twin = make_person(tier_id=path.id)
+    enrolment.enrol(db.session, None, twin, course)
+    first = progress.outline(db.session, [course.id])[course.id][0].lessons[0].key
+    progress.complete_lesson(db.session, agent, course, first)
+    db.session.commit()
+    evaluation.evaluate_people(db.session, [agent.id, twin.id])
+    db.session.commit()
+    started = dict(db.session.execute(select(
+        CertificationEvaluation.person_id, CertificationEvaluation.started).where(
+        CertificationEvaluation.path_id == path.id)).all())
+    assert started == {agent.id: True, twin.id: False}
