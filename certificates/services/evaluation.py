@@ -141,7 +141,7 @@ def _evaluate_slice(session, ids: list[int], paths: dict, documents: dict, actor
         key = _signature(path_id, document, found)
         if key not in answers:
             answer = rules.answer_from(document, found, today)
-            answers[key] = (answer, _columns(answer, version.id, now))
+            answers[key] = (answer, awards.evaluation_columns(answer, version.id, now))
         answer, columns = answers[key]
         rows.append({"person_id": pid, "path_id": path_id, **columns})
         if answer.eligible and _awardable(answer, found, valid_until.get((pid, path_id)),
@@ -213,17 +213,6 @@ def _signature(path_id: int, document: dict, found: rules.Facts) -> tuple:
                   for code, r in sorted(found.results.items())),
             tuple(found.levels.get(item["id"], 0) for item in document["matrix"]),
             tuple(sorted(found.kpi_held.items())))
-
-
-def _columns(answer: rules.Answer, version_id: int, now) -> dict:
-    """The stored evaluation `awards.store_evaluation` writes, as columns of a row."""
-    return {"route": answer.route, "eligible": answer.eligible, "percent": answer.percent,
-            "rules_met": answer.met, "rules_total": answer.total, "missing": answer.missing,
-            "composite": answer.composite,
-            "components": awards.json_scores(answer.components),
-            "started": answer.started,
-            "valid_until": answer.valid_until, "rules_version_id": version_id,
-            "evaluated_at": now}
 
 
 def _store(session, rows: list[dict]) -> None:
