@@ -15,11 +15,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import cli as shell_cli
 from lms.config import load_config
 from lms.core import database, i18n, numbers, policy, urls
-from lms.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.core.extensions import babel, csrf, db, limiter, login_manager
 from lms.core.fonts import INSTALL_COMMAND
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.pdf import MissingGlyphs
-from lms.core.schema import MIGRATIONS_DIR, SchemaOutOfDate, check_schema
+from lms.core.schema import MigrationCommands, SchemaOutOfDate, check_schema
 from lms.people import signed_in
 from lms.people.forms import ROLE_LABELS
 from lms.people.models import ROLES, Person
@@ -79,7 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    app.cli.add_command(MigrationCommands(app))
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

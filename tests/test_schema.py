@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from lms import create_app
 from lms.core.extensions import db
-from lms.core.schema import SchemaOutOfDate, check_schema
+from lms.core.schema import SchemaOutOfDate, bind_migrations, check_schema
 
 
 @pytest.fixture
@@ -29,6 +29,7 @@ def empty_app(app_config, postgres_database, tmp_path):
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     config["CHECK_SCHEMA"] = True
     app = create_app(config)
+    bind_migrations(app)  # what `flask db …` does; upgrade() and downgrade() read it
     yield app
     with app.app_context():
         db.engine.dispose()

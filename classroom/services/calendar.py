@@ -11,7 +11,6 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,6 +34,9 @@ def session_summary(row: TrainingSession) -> str:
 
 def calendar_for(sessions: list[TrainingSession], name: str = "") -> bytes:
     """An iCalendar document (METHOD:PUBLISH) of `sessions`, in the current language."""
+    # Imported here: ~2.4 MB that only processes sending invitations or feeds need.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

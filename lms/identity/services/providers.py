@@ -5,7 +5,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -27,6 +26,8 @@ Fetch = Callable[[str], dict]
 
 def fetch_json(url: str) -> dict:
     """GET `url` and return its JSON object; refuses anything else with a readable reason."""
+    import requests  # here, not at the top: few processes that load the app fetch anything
+
     try:
         response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS,
                                 headers={"Accept": "application/json"})

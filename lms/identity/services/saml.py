@@ -14,10 +14,6 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
-from saml2.s_utils import UnsupportedBinding
 
 from lms.core import audit
 from lms.core.errors import DomainError
@@ -32,9 +28,15 @@ EMAIL_ATTRIBUTES = ("mail", "emailAddress",
                     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress")
 NAME_ATTRIBUTES = ("displayName", "cn", "http://schemas.microsoft.com/identity/claims/displayname",
                    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name")
+# pysaml2's client, config and metadata are imported where they are used, not here: with the
+# XML schema library they pull in they cost ~30 MB and 500 modules in every process that loads
+# the app (web workers, the RQ worker, the CLI's exports), most of which never see a SAML
+# sign-in. The package itself (the binding names) is small.
 
 
-def _config(provider: IdentityProvider, sp_entity_id: str, acs_url: str) -> SPConfig:
+def _config(provider: IdentityProvider, sp_entity_id: str, acs_url: str):
+    from saml2.config import SPConfig
+
     config = SPConfig()
     config.load({
         "entityid": sp_entity_id,
@@ -57,6 +59,9 @@ def _config(provider: IdentityProvider, sp_entity_id: str, acs_url: str) -> SPCo
 def read_idp_metadata(xml: str) -> dict:
     """{entity_id, sso_url, idp_metadata_xml} from an IdP's metadata; refuses metadata without
     exactly one IdP, an HTTP-Redirect sign-in address, or a signing certificate."""
+    from saml2.config import SPConfig
+    from saml2.s_utils import UnsupportedBinding
+
     config = SPConfig()
     try:
         config.load({"entityid": "urn:lms:metadata-check", "xmlsec_binary": XMLSEC_BINARY,
@@ -84,12 +89,16 @@ def read_idp_metadata(xml: str) -> dict:
 
 def sp_metadata(provider: IdentityProvider, sp_entity_id: str, acs_url: str) -> str:
     """This site's SP metadata for `provider` (what its administrators load at the IdP)."""
+    from saml2.metadata import entity_descriptor
+
     return str(entity_descriptor(_config(provider, sp_entity_id, acs_url)))
 
 
 def begin_sign_in(provider: IdentityProvider, sp_entity_id: str, acs_url: str,
                   secret_key: str) -> str:
     """The IdP's address carrying a fresh AuthnRequest and a signed RelayState naming it."""
+    from saml2.client import Saml2Client
+
     client = Saml2Client(config=_config(provider, sp_entity_id, acs_url))
     sso_url = provider.metadata_doc["sso_url"]
     request_id, request = client.create_authn_request(sso_url)
@@ -121,6 +130,8 @@ def finish_sign_in(session, provider: IdentityProvider, form: dict, sp_entity_id
     if relay.get("provider") != provider.key or not form.get("SAMLResponse"):
         raise _refuse("no_pending_sign_in", _("This sign-in was not started here. Go back to "
                                               "the sign-in page and start again."))
+    from saml2.client import Saml2Client
+
     client = Saml2Client(config=_config(provider, sp_entity_id, acs_url))
     try:
         response = client.parse_authn_request_response(
