@@ -92,3 +92,19 @@ def test_a_recertification_slot_takes_its_chinese_label(db, client, auth, make_p
     assert saved.status_code == 302
     slot = db.session.scalar(select(RecertificationSlot))
     assert slot.translation("label", "zh_Hans_CN") == "复认证考试"
+
+
+def test_slot_labels_follow_the_page_language(db, client, auth, make_person, defaults):
+    """The path form's weight fields and table, and the certification rules list, name the
+    assessments in the page's language (the default slots have both)."""
+    auth.login(make_person(roles=("admin",)))
+    senior = defaults["SENIOR"]
+    chinese = {"Accept-Language": "zh-CN"}
+    form = client.get(f"/admin/paths/{senior.id}/edit", headers=chinese).get_data(as_text=True)
+    assert "案例分析" in form and "客户评价" in form
+    assert "Case analysis" not in form and "Customer evaluation" not in form
+    rules = client.get(f"/admin/certification/{senior.id}", headers=chinese).get_data(
+        as_text=True)
+    assert "<li>案例分析 (" in rules and "Case analysis" not in rules
+    english = client.get(f"/admin/certification/{senior.id}").get_data(as_text=True)
+    assert "<li>Case analysis (" in english
