@@ -24,10 +24,21 @@ def test_admin_names_the_organisation_and_the_header_follows_the_language(
     assert saved.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert 'class="brand"' in page and ">Yunhe Appliances</a>" in page
+    assert "<p>Yunhe Appliances — training and certification" in page
+    assert "Service Academy" not in page
     admin.locale = "zh_Hans_CN"
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert ">云禾电器</a>" in page and "Yunhe Appliances</a>" not in page
+    assert ">云禾电器</a>" in page and "Yunhe Appliances" not in page
+    assert "<p>云禾电器 — 面向客服团队的培训与认证</p>" in page and "服务学院" not in page
+
+
+def test_the_footer_names_the_product_until_the_organisation_is_named(db, client):
+    """No name set: the product's own name, in the page's language."""
+    assert "<p>Service Academy — training and certification" in client.get(
+        "/login").get_data(as_text=True)
+    chinese = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "<p>服务学院 — 面向客服团队的培训与认证</p>" in chinese
 
 
 def test_only_admins_name_the_organisation(db, client, auth, make_person):
