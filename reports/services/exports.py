@@ -133,8 +133,8 @@ class _Layout:
         so)."""
         tier_id = row[7]
         out = [safe_cell(row[1]), safe_cell(row[2]), safe_cell(row[3]),
-               self.teams.get(row[4]) or safe_cell(row[4]), safe_cell(row[5]), safe_cell(row[6]), self.tier_codes.get(tier_id), row[8],
-               bool(row[9])]
+               self.teams.get(row[4]) or safe_cell(row[4]), safe_cell(row[5]),
+               safe_cell(row[6]), self.tier_codes.get(tier_id), row[8], bool(row[9])]
         at = len(report_rows.EXPORT_PERSON)
         for path_id in self.path_ids:
             status, percent, missing, issued, expires, composite, components = \
