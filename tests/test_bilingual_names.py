@@ -103,6 +103,9 @@ def test_a_recertification_slot_takes_its_chinese_label(db, client, auth, make_p
     assert saved.status_code == 302
     slot = db.session.scalar(select(RecertificationSlot))
     assert slot.translation("label", "zh_Hans_CN") == "复认证考试"
+    removed = client.post(f"/admin/certification/{path.id}/recert-slots/{slot.id}/remove",
+                          headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert "复认证考试" in removed.get_data(as_text=True)
 
 
 def test_slot_labels_follow_the_page_language(db, client, auth, make_person, defaults):
