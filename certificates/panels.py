@@ -12,11 +12,12 @@ from courses.panels import path_panel
 
 @path_panel
 def standing_card(session, person) -> Markup | None:
-    """The person's standing on their tier's path, with what it rests on."""
+    """The person's standing on their tier's path, with what it rests on; the share of the
+    required courses done is left to the path summary above it (courses' page computes it)."""
     path = person.tier
     if path is None:
         return None
     standing = standings(session, [person.id]).get(person.id, {}).get(path.id)
     return Markup(render_template(
         "certificates/_standing_card.html", person=person, path=path, standing=standing,
-        ts=training_status(session, person, path, standing)))
+        ts=training_status(session, person, path, standing, with_courses=False)))

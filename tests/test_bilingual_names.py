@@ -24,10 +24,21 @@ def test_admin_names_the_organisation_and_the_header_follows_the_language(
     assert saved.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert 'class="brand"' in page and ">Yunhe Appliances</a>" in page
+    assert "<p>Yunhe Appliances — training and certification" in page
+    assert "Service Academy" not in page
     admin.locale = "zh_Hans_CN"
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert ">云禾电器</a>" in page and "Yunhe Appliances</a>" not in page
+    assert ">云禾电器</a>" in page and "Yunhe Appliances" not in page
+    assert "<p>云禾电器 — 面向客服团队的培训与认证</p>" in page and "服务学院" not in page
+
+
+def test_the_footer_names_the_product_until_the_organisation_is_named(db, client):
+    """No name set: the product's own name, in the page's language."""
+    assert "<p>Service Academy — training and certification" in client.get(
+        "/login").get_data(as_text=True)
+    chinese = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "<p>服务学院 — 面向客服团队的培训与认证</p>" in chinese
 
 
 def test_only_admins_name_the_organisation(db, client, auth, make_person):
@@ -92,3 +103,22 @@ def test_a_recertification_slot_takes_its_chinese_label(db, client, auth, make_p
     assert saved.status_code == 302
     slot = db.session.scalar(select(RecertificationSlot))
     assert slot.translation("label", "zh_Hans_CN") == "复认证考试"
+    removed = client.post(f"/admin/certification/{path.id}/recert-slots/{slot.id}/remove",
+                          headers={"Accept-Language": "zh-CN"}, follow_redirects=True)
+    assert "复认证考试" in removed.get_data(as_text=True)
+
+
+def test_slot_labels_follow_the_page_language(db, client, auth, make_person, defaults):
+    """The path form's weight fields and table, and the certification rules list, name the
+    assessments in the page's language (the default slots have both)."""
+    auth.login(make_person(roles=("admin",)))
+    senior = defaults["SENIOR"]
+    chinese = {"Accept-Language": "zh-CN"}
+    form = client.get(f"/admin/paths/{senior.id}/edit", headers=chinese).get_data(as_text=True)
+    assert "案例分析" in form and "客户评价" in form
+    assert "Case analysis" not in form and "Customer evaluation" not in form
+    rules = client.get(f"/admin/certification/{senior.id}", headers=chinese).get_data(
+        as_text=True)
+    assert "<li>案例分析 (" in rules and "Case analysis" not in rules
+    english = client.get(f"/admin/certification/{senior.id}").get_data(as_text=True)
+    assert "<li>Case analysis (" in english

@@ -118,6 +118,17 @@ def test_import_screen_lists_problems_with_line_numbers(client, auth, make_perso
     page = _upload(client, text.encode()).get_data(as_text=True)
     assert "1 problem found" in page and "<td>3</td>" in page
     assert "Import these people" not in page
+    # The problems card is the one the KPI import shows (macros.import_steps).
+    assert "<table class=\"table\" data-problems>" in page
+    assert 'href="/admin/people/import">Fix the file and upload it again' in page
+
+
+def test_import_screen_lists_the_first_thousand_problems(client, auth, make_person, org):
+    auth.login(make_person(roles=("hr",)))
+    text = HEADER + "".join(f"N{n},Name {n},not-an-address,,,,,,\n" for n in range(1001))
+    page = _upload(client, text.encode()).get_data(as_text=True)
+    assert "1001 problems found" in page and "The first 1000 problems are listed." in page
+    assert "<td>1001</td>" in page and "<td>1002</td>" not in page
 
 
 def test_tampered_confirm_is_rechecked(client, auth, make_person, db, org):

@@ -54,8 +54,9 @@ def courses_percent(session, person_id: int, path_id: int) -> int | None:
 
 
 def training_status(session, person, path: CertificationPath, standing: PathStanding | None,
-                    now: datetime | None = None) -> TrainingStatus:
-    """The status of `person` on `path` with its course share and the open slots."""
+                    now: datetime | None = None, with_courses: bool = True) -> TrainingStatus:
+    """The status of `person` on `path` with its course share and the open slots; without
+    `with_courses` the share is not computed (a page that shows it already, My path)."""
     status = standing.status if standing else "not_started"
     if status in ("certified", "expiring", "pending_approval"):
         return TrainingStatus(status)
@@ -70,4 +71,5 @@ def training_status(session, person, path: CertificationPath, standing: PathStan
         except UnknownAssessmentKind:
             continue
         openings[slot.code] = kind.opening(session, slot.reference, person, now)
-    return TrainingStatus(status, courses_percent(session, person.id, path.id), openings)
+    share = courses_percent(session, person.id, path.id) if with_courses else None
+    return TrainingStatus(status, share, openings)

@@ -90,7 +90,7 @@ def remove_recert_slot(path_id: int, slot_id: int):
         abort(404)
     if not Form().validate_on_submit():
         abort(400)
-    label = slot.label
+    label = slot.tr("label")
     if unit_of_work(services.remove_recert_slot, db.session, current_user, slot):
         flash(_("%(slot)s has been removed.", slot=label), "success")
     return redirect(url_for("certificates.settings", path_id=path_id))

@@ -50,7 +50,7 @@ def path_form_for(slots) -> type[PathForm]:
 
     for slot in slots:
         setattr(PathFormWithWeights, f"weight_{slot.id}", DecimalField(
-            _("Weight of %(slot)s (%%)", slot=slot.label), places=None,
+            _("Weight of %(slot)s (%%)", slot=slot.tr("label")), places=None,
             validators=[Optional()], render_kw=MARK,
         ))
     return PathFormWithWeights

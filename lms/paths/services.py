@@ -291,12 +291,12 @@ def remove_slot(session, actor, slot: AssessmentSlot, reason: str = "") -> None:
         if not remaining:
             raise DomainError(_("Removing %(label)s would leave the composite pass mark without "
                                 "weighted slots. Clear the composite pass mark on the path's "
-                                "form first.", label=slot.label))
+                                "form first.", label=slot.tr("label")))
         total = sum(remaining, Decimal(0))
         if total != HUNDRED:
             raise DomainError(_("Removing %(label)s would leave the weights adding up to "
                                 "%(total)s, not 100. Move its weight to the other slots on the "
-                                "path's form first.", label=slot.label,
+                                "path's form first.", label=slot.tr("label"),
                                 total=format_decimal(total)))
     audit.record(actor, "path.slot_remove", slot, reason, path=path.code, code=slot.code,
                  kind=slot.kind, weight=_json(slot.weight), pass_mark=_json(slot.pass_mark))

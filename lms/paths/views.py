@@ -124,7 +124,7 @@ def slot_remove(path_id: int, slot_id: int):
     slot = _slot_or_404(path, slot_id)
     form = SlotRemoveForm()
     if form.validate_on_submit():
-        label = slot.label
+        label = slot.tr("label")
         if unit_of_work(services.remove_slot, db.session, current_user, slot,
                         form.reason.data, form=form):
             flash(_("%(slot)s has been removed.", slot=label), "success")

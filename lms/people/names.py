@@ -1,5 +1,5 @@
-"""Team names in the reader's language, for pages that read a team's id and stored name from
-a report row (the heat map, lists) rather than the Team itself."""
+"""Team names in the reader's language, for pages and files that read a team's id or stored
+name from a report row (the heat map, lists, the exports) rather than the Team itself."""
 
 from flask import g
 from sqlalchemy import select
@@ -17,3 +17,10 @@ def team_name(team_id: int | None, default: str = "") -> str:
     if names is None:
         names = g.team_names = {t.id: t.tr("name") for t in db.session.scalars(select(Team))}
     return names.get(team_id, default)
+
+
+def team_names_by_stored_name(session) -> dict[str, str]:
+    """Each team's stored (default-language) name -> its name in the reader's language (the
+    stored one where it has none), in one query: for rows that carry the stored name only,
+    as the streamed exports do; team names are unique, so the key is too."""
+    return {t.name: t.tr("name") for t in session.scalars(select(Team))}

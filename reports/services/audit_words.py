@@ -7,11 +7,13 @@ type or id kind on the page).
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from assessments.quiz.models import Attempt, Question, QuestionCategory, Quiz
 from assessments.review360.models import Cycle, Questionnaire, Subject
@@ -54,29 +56,50 @@ OBJECT_TYPES = {
     "Team": _l("Team"),
 }
 
-# How each named type is called: the model and a function from a loaded row to its name.
+def _joined(relationship):
+    """`relationship` joined into the query, without what its model would load besides."""
+    return joinedload(relationship).lazyload("*")
+
+
+class _Namer(NamedTuple):
+    """How a type is named: its model, a function from a loaded row to its name, and the
+    loader options that bring what the name reads in the same query (never one per entry).
+    Nothing else is loaded: the models' own eager loads (a person's roles, a course's links)
+    are turned off, here as in `_names_of`."""
+
+    model: type
+    name: Callable[[object], str]
+    loads: tuple = ()
+
+
+# How each named type is called.
 _NAMERS = {
-    "Person": (Person, lambda p: p.name),
-    "Team": (Team, lambda t: t.name),
-    "CertificationPath": (CertificationPath, lambda p: p.tr("name")),
-    "AssessmentSlot": (AssessmentSlot, lambda s: s.tr("label")),
-    "Competency": (Competency, lambda c: c.tr("name")),
-    "CompetencyArea": (CompetencyArea, lambda a: a.tr("name")),
-    "Course": (Course, lambda c: c.tr("title")),
-    "Enrollment": (Enrollment, lambda e: f"{e.person.name} · {e.course.tr('title')}"),
-    "Quiz": (Quiz, lambda q: q.tr("title")),
-    "Attempt": (Attempt, lambda a: _("%(quiz)s, attempt %(number)d", quiz=a.quiz.tr("title"),
-                                     number=a.number)),
-    "Question": (Question, lambda q: q.versions[-1].name if q.versions else ""),
-    "QuestionCategory": (QuestionCategory, lambda c: c.name),
-    "Scenario": (Scenario, lambda s: s.display_title()),
-    "Rubric": (Rubric, lambda r: r.tr("title")),
-    "Submission": (Submission, lambda s: f"{s.person.name} · {s.scenario.display_title()}"),
-    "Cycle": (Cycle, lambda c: c.tr("title")),
-    "Subject": (Subject, lambda s: s.person.name),
-    "Questionnaire": (Questionnaire, lambda q: q.tr("title")),
-    "Certificate": (Certificate, lambda c: f"{c.serial} · {c.holder_name}"),
-    "CertificateBatch": (CertificateBatch, lambda b: _("Batch %(id)d", id=b.id)),
+    "Person": _Namer(Person, lambda p: p.name),
+    "Team": _Namer(Team, lambda t: t.name),
+    "CertificationPath": _Namer(CertificationPath, lambda p: p.tr("name")),
+    "AssessmentSlot": _Namer(AssessmentSlot, lambda s: s.tr("label")),
+    "Competency": _Namer(Competency, lambda c: c.tr("name")),
+    "CompetencyArea": _Namer(CompetencyArea, lambda a: a.tr("name")),
+    "Course": _Namer(Course, lambda c: c.tr("title")),
+    "Enrollment": _Namer(Enrollment, lambda e: f"{e.person.name} · {e.course.tr('title')}",
+                         (_joined(Enrollment.person), _joined(Enrollment.course))),
+    "Quiz": _Namer(Quiz, lambda q: q.tr("title")),
+    "Attempt": _Namer(Attempt, lambda a: _("%(quiz)s, attempt %(number)d",
+                                           quiz=a.quiz.tr("title"), number=a.number),
+                      (_joined(Attempt.quiz),)),
+    "Question": _Namer(Question, lambda q: q.versions[-1].name if q.versions else "",
+                       (selectinload(Question.versions).lazyload("*"),)),
+    "QuestionCategory": _Namer(QuestionCategory, lambda c: c.name),
+    "Scenario": _Namer(Scenario, lambda s: s.display_title()),
+    "Rubric": _Namer(Rubric, lambda r: r.tr("title")),
+    "Submission": _Namer(Submission,
+                         lambda s: f"{s.person.name} · {s.scenario.display_title()}",
+                         (_joined(Submission.person), _joined(Submission.scenario))),
+    "Cycle": _Namer(Cycle, lambda c: c.tr("title")),
+    "Subject": _Namer(Subject, lambda s: s.person.name, (_joined(Subject.person),)),
+    "Questionnaire": _Namer(Questionnaire, lambda q: q.tr("title")),
+    "Certificate": _Namer(Certificate, lambda c: f"{c.serial} · {c.holder_name}"),
+    "CertificateBatch": _Namer(CertificateBatch, lambda b: _("Batch %(id)d", id=b.id)),
 }
 
 # Detail keys in words; keys ending in _id name an object of the type given here.
@@ -118,8 +141,9 @@ def _names_of(session, object_type: str, ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(ids))
     if namer is None or not ids:
         return {}
-    model, name = namer
-    return {row.id: name(row) for row in session.scalars(select(model).where(model.id.in_(ids)))}
+    rows = session.scalars(select(namer.model).where(namer.model.id.in_(ids))
+                           .options(lazyload("*"), *namer.loads)).unique()
+    return {row.id: namer.name(row) for row in rows}
 
 
 def _ids_in_details(details: dict) -> dict[str, set[int]]:

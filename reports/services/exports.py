@@ -10,7 +10,7 @@ aggregates (`rows.levels_table`, `figures`). Memory stays bounded by one batch o
 person costs a query, and no object is made per cell. The XLSX is written by
 `reports.services.xlsx_stream` (sheet XML streamed into the zip). The columns are stable
 machine names, documented in docs/hr-reports.md ("Exports"); only the free-text values
-(names, what is missing, the filters) follow the reader's language.
+(names, team names, what is missing, the filters) follow the reader's language.
 
 Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab or a
 carriage return) gets a leading apostrophe, in CSV and XLSX alike.
@@ -37,6 +37,7 @@ from lms.competencies.services.matrix import matrix
 from lms.core.spreadsheet import safe_cell
 from lms.paths.models import CertificationPath
 from lms.people.models import Person, Team
+from lms.people.names import team_names_by_stored_name
 from reports.services import figures, xlsx_stream
 from reports.services import rows as report_rows
 from reports.services.filters import ReportFilters
@@ -69,6 +70,9 @@ class _Layout:
         self.required = {tier_id: tuple(needs.get(cid) for cid in self.competency_ids)
                          for tier_id, needs in report_rows.required_levels(session).items()}
         self.tier_codes = {p.id: safe_cell(p.code) for p in self.paths}
+        # The row carries the team's stored name; the reader's is looked up, made safe once.
+        self.teams = {stored: safe_cell(said)
+                      for stored, said in team_names_by_stored_name(session).items()}
         self.kpis = figures.kpi_columns(session, today)
         self.year = today.year
         # Joined in this order; `values` reads their columns from the row's tail.
@@ -128,9 +132,9 @@ class _Layout:
         a `rows.stream_export` row (a standing's dates may be ISO text: SQLite gives them
         so)."""
         tier_id = row[7]
-        out = [safe_cell(row[1]), safe_cell(row[2]), safe_cell(row[3]), safe_cell(row[4]),
-               safe_cell(row[5]), safe_cell(row[6]), self.tier_codes.get(tier_id), row[8],
-               bool(row[9])]
+        out = [safe_cell(row[1]), safe_cell(row[2]), safe_cell(row[3]),
+               self.teams.get(row[4]) or safe_cell(row[4]), safe_cell(row[5]),
+               safe_cell(row[6]), self.tier_codes.get(tier_id), row[8], bool(row[9])]
         at = len(report_rows.EXPORT_PERSON)
         for path_id in self.path_ids:
             status, percent, missing, issued, expires, composite, components = \

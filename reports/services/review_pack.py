@@ -147,7 +147,7 @@ def pack_context(session, person, *, today: date | None = None) -> dict:
                    Enrollment.due_date < today).order_by(Enrollment.due_date))]
     return {
         "person": {"name": person.name, "employee_id": person.employee_id,
-                   "email": person.email, "team": person.team.name if person.team else "",
+                   "email": person.email, "team": person.team.tr("name") if person.team else "",
                    "manager": person.manager.name if person.manager else "",
                    "tier": person.tier.tr("name") if person.tier else "",
                    "hire_date": person.hire_date},

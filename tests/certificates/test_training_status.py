@@ -91,10 +91,32 @@ def test_the_pages_say_so_in_both_languages(db, client, auth, world):
     assert "Not taken yet — Opens next month." in page
     assert "Not yet available" not in page and "Not started" not in page
     my_path = client.get("/my-path").get_data(as_text=True)
-    assert "Certification: Path STATUS" in my_path and "In training — 33 %" in my_path
+    assert "Certification: Path STATUS" in my_path
+    assert "In training — an assessment is open until" in my_path
     chinese = client.get("/certificates", headers={"Accept-Language": "zh-CN"}).get_data(
         as_text=True)
     assert "培训中" in chinese and "In training" not in chinese
+
+
+def test_my_path_shows_the_required_share_once(db, client, auth, world, count_queries):
+    """The path summary shows the share with its bar; the certification card beside it says
+    the status without computing the share a second time."""
+    path, course, agent = world
+    first = progress.outline(db.session, [course.id])[course.id][0].lessons[0].key
+    progress.complete_lesson(db.session, agent, course, first)
+    db.session.commit()
+    auth.login(agent)
+    my_path = client.get("/my-path").get_data(as_text=True)
+    assert my_path.count("Required courses done") == 1
+    assert '<strong>33%</strong>' in my_path
+    assert "of the required courses done" not in my_path
+    standing = standings(db.session, [agent.id])[agent.id][path.id]
+    with count_queries() as with_share:
+        assert training_status(db.session, agent, path, standing).courses_percent == 33
+    with count_queries() as without:
+        assert training_status(db.session, agent, path, standing,
+                               with_courses=False).courses_percent is None
+    assert without.count < with_share.count
 
 
 def test_nothing_done_reads_not_started(db, client, auth, world):

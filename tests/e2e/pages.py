@@ -1,7 +1,9 @@
 """Page helpers for the browser journeys: every navigation goes through `AuditedPage`, which
 checks the new document with axe-core; selectors live here, not in the tests."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, Response, expect
@@ -328,3 +330,15 @@ def verification_path(page: AuditedPage) -> str:
 def revoke_certificate(page: AuditedPage, reason: str) -> None:
     page.raw.get_by_label("Reason").first.fill(reason)
     page.click(page.raw.get_by_role("button", name="Revoke the certificate"))
+
+
+def shoot(page: AuditedPage, name: str) -> None:
+    """Screenshots at desktop and phone widths for people reviewing the pages, into
+    SHOTS_DIR when it is set (nothing otherwise)."""
+    shots = os.environ.get("SHOTS_DIR", "")
+    if not shots:
+        return
+    for width in (1280, 390):
+        page.raw.set_viewport_size({"width": width, "height": 900})
+        page.raw.screenshot(path=str(Path(shots) / f"{name}-{width}.png"), full_page=True)
+    page.raw.set_viewport_size({"width": 1280, "height": 900})

@@ -2,29 +2,15 @@
 recognised, the images come along, a second file with a broken question is imported with the
 broken one left out and listed by line, and the questions read as in Moodle."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.assessments.quiz.test_moodle_xml import EVERY_TYPE
-from tests.e2e.pages import flash_messages, login_as, switch_language
+from tests.e2e.pages import flash_messages, login_as, shoot, switch_language
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("SHOTS_DIR", "")
-
-
-def shoot(page, name: str) -> None:
-    """Screenshots for people reviewing the pages (when SHOTS_DIR is set)."""
-    if not SHOTS:
-        return
-    for width in (1280, 390):
-        page.raw.set_viewport_size({"width": width, "height": 900})
-        page.raw.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
-    page.raw.set_viewport_size({"width": 1280, "height": 900})
-
 
 def test_import_a_moodle_xml_bank(page, tmp_path):
     login_as(page, "admin")

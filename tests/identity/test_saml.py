@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core.audit import AuditEntry
+from lms.identity.forms import OidcProviderForm, ProviderForm, SamlProviderForm
 from lms.identity.models import ExternalIdentity, IdentityProvider, UsedToken
 from lms.identity.services.providers import ProviderData, save_provider
 from lms.people.models import Person
@@ -181,3 +182,15 @@ def test_the_idp_posts_without_a_csrf_token_and_scim_takes_json(app_config, make
     assert created.status_code == 201
     # Everything else still wants its CSRF token.
     assert client.post("/forgot", data={"email": "x@example.com"}).status_code == 400
+
+
+def test_the_protocol_forms_share_one_base():
+    """OIDC and SAML providers differ in how the provider is reached and which claim is the
+    employee ID; the rest is one set of fields, declared once."""
+    shared = ("name", "key", "provisioning", "default_team_id", "default_tier_id",
+              "mapping_text", "enabled")
+    for form in (OidcProviderForm, SamlProviderForm):
+        assert issubclass(form, ProviderForm)
+        assert all(getattr(form, name) is getattr(ProviderForm, name) for name in shared)
+    assert OidcProviderForm.employee_id_claim.kwargs["default"] == "employee_id"
+    assert SamlProviderForm.employee_id_claim.kwargs["default"] == "employeeNumber"

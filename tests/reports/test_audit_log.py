@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
+from assessments.roleplay.models import Submission
+from courses.models import Enrollment
 from lms.core import audit, clock
 from lms.core.audit import AuditEntry
 from lms.core.spreadsheet import safe_cell
@@ -361,3 +363,25 @@ def test_a_proxy_is_recorded_as_the_person_behind_it(db, log):
     entry = audit.record(proxy, "people.import", proxy, count=2)
     assert (entry.object_type, entry.object_id) == ("Person", str(log["hr"].id))
     assert entry.actor_id == log["hr"].id
+
+
+def test_a_page_of_fifty_names_its_people_in_one_query_per_type(db, demo_org, count_queries):
+    """Entries on enrolments and role-play submissions are named "person · course/scenario":
+    the people come in the same query as the objects, not one query per entry."""
+    enrolments = db.session.scalars(select(Enrollment).order_by(Enrollment.id).limit(25)).all()
+    submissions = db.session.scalars(select(Submission).order_by(Submission.id)
+                                     .limit(50 - len(enrolments))).all()
+    people = {e.person_id for e in enrolments} | {s.person_id for s in submissions}
+    assert len(enrolments) + len(submissions) == 50 and len(people) > 10
+    db.session.execute(delete(AuditEntry))
+    for target in [*enrolments, *submissions]:
+        audit.record(None, "enrolment.assign", target)
+    db.session.commit()
+    db.session.expunge_all()  # nothing named may come from the identity map
+    entries = audit_log.entries_page(AuditFilters()).entries
+    assert len(entries) == 50
+    with count_queries() as counted:
+        words = AuditWords(db.session, entries)
+        names = [words.object_name(entry) for entry in entries]
+    assert counted.count == 2  # one per object type on the page
+    assert all(" · " in name for name in names)

@@ -219,6 +219,34 @@ def test_formula_injection_is_neutralised(client, auth, make_person, make_team):
     assert about["filters"] == "Team: @Team"   # not at the start of the cell: harmless
 
 
+def test_team_names_follow_the_readers_language(client, auth, db, make_person, make_team):
+    """A team with a Chinese name is exported under it to a Chinese reader, in CSV and XLSX;
+    a team without one keeps its stored name; English readers get the stored names."""
+    online, hotline = make_team("Online Chat"), make_team("Hotline")
+    online.set_translation("zh_Hans_CN", "name", "在线客服")
+    db.session.commit()
+    make_person(employee_id="T0001", team_id=online.id)
+    make_person(employee_id="T0002", team_id=hotline.id)
+    hr = make_person(roles=("hr",), password=DEMO_PASSWORD, locale="zh_Hans_CN")
+    _login(auth, hr)
+
+    def teams(rows):
+        return {r["employee_id"]: r["team"] for r in rows if r["employee_id"] in ("T0001",
+                                                                                 "T0002")}
+
+    _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
+    assert teams(rows) == {"T0001": "在线客服", "T0002": "Hotline"}
+    sheet = _xlsx(_download(client, "/reports/export.xlsx"))["Certification status"]
+    header = [c.value for c in sheet[1]]
+    cells = [dict(zip(header, row, strict=True))
+             for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert teams(cells) == {"T0001": "在线客服", "T0002": "Hotline"}
+    hr.locale = "en"
+    db.session.commit()
+    _, rows = _csv(client.get("/reports/export.csv").get_data(as_text=True))
+    assert teams(rows) == {"T0001": "Online Chat", "T0002": "Hotline"}
+
+
 def test_csv_streams_everyone_in_one_statement_batch_by_batch(db, make_person, monkeypatch,
                                                                count_queries):
     for n in range(7):

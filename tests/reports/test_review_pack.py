@@ -7,6 +7,7 @@ import subprocess
 import zipfile
 
 import pytest
+from flask_babel import force_locale
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -100,6 +101,17 @@ def test_pack_renders_in_the_readers_language(client, auth, db, world):
     auth.login(world.hr)
     text = _pdf_text(client.get(f"/reports/people/{world.a1.id}/review-pack.pdf").data)
     assert "评估资料包" in text and "王小明" in text
+
+
+def test_pack_names_the_team_in_the_readers_language(app, db, world):
+    world.team_a.set_translation("zh_Hans_CN", "name", "阿尔法组")
+    db.session.commit()
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        chinese = review_pack.pack_html(db.session, world.a1)
+    with app.test_request_context():
+        english = review_pack.pack_html(db.session, world.a1)
+    assert "阿尔法组" in chinese and "Alpha 甲队" not in chinese
+    assert "Alpha 甲队" in english and "阿尔法组" not in english
 
 
 def _packs(client, team_id):

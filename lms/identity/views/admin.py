@@ -11,7 +11,7 @@ from lms.core.policy import require
 from lms.core.requests import render_form, unit_of_work
 from lms.core.urls import public_url
 from lms.identity.forms import (
-    ProviderForm,
+    OidcProviderForm,
     SamlProviderForm,
     ScimTokenForm,
     SignInSettingsForm,
@@ -54,7 +54,7 @@ def save_settings():
 
 
 def _provider_form(provider: IdentityProvider | None, saml: bool = False):
-    form = (SamlProviderForm if saml else ProviderForm)(obj=provider)
+    form = (SamlProviderForm if saml else OidcProviderForm)(obj=provider)
     if provider is not None and not form.is_submitted():
         form.mapping_text.data = providers.mapping_text(db.session, provider.mapping)
         if saml:

@@ -3,86 +3,20 @@ real run-time calls) as a lesson's content; an agent launches it from the lesson
 closes the browser mid-way, comes back in a new browser at the same page, finishes; the
 lesson shows completed and the LRS (a real Ralph, tests/lrs.py) holds the statements."""
 
-import os
-import time
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from assessments.scorm.models import ScormAttempt
-from courses.models import Course, Enrollment
-from courses.services import progress
 from lms.core.extensions import db
 from lms.people.models import Person
 from reports.services import xapi
 from tests.assessments.scorm.package import make_package
-from tests.e2e.pages import AuditedPage, flash_messages, login_as
-from tests.lrs import PASSWORD, USERNAME, RunningLrs
+from tests.e2e.packages.players import agent_lesson, frame, package_id, wait_for
+from tests.e2e.pages import AuditedPage, flash_messages, login_as, shoot
+from tests.lrs import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.e2e
-SHOTS = os.environ.get("SHOTS_DIR", "")
-
-
-def shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    for width in (1280, 390):
-        page.raw.set_viewport_size({"width": width, "height": 900})
-        page.raw.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
-    page.raw.set_viewport_size({"width": 1280, "height": 900})
-
-
-@pytest.fixture(scope="module")
-def lrs(tmp_path_factory):
-    running = RunningLrs(tmp_path_factory.mktemp("lrs"))
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def app_config(app_config, lrs):
-    return {**app_config, "XAPI_ENDPOINT": lrs.endpoint, "XAPI_USERNAME": USERNAME,
-            "XAPI_PASSWORD": PASSWORD}
-
-
-def agent_lesson(app):
-    """A lesson of a published course the demo agent is enrolled in and has not done."""
-    with app.app_context():
-        agent = db.session.scalar(select(Person).where(Person.email == "agent@demo.example"))
-        for enrollment in db.session.scalars(select(Enrollment).where(
-                Enrollment.person_id == agent.id, Enrollment.completed_at.is_(None))):
-            course = db.session.get(Course, enrollment.course_id)
-            outline = progress.outline(db.session, [course.id]).get(course.id, [])
-            standing = progress.progress(db.session, [agent.id], [course.id],
-                                         with_keys=True)[(agent.id, course.id)]
-            if progress.unmet_prerequisites(db.session, agent.id, course):
-                continue
-            for lesson in progress.lessons_of(outline):
-                if lesson.key not in standing.done_keys:
-                    return agent.id, course.id, lesson.key
-        db.session.remove()
-    pytest.skip("the demo agent has no unfinished lesson")
-
-
-def wait_for(app, check, what: str, seconds: float = 10):
-    """Poll the database until `check(attempt)` holds (the frame commits asynchronously)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with app.app_context():
-            attempt = db.session.scalars(select(ScormAttempt)).first()
-            ok = attempt is not None and check(attempt)
-            db.session.remove()
-        if ok:
-            return
-        time.sleep(0.2)
-    pytest.fail(f"the package never {what}")
-
-
-def frame(page):
-    return page.raw.frame_locator("#scorm-frame")
 
 
 def test_scorm_package_resumes_and_completes_the_lesson(app, page, browser, live_server,
@@ -122,7 +56,7 @@ def test_scorm_package_resumes_and_completes_the_lesson(app, page, browser, live
     try:
         login_as(agent, "agent")
         agent.goto(lesson_url)
-        agent.click(agent.raw.locator(f"a[href='/scorm/{_package_id(app)}']"))
+        agent.click(agent.raw.locator(f"a[href='/scorm/{package_id(app)}']"))
         expect(agent.raw.locator("#scorm-status")).to_contain_text("1")
         expect(frame(agent).locator("#where")).to_have_text("Page 3 of 4")
         shoot(agent, "scorm-player-resumed-zh")
@@ -150,11 +84,3 @@ def test_scorm_package_resumes_and_completes_the_lesson(app, page, browser, live
     assert sorted(s["verb"]["display"]["en-US"] for s in mine) == [
         "completed", "launched", "launched", "passed"]
 
-
-def _package_id(app) -> int:
-    from assessments.scorm.models import ScormPackage
-
-    with app.app_context():
-        package_id = db.session.scalars(select(ScormPackage.id)).one()
-        db.session.remove()
-    return package_id

@@ -11,35 +11,17 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from assessments.scorm.models import ScormAttempt, ScormPackage
+from assessments.scorm.models import ScormAttempt
 from assessments.scorm.services import tincan
 from lms.core.extensions import db
 from lms.people.models import Person
 from reports.services import xapi
 from tests.assessments.scorm.tincan_package import ROOT, make_tincan_package
-from tests.e2e.pages import AuditedPage, flash_messages, login_as
-from tests.e2e.test_scorm import agent_lesson, shoot, wait_for
-from tests.lrs import PASSWORD, USERNAME, RunningLrs
+from tests.e2e.packages.players import agent_lesson, frame, package_id, wait_for
+from tests.e2e.pages import AuditedPage, flash_messages, login_as, shoot
+from tests.lrs import PASSWORD, USERNAME
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def lrs(tmp_path_factory):
-    running = RunningLrs(tmp_path_factory.mktemp("lrs"))
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def app_config(app_config, lrs):
-    return {**app_config, "XAPI_ENDPOINT": lrs.endpoint, "XAPI_USERNAME": USERNAME,
-            "XAPI_PASSWORD": PASSWORD}
-
-
-def frame(page):
-    return page.raw.frame_locator("#scorm-frame")
 
 
 def bookmark(attempt) -> int | None:
@@ -91,8 +73,7 @@ def test_xapi_package_resumes_and_completes_the_lesson(app, page, browser, live_
     try:
         login_as(agent, "agent")
         agent.goto(lesson_url)
-        package_id = _package_id(app)
-        agent.click(agent.raw.locator(f"a[href='/scorm/{package_id}']"))
+        agent.click(agent.raw.locator(f"a[href='/scorm/{package_id(app)}']"))
         expect(frame(agent).locator("#where")).to_have_text("Page 3 of 4")
         frame(agent).get_by_label("7 days").check()
         frame(agent).get_by_role("button", name="Next").click()
@@ -122,9 +103,3 @@ def test_xapi_package_resumes_and_completes_the_lesson(app, page, browser, live_
                   if s["object"]["id"].startswith(live_server)) == [
         "completed", "launched", "launched", "passed"]
 
-
-def _package_id(app) -> int:
-    with app.app_context():
-        package_id = db.session.scalars(select(ScormPackage.id)).one()
-        db.session.remove()
-    return package_id
