@@ -18,6 +18,7 @@ from lms.defaults import install_defaults
 from lms.demo import DEMO_PASSWORD, seed_demo
 from lms.people.models import Person
 from lms.people.services.directory import PersonData, create_person
+from reports.services import level_tally
 
 
 def _has_people() -> bool:
@@ -88,6 +89,8 @@ def check_derived_command(fix: bool) -> None:
     with writing():
         levels = check_levels(db.session, fix=fix)
         standings = check_standings(db.session, fix=fix)
+        # The heat map's counters, against a recount of the levels they count.
+        tallies = level_tally.check(db.session.connection(), fix=fix)
         # Answers time has moved past (a quarter or a KPI period ended) before the hourly
         # re-evaluation reached them; --fix re-evaluates them with the set-based engine.
         stale = evaluation.stale_people(db.session)
@@ -104,6 +107,11 @@ def check_derived_command(fix: bool) -> None:
     for difference in standings[:50]:
         click.echo(f"standing person={difference.person_id} path={difference.path_id}: "
                    f"stored {difference.stored}, from the certificates {difference.computed}")
+    for difference in tallies[:50]:
+        team, tier, competency, level = difference.key
+        click.echo(f"level counter team={team or '-'} tier={tier or '-'} "
+                   f"competency={competency} level={level}: kept {difference.kept}, "
+                   f"counted {difference.counted}")
     shown = len(levels[:50]) + len(standings[:50])
     if len(levels) + len(standings) > shown:
         click.echo(f"… and {len(levels) + len(standings) - shown} more.")
@@ -112,7 +120,9 @@ def check_derived_command(fix: bool) -> None:
     if stale:
         click.echo(f"{len(stale)} people's certification answers were past their day"
                    + (" (re-evaluated)." if fix else "; run with --fix or send-reminders."))
-    if (levels or standings or stale) and not fix:
+    click.echo(f"{len(tallies)} level counters of the heat map differ"
+               + (" (recounted)." if fix and tallies else "."))
+    if (levels or standings or tallies or stale) and not fix:
         raise SystemExit(1)
 
 

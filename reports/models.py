@@ -1,8 +1,9 @@
-"""Report tables: personal access tokens for the read API, review-pack jobs, the xAPI outbox."""
+"""Report tables: personal access tokens for the read API, review-pack jobs, the xAPI outbox,
+and the counters of levels per team and tier the heat map reads (`services.level_tally`)."""
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core import clock
@@ -89,3 +90,43 @@ class XapiStatement(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     tries: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class LevelTally(db.Model):
+    """Active people holding `level` in a competency, per team and tier (0: none), kept by
+    database triggers on every write of a stored level or of a person's team, tier or active
+    flag (`reports.services.level_tally`). No foreign keys: a counter outlives nothing, and
+    check-derived recounts it."""
+
+    __tablename__ = "level_tally"
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    competency_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LevelTallyChange(db.Model):
+    """On PostgreSQL, what each statement moved, appended by the triggers so that writers
+    never wait on one another's counters; readers add them up and fold them in."""
+
+    __tablename__ = "level_tally_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer)
+    tier_id: Mapped[int] = mapped_column(Integer)
+    competency_id: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    delta: Mapped[int] = mapped_column(Integer)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _keep_the_tally(_metadata, connection, **_kw) -> None:
+    """Tables made from the models (tests, benchmarks) get the triggers the migration makes."""
+    from sqlalchemy import inspect
+
+    from reports.services.level_tally import install_triggers
+
+    present = inspect(connection)
+    if all(present.has_table(t) for t in ("person", "competency_level", "level_tally",
+                                          "level_tally_change")):
+        install_triggers(connection)

@@ -46,6 +46,15 @@ def test_upgrade_matches_models(empty_app):
             diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert diff == []
         check_schema(db.engine)  # at head: no error
+        # The heat map's level counters are kept by triggers, which a later migration that
+        # rebuilds `person` or `competency_level` (SQLite's batch mode) would silently drop.
+        from reports.services.level_tally import TRIGGERS
+
+        with db.engine.connect() as connection:
+            query = ("SELECT tgname FROM pg_trigger" if connection.dialect.name == "postgresql"
+                     else "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = set(connection.exec_driver_sql(query).scalars())
+        assert set(TRIGGERS) <= present
 
 
 def test_downgrade_to_base_and_back(empty_app):
@@ -121,4 +130,9 @@ def test_the_derived_state_migration_backfills_existing_data(empty_app):
         assert db.session.scalar(
             sa.select(sa.func.count()).select_from(CertificationStanding)) == standings
         assert check_levels(db.session) == [] and check_standings(db.session) == []
+        # 0029 recounts the heat map's level counters of the data already there.
+        from reports.services import level_tally
+
+        assert level_tally.counts(db.session.connection())
+        assert level_tally.check(db.session.connection()) == []
         db.session.remove()

@@ -17,10 +17,12 @@ requires the competency (people whose tier does not require it are left out of t
   level: 0 green, 1 yellow, 2 orange, 3 or more red. Surpluses are not averaged in, so one
   expert does not hide a colleague's gap.
 
-The teams view is counted by the database over the stored levels (`CompetencyLevel`):
-GROUP BY team and competency, so neither time nor memory grows with per-person detail; the
-counts are kept between pages while no level, person or requirement changed
-(`reports.services.totals`).
+The teams view of everyone (HR and admins, no filter) is worked out from the level counters
+the database keeps on write (`reports.services.level_tally`: active people per team, tier,
+competency and level) and each team's head-count per tier: a few thousand rows whatever the
+number of people. Any other view is counted by the database over the stored levels
+(`CompetencyLevel`): GROUP BY team and competency. Either way the cells are kept between pages
+while no level, person or requirement changed (`reports.services.totals`).
 
 Trend (the team page): for each of the last twelve month ends (the current month up to
 today), each person's profile is replayed as it stood then — the same profile policy
@@ -38,6 +40,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.sql.elements import True_
 
 from lms.competencies.models import (
     Competency,
@@ -51,8 +54,8 @@ from lms.competencies.services.matrix import heat
 from lms.core import clock
 from lms.core.kinds import UnknownAssessmentKind, get_kind
 from lms.core.numbers import WHOLE, half_up
+from reports.services import level_tally, totals
 from reports.services import rows as report_rows
-from reports.services import totals
 from reports.services.filters import ReportFilters
 
 TREND_MONTHS = 12
@@ -116,10 +119,10 @@ def person_cell(line: report_rows.CompetencyLine | None) -> PersonCell:
 
 def team_heat(session, scope, filters: ReportFilters, *,
               today: date | None = None) -> list[TeamHeatRow]:
-    """Teams × competencies under `scope` and `filters`, aggregated as the module says by the
-    database over the stored levels: two queries (the cells, and each team's head-count)
-    whatever the number of people, or the head-counts and the change mark while the cells
-    are kept (`reports.services.totals`)."""
+    """Teams × competencies under `scope` and `filters`, aggregated as the module says: a
+    fixed number of queries (the cells — or the counters and head-counts per tier — and each
+    team's head-count) whatever the number of people, or the head-counts and the change mark
+    while the cells are kept (`reports.services.totals`)."""
     people = report_rows.report_members(session, scope, filters,
                                         today or clock.today()).subquery()
     R, L = MatrixRequirement, CompetencyLevel
@@ -131,7 +134,13 @@ def team_heat(session, scope, filters: ReportFilters, *,
             select(people.c.team_id, func.min(people.c.team), func.count())
             .group_by(people.c.team_id))}
 
+    everyone = isinstance(scope, True_) and replace(
+        filters, sort="name", descending=False, path_id=None) == ReportFilters()
+
     def count() -> list[tuple]:
+        if everyone:  # from the counters the database keeps (module docstring)
+            level_tally.fold_if_many(session.get_bind())
+            return _cells_from_tally(connection, people, report_rows.required_levels(session))
         return [tuple(row) for row in connection.execute(
             select(people.c.team_id, R.competency_id, func.count(),
                    func.sum(case((shortfall <= 0, 1), else_=0)),
@@ -154,6 +163,31 @@ def team_heat(session, scope, filters: ReportFilters, *,
             teams[team_id].cells[competency_id] = TeamCell(people=n, met=int(met),
                                                            shortfall=int(short))
     return sorted(teams.values(), key=lambda t: (t.team is None, (t.team or "").casefold()))
+
+
+def _cells_from_tally(connection, people, required: dict[int, dict[int, int]]) -> list[tuple]:
+    """The teams view's cells (team, competency, people, met, shortfall) from the level
+    counters and each team's head-count per tier: a person of the tier without a stored level
+    holds level 0, as in the query over the levels."""
+    held: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
+    for (team, tier, competency, level), n in level_tally.counts(connection).items():
+        held[(team, tier, competency)].append((level, n))
+    cells: dict[tuple[int | None, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for team_id, tier_id, heads in connection.execute(
+            select(people.c.team_id, people.c.tier_id, func.count())
+            .where(people.c.tier_id.is_not(None))
+            .group_by(people.c.team_id, people.c.tier_id)):
+        for competency_id, needed in required.get(tier_id, {}).items():
+            levels = held.get((team_id or 0, tier_id, competency_id), ())
+            without = heads - sum(n for _level, n in levels)
+            cell = cells[(team_id, competency_id)]
+            cell[0] += heads
+            cell[1] += sum(n for level, n in levels if level >= needed) \
+                + (without if needed <= 0 else 0)
+            cell[2] += sum(n * (needed - level) for level, n in levels if level < needed) \
+                + without * max(needed, 0)
+    return [(team_id, competency_id, n, met, short)
+            for (team_id, competency_id), (n, met, short) in cells.items()]
 
 
 def people_heat(session, scope, filters: ReportFilters, team_id: int, *,

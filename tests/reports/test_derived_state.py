@@ -19,6 +19,7 @@ from lms.competencies.services.evidence import (
 )
 from lms.core import database
 from lms.core.database import writing
+from reports.services import level_tally
 from tests.conftest import QueryCounter
 
 
@@ -158,5 +159,7 @@ def test_concurrent_writers_leave_no_drift(app, defaults, db, make_person):
     assert errors == []
     db.session.rollback()
     assert check_levels(db.session) == []
+    # The heat map's counters, kept by triggers under the same concurrent writers.
+    assert level_tally.check(db.session.connection()) == []
     assert len(db.session.scalars(select(CompetencyLevel).where(
         CompetencyLevel.person_id.in_(ids))).all()) == 8
