@@ -55,7 +55,8 @@ def seed_demo_command(force: bool) -> None:
 
 @click.command("seed-defaults")
 def seed_defaults_command() -> None:
-    """Install the default scale, competency framework, paths and matrix where missing."""
+    """Install the default scale, competency framework, paths, matrix, KPIs and mystery
+    checklist where missing."""
 
     install_defaults(db.session)
     db.session.commit()

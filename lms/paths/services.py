@@ -17,7 +17,7 @@ from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH, NamedData
 from lms.core.validation import CODE_MAX, clean_code, clean_text
-from lms.paths.models import AssessmentSlot, CertificationPath
+from lms.paths.models import DEFAULT_PASS_RATE_TARGET, AssessmentSlot, CertificationPath
 
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 POSITION_MAX = 9999
@@ -44,6 +44,8 @@ class PathData(NamedData):
     requires_mentor: bool = False
     composite_pass_mark: Decimal | None = None
     active: bool = True
+    # None keeps the path's target (DEFAULT_PASS_RATE_TARGET for a new path).
+    pass_rate_target: Decimal | None = None
 
 
 @dataclass
@@ -170,7 +172,7 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
               reason: str = "") -> CertificationPath:
     """Create (path=None) or change a path, and optionally re-weight its slots in the same step
     (`weights` by slot id). Refuses duplicate codes, prerequisite loops, validity outside 1–120
-    months, marks outside 0–100, weights that do not add up to 100 under a composite pass
+    months, marks and the pass-rate target outside 0–100, weights that do not add up to 100 under a composite pass
     mark, deactivating a path that active paths still require, and a change of an existing
     path's rules (mark, validity, prerequisite, weights, active) without a reason."""
     code = clean_code(data.code, "SENIOR")
@@ -187,6 +189,10 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
         "composite_pass_mark": check_mark(data.composite_pass_mark, "composite_pass_mark"),
         "active": bool(data.active),
     }
+    if data.pass_rate_target is not None or path is None:
+        values["pass_rate_target"] = check_mark(
+            DEFAULT_PASS_RATE_TARGET if data.pass_rate_target is None
+            else data.pass_rate_target, "pass_rate_target")
     translations = {
         "name": clean_text(data.name_zh, "name_zh", 120),
         "description": clean_text(data.description_zh, "description_zh", 4000),

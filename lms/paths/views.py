@@ -54,6 +54,7 @@ def path_form(path_id: int | None):
             validity_months=form.validity_months.data, training_days=form.training_days.data,
             requires_mentor=form.requires_mentor.data,
             composite_pass_mark=form.composite_pass_mark.data, active=form.active.data,
+            pass_rate_target=form.pass_rate_target.data,
         )
         weights = {slot.id: form[f"weight_{slot.id}"].data for slot in slots}
         done = unit_of_work(services.save_path, db.session, current_user, path, data, weights,
