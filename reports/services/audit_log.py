@@ -76,6 +76,7 @@ ACTION_LABELS = {
     "certificate.name_corrected": _l("Name on a certificate corrected"),
     "certificate.reinstated": _l("Certificate reinstated"),
     "certificate.revoked": _l("Certificate revoked"),
+    "certification.reevaluate": _l("People re-evaluated after a change of rules"),
     "certification.recert_slot_add": _l("Recertification assessment added"),
     "certification.recert_slot_remove": _l("Recertification assessment removed"),
     "certification.settings": _l("Certification rules changed"),
