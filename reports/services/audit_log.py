@@ -145,6 +145,7 @@ ACTION_LABELS = {
     "kpi.update": _l("KPI changed"),
     "matrix.set": _l("Required level changed"),
     "mystery.item_add": _l("Mystery-shopper checklist item added"),
+    "mystery.item_edit": _l("Mystery-shopper checklist item edited"),
     "mystery.item_retire": _l("Mystery-shopper checklist item taken off"),
     "mystery.link_resend": _l("Mystery-shopper link sent again"),
     "mystery.programme_create": _l("Mystery-shopper programme created"),
