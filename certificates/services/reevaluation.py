@@ -95,6 +95,7 @@ def people_of_paths(session, path_ids) -> list[int]:
 def statuses(session, person_ids: list[int]) -> dict[int, dict[int, str]]:
     """{person id: {path id: certification status}} of the people's stored answers, in SQL
     (the status `standings` gives; a path without an answer is absent)."""
+    session.flush()  # certificates just issued update the stored standings as they flush
     E = CertificationEvaluation.__table__.c
     found: dict[int, dict[int, str]] = defaultdict(dict)
     for start in range(0, len(person_ids), _SLICE):
@@ -126,6 +127,7 @@ def reevaluate_after_change(session, actor, entry, path_ids=(), person_ids=()) -
     """The people a change of the rules of `path_ids` concerns whose answers it left out of
     date, plus `person_ids` (whose evidence it rewrote), re-evaluated now, or after the commit
     by a job when there are more than INLINE_PEOPLE."""
+    session.flush()  # the change itself, which the reads below are of
     people = set(person_ids)
     if path_ids:
         concerned = set(people_of_paths(session, path_ids))
