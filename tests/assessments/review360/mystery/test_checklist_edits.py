@@ -45,7 +45,8 @@ def test_an_unanswered_item_is_edited_in_place(shop):
     assert checklist.active_items[:2] == [item, kept]          # moved to the first place
     [entry] = _edits()
     assert entry.details["new_item_id"] is None and entry.details["changes"]["place"] == 1
-    assert entry.details["changes"]["text_zh"] == ["整个服务过程中语气热情、礼貌。", "语气亲切平和。"]
+    assert entry.details["changes"]["text_zh"] == ["整个服务过程中语气热情、礼貌。",
+                                                   "语气亲切平和。"]
 
 
 def test_an_answered_item_keeps_its_wording_for_its_answers(shop, client, auth):
