@@ -248,3 +248,22 @@ def test_a_change_for_more_people_than_run_inline_goes_to_a_job(app, db, tier, m
     assert done.details == {"reevaluated": 3, "status_changed": 1}
     assert db.session.scalar(select(func.count()).select_from(Certificate)
                              .where(Certificate.person_id == people[1].id)) == 1
+
+
+def test_a_matrix_edit_reevaluates_once_for_the_grid(db, make_path, make_person, defaults,
+                                                     runner):
+    from lms.competencies.services import matrix
+
+    path = make_path("MTX", slots=[], matrix={"COMM-EMPATHY": 3})
+    agent = make_person(tier_id=path.id)                 # level 1 of 3: in training
+    empathy = db.session.scalar(select(Competency).where(Competency.code == "COMM-EMPATHY"))
+    tone = db.session.scalar(select(Competency).where(Competency.code == "COMM-TONE"))
+    cells = {matrix.cell_name(empathy.id, path.id): "", matrix.cell_name(tone.id, path.id): ""}
+    matrix.save_matrix(db.session, make_person(roles=("admin",)), [path], cells,
+                       reason="Empathy moves to the next tier")
+    db.session.commit()
+    [entry] = _entries(db, "matrix.set")
+    assert entry.details["reevaluated"] == 1 and entry.details["status_changed"] == 1
+    assert db.session.scalar(select(Certificate.path_id)
+                             .where(Certificate.person_id == agent.id)) == path.id
+    assert runner.invoke(args=["check-derived"]).exit_code == 0
