@@ -6,7 +6,7 @@ from decimal import Decimal
 import click
 from sqlalchemy import func, select
 
-from certificates.services import evaluation
+from certificates.services import evaluation, reevaluation
 from certificates.services.standing import check_standings
 from courses.models import Course
 from lms.competencies.services.evidence import check_levels, set_kind_weight
@@ -56,7 +56,8 @@ def seed_demo_command(force: bool) -> None:
 
 @click.command("seed-defaults")
 def seed_defaults_command() -> None:
-    """Install the default scale, competency framework, paths and matrix where missing."""
+    """Install the default scale, competency framework, paths, matrix, KPIs and mystery
+    checklist where missing."""
 
     install_defaults(db.session)
     db.session.commit()
@@ -85,7 +86,8 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
 def check_derived_command(fix: bool) -> None:
     """Recompute the stored competency levels and certification standings from the evidence,
     certificates and approval requests, and list every difference and the certification
-    answers past their valid-until day (exit status 1 if any)."""
+    answers past their valid-until day or decided under rules that have changed since (exit
+    status 1 if any)."""
     with writing():
         levels = check_levels(db.session, fix=fix)
         standings = check_standings(db.session, fix=fix)
@@ -94,8 +96,11 @@ def check_derived_command(fix: bool) -> None:
         # Answers time has moved past (a quarter or a KPI period ended) before the hourly
         # re-evaluation reached them; --fix re-evaluates them with the set-based engine.
         stale = evaluation.stale_people(db.session)
-        if fix and stale:
-            evaluation.evaluate_people(db.session, stale)
+        # Answers the rules have left behind: an edit of the rules re-evaluates its people,
+        # so any here were changed around the services (or a re-evaluation job is pending).
+        outdated = reevaluation.outdated_people(db.session)
+        if fix and (stale or outdated):
+            evaluation.evaluate_people(db.session, sorted(set(stale) | set(outdated)))
         if fix:
             db.session.commit()
         else:
@@ -120,9 +125,13 @@ def check_derived_command(fix: bool) -> None:
     if stale:
         click.echo(f"{len(stale)} people's certification answers were past their day"
                    + (" (re-evaluated)." if fix else "; run with --fix or send-reminders."))
+    if outdated:
+        click.echo(f"{len(outdated)} people's certification answers were decided under rules "
+                   "that have changed since" + (" (re-evaluated)." if fix else
+                                                "; run with --fix."))
     click.echo(f"{len(tallies)} level counters of the heat map differ"
                + (" (recounted)." if fix and tallies else "."))
-    if (levels or standings or tallies or stale) and not fix:
+    if (levels or standings or tallies or stale or outdated) and not fix:
         raise SystemExit(1)
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from assessments.review360.mystery.defaults import install_mystery_defaults
 from lms.competencies.models import (
     Competency,
     CompetencyArea,
@@ -123,6 +124,9 @@ PATHS = [
      ]),
 ]
 
+# The plans' pass-rate targets of the default tiers (editable on each path's form).
+PASS_RATE_TARGETS = {"NEWHIRE": Decimal(80), "SENIOR": Decimal(85), "MANAGER": Decimal(95)}
+
 # The default slots' labels in Chinese (AssessmentSlot.translations).
 SLOT_LABELS_ZH = {"EXAM": "闭卷考试", "PRACTICAL": "实操角色扮演", "CASE": "案例分析",
                   "CUSTOMER": "客户评价", "LEADERSHIP": "领导力评估", "TEAM": "团队评价"}
@@ -146,7 +150,8 @@ MATRIX = {
 
 
 def install_defaults(session) -> dict[str, CertificationPath]:
-    """Add the default scale, framework, paths and matrix where missing; returns paths by code."""
+    """Add the default scale, framework, paths, matrix, KPIs (MYSTERY among them) and mystery
+    checklist where missing; returns paths by code."""
     for level, name, description, zh_name, zh_description in SCALE:
         if session.get(ProficiencyLevel, level) is None:
             row = ProficiencyLevel(level=level, name=name, description=description)
@@ -180,6 +185,7 @@ def install_defaults(session) -> dict[str, CertificationPath]:
                 prerequisite=previous, training_days=days, requires_mentor=mentor,
                 validity_months=validity, composite_pass_mark=composite,
             )
+            path.pass_rate_target = PASS_RATE_TARGETS[code]
             path.set_translation(ZH, "name", zh)
             path.set_translation(ZH, "description", zh_description)
             for s_pos, (s_code, label, kind, weight, mark) in enumerate(slots):
@@ -206,4 +212,7 @@ def install_defaults(session) -> dict[str, CertificationPath]:
                                               required_level=level))
     session.flush()
     install_kpis(session)
+    # The mystery programme writes its visits' scores to the MYSTERY KPI: a fresh install
+    # has it (and the standard checklist) before anyone opens the programme.
+    install_mystery_defaults(session)
     return paths

@@ -1,8 +1,12 @@
 """The Flask CLI: seed-demo, seed-defaults, create-admin."""
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
+from assessments.review360.mystery.models import MysteryChecklist, MysteryItem
 from lms.competencies.models import Competency, MatrixRequirement
+from lms.kpis.models import KpiDefinition
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -46,9 +50,29 @@ def test_seed_demo_refuses_real_data_unless_forced(runner, db, make_person):
 
 def test_seed_defaults_is_idempotent(runner, db):
     assert runner.invoke(args=["seed-defaults"]).exit_code == 0
-    first = count(db, Competency), count(db, MatrixRequirement)
+    first = (count(db, Competency), count(db, MatrixRequirement), count(db, KpiDefinition),
+             count(db, MysteryChecklist), count(db, MysteryItem))
     assert runner.invoke(args=["seed-defaults"]).exit_code == 0
-    assert (count(db, Competency), count(db, MatrixRequirement)) == first
+    assert (count(db, Competency), count(db, MatrixRequirement), count(db, KpiDefinition),
+            count(db, MysteryChecklist), count(db, MysteryItem)) == first
+
+
+def test_seed_defaults_installs_what_the_mystery_programme_feeds(runner, db):
+    """A fresh install has the MYSTERY KPI (and the standard checklist) before anyone opens
+    the programme, with its competency mapping and Chinese name; the tiers have the plans'
+    pass-rate targets."""
+    assert count(db, KpiDefinition) == 0
+    assert runner.invoke(args=["seed-defaults"]).exit_code == 0
+    kpi = db.session.scalar(select(KpiDefinition).where(KpiDefinition.code == "MYSTERY"))
+    assert kpi is not None and kpi.active and kpi.period == "month"
+    assert kpi.translation("name", "zh_Hans_CN") == "神秘顾客得分"
+    assert {link.competency.code for link in kpi.competencies} == {
+        "ETQ-GREET", "ETQ-NORMS", "PROD-POLICY"}
+    checklist = db.session.scalar(select(MysteryChecklist))
+    assert checklist.code == "MYSTERY-STD" and len(checklist.active_items) == 12
+    targets = dict(db.session.execute(select(CertificationPath.code,
+                                             CertificationPath.pass_rate_target)).all())
+    assert targets == {"NEWHIRE": Decimal(80), "SENIOR": Decimal(85), "MANAGER": Decimal(95)}
 
 
 def test_create_admin(runner, db):

@@ -283,6 +283,7 @@ def form_data(path: CertificationPath, **changes) -> dict:
         "validity_months": str(path.validity_months), "training_days": str(path.training_days),
         "composite_pass_mark": "" if path.composite_pass_mark is None
         else str(path.composite_pass_mark),
+        "pass_rate_target": str(path.pass_rate_target),
         "active": "y" if path.active else None,
         "requires_mentor": "y" if path.requires_mentor else None,
     }
@@ -318,9 +319,10 @@ def test_admin_adds_a_service_expert_path(as_admin, db, defaults):
     response = as_admin.post("/admin/paths/new", data={
         "code": "EXPERT", "name": "Service expert", "name_zh": "服务专家", "position": "3",
         "prerequisite_id": str(defaults["SENIOR"].id), "validity_months": "24",
-        "training_days": "10", "active": "y",
+        "training_days": "10", "pass_rate_target": "90", "active": "y",
     })
     path = db.session.scalar(select(CertificationPath).where(CertificationPath.code == "EXPERT"))
+    assert path.pass_rate_target == Decimal(90)
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/paths/{path.id}/edit")
     assert path.prerequisite_id == defaults["SENIOR"].id and path.validity_months == 24

@@ -1,7 +1,8 @@
 """What makes the engine run: a recorded assessment result, a started or completed course, a
-tier change, KPI values. Each receiver evaluates the people concerned inside the sender's
-transaction (it flushes, never commits); many people at once go through the set-based
-engine (certificates.services.evaluation). Imported once by the app factory.
+tier change, KPI values, a change of rules (certificates.services.reevaluation). Each
+receiver evaluates the people concerned inside the sender's transaction (it flushes, never
+commits); many people at once go through the set-based engine
+(certificates.services.evaluation). Imported once by the app factory.
 
 Bulk work (the demo seed) defers them with `evaluations_deferred`: each person concerned is
 then evaluated once at the end instead of on every result."""
@@ -11,14 +12,14 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from certificates.services import evaluation
+from certificates.services import evaluation, reevaluation
 from certificates.services.awards import evaluate_person
 from certificates.services.batches import queue_name
 from courses.signals import course_completed, course_started
 from lms.core.background import start_job
 from lms.core.database import writing
 from lms.core.extensions import db
-from lms.core.signals import result_recorded
+from lms.core.signals import result_recorded, rules_changed
 from lms.kpis.signals import kpi_values_recorded
 from lms.people.models import Person
 from lms.people.signals import tier_changed
@@ -92,17 +93,24 @@ def _on_kpis(session, person_ids=(), **_extra) -> None:
     session.info.setdefault(_AFTER_COMMIT, set()).update(person_ids)
 
 
+@rules_changed.connect
+def _on_rules(session, actor=None, entry=None, path_ids=(), person_ids=(), **_extra):
+    return reevaluation.reevaluate_after_change(session, actor, entry, path_ids, person_ids)
+
+
 @event.listens_for(Session, "after_commit")
 def _start_pending_evaluations(session) -> None:
     people = session.info.pop(_AFTER_COMMIT, None)
     if people:
         start_job(f"{__name__}:evaluate_people", sorted(people), queue=queue_name(),
                   timeout_seconds=6 * 3600)
+    reevaluation.start_pending(session)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_evaluations(session) -> None:
     session.info.pop(_AFTER_COMMIT, None)
+    session.info.pop(reevaluation.AFTER_COMMIT, None)
 
 
 def evaluate_people(person_ids: list[int]) -> None:

@@ -49,8 +49,11 @@ def _zh(obj, field_name: str) -> str:
     return ((obj.translations or {}).get(ZH) or {}).get(field_name, "")
 
 
-def _mark(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+def _mark(value: Decimal | None, places: int = 2) -> str | None:
+    """A mark as its column stores it (`places` decimals): a value set in this session
+    (Decimal("80")) and the same value read back ("80.00") make one digest, not two rules
+    versions of the same rules."""
+    return None if value is None else str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
 
 
 def settings_for(session, path: CertificationPath) -> CertificationSettings:
@@ -81,7 +84,7 @@ def snapshot(session, path: CertificationPath) -> dict:
     prerequisite = path.prerequisite
     kpis = [{"id": r.kpi.id, "code": r.kpi.code, "name": r.kpi.name,
              "name_zh": _zh(r.kpi, "name"), "unit": r.kpi.unit, "direction": r.kpi.direction,
-             "period": r.kpi.period, "threshold": _mark(r.threshold), "periods": r.periods}
+             "period": r.kpi.period, "threshold": _mark(r.threshold, 4), "periods": r.periods}
             for r in kpi_requirements.for_path(session, path.id)]
     document = {
         "path": path.code,

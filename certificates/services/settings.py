@@ -21,6 +21,7 @@ from lms.core import audit, clock, policy
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.i18n import ZH
+from lms.core.signals import announce_rules_change
 from lms.core.validation import CODE_MAX, clean_code, clean_text
 from lms.paths.models import CertificationPath
 from lms.paths.services import KIND_PATTERN, check_mark, rule_change_reason
@@ -74,7 +75,9 @@ def save_settings(session, actor, path: CertificationPath, data: SettingsData,
             setattr(row, field, value)
     reason = rule_change_reason(reason, required=bool(changes))
     session.flush()
-    audit.record(actor, "certification.settings", path, reason, changes=changes)
+    entry = audit.record(actor, "certification.settings", path, reason, changes=changes)
+    if changes:
+        announce_rules_change(session, actor, entry, path_ids=[path.id])
     return row
 
 
@@ -105,15 +108,20 @@ def add_recert_slot(session, actor, path: CertificationPath, code: str, label: s
     slot.set_translation(ZH, "label", clean_text(label_zh, "label_zh", 120))
     session.add(slot)
     session.flush()
-    audit.record(actor, "certification.recert_slot_add", slot, path=path.code, code=code,
-                 kind=kind, pass_mark=str(pass_mark))
+    entry = audit.record(actor, "certification.recert_slot_add", slot, path=path.code,
+                         code=code, kind=kind, pass_mark=str(pass_mark))
+    announce_rules_change(session, actor, entry, path_ids=[path.id])
     return slot
 
 
 def remove_recert_slot(session, actor, slot: RecertificationSlot) -> None:
-    audit.record(actor, "certification.recert_slot_remove", slot, code=slot.code)
+    """Take an assessment off the path's recertification route (its people are
+    re-evaluated)."""
+    path_id = slot.path_id
+    entry = audit.record(actor, "certification.recert_slot_remove", slot, code=slot.code)
     session.delete(slot)
     session.flush()
+    announce_rules_change(session, actor, entry, path_ids=[path_id])
 
 
 @dataclass

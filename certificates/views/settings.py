@@ -13,7 +13,7 @@ from certificates.services.rules import settings_for
 from lms.core.extensions import db
 from lms.core.forms import Form
 from lms.core.policy import require
-from lms.core.requests import form_status, unit_of_work
+from lms.core.requests import flash_reevaluation, form_status, unit_of_work
 from lms.paths.models import CertificationPath
 from lms.paths.services import ordered_paths
 from lms.people.models import Person, PersonRole
@@ -56,6 +56,7 @@ def settings(path_id: int):
                         form.reason.data or "", form=form):
             flash(_("The certification settings of %(path)s have been saved.",
                     path=path.tr("name")), "success")
+            flash_reevaluation()
             return redirect(url_for("certificates.settings", path_id=path.id))
     return _settings_page(path, form, RecertSlotForm(formdata=None), form_status(form))
 
@@ -78,6 +79,7 @@ def add_recert_slot(path_id: int):
             slot_form.label.data, slot_form.kind.data, slot_form.reference.data or "",
             slot_form.pass_mark.data, slot_form.label_zh.data or "", form=slot_form):
         flash(_("%(slot)s has been saved.", slot=slot_form.label.data), "success")
+        flash_reevaluation()
         return redirect(url_for("certificates.settings", path_id=path.id))
     return _settings_page(path, _settings_form(path, formdata=False), slot_form,
                           form_status(slot_form))
@@ -93,4 +95,5 @@ def remove_recert_slot(path_id: int, slot_id: int):
     label = slot.tr("label")
     if unit_of_work(services.remove_recert_slot, db.session, current_user, slot):
         flash(_("%(slot)s has been removed.", slot=label), "success")
+        flash_reevaluation()
     return redirect(url_for("certificates.settings", path_id=path_id))

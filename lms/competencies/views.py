@@ -12,7 +12,7 @@ from lms.competencies.services import weights
 from lms.core.extensions import db
 from lms.core.forms import Form, choices, load_translations
 from lms.core.policy import require
-from lms.core.requests import form_status, render_form, unit_of_work
+from lms.core.requests import flash_reevaluation, form_status, render_form, unit_of_work
 from lms.paths.models import CertificationPath
 
 
@@ -37,6 +37,7 @@ def matrix_edit():
                             request.form.get("reason", "")[:500])
         if done:
             flash(_("The matrix has been saved."), "success")
+            flash_reevaluation()
             return redirect(url_for("competencies.matrix"))
         refused, errors = request.form, getattr(done.error, "cells", {})
     return render_template(

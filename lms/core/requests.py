@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import apply_domain_error
+from lms.core.signals import take_reevaluation
 
 INVALID_FORM = 422
 
@@ -64,3 +67,25 @@ def form_status(form=None) -> int:
 def render_form(template: str, form, **context):
     """Render a page holding `form` with `form_status(form)`."""
     return render_template(template, form=form, **context), form_status(form)
+
+
+def flash_reevaluation() -> None:
+    """After a committed change of certification rules: tell the editor how many people were
+    re-evaluated and how many changed status (nothing when the change moved no rules)."""
+    done = take_reevaluation(db.session)
+    if done is None:
+        return
+    if done.queued:
+        flash(ngettext("%(num)d person is being re-evaluated under the new rules in the "
+                       "background; the audit log records the outcome.",
+                       "%(num)d people are being re-evaluated under the new rules in the "
+                       "background; the audit log records the outcome.", done.people),
+              "info")
+    elif done.people:
+        flash(ngettext("%(num)d person was re-evaluated under the new rules; status changes: "
+                       "%(changed)d.",
+                       "%(num)d people were re-evaluated under the new rules; status "
+                       "changes: %(changed)d.", done.people, changed=done.changed), "info")
+    else:
+        flash(_("No one's certification answer depended on this change: no one needed "
+                "re-evaluating."), "info")

@@ -14,7 +14,7 @@ from lms.core.errors import DomainError
 from lms.core.extensions import db
 from lms.core.forms import Form, apply_domain_error, choices, load_translations
 from lms.core.policy import require
-from lms.core.requests import INVALID_FORM, render_form, unit_of_work
+from lms.core.requests import INVALID_FORM, flash_reevaluation, render_form, unit_of_work
 from lms.kpis.forms import KpiForm, KpiImportForm, KpiRequirementForm
 from lms.kpis.models import KpiDefinition, KpiImport, KpiRequirement
 from lms.kpis.services import definitions, requirements, values
@@ -41,8 +41,8 @@ def kpi_requirements():
         kpi = db.get_or_404(KpiDefinition, form.kpi_id.data)
         if unit_of_work(requirements.save_requirement, db.session, current_user, path, kpi,
                         form.threshold.data, form.periods.data, form=form):
-            flash(_("The rule has been saved; the path's people are evaluated against it "
-                    "from their next result."), "success")
+            flash(_("The rule has been saved."), "success")
+            flash_reevaluation()
             return redirect(url_for("kpis.kpi_requirements"))
     rules = list(db.session.scalars(select(KpiRequirement).order_by(KpiRequirement.path_id,
                                                                    KpiRequirement.id)))
@@ -56,6 +56,7 @@ def kpi_requirement_remove(requirement_id: int):
         abort(400)
     if unit_of_work(requirements.remove_requirement, db.session, current_user, requirement):
         flash(_("The rule has been removed."), "success")
+        flash_reevaluation()
     return redirect(url_for("kpis.kpi_requirements"))
 
 
@@ -80,6 +81,7 @@ def kpi_form(kpi_id: int | None):
                             form=form)
         if done:
             flash(_("%(kpi)s has been saved.", kpi=done.value.tr("name")), "success")
+            flash_reevaluation()
             return redirect(url_for("kpis.admin_kpis"))
     return render_form("kpis/kpi_form.html", form, kpi=kpi)
 

@@ -35,6 +35,10 @@ class PathForm(Form):
         _l("Composite pass mark (0–100; empty when each slot passes on its own mark)"),
         places=None, validators=[Optional()], render_kw=MARK,
     )
+    pass_rate_target = DecimalField(
+        _l("Pass-rate target of the tier (%, 0–100)"), places=None, default=80,
+        validators=[InputRequired()], render_kw=MARK,
+    )
     active = BooleanField(_l("Active"), default=True)
     reason = StringField(_l("Why the rules change (kept in the audit log; needed when a mark, "
                             "weight, validity, kind or reference of a path in use changes)"),

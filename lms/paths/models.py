@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core.extensions import db
 from lms.core.i18n import Translated
 
+# A tier's pass-rate target unless an admin sets another (the plans' new-hire target).
+DEFAULT_PASS_RATE_TARGET = Decimal(80)
+
 
 class CertificationPath(Translated, db.Model):
     """A tier's certification (new hire, senior agent, manager, or one an admin adds)."""
@@ -25,6 +28,10 @@ class CertificationPath(Translated, db.Model):
     # Pass mark of the weighted composite of the slots that carry a weight; None: no composite.
     composite_pass_mark: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     active: Mapped[bool] = mapped_column(default=True)
+    # The share of the tier's assessed people who should pass, in percent (the group
+    # figures report measures it). A target, not a rule: not in the certification rules.
+    pass_rate_target: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), default=DEFAULT_PASS_RATE_TARGET, server_default="80")
 
     prerequisite: Mapped["CertificationPath | None"] = relationship(remote_side=[id])
     slots: Mapped[list["AssessmentSlot"]] = relationship(

@@ -1,5 +1,10 @@
 """Certification paths: reading and editing. Callers own the commit.
 
+A change of what decides certification (slots, marks, weights, validity, prerequisite,
+activity, names the rules quote) is announced (`lms.core.signals.announce_rules_change`):
+the people it concerns are re-evaluated in the same transaction, and the audit entry says
+how many and how many changed status.
+
 Marks and weights are exact Decimals on a 0–100 scale with at most two decimal places. When a
 path has a composite pass mark, the weights of its weighted slots must add up to exactly 100.
 """
@@ -16,8 +21,9 @@ from sqlalchemy.orm import selectinload
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH, NamedData
+from lms.core.signals import announce_rules_change
 from lms.core.validation import CODE_MAX, clean_code, clean_text
-from lms.paths.models import AssessmentSlot, CertificationPath
+from lms.paths.models import DEFAULT_PASS_RATE_TARGET, AssessmentSlot, CertificationPath
 
 KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 POSITION_MAX = 9999
@@ -44,6 +50,8 @@ class PathData(NamedData):
     requires_mentor: bool = False
     composite_pass_mark: Decimal | None = None
     active: bool = True
+    # None keeps the path's target (DEFAULT_PASS_RATE_TARGET for a new path).
+    pass_rate_target: Decimal | None = None
 
 
 @dataclass
@@ -63,6 +71,9 @@ class SlotData:
 PATH_RULE_FIELDS = frozenset({"composite_pass_mark", "validity_months", "prerequisite",
                               "active"})
 SLOT_RULE_FIELDS = frozenset({"kind", "weight", "pass_mark", "reference"})
+# Changes to these decide nothing about certification: saving only them re-evaluates no one.
+PATH_NON_RULE_FIELDS = frozenset({"description", f"description_{ZH}", "position",
+                                  "training_days", "requires_mentor", "pass_rate_target"})
 
 
 def rule_change_reason(reason: str, required: bool) -> str:
@@ -168,11 +179,12 @@ def _check_prerequisite(session, path: CertificationPath | None,
 def save_path(session, actor, path: CertificationPath | None, data: PathData,
               weights: dict[int, Decimal | None] | None = None,
               reason: str = "") -> CertificationPath:
-    """Create (path=None) or change a path, and optionally re-weight its slots in the same step
-    (`weights` by slot id). Refuses duplicate codes, prerequisite loops, validity outside 1–120
-    months, marks outside 0–100, weights that do not add up to 100 under a composite pass
-    mark, deactivating a path that active paths still require, and a change of an existing
-    path's rules (mark, validity, prerequisite, weights, active) without a reason."""
+    """Create (path=None) or change a path, and optionally re-weight its slots in the same
+    step (`weights` by slot id). Refuses duplicate codes, prerequisite loops, validity
+    outside 1–120 months, marks and the pass-rate target outside 0–100, weights that do not
+    add up to 100 under a composite pass mark, deactivating a path that active paths still
+    require, and a change of an existing path's rules (mark, validity, prerequisite, weights,
+    active) without a reason."""
     code = clean_code(data.code, "SENIOR")
     values = {
         "code": code,
@@ -187,6 +199,10 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
         "composite_pass_mark": check_mark(data.composite_pass_mark, "composite_pass_mark"),
         "active": bool(data.active),
     }
+    if data.pass_rate_target is not None or path is None:
+        values["pass_rate_target"] = check_mark(
+            DEFAULT_PASS_RATE_TARGET if data.pass_rate_target is None
+            else data.pass_rate_target, "pass_rate_target")
     translations = {
         "name": clean_text(data.name_zh, "name_zh", 120),
         "description": clean_text(data.description_zh, "description_zh", 4000),
@@ -231,8 +247,10 @@ def save_path(session, actor, path: CertificationPath | None, data: PathData,
     if not created:
         reason = rule_change_reason(reason, _touches_rules(changes, PATH_RULE_FIELDS))
     session.flush()
-    audit.record(actor, "path.create" if created else "path.update", path, reason,
-                 changes=changes)
+    entry = audit.record(actor, "path.create" if created else "path.update", path, reason,
+                         changes=changes)
+    if not created and set(changes) - PATH_NON_RULE_FIELDS:
+        announce_rules_change(session, actor, entry, path_ids=[path.id])
     return path
 
 
@@ -275,8 +293,10 @@ def save_slot(session, actor, path: CertificationPath, slot: AssessmentSlot | No
     if not created:
         reason = rule_change_reason(reason, _touches_rules(changes, SLOT_RULE_FIELDS))
     session.flush()
-    audit.record(actor, "path.slot_create" if created else "path.slot_update", slot, reason,
-                 path=path.code, changes=changes)
+    entry = audit.record(actor, "path.slot_create" if created else "path.slot_update", slot,
+                         reason, path=path.code, changes=changes)
+    if changes:
+        announce_rules_change(session, actor, entry, path_ids=[path.id])
     return slot
 
 
@@ -298,7 +318,9 @@ def remove_slot(session, actor, slot: AssessmentSlot, reason: str = "") -> None:
                                 "%(total)s, not 100. Move its weight to the other slots on the "
                                 "path's form first.", label=slot.tr("label"),
                                 total=format_decimal(total)))
-    audit.record(actor, "path.slot_remove", slot, reason, path=path.code, code=slot.code,
-                 kind=slot.kind, weight=_json(slot.weight), pass_mark=_json(slot.pass_mark))
+    entry = audit.record(actor, "path.slot_remove", slot, reason, path=path.code,
+                         code=slot.code, kind=slot.kind, weight=_json(slot.weight),
+                         pass_mark=_json(slot.pass_mark))
     path.slots.remove(slot)
     session.flush()
+    announce_rules_change(session, actor, entry, path_ids=[path.id])

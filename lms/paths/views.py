@@ -9,7 +9,7 @@ from lms.core.extensions import db
 from lms.core.forms import load_translations
 from lms.core.kinds import UnknownAssessmentKind, get_kind, registered_kinds
 from lms.core.policy import require
-from lms.core.requests import render_form, unit_of_work
+from lms.core.requests import flash_reevaluation, render_form, unit_of_work
 from lms.paths import services
 from lms.paths.forms import SlotForm, SlotRemoveForm, path_form_for, weight_fields
 from lms.paths.models import AssessmentSlot, CertificationPath
@@ -54,6 +54,7 @@ def path_form(path_id: int | None):
             validity_months=form.validity_months.data, training_days=form.training_days.data,
             requires_mentor=form.requires_mentor.data,
             composite_pass_mark=form.composite_pass_mark.data, active=form.active.data,
+            pass_rate_target=form.pass_rate_target.data,
         )
         weights = {slot.id: form[f"weight_{slot.id}"].data for slot in slots}
         done = unit_of_work(services.save_path, db.session, current_user, path, data, weights,
@@ -64,6 +65,7 @@ def path_form(path_id: int | None):
             return redirect(url_for("paths.path_form", path_id=done.value.id))
         if done:
             flash(_("%(path)s has been saved.", path=done.value.tr("name")), "success")
+            flash_reevaluation()
             return redirect(url_for("paths.admin_paths"))
     return render_form(
         "paths/path_form.html", form, path=path, weights=weight_fields(form),
@@ -97,6 +99,7 @@ def slot_form(path_id: int, slot_id: int | None):
         if done:
             saved = done.value
             flash(_("%(slot)s has been saved.", slot=saved.label), "success")
+            flash_reevaluation()
             if saved.kind not in kinds:
                 flash(_("No assessment kind is registered as %(kind)s yet. The slot is kept, "
                         "but cannot be assessed until that kind is installed.",
@@ -128,5 +131,6 @@ def slot_remove(path_id: int, slot_id: int):
         if unit_of_work(services.remove_slot, db.session, current_user, slot,
                         form.reason.data, form=form):
             flash(_("%(slot)s has been removed.", slot=label), "success")
+            flash_reevaluation()
             return redirect(url_for("paths.path_form", path_id=path.id))
     return render_form("paths/slot_remove.html", form, path=path, slot=slot)

@@ -1,6 +1,7 @@
 """The group figures the source plans track, on one page for HR and as a CSV:
 
-- **pass rate per tier** against its target (new hire 80 %, senior 85 %, manager 95 %): of the
+- **pass rate per tier** against its target (set on the tier's path form; by
+  default the plans' new hire 80 %, senior 85 %, manager 95 %): of the
   active people on a tier with an outcome on its path, the share who passed. Passed: certified,
   expiring, waiting for approval, or certified once and since expired (a revoked certificate
   is not a pass). Failed: an assessment scored below its own pass mark, or every assessment
@@ -32,9 +33,6 @@ from lms.kpis import periods
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
-# The plans' pass-rate targets by tier; a tier added by an admin is held to the first one.
-PASS_RATE_TARGETS = {"NEWHIRE": Decimal(80), "SENIOR": Decimal(85), "MANAGER": Decimal(95)}
-DEFAULT_PASS_RATE_TARGET = Decimal(80)
 PASSED = ("certified", "expiring", "pending_approval", "expired")
 BOM = "\ufeff"
 
@@ -101,11 +99,6 @@ class GroupFigures:
                             trained=sum(c.trained for c in self.coverage))
 
 
-def pass_target(path: CertificationPath) -> Decimal:
-    """The tier's pass-rate target in percent."""
-    return PASS_RATE_TARGETS.get(path.code, DEFAULT_PASS_RATE_TARGET)
-
-
 def _failed(components: dict, marks: dict) -> bool:
     """Whether scores show a failed attempt: one below its slot's own pass mark, or every
     slot scored without a certificate."""
@@ -138,7 +131,7 @@ def _pass_rates(session, people: list[Person], today: date) -> list[TierPassRate
             elif _failed(standing.components, marks[path.id]):
                 assessed += 1
         rates.append(TierPassRate(path=path, people=len(on_tier), assessed=assessed,
-                                  passed=passed, target=pass_target(path)))
+                                  passed=passed, target=path.pass_rate_target))
     return rates
 
 

@@ -22,6 +22,8 @@ add_rules(bp, {"views": views}, """
     POST      /programmes/<int:programme_id>/shoppers     views.programme_add_shopper
     POST      /programmes/<int:programme_id>/schedule     views.programme_schedule
     GET POST  /checklists/<int:checklist_id>              views.checklist_detail
+    GET POST  /checklists/<int:checklist_id>/items/<int:item_id>/edit
+              views.checklist_edit_item
     POST      /checklists/<int:checklist_id>/items/<int:item_id>/retire
               views.checklist_retire_item
     GET POST  /v/<token>                                  views.respond

@@ -1,15 +1,17 @@
 """The demo's mystery-shopper programme: the Shanghai hotline, three agents a month, two
 shoppers (one written to in English, one in Chinese), two months of reported visits and the
 current month under way: agent@ (E0101) has been reported, two visits wait for their shopper,
-and one visit last month expired unanswered. Scores sit above the KPI's target but for one
-visit, so no improvement plan opens from them."""
+and one visit last month expired unanswered. Before this month HR sharpened the refund-timing
+item's wording: last months' answers keep the wording they were given under, this month's
+answer the new one (the checklist page and the visits show both). Scores sit above the KPI's
+target but for one visit, so no improvement plan opens from them."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from assessments.review360.mystery.models import MysteryVisit
-from assessments.review360.mystery.services import answers, links, programmes
+from assessments.review360.mystery.services import answers, checklists, links, programmes
 from lms.core import clock
 from lms.people.models import Person, Team
 
@@ -49,8 +51,11 @@ def seed_mystery(session, today: date) -> MysteryVisit | None:
     programme = programmes.save_programme(session, hr, None, programmes.ProgrammeData(
         team_id=team.id, visits_per_month=3, link_days=14, feeds_360=True))
     shoppers = [programmes.add_shopper(session, hr, programme, *row) for row in SHOPPERS]
-    mine = None
+    mine, sharpened = None, False
     for back, eid, shopper, given in VISITS:
+        if back == 0 and not sharpened:
+            _sharpen_refund_item(session, hr, programme.checklist)
+            sharpened = True
         month = _month(today, back)
         visit = MysteryVisit(programme=programme, month=month, agent_id=people[eid].id,
                              shopper=shoppers[shopper])
@@ -75,3 +80,14 @@ def seed_mystery(session, today: date) -> MysteryVisit | None:
             mine = visit
     session.flush()
     return mine
+
+
+def _sharpen_refund_item(session, hr, checklist) -> None:
+    """Name the bank's share of the refund time: the answered item gets a successor."""
+    item = next(i for i in checklist.active_items if i.text.startswith("Stated the refund"))
+    checklists.edit_item(session, hr, item, checklists.ItemData(
+        section=item.section, weight=item.weight, competency_id=item.competency_id,
+        text="Stated the refund timing correctly: refunded within 3 working days after the "
+             "return is checked; the bank then takes up to 7 working days.",
+        text_zh="正确说明了退款时效：退货检验后 3 个工作日内退款；"
+                "此后银行最多还需 7 个工作日到账。"))

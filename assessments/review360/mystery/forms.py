@@ -45,3 +45,8 @@ class ChecklistItemForm(Form):
                             render_kw={"lang": "zh-Hans"})
     weight = DecimalField(_l("Weight"), places=None, default=1, validators=[InputRequired()])
     competency_id = OptionalIdField(_l("Competency it evidences"))
+
+
+class ChecklistItemEditForm(ChecklistItemForm):
+    place = IntegerField(_l("Place on the checklist (1 = first)"),
+                         validators=[InputRequired()])

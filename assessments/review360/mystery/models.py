@@ -58,9 +58,14 @@ class MysteryItem(Translated, db.Model):
     competency_id: Mapped[int | None] = mapped_column(
         ForeignKey("competency.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The item this one is the edited wording of: an item with answers is retired and
+    # succeeded rather than rewritten, so each answer keeps the wording it was given under.
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mystery_item.id", ondelete="SET NULL"))
 
     checklist: Mapped[MysteryChecklist] = relationship(back_populates="items")
     competency = relationship("Competency")
+    replaces: Mapped["MysteryItem | None"] = relationship(remote_side=[id])
 
 
 class MysteryProgramme(db.Model):

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from assessments.review360.mystery.forms import (
+    ChecklistItemEditForm,
     ChecklistItemForm,
     ConfirmForm,
     ProgrammeForm,
@@ -34,7 +35,7 @@ from lms.core import clock
 from lms.core.errors import DomainError
 from lms.core.extensions import db, limiter
 from lms.core.forms import choices
-from lms.core.i18n import in_language
+from lms.core.i18n import ZH, in_language
 from lms.core.policy import authorize, require
 from lms.core.requests import form_status, render_form, unit_of_work
 from lms.people.models import Person, Team
@@ -198,8 +199,8 @@ def _respond(visit, token: str):
     return render_template("assessments/mystery/thanks.html")
 
 
-def _item_form() -> ChecklistItemForm:
-    form = ChecklistItemForm()
+def _item_form(form_class=ChecklistItemForm, **values) -> ChecklistItemForm:
+    form = form_class(**values)
     form.section.choices = choices((key, SECTION_LABELS[key]) for key in SECTIONS)
     form.competency_id.set_choices((c.id, f"{c.code} · {c.tr('name')}")
                                    for c in checklists.competencies(db.session))
@@ -221,6 +222,31 @@ def checklist_detail(checklist_id: int):
             return redirect(url_for("mystery.checklist_detail", checklist_id=checklist.id))
     return render_form("assessments/mystery/checklist.html", form, checklist=checklist,
                        sections=SECTIONS, button=ConfirmForm())
+
+
+@require("mystery.manage")
+def checklist_edit_item(checklist_id: int, item_id: int):
+    """One item's wording (both languages), section, competency, weight and place."""
+    item = db.get_or_404(MysteryItem, item_id)
+    if item.checklist_id != checklist_id or not item.active:
+        abort(404)
+    form = _item_form(ChecklistItemEditForm, obj=item,
+                      text_zh=item.translation("text", ZH) or "",
+                      place=item.checklist.active_items.index(item) + 1)
+    if form.validate_on_submit():
+        data = checklists.ItemData(
+            section=form.section.data, text=form.text.data, text_zh=form.text_zh.data or "",
+            weight=form.weight.data, competency_id=form.competency_id.data)
+        done = unit_of_work(checklists.edit_item, db.session, current_user, item, data,
+                            form.place.data, form=form)
+        if done:
+            flash(_("The item has been saved; answers already given keep the wording they "
+                    "were given under.") if done.value is not item else
+                  _("The item has been saved."), "success")
+            return redirect(url_for("mystery.checklist_detail", checklist_id=checklist_id))
+    return render_form("assessments/mystery/checklist_item.html", form, item=item,
+                       checklist=item.checklist,
+                       answered=checklists.answered(db.session, item))
 
 
 @require("mystery.manage")

@@ -18,6 +18,7 @@ from lms.competencies.services.evidence import profiles
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH, NamedData
+from lms.core.signals import announce_rules_change
 from lms.core.validation import clean_code, clean_text
 from lms.paths.models import CertificationPath
 
@@ -100,9 +101,10 @@ def matrix_row_for(session, person) -> list[MatrixCell]:
 
 
 def set_requirement(session, actor, path: CertificationPath, competency: Competency,
-                    level: int | None, reason: str = "") -> None:
-    """Set (or clear, with None) the level `path` requires in `competency`; refuses levels
-    outside the scale."""
+                    level: int | None, reason: str = "") -> audit.AuditEntry | None:
+    """Set (or clear, with None) the level `path` requires in `competency`; returns its audit
+    entry (None when the level was already so). Refuses levels outside the scale. The caller
+    announces the change of rules (`save_matrix` does, once for the grid)."""
     if level is not None and session.get(ProficiencyLevel, level) is None:
         low, high = session.execute(
             select(func.min(ProficiencyLevel.level), func.max(ProficiencyLevel.level))
@@ -115,7 +117,7 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
     ))
     before = existing.required_level if existing else None
     if before == level:
-        return
+        return None
     if level is None:
         session.delete(existing)
     elif existing is None:
@@ -124,8 +126,8 @@ def set_requirement(session, actor, path: CertificationPath, competency: Compete
     else:
         existing.required_level = level
     session.flush()
-    audit.record(actor, "matrix.set", path, reason, competency=competency.code, before=before,
-                 after=level)
+    return audit.record(actor, "matrix.set", path, reason, competency=competency.code,
+                        before=before, after=level)
 
 
 class MatrixRefused(DomainError):
@@ -173,8 +175,12 @@ def save_matrix(session, actor, paths: list[CertificationPath], cells: Mapping[s
         # Required levels decide who is certified: the audit log keeps why they moved.
         raise MatrixRefused(_("Say why the required levels change; nothing was saved."),
                             {"reason": _("Give a reason: the audit log keeps it.")})
-    for path, competency, level in changing:
-        set_requirement(session, actor, path, competency, level, reason.strip())
+    entries = [set_requirement(session, actor, path, competency, level, reason.strip())
+               for path, competency, level in changing]
+    if entries:
+        # One re-evaluation for the grid; the last cell's entry carries what it did.
+        announce_rules_change(session, actor, entries[-1],
+                              path_ids=[path.id for path, _c, _l in changing])
 
 
 # Editing the framework and the scale.

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -11,7 +12,16 @@ from lms.competencies.models import Competency
 from lms.core import audit
 from lms.core.errors import DomainError
 from lms.core.i18n import ZH
-from lms.kpis.models import DIRECTIONS, PERIODS, KpiCompetency, KpiDefinition
+from lms.core.signals import announce_rules_change
+from lms.kpis.models import (
+    DIRECTIONS,
+    PERIODS,
+    KpiCompetency,
+    KpiDefinition,
+    KpiRequirement,
+    KpiValue,
+)
+from lms.kpis.services.values import write_evidence
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 
@@ -86,9 +96,12 @@ def parse_mapping(session, text: str, direction: str) -> list[tuple[int, list[st
 
 
 def save_kpi(session, actor, kpi: KpiDefinition | None, data: KpiData) -> KpiDefinition:
-    """Create (`kpi` None) or update a KPI definition and its competency mapping. Refuses a
-    malformed or taken code, an unknown direction or period, an empty range, a target outside
-    the range and a weight outside 0–100."""
+    """Create (`kpi` None) or update a KPI definition and its competency mapping. An update
+    that moves the mapping, weight, direction or period rewrites the evidence of the KPI's
+    values (the stored levels follow), and the people concerned and those on paths with a
+    rule on the KPI are re-evaluated. Refuses a malformed or taken code, an unknown
+    direction or period, an empty range, a target outside the range and a weight outside
+    0–100."""
     code = (data.code or "").strip().upper()
     if not _CODE.match(code):
         raise DomainError(_("Use capital letters, digits, - and _ for the code (at most 40)."),
@@ -113,6 +126,7 @@ def save_kpi(session, actor, kpi: KpiDefinition | None, data: KpiData) -> KpiDef
         raise DomainError(_("Give 0 (never) to 24 periods."), field="periods_below_for_plan")
     mapping = parse_mapping(session, data.mapping, data.direction)
     creating = kpi is None
+    evidence_before = None if creating else _evidence_terms(kpi)
     if creating:
         kpi = KpiDefinition(position=len(ordered_kpis(session, include_inactive=True)))
         session.add(kpi)
@@ -130,6 +144,33 @@ def save_kpi(session, actor, kpi: KpiDefinition | None, data: KpiData) -> KpiDef
     for link in kpi.competencies:
         link.thresholds = wanted[link.competency_id]
     session.flush()
-    audit.record(actor, "kpi.create" if creating else "kpi.update", kpi, code=kpi.code,
-                 target=str(kpi.target), mapping=mapping_text(kpi))
+    entry = audit.record(actor, "kpi.create" if creating else "kpi.update", kpi,
+                         code=kpi.code, target=str(kpi.target), mapping=mapping_text(kpi))
+    if not creating:
+        rewritten = set()
+        if _evidence_terms(kpi) != evidence_before:
+            rewritten = _rewrite_evidence(session, kpi)
+        paths = session.scalars(select(KpiRequirement.path_id)
+                                .where(KpiRequirement.kpi_id == kpi.id))
+        announce_rules_change(session, actor, entry, path_ids=paths, person_ids=rewritten)
     return kpi
+
+
+def _evidence_terms(kpi: KpiDefinition) -> tuple:
+    """What the competency evidence of the KPI's values is computed from."""
+    return (kpi.direction, kpi.period, Decimal(kpi.weight),
+            sorted((link.competency_id, tuple(link.thresholds)) for link in kpi.competencies))
+
+
+def _rewrite_evidence(session, kpi: KpiDefinition) -> set[int]:
+    """Rewrite the evidence of every person × period the KPI has a value in, under its new
+    mapping, weight or direction (the stored levels follow); returns the people."""
+    V = KpiValue.__table__.c
+    touched = {(pid, _day(start)) for pid, start in session.execute(
+        select(V.person_id, V.period_start).where(V.kpi_id == kpi.id))}
+    write_evidence(session, touched)
+    return {pid for pid, _start in touched}
+
+
+def _day(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lms.core import audit
 from lms.core.errors import DomainError
+from lms.core.signals import announce_rules_change
 from lms.kpis import periods
 from lms.kpis.models import KpiDefinition, KpiRequirement, KpiValue
 
@@ -79,8 +80,9 @@ def _streak(rows, kpi: KpiDefinition, threshold: Decimal, today: date, wanted: i
 
 def save_requirement(session, actor, path, kpi: KpiDefinition, threshold: Decimal,
                      count: int) -> KpiRequirement:
-    """Add or change the rule "`kpi` at `threshold` for `count` periods" on `path`. Refuses a
-    threshold outside the KPI's range and a count outside 1–24."""
+    """Add or change the rule "`kpi` at `threshold` for `count` periods" on `path` (its
+    people are re-evaluated when the rule moved). Refuses a threshold outside the KPI's range
+    and a count outside 1–24."""
     if not kpi.min_value <= threshold <= kpi.max_value:
         raise DomainError(_("The threshold must lie between the KPI's lowest and highest "
                             "values."), field="threshold")
@@ -91,16 +93,21 @@ def save_requirement(session, actor, path, kpi: KpiDefinition, threshold: Decima
     if found is None:
         found = KpiRequirement(path_id=path.id, kpi_id=kpi.id)
         session.add(found)
+    moved = (found.threshold, found.periods) != (threshold, count)
     found.threshold, found.periods = threshold, count
     session.flush()
-    audit.record(actor, "kpi.requirement.save", found, path=path.code, kpi=kpi.code,
-                 threshold=str(threshold), periods=count)
+    entry = audit.record(actor, "kpi.requirement.save", found, path=path.code, kpi=kpi.code,
+                         threshold=str(threshold), periods=count)
+    if moved:
+        announce_rules_change(session, actor, entry, path_ids=[path.id])
     return found
 
 
 def remove_requirement(session, actor, requirement: KpiRequirement) -> None:
-    """Remove a KPI rule from its path."""
-    audit.record(actor, "kpi.requirement.remove", requirement, kpi=requirement.kpi.code,
-                 path_id=requirement.path_id)
+    """Remove a KPI rule from its path (its people are re-evaluated)."""
+    path_id = requirement.path_id
+    entry = audit.record(actor, "kpi.requirement.remove", requirement,
+                         kpi=requirement.kpi.code, path_id=path_id)
     session.delete(requirement)
     session.flush()
+    announce_rules_change(session, actor, entry, path_ids=[path_id])

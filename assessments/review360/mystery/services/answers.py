@@ -40,7 +40,8 @@ COMMENT_MAX = 2000
 class SectionScore:
     section: str
     score: Decimal | None          # None: every item of the section was not applicable
-    answers: tuple[tuple[MysteryItem, str], ...]
+    # (item, answer, the weight it was given with): an item's weight may have moved since.
+    answers: tuple[tuple[MysteryItem, str, Decimal], ...]
 
 
 def parse_answers(visit: MysteryVisit, posted: dict[str, str]) -> dict[int, str]:
@@ -125,7 +126,7 @@ def sections(visit: MysteryVisit) -> list[SectionScore]:
         if rows:
             result.append(SectionScore(
                 section, score_of([(a.weight, a.answer) for a in rows]),
-                tuple((a.item, a.answer) for a in rows)))
+                tuple((a.item, a.answer, a.weight) for a in rows)))
     return result
 
 

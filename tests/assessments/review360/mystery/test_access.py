@@ -21,6 +21,8 @@ ROUTES = [
     ("POST", "/mystery/visits/{visit}/resend", HR),   # answered: refused, back to the page
     ("GET", "/mystery/checklists/{checklist}", HR),
     ("POST", "/mystery/checklists/{checklist}", HR),
+    ("GET", "/mystery/checklists/{checklist}/items/{item}/edit", HR),
+    ("POST", "/mystery/checklists/{checklist}/items/{item}/edit", HR),
     ("POST", "/mystery/checklists/{checklist}/items/{item}/retire", HR),
 ]
 

@@ -38,3 +38,19 @@ def test_demo_runs_a_programme_with_answered_visits(demo_org, db, client, auth):
     auth.login(agent, password=DEMO_PASSWORD)
     page = client.get(f"/mystery/visits/{mine.id}")
     assert page.status_code == 200 and "Policy accuracy" in page.text
+
+
+def test_demo_shows_an_edited_item_with_its_earlier_wording(demo_org, db):
+    """HR sharpened the refund item before this month: last months' answers keep the
+    wording they were given under, this month's visit answered its successor."""
+    from assessments.review360.mystery.models import MysteryAnswer, MysteryItem
+
+    successor = db.session.scalar(select(MysteryItem).where(MysteryItem.replaces_id.is_not(None)))
+    assert successor.active and "the bank then takes" in successor.text
+    earlier = successor.replaces
+    assert not earlier.active and earlier.position == successor.position
+    months = {item_id: {a.visit.month for a in db.session.scalars(
+        select(MysteryAnswer).where(MysteryAnswer.item_id == item_id))}
+        for item_id in (earlier.id, successor.id)}
+    assert months[earlier.id] and months[successor.id]
+    assert max(months[earlier.id]) < min(months[successor.id])

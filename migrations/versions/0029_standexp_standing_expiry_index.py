@@ -3,7 +3,7 @@ then person and path), so the HR table filtered by "expiring", "expired" or "cer
 from the standings in the date range instead of walking every person
 
 Revision ID: standexp0022
-Revises: kpibatch0022
+Revises: kpiloop0022
 Create Date: 2026-12-05 11:45:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'standexp0022'
-down_revision = 'kpibatch0022'
+down_revision = 'kpiloop0022'
 branch_labels = None
 depends_on = None
 
