@@ -22,7 +22,8 @@ the build takes a quarter of an hour on a shared machine). Then:
   through csv.writer in a fresh process, and the CSV export's ratio to it (the export also
   reads 360 scores, overdue courses, KPIs and training hours, which the floor leaves out);
   for the pages, the cheapest request (GET /healthz);
-- check-derived (the stored levels and standings against the history);
+- check-derived (the stored levels, standings and the heat map's level counters
+  against the history);
 - the load average before and after, since the machine may be shared.
 """
 
@@ -201,9 +202,11 @@ def _drift(app) -> int:
     from certificates.services.standing import check_standings
     from lms.competencies.services.evidence import check_levels
     from lms.core.extensions import db
+    from reports.services import level_tally
 
     with app.app_context():
-        drift = len(check_levels(db.session)) + len(check_standings(db.session))
+        drift = len(check_levels(db.session)) + len(check_standings(db.session)) \
+            + len(level_tally.check(db.session.connection()))
         db.session.remove()
     return drift
 
