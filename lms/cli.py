@@ -18,6 +18,7 @@ from lms.defaults import install_defaults
 from lms.demo import DEMO_PASSWORD, seed_demo
 from lms.people.models import Person
 from lms.people.services.directory import PersonData, create_person
+from lms.people.services.reporting_line import check_reporting_line
 
 
 def _has_people() -> bool:
@@ -82,12 +83,14 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
 @click.command("check-derived")
 @click.option("--fix", is_flag=True, help="Correct the stored rows that differ.")
 def check_derived_command(fix: bool) -> None:
-    """Recompute the stored competency levels and certification standings from the evidence,
-    certificates and approval requests, and list every difference and the certification
-    answers past their valid-until day (exit status 1 if any)."""
+    """Recompute the stored competency levels, certification standings and reporting line
+    from the evidence, certificates, approval requests and managers, and list every
+    difference and the certification answers past their valid-until day (exit status 1 if
+    any)."""
     with writing():
         levels = check_levels(db.session, fix=fix)
         standings = check_standings(db.session, fix=fix)
+        line = check_reporting_line(db.session, fix=fix)
         # Answers time has moved past (a quarter or a KPI period ended) before the hourly
         # re-evaluation reached them; --fix re-evaluates them with the set-based engine.
         stale = evaluation.stale_people(db.session)
@@ -104,15 +107,22 @@ def check_derived_command(fix: bool) -> None:
     for difference in standings[:50]:
         click.echo(f"standing person={difference.person_id} path={difference.path_id}: "
                    f"stored {difference.stored}, from the certificates {difference.computed}")
-    shown = len(levels[:50]) + len(standings[:50])
-    if len(levels) + len(standings) > shown:
-        click.echo(f"… and {len(levels) + len(standings) - shown} more.")
+    for difference in line[:50]:
+        click.echo(f"reporting line manager={difference.manager_id} "
+                   f"person={difference.person_id}: "
+                   + ("stored, not below them by manager_id" if difference.stored
+                      else "below them by manager_id, not stored"))
+    shown = len(levels[:50]) + len(standings[:50]) + len(line[:50])
+    if len(levels) + len(standings) + len(line) > shown:
+        click.echo(f"… and {len(levels) + len(standings) + len(line) - shown} more.")
     click.echo(f"{len(levels)} competency levels and {len(standings)} standings differ"
                + (" (corrected)." if fix and (levels or standings) else "."))
+    click.echo(f"{len(line)} reporting-line rows differ"
+               + (" (corrected)." if fix and line else "."))
     if stale:
         click.echo(f"{len(stale)} people's certification answers were past their day"
                    + (" (re-evaluated)." if fix else "; run with --fix or send-reminders."))
-    if (levels or standings or stale) and not fix:
+    if (levels or standings or line or stale) and not fix:
         raise SystemExit(1)
 
 
