@@ -1,6 +1,7 @@
-"""The stored reporting line follows every change of manager, in the same transaction, through
-each writer (the people form, the services, the CSV import, the demo seed, a bulk rebuild;
-SCIM in tests/identity/test_scim.py); check-derived proves it against the walk up manager_id and corrects drift."""
+"""The stored reporting line follows every change of manager, in the same transaction,
+through each writer (the people form, the services, the CSV import, the demo seed, a bulk
+rebuild; SCIM in tests/identity/test_scim.py); check-derived proves it against the walk up
+manager_id and corrects drift."""
 
 import pytest
 from sqlalchemy import delete, insert, select

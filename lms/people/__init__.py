@@ -6,6 +6,7 @@ from lms.core.policy import register_all
 from lms.people import blueprint
 from lms.people import policy as people_policy
 from lms.people.names import team_name
+
 # Imported for its flush listener: the stored reporting line follows every manager change.
 from lms.people.services import reporting_line  # noqa: F401
 
