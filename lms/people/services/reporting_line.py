@@ -58,24 +58,27 @@ def _rewrite(connection, person_ids: set[int]) -> None:
             ["manager_id", "person_id"], _walk(Person.__table__.c.id.in_(chunk))))
 
 
-def refresh_reporting_line(connection, moved: set[int], added: set[int] = frozenset()) -> None:
+def refresh_reporting_line(connection, moved: set[int],
+                           added: set[int] | frozenset[int] = frozenset()) -> None:
     """Bring the stored line up to date after the people `moved` changed manager and the new
     people `added` (who have no rows and no one below them yet) were given one."""
     if not moved and not added:
         return
     lock_keys(connection, LOCK_NAMESPACE, [_WHOLE_LINE], ReportingLine.__tablename__)
     R = ReportingLine.__table__
-    below = set()
-    for start in range(0, len(ids := sorted(moved)), _CHUNK):
+    moved_ids = sorted(moved)
+    below: set[int] = set()
+    for start in range(0, len(moved_ids), _CHUNK):
         below.update(connection.execute(select(R.c.person_id).where(
-            R.c.manager_id.in_(ids[start:start + _CHUNK]))).scalars())
+            R.c.manager_id.in_(moved_ids[start:start + _CHUNK]))).scalars())
     affected = moved | below
     if affected:
         _rewrite(connection, affected)
-    for start in range(0, len(new := sorted(added - affected)), _CHUNK):
+    new_ids = sorted(set(added) - affected)
+    for start in range(0, len(new_ids), _CHUNK):
         connection.execute(insert(R).from_select(
             ["manager_id", "person_id"],
-            _walk(Person.__table__.c.id.in_(new[start:start + _CHUNK]))))
+            _walk(Person.__table__.c.id.in_(new_ids[start:start + _CHUNK]))))
 
 
 def rebuild_reporting_line(session) -> None:
