@@ -21,7 +21,9 @@ def reporting_line_ids(manager_id: int) -> Select:
 
 
 def is_in_reporting_line(person, manager) -> bool:
-    """True when `manager` is `person`'s manager, or their manager's manager, and so on."""
+    """True when `manager` is `person`'s manager, or their manager's manager, and so on.
+    Walks the objects, not the stored line: it must answer for changes not flushed yet, and
+    the managers are usually loaded already (no query)."""
     seen = set()
     current = person.manager
     while current is not None and current.id not in seen:
