@@ -29,6 +29,7 @@ from lms.competencies.services.evidence import check_levels
 from lms.core import clock
 from lms.defaults import install_defaults
 from lms.people.models import Person, PersonRole, Team
+from lms.people.services.reporting_line import rebuild_reporting_line
 
 TEAM_SIZE = 500
 CHUNK = 5000
@@ -112,6 +113,8 @@ def build(session, people: int, password_hash: str, seed: int = 7) -> dict[str, 
             roles.append({"person_id": pid, "role": "mentor" if is_mentor else "agent"})
     _insert(session, Person, person_rows)
     _insert(session, PersonRole, roles)
+    # The people went in past the ORM's flush listener that keeps the stored reporting line.
+    rebuild_reporting_line(session)
     if session.get_bind().dialect.name == "postgresql":
         # The ids were given, so move the sequence past them.
         session.execute(text("SELECT setval(pg_get_serial_sequence('person', 'id'), "

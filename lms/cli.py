@@ -18,6 +18,7 @@ from lms.defaults import install_defaults
 from lms.demo import DEMO_PASSWORD, seed_demo
 from lms.people.models import Person
 from lms.people.services.directory import PersonData, create_person
+from lms.people.services.reporting_line import check_reporting_line
 from reports.services import level_tally
 
 
@@ -84,13 +85,14 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
 @click.command("check-derived")
 @click.option("--fix", is_flag=True, help="Correct the stored rows that differ.")
 def check_derived_command(fix: bool) -> None:
-    """Recompute the stored competency levels and certification standings from the evidence,
-    certificates and approval requests, and list every difference and the certification
-    answers past their valid-until day or decided under rules that have changed since (exit
-    status 1 if any)."""
+    """Recompute the stored competency levels, certification standings, reporting line and
+    the heat map's level counters from the evidence, certificates, approval requests, managers
+    and levels, and list every difference and the certification answers past their
+    valid-until day or decided under rules that have changed since (exit status 1 if any)."""
     with writing():
         levels = check_levels(db.session, fix=fix)
         standings = check_standings(db.session, fix=fix)
+        line = check_reporting_line(db.session, fix=fix)
         # The heat map's counters, against a recount of the levels they count.
         tallies = level_tally.check(db.session.connection(), fix=fix)
         # Answers time has moved past (a quarter or a KPI period ended) before the hourly
@@ -112,16 +114,23 @@ def check_derived_command(fix: bool) -> None:
     for difference in standings[:50]:
         click.echo(f"standing person={difference.person_id} path={difference.path_id}: "
                    f"stored {difference.stored}, from the certificates {difference.computed}")
+    for difference in line[:50]:
+        click.echo(f"reporting line manager={difference.manager_id} "
+                   f"person={difference.person_id}: "
+                   + ("stored, not below them by manager_id" if difference.stored
+                      else "below them by manager_id, not stored"))
     for difference in tallies[:50]:
         team, tier, competency, level = difference.key
         click.echo(f"level counter team={team or '-'} tier={tier or '-'} "
                    f"competency={competency} level={level}: kept {difference.kept}, "
                    f"counted {difference.counted}")
-    shown = len(levels[:50]) + len(standings[:50])
-    if len(levels) + len(standings) > shown:
-        click.echo(f"… and {len(levels) + len(standings) - shown} more.")
+    shown = len(levels[:50]) + len(standings[:50]) + len(line[:50])
+    if len(levels) + len(standings) + len(line) > shown:
+        click.echo(f"… and {len(levels) + len(standings) + len(line) - shown} more.")
     click.echo(f"{len(levels)} competency levels and {len(standings)} standings differ"
                + (" (corrected)." if fix and (levels or standings) else "."))
+    click.echo(f"{len(line)} reporting-line rows differ"
+               + (" (corrected)." if fix and line else "."))
     if stale:
         click.echo(f"{len(stale)} people's certification answers were past their day"
                    + (" (re-evaluated)." if fix else "; run with --fix or send-reminders."))
@@ -131,7 +140,7 @@ def check_derived_command(fix: bool) -> None:
                                                 "; run with --fix."))
     click.echo(f"{len(tallies)} level counters of the heat map differ"
                + (" (recounted)." if fix and tallies else "."))
-    if (levels or standings or tallies or stale or outdated) and not fix:
+    if (levels or standings or line or tallies or stale or outdated) and not fix:
         raise SystemExit(1)
 
 

@@ -136,3 +136,26 @@ def test_the_derived_state_migration_backfills_existing_data(empty_app):
         assert level_tally.counts(db.session.connection())
         assert level_tally.check(db.session.connection()) == []
         db.session.remove()
+
+
+def test_the_reporting_line_migration_backfills_existing_managers(empty_app):
+    """reportline0022 fills the stored line from manager_id (a loop made past the forms
+    included): check-derived finds nothing to correct afterwards."""
+    from lms.people.models import Person, ReportingLine
+    from lms.people.services.reporting_line import check_reporting_line
+
+    with empty_app.app_context():
+        upgrade(revision="tally0022")  # the revision before reportline0022
+        with db.engine.begin() as connection:
+            connection.execute(sa.insert(Person.__table__), [
+                {"id": n, "employee_id": f"E{n}", "name": f"P{n}", "email": f"p{n}@example.com",
+                 "active": True, "can_author": False, "session_version": 1} for n in range(1, 6)])
+            for person, manager in ((2, 1), (3, 2), (4, 5), (5, 4)):
+                connection.execute(sa.update(Person.__table__).where(Person.id == person)
+                                   .values(manager_id=manager))
+        upgrade()
+        rows = set(map(tuple, db.session.execute(
+            sa.select(ReportingLine.manager_id, ReportingLine.person_id))))
+        assert rows == {(1, 2), (1, 3), (2, 3), (4, 5), (5, 4), (4, 4), (5, 5)}
+        assert check_reporting_line(db.session) == []
+        db.session.remove()

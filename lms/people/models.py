@@ -145,6 +145,21 @@ class Person(UserMixin, db.Model):
         return f"<Person {self.employee_id}>"
 
 
+class ReportingLine(db.Model):
+    """One person below one manager, directly or through others: the reporting line stored
+    as a closure of `Person.manager_id`, so a manager's scope is one index range instead of
+    a recursive walk (lms.people.services.reporting_line keeps it on every flush that
+    changes a manager; `flask --app lms check-derived` proves it). A manager_id cycle, which
+    the forms refuse, still gives a finite line: everyone on the cycle is below everyone."""
+
+    __tablename__ = "reporting_line"
+    manager_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    # "Whose line is this person in" (moving someone reads and rewrites their rows).
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           primary_key=True, index=True)
+
+
 class LoginFailure(db.Model):
     """A failed login, kept for the throttle when no Redis is configured (shared by all
     workers through the database)."""

@@ -10,6 +10,8 @@ from lms.core.audit import AuditEntry
 from lms.identity.models import ScimToken
 from lms.identity.services.scim_tokens import create_token, revoke_token
 from lms.people.models import Person, Team
+from lms.people.policy import reporting_line_ids
+from lms.people.services.reporting_line import check_reporting_line
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -154,6 +156,19 @@ def test_administrators_are_not_deactivated_by_provisioning(scim, make_person):
     admin = make_person(roles=("admin",))
     answer = scim("DELETE", f"/Users/{admin.id}")
     assert answer.status_code == 400 and answer.json["scimType"] == "mutability"
+
+
+def test_provisioning_keeps_the_stored_reporting_line(scim, db, make_person):
+    # SCIM sends no manager; a provisioned person placed under one and then deactivated by the
+    # provider stays in that manager's line, as everywhere else.
+    boss = make_person(roles=("manager",))
+    created = scim("POST", "/Users", _user(1)).json["id"]
+    db.session.get(Person, int(created)).manager_id = boss.id
+    db.session.commit()
+    assert scim("PATCH", f"/Users/{created}", {"schemas": [PATCH], "Operations": [
+        {"op": "Replace", "path": "active", "value": "False"}]}).status_code == 200
+    assert db.session.scalars(reporting_line_ids(boss.id)).all() == [int(created)]
+    assert check_reporting_line(db.session) == []
 
 
 def test_scim_tokens_have_their_own_scope(client, db, scim, auth, make_person):
