@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.core import audit, clock
 from lms.core.errors import DomainError
@@ -222,31 +222,60 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
             first = periods.preceding(first, kpi.period)
         for start in range(0, len(ids), _SLICE):
             part = ids[start:start + _SLICE]
-            history = defaultdict(dict)
-            for pid, period_start, value in session.execute(
-                    select(KpiValue.person_id, KpiValue.period_start, KpiValue.value).where(
-                        KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(part),
-                        KpiValue.period_start >= first, KpiValue.period_start <= last)):
-                history[pid][period_start] = Decimal(value)
-            waiting = set(session.scalars(select(ImprovementPlan.person_id).join(
-                ImprovementItem).where(
-                ImprovementItem.kind == "kpi", ImprovementItem.reference_id == kpi.id,
-                ImprovementItem.purpose == "follow_up", ImprovementItem.met_on.is_(None),
-                ImprovementPlan.status == "open", ImprovementPlan.person_id.in_(part))))
-            for pid in part:
-                values = history.get(pid, {})
-                if last not in values:
-                    continue
-                if kpi.meets(values[last]):
-                    if pid in waiting:
-                        plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
-                        closed += plan is not None and plan.status == "closed"
-                    continue
+            # Two set-based reads find the few people whose plans change; the thousands of
+            # others of an import are never loaded.
+            for pid in _recovering(session, kpi, last, part):
+                plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
+                closed += plan is not None and plan.status == "closed"
+            for pid, values in _falling_behind(session, kpi, first, last, part).items():
                 run = _run_below(kpi, values, last)
-                if len(run) >= kpi.periods_below_for_plan and pid not in waiting:
-                    opened += _open_for_kpi(session, pid, kpi, run, today)
+                opened += _open_for_kpi(session, pid, kpi, run, today)
     session.flush()
     return opened, closed
+
+
+def _waiting_for(kpi: KpiDefinition):
+    """The people with an open plan whose follow-up on `kpi` is not met yet (a subquery)."""
+    return select(ImprovementPlan.person_id).join(ImprovementItem).where(
+        ImprovementItem.kind == "kpi", ImprovementItem.reference_id == kpi.id,
+        ImprovementItem.purpose == "follow_up", ImprovementItem.met_on.is_(None),
+        ImprovementPlan.status == "open")
+
+
+def _below(kpi: KpiDefinition):
+    """The condition on KpiValue.value of a value that misses `kpi`'s target (`meets`)."""
+    if kpi.direction == "higher":
+        return KpiValue.value < kpi.target
+    return KpiValue.value > kpi.target
+
+
+def _recovering(session, kpi: KpiDefinition, last: date, people: list[int]) -> list[int]:
+    """Those of `people` waiting for `kpi` to recover whose value of period `last` meets the
+    target."""
+    return list(session.scalars(select(KpiValue.person_id).where(
+        KpiValue.kpi_id == kpi.id, KpiValue.period_start == last,
+        KpiValue.person_id.in_(people), ~_below(kpi),
+        KpiValue.person_id.in_(_waiting_for(kpi))).order_by(KpiValue.person_id)))
+
+
+def _falling_behind(session, kpi: KpiDefinition, first: date, last: date,
+                    people: list[int]) -> dict[int, dict[date, Decimal]]:
+    """{person: {period start: value}} of those of `people` not yet waiting for `kpi` whose
+    values missed its target in every period from `first` to `last` (the KPI's number of
+    periods: one value per period, so as many values below target as periods)."""
+    behind = select(KpiValue.person_id).where(
+        KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(people),
+        KpiValue.period_start >= first, KpiValue.period_start <= last, _below(kpi),
+        KpiValue.person_id.not_in(_waiting_for(kpi))).group_by(KpiValue.person_id).having(
+        func.count() >= kpi.periods_below_for_plan)
+    history: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for pid, period_start, value in session.execute(
+            select(KpiValue.person_id, KpiValue.period_start, KpiValue.value).where(
+                KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(behind),
+                KpiValue.period_start >= first, KpiValue.period_start <= last)
+            .order_by(KpiValue.person_id)):
+        history[pid][period_start] = Decimal(value)
+    return history
 
 
 def _run_below(kpi: KpiDefinition, values: dict[date, Decimal], last: date) -> list:
