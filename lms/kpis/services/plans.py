@@ -234,12 +234,14 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
     return opened, closed
 
 
-def _waiting_for(kpi: KpiDefinition):
-    """The people with an open plan whose follow-up on `kpi` is not met yet (a subquery)."""
-    return select(ImprovementPlan.person_id).join(ImprovementItem).where(
+def _waiting(kpi: KpiDefinition):
+    """Whether the person of the KpiValue row has an open plan whose follow-up on `kpi` is
+    not met yet (a correlated EXISTS: PostgreSQL runs NOT IN over a subquery row by row)."""
+    return select(ImprovementPlan.id).join(ImprovementItem).where(
+        ImprovementPlan.person_id == KpiValue.person_id,
         ImprovementItem.kind == "kpi", ImprovementItem.reference_id == kpi.id,
         ImprovementItem.purpose == "follow_up", ImprovementItem.met_on.is_(None),
-        ImprovementPlan.status == "open")
+        ImprovementPlan.status == "open").exists()
 
 
 def _below(kpi: KpiDefinition):
@@ -254,8 +256,8 @@ def _recovering(session, kpi: KpiDefinition, last: date, people: list[int]) -> l
     target."""
     return list(session.scalars(select(KpiValue.person_id).where(
         KpiValue.kpi_id == kpi.id, KpiValue.period_start == last,
-        KpiValue.person_id.in_(people), ~_below(kpi),
-        KpiValue.person_id.in_(_waiting_for(kpi))).order_by(KpiValue.person_id)))
+        KpiValue.person_id.in_(people), ~_below(kpi), _waiting(kpi))
+        .order_by(KpiValue.person_id)))
 
 
 def _falling_behind(session, kpi: KpiDefinition, first: date, last: date,
@@ -263,19 +265,20 @@ def _falling_behind(session, kpi: KpiDefinition, first: date, last: date,
     """{person: {period start: value}} of those of `people` not yet waiting for `kpi` whose
     values missed its target in every period from `first` to `last` (the KPI's number of
     periods: one value per period, so as many values below target as periods)."""
-    behind = select(KpiValue.person_id).where(
-        KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(people),
-        KpiValue.period_start >= first, KpiValue.period_start <= last, _below(kpi),
-        KpiValue.person_id.not_in(_waiting_for(kpi))).group_by(KpiValue.person_id).having(
-        func.count() >= kpi.periods_below_for_plan)
+    in_range = (KpiValue.kpi_id == kpi.id, KpiValue.period_start >= first,
+                KpiValue.period_start <= last)
+    behind = list(session.scalars(
+        select(KpiValue.person_id).where(*in_range, KpiValue.person_id.in_(people),
+                                         _below(kpi), ~_waiting(kpi))
+        .group_by(KpiValue.person_id)
+        .having(func.count() >= kpi.periods_below_for_plan).order_by(KpiValue.person_id)))
     history: dict[int, dict[date, Decimal]] = defaultdict(dict)
-    for pid, period_start, value in session.execute(
-            select(KpiValue.person_id, KpiValue.period_start, KpiValue.value).where(
-                KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(behind),
-                KpiValue.period_start >= first, KpiValue.period_start <= last)
-            .order_by(KpiValue.person_id)):
-        history[pid][period_start] = Decimal(value)
-    return history
+    if behind:
+        for pid, period_start, value in session.execute(
+                select(KpiValue.person_id, KpiValue.period_start, KpiValue.value)
+                .where(*in_range, KpiValue.person_id.in_(behind))):
+            history[pid][period_start] = Decimal(value)
+    return dict(sorted(history.items()))
 
 
 def _run_below(kpi: KpiDefinition, values: dict[date, Decimal], last: date) -> list:
