@@ -234,7 +234,7 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
     return opened, closed
 
 
-def _waiting(kpi: KpiDefinition):
+def _waiting_on(kpi: KpiDefinition):
     """Whether the person of the KpiValue row has an open plan whose follow-up on `kpi` is
     not met yet (a correlated EXISTS: PostgreSQL runs NOT IN over a subquery row by row)."""
     return select(ImprovementPlan.id).join(ImprovementItem).where(
@@ -256,7 +256,7 @@ def _recovering(session, kpi: KpiDefinition, last: date, people: list[int]) -> l
     target."""
     return list(session.scalars(select(KpiValue.person_id).where(
         KpiValue.kpi_id == kpi.id, KpiValue.period_start == last,
-        KpiValue.person_id.in_(people), ~_below(kpi), _waiting(kpi))
+        KpiValue.person_id.in_(people), ~_below(kpi), _waiting_on(kpi))
         .order_by(KpiValue.person_id)))
 
 
@@ -269,7 +269,7 @@ def _falling_behind(session, kpi: KpiDefinition, first: date, last: date,
                 KpiValue.period_start <= last)
     behind = list(session.scalars(
         select(KpiValue.person_id).where(*in_range, KpiValue.person_id.in_(people),
-                                         _below(kpi), ~_waiting(kpi))
+                                         _below(kpi), ~_waiting_on(kpi))
         .group_by(KpiValue.person_id)
         .having(func.count() >= kpi.periods_below_for_plan).order_by(KpiValue.person_id)))
     history: dict[int, dict[date, Decimal]] = defaultdict(dict)
