@@ -254,11 +254,15 @@ WITH touched AS (
     FROM unnest(CAST(:people AS INTEGER[]), CAST(:competencies AS INTEGER[]))
         AS cell(person_id, competency_id)
 ), ranked AS (
-    SELECT e.person_id, e.competency_id, e.source_kind, e.level, e.weight,
-           row_number() OVER (PARTITION BY e.person_id, e.competency_id, e.source_kind
+    -- Each cell's rows through the (person, competency) index: a hash join would read the
+    -- whole history on every call of an import of thousands of people (OFFSET 0 keeps the
+    -- planner from turning the LATERAL subquery back into one).
+    SELECT t.person_id, t.competency_id, e.source_kind, e.level, e.weight,
+           row_number() OVER (PARTITION BY t.person_id, t.competency_id, e.source_kind
                               ORDER BY e.observed_at DESC, e.id DESC) AS rank
-    FROM competency_evidence AS e
-    JOIN touched AS t ON t.person_id = e.person_id AND t.competency_id = e.competency_id
+    FROM touched AS t CROSS JOIN LATERAL (
+        SELECT source_kind, level, weight, observed_at, id FROM competency_evidence
+        WHERE person_id = t.person_id AND competency_id = t.competency_id OFFSET 0) AS e
 ), computed AS (
     SELECT person_id, competency_id, sum(level * weight) / sum(weight) AS exact,
            string_agg(source_kind, ',' ORDER BY source_kind COLLATE "C") AS sources
@@ -273,10 +277,10 @@ WITH touched AS (
         level = excluded.level, exact = excluded.exact, sources = excluded.sources,
         updated_at = excluded.updated_at
 )
-DELETE FROM competency_level AS l USING touched AS t
-WHERE l.person_id = t.person_id AND l.competency_id = t.competency_id
-  AND NOT EXISTS (SELECT 1 FROM computed AS c
-                  WHERE c.person_id = t.person_id AND c.competency_id = t.competency_id)
+DELETE FROM competency_level AS l
+USING (SELECT person_id, competency_id FROM touched
+       EXCEPT SELECT person_id, competency_id FROM computed) AS gone
+WHERE l.person_id = gone.person_id AND l.competency_id = gone.competency_id
 """).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
