@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     bindparam,
+    cast,
     event,
     func,
     insert,
@@ -166,14 +167,22 @@ def _by_columns(connection, table, rows: list[dict]) -> bool:
 
 
 def _unnested(table, rows: list[dict]):
-    """SELECT * FROM unnest(:column_1, …): `rows` as one typed array per column."""
+    """SELECT … FROM unnest(:column_1, …): `rows` as one typed array per column, and a
+    column whose rows all hold the same value (an import's kind, period, moment) as that one
+    value: psycopg turns each array element into text in Python (a datetime costs ~3 µs)."""
     names = list(rows[0])
+    columns = {name: [row[name] for row in rows] for name in names}
+    same = {name for name in names[1:]   # the first column always counts the rows
+            if columns[name].count(columns[name][0]) == len(rows)}
+    varying = [name for name in names if name not in same]
     # psycopg's dialect casts each parameter to its array type (…::INTEGER[]).
-    arrays = [bindparam(f"column_{n}", [row[name] for row in rows],
+    arrays = [bindparam(f"column_{n}", columns[name],
                         type_=postgresql.ARRAY(table.c[name].type))
-              for n, name in enumerate(names)]
-    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
-    return select(*unnested.c)
+              for n, name in enumerate(varying)]
+    unnested = func.unnest(*arrays).table_valued(*varying).render_derived()
+    return select(*(cast(bindparam(f"same_{n}", columns[name][0], type_=table.c[name].type),
+                         table.c[name].type).label(name) if name in same
+                    else unnested.c[name] for n, name in enumerate(names)))
 
 
 def insert_if_absent(connection, table, row: dict) -> bool:
