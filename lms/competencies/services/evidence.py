@@ -6,8 +6,9 @@ one policy, so adding an assessment kind never changes the rules that read profi
 
     For each competency, take the LATEST evidence row of each source kind; the level is the
     weighted mean of those rows' levels (weights as recorded), rounded half up to a whole
-    level once, at the end. Older rows of the same kind are history, not averaged in. A
-    competency whose latest rows weigh 0 in all has no level (evidence kept, not counted).
+    level once, at the end (the mean itself is kept to 8 places, also half up). Older rows
+    of the same kind are history, not averaged in. A competency whose latest rows weigh 0 in
+    all has no level (evidence kept, not counted).
 
 Each kind's weight is part of the policy (`kind_weight`; knowledge checks, "quiz_check",
 weigh 0 by default: a lesson check never stands in for the exam). `set_kind_weight` changes
@@ -17,9 +18,10 @@ Results become evidence through one function, `record_evidence` (`record_evidenc
 the same for thousands of results of one kind at once). The level each person holds
 is stored (`CompetencyLevel`) and kept up to date in the same transaction as the evidence: a
 flush that adds, changes or removes evidence recomputes just the cells it touched (one read,
-one write), so reports read one row per person and competency instead of the history.
-`check_levels` recomputes every cell from the history and lists the differences
-(`flask --app lms check-derived`).
+one write; on PostgreSQL one statement that computes and stores them in the database), so
+reports read one row per person and competency instead of the history. `check_levels`
+recomputes every cell from the history in Python and lists the differences (`flask --app lms
+check-derived`): on PostgreSQL it also proves the SQL and the Python policy agree.
 """
 
 from collections.abc import Iterable
