@@ -143,15 +143,17 @@ def upsert(connection, table, rows: list[dict], keys: tuple[str, ...]) -> None:
         connection.execute(stmt, rows)
 
 
-def insert_rows(connection, table, rows: list[dict]):
-    """Insert `rows` (dicts with the same keys) into `table`; returns the result. On
-    PostgreSQL one INSERT … SELECT FROM unnest(…) binds one array per column instead of
-    a parameter per value (a KPI import writes hundreds of thousands of rows: binding each
-    value from Python was most of its time); elsewhere an executemany."""
+def insert_rows(connection, table, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`. On PostgreSQL one INSERT …
+    SELECT FROM unnest(…) binds one array per column instead of a parameter per value (a
+    KPI import writes hundreds of thousands of rows: binding each value from Python was most
+    of its time); elsewhere an executemany."""
+    if not rows:
+        return
     if _by_columns(connection, table, rows):
-        return connection.execute(insert(table).from_select(list(rows[0]),
-                                                            _unnested(table, rows)))
-    return connection.execute(insert(table), rows)
+        connection.execute(insert(table).from_select(list(rows[0]), _unnested(table, rows)))
+    else:
+        connection.execute(insert(table), rows)
 
 
 # Column types PostgreSQL arrays carry as they are (JSON and the like are bound row by row).
