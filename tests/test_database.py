@@ -60,3 +60,38 @@ def test_datetimes_come_back_aware_utc(db, make_person):
         db.session.flush()
     db.session.rollback()
     assert datetime.now(UTC) >= created
+
+
+def test_bulk_rows_are_stored_as_given(db, defaults, make_person):
+    # insert_rows and upsert bind one array per column on PostgreSQL (one value for a column
+    # the rows share, NULLs and aware datetimes included); SQLite takes an executemany: the
+    # rows read back the same either way, and an upsert replaces only the rows it names.
+    from decimal import Decimal
+
+    from lms.competencies.models import Competency, CompetencyLevel, Evidence
+    from lms.core.database import insert_rows, upsert
+
+    people = [make_person().id for _n in range(60)]   # over _ARRAY_ROWS: arrays on PostgreSQL
+    competencies = db.session.scalars(sa.select(Competency.id).limit(2)).all()
+    moments = [datetime(2026, 11, 30, 16, 0, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)]
+    rows = [{"person_id": p, "competency_id": c, "level": Decimal(n % 5) + Decimal("0.25"),
+             "score": None if n % 2 else Decimal("77.5"), "source_kind": "kpi",
+             "source_id": f"{p}:{n}", "weight": Decimal(1), "observed_at": moments[n % 2]}
+            for n, (p, c) in enumerate((p, c) for p in people for c in competencies)]
+    insert_rows(db.session.connection(), Evidence.__table__, rows)
+    E = Evidence.__table__.c
+    stored = db.session.execute(sa.select(
+        E.person_id, E.competency_id, E.level, E.score, E.source_kind, E.source_id, E.weight,
+        E.observed_at).where(E.person_id.in_(people))).all()
+    assert sorted(tuple(r) for r in stored) == sorted(tuple(r.values()) for r in rows)
+    levels = [{"person_id": p, "competency_id": competencies[0], "level": 2,
+               "exact": Decimal("2.125"), "sources": "kpi", "updated_at": moments[0]}
+              for p in people]
+    upsert(db.session.connection(), CompetencyLevel.__table__, levels,
+           ("person_id", "competency_id"))
+    upsert(db.session.connection(), CompetencyLevel.__table__,
+           [{**row, "level": 3, "exact": Decimal("3.5")} for row in levels[:10]] + levels[10:],
+           ("person_id", "competency_id"))
+    L = CompetencyLevel.__table__.c
+    assert sorted(db.session.execute(sa.select(L.level, sa.func.count()).where(
+        L.person_id.in_(people)).group_by(L.level)).all()) == [(2, 50), (3, 10)]

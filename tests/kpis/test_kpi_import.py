@@ -110,6 +110,23 @@ def test_reimport_is_idempotent_and_replacing_a_period_needs_a_reason(db, staff)
     assert check_levels(db.session) == []
 
 
+@pytest.mark.parametrize("pairs", [values._PAIRS, 1])
+def test_stored_values_are_read_by_key_over_many_periods(db, staff, monkeypatch, pairs):
+    # One read per slice of people finds the stored value of each person × KPI × period,
+    # naming the KPI × periods one by one or (over many) by KPI and span.
+    monkeypatch.setattr(values, "_PAIRS", pairs)
+    first = HEADER + "A1,CSAT,2026-09,80\nA1,FCR,2026-11,70\nA2,CSAT,2026-11,82\n"
+    values.import_values(db.session, None, plan_of(db, first), source="command")
+    db.session.commit()
+    # A1 CSAT 2026-11 and A2 CSAT 2026-09 lie inside the span but were never stored.
+    again = plan_of(db, first + "A1,CSAT,2026-11,85\nA2,CSAT,2026-09,60\n")
+    values.import_values(db.session, None, again, source="command")
+    assert (again.unchanged, again.replaced) == (3, 0)
+    changed = plan_of(db, HEADER + "A1,FCR,2026-11,71\nA2,CSAT,2026-11,82\n")
+    values.import_values(db.session, None, changed, source="command")
+    assert (changed.unchanged, changed.replaced) == (1, 1)
+
+
 def test_lower_is_better_kpis_and_weighted_competencies(db, staff):
     # FRT 3 minutes reaches 10, 6 and 4 (falling): level 4.
     values.import_values(db.session, None, plan_of(db, HEADER + "A1,FRT,2026-11,3\n"),

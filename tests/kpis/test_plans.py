@@ -4,7 +4,7 @@ mentor, else the manager); a period on target closes it; who sees and updates th
 import pytest
 from sqlalchemy import select
 
-from lms.kpis.models import ImprovementPlan
+from lms.kpis.models import ImprovementPlan, KpiDefinition
 from lms.kpis.services import plans, values
 
 HEADER = "employee_id,kpi,period,value\n"
@@ -49,6 +49,22 @@ def test_two_months_below_target_open_a_plan_and_recovery_closes_it(db, staff, t
     push(db, "A1,FCR,2026-12,88\n")
     db.session.refresh(plan)
     assert plan.status == "closed" and plan.closed_reason == "kpi_recovered"
+
+
+def test_one_import_follows_every_kpi_in_it(db, staff, team):
+    # The KPIs of one import are read together: a higher-is-better one recovers while a
+    # lower-is-better one stays behind (its plan waiting, not opened twice), and a single
+    # period behind opens nothing.
+    kpi_ids = {k.code: k.id for k in db.session.scalars(select(KpiDefinition))}
+    push(db, "A1,FCR,2026-09,80\nA1,FCR,2026-10,80\nA1,FRT,2026-09,9\nA1,FRT,2026-10,9\n"
+             "A2,FRT,2026-09,3\nA2,FRT,2026-10,3\n")
+    assert sorted(p.kpi_id for p in open_plans(db)) == sorted([kpi_ids["FCR"], kpi_ids["FRT"]])
+    push(db, "A1,FCR,2026-11,90\nA1,FRT,2026-11,10\nA2,FRT,2026-11,8\n")
+    plans_now = db.session.scalars(select(ImprovementPlan)).all()
+    assert {(p.person_id, p.kpi_id, p.status, p.closed_reason) for p in plans_now} == {
+        (staff["A1"].id, kpi_ids["FCR"], "closed", "kpi_recovered"),
+        (staff["A1"].id, kpi_ids["FRT"], "open", ""),
+    }
 
 
 @pytest.mark.parametrize("who, status", [

@@ -15,6 +15,7 @@ from lms.competencies.services.evidence import (
     Observation,
     check_levels,
     record_evidence,
+    record_evidence_many,
     refresh_levels,
 )
 from lms.core import database
@@ -69,8 +70,57 @@ def test_a_cell_costs_one_read_and_one_write(db, defaults, make_person):
     connection = db.session.connection()
     with QueryCounter(db.engine) as counter:
         refresh_levels(connection, {cell})
-    # One read and one write; on PostgreSQL first the person's advisory lock.
-    assert counter.count == (3 if connection.dialect.name == "postgresql" else 2)
+    # One read and one write; on PostgreSQL the person's advisory lock, then one statement
+    # that reads and writes in the database.
+    assert counter.count == 2
+
+
+def test_many_results_follow_the_profile_policy_in_one_pass(db, defaults, make_person):
+    # record_evidence_many recomputes the touched cells at once (on PostgreSQL in SQL): the
+    # stored levels are what check_levels' replay in Python gives, case by case.
+    first, second = make_person(), make_person()
+    empathy, listening, tone = (_competency(db, code) for code in
+                                ("COMM-EMPATHY", "COMM-LISTEN", "COMM-TONE"))
+    record_evidence(db.session, person_id=first.id, source_kind="roleplay", source_id=1,
+                    observations=[_observe(empathy, "3.00"),
+                                  Observation(listening.id, Decimal("3.00"), None,
+                                              datetime(2026, 11, 1, tzinfo=UTC),
+                                              weight=Decimal("0.02"))])
+    record_evidence(db.session, person_id=first.id, source_kind="quiz_check", source_id=2,
+                    observations=[Observation(tone.id, Decimal("4.00"), None,
+                                              datetime(2026, 11, 1, tzinfo=UTC),
+                                              weight=Decimal(0))])
+    written = record_evidence_many(db.session, source_kind="kpi", results=[
+        # A half rounds up once: (2 + 3) / 2 = 2.5 → 3.
+        (first.id, "a", [_observe(empathy, "2.00", day=2),
+                         # (20.46 + 0.06) / 20.48 = 1.001953125: half up at the 9th place.
+                         Observation(listening.id, Decimal("1.00"), None,
+                                     datetime(2026, 11, 2, tzinfo=UTC),
+                                     weight=Decimal("20.46"))]),
+        # An older row of the same kind is history: only the latest counts.
+        (second.id, "b", [_observe(empathy, "5.00", day=1)]),
+        (second.id, "c", [_observe(empathy, "2.00", day=3), _observe(tone, "4.40", day=3)]),
+    ])
+    db.session.flush()
+    assert written == 5
+    levels = {(p, c): (row.level, row.exact, row.sources) for p, c, row in (
+        (row.person_id, row.competency_id, row) for row in db.session.scalars(
+            select(CompetencyLevel).where(CompetencyLevel.person_id.in_([first.id,
+                                                                         second.id]))))}
+    assert levels == {
+        (first.id, empathy.id): (3, Decimal("2.50000000"), "kpi,roleplay"),
+        (first.id, listening.id): (1, Decimal("1.00195313"), "kpi,roleplay"),
+        (second.id, empathy.id): (2, Decimal("2.00000000"), "kpi"),
+        (second.id, tone.id): (4, Decimal("4.40000000"), "kpi"),
+    }   # the weightless knowledge check gives `tone` no level for the first person
+    # A result replaced by one that evidences nothing takes its cells' levels away.
+    record_evidence_many(db.session, source_kind="kpi", results=[(second.id, "c", [])])
+    db.session.flush()
+    db.session.expire_all()
+    assert _stored(db, second, tone) is None
+    assert (_stored(db, second, empathy).level, _stored(db, second, empathy).exact) == (
+        5, Decimal("5.00000000"))
+    assert check_levels(db.session) == []
 
 
 def test_check_derived_finds_drift_and_fixes_it(app, demo_org, db, runner, monkeypatch):

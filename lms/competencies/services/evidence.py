@@ -6,8 +6,9 @@ one policy, so adding an assessment kind never changes the rules that read profi
 
     For each competency, take the LATEST evidence row of each source kind; the level is the
     weighted mean of those rows' levels (weights as recorded), rounded half up to a whole
-    level once, at the end. Older rows of the same kind are history, not averaged in. A
-    competency whose latest rows weigh 0 in all has no level (evidence kept, not counted).
+    level once, at the end (the mean itself is kept to 8 places, also half up). Older rows
+    of the same kind are history, not averaged in. A competency whose latest rows weigh 0 in
+    all has no level (evidence kept, not counted).
 
 Each kind's weight is part of the policy (`kind_weight`; knowledge checks, "quiz_check",
 weigh 0 by default: a lesson check never stands in for the exam). `set_kind_weight` changes
@@ -17,22 +18,23 @@ Results become evidence through one function, `record_evidence` (`record_evidenc
 the same for thousands of results of one kind at once). The level each person holds
 is stored (`CompetencyLevel`) and kept up to date in the same transaction as the evidence: a
 flush that adds, changes or removes evidence recomputes just the cells it touched (one read,
-one write), so reports read one row per person and competency instead of the history.
-`check_levels` recomputes every cell from the history and lists the differences
-(`flask --app lms check-derived`).
+one write; on PostgreSQL one statement that computes and stores them in the database), so
+reports read one row per person and competency instead of the history. `check_levels`
+recomputes every cell from the history in Python and lists the differences (`flask --app lms
+check-derived`): on PostgreSQL it also proves the SQL and the Python policy agree.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Numeric, delete, event, func, insert, select, tuple_
+from sqlalchemy import Numeric, bindparam, delete, event, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from lms.competencies.models import CompetencyLevel, Evidence, EvidenceKindWeight
 from lms.core import clock
-from lms.core.database import lock_keys, upsert
+from lms.core.database import UTCDateTime, insert_rows, lock_keys, upsert
 from lms.core.numbers import WHOLE, half_up
 
 # session.info key: (person, competency) cells whose evidence a Core statement changed.
@@ -41,6 +43,10 @@ _STALE = "competency_levels_stale"
 LOCK_NAMESPACE = 1101
 # Above this many people a recomputation reads in slices (IN lists stay small).
 _SLICE = 1000
+# PostgreSQL takes a slice's keys as one array: the slices can be larger.
+_SLICE_POSTGRESQL = 20_000
+# `exact` is stored to 8 places (CompetencyLevel.exact), rounded half up like the level.
+EIGHT_PLACES = Decimal("0.00000001")
 
 
 # The profile policy's weights by source kind unless an admin set another (EvidenceKindWeight).
@@ -134,24 +140,39 @@ def record_evidence_many(session, *, source_kind: str,
     table = Evidence.__table__
     results = [(person_id, str(source_id), list(found))
                for person_id, source_id, found in results]
+    on_postgresql = connection.dialect.name == "postgresql"
+    size = _SLICE_POSTGRESQL if on_postgresql else _SLICE
     written = 0
-    for start in range(0, len(results), _SLICE):
-        part = results[start:start + _SLICE]
-        removed = connection.execute(
-            delete(table).where(table.c.source_kind == source_kind,
-                                table.c.source_id.in_([source_id for _p, source_id, _o in part]))
-            .returning(table.c.person_id, table.c.competency_id)).all()
-        cells = {(p, c) for p, c in removed}
+    for start in range(0, len(results), size):
+        part = results[start:start + size]
+        source_ids = [source_id for _p, source_id, _o in part]
+        cells = (_delete_sources(connection, source_kind, source_ids) if on_postgresql else
+                 {(p, c) for p, c in connection.execute(
+                     delete(table).where(table.c.source_kind == source_kind,
+                                         table.c.source_id.in_(source_ids))
+                     .returning(table.c.person_id, table.c.competency_id))})
         rows = [{"person_id": person_id, "competency_id": o.competency_id, "level": o.level,
                  "score": o.score, "source_kind": source_kind, "source_id": source_id,
                  "weight": o.weight, "observed_at": o.observed_at}
                 for person_id, source_id, found in part for o in found]
         if rows:
-            connection.execute(insert(table), rows)
+            insert_rows(connection, table, rows)
         cells.update((row["person_id"], row["competency_id"]) for row in rows)
         refresh_levels(connection, cells)
         written += len(rows)
     return written
+
+
+def _delete_sources(connection, source_kind: str, source_ids: list[str]) -> set[tuple[int, int]]:
+    """Delete the evidence of `source_ids` on PostgreSQL: one statement binding one array,
+    answering the distinct cells it touched as two arrays instead of a row per deleted row."""
+    people, competencies = connection.execute(text(
+        "WITH removed AS (DELETE FROM competency_evidence WHERE source_kind = :kind"
+        " AND source_id = ANY(CAST(:ids AS VARCHAR[])) RETURNING person_id, competency_id)"
+        " SELECT array_agg(person_id), array_agg(competency_id)"
+        " FROM (SELECT DISTINCT person_id, competency_id FROM removed) AS cells"),
+        {"kind": source_kind, "ids": source_ids}).one()
+    return set(zip(people or (), competencies or (), strict=True))
 
 
 def _computed(connection, person_ids, competency_ids=None, as_of=None):
@@ -185,7 +206,7 @@ def _computed(connection, person_ids, competency_ids=None, as_of=None):
         result[(person_id, competency_id)] = ProfileEntry(
             competency_id=competency_id,
             level=int(half_up(exact, WHOLE)),
-            exact=exact.quantize(Decimal("0.00000001")),
+            exact=exact.quantize(EIGHT_PLACES, rounding=ROUND_HALF_UP),
             sources=tuple(sorted(set(kinds.split(",")))),
         )
     return result
@@ -199,11 +220,15 @@ def _level_row(person_id: int, entry: ProfileEntry, now: datetime) -> dict:
 
 def refresh_levels(connection, cells: set[tuple[int, int]]) -> None:
     """Recompute the stored levels of `cells` ((person_id, competency_id) pairs) from the
-    evidence: one read, one upsert, and a delete only for cells left without evidence."""
+    evidence: one read, one upsert, and a delete only for cells left without evidence (on
+    PostgreSQL one statement that does all three in the database)."""
     if not cells:
         return
     people = sorted({p for p, _ in cells})
     lock_keys(connection, LOCK_NAMESPACE, people, CompetencyLevel.__tablename__)
+    if connection.dialect.name == "postgresql":
+        _refresh_in_database(connection, cells)
+        return
     competencies = sorted({c for _, c in cells})
     computed = _computed(connection, people, competencies)
     now = clock.now()
@@ -215,6 +240,57 @@ def refresh_levels(connection, cells: set[tuple[int, int]]) -> None:
         L = CompetencyLevel.__table__.c
         connection.execute(delete(CompetencyLevel.__table__).where(
             tuple_(L.person_id, L.competency_id).in_(gone)))
+
+
+# The profile policy of `_computed`, in PostgreSQL's exact numeric arithmetic, for the cells
+# given as two arrays: the latest row of each source kind, the weighted mean rounded half up
+# once (round() on numeric rounds halves away from zero; levels are positive), `exact` to 8
+# places the same way, the kinds sorted by code point (COLLATE "C", as Python sorts), no
+# level where the latest rows weigh nothing. Upserts those cells and deletes the touched cells
+# left without a level. Evidence levels and weights have 2 places, so the quotient, which
+# PostgreSQL carries to at least 16 significant digits, is never near enough to a half to
+# round otherwise than Python's exact division (check_levels replays it in Python).
+_REFRESH_LEVELS = text("""
+WITH touched AS (
+    SELECT DISTINCT person_id, competency_id
+    FROM unnest(CAST(:people AS INTEGER[]), CAST(:competencies AS INTEGER[]))
+        AS cell(person_id, competency_id)
+), ranked AS (
+    -- Each cell's rows through the (person, competency) index: a hash join would read the
+    -- whole history on every call of an import of thousands of people (OFFSET 0 keeps the
+    -- planner from turning the LATERAL subquery back into one).
+    SELECT t.person_id, t.competency_id, e.source_kind, e.level, e.weight,
+           row_number() OVER (PARTITION BY t.person_id, t.competency_id, e.source_kind
+                              ORDER BY e.observed_at DESC, e.id DESC) AS rank
+    FROM touched AS t CROSS JOIN LATERAL (
+        SELECT source_kind, level, weight, observed_at, id FROM competency_evidence
+        WHERE person_id = t.person_id AND competency_id = t.competency_id OFFSET 0) AS e
+), computed AS (
+    SELECT person_id, competency_id, sum(level * weight) / sum(weight) AS exact,
+           string_agg(source_kind, ',' ORDER BY source_kind COLLATE "C") AS sources
+    FROM ranked WHERE rank = 1
+    GROUP BY person_id, competency_id
+    HAVING sum(weight) > 0
+), stored AS (
+    INSERT INTO competency_level (person_id, competency_id, level, exact, sources, updated_at)
+    SELECT person_id, competency_id, round(exact), round(exact, 8), sources, :now
+    FROM computed
+    ON CONFLICT (person_id, competency_id) DO UPDATE SET
+        level = excluded.level, exact = excluded.exact, sources = excluded.sources,
+        updated_at = excluded.updated_at
+)
+DELETE FROM competency_level AS l
+USING (SELECT person_id, competency_id FROM touched
+       EXCEPT SELECT person_id, competency_id FROM computed) AS gone
+WHERE l.person_id = gone.person_id AND l.competency_id = gone.competency_id
+""").bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _refresh_in_database(connection, cells: set[tuple[int, int]]) -> None:
+    ordered = sorted(cells)
+    connection.execute(_REFRESH_LEVELS, {"people": [p for p, _ in ordered],
+                                         "competencies": [c for _, c in ordered],
+                                         "now": clock.now()})
 
 
 @event.listens_for(Session, "after_flush")
@@ -277,7 +353,7 @@ def check_levels(session, *, fix: bool = False) -> list[LevelDifference]:
         ids = people[start:start + _SLICE]
         computed = {cell: (e.level, e.exact, ",".join(e.sources))
                     for cell, e in _computed(connection, ids).items()}
-        stored = {(p, c): (level, Decimal(str(exact)).quantize(Decimal("0.00000001")), sources)
+        stored = {(p, c): (level, Decimal(str(exact)).quantize(EIGHT_PLACES), sources)
                   for p, c, level, exact, sources in connection.execute(
                       select(L.person_id, L.competency_id, L.level, L.exact, L.sources)
                       .where(L.person_id.in_(ids)))}

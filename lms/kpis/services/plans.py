@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, not_, or_, select
 
 from lms.core import audit, clock
 from lms.core.errors import DomainError
@@ -211,8 +211,7 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
     """Open and close plans for `people` after values of the KPIs in `latest` (KPI id → the
     latest period written) changed. Returns (opened, closed)."""
     today = today or clock.today()
-    opened = closed = 0
-    ids = sorted(people)
+    watched = {}   # KPI id → (KPI, first period of its run, latest period)
     for kpi_id, last in latest.items():
         kpi = session.get(KpiDefinition, kpi_id)
         if kpi is None or kpi.periods_below_for_plan <= 0:
@@ -220,33 +219,69 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
         first = last
         for _n in range(kpi.periods_below_for_plan - 1):
             first = periods.preceding(first, kpi.period)
-        for start in range(0, len(ids), _SLICE):
-            part = ids[start:start + _SLICE]
-            history = defaultdict(dict)
-            for pid, period_start, value in session.execute(
-                    select(KpiValue.person_id, KpiValue.period_start, KpiValue.value).where(
-                        KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(part),
-                        KpiValue.period_start >= first, KpiValue.period_start <= last)):
-                history[pid][period_start] = Decimal(value)
-            waiting = set(session.scalars(select(ImprovementPlan.person_id).join(
-                ImprovementItem).where(
-                ImprovementItem.kind == "kpi", ImprovementItem.reference_id == kpi.id,
-                ImprovementItem.purpose == "follow_up", ImprovementItem.met_on.is_(None),
-                ImprovementPlan.status == "open", ImprovementPlan.person_id.in_(part))))
-            for pid in part:
-                values = history.get(pid, {})
-                if last not in values:
-                    continue
-                if kpi.meets(values[last]):
-                    if pid in waiting:
-                        plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
-                        closed += plan is not None and plan.status == "closed"
-                    continue
-                run = _run_below(kpi, values, last)
-                if len(run) >= kpi.periods_below_for_plan and pid not in waiting:
-                    opened += _open_for_kpi(session, pid, kpi, run, today)
+        watched[kpi_id] = (kpi, first, last)
+    ids = sorted(people)
+    changes: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for start in range(0, len(ids), _SLICE):
+        for pid, kpi_id, recovered in _plan_changes(session, watched, ids[start:start + _SLICE]):
+            changes[kpi_id].append((pid, bool(recovered)))
+    # What one KPI's plans do never changes which people another KPI finds (each looks at
+    # its own follow-ups only), so the reads above all come first.
+    opened = closed = 0
+    for kpi_id, (kpi, first, last) in watched.items():
+        found = sorted(changes.get(kpi_id, ()))
+        for pid in [pid for pid, recovered in found if recovered]:
+            plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
+            closed += plan is not None and plan.status == "closed"
+        behind = [pid for pid, recovered in found if not recovered]
+        for pid, values in _history(session, kpi, first, last, behind).items():
+            opened += _open_for_kpi(session, pid, kpi, _run_below(kpi, values, last), today)
     session.flush()
     return opened, closed
+
+
+def _plan_changes(session, watched: dict, people: list[int]) -> list[tuple[int, int, int]]:
+    """(person, KPI, recovered) for those of `people` whose plans a watched KPI changes, in
+    one read over every KPI: recovered (1) when the latest period meets the target and the
+    person waits for that KPI to recover; 0 when every period of the KPI's run missed the
+    target (one value per period: as many values below target as periods) and the person
+    is not waiting for it yet. The thousands of others of an import are never loaded."""
+    if not watched or not people:
+        return []
+    V = KpiValue
+    below = or_(*(and_(V.kpi_id == kpi.id, V.value < kpi.target if kpi.direction == "higher"
+                       else V.value > kpi.target) for kpi, _f, _l in watched.values()))
+    in_run = or_(*(and_(V.kpi_id == kpi.id, V.period_start >= first, V.period_start <= last)
+                   for kpi, first, last in watched.values()))
+    at_last = or_(*(and_(V.kpi_id == kpi.id, V.period_start == last)
+                    for kpi, _f, last in watched.values()))
+    needed = case(*((V.kpi_id == kpi.id, kpi.periods_below_for_plan)
+                    for kpi, _f, _l in watched.values()), else_=0)
+    waiting = select(ImprovementPlan.id).join(ImprovementItem).where(
+        ImprovementPlan.person_id == V.person_id, ImprovementPlan.status == "open",
+        ImprovementItem.kind == "kpi", ImprovementItem.reference_id == V.kpi_id,
+        ImprovementItem.purpose == "follow_up", ImprovementItem.met_on.is_(None)).exists()
+    recovered = func.max(case((and_(at_last, not_(below)), 1), else_=0))
+    return session.execute(
+        select(V.person_id, V.kpi_id, recovered)
+        .where(V.person_id.in_(people), in_run)
+        .group_by(V.person_id, V.kpi_id)
+        .having(or_(and_(recovered == 1, waiting),
+                    and_(func.count().filter(below) >= needed, ~waiting)))).all()
+
+
+def _history(session, kpi: KpiDefinition, first: date, last: date,
+             people: list[int]) -> dict[int, dict[date, Decimal]]:
+    """{person: {period start: value}} of `people` for `kpi` from `first` to `last`."""
+    history: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for start in range(0, len(people), _SLICE):
+        for pid, period_start, value in session.execute(
+                select(KpiValue.person_id, KpiValue.period_start, KpiValue.value).where(
+                    KpiValue.kpi_id == kpi.id, KpiValue.person_id.in_(people[start:
+                                                                             start + _SLICE]),
+                    KpiValue.period_start >= first, KpiValue.period_start <= last)):
+            history[pid][period_start] = Decimal(value)
+    return dict(sorted(history.items()))
 
 
 def _run_below(kpi: KpiDefinition, values: dict[date, Decimal], last: date) -> list:

@@ -27,7 +27,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import and_, delete, or_, select, tuple_
 
 from lms.competencies.services.evidence import Observation, record_evidence_many
 from lms.core import audit, clock
@@ -45,6 +45,7 @@ EVIDENCE_KIND = "kpi"
 FIELD_MAX = 100          # no id, code, period or number is longer
 MAX_ROWS = 10_000        # per API call
 _SLICE = 900             # keys per IN list (under SQLite's variable limit)
+_PAIRS = 100             # KPI × period pairs named one by one in a read of stored values
 
 
 @dataclass
@@ -392,19 +393,24 @@ def import_values(session, actor, plan: KpiPlan, *, source: str, file_name: str 
 
 
 def _stored(session, rows: list[KpiRow]) -> dict[tuple[int, int, date], Decimal]:
-    """The stored values of the rows' person × KPI × period keys."""
+    """The stored values of the rows' person × KPI × period keys: one read per slice of
+    people (through the person × KPI × period index) for every KPI × period at once."""
     table = KpiValue.__table__.c
+    keys = {(r.person_id, r.kpi_id, r.period_start) for r in rows}
+    pairs = sorted({(kpi_id, start) for _p, kpi_id, start in keys})
+    if len(pairs) <= _PAIRS:
+        which = tuple_(table.kpi_id, table.period_start).in_(pairs)
+    else:  # a file of many periods: the KPIs and the span, the keys picked below
+        which = and_(table.kpi_id.in_({kpi_id for kpi_id, _s in pairs}),
+                     table.period_start.between(min(s for _k, s in pairs),
+                                                max(s for _k, s in pairs)))
+    people = sorted({p for p, _k, _s in keys})
     found = {}
-    by_pair = defaultdict(list)
-    for r in rows:
-        by_pair[(r.kpi_id, r.period_start)].append(r.person_id)
-    for (kpi_id, start), people in by_pair.items():
-        people = sorted(set(people))
-        for first in range(0, len(people), _SLICE):
-            for pid, value in session.execute(
-                    select(table.person_id, table.value).where(
-                        table.kpi_id == kpi_id, table.period_start == start,
-                        table.person_id.in_(people[first:first + _SLICE]))):
+    for first in range(0, len(people), _SLICE):
+        for pid, kpi_id, start, value in session.execute(
+                select(table.person_id, table.kpi_id, table.period_start, table.value).where(
+                    table.person_id.in_(people[first:first + _SLICE]), which)):
+            if (pid, kpi_id, start) in keys:
                 found[(pid, kpi_id, start)] = Decimal(value)
     return found
 
