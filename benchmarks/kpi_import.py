@@ -78,6 +78,7 @@ def main() -> int:
     from certificates.services.standing import check_standings
     from lms.competencies.services.evidence import check_levels
     from lms.core.extensions import db
+    from reports.services import level_tally
 
     captured: list[list[int]] = []
     # No call may leave its evaluation to a background job (checked at the end).
@@ -116,6 +117,7 @@ def main() -> int:
             checked = time.perf_counter()
             levels = check_levels(db.session)
             standings = check_standings(db.session)
+            tallies = level_tally.check(db.session.connection())
             evaluated = db.session.scalar(select(func.count()).select_from(
                 CertificationEvaluation).where(CertificationEvaluation.evaluated_at >= began_at))
             checked = time.perf_counter() - checked
@@ -129,7 +131,8 @@ def main() -> int:
           f"background jobs started: {len(captured)}")
     print(f"  re-push of {BATCH:,} unchanged rows: {repush:.2f}s")
     print(f"  check-derived after the import: {len(levels)} level and "
-          f"{len(standings)} standing differences ({checked:.1f}s)")
+          f"{len(standings)} standing differences, {len(tallies)} heat-map level counter "
+          f"differences ({checked:.1f}s)")
     print(f"  floor, a one-row push (same run): {percentiles(floor)}")
     print_floor(healthz)
     ok = not levels and not standings and not captured and evaluated >= args.people
