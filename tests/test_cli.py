@@ -38,7 +38,21 @@ def test_seed_demo_builds_the_organisation(runner, db):
 
 
 def test_seed_demo_refuses_real_data_unless_forced(runner, db, make_person):
-    make_person(name="Real Person")
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from lms.competencies.services.evidence import Observation, record_evidence
+    from lms.defaults import install_defaults
+
+    install_defaults(db.session)
+    real = make_person(name="Real Person", tier_id=db.session.scalar(select(
+        MatrixRequirement.path_id).limit(1)))
+    # A stored level, so the heat map's counters have something the erasure must take away.
+    record_evidence(db.session, person_id=real.id, source_kind="quiz", source_id="1",
+                    observations=[Observation(competency_id=db.session.scalar(
+                        select(Competency.id).limit(1)), level=Decimal(3), score=None,
+                        observed_at=datetime(2026, 11, 1, tzinfo=UTC))])
+    db.session.commit()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "--force" in result.output
@@ -46,6 +60,8 @@ def test_seed_demo_refuses_real_data_unless_forced(runner, db, make_person):
     result = runner.invoke(args=["seed-demo", "--force"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(Person).where(Person.name == "Real Person")) is None
+    checked = runner.invoke(args=["check-derived"])
+    assert checked.exit_code == 0, checked.output
 
 
 def test_seed_defaults_is_idempotent(runner, db):
