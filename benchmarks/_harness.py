@@ -265,3 +265,13 @@ def flask_cli(env: dict, *args: str) -> None:
     """Run `flask --app lms ARGS` against the environment `env` (migrations, seeds)."""
     subprocess.run([sys.executable, "-m", "flask", "--app", "lms", *args], env=env, cwd=ROOT,
                    check=True, capture_output=True)
+
+
+def check_derived(env: dict) -> str:
+    """`flask --app lms check-derived` against `env`'s database, after a run's concurrent
+    writers: its summary lines ("0 competency levels and 0 standings differ." …) and exit
+    status, as one line to print."""
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "lms", "check-derived"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    said = [line for line in done.stdout.splitlines() if " differ" in line or "past" in line]
+    return f"check-derived (exit {done.returncode}): " + " ".join(said or [done.stderr[-300:]])

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from _harness import (
     backend,
+    check_derived,
     flask_cli,
     gunicorn,
     http_floor,
@@ -83,6 +84,7 @@ def main() -> int:
             with ThreadPoolExecutor(max_workers=args.clients) as pool:
                 results = list(pool.map(lambda e: run_client(base, e, args.rounds), emails))
             elapsed = time.perf_counter() - started
+        derived = check_derived(env)
     timings = [t * 1000 for r in results for t in r[0]]
     statuses = [s for r in results for s in r[1]]
     errors = sum(1 for s in statuses if s >= 500)
@@ -91,7 +93,8 @@ def main() -> int:
     print(f"elapsed={elapsed:.2f}s throughput={len(timings) / elapsed:.0f} req/s "
           f"{percentiles(timings, tail=True)} server_errors={errors}")
     print_floor(floor, "over HTTP, one at a time")
-    return 1 if errors else 0
+    print(derived)
+    return 1 if errors or "(exit 0)" not in derived else 0
 
 
 if __name__ == "__main__":

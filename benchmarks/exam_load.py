@@ -46,6 +46,7 @@ from _harness import (
     FLOOR_URL,
     backend,
     bench_app,
+    check_derived,
     flask_cli,
     gunicorn,
     http_floor,
@@ -507,6 +508,7 @@ def main() -> int:
                                              args.kill_every, kills))
             load_after = os.getloadavg()[0]
         checked = check_database(url, agents, exam_id)
+        derived = check_derived(env)
     timings = {kind: [t * 1000 for a in agents for t in a.timings[kind]]
                for kind in ("start", "save", "submit")}
     requests = sum(len(v) for v in timings.values())
@@ -531,10 +533,12 @@ def main() -> int:
     print_floor(floor, "over HTTP, one at a time, before the load")
     print_in_process(in_process)
     print("database: " + " ".join(f"{k}={v}" for k, v in checked.items()))
+    print(derived)
     for error in errors[:10]:
         print("  error:", error)
     bad = (errors or checked["lost"] or checked["duplicated"] or checked["not_finished"]
-           or checked["agents_with_two_attempts"] or checked["attempts"] != args.agents)
+           or checked["agents_with_two_attempts"] or checked["attempts"] != args.agents
+           or "(exit 0)" not in derived)
     return 1 if bad else 0
 
 
