@@ -18,7 +18,7 @@ MARK = {"inputmode": "decimal"}
 
 class PathForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Path name"), validators=[DataRequired(), Length(max=120)])
     name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=120)],
                           render_kw=CHINESE)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
