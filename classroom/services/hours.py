@@ -171,11 +171,12 @@ class Coverage:
 
 
 def coverage(session, people: list[Person], start: date, end: date) -> list[Coverage]:
-    """Coverage per team (people without a team under "—"), by team name."""
+    """Coverage per team (people without a team under "—"), by team name in the reader's
+    language (the stored one where the team has none)."""
     found = minutes_by_source(session, [p.id for p in people], start, end)
     teams: dict[str, list[int]] = {}
     for person in people:
-        teams.setdefault(person.team.name if person.team else "—", []).append(person.id)
+        teams.setdefault(person.team.tr("name") if person.team else "—", []).append(person.id)
     return [Coverage(team=name, people=len(ids),
                      trained=sum(1 for pid in ids if sum(found[pid].values()) > 0))
             for name, ids in sorted(teams.items())]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from flask import url_for
+from flask_babel import force_locale
 
 from classroom.services import attendance, enrolment, hours, mentoring, rotation
 from classroom.services.attendance import Mark
@@ -75,6 +76,12 @@ def test_coverage_per_team(db, trained):
     assert (hotline.team, hotline.people, hotline.trained, hotline.percent) == (
         "Hotline", 3, 1, 33)
     assert (none.team, none.trained) == ("—", 1)
+    # Named in the reader's language where the team has a name in it.
+    team.set_translation("zh_Hans_CN", "name", "热线")
+    with force_locale("zh_Hans_CN"):
+        named = {c.team: c.people for c in hours.coverage(
+            db.session, [lead, ann, idle, manager], date(2026, 10, 1), date(2026, 12, 31))}
+    assert named == {"热线": 3, "—": 1}
 
 
 def test_my_path_team_page_report_and_export(db, client, trained, make_person):
