@@ -26,6 +26,7 @@ from lms.core.extensions import limiter
 from lms.people import models as people_models
 from lms.people.services.directory import PersonData, create_person
 from tests import databases as test_databases
+from tests.lrs import RunningLrs
 
 PASSWORD = "correct-horse-battery"
 POSTGRES_URL = normalise_database_url(os.environ.get("DATABASE_URL", ""))
@@ -242,6 +243,15 @@ def make_team(app):
         return team
 
     return make
+
+
+@pytest.fixture(scope="module")
+def lrs(tmp_path_factory):
+    """A real Learning Record Store (Ralph, tests/lrs.py) for the module's xAPI tests."""
+    running = RunningLrs(tmp_path_factory.mktemp("lrs"))
+    running.start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture

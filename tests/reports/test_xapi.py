@@ -8,15 +8,7 @@ from assessments.scorm.services import packages, runtime
 from reports.models import XapiStatement
 from reports.services import xapi
 from tests.assessments.scorm.package import make_package
-from tests.lrs import PASSWORD, USERNAME, RunningLrs
-
-
-@pytest.fixture(scope="module")
-def lrs(tmp_path_factory):
-    running = RunningLrs(tmp_path_factory.mktemp("lrs"))
-    running.start()
-    yield running
-    running.stop()
+from tests.lrs import PASSWORD, USERNAME
 
 
 @pytest.fixture

@@ -1,17 +1,9 @@
-"""The package journeys' fixtures (SCORM 1.2 and xAPI): one real LRS (Ralph, tests/lrs.py)
-per module, and the live app pointed at it."""
+"""The package journeys' fixtures (SCORM 1.2 and xAPI): the live app pointed at the real LRS
+(the `lrs` fixture of tests/conftest.py, one per module)."""
 
 import pytest
 
-from tests.lrs import PASSWORD, USERNAME, RunningLrs
-
-
-@pytest.fixture(scope="module")
-def lrs(tmp_path_factory):
-    running = RunningLrs(tmp_path_factory.mktemp("lrs"))
-    running.start()
-    yield running
-    running.stop()
+from tests.lrs import PASSWORD, USERNAME
 
 
 @pytest.fixture
