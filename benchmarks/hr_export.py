@@ -22,8 +22,8 @@ the build takes a quarter of an hour on a shared machine). Then:
   through csv.writer in a fresh process, and the CSV export's ratio to it (the export also
   reads 360 scores, overdue courses, KPIs and training hours, which the floor leaves out);
   for the pages, the cheapest request (GET /healthz);
-- check-derived (the stored levels, standings and the heat map's level counters
-  against the history);
+- check-derived (`lms.cli.derived_differences`: the stored levels, standings, reporting
+  line and the heat map's level counters against their sources);
 - the load average before and after, since the machine may be shared.
 """
 
@@ -199,14 +199,11 @@ def organisation(args):
 
 
 def _drift(app) -> int:
-    from certificates.services.standing import check_standings
-    from lms.competencies.services.evidence import check_levels
+    from lms.cli import derived_differences
     from lms.core.extensions import db
-    from reports.services import level_tally
 
     with app.app_context():
-        drift = len(check_levels(db.session)) + len(check_standings(db.session)) \
-            + len(level_tally.check(db.session.connection()))
+        drift = sum(map(len, derived_differences(db.session).values()))
         db.session.remove()
     return drift
 

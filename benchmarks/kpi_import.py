@@ -75,10 +75,8 @@ def main() -> int:
 
     from certificates.models import CertificationEvaluation
     from certificates.services import listeners
-    from certificates.services.standing import check_standings
-    from lms.competencies.services.evidence import check_levels
+    from lms.cli import derived_differences
     from lms.core.extensions import db
-    from reports.services import level_tally
 
     captured: list[list[int]] = []
     # No call may leave its evaluation to a background job (checked at the end).
@@ -115,9 +113,7 @@ def main() -> int:
         healthz = request_floor(client, 50)
         with app.app_context():
             checked = time.perf_counter()
-            levels = check_levels(db.session)
-            standings = check_standings(db.session)
-            tallies = level_tally.check(db.session.connection())
+            drift = derived_differences(db.session)
             evaluated = db.session.scalar(select(func.count()).select_from(
                 CertificationEvaluation).where(CertificationEvaluation.evaluated_at >= began_at))
             checked = time.perf_counter() - checked
@@ -130,12 +126,12 @@ def main() -> int:
     print(f"  evaluations written during the pushes: {evaluated:,} (people {args.people:,}); "
           f"background jobs started: {len(captured)}")
     print(f"  re-push of {BATCH:,} unchanged rows: {repush:.2f}s")
-    print(f"  check-derived after the import: {len(levels)} level and "
-          f"{len(standings)} standing differences, {len(tallies)} heat-map level counter "
-          f"differences ({checked:.1f}s)")
+    print("  check-derived after the import: " + ", ".join(
+        f"{len(found)} {name} differences" for name, found in drift.items())
+        + f" ({checked:.1f}s)")
     print(f"  floor, a one-row push (same run): {percentiles(floor)}")
     print_floor(healthz)
-    ok = not levels and not standings and not captured and evaluated >= args.people
+    ok = not any(drift.values()) and not captured and evaluated >= args.people
     return 0 if ok else 1
 
 

@@ -84,6 +84,17 @@ def create_admin_command(employee_id: str, name: str, email: str, password: str)
     click.echo(f"Administrator {email} created.")
 
 
+def derived_differences(session, *, fix: bool = False) -> dict[str, list]:
+    """Every stored derived table against what its sources give — competency levels (the
+    evidence), standings (certificates and requests), the reporting line (managers) and the
+    heat map's level counters (the levels) — by name; with `fix`, corrected. The one list
+    of checks `check-derived` and the benchmarks run; the caller commits or rolls back."""
+    return {"levels": check_levels(session, fix=fix),
+            "standings": check_standings(session, fix=fix),
+            "reporting line": check_reporting_line(session, fix=fix),
+            "level counters": level_tally.check(session.connection(), fix=fix)}
+
+
 @click.command("check-derived")
 @click.option("--fix", is_flag=True, help="Correct the stored rows that differ.")
 def check_derived_command(fix: bool) -> None:
@@ -92,11 +103,9 @@ def check_derived_command(fix: bool) -> None:
     and levels, and list every difference and the certification answers past their
     valid-until day or decided under rules that have changed since (exit status 1 if any)."""
     with writing():
-        levels = check_levels(db.session, fix=fix)
-        standings = check_standings(db.session, fix=fix)
-        line = check_reporting_line(db.session, fix=fix)
-        # The heat map's counters, against a recount of the levels they count.
-        tallies = level_tally.check(db.session.connection(), fix=fix)
+        found = derived_differences(db.session, fix=fix)
+        levels, standings = found["levels"], found["standings"]
+        line, tallies = found["reporting line"], found["level counters"]
         # Answers time has moved past (a quarter or a KPI period ended) before the hourly
         # re-evaluation reached them; --fix re-evaluates them with the set-based engine.
         stale = evaluation.stale_people(db.session)
@@ -126,9 +135,9 @@ def check_derived_command(fix: bool) -> None:
         click.echo(f"level counter team={team or '-'} tier={tier or '-'} "
                    f"competency={competency} level={level}: kept {difference.kept}, "
                    f"counted {difference.counted}")
-    shown = len(levels[:50]) + len(standings[:50]) + len(line[:50])
-    if len(levels) + len(standings) + len(line) > shown:
-        click.echo(f"… and {len(levels) + len(standings) + len(line) - shown} more.")
+    shown = sum(len(differences[:50]) for differences in found.values())
+    if sum(map(len, found.values())) > shown:
+        click.echo(f"… and {sum(map(len, found.values())) - shown} more.")
     click.echo(f"{len(levels)} competency levels and {len(standings)} standings differ"
                + (" (corrected)." if fix and (levels or standings) else "."))
     click.echo(f"{len(line)} reporting-line rows differ"
@@ -142,7 +151,7 @@ def check_derived_command(fix: bool) -> None:
                                                 "; run with --fix."))
     click.echo(f"{len(tallies)} level counters of the heat map differ"
                + (" (recounted)." if fix and tallies else "."))
-    if (levels or standings or line or tallies or stale or outdated) and not fix:
+    if (any(found.values()) or stale or outdated) and not fix:
         raise SystemExit(1)
 
 
