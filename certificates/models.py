@@ -28,6 +28,7 @@ from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
 from lms.core.i18n import Translated
+from lms.core.references import checked_per_statement
 
 CERTIFICATE_STATES = ("valid", "revoked", "superseded")
 APPROVAL_STATES = ("pending", "approved", "rejected")
@@ -301,3 +302,9 @@ class CertificateBatch(db.Model):
     created_by = relationship("Person")
     team = relationship("Team")
     path = relationship("CertificationPath")
+
+
+# The set-based engine writes these for every person a push concerns (see
+# lms.core.references); the rules version stays a foreign key, it goes with its path.
+checked_per_statement(CertificationEvaluation.__table__, columns=("person_id", "path_id"))
+checked_per_statement(CertificationStanding.__table__)

@@ -95,6 +95,10 @@ def run_migrations_online():
             # dropping a referenced table fails. The pragma only works outside a transaction,
             # so set it on the raw connection before SQLAlchemy begins one.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        # On PostgreSQL some foreign keys are statement triggers (lms.core.references):
+        # autogenerate must not add them back.
+        from lms.core.references import include_object
+        conf_args.setdefault("include_object", include_object(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -11,6 +11,7 @@ from lms.core import clock
 from lms.core.database import UTCDateTime
 from lms.core.extensions import db
 from lms.core.i18n import Translated
+from lms.core.references import checked_per_statement
 
 
 class CompetencyArea(Translated, db.Model):
@@ -117,3 +118,8 @@ class CompetencyLevel(db.Model):
     exact: Mapped[Decimal] = mapped_column(Numeric(18, 8))
     sources: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+# Every KPI push writes these by the hundred thousand (see lms.core.references).
+checked_per_statement(Evidence.__table__)
+checked_per_statement(CompetencyLevel.__table__)
