@@ -26,6 +26,7 @@ from classroom.models import (
 )
 from classroom.services import mentoring, rotation
 from lms.core import clock
+from lms.core.database import among
 from lms.core.kinds import AssessmentKind, AssessmentResult
 from lms.paths.models import CertificationPath
 
@@ -84,7 +85,7 @@ class ProgrammeKind(AssessmentKind):
         seated = set()
         for first in range(0, len(person_ids), _SLICE):
             seated.update(session.scalars(select(EventEnrolment.person_id).where(
-                EventEnrolment.person_id.in_(person_ids[first:first + _SLICE]),
+                among(session, EventEnrolment.person_id, person_ids[first:first + _SLICE]),
                 EventEnrolment.status == "enrolled")))
         return {pid: self.person_result(session, reference, pid) if pid in seated else None
                 for pid in person_ids}
@@ -156,7 +157,7 @@ class RotationKind(AssessmentKind):
         for first in range(0, len(person_ids), _SLICE):
             minutes.update(session.execute(
                 select(RotationShift.person_id, func.sum(RotationShift.minutes))
-                .where(RotationShift.person_id.in_(person_ids[first:first + _SLICE]),
+                .where(among(session, RotationShift.person_id, person_ids[first:first + _SLICE]),
                        RotationShift.confirmed_at.is_not(None),
                        RotationShift.worked_on >= start, RotationShift.worked_on <= end)
                 .group_by(RotationShift.person_id)).all())

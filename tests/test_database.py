@@ -95,3 +95,40 @@ def test_bulk_rows_are_stored_as_given(db, defaults, make_person):
     L = CompetencyLevel.__table__.c
     assert sorted(db.session.execute(sa.select(L.level, sa.func.count()).where(
         L.person_id.in_(people)).group_by(L.level)).all()) == [(2, 50), (3, 10)]
+
+
+def test_json_columns_travel_as_text_arrays(db, defaults, make_person):
+    # The certification engine upserts thousands of evaluations with JSON columns: on
+    # PostgreSQL they go as text arrays cast back to JSON. A list, a dict with Chinese text,
+    # a shared object and JSON's null read back as the ORM would have stored them (null is
+    # JSON's null, not SQL NULL: the columns are NOT NULL).
+    from certificates.models import CertificationEvaluation
+    from certificates.services import rules
+    from lms.core.database import upsert
+    from lms.paths.models import CertificationPath
+
+    path = db.session.scalars(sa.select(CertificationPath).limit(1)).one()
+    version = rules.rules_version(db.session, path, rules.snapshot(db.session, path))
+    people = [make_person().id for _n in range(60)]
+    shared = [{"code": "course", "params": {"title": "客户服务基础"}}]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    rows = [{"person_id": p, "path_id": path.id, "route": "initial", "eligible": False,
+             "percent": n, "rules_met": 0, "rules_total": 3,
+             "missing": shared if n % 3 else [{"code": "kpi", "params": {"n": n}}],
+             "composite": None, "components": {"EXAM": str(n)} if n % 2 else {},
+             "started": bool(n % 2), "valid_until": None, "rules_version_id": version.id,
+             "evaluated_at": now} for n, p in enumerate(people)]
+    rows[5]["missing"] = None
+    upsert(db.session.connection(), CertificationEvaluation.__table__, rows,
+           ("person_id", "path_id"))
+    E = CertificationEvaluation.__table__.c
+    stored = {pid: (missing, components) for pid, missing, components in db.session.execute(
+        sa.select(E.person_id, E.missing, E.components).where(E.person_id.in_(people)))}
+    assert stored == {row["person_id"]: (row["missing"], row["components"]) for row in rows}
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        E.person_id.in_(people), E.missing.is_(None))) == 0
+    upsert(db.session.connection(), CertificationEvaluation.__table__,
+           [{**row, "missing": [], "percent": 100} for row in rows],
+           ("person_id", "path_id"))
+    assert {(str(missing), percent) for missing, percent in db.session.execute(
+        sa.select(E.missing, E.percent).where(E.person_id.in_(people)))} == {("[]", 100)}

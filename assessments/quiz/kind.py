@@ -14,6 +14,7 @@ from sqlalchemy import select
 from assessments.quiz.models import Attempt, Quiz
 from assessments.quiz.services import attempts, grading
 from lms.competencies.models import Competency
+from lms.core.database import among
 from lms.core.kinds import AssessmentKind, AssessmentResult, Opening
 
 _SLICE = 900  # people per IN list (under SQLite's variable limit)
@@ -99,7 +100,7 @@ class QuizKind(AssessmentKind):
         for first in range(0, len(person_ids), _SLICE):
             tried.update(session.scalars(select(Attempt.person_id).where(
                 Attempt.quiz_id == quiz_id,
-                Attempt.person_id.in_(person_ids[first:first + _SLICE])).distinct()))
+                among(session, Attempt.person_id, person_ids[first:first + _SLICE])).distinct()))
         return {pid: self.person_result(session, reference, pid) if pid in tried else None
                 for pid in person_ids}
 

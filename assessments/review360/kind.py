@@ -18,6 +18,7 @@ from sqlalchemy import select
 from assessments.review360.models import Cycle, Subject, SubjectScore
 from assessments.review360.services.groups import GROUP_LABELS, GROUPS
 from lms.competencies.models import Competency
+from lms.core.database import among
 from lms.core.kinds import AssessmentKind, AssessmentResult
 
 _SLICE = 900  # people per IN list (under SQLite's variable limit)
@@ -68,7 +69,7 @@ class Review360Kind(AssessmentKind):
         for first in range(0, len(person_ids), _SLICE):
             closed.update(session.scalars(
                 select(Subject.person_id).join(Cycle).where(
-                    Subject.person_id.in_(person_ids[first:first + _SLICE]),
+                    among(session, Subject.person_id, person_ids[first:first + _SLICE]),
                     Cycle.closed_at.is_not(None)).distinct()))
         return {pid: self.person_result(session, reference, pid) if pid in closed else None
                 for pid in person_ids}

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from assessments.roleplay.models import Grade, Scenario, Submission
 from assessments.roleplay.services import grading
+from lms.core.database import among
 from lms.core.kinds import AssessmentKind, AssessmentResult
 from lms.paths.models import CertificationPath
 
@@ -71,7 +72,7 @@ class RoleplayKind(AssessmentKind):
             return found
         for first in range(0, len(person_ids), _SLICE):
             for grade, person_id in session.execute(stmt.where(
-                    Submission.person_id.in_(person_ids[first:first + _SLICE]))):
+                    among(session, Submission.person_id, person_ids[first:first + _SLICE]))):
                 if found[person_id] is None:  # latest first
                     found[person_id] = _result(grade)
         return found

@@ -22,7 +22,7 @@ from certificates.services import awards, rules
 from courses.models import Enrollment, LessonCompletion
 from lms.competencies.models import CompetencyLevel
 from lms.core import clock
-from lms.core.database import upsert
+from lms.core.database import among, upsert
 from lms.core.kinds import get_kind
 from lms.kpis.models import KpiDefinition
 from lms.kpis.services import requirements as kpi_requirements
@@ -66,7 +66,7 @@ def _certificates(session, ids: list[int], today: date):
     latest, valid_until, held = {}, {}, defaultdict(set)
     for row in session.execute(
             select(C.person_id, C.path_id, C.status, C.issued_on, C.expires_on)
-            .where(C.person_id.in_(ids)).order_by(C.issued_on, C.id)):
+            .where(among(session, C.person_id, ids)).order_by(C.issued_on, C.id)):
         pair = (row.person_id, row.path_id)
         held[row.person_id].add(row.path_id)
         if row.status != "valid":
@@ -101,7 +101,7 @@ def _paths_of(tier_id, held_paths, paths: dict) -> list[CertificationPath]:
 def _evaluate_slice(session, ids: list[int], paths: dict, documents: dict, actor,
                     today: date) -> int:
     P = Person.__table__.c
-    tiers = dict(session.execute(select(P.id, P.tier_id).where(P.id.in_(ids),
+    tiers = dict(session.execute(select(P.id, P.tier_id).where(among(session, P.id, ids),
                                                                 P.active.is_(True))).all())
     people = sorted(tiers)
     latest, valid_until, held_paths = _certificates(session, people, today)
@@ -160,7 +160,7 @@ def _levels(session, ids: list[int]) -> dict[int, dict[int, int]]:
     L = CompetencyLevel.__table__.c
     found: dict[int, dict[int, int]] = {pid: {} for pid in ids}
     for pid, competency_id, level in session.execute(
-            select(L.person_id, L.competency_id, L.level).where(L.person_id.in_(ids))):
+            select(L.person_id, L.competency_id, L.level).where(among(session, L.person_id, ids))):
         found[pid][competency_id] = level
     return found
 
@@ -172,13 +172,13 @@ def _gather(session, document: dict, route: str, path_id: int, group: list[int],
         E = Enrollment.__table__.c
         for pid, course_id in session.execute(
                 select(E.person_id, E.course_id).where(
-                    E.person_id.in_(group), E.completed_at.is_not(None),
+                    among(session, E.person_id, group), E.completed_at.is_not(None),
                     E.course_id.in_([c["id"] for c in document["courses"]]))):
             facts[(pid, path_id)].courses_done.add(course_id)
         C = LessonCompletion.__table__.c
         for (pid,) in session.execute(
                 select(C.person_id).where(
-                    C.person_id.in_(group),
+                    among(session, C.person_id, group),
                     C.course_id.in_([c["id"] for c in document["courses"]])).distinct()):
             facts[(pid, path_id)].studying = True
     for slot in rules.slots_of(document, route):

@@ -36,7 +36,7 @@ from certificates.models import (
 )
 from certificates.services.missing import describe_all
 from lms.core import clock
-from lms.core.database import lock_keys, upsert
+from lms.core.database import among, lock_keys, upsert
 
 STATUSES = ("not_started", "in_progress", "pending_approval", "certified", "expiring",
             "expired", "revoked")
@@ -78,7 +78,8 @@ def _computed(connection, pairs) -> dict[tuple[int, int], dict]:
         ids = people[start:start + _IN_LIMIT]
         for row in connection.execute(
                 select(C.person_id, C.path_id, C.id, C.serial, C.status, C.issued_on,
-                       C.expires_on, C.composite, C.components).where(C.person_id.in_(ids))
+                       C.expires_on, C.composite, C.components).where(
+                    among(connection, C.person_id, ids))
                 .order_by(C.issued_on, C.id)):
             pair = (row.person_id, row.path_id)
             if pair not in pairs:
@@ -92,7 +93,7 @@ def _computed(connection, pairs) -> dict[tuple[int, int], dict]:
                               valid_issued_on=row.issued_on, valid_expires_on=row.expires_on,
                               valid_composite=row.composite, valid_components=row.components)
         for person_id, path_id in connection.execute(
-                select(A.person_id, A.path_id).where(A.person_id.in_(ids),
+                select(A.person_id, A.path_id).where(among(connection, A.person_id, ids),
                                                      A.status == "pending")):
             if (person_id, path_id) in pairs:
                 entry((person_id, path_id))["pending"] = True

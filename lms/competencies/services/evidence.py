@@ -128,6 +128,17 @@ def record_evidence(session, *, person_id: int, source_kind: str, source_id,
     return rows
 
 
+def lock_people(session, person_ids) -> None:
+    """Hold the evidence lock of `person_ids` until the transaction ends (the lock
+    `refresh_levels` takes). A writer that works evidence out from rows it reads (a KPI
+    import reads the person's other KPI values of the period) takes it before reading: two
+    imports for the same people then run one after the other, and the second reads what the
+    first committed. Without it each would miss the other's values, and the evidence written
+    last would leave out the other import's KPIs."""
+    session.flush()
+    lock_keys(session.connection(), LOCK_NAMESPACE, person_ids, CompetencyLevel.__tablename__)
+
+
 def record_evidence_many(session, *, source_kind: str,
                          results: Iterable[tuple[int, str, Iterable[Observation]]]) -> int:
     """`record_evidence` for many results of one kind at once (a KPI import of thousands of

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.core import audit
+from lms.core.database import among
 from lms.core.errors import DomainError
 from lms.core.signals import announce_rules_change
 from lms.kpis import periods
@@ -54,7 +55,7 @@ def held_periods_many(session, person_ids: list[int], kpi: KpiDefinition,
         for pid, start, value in session.execute(
                 select(V.person_id, V.period_start, V.value)
                 .where(V.kpi_id == kpi.id, V.period_start <= today, V.period_start >= oldest,
-                       V.person_id.in_(person_ids[first:first + _SLICE]))):
+                       among(session, V.person_id, person_ids[first:first + _SLICE]))):
             values[pid].append((_day(start), value))
     return {pid: _streak(sorted(rows, reverse=True)[:wanted], kpi, threshold, today, wanted)
             for pid, rows in values.items()}

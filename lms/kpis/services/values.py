@@ -29,9 +29,9 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, or_, select, tuple_
 
-from lms.competencies.services.evidence import Observation, record_evidence_many
+from lms.competencies.services.evidence import Observation, lock_people, record_evidence_many
 from lms.core import audit, clock
-from lms.core.database import upsert
+from lms.core.database import among, upsert
 from lms.core.errors import DomainError
 from lms.core.uploads import UploadProblem, csv_records, read_text
 from lms.kpis import periods
@@ -210,7 +210,7 @@ def _people(session, employee_ids: set[str]) -> dict[str, tuple[int, bool]]:
     for start in range(0, len(ids), _SLICE):
         for eid, pid, active in session.execute(
                 select(Person.employee_id, Person.id, Person.active)
-                .where(Person.employee_id.in_(ids[start:start + _SLICE]))):
+                .where(among(session, Person.employee_id, ids[start:start + _SLICE]))):
             found[eid] = (pid, active)
     return found
 
@@ -409,7 +409,7 @@ def _stored(session, rows: list[KpiRow]) -> dict[tuple[int, int, date], Decimal]
     for first in range(0, len(people), _SLICE):
         for pid, kpi_id, start, value in session.execute(
                 select(table.person_id, table.kpi_id, table.period_start, table.value).where(
-                    table.person_id.in_(people[first:first + _SLICE]), which)):
+                    among(session, table.person_id, people[first:first + _SLICE]), which)):
             if (pid, kpi_id, start) in keys:
                 found[(pid, kpi_id, start)] = Decimal(value)
     return found
@@ -432,6 +432,7 @@ def write_evidence(session, touched: set[tuple[int, date]],
     the rows it has just stored under it) spares reading those rows back."""
     if not touched:
         return 0
+    lock_people(session, {person_id for person_id, _start in touched})
     links = defaultdict(list)
     for link in session.scalars(select(KpiCompetency)):
         links[link.kpi_id].append(link)
@@ -454,7 +455,7 @@ def write_evidence(session, touched: set[tuple[int, date]],
             for pid, kpi_id, value in session.execute(
                     select(table.person_id, table.kpi_id, table.value).where(
                         table.period_start == start, *others,
-                        table.person_id.in_(people[first:first + _SLICE]))):
+                        among(session, table.person_id, people[first:first + _SLICE]))):
                 values[(pid, start)].append((informs[kpi_id], Decimal(value)))
     memo: dict = {}
     results = []
@@ -518,10 +519,19 @@ def _observations(values: list[tuple[_Informs, Decimal]], start: date,
             cell = weighted[competency_id]
             cell[0] += part
             cell[1] += informs.weight
-    return [Observation(competency_id=cid,
-                        level=(total / weights).quantize(HUNDREDTH, rounding=ROUND_DOWN),
-                        score=None, observed_at=when)
-            for cid, (total, weights) in sorted(weighted.items())]
+    result = []
+    for cid, (total, weights) in sorted(weighted.items()):
+        # Observations are immutable and people share them (a competency informed by one
+        # KPI has five possible levels): each is made once per import.
+        key = (cid, total, weights, when)
+        observation = memo.get(key)
+        if observation is None:
+            observation = memo[key] = Observation(
+                competency_id=cid, level=(total / weights).quantize(HUNDREDTH,
+                                                                    rounding=ROUND_DOWN),
+                score=None, observed_at=when)
+        result.append(observation)
+    return result
 
 
 HUNDREDTH = Decimal("0.01")
