@@ -8,7 +8,10 @@ competencies (or follow-up) an open plan already holds merges into it instead of
 second one.
 
 Opening or merging asks every registered `plan_assigner` (courses, role-play) for practice on
-the new competencies; the assigners enrol the person themselves. Each trigger adds a follow-up
+the new competencies; the assigners enrol the person themselves. Plans open set-based
+(`open_or_merge_many`; `open_or_merge` is its one-person case): a month in which tens of
+thousands fall behind on a KPI opens their plans, items, practice and audit entries in a
+fixed number of statements per slice of people. Each trigger adds a follow-up
 (the exam or scenario to retake, the KPI to recover, the next 360); a pass meets it, and the
 plan closes when every follow-up is met, "in time" when on or before its due date. Owners, HR
 and the person's managers add check-ins and may close a plan by hand."""
@@ -133,22 +136,25 @@ class _Draft:
     practice: set = field(default_factory=set)
     items: list = field(default_factory=list)       # (purpose, Step) to add
     new_competencies: list = field(default_factory=list)
-    changed: bool = False
 
     @classmethod
     def of(cls, plan: ImprovementPlan, person: Person) -> "_Draft":
-        follow_ups = [(item.kind, item.reference_id) for item in plan.follow_ups()]
+        follow_ups = plan.follow_ups()
         return cls(person=person, plan=plan,
                    row={"competency_ids": list(plan.competency_ids or []),
                         "detail": dict(plan.detail or {})},
-                   waiting={(item.kind, item.reference_id) for item in plan.follow_ups()
+                   waiting={(item.kind, item.reference_id) for item in follow_ups
                             if item.met_on is None},
-                   follow_ups=follow_ups,
+                   follow_ups=[(item.kind, item.reference_id) for item in follow_ups],
                    practice={(item.kind, item.reference_id) for item in plan.practice()})
 
     @property
     def id(self) -> int:
         return self.plan.id if self.plan is not None else self.row["id"]
+
+    @property
+    def due_on(self) -> date:
+        return self.plan.due_on if self.plan is not None else self.row["due_on"]
 
 
 def open_or_merge(session, person: Person, trigger: Trigger,
@@ -263,8 +269,8 @@ def _assign_practice(session, drafts: list[_Draft]) -> None:
         if draft.new_competencies:
             alike[tuple(draft.new_competencies)].append(draft)
     for competency_ids, group in alike.items():
-        targets = [PlanTarget(draft.id, draft.person, draft.row.get("due_on") or
-                              draft.plan.due_on, tuple(draft.follow_ups)) for draft in group]
+        targets = [PlanTarget(draft.id, draft.person, draft.due_on, tuple(draft.follow_ups))
+                   for draft in group]
         for assigner in _assigners:
             steps = assigner(session, targets, list(competency_ids))
             for draft in group:
