@@ -15,7 +15,6 @@ from lms.kpis.models import ImprovementItem, ImprovementPlan, KpiDefinition, Kpi
 from lms.kpis.services import plans
 from lms.notifications.models import Notification, OutboxEmail
 from lms.people.models import Person
-from tests.courses.conftest import make_course  # noqa: F401  (a fixture)
 
 OCTOBER, NOVEMBER = date(2026, 10, 1), date(2026, 11, 1)
 
