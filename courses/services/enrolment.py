@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from courses.models import Course, CourseCompetency, Enrollment, PathCourse
 from lms.core import audit, clock, policy
@@ -128,9 +128,11 @@ def _create_enrollments(session, actor, people: list[Person], course: Course,
          "assigned_by_id": actor.id if actor is not None and source != "self" else None,
          "due_date": due_date, "enrolled_at": clock.now(), "withdrawn": False}
         for person in people])
+    # The course is in the session already: no join (and no loading of its links) per row.
     made = {e.person_id: e for e in session.scalars(select(Enrollment).where(
         Enrollment.course_id == course.id,
-        Enrollment.person_id.in_([person.id for person in people])))}
+        Enrollment.person_id.in_([person.id for person in people]))
+        .options(lazyload(Enrollment.course)))}
     return [made[person.id] for person in people]
 
 
