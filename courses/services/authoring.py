@@ -23,6 +23,7 @@ from courses.models import (
     PathCourse,
 )
 from courses.services import versions as services
+from courses.services.path_rules import announce_changed_paths, required_faces
 from lms.competencies.models import Competency
 from lms.core import audit, uploads
 from lms.core.errors import DomainError
@@ -117,28 +118,42 @@ def save_course(session, actor, course: Course | None, data: CourseData) -> Cour
     summary = clean_text(data.summary, "summary", SUMMARY_MAX)
     title_zh = clean_text(data.title_zh, "title_zh", TITLE_MAX)
     summary_zh = clean_text(data.summary_zh, "summary_zh", SUMMARY_MAX)
+    # What the paths' rules quote of the course before the edit (a new one: nothing).
+    before = {} if course is None else required_faces(course)
     if course is None:
         course = services.create_course(session, actor, code, title, summary, data.self_enrol)
         changes = {}
     else:
-        changes = {name: [getattr(course, name), value] for name, value in (
+        was = {"code": course.code, "title": course.title, "summary": course.summary,
+               "self_enrol": course.self_enrol,
+               "title_zh": course.translation("title", ZH) or ""}
+        changes = {name: [was[name], value] for name, value in (
             ("code", code), ("title", title), ("summary", summary),
-            ("self_enrol", data.self_enrol)) if getattr(course, name) != value}
+            ("self_enrol", data.self_enrol), ("title_zh", title_zh)) if was[name] != value}
         course.code, course.title, course.summary = code, title, summary
         course.self_enrol = data.self_enrol
     course.set_translation(ZH, "title", title_zh)
     course.set_translation(ZH, "summary", summary_zh)
-    set_paths(session, actor, course, data.paths)
+    links = set_paths(session, actor, course, data.paths)
     set_competencies(session, actor, course, data.competency_ids)
     set_prerequisites(session, actor, course, data.prerequisite_ids)
     session.flush()
+    entry = None
     if changes:
-        audit.record(actor, "course.update", course, changes=changes)
+        entry = audit.record(actor, "course.update", course, changes=changes)
+    if links:
+        entry = audit.record(actor, "course.paths", course, changes=links)
+    if entry is not None:
+        # The paths whose rules quote the course differently now (a required course added
+        # or removed, its new code or title) have their people re-evaluated.
+        announce_changed_paths(session, actor, entry, course, before)
     return course
 
 
-def set_paths(session, actor, course: Course, links: list[PathLink]) -> None:
-    """Make `links` the tiers the course belongs to; an existing link keeps its position."""
+def set_paths(session, actor, course: Course, links: list[PathLink]) -> dict[str, list]:
+    """Make `links` the tiers the course belongs to; an existing link keeps its position.
+    Returns what changed, {path code: [before, after]} with each side None (not linked) or
+    {"required", "due_days"}; empty when nothing did."""
     wanted: dict[int, PathLink] = {}
     for link in links:
         if link.due_days is not None and not 1 <= link.due_days <= DUE_DAYS_MAX:
@@ -150,6 +165,7 @@ def set_paths(session, actor, course: Course, links: list[PathLink]) -> None:
     if set(wanted) - known:
         raise DomainError(_("That certification path does not exist."), "paths")
     current = {row.path_id: row for row in course.path_links}
+    before = {path_id: _link_terms(row) for path_id, row in current.items()}
     for path_id, row in current.items():
         if path_id not in wanted:
             course.path_links.remove(row)
@@ -161,6 +177,19 @@ def set_paths(session, actor, course: Course, links: list[PathLink]) -> None:
             row = PathCourse(path_id=path_id, position=(last if last is not None else -1) + 1)
             course.path_links.append(row)
         row.required, row.due_days = link.required, link.due_days
+    after = {row.path_id: _link_terms(row) for row in course.path_links}
+    moved = sorted(path_id for path_id in set(before) | set(after)
+                   if before.get(path_id) != after.get(path_id))
+    if not moved:
+        return {}
+    codes = dict(session.execute(select(CertificationPath.id, CertificationPath.code)
+                                 .where(CertificationPath.id.in_(moved))).all())
+    return {codes.get(path_id, str(path_id)): [before.get(path_id), after.get(path_id)]
+            for path_id in moved}
+
+
+def _link_terms(row: PathCourse) -> dict:
+    return {"required": bool(row.required), "due_days": row.due_days}
 
 
 def set_competencies(session, actor, course: Course, competency_ids: list[int]) -> None:
@@ -239,6 +268,7 @@ def set_prerequisites(session, actor, course: Course, requires_ids: list[int]) -
 def set_archived(session, actor, course: Course, archived: bool, reason: str = "") -> None:
     """Archive a course (hidden from the catalogue, no new enrolments; learners keep their
     history) or bring it back as published (or draft when never published)."""
+    before = required_faces(course)
     if archived:
         if course.status == "archived":
             raise DomainError(_("The course is already archived."))
@@ -248,8 +278,10 @@ def set_archived(session, actor, course: Course, archived: bool, reason: str = "
             raise DomainError(_("The course is not archived."))
         course.status = "published" if course.published_version else "draft"
     session.flush()
-    audit.record(actor, "course.archive" if archived else "course.unarchive", course,
-                 reason=reason)
+    entry = audit.record(actor, "course.archive" if archived else "course.unarchive", course,
+                         reason=reason)
+    # An archived course no longer counts towards the paths that require it.
+    announce_changed_paths(session, actor, entry, course, before)
 
 
 # The draft

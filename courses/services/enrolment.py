@@ -12,12 +12,13 @@ from datetime import date, timedelta
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from courses.models import Course, CourseCompetency, Enrollment, PathCourse
 from lms.core import audit, clock, policy
+from lms.core.database import insert_rows
 from lms.core.errors import DomainError
-from lms.notifications.services import notify, reminder_source
+from lms.notifications.services import notify, notify_many, reminder_source
 from lms.people.models import Person, Team
 from lms.people.signals import tier_changed
 
@@ -85,16 +86,11 @@ def enrol_people(session, actor, people: list[Person], course: Course,
         Enrollment.course_id == course.id,
         Enrollment.person_id.in_([p.id for p in people]),
     ))} if people else {}
+    fresh = []
     for person in people:
         enrollment = existing.get(person.id)
         if enrollment is None:
-            enrollment = Enrollment(
-                person_id=person.id, course_id=course.id, course=course, source=source,
-                assigned_by_id=actor.id if actor is not None and source != "self" else None,
-                due_date=due_date, enrolled_at=clock.now(),
-            )
-            session.add(enrollment)
-            result.created.append(enrollment)
+            fresh.append(person)
         elif enrollment.withdrawn:
             enrollment.withdrawn = False
             enrollment.source = source
@@ -109,15 +105,35 @@ def enrol_people(session, actor, people: list[Person], course: Course,
                 enrollment.due_date = due_date
             result.unchanged.append(enrollment)
     session.flush()
-    for enrollment in result.enrolled:
-        audit.record(actor, "enrolment.reactivate" if enrollment in result.reactivated
-                     else "enrolment.create", enrollment, course=course.code,
-                     person_id=enrollment.person_id, source=source,
-                     due_date=_iso(enrollment.due_date))
-    by_id = {p.id: p for p in people}
-    for enrollment in result.enrolled if send_notice else ():
-        _notify_enrolled(session, by_id[enrollment.person_id], [enrollment])
+    result.created = _create_enrollments(session, actor, fresh, course, due_date, source)
+    for action, enrollments in (("enrolment.create", result.created),
+                                ("enrolment.reactivate", result.reactivated)):
+        audit.record_many(actor, action, "Enrollment", [
+            (e.id, {"course": course.code, "person_id": e.person_id, "source": source,
+                    "due_date": _iso(e.due_date)}) for e in enrollments])
+    if send_notice:
+        _notify_each(session, {p.id: p for p in people},
+                     {e.person_id: [e] for e in result.enrolled})
     return result
+
+
+def _create_enrollments(session, actor, people: list[Person], course: Course,
+                        due_date: date | None, source: str) -> list[Enrollment]:
+    """New enrolments of `people` in `course`, in their order: one batched insert and one
+    read back, so a plan or a team enrolling thousands sends no statement per person."""
+    if not people:
+        return []
+    insert_rows(session.connection(), Enrollment.__table__, [
+        {"person_id": person.id, "course_id": course.id, "source": source,
+         "assigned_by_id": actor.id if actor is not None and source != "self" else None,
+         "due_date": due_date, "enrolled_at": clock.now(), "withdrawn": False}
+        for person in people])
+    # The course is in the session already: no join (and no loading of its links) per row.
+    made = {e.person_id: e for e in session.scalars(select(Enrollment).where(
+        Enrollment.course_id == course.id,
+        Enrollment.person_id.in_([person.id for person in people]))
+        .options(lazyload(Enrollment.course)))}
+    return [made[person.id] for person in people]
 
 
 def enrol(session, actor, person: Person, course: Course, due_date: date | None = None,
@@ -209,11 +225,10 @@ def enrol_in_path_courses(session, actor, people: list[Person]) -> int:
     session.flush()
     for person in people:
         enrollments = made.get(person.id)
-        if not enrollments:
-            continue
-        audit.record(actor, "enrolment.path", person, tier_id=person.tier_id,
-                     courses=[e.course_id for e in enrollments])
-        _notify_enrolled(session, person, enrollments)
+        if enrollments:
+            audit.record(actor, "enrolment.path", person, tier_id=person.tier_id,
+                         courses=[e.course_id for e in enrollments])
+    _notify_each(session, {p.id: p for p in people}, made)
     return sum(len(e) for e in made.values())
 
 
@@ -228,8 +243,22 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _notify_enrolled(session, person: Person, enrollments: list[Enrollment]) -> None:
-    """One message per person and batch: "You have been enrolled in …, due …"."""
+def _notify_each(session, people: dict[int, Person],
+                 made: dict[int, list[Enrollment]]) -> None:
+    """Tell each person (id → Person) of their new enrolments (id → enrolments): one message
+    per person, queued together for everyone enrolled in the same courses by the same dates
+    (a plan or a tier enrolling thousands sends no statement per person)."""
+    alike: dict[tuple, list[int]] = {}
+    for person_id, enrollments in made.items():
+        alike.setdefault(tuple((e.course_id, e.due_date) for e in enrollments),
+                         []).append(person_id)
+    for ids in alike.values():
+        _notify_enrolled(session, [people[pid] for pid in ids], made[ids[0]])
+
+
+def _notify_enrolled(session, people: list[Person], enrollments: list[Enrollment]) -> None:
+    """One message to each of `people` about the same `enrollments` (theirs alike): "You
+    have been enrolled in …, due …"."""
 
     def message() -> tuple[str, str]:
         lines = [_enrolled_line(e) for e in enrollments]
@@ -240,7 +269,7 @@ def _notify_enrolled(session, person: Person, enrollments: list[Enrollment]) -> 
             "\n".join(lines)
 
     link = course_link(enrollments[0].course_id) if len(enrollments) == 1 else "/my-path"
-    notify(session, person, "enrolment", message, link=link)
+    notify_many(session, people, "enrolment", message, link=link)
 
 
 def _due_message(enrollment: Enrollment, overdue: bool) -> tuple[str, str]:

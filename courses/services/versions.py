@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from courses.models import Course, CourseModule, CourseVersion, Lesson, LessonAttachment
+from courses.services.path_rules import announce_changed_paths, required_faces
 from lms.core import audit, clock
 from lms.core.errors import DomainError
 
@@ -172,10 +173,13 @@ def publish(session, actor, course: Course, notes: str = "",
     version.published_at = clock.now()
     version.published_by_id = actor.id if actor is not None else None
     version.notes = notes
+    before = required_faces(course)
     course.published_version = version.number
     if course.status == "draft":
         course.status = "published"
     session.flush()
-    audit.record(actor, "course.publish", course, version=version.number,
-                 recomplete=sorted(recomplete_keys))
+    entry = audit.record(actor, "course.publish", course, version=version.number,
+                         recomplete=sorted(recomplete_keys))
+    # A course's first publication makes it count on the paths that require it.
+    announce_changed_paths(session, actor, entry, course, before)
     return version

@@ -56,7 +56,7 @@ from lms.core.forms import Form, choices
 from lms.core.i18n import ZH
 from lms.core.markdown import render_markdown
 from lms.core.policy import authorize, require
-from lms.core.requests import render_form, unit_of_work
+from lms.core.requests import flash_reevaluation, render_form, unit_of_work
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
 
@@ -151,6 +151,7 @@ def author_course_settings(course_id: int | None):
                             _course_data(form, paths), form=form)
         if done:
             flash(_("%(course)s has been saved.", course=done.value.title), "success")
+            flash_reevaluation()
             return redirect(url_for("courses.author_course", course_id=done.value.id))
     return render_form("courses/authoring/settings.html", form, course=course, paths=paths)
 
@@ -206,6 +207,7 @@ def author_course_archive(course_id: int):
                     form.reason.data or ""):
         flash(_("%(course)s has been archived.", course=course.title) if archive
               else _("%(course)s is back in the catalogue.", course=course.title), "success")
+        flash_reevaluation()
     return redirect(url_for("courses.author_course", course_id=course.id))
 
 
@@ -226,6 +228,7 @@ def author_course_publish(course_id: int):
         if done:
             flash(_("Version %(number)d of %(course)s is published.",
                     number=done.value.number, course=course.title), "success")
+            flash_reevaluation()
             return redirect(url_for("courses.author_course", course_id=course.id))
     return render_form("courses/authoring/publish.html", form, course=course, version=version,
                        changes=changes)
@@ -544,6 +547,7 @@ def author_course_import():
                 return redirect(done.value.url)
             if done:
                 flash(_("Course %(code)s imported.", code=done.value.code), "success")
+                flash_reevaluation()
                 return redirect(url_for("courses.author_course", course_id=done.value.id))
         else:
             checked = unit_of_work(_preview, form, form=form)

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core import clock
-from lms.core.database import UTCDateTime
+from lms.core.database import UTCDateTime, insert_rows
 from lms.core.extensions import db
 
 
@@ -54,3 +54,16 @@ def record(actor, action: str, obj, reason: str = "", **details) -> AuditEntry:
     )
     db.session.add(entry)
     return entry
+
+
+def record_many(actor, action: str, object_type: str, entries: list[tuple[str, dict]]) -> None:
+    """Append one entry for `action` by `actor` per (object id, details) of `entries`, on
+    objects of `object_type`, in one batched insert: what `record` writes, for a set-based
+    writer touching thousands of objects at once (a KPI import opening plans)."""
+    actor = _unproxied(actor)
+    now = clock.now()
+    insert_rows(db.session.connection(), AuditEntry.__table__, [
+        {"at": now, "actor_id": actor.id if actor is not None else None, "action": action,
+         "object_type": object_type, "object_id": str(object_id), "reason": "",
+         "details": details} for object_id, details in entries])
+

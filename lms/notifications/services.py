@@ -18,10 +18,11 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lms.core import clock
+from lms.core.database import insert_rows
 from lms.core.extensions import db
 from lms.core.i18n import LANGUAGE_NAMES, in_language, language_of
 from lms.core.urls import public_url
@@ -64,18 +65,14 @@ def notify(session, person, kind: str, subject: "str | Message", body: str = "",
                                       Notification.dedupe_key == dedupe_key)
     ) is not None:
         return None
-    translations: dict = {}
-    if callable(subject):
-        texts = in_every_language(subject)
-        subject, body = texts[language_of(person)]
-        translations = {language: {"subject": s, "body": b}
-                        for language, (s, b) in texts.items()}
-    notification = Notification(person_id=person.id, kind=kind, subject=subject[:300],
+    texts = in_every_language(subject) if callable(subject) else None
+    subject, body, translations = _addressed(person, subject, body, texts)
+    notification = Notification(person_id=person.id, kind=kind, subject=subject,
                                 body=body, link=link, dedupe_key=dedupe_key,
                                 created_at=clock.now(), translations=translations)
     session.add(notification)
     if person.email:
-        email = OutboxEmail(to_address=person.email, subject=subject[:300],
+        email = OutboxEmail(to_address=person.email, subject=subject,
                             body=_email_body(body, link), created_at=clock.now(),
                             attachments=list(attachments or []))
         session.add(email)
@@ -84,6 +81,45 @@ def notify(session, person, kind: str, subject: "str | Message", body: str = "",
     else:
         session.flush()
     return notification
+
+
+def notify_many(session, people: list, kind: str, subject: "str | Message", body: str = "",
+                link: str = "") -> None:
+    """The same message to each of `people`, as `notify` sends it (no dedupe key, no
+    attachments), in a fixed number of statements: a message function is composed once
+    per language, not once per person, and the rows go in as batched inserts (a plan or a
+    tier enrolling thousands)."""
+    if not people:
+        return
+    session.flush()
+    texts = in_every_language(subject) if callable(subject) else None
+    now, notices, emails = clock.now(), [], []
+    for person in people:
+        shown, text, translations = _addressed(person, subject, body, texts)
+        notices.append({"person_id": person.id, "kind": kind, "subject": shown, "body": text,
+                        "link": link, "dedupe_key": None, "created_at": now,
+                        "translations": translations})
+        if person.email:
+            emails.append({"to_address": person.email, "subject": shown,
+                           "body": _email_body(text, link), "created_at": now,
+                           "attachments": []})
+    connection = session.connection()
+    insert_rows(connection, Notification.__table__, notices)
+    if emails:
+        # Only the ids, in any order: the rows to send after the commit.
+        table = OutboxEmail.__table__
+        session.info.setdefault(_PENDING, []).extend(
+            connection.scalars(insert(table).returning(table.c.id), emails))
+
+
+def _addressed(person, subject, body: str, texts) -> tuple[str, str, dict]:
+    """(subject, body, translations) of a message to `person`: in their language when the
+    message was composed in every one (`texts`)."""
+    if texts is None:
+        return subject[:300], body, {}
+    subject, body = texts[language_of(person)]
+    return subject[:300], body, {language: {"subject": s, "body": b}
+                                 for language, (s, b) in texts.items()}
 
 
 def queue_email(session, to_address: str, subject: str, body: str,

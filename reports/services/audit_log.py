@@ -109,6 +109,7 @@ ACTION_LABELS = {
     "course.import": _l("Course imported"),
     "course.lesson_delete": _l("Lesson deleted"),
     "course.module_delete": _l("Module deleted"),
+    "course.paths": _l("Course's certification paths changed"),
     "course.publish": _l("Course published"),
     "course.unarchive": _l("Course taken out of the archive"),
     "course.update": _l("Course settings changed"),

@@ -574,3 +574,30 @@ def test_the_translation_status_lists_what_lacks_chinese(db, defaults, tmp_path)
     assert status.missing == ["Handling refunds", "Saying it clearly", "Practice",
                               "Refund drill"]
     assert (status.total, status.translated) == (6, 2)
+
+
+def test_imports_announce_the_tiers_whose_required_courses_change(db, defaults, tmp_path,
+                                                                   make_person):
+    # The tiers' rules quote their required published courses: an import (or its
+    # publication) that changes them re-evaluates the tier's people; one that does not, no one.
+    from certificates.services.reevaluation import outdated_people
+
+    make_person(tier_id=defaults["NEWHIRE"].id)
+
+    def latest(action):
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+                                  .order_by(AuditEntry.id.desc())).first()
+
+    import_course(db.session, None, write_folder(tmp_path / "v1"), publish_now=True)
+    db.session.commit()
+    assert "reevaluated" not in latest("course.import").details     # a draft: no rule yet
+    assert latest("course.publish").details["reevaluated"] == 1
+    optional = replace("path: NEWHIRE\n  required: true\n  due_days: 14",
+                       "path: SENIOR\n  required: false")
+    import_course(db.session, None, write_folder(tmp_path / "v2", optional))
+    db.session.commit()
+    assert latest("course.import").details["reevaluated"] == 1
+    assert outdated_people(db.session) == []
+    import_course(db.session, None, write_folder(tmp_path / "v3", optional))
+    db.session.commit()
+    assert "reevaluated" not in latest("course.import").details

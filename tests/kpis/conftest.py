@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lms.core import clock
+from tests.courses.conftest import make_course  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

@@ -33,14 +33,20 @@ def report_outcome(session, submission: Submission, grade: Grade, weak) -> None:
 
 
 @plans.plan_assigner
-def assign_scenarios(session, plan, competency_ids: list[int]) -> list[plans.Step]:
-    """Published scenarios tagged with the new weak competencies, shown on the plan as
+def assign_scenarios(session, targets: list[plans.PlanTarget],
+                     competency_ids: list[int]) -> dict[int, list[plans.Step]]:
+    """Published scenarios tagged with the new weak competencies, shown on each plan as
     assigned (a scenario needs no enrolment: the plan's link is the assignment)."""
-    # The scenario to perform again is the follow-up already, not practice besides it.
-    retake = [item.reference_id for item in plan.follow_ups() if item.kind == "roleplay"]
     tagged = select(ScenarioCompetency.scenario_id).where(
         ScenarioCompetency.competency_id.in_(competency_ids))
+    # MAX_SCENARIOS for every plan once its own retake is left out: at most as many more.
+    retakes = {target.id: {ref for kind, ref in target.follow_ups if kind == "roleplay"}
+               for target in targets}
     found = session.scalars(select(Scenario).where(
-        Scenario.id.in_(tagged), Scenario.published.is_(True), Scenario.id.not_in(retake))
-        .order_by(Scenario.id).limit(MAX_SCENARIOS)).all()
-    return [_step(scenario) for scenario in found]
+        Scenario.id.in_(tagged), Scenario.published.is_(True))
+        .order_by(Scenario.id).limit(MAX_SCENARIOS + max(map(len, retakes.values()),
+                                                         default=0))).all()
+    # The scenario to perform again is the follow-up already, not practice besides it.
+    return {target.id: [_step(scenario) for scenario in found
+                        if scenario.id not in retakes[target.id]][:MAX_SCENARIOS]
+            for target in targets}

@@ -17,6 +17,7 @@ from courses.models import (
 )
 from courses.services.content_files.manifest import find_course, read_course_folder
 from courses.services.content_files.specs import CourseSpec, ModuleSpec
+from courses.services.path_rules import announce_changed_paths, required_faces
 from courses.services.versions import create_course, draft, lesson_hash, new_key, publish
 from lms.core import audit
 from lms.core.i18n import ZH
@@ -33,6 +34,7 @@ def import_course(session, actor, path: str | os.PathLike, publish_now: bool = F
     whole folder is valid."""
     spec = read_course_folder(session, path)
     course = find_course(session, spec.code)
+    before = {} if course is None else required_faces(course)
     if course is None:
         course = create_course(session, actor, spec.code, spec.title, spec.summary,
                                spec.self_enrol)
@@ -44,8 +46,10 @@ def import_course(session, actor, path: str | os.PathLike, publish_now: bool = F
     _set_links(session, course, spec)
     version = draft(session, actor, course)
     _sync_structure(session, version, spec.modules)
-    audit.record(actor, "course.import", course, version=version.number,
-                 lessons=sum(len(m.lessons) for m in spec.modules))
+    entry = audit.record(actor, "course.import", course, version=version.number,
+                         lessons=sum(len(m.lessons) for m in spec.modules))
+    # Its tiers and titles as the paths' rules quote them; publishing announces its own part.
+    announce_changed_paths(session, actor, entry, course, before)
     if publish_now:
         publish(session, actor, course, notes=_("Imported from files."))
     return course

@@ -8,7 +8,10 @@ competencies (or follow-up) an open plan already holds merges into it instead of
 second one.
 
 Opening or merging asks every registered `plan_assigner` (courses, role-play) for practice on
-the new competencies; the assigners enrol the person themselves. Each trigger adds a follow-up
+the new competencies; the assigners enrol the person themselves. Plans open set-based
+(`open_or_merge_many`; `open_or_merge` is its one-person case): a month in which tens of
+thousands fall behind on a KPI opens their plans, items, practice and audit entries in a
+fixed number of statements per slice of people. Each trigger adds a follow-up
 (the exam or scenario to retake, the KPI to recover, the next 360); a pass meets it, and the
 plan closes when every follow-up is met, "in time" when on or before its due date. Owners, HR
 and the person's managers add check-ins and may close a plan by hand."""
@@ -20,9 +23,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, insert, not_, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.core import audit, clock
+from lms.core.database import insert_rows
 from lms.core.errors import DomainError
 from lms.kpis import periods
 from lms.kpis.models import (
@@ -69,13 +74,25 @@ def titles_of(content, name: str = "title") -> dict[str, str]:
             if fields.get(name)}
 
 
-PlanAssigner = Callable[..., list[Step]]
+@dataclass(frozen=True)
+class PlanTarget:
+    """A plan as the practice assigners see it: its id, whose it is, when it is due and the
+    follow-ups it holds ((kind, reference id) pairs, met or not)."""
+
+    id: int
+    person: Person
+    due_on: date
+    follow_ups: tuple[tuple[str, int | None], ...] = ()
+
+
+PlanAssigner = Callable[..., dict[int, list[Step]]]
 _assigners: list[PlanAssigner] = []
 
 
 def plan_assigner(function: PlanAssigner) -> PlanAssigner:
-    """Register `function(session, plan, competency_ids) -> [Step]`: practice for new weak
-    competencies of `plan`, which the function assigns itself (refuses a duplicate)."""
+    """Register `function(session, targets, competency_ids) -> {plan id: [Step]}`: practice
+    on the same new weak competencies for many plans (`PlanTarget`s) at once, which the
+    function assigns itself in statements per call, not per plan (refuses a duplicate)."""
     if function in _assigners:
         raise ValueError(f"plan assigner {function.__name__} is already registered")
     _assigners.append(function)
@@ -106,71 +123,180 @@ def save_settings(session, actor, weak_level, plan_days: int, checkin_days: int)
     return found
 
 
-def _open_plans(session, person_id: int) -> list[ImprovementPlan]:
-    return list(session.scalars(select(ImprovementPlan).where(
-        ImprovementPlan.person_id == person_id, ImprovementPlan.status == "open")
-        .order_by(ImprovementPlan.id)))
+@dataclass
+class _Draft:
+    """A person's open plan while a batch of triggers is merged in: a plan loaded from the
+    database (`plan`), or one this batch opens (`row`, inserted once the batch is decided)."""
 
+    person: Person
+    plan: ImprovementPlan | None
+    row: dict
+    waiting: set = field(default_factory=set)       # (kind, reference id) follow-ups unmet
+    follow_ups: list = field(default_factory=list)  # (kind, reference id), met or not
+    practice: set = field(default_factory=set)
+    items: list = field(default_factory=list)       # (purpose, Step) to add
+    new_competencies: list = field(default_factory=list)
 
-def _waiting(plan: ImprovementPlan, step: Step) -> ImprovementItem | None:
-    return next((item for item in plan.follow_ups() if item.met_on is None
-                 and item.kind == step.kind and item.reference_id == step.reference_id), None)
+    @classmethod
+    def of(cls, plan: ImprovementPlan, person: Person) -> "_Draft":
+        follow_ups = plan.follow_ups()
+        return cls(person=person, plan=plan,
+                   row={"competency_ids": list(plan.competency_ids or []),
+                        "detail": dict(plan.detail or {})},
+                   waiting={(item.kind, item.reference_id) for item in follow_ups
+                            if item.met_on is None},
+                   follow_ups=[(item.kind, item.reference_id) for item in follow_ups],
+                   practice={(item.kind, item.reference_id) for item in plan.practice()})
 
+    @property
+    def id(self) -> int:
+        return self.plan.id if self.plan is not None else self.row["id"]
 
-def _add_item(session, plan: ImprovementPlan, purpose: str, step: Step) -> ImprovementItem:
-    item = ImprovementItem(plan=plan, purpose=purpose, kind=step.kind,
-                           reference_id=step.reference_id, title=step.title[:200],
-                           url=step.url[:300],
-                           translations={lang: {"title": text[:200]}
-                                         for lang, text in step.titles.items() if text})
-    session.add(item)
-    return item
+    @property
+    def due_on(self) -> date:
+        return self.plan.due_on if self.plan is not None else self.row["due_on"]
 
 
 def open_or_merge(session, person: Person, trigger: Trigger,
                   today: date | None = None) -> tuple[ImprovementPlan, bool]:
     """The person's open plan on any of the trigger's competencies (or waiting for the same
     follow-up), with the trigger merged in; else a new plan. Returns (plan, opened)."""
+    [(plan_id, opened)] = open_or_merge_many(session, [(person, trigger)], today)
+    return session.get(ImprovementPlan, plan_id), opened
+
+
+def open_or_merge_many(session, triggers: list[tuple[Person, Trigger]],
+                       today: date | None = None) -> list[tuple[int, bool]]:
+    """What `open_or_merge` does for each (person, trigger), in order, set-based: the open
+    plans read, the plans opened and their items, practice and audit entries written in a
+    fixed number of statements per slice of people, whatever its size (a KPI import may
+    open tens of thousands). Returns [(plan id, opened)] in the order of `triggers`."""
     today = today or clock.today()
-    wanted = set(trigger.competency_ids)
-    plan = next((p for p in _open_plans(session, person.id)
-                 if wanted & set(p.competency_ids or []) or _waiting(p, trigger.follow_up)),
-                None)
-    opened = plan is None
+    done: list[tuple[int, bool]] = []
+    for start in range(0, len(triggers), _SLICE):
+        done += _open_or_merge_slice(session, triggers[start:start + _SLICE], today)
+    return done
+
+
+def _open_or_merge_slice(session, triggers: list[tuple[Person, Trigger]],
+                         today: date) -> list[tuple[int, bool]]:
+    session.flush()
+    people = {person.id: person for person, _trigger in triggers}
+    drafts: dict[int, list[_Draft]] = defaultdict(list)
+    for plan in session.scalars(
+            select(ImprovementPlan).where(ImprovementPlan.person_id.in_(people),
+                                          ImprovementPlan.status == "open")
+            .order_by(ImprovementPlan.id).options(selectinload(ImprovementPlan.items))):
+        drafts[plan.person_id].append(_Draft.of(plan, people[plan.person_id]))
+    due_on = today + timedelta(days=plan_settings(session).plan_days)
+    decided = []
+    for person, trigger in triggers:
+        draft, opened = _merge(drafts[person.id], person, trigger, today, due_on)
+        decided.append((draft, opened, trigger))
+    opening = [draft for draft, opened, _t in decided if opened]
+    _insert_plans(session, opening)
+    touched = list({id(d): d for d, _o, _t in decided}.values())
+    for draft in touched:
+        if draft.plan is not None:
+            draft.plan.competency_ids = draft.row["competency_ids"]
+            draft.plan.detail = draft.row["detail"]
+    session.flush()
+    _assign_practice(session, touched)
+    _insert_items(session, touched)
+    audit.record_many(None, "improvement_plan.open", "ImprovementPlan", [
+        (draft.id, _audit_details(draft.person, trigger))
+        for draft, opened, trigger in decided if opened])
+    audit.record_many(None, "improvement_plan.merge", "ImprovementPlan", [
+        (draft.id, _audit_details(draft.person, trigger))
+        for draft, opened, trigger in decided if not opened])
+    return [(draft.id, opened) for draft, opened, _t in decided]
+
+
+def _merge(drafts: list[_Draft], person: Person, trigger: Trigger, today: date,
+           due_on: date) -> tuple[_Draft, bool]:
+    """The draft `trigger` goes into (a new one appended to `drafts` when none of the
+    person's open plans shares a competency or waits for the same follow-up), merged."""
+    wanted, follow_up = set(trigger.competency_ids), (trigger.follow_up.kind,
+                                                      trigger.follow_up.reference_id)
+    draft = next((d for d in drafts if wanted & set(d.row["competency_ids"])
+                  or follow_up in d.waiting), None)
+    opened = draft is None
     if opened:
-        settings = plan_settings(session)
-        plan = ImprovementPlan(
-            person_id=person.id, trigger=trigger.kind, detail={}, competency_ids=[],
-            owner_id=person.mentor_id or person.manager_id, opened_on=today,
-            due_on=today + timedelta(days=settings.plan_days), status="open",
-            closed_reason="")
-        session.add(plan)
-    new = [cid for cid in trigger.competency_ids if cid not in (plan.competency_ids or [])]
-    plan.competency_ids = [*(plan.competency_ids or []), *new]
-    plan.detail = {**(plan.detail or {}), "triggers": [
-        *(plan.detail or {}).get("triggers", []),
+        draft = _Draft(person=person, plan=None, row={
+            "person_id": person.id, "kpi_id": None, "trigger": trigger.kind, "detail": {},
+            "competency_ids": [], "owner_id": person.mentor_id or person.manager_id,
+            "opened_on": today, "due_on": due_on, "status": "open", "closed_reason": ""})
+        drafts.append(draft)
+    new = [cid for cid in trigger.competency_ids if cid not in draft.row["competency_ids"]]
+    draft.row["competency_ids"] = [*draft.row["competency_ids"], *new]
+    draft.new_competencies += new
+    detail = draft.row["detail"]
+    draft.row["detail"] = {**detail, "triggers": [
+        *detail.get("triggers", []),
         {"kind": trigger.kind, "on": today.isoformat(), "title": trigger.follow_up.title,
          "titles": trigger.follow_up.titles, **trigger.detail}]}
-    if _waiting(plan, trigger.follow_up) is None:
-        _add_item(session, plan, "follow_up", trigger.follow_up)
-    session.flush()
-    _assign_practice(session, plan, new)
-    audit.record(None, "improvement_plan.open" if opened else "improvement_plan.merge", plan,
-                 person=person.employee_id, trigger=trigger.kind,
-                 follow_up=trigger.follow_up.title)
-    return plan, opened
+    if opened and trigger.kind == "kpi":
+        # The first trigger's KPI shows at the top of the plan (and its values).
+        draft.row["kpi_id"] = trigger.detail.get("kpi_id")
+        draft.row["detail"].update({k: v for k, v in trigger.detail.items() if k != "kpi_id"})
+    if follow_up not in draft.waiting:
+        draft.waiting.add(follow_up)
+        draft.follow_ups.append(follow_up)
+        draft.items.append(("follow_up", trigger.follow_up))
+    return draft, opened
 
 
-def _assign_practice(session, plan: ImprovementPlan, competency_ids: list[int]) -> None:
-    if not competency_ids:
-        return
-    have = {(item.kind, item.reference_id) for item in plan.practice()}
-    for assigner in _assigners:
-        for step in assigner(session, plan, competency_ids):
-            if (step.kind, step.reference_id) not in have:
-                have.add((step.kind, step.reference_id))
-                _add_item(session, plan, "practice", step)
-    session.flush()
+def _insert_plans(session, drafts: list[_Draft]) -> None:
+    """Insert the plans `drafts` open, their ids read back by the same statements: one per
+    round of at most one plan per person (almost always a single round), so a returned row
+    is told apart by its person, not by an order the database need not keep."""
+    table = ImprovementPlan.__table__
+    while drafts:
+        rounds: dict[int, _Draft] = {}
+        later = [d for d in drafts if rounds.setdefault(d.person.id, d) is not d]
+        ids = dict(session.execute(insert(table).returning(table.c.person_id, table.c.id),
+                                   [draft.row for draft in rounds.values()]).all())
+        for person_id, draft in rounds.items():
+            draft.row["id"] = ids[person_id]
+        drafts = later
+
+
+def _assign_practice(session, drafts: list[_Draft]) -> None:
+    """Ask every assigner for practice on each draft's new competencies, once per set of
+    plans with the same new competencies; steps a plan holds already are left out."""
+    alike: dict[tuple, list[_Draft]] = defaultdict(list)
+    for draft in drafts:
+        if draft.new_competencies:
+            alike[tuple(draft.new_competencies)].append(draft)
+    for competency_ids, group in alike.items():
+        targets = [PlanTarget(draft.id, draft.person, draft.due_on, tuple(draft.follow_ups))
+                   for draft in group]
+        for assigner in _assigners:
+            steps = assigner(session, targets, list(competency_ids))
+            for draft in group:
+                for step in steps.get(draft.id, ()):
+                    if (step.kind, step.reference_id) not in draft.practice:
+                        draft.practice.add((step.kind, step.reference_id))
+                        draft.items.append(("practice", step))
+
+
+def _insert_items(session, drafts: list[_Draft]) -> None:
+    rows = [{"plan_id": draft.id, "purpose": purpose, "kind": step.kind,
+             "reference_id": step.reference_id, "title": step.title[:200],
+             "url": step.url[:300], "met_on": None,
+             "translations": {lang: {"title": text[:200]}
+                              for lang, text in step.titles.items() if text}}
+            for draft in drafts for purpose, step in draft.items]
+    insert_rows(session.connection(), ImprovementItem.__table__, rows)
+    for draft in drafts:
+        if draft.plan is not None and draft.items:
+            # Written around the session: the loaded plan reads its items again.
+            session.expire(draft.plan, ["items"])
+
+
+def _audit_details(person: Person, trigger: Trigger) -> dict:
+    return {"person": person.employee_id, "trigger": trigger.kind,
+            "follow_up": trigger.follow_up.title}
 
 
 def assessment_outcome(session, person_id: int, trigger: Trigger, passed: bool,
@@ -234,10 +360,22 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
             plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
             closed += plan is not None and plan.status == "closed"
         behind = [pid for pid, recovered in found if not recovered]
-        for pid, values in _history(session, kpi, first, last, behind).items():
-            opened += _open_for_kpi(session, pid, kpi, _run_below(kpi, values, last), today)
+        history = _history(session, kpi, first, last, behind)
+        people = _people(session, list(history))
+        done = open_or_merge_many(session, [
+            (people[pid], _kpi_trigger(kpi, _run_below(kpi, values, last)))
+            for pid, values in history.items()], today)
+        opened += sum(1 for _plan_id, was_opened in done if was_opened)
     session.flush()
     return opened, closed
+
+
+def _people(session, ids: list[int]) -> dict[int, Person]:
+    found = {}
+    for start in range(0, len(ids), _SLICE):
+        found.update((person.id, person) for person in session.scalars(
+            select(Person).where(Person.id.in_(ids[start:start + _SLICE]))))
+    return found
 
 
 def _plan_changes(session, watched: dict, people: list[int]) -> list[tuple[int, int, int]]:
@@ -296,19 +434,14 @@ def _run_below(kpi: KpiDefinition, values: dict[date, Decimal], last: date) -> l
     return run
 
 
-def _open_for_kpi(session, person_id: int, kpi: KpiDefinition, run, today: date) -> bool:
+def _kpi_trigger(kpi: KpiDefinition, run) -> Trigger:
+    """A KPI's run below target as a plan's trigger: its competencies, the KPI to recover,
+    and its values."""
     detail = {"values": list(reversed(run)), "target": format(kpi.target.normalize(), "f"),
               "direction": kpi.direction, "unit": kpi.unit, "kpi_id": kpi.id}
-    titles = titles_of(kpi, "name")
-    trigger = Trigger(kind="kpi", competency_ids=[link.competency_id
-                                                  for link in kpi.competencies],
-                      follow_up=Step("kpi", kpi.id, kpi.name, "", titles), detail=detail)
-    plan, opened = open_or_merge(session, session.get(Person, person_id), trigger, today)
-    if opened:
-        # The first trigger's KPI shows at the top of the plan (and its values).
-        plan.kpi_id = kpi.id
-        plan.detail = {**plan.detail, **{k: v for k, v in detail.items() if k != "kpi_id"}}
-    return opened
+    return Trigger(kind="kpi", competency_ids=[link.competency_id for link in kpi.competencies],
+                   follow_up=Step("kpi", kpi.id, kpi.name, "", titles_of(kpi, "name")),
+                   detail=detail)
 
 
 def may_update(actor, plan: ImprovementPlan) -> bool:
