@@ -27,7 +27,7 @@ from sqlalchemy import and_, case, func, insert, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.core import audit, clock
-from lms.core.database import insert_rows
+from lms.core.database import among, insert_rows
 from lms.core.errors import DomainError
 from lms.kpis import periods
 from lms.kpis.models import (
@@ -184,7 +184,7 @@ def _open_or_merge_slice(session, triggers: list[tuple[Person, Trigger]],
     people = {person.id: person for person, _trigger in triggers}
     drafts: dict[int, list[_Draft]] = defaultdict(list)
     for plan in session.scalars(
-            select(ImprovementPlan).where(ImprovementPlan.person_id.in_(people),
+            select(ImprovementPlan).where(among(session, ImprovementPlan.person_id, people),
                                           ImprovementPlan.status == "open")
             .order_by(ImprovementPlan.id).options(selectinload(ImprovementPlan.items))):
         drafts[plan.person_id].append(_Draft.of(plan, people[plan.person_id]))
@@ -374,7 +374,7 @@ def _people(session, ids: list[int]) -> dict[int, Person]:
     found = {}
     for start in range(0, len(ids), _SLICE):
         found.update((person.id, person) for person in session.scalars(
-            select(Person).where(Person.id.in_(ids[start:start + _SLICE]))))
+            select(Person).where(among(session, Person.id, ids[start:start + _SLICE]))))
     return found
 
 
@@ -402,7 +402,7 @@ def _plan_changes(session, watched: dict, people: list[int]) -> list[tuple[int, 
     recovered = func.max(case((and_(at_last, not_(below)), 1), else_=0))
     return session.execute(
         select(V.person_id, V.kpi_id, recovered)
-        .where(V.person_id.in_(people), in_run)
+        .where(among(session, V.person_id, people), in_run)
         .group_by(V.person_id, V.kpi_id)
         .having(or_(and_(recovered == 1, waiting),
                     and_(func.count().filter(below) >= needed, ~waiting)))).all()
