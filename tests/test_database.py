@@ -78,7 +78,12 @@ def test_bulk_rows_are_stored_as_given(db, defaults, make_person):
              "score": None if n % 2 else Decimal("77.5"), "source_kind": "kpi",
              "source_id": f"{p}:{n}", "weight": Decimal(1), "observed_at": moments[n % 2]}
             for n, (p, c) in enumerate((p, c) for p in people for c in competencies)]
-    insert_rows(db.session.connection(), Evidence.__table__, rows)
+    # Texts may hold anything, the separators of the joined form included (that column then
+    # travels as an array), and empty texts stay empty, not NULL.
+    rows[3]["source_id"], rows[4]["source_id"] = "王芳:4", ""
+    rows[70]["source_id"] = "a\x1fb\x1e"
+    insert_rows(db.session.connection(), Evidence.__table__, rows[:60])
+    insert_rows(db.session.connection(), Evidence.__table__, rows[60:])
     E = Evidence.__table__.c
     stored = db.session.execute(sa.select(
         E.person_id, E.competency_id, E.level, E.score, E.source_kind, E.source_id, E.weight,
