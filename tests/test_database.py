@@ -1,7 +1,7 @@
 """Database plumbing: SQLite pragmas, concurrent writers, aware datetimes."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -137,3 +137,35 @@ def test_json_columns_travel_as_text_arrays(db, defaults, make_person):
            ("person_id", "path_id"))
     assert {(str(missing), percent) for missing, percent in db.session.execute(
         sa.select(E.missing, E.percent).where(E.person_id.in_(people)))} == {("[]", 100)}
+
+
+def test_a_bulk_writer_has_grown_tables_counted(db, defaults):
+    # PostgreSQL plans `person_id = ANY(…)` as a whole-table read until a table's rows are
+    # counted: a writer of thousands of rows counts a table it grew by half or more (its own
+    # uncommitted rows included), and leaves small writes and counted tables alone.
+    from lms.core.database import keep_statistics
+    from lms.kpis.models import KpiDefinition, KpiValue
+
+    connection = db.session.connection()
+    if db.engine.dialect.name != "postgresql":
+        assert keep_statistics(connection, {"kpi_value": 5000}) == []
+        return
+    # The count survives a rollback (PostgreSQL writes it in place): start from an empty one,
+    # whatever an earlier test on this database left.
+    connection.execute(sa.text("ANALYZE kpi_value"))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    people = connection.execute(sa.insert(Person.__table__).returning(Person.__table__.c.id), [
+        {"employee_id": f"S{n:05d}", "name": f"坐席 {n}", "sort_name": f"坐席 {n}",
+         "email": f"s{n}@example.com", "active": True, "can_author": False,
+         "session_version": 1, "created_at": now, "updated_at": now}
+        for n in range(1500)]).scalars().all()
+    kpis = db.session.scalars(sa.select(KpiDefinition.id).limit(2)).all()
+    connection.execute(sa.insert(KpiValue.__table__), [
+        {"person_id": p, "kpi_id": k, "period_start": date(2026, 11, 1), "value": 80,
+         "recorded_at": now} for p in people for k in kpis])
+    assert keep_statistics(connection, {"kpi_value": 999}) == []          # a small write
+    assert keep_statistics(connection, {"kpi_value": 3000}) == ["kpi_value"]
+    counted = connection.scalar(sa.text("SELECT reltuples FROM pg_class "
+                                        "WHERE oid = 'kpi_value'::regclass"))
+    assert counted >= 3000
+    assert keep_statistics(connection, {"kpi_value": 1200}) == []         # counted: 40 %

@@ -22,7 +22,7 @@ from certificates.services import awards, rules
 from courses.models import Enrollment, LessonCompletion
 from lms.competencies.models import CompetencyLevel
 from lms.core import clock
-from lms.core.database import among, upsert
+from lms.core.database import among, keep_statistics, upsert
 from lms.core.kinds import get_kind
 from lms.kpis.models import KpiDefinition
 from lms.kpis.services import requirements as kpi_requirements
@@ -47,6 +47,9 @@ def evaluate_people(session, person_ids, actor=None, today: date | None = None) 
     for start in range(0, len(ids), SLICE):
         done += _evaluate_slice(session, ids[start:start + SLICE], paths, documents, actor,
                                 today)
+    # A first run over a large organisation fills these tables: let the planner count them.
+    keep_statistics(session.connection(), {"certification_evaluation": done,
+                                           "certification_standing": done})
     return done
 
 

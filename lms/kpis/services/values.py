@@ -31,7 +31,7 @@ from sqlalchemy import and_, delete, or_, select, tuple_
 
 from lms.competencies.services.evidence import Observation, lock_people, record_evidence_many
 from lms.core import audit, clock
-from lms.core.database import among, upsert
+from lms.core.database import among, keep_statistics, upsert
 from lms.core.errors import DomainError
 from lms.core.uploads import UploadProblem, csv_records, read_text
 from lms.kpis import periods
@@ -377,7 +377,11 @@ def import_values(session, actor, plan: KpiPlan, *, source: str, file_name: str 
             for r in changed[start:start + 5000]], ("person_id", "kpi_id", "period_start"))
     touched = {(p, start) for p, _k, start in dropped} | {
         (r.person_id, r.period_start) for r in changed}
-    write_evidence(session, touched, written=(record.id, changed))
+    evidence = write_evidence(session, touched, written=(record.id, changed))
+    # A push into a new database fills these tables from nothing (see keep_statistics).
+    keep_statistics(session.connection(), {"kpi_value": len(changed) + len(dropped),
+                                           "competency_evidence": evidence,
+                                           "competency_level": evidence})
     latest: dict[int, date] = {}
     for r in changed:
         latest[r.kpi_id] = max(latest.get(r.kpi_id, r.period_start), r.period_start)
