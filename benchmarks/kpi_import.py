@@ -22,6 +22,7 @@ size) and the cheapest request (GET /healthz).
 """
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -90,6 +91,9 @@ def main() -> int:
         auth = {"Authorization": f"Bearer {token}"}
         rows = [{"employee_id": f"A{n:06d}", "kpi": kpi, "period": args.period,
                  "value": value(kpi, n)} for n in range(args.people) for kpi in KPIS]
+        # The payload lives in the pushing system's process, not the server's: frozen, the
+        # collector does not walk its 600,000 rows on every full collection during the pushes.
+        gc.freeze()
         started, cpu = time.perf_counter(), time.process_time()
         calls = []
         for first in range(0, len(rows), BATCH):
