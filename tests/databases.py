@@ -219,8 +219,9 @@ class PostgresDatabases(_Templates):
 
 
 def copy_rows(source_url: str, target: sa.Engine) -> None:
-    """Every row of the models' tables, from a template into a database whose schema another
-    way made the same (the migrations): the template's demo without seeding it again.
+    """Every row of the models' tables, from a template into another database of the same
+    schema (the migrations made it the same as the models'): the template's demo without
+    seeding it again.
 
     The rows go in as they are, the heat map's counters included, so the counting triggers
     are off meanwhile, and so are the foreign keys (rows of tables that refer to each other
