@@ -3,10 +3,10 @@
 Set-up is paid once per session, not per test (tests/databases.py says how):
 - one app per distinct configuration, shared by the tests that use it; what a test changes in
   `app.config` is put back afterwards, and each test gets its own STORAGE_DIR;
-- the schema, the default framework and the demo organisation are built once as templates;
-  SQLite copies the template file into place before each test, PostgreSQL (DATABASE_URL=
-  postgresql://…) runs each test in a transaction that is rolled back (tests marked
-  `commits` get real commits on a scratch database instead).
+- the schema, the default framework and the demo organisation (by `flask seed-demo`) are
+  built once as templates; SQLite copies the template file into place before each test,
+  PostgreSQL (DATABASE_URL=postgresql://…) runs each test in a transaction that is rolled
+  back (tests marked `commits` get real commits on a scratch database instead).
 """
 
 import os
@@ -230,6 +230,13 @@ def defaults(app):
     found = {p.code: p for p in _db.session.scalars(
         select(CertificationPath).where(CertificationPath.code.in_(codes)))}
     return {code: found[code] for code in codes}
+
+
+@pytest.fixture
+def seed_demo_output(app, databases) -> str:
+    """What `flask seed-demo` printed when it built the session's demo template, which this
+    test starts from a copy of: the command's own tests read the session's one seed."""
+    return databases.output[test_databases.DEMO]
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ Every test starts from one of three templates, chosen by the fixtures it asks fo
 
 - ``empty``: the schema and nothing else;
 - ``defaults``: the schema plus the default scale, framework, paths and matrix (`defaults`);
-- ``demo``: the whole demo organisation (`demo_org`, `demo`), with its stored files.
+- ``demo``: the whole demo organisation (`demo_org`, `demo`, `seed_demo_output`), with its
+  stored files, built by the `seed-demo` command itself (so the tests of that command read
+  the session's one seed instead of seeding again).
 
 SQLite: each template is a database file built once; before a test it is copied over the one
 live file that every test app points at (a file copy costs milliseconds, building the demo
@@ -28,11 +30,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from lms.core import clock
 from lms.core.extensions import db
 
 EMPTY, DEFAULTS, DEMO = "empty", "defaults", "demo"
-DEMO_FIXTURES = frozenset({"demo", "demo_org"})
+DEMO_FIXTURES = frozenset({"demo", "demo_org", "seed_demo_output"})
 
 
 def template_for(fixturenames) -> str:
@@ -45,17 +46,20 @@ def template_for(fixturenames) -> str:
     return EMPTY
 
 
-def fill(kind: str, session, storage_dir: str | None = None) -> None:
-    """Put what template `kind` holds into an empty database, committed."""
+def fill(kind: str, app) -> str:
+    """Put what template `kind` holds into `app`'s empty database, committed; returns what
+    building it printed (the demo: `flask seed-demo`'s output)."""
     if kind == DEFAULTS:
         from lms.defaults import install_defaults
 
-        install_defaults(session)
+        install_defaults(db.session)
+        db.session.commit()
     elif kind == DEMO:
-        from lms.demo import seed_demo
-
-        seed_demo(session, clock.today())
-    session.commit()
+        # Through the command a deployment runs, which commits and prints the log-ins.
+        result = app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+    return ""
 
 
 class _Templates:
@@ -66,6 +70,7 @@ class _Templates:
         self.base_config = base_config
         self.create_app = create_app
         self.storage = {}  # kind -> the folder of files its template refers to
+        self.output: dict[str, str] = {}  # kind -> what building its template printed
 
     def _build(self, url: str, kind: str, create_schema: bool) -> None:
         storage_dir = self.workdir / f"{kind}-storage"
@@ -74,7 +79,7 @@ class _Templates:
         with builder.app_context():
             if create_schema:
                 db.create_all()
-            fill(kind, db.session, str(storage_dir))
+            self.output[kind] = fill(kind, builder)
             db.session.remove()
             db.engine.dispose()
         self.storage[kind] = storage_dir
@@ -96,6 +101,10 @@ class SqliteDatabases(_Templates):
 
     def url(self, kind: str, commits: bool) -> str:
         return f"sqlite:///{self.live}"
+
+    def template_url(self, kind: str) -> str:
+        """The template itself (built if need be), to read from, never to write to."""
+        return f"sqlite:///{self._template(kind)}"
 
     def _template(self, kind: str) -> Path:
         if kind not in self.templates:
@@ -160,6 +169,10 @@ class PostgresDatabases(_Templates):
             self.kinds[key] = name
         return self._url(self.kinds[key])
 
+    def template_url(self, kind: str) -> str:
+        """The template itself (built if need be), to read from, never to write to."""
+        return self.url(kind, False)
+
     def reset(self, kind: str, commits: bool) -> None:
         pass
 
@@ -169,7 +182,7 @@ class PostgresDatabases(_Templates):
         if commits:
             # A real database: fill it as the template would be, empty it afterwards.
             if kind != EMPTY:
-                fill(kind, db.session, app.config["STORAGE_DIR"])
+                self.output[kind] = fill(kind, app)
             try:
                 yield
             finally:
@@ -203,6 +216,46 @@ class PostgresDatabases(_Templates):
                     "WHERE datname = :name"), {"name": name})
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         self.admin.dispose()
+
+
+def copy_rows(source_url: str, target: sa.Engine) -> None:
+    """Every row of the models' tables, from a template into another database of the same
+    schema (the migrations made it the same as the models'): the template's demo without
+    seeding it again.
+
+    The rows go in as they are, the heat map's counters included, so the counting triggers
+    are off meanwhile, and so are the foreign keys (rows of tables that refer to each other
+    cannot all go first); PostgreSQL's sequences then move past the copied ids."""
+    from reports.services import level_tally
+
+    source = sa.create_engine(source_url)
+    postgresql = target.dialect.name == "postgresql"
+    try:
+        with source.connect() as reading, target.connect() as writing:
+            # Outside a transaction: SQLite ignores the pragma inside one.
+            writing.exec_driver_sql("SET session_replication_role = replica" if postgresql
+                                    else "PRAGMA foreign_keys=OFF")
+            writing.commit()
+            try:
+                with writing.begin():
+                    level_tally.drop_triggers(writing)
+                    for table in db.metadata.sorted_tables:
+                        rows = [dict(row) for row in reading.execute(sa.select(table)).mappings()]
+                        if rows:
+                            writing.execute(table.insert(), rows)
+                        serial = table.autoincrement_column
+                        if postgresql and serial is not None:
+                            writing.execute(sa.text(
+                                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', "
+                                f"'{serial.name}'), (SELECT coalesce(max(\"{serial.name}\"), 0) "
+                                f"+ 1 FROM \"{table.name}\"), false)"))
+                    level_tally.install_triggers(writing)
+            finally:
+                writing.exec_driver_sql("SET session_replication_role = DEFAULT" if postgresql
+                                        else "PRAGMA foreign_keys=ON")
+                writing.commit()
+    finally:
+        source.dispose()
 
 
 _REPLACED: dict = {}  # app -> its own engine, while its sessions run on a test's connection

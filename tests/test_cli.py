@@ -15,10 +15,10 @@ def count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_seed_demo_builds_the_organisation(runner, db):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    assert "admin@demo.example" in result.output and "agent@demo.example" in result.output
+def test_seed_demo_builds_the_organisation(seed_demo_output, db):
+    """`seed-demo` on an empty database (the run that built the session's demo template,
+    which exited 0: tests/databases.py) prints the log-ins and builds the organisation."""
+    assert "admin@demo.example" in seed_demo_output and "agent@demo.example" in seed_demo_output
     people = db.session.scalars(select(Person)).all()
     assert 140 <= len(people) <= 160
     for role in ("agent", "mentor", "manager", "hr", "admin"):
@@ -38,6 +38,8 @@ def test_seed_demo_builds_the_organisation(runner, db):
 
 
 def test_seed_demo_refuses_real_data_unless_forced(runner, db, make_person):
+    """The refusal costs nothing; the forced run is this test's own seed of the demo (the
+    erasure before it is what is tested), the only one besides the session's template."""
     from datetime import UTC, datetime
     from decimal import Decimal
 

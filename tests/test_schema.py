@@ -10,6 +10,8 @@ from flask_migrate import downgrade, upgrade
 from lms import create_app
 from lms.core.extensions import db
 from lms.core.schema import SchemaOutOfDate, bind_migrations, check_schema
+from reports.services import level_tally
+from tests.databases import DEMO, copy_rows
 
 
 @pytest.fixture
@@ -117,20 +119,20 @@ def test_upgrade_keeps_data_of_an_older_schema(empty_app):
             assert roles == ["agent"]
 
 
-def test_the_derived_state_migration_backfills_existing_data(empty_app):
+def test_the_derived_state_migration_backfills_existing_data(empty_app, databases):
     """0011 creates the stored levels and standings and fills them from the evidence and
     certificates already there: check-derived finds nothing to correct afterwards."""
     from certificates.models import CertificationStanding
     from certificates.services.standing import check_standings
     from lms.competencies.models import CompetencyLevel
     from lms.competencies.services.evidence import check_levels
-    from lms.core import clock
-    from lms.demo import seed_demo
 
+    demo = databases.template_url(DEMO)  # the demo organisation, seeded once per session
     with empty_app.app_context():
         upgrade()
-        seed_demo(db.session, clock.today())
-        db.session.commit()
+        copy_rows(demo, db.engine)
+        assert level_tally.check(db.session.connection()) == []
+        db.session.remove()
         levels = db.session.scalar(sa.select(sa.func.count()).select_from(CompetencyLevel))
         standings = db.session.scalar(
             sa.select(sa.func.count()).select_from(CertificationStanding))
@@ -146,8 +148,6 @@ def test_the_derived_state_migration_backfills_existing_data(empty_app):
             sa.select(sa.func.count()).select_from(CertificationStanding)) == standings
         assert check_levels(db.session) == [] and check_standings(db.session) == []
         # 0029 recounts the heat map's level counters of the data already there.
-        from reports.services import level_tally
-
         assert level_tally.counts(db.session.connection())
         assert level_tally.check(db.session.connection()) == []
         db.session.remove()

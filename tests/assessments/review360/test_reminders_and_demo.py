@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from assessments.review360.models import Cycle, Rater, Subject
@@ -11,6 +12,7 @@ from lms.core import clock
 from lms.core.extensions import db
 from lms.core.kinds import get_kind
 from lms.notifications.models import Notification, OutboxEmail
+from lms.people.models import Person
 from tests.assessments.review360.conftest import answer, nominate_and_approve
 
 
@@ -47,22 +49,23 @@ def test_subject_and_manager_are_reminded_of_nominations(world, runner):
     assert "Choose your 360 raters" in note.subject
 
 
-def test_demo_has_results_and_an_open_cycle(app, db):
-    from lms.demo import seed_demo
+@pytest.fixture
+def demo_org(db):
+    """The demo organisation (the session's demo template); {employee_id: Person}."""
+    return {p.employee_id: p for p in db.session.scalars(select(Person))}
 
-    clock.freeze(datetime(2026, 10, 5, 9, 0, tzinfo=UTC))
-    seed_demo(db.session, clock.today())
-    db.session.commit()
+
+def test_demo_has_results_and_an_open_cycle(demo_org, db):
     # The earlier cycles are the specialists' and team leads' behind the senior and manager
     # certificates (certificates.demo_leaders), all closed.
     *earlier, closed, current = db.session.scalars(select(Cycle).order_by(Cycle.id)).all()
     assert len(earlier) == 4 and all(cycle.closed for cycle in earlier)
     assert closed.closed and not current.closed
     assert all(s.score is not None for s in closed.subjects)
-    subject, manager = sorted(current.subjects, key=lambda s: s.person.employee_id != "E0104")
-    assert subject.person.employee_id == "E0104" and subject.nomination_state == "submitted"
+    subject, manager = sorted(current.subjects, key=lambda s: s.person_id != demo_org["E0104"].id)
+    assert subject.person_id == demo_org["E0104"].id and subject.nomination_state == "submitted"
     # The demo manager is evaluated too, her direct reports one of the groups.
-    assert manager.person.employee_id == "E0011" and manager.nomination_state == "approved"
+    assert manager.person_id == demo_org["E0011"].id and manager.nomination_state == "approved"
     assert any(r.group == "direct_report" for r in manager.raters)
     assert db.session.scalar(select(func.count()).select_from(Rater).where(
         Rater.subject_id == subject.id, Rater.group == "customer")) == 4
