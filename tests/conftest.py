@@ -308,6 +308,7 @@ class QueryCounter:
 
     def __init__(self, engine):
         self.engine, self.count = engine, 0
+        self.statements: list[str] = []  # what was counted, in order
 
     def __enter__(self):
         event.listen(self.engine, "before_cursor_execute", self._hit)
@@ -320,6 +321,7 @@ class QueryCounter:
         if not statement.lstrip().upper().startswith(
                 ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK TO SAVEPOINT")):
             self.count += 1
+            self.statements.append(statement)
 
 
 @pytest.fixture

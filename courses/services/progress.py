@@ -259,9 +259,11 @@ def current_lesson(session, course: Course, lesson_key: str) -> Lesson | None:
 
 
 def active_enrollment(session, person_id: int, course_id: int) -> Enrollment | None:
+    # The caller holds the course: loading it again (and its links) with every lesson
+    # completed would be three more reads each time.
     return session.scalar(select(Enrollment).where(
         Enrollment.person_id == person_id, Enrollment.course_id == course_id,
-        Enrollment.withdrawn.is_(False)))
+        Enrollment.withdrawn.is_(False)).options(lazyload(Enrollment.course)))
 
 
 def complete_lesson(session, person, course: Course, lesson_key: str, method: str = "manual",
@@ -270,41 +272,73 @@ def complete_lesson(session, person, course: Course, lesson_key: str, method: st
     already counts as done. Refuses people not enrolled, unmet prerequisites, lessons not in
     the published version, and content changed since the page was opened. Completing the last
     lesson completes the course (once, for good)."""
+    done = complete_lessons(session, person, course, {lesson_key: opened}, method)
+    return done[0] if done else None
+
+
+def complete_lessons(session, person, course: Course, lessons: dict[str, OpenedLesson | None],
+                     method: str = "manual") -> list[LessonCompletion]:
+    """`complete_lesson` for several lessons of one course at once, in the order given
+    ({lesson key: its opening}): the enrolment, prerequisites and progress are read once.
+    Returns the completions recorded (lessons that already count are left out). Refuses as
+    `complete_lesson` does, before recording anything; the course starts and completes
+    (signals, audit) at the lesson it would one lesson at a time."""
+    if not lessons:
+        return []
     enrollment = active_enrollment(session, person.id, course.id)
     if not policy.may(person, "courses.learn", enrollment):
         raise NotFound(_("You are not enrolled in this course."))
     missing = unmet_prerequisites(session, person.id, course)
     if missing:
         raise DomainError(prerequisite_message(missing))
-    lesson = current_lesson(session, course, lesson_key)
-    if lesson is None:
-        raise NotFound(_("This lesson is not part of the course any more."))
-    if opened is not None and opened.content_hash != lesson.content_hash:
-        raise DomainError(_("This lesson has changed since you opened it. Read the new "
-                            "version, then mark it complete."))
+    found = _current_lessons_by_key(session, course, list(lessons))
+    for key, opened in lessons.items():
+        lesson = found.get(key)
+        if lesson is None:
+            raise NotFound(_("This lesson is not part of the course any more."))
+        if opened is not None and opened.content_hash != lesson.content_hash:
+            raise DomainError(_("This lesson has changed since you opened it. Read the new "
+                                "version, then mark it complete."))
     standing = progress(session, [person.id], [course.id], with_keys=True)[(person.id, course.id)]
-    if lesson.key in standing.done_keys:
-        return None
-    completion = LessonCompletion(
-        person_id=person.id, course_id=course.id, lesson_key=lesson.key,
-        version=course.published_version, content_hash=lesson.content_hash,
-        completed_at=clock.now(), seconds_spent=seconds_spent(opened and opened.at,
-                                                              lesson.minutes),
-        method=method,
-    )
-    session.add(completion)
-    if enrollment.completed_at is None and len(standing.done_keys) + 1 >= standing.total:
-        enrollment.completed_at = clock.now()
-        enrollment.completed_version = course.published_version
-        audit.record(person, "course.complete", enrollment, course=course.code,
-                     version=course.published_version)
-        session.flush()
-        course_completed.send(session, person_id=person.id, course_id=course.id)
-    elif not standing.done_keys:
-        session.flush()
-        course_started.send(session, person_id=person.id, course_id=course.id)
+    done = len(standing.done_keys)
+    completions = []
+    for key, opened in lessons.items():
+        lesson = found[key]
+        if lesson.key in standing.done_keys:
+            continue
+        completion = LessonCompletion(
+            person_id=person.id, course_id=course.id, lesson_key=lesson.key,
+            version=course.published_version, content_hash=lesson.content_hash,
+            completed_at=clock.now(), seconds_spent=seconds_spent(opened and opened.at,
+                                                                  lesson.minutes),
+            method=method,
+        )
+        session.add(completion)
+        completions.append(completion)
+        if enrollment.completed_at is None and done + len(completions) >= standing.total:
+            enrollment.completed_at = clock.now()
+            enrollment.completed_version = course.published_version
+            audit.record(person, "course.complete", enrollment, course=course.code,
+                         version=course.published_version)
+            session.flush()
+            course_completed.send(session, person_id=person.id, course_id=course.id)
+        elif done + len(completions) == 1:
+            session.flush()
+            course_started.send(session, person_id=person.id, course_id=course.id)
     session.flush()
-    return completion
+    return completions
+
+
+def _current_lessons_by_key(session, course: Course, keys: list[str]) -> dict[str, Lesson]:
+    """{key: lesson} of those of `keys` in the course's published version (one read)."""
+    if not course.published_version or not keys:
+        return {}
+    return {lesson.key: lesson for lesson in session.scalars(
+        select(Lesson)
+        .join(CourseModule, Lesson.module_id == CourseModule.id)
+        .join(CourseVersion, CourseModule.version_id == CourseVersion.id)
+        .where(CourseVersion.course_id == course.id,
+               CourseVersion.number == course.published_version, Lesson.key.in_(keys)))}
 
 
 def mark_complete(session, person, course: Course, lesson_key: str, token: str,

@@ -14,6 +14,8 @@ from lms.competencies.models import Competency, Evidence
 from lms.competencies.services.matrix import matrix_row_for
 from lms.core import clock
 from lms.core.errors import DomainError, NotFound
+from lms.people.models import Person
+from tests.conftest import QueryCounter
 
 SECRET = "test-secret"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -96,6 +98,70 @@ def test_completing_every_lesson_completes_the_course_once(db, course, learner):
     assert enrollment.completed_version == 1
     state = standing(db, learner, course)
     assert state.completed and state.percent == 100 and not state.needs_review
+
+
+def test_lessons_completed_at_once_match_one_at_a_time(db, course, learner, make_person):
+    """complete_lessons records what complete_lesson called per lesson would: the same rows,
+    the course started and completed at the same lessons, one audit entry, in fewer reads."""
+    from courses.signals import course_completed, course_started
+    from lms.core.audit import AuditEntry
+
+    other = make_person(name="Other learner")
+    enrolment.enrol(db.session, None, other, course, date(2026, 12, 1))
+    db.session.commit()
+    lessons = keys(db, course)
+    opened = {key: progress.OpenedLesson(START - timedelta(minutes=2), lesson.content_hash)
+              for key, lesson in zip(lessons, progress.lessons_of(
+                  progress.outline(db.session, [course.id])[course.id]), strict=True)}
+    heard = []
+
+    def started(_session, person_id=None, **_extra):
+        heard.append(("started", person_id, completions(db, db.session.get(Person, person_id))))
+
+    def completed(_session, person_id=None, **_extra):
+        heard.append(("completed", person_id, completions(db, db.session.get(Person, person_id))))
+
+    with course_started.connected_to(started), course_completed.connected_to(completed):
+        with QueryCounter(db.engine) as single:
+            for key in lessons:
+                progress.complete_lesson(db.session, learner, course, key, opened=opened[key])
+        with QueryCounter(db.engine) as batch:
+            made = progress.complete_lessons(db.session, other, course, opened)
+    db.session.commit()
+    assert [(kind, count) for kind, pid, count in heard if pid == learner.id] \
+        == [(kind, count) for kind, pid, count in heard if pid == other.id] \
+        == [("started", 1), ("completed", 3)]
+    assert [c.lesson_key for c in made] == lessons
+
+    def rows(person):
+        return [(c.lesson_key, c.version, c.content_hash, c.completed_at, c.seconds_spent,
+                 c.method) for c in db.session.scalars(select(LessonCompletion).where(
+                     LessonCompletion.person_id == person.id).order_by(LessonCompletion.id))]
+
+    assert rows(other) == rows(learner) and rows(other)[0][4] == 120
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "course.complete", AuditEntry.actor_id == other.id)) == 1
+    assert standing(db, other, course).completed
+    assert progress.complete_lessons(db.session, other, course, opened) == []
+    assert progress.complete_lessons(db.session, other, course, {}) == []
+
+    def enrolment_reads(counter):
+        return sum(1 for text in counter.statements if text.startswith("SELECT enrollment."))
+
+    # The enrolment is read once and once for the progress, not twice for every lesson.
+    assert (enrolment_reads(single), enrolment_reads(batch)) == (2 * len(lessons), 2)
+    assert batch.count < single.count
+
+
+def test_lessons_completed_at_once_refuse_before_recording_any(db, course, learner):
+    first, second = keys(db, course)[:2]
+    with pytest.raises(NotFound):
+        progress.complete_lessons(db.session, learner, course,
+                                  {first: None, "no-such-lesson": None})
+    stale = progress.OpenedLesson(START, "not-the-content")
+    with pytest.raises(DomainError, match="changed since you opened it"):
+        progress.complete_lessons(db.session, learner, course, {first: None, second: stale})
+    assert completions(db) == 0
 
 
 def test_recompletion_keeps_the_course_completed_in_history(db, course, learner):

@@ -13,6 +13,7 @@ from certificates.services.standing import check_standings
 from lms.competencies.models import Competency, CompetencyLevel, Evidence
 from lms.competencies.services.evidence import (
     Observation,
+    add_evidence,
     check_levels,
     record_evidence,
     record_evidence_many,
@@ -120,6 +121,36 @@ def test_many_results_follow_the_profile_policy_in_one_pass(db, defaults, make_p
     assert _stored(db, second, tone) is None
     assert (_stored(db, second, empathy).level, _stored(db, second, empathy).exact) == (
         5, Decimal("5.00000000"))
+    assert check_levels(db.session) == []
+
+
+def test_added_history_rows_bring_the_stored_levels_along(db, defaults, make_person):
+    # add_evidence writes rows as they are, in one statement, and the levels of the cells
+    # they touch follow: an older row of a kind changes nothing, a new kind does.
+    person = make_person()
+    empathy, tone = _competency(db, "COMM-EMPATHY"), _competency(db, "COMM-TONE")
+    record_evidence(db.session, person_id=person.id, source_kind="roleplay", source_id=1,
+                    observations=[_observe(empathy, "4.00", day=10)])
+
+    def row(competency, level, kind, day):
+        return {"person_id": person.id, "competency_id": competency.id,
+                "level": Decimal(level), "score": None, "source_kind": kind,
+                "source_id": f"history-{day}", "weight": Decimal(1),
+                "observed_at": datetime(2026, 11, day, tzinfo=UTC)}
+
+    with QueryCounter(db.engine) as counter:
+        added = add_evidence(db.session, [row(empathy, "2.00", "roleplay", 1),
+                                          row(empathy, "1.00", "kpi", 2),
+                                          row(tone, "3.00", "kpi", 3)])
+    assert added == 3
+    assert sum(1 for text in counter.statements
+               if text.startswith("INSERT INTO competency_evidence")) == 1
+    db.session.expire_all()
+    # Latest per kind (roleplay 4, kpi 1) averaged: 2.5 rounds half up to 3.
+    assert (_stored(db, person, empathy).level, _stored(db, person, empathy).exact,
+            _stored(db, person, empathy).sources) == (3, Decimal("2.50000000"), "kpi,roleplay")
+    assert _stored(db, person, tone).level == 3
+    assert add_evidence(db.session, []) == 0
     assert check_levels(db.session) == []
 
 

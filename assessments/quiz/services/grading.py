@@ -27,7 +27,13 @@ from decimal import ROUND_DOWN, Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from assessments.quiz.models import Attempt, AttemptQuestion, Question, QuestionVersion, Quiz
+from assessments.quiz.models import (
+    Attempt,
+    AttemptQuestion,
+    QuestionCompetency,
+    QuestionVersion,
+    Quiz,
+)
 from assessments.quiz.policy import gradeable_people_filter
 from assessments.quiz.services import plans as plan_hook
 from assessments.quiz.services import scoring
@@ -160,15 +166,24 @@ def competency_scores(session, attempt: Attempt) -> dict[int, Decimal]:
 
 def _competency_marks(session, attempt: Attempt) \
         -> tuple[dict[int, Decimal], dict[int, int]]:
-    question_ids = {aq.version.question_id for aq in attempt.questions}
+    # The versions' question ids in one read: walking `aq.version` loads each version (its
+    # whole content) one statement at a time, for every attempt the engine looks at.
+    question_of = dict(session.execute(select(QuestionVersion.id, QuestionVersion.question_id)
+                                       .where(QuestionVersion.id.in_(
+                                           {aq.question_version_id for aq in attempt.questions}))
+                                       ).all())
+    # The competency tags as rows: loading the questions (and what they load eagerly) to
+    # read their links was most of the engine's time on a quiz.
     links: dict[int, list[int]] = {}
-    for question in session.scalars(select(Question).where(Question.id.in_(question_ids))):
-        links[question.id] = [link.competency_id for link in question.competency_links]
+    for question_id, competency_id in session.execute(
+            select(QuestionCompetency.question_id, QuestionCompetency.competency_id)
+            .where(QuestionCompetency.question_id.in_(set(question_of.values())))):
+        links.setdefault(question_id, []).append(competency_id)
     earned: dict[int, Decimal] = {}
     available: dict[int, Decimal] = {}
     counts: dict[int, int] = {}
     for aq in attempt.questions:
-        for competency_id in links.get(aq.version.question_id, []):
+        for competency_id in links.get(question_of[aq.question_version_id], []):
             earned[competency_id] = earned.get(competency_id, Decimal(0)) \
                 + Decimal(aq.fraction) * aq.mark
             available[competency_id] = available.get(competency_id, Decimal(0)) + aq.mark

@@ -174,6 +174,17 @@ def record_evidence_many(session, *, source_kind: str,
     return written
 
 
+def add_evidence(session, rows: list[dict]) -> int:
+    """Add evidence rows (dicts of the evidence columns) that replace nothing — recorded
+    history — in one bulk statement, and bring the stored levels of the cells they touch
+    along, as the ORM's flush would. Flushes; the caller commits. Returns the rows added."""
+    session.flush()
+    connection = session.connection()
+    insert_rows(connection, Evidence.__table__, rows)
+    refresh_levels(connection, {(row["person_id"], row["competency_id"]) for row in rows})
+    return len(rows)
+
+
 def _delete_sources(connection, source_kind: str, source_ids: list[str]) -> set[tuple[int, int]]:
     """Delete the evidence of `source_ids` on PostgreSQL: one statement binding one array,
     answering the distinct cells it touched as two arrays instead of a row per deleted row."""
