@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from certificates.models import RecertificationSlot
 from certificates.services import badges
+from courses.models import Course
 from lms.core.extensions import db as _db
 from lms.people.models import Team
 from lms.system.models import OrganisationName
@@ -122,3 +123,28 @@ def test_slot_labels_follow_the_page_language(db, client, auth, make_person, def
     assert "<li>案例分析 (" in rules and "Case analysis" not in rules
     english = client.get(f"/admin/certification/{senior.id}").get_data(as_text=True)
     assert "<li>Case analysis (" in english
+
+
+def test_saved_and_published_messages_name_content_in_the_page_language(
+        db, client, auth, make_person, defaults):
+    """The editor's confirmations name a course, module or slot as the page shows it: the
+    Chinese title on a Chinese page, not the English one."""
+    auth.login(make_person(roles=("admin",)))
+    chinese = {"Accept-Language": "zh-CN"}
+    saved = client.post("/author/courses/new", data={
+        "code": "ETQ-9", "title": "Phone etiquette", "title_zh": "电话礼仪"},
+        headers=chinese, follow_redirects=True).get_data(as_text=True)
+    assert "电话礼仪 已保存" in saved and "Phone etiquette 已保存" not in saved
+    course = db.session.scalar(select(Course).where(Course.code == "ETQ-9"))
+    added = client.post(f"/author/courses/{course.id}/modules", headers=chinese,
+                        data={"title": "Greeting", "title_zh": "问候"}, follow_redirects=True)
+    assert "问候" in added.get_data(as_text=True)
+    english = client.post(f"/author/courses/{course.id}/settings", data={
+        "code": "ETQ-9", "title": "Phone etiquette", "title_zh": "电话礼仪"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Phone etiquette has been saved." in english
+    path = defaults["NEWHIRE"]
+    slot = client.post(f"/admin/certification/{path.id}/recert-slots", headers=chinese, data={
+        "code": "RE", "label": "Re-exam", "label_zh": "复认证考试", "kind": "quiz",
+        "reference": "7", "pass_mark": "80"}, follow_redirects=True).get_data(as_text=True)
+    assert "复认证考试 已保存" in slot

@@ -74,11 +74,13 @@ def _settings_page(path, form, slot_form, status):
 def add_recert_slot(path_id: int):
     path = db.get_or_404(CertificationPath, path_id)
     slot_form = RecertSlotForm()
-    if slot_form.validate_on_submit() and unit_of_work(
-            services.add_recert_slot, db.session, current_user, path, slot_form.code.data,
-            slot_form.label.data, slot_form.kind.data, slot_form.reference.data or "",
-            slot_form.pass_mark.data, slot_form.label_zh.data or "", form=slot_form):
-        flash(_("%(slot)s has been saved.", slot=slot_form.label.data), "success")
+    done = slot_form.validate_on_submit() and unit_of_work(
+        services.add_recert_slot, db.session, current_user, path, slot_form.code.data,
+        slot_form.label.data, slot_form.kind.data, slot_form.reference.data or "",
+        slot_form.pass_mark.data, slot_form.label_zh.data or "", form=slot_form)
+    if done:
+        # The slot's label in the reader's language, as the settings page shows it.
+        flash(_("%(slot)s has been saved.", slot=done.value.tr("label")), "success")
         flash_reevaluation()
         return redirect(url_for("certificates.settings", path_id=path.id))
     return _settings_page(path, _settings_form(path, formdata=False), slot_form,

@@ -150,7 +150,7 @@ def author_course_settings(course_id: int | None):
         done = unit_of_work(authoring.save_course, db.session, current_user, course,
                             _course_data(form, paths), form=form)
         if done:
-            flash(_("%(course)s has been saved.", course=done.value.title), "success")
+            flash(_("%(course)s has been saved.", course=done.value.tr("title")), "success")
             flash_reevaluation()
             return redirect(url_for("courses.author_course", course_id=done.value.id))
     return render_form("courses/authoring/settings.html", form, course=course, paths=paths)
@@ -205,8 +205,8 @@ def author_course_archive(course_id: int):
     archive = request.form.get("archived") == "1"
     if unit_of_work(authoring.set_archived, db.session, current_user, course, archive,
                     form.reason.data or ""):
-        flash(_("%(course)s has been archived.", course=course.title) if archive
-              else _("%(course)s is back in the catalogue.", course=course.title), "success")
+        flash(_("%(course)s has been archived.", course=course.tr("title")) if archive
+              else _("%(course)s is back in the catalogue.", course=course.tr("title")), "success")
         flash_reevaluation()
     return redirect(url_for("courses.author_course", course_id=course.id))
 
@@ -227,7 +227,7 @@ def author_course_publish(course_id: int):
                             form=form)
         if done:
             flash(_("Version %(number)d of %(course)s is published.",
-                    number=done.value.number, course=course.title), "success")
+                    number=done.value.number, course=course.tr("title")), "success")
             flash_reevaluation()
             return redirect(url_for("courses.author_course", course_id=course.id))
     return render_form("courses/authoring/publish.html", form, course=course, version=version,
@@ -254,7 +254,7 @@ def author_module_add(course_id: int):
         done = unit_of_work(authoring.add_module, db.session, current_user, course,
                             form.title.data, form.title_zh.data or "")
         if done:
-            flash(_("Module %(title)s has been added.", title=done.value.title), "success")
+            flash(_("Module %(title)s has been added.", title=done.value.tr("title")), "success")
             return _course_page(done.value, f"module-{done.value.id}")
     else:
         _flash_form_errors(form)
@@ -322,7 +322,7 @@ def _lesson_editor(module: CourseModule, lesson: Lesson | None):
                             data, form=form)
         if done:
             saved = done.value
-            flash(_("Lesson %(title)s has been saved.", title=saved.title), "success")
+            flash(_("Lesson %(title)s has been saved.", title=saved.tr("title")), "success")
             if request.form.get("then") == "close":
                 return _course_page(module, f"lesson-{saved.id}")
             return redirect(url_for("courses.author_lesson_edit", lesson_id=saved.id))

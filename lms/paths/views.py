@@ -98,7 +98,7 @@ def slot_form(path_id: int, slot_id: int | None):
                             form.reason.data or "", form=form)
         if done:
             saved = done.value
-            flash(_("%(slot)s has been saved.", slot=saved.label), "success")
+            flash(_("%(slot)s has been saved.", slot=saved.tr("label")), "success")
             flash_reevaluation()
             if saved.kind not in kinds:
                 flash(_("No assessment kind is registered as %(kind)s yet. The slot is kept, "
