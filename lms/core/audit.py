@@ -56,14 +56,16 @@ def record(actor, action: str, obj, reason: str = "", **details) -> AuditEntry:
     return entry
 
 
-def record_many(actor, action: str, object_type: str, entries: list[tuple[str, dict]]) -> None:
+def record_many(actor, action: str, object_type: str, entries: list[tuple[str, dict]],
+                reason: str = "") -> None:
     """Append one entry for `action` by `actor` per (object id, details) of `entries`, on
-    objects of `object_type`, in one batched insert: what `record` writes, for a set-based
-    writer touching thousands of objects at once (a KPI import opening plans)."""
+    objects of `object_type`, all with `reason`, in one batched insert: what `record` writes,
+    for a set-based writer touching thousands of objects at once (a KPI import opening
+    plans, a month in which thousands recover closing them)."""
     actor = _unproxied(actor)
     now = clock.now()
     insert_rows(db.session.connection(), AuditEntry.__table__, [
         {"at": now, "actor_id": actor.id if actor is not None else None, "action": action,
-         "object_type": object_type, "object_id": str(object_id), "reason": "",
+         "object_type": object_type, "object_id": str(object_id), "reason": reason,
          "details": details} for object_id, details in entries])
 

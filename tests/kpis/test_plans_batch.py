@@ -154,3 +154,36 @@ def test_one_call_with_the_same_person_twice(db, fcr, staff, practice):
         AuditEntry.object_type == "ImprovementPlan").order_by(AuditEntry.id))] == [
         ("improvement_plan.open", str(first.id)), ("improvement_plan.open", str(second.id)),
         ("improvement_plan.merge", str(first.id))]
+
+
+def test_plans_close_in_bulk_when_the_kpi_recovers(db, fcr, practice, count_queries):
+    # Everyone's FCR plan waits for FCR to recover; December is back on target for all: the
+    # follow-ups are met and the plans closed (with their audit entries) in statements that
+    # do not grow with the people.
+    small, large = below_target(db, fcr, 30, "S"), below_target(db, fcr, 300, "L")
+    follow(db, fcr, small + large, count_queries)
+    december = date(2026, 12, 1)
+    now = clock.now()
+    db.session.execute(insert(KpiValue.__table__), [
+        {"person_id": pid, "kpi_id": fcr.id, "period_start": december, "value": 95,
+         "recorded_at": now} for pid in small + large])
+    db.session.commit()
+    results = []
+    for ids in (small, large):
+        with count_queries() as counter:
+            done = plans.follow_kpis(db.session, {fcr.id: december}, set(ids))
+            db.session.flush()
+        db.session.commit()
+        results.append((done, counter.count))
+    (small_done, small_statements), (large_done, large_statements) = results
+    assert (small_done, large_done) == ((0, 30), (0, 300))
+    assert large_statements == small_statements
+    closed = db.session.scalars(select(ImprovementPlan).where(
+        ImprovementPlan.person_id.in_(small + large))).all()
+    assert {(p.status, p.closed_reason, p.closed_in_time) for p in closed} == {
+        ("closed", "kpi_recovered", True)}
+    assert count(db, ImprovementItem, ImprovementItem.purpose == "follow_up",
+                 ImprovementItem.met_on.is_(None),
+                 ImprovementItem.plan_id.in_([p.id for p in closed])) == 0
+    assert count(db, AuditEntry, AuditEntry.action == "improvement_plan.close",
+                 AuditEntry.reason == "kpi_recovered") == 330

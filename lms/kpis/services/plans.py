@@ -315,21 +315,43 @@ def assessment_outcome(session, person_id: int, trigger: Trigger, passed: bool,
 def meet_follow_up(session, person_id: int, kind: str, reference_id: int | None,
                    today: date | None = None) -> ImprovementPlan | None:
     """Mark the person's open follow-ups of `kind` × `reference_id` met; close a plan whose
-    follow-ups are then all met ("kpi_recovered" when the last was a KPI)."""
+    follow-ups are then all met ("kpi_recovered" when the last was a KPI). Returns the last
+    plan touched, or None."""
+    touched = meet_follow_ups(session, [person_id], kind, reference_id, today)
+    return touched[-1] if touched else None
+
+
+def meet_follow_ups(session, person_ids, kind: str, reference_id: int | None,
+                    today: date | None = None) -> list[ImprovementPlan]:
+    """`meet_follow_up` for many people at once (a KPI month in which thousands are back on
+    target): their open follow-ups read with their plans and items in one query each per
+    slice of people, met, and the plans they complete closed; the updates and audit entries
+    go out batched at the flush, not per person. Returns the plans touched, in item order."""
     today = today or clock.today()
-    items = session.scalars(select(ImprovementItem).join(ImprovementPlan).where(
-        ImprovementPlan.person_id == person_id, ImprovementPlan.status == "open",
-        ImprovementItem.purpose == "follow_up", ImprovementItem.kind == kind,
-        ImprovementItem.reference_id == reference_id, ImprovementItem.met_on.is_(None))).all()
-    touched = None
-    for item in items:
-        item.met_on = today
-        touched = item.plan
-        if all(f.met_on is not None for f in touched.follow_ups()):
-            close_plan(session, None, touched,
-                       "kpi_recovered" if kind == "kpi" else "followed_up", today)
+    ids = sorted(set(person_ids))
+    touched: dict[int, ImprovementPlan] = {}
+    for start in range(0, len(ids), _SLICE):
+        for item in session.scalars(
+                select(ImprovementItem).join(ImprovementPlan).where(
+                    among(session, ImprovementPlan.person_id, ids[start:start + _SLICE]),
+                    ImprovementPlan.status == "open", ImprovementItem.purpose == "follow_up",
+                    ImprovementItem.kind == kind, ImprovementItem.reference_id == reference_id,
+                    ImprovementItem.met_on.is_(None))
+                .order_by(ImprovementItem.id)
+                .options(selectinload(ImprovementItem.plan)
+                         .selectinload(ImprovementPlan.items))):
+            item.met_on = today
+            touched.pop(item.plan.id, None)   # keep item order: the last item's plan last
+            touched[item.plan.id] = item.plan
+    reason = "kpi_recovered" if kind == "kpi" else "followed_up"
+    closing = [plan for plan in touched.values()
+               if all(f.met_on is not None for f in plan.follow_ups())]
+    for plan in closing:
+        _close(plan, reason, today)
     session.flush()
-    return touched
+    audit.record_many(None, "improvement_plan.close", "ImprovementPlan", [
+        (plan.id, {"in_time": plan.closed_in_time}) for plan in closing], reason=reason)
+    return list(touched.values())
 
 
 def follow_kpis(session, latest: dict[int, date], people: set[int],
@@ -356,9 +378,9 @@ def follow_kpis(session, latest: dict[int, date], people: set[int],
     opened = closed = 0
     for kpi_id, (kpi, first, last) in watched.items():
         found = sorted(changes.get(kpi_id, ()))
-        for pid in [pid for pid, recovered in found if recovered]:
-            plan = meet_follow_up(session, pid, "kpi", kpi.id, today)
-            closed += plan is not None and plan.status == "closed"
+        recovered = [pid for pid, back in found if back]
+        closed += sum(1 for plan in meet_follow_ups(session, recovered, "kpi", kpi.id, today)
+                      if plan.status == "closed")
         behind = [pid for pid, recovered in found if not recovered]
         history = _history(session, kpi, first, last, behind)
         people = _people(session, list(history))
@@ -478,12 +500,16 @@ def close_plan(session, actor, plan: ImprovementPlan, reason: str,
     after the follow-up), noting whether it closed by its due date; refuses a closed plan."""
     if plan.status != "open":
         raise DomainError(_("This plan is closed."))
-    plan.status, plan.closed_reason = "closed", reason
-    plan.closed_on = today or clock.today()
-    plan.closed_in_time = plan.closed_on <= plan.due_on
+    _close(plan, reason, today or clock.today())
     session.flush()
     audit.record(actor, "improvement_plan.close", plan, reason=reason,
                  in_time=plan.closed_in_time)
+
+
+def _close(plan: ImprovementPlan, reason: str, today: date) -> None:
+    plan.status, plan.closed_reason = "closed", reason
+    plan.closed_on = today
+    plan.closed_in_time = plan.closed_on <= plan.due_on
 
 
 def visible_plans(session, actor, people_filter, limit: int = 200) -> list[ImprovementPlan]:
