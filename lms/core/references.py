@@ -188,15 +188,7 @@ def _delete_function(r: Reference) -> str:
     else:
         body = _refusal(r, f'SELECT "{r.column}"::text INTO held FROM "{r.child}" '
                            f'WHERE "{r.column}" IN ({removed}) LIMIT 1')
-    return f"""
-CREATE OR REPLACE FUNCTION refdel_{r.stem}() RETURNS trigger LANGUAGE plpgsql AS $fn$
-DECLARE
-    held text;
-BEGIN
-    {body}
-    RETURN NULL;
-END
-$fn$"""
+    return _parent_function(f"refdel_{r.stem}", body)
 
 
 def _delete_trigger(r: Reference) -> str:
@@ -208,8 +200,14 @@ def _delete_trigger(r: Reference) -> str:
 def _key_function(r: Reference) -> str:
     body = _refusal(r, f'SELECT "{r.column}"::text INTO held FROM "{r.child}" '
                        f'WHERE "{r.column}" = OLD."{r.parent_column}" LIMIT 1')
+    return _parent_function(f"refkey_{r.stem}", body)
+
+
+def _parent_function(name: str, body: str) -> str:
+    """A parent-side trigger function: `body` may fill `held` (a referencing value) to
+    refuse the change (`_refusal`)."""
     return f"""
-CREATE OR REPLACE FUNCTION refkey_{r.stem}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
     held text;
 BEGIN
