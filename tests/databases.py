@@ -23,6 +23,7 @@ database that is emptied afterwards with ``DELETE`` in foreign-key order.
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -282,3 +283,20 @@ def _dispose(app) -> None:
     engine = db._app_engines.get(app, {}).get(None)
     if isinstance(engine, sa.engine.Engine):
         engine.dispose()
+
+
+def someone_waits_for_a_lock(seconds: float = 10) -> bool:
+    """PostgreSQL: True once another backend of this database waits for a lock (within
+    `seconds`): the race tests of ``commits`` hold a transaction open until the other writer
+    is blocked by it, so the two overlap every time."""
+    deadline = time.monotonic() + seconds
+    with db.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"))
+            connection.rollback()
+            if waiting:
+                return True
+            time.sleep(0.02)
+    return False

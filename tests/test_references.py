@@ -5,7 +5,6 @@ a referenced key cannot change, and a writer and a deleter of the same person ne
 row behind."""
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from lms.core.extensions import db as _db
 from lms.kpis.models import KpiDefinition, KpiImport, KpiValue
 from lms.paths.models import CertificationPath
 from lms.people.models import Person
+from tests.databases import someone_waits_for_a_lock
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -112,20 +112,6 @@ def test_a_referenced_import_or_key_cannot_go(db, defaults, make_person):
     assert _count(db, KpiValue, person_id=person.id) == 1
 
 
-def _wait_for_a_lock_wait(seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    with _db.engine.connect() as connection:
-        while time.monotonic() < deadline:
-            waiting = connection.scalar(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()"))
-            connection.rollback()
-            if waiting:
-                return True
-            time.sleep(0.02)
-    return False
-
-
 @pytest.mark.commits  # two threads, each with a connection of its own
 def test_a_delete_waits_for_a_writer_of_the_same_person(app, db, defaults, make_person):
     # The writer's check locks the person as a foreign key would: the delete waits for it,
@@ -141,7 +127,7 @@ def test_a_delete_waits_for_a_writer_of_the_same_person(app, db, defaults, make_
                         [_evidence(person_id, competency, n) for n in range(60)])
             written.set()
             if _db.engine.dialect.name == "postgresql":
-                seen["waited"] = _wait_for_a_lock_wait()
+                seen["waited"] = someone_waits_for_a_lock()
             _db.session.commit()
             _db.session.remove()
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select
 
 from lms.core.errors import DomainError
 from lms.people.models import Person, ReportingLine
-from lms.people.policy import reporting_line_ids
+from lms.people.policy import is_in_reporting_line, reporting_line_ids
 from lms.people.services import onboarding
 from lms.people.services.directory import PersonData, set_active, update_person
 from lms.people.services.reporting_line import check_reporting_line, rebuild_reporting_line
@@ -195,16 +195,8 @@ def demo_org(db):
 
 def test_the_demo_organisation_has_its_line(db, demo_org):
     manager = demo_org["E0011"]
-    walked = {p.id for p in db.session.scalars(select(Person)) if _reports_to(p, manager)}
+    # The policy's walk of the objects, against the stored line.
+    walked = {p.id for p in db.session.scalars(select(Person))
+              if is_in_reporting_line(p, manager)}
     assert walked and below(db, manager) == walked
     assert no_drift(db)
-
-
-def _reports_to(person, manager) -> bool:
-    current, seen = person.manager, set()
-    while current is not None and current.id not in seen:
-        if current.id == manager.id:
-            return True
-        seen.add(current.id)
-        current = current.manager
-    return False

@@ -7,29 +7,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from certificates.models import RulesVersion
 from certificates.services import rules
 from lms.core.database import writing
 from lms.core.extensions import db as _db
 from lms.paths.models import CertificationPath
-
-
-def _wait_until_someone_waits_for_a_lock(seconds: float = 10) -> bool:
-    """PostgreSQL: True once another backend of this database waits for a lock (the second
-    transaction's INSERT waiting for the first one's uncommitted row)."""
-    deadline = time.monotonic() + seconds
-    with _db.engine.connect() as connection:
-        while time.monotonic() < deadline:
-            waiting = connection.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()"))
-            connection.rollback()
-            if waiting:
-                return True
-            time.sleep(0.02)
-    return False
+from tests.databases import someone_waits_for_a_lock
 
 
 @pytest.mark.commits  # two threads, each with a connection of its own
@@ -49,7 +34,7 @@ def test_two_first_versions_at_once_make_one_row(app, db, make_path):
             if _db.engine.dialect.name == "postgresql":
                 # Commit only once the second transaction, which could not see this row,
                 # is waiting to insert the same one: the race, provoked every time.
-                second_blocked["waited"] = _wait_until_someone_waits_for_a_lock()
+                second_blocked["waited"] = someone_waits_for_a_lock()
             else:
                 time.sleep(0.3)  # SQLite: the second writer waits for the write lock
             _db.session.commit()

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from lms.competencies.models import Competency, Evidence
 from lms.competencies.services.evidence import check_levels
@@ -17,6 +17,7 @@ from lms.core.database import writing
 from lms.core.extensions import db as _db
 from lms.kpis.models import KpiCompetency, KpiDefinition
 from lms.kpis.services import values
+from tests.databases import someone_waits_for_a_lock
 
 HEADER = "employee_id,kpi,period,value\n"
 
@@ -25,20 +26,6 @@ def _import(body: str) -> None:
     plan = values.check_rows(_db.session, values.read_file((HEADER + body).encode(), "k.csv",
                                                             10**6))
     values.import_values(_db.session, None, plan, source="command")
-
-
-def _someone_waits_for_a_lock(seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    with _db.engine.connect() as connection:
-        while time.monotonic() < deadline:
-            waiting = connection.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()"))
-            connection.rollback()
-            if waiting:
-                return True
-            time.sleep(0.02)
-    return False
 
 
 def _kpi_evidence(session) -> list[tuple]:
@@ -66,7 +53,7 @@ def test_two_imports_for_the_same_people_keep_both_kpis(app, db, staff):
             first_written.set()
             if _db.engine.dialect.name == "postgresql":
                 # Commit only once the second import waits: the two overlap every time.
-                seen["waited"] = _someone_waits_for_a_lock()
+                seen["waited"] = someone_waits_for_a_lock()
             else:
                 time.sleep(0.3)  # SQLite: the second writer waits for the write lock
             _db.session.commit()

@@ -18,6 +18,7 @@ from lms.core.extensions import db as _db
 from lms.people.services import directory
 from tests.assessments.quiz.test_attempt_views import ALL_TYPES, T0, _field, _slots, _start
 from tests.conftest import PASSWORD
+from tests.databases import someone_waits_for_a_lock
 
 
 @pytest.fixture
@@ -151,20 +152,6 @@ def test_past_the_deadline_the_full_path_finishes_the_attempt(db, taking):
     assert _slots(db, attempt_id)["refund-days"].response == {"choice": "a"}
 
 
-def _wait_for_a_lock_waiter(seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    with _db.engine.connect() as connection:
-        while time.monotonic() < deadline:
-            waiting = connection.scalar(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()"))
-            connection.rollback()
-            if waiting:
-                return True
-            time.sleep(0.02)
-    return False
-
-
 @pytest.mark.commits  # the save runs in a thread with a connection of its own
 def test_a_save_racing_a_submit_is_not_kept(app, db, agent, make_quiz):
     """The submit locks the attempt and finishes it; the save, which read the attempt as
@@ -189,7 +176,7 @@ def test_a_save_racing_a_submit_is_not_kept(app, db, agent, make_quiz):
             saving = pool.submit(save)
             assert reading.wait(10)
             if _db.engine.dialect.name == "postgresql":
-                assert _wait_for_a_lock_waiter(), "the save never waited for the submit"
+                assert someone_waits_for_a_lock(), "the save never waited for the submit"
             else:
                 time.sleep(0.3)  # SQLite: the save waits for the write lock
             submitter.commit()
