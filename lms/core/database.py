@@ -161,7 +161,7 @@ def insert_rows(connection, table, rows: list[dict]) -> None:
         connection.execute(insert(table), rows)
 
 
-# Column types PostgreSQL arrays carry as they are; JSON goes as text (see `_json_texts`).
+# Column types PostgreSQL arrays carry as they are; JSON goes as text (see `_json_indexes`).
 _ARRAY_TYPES = (Boolean, Date, DateTime, Integer, JSON, Numeric, String)
 # Below this many rows a statement per row costs no more than building the arrays.
 _ARRAY_ROWS = 50
@@ -255,9 +255,8 @@ def _joined(column_type, values: list) -> str | None:
     """`values` joined for string_to_array(…, _SEPARATOR, _NULL), or None when the column
     must travel as an array (a type whose text form str() does not give, a separator in a
     text)."""
-    if (not isinstance(column_type, _JOINED_TYPES) or isinstance(column_type, Enum | DateTime)
-            or isinstance(column_type, TypeDecorator)):
-        return None
+    if not isinstance(column_type, _JOINED_TYPES) or isinstance(column_type, Enum):
+        return None   # datetimes and decorated types (UTCDateTime) are not among them
     texts = [_NULL if value is None else str(value) for value in values]
     if isinstance(column_type, String) and any(
             _SEPARATOR in text or _NULL in text

@@ -136,7 +136,12 @@ def lock_people(session, person_ids) -> None:
     first committed. Without it each would miss the other's values, and the evidence written
     last would leave out the other import's KPIs."""
     session.flush()
-    lock_keys(session.connection(), LOCK_NAMESPACE, person_ids, CompetencyLevel.__tablename__)
+    _lock(session.connection(), person_ids)
+
+
+def _lock(connection, person_ids) -> None:
+    # The one evidence lock: per person, or the level table for many people at once.
+    lock_keys(connection, LOCK_NAMESPACE, person_ids, CompetencyLevel.__tablename__)
 
 
 def record_evidence_many(session, *, source_kind: str,
@@ -247,7 +252,7 @@ def refresh_levels(connection, cells: set[tuple[int, int]]) -> None:
     if not cells:
         return
     people = sorted({p for p, _ in cells})
-    lock_keys(connection, LOCK_NAMESPACE, people, CompetencyLevel.__tablename__)
+    _lock(connection, people)
     if connection.dialect.name == "postgresql":
         _refresh_in_database(connection, cells)
         return
