@@ -66,10 +66,10 @@ def notify(session, person, kind: str, subject: "str | Message", body: str = "",
     ) is not None:
         return None
     texts = in_every_language(subject) if callable(subject) else None
-    subject, body, translations = _addressed(person, subject, body, texts)
+    subject, body = _addressed(person, subject, body, texts)
     notification = Notification(person_id=person.id, kind=kind, subject=subject,
                                 body=body, link=link, dedupe_key=dedupe_key,
-                                created_at=clock.now(), translations=translations)
+                                created_at=clock.now(), translations=_translations(texts))
     session.add(notification)
     if person.email:
         email = OutboxEmail(to_address=person.email, subject=subject,
@@ -93,9 +93,11 @@ def notify_many(session, people: list, kind: str, subject: "str | Message", body
         return
     session.flush()
     texts = in_every_language(subject) if callable(subject) else None
+    # One object for every row: the bulk insert serialises a shared JSON value once.
+    translations = _translations(texts)
     now, notices, emails = clock.now(), [], []
     for person in people:
-        shown, text, translations = _addressed(person, subject, body, texts)
+        shown, text = _addressed(person, subject, body, texts)
         notices.append({"person_id": person.id, "kind": kind, "subject": shown, "body": text,
                         "link": link, "dedupe_key": None, "created_at": now,
                         "translations": translations})
@@ -112,14 +114,21 @@ def notify_many(session, people: list, kind: str, subject: "str | Message", body
             connection.scalars(insert(table).returning(table.c.id), emails))
 
 
-def _addressed(person, subject, body: str, texts) -> tuple[str, str, dict]:
-    """(subject, body, translations) of a message to `person`: in their language when the
-    message was composed in every one (`texts`)."""
+def _addressed(person, subject, body: str, texts) -> tuple[str, str]:
+    """(subject, body) of a message to `person`: in their language when the message was
+    composed in every one (`texts`)."""
     if texts is None:
-        return subject[:300], body, {}
+        return subject[:300], body
     subject, body = texts[language_of(person)]
-    return subject[:300], body, {language: {"subject": s, "body": b}
-                                 for language, (s, b) in texts.items()}
+    return subject[:300], body
+
+
+def _translations(texts) -> dict:
+    """A notification's other languages: every language's (subject, body), when composed in
+    every one."""
+    if texts is None:
+        return {}
+    return {language: {"subject": s, "body": b} for language, (s, b) in texts.items()}
 
 
 def queue_email(session, to_address: str, subject: str, body: str,
